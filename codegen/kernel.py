@@ -1,0 +1,240 @@
+"""Compiled kernels from SymPy expressions.
+
+`kernel(exprs, args)` eliminates common subexpressions, prints straight-line
+code with one of the printers, writes it as a module file in the cache
+directory (see `cache.py`) and imports it.  The result broadcasts over its
+arguments like a NumPy ufunc: the Numba backend *is* a ufunc (`vectorize`) or
+gufunc (`guvectorize`) underneath, available as `Kernel.ufunc`.
+"""
+
+import textwrap
+
+import numpy as np
+import sympy
+from sympy import Basic, MatrixBase, Symbol, numbered_symbols
+from sympy import cse as _sympy_cse
+
+from .cache import load_module
+from .errors import CodegenError
+from .names import safe_names
+from .printers import ARRAY_HELPERS, printer_for
+
+BACKENDS = ("numba", "numpy")
+
+
+def kernel(exprs, args, backend="numba", *, cse=True, directory=None):
+    """Compile `exprs` (an expression, a list, or a Matrix) as a function of `args`.
+
+    Returns a `Kernel`: ``k(*values)`` evaluates at points and broadcasts over
+    array arguments; the output has shape ``broadcast(values) + k.shape``,
+    where ``k.shape`` is ``()`` for one expression, ``(m,)`` for a list and
+    ``(r, c)`` for a Matrix.
+
+    >>> import sympy, codegen
+    >>> x, y = sympy.symbols("x y")
+    >>> k = codegen.kernel(sympy.Matrix([x * y, sympy.exp(x)]), [x, y], backend="numpy")
+    >>> k(0.0, 2.0).tolist()
+    [[0.0], [1.0]]
+    """
+    if backend not in BACKENDS:
+        raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    flat, shape = _flatten(exprs)
+    args = _check_args(args, flat)
+    source = module_source(flat, shape, args, backend, use_cse=cse)
+    if backend == "numba":
+        _require_numba()
+    module = load_module(source, directory)
+    return Kernel(module, tuple(flat), args, shape, backend, source)
+
+
+class Kernel:
+    """A generated, compiled function of scalar arguments that broadcasts like a ufunc.
+
+    Attributes: ``source`` (the module text), ``args`` (SymPy symbols, in call
+    order), ``arg_names``, ``exprs`` (flattened outputs), ``shape`` (per-point
+    output shape), ``backend``, ``path`` (module file) and, for Numba,
+    ``ufunc`` (the raw NumPy ufunc/gufunc, usable with Dask).
+    """
+
+    def __init__(self, module, exprs, args, shape, backend, source):
+        self.module = module
+        self.exprs = exprs
+        self.args = args
+        self.arg_names = tuple(module.ARGS)
+        self.shape = shape
+        self.backend = backend
+        self.source = source
+        self.path = module.__file__
+        self.ufunc = getattr(module, "ufunc", None)
+        self._fn = module.kernel
+
+    def __call__(self, *values, **named):
+        if named:
+            values = self._bind(values, named)
+        if len(values) != len(self.args):
+            raise CodegenError(
+                f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), got {len(values)}"
+            )
+        return self._fn(*values)
+
+    def _bind(self, values, named):
+        bound = list(values) + [None] * (len(self.args) - len(values))
+        for key, value in named.items():
+            if key not in self.arg_names:
+                raise CodegenError(f"unknown argument {key!r}; kernel takes {', '.join(self.arg_names)}")
+            bound[self.arg_names.index(key)] = value
+        missing = [n for n, v in zip(self.arg_names, bound) if v is None]
+        if missing:
+            raise CodegenError(f"missing argument(s): {', '.join(missing)}")
+        return bound
+
+    def __repr__(self):
+        return f"<Kernel {self.backend} ({', '.join(self.arg_names)}) -> shape {self.shape}>"
+
+
+def kernel_source(exprs, args, backend="numba", *, cse=True):
+    """The standalone module text `kernel` would compile, without compiling it."""
+    if backend not in BACKENDS:
+        raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    flat, shape = _flatten(exprs)
+    return module_source(flat, shape, _check_args(args, flat), backend, use_cse=cse)
+
+
+def _require_numba():
+    try:
+        import numba  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - numba is a dependency
+        raise CodegenError("the numba backend needs numba installed (pip install numba)") from exc
+
+
+def _flatten(exprs):
+    if isinstance(exprs, str):
+        raise CodegenError("codegen takes SymPy objects, not text; parse text with derive.parse first")
+    if isinstance(exprs, MatrixBase):
+        return [sympy.sympify(e) for e in exprs], tuple(exprs.shape)
+    if isinstance(exprs, (list, tuple)):
+        if exprs and isinstance(exprs[0], (list, tuple)):
+            matrix = sympy.Matrix(exprs)
+            return list(matrix), tuple(matrix.shape)
+        return [_as_basic(e) for e in exprs], (len(exprs),)
+    return [_as_basic(exprs)], ()
+
+
+def _as_basic(e):
+    if isinstance(e, Basic):
+        return e
+    if isinstance(e, (int, float)):
+        return sympy.Float(e) if isinstance(e, float) else sympy.Integer(e)
+    raise CodegenError(f"cannot generate code for {type(e).__name__} {e!r}")
+
+
+def _check_args(args, flat):
+    if isinstance(args, Symbol):
+        args = (args,)
+    args = tuple(args)
+    if not args:
+        raise CodegenError("a kernel needs at least one argument")
+    for a in args:
+        if not isinstance(a, Symbol):
+            raise CodegenError(f"kernel arguments must be SymPy Symbols, got {a!r}")
+    if len(set(args)) != len(args):
+        raise CodegenError("kernel arguments repeat a symbol")
+    used = set().union(*(e.free_symbols for e in flat))
+    missing = used - set(args)
+    if missing:
+        names = ", ".join(sorted(str(s) for s in missing))
+        raise CodegenError(f"the expression uses symbols that are not kernel arguments: {names}")
+    return args
+
+
+def module_source(flat, shape, args, backend, use_cse=True):
+    """The text of a standalone module (imports only math, numpy and numba)."""
+    names = safe_names(args)
+    renamed = {a: Symbol(names[a]) for a in args}
+    flat = [e.xreplace(renamed) for e in flat]
+    if use_cse:
+        temps, reduced = _sympy_cse(flat, symbols=numbered_symbols("_t"), order="none")
+    else:
+        temps, reduced = [], flat
+    printer = printer_for(backend)
+    body = [f"{printer.doprint(t)} = {printer.doprint(v)}" for t, v in temps]
+    outs = [printer.doprint(e) for e in reduced]
+    arg_names = [names[a] for a in args]
+    header = _docstring(flat, shape, arg_names, backend)
+    writer = _numba_module if backend == "numba" else _numpy_module
+    return writer(header, arg_names, shape, body, outs)
+
+
+def _docstring(flat, shape, arg_names, backend):
+    lines = [
+        f"Generated by derive ({backend} backend). Depends only on math, numpy"
+        + (" and numba." if backend == "numba" else "."),
+        "",
+        f"kernel({', '.join(arg_names)}) evaluates at points; arguments broadcast like a",
+        f"NumPy ufunc and the result has shape broadcast(arguments) + {shape}.",
+        "",
+        "Outputs (row-major):",
+    ]
+    for i, e in enumerate(flat):
+        text = str(e)
+        if len(text) > 96:
+            text = text[:93] + "..."
+        lines.append(f"  [{i}] {text}")
+    return '"""' + "\n".join(lines).replace('"""', "'''").replace("\\", "\\\\") + '\n"""'
+
+
+_ASSEMBLE = '''
+def _assemble(outs, args):
+    """Broadcast every output to the arguments' shape and stack them."""
+    shape = numpy.broadcast_shapes(*(numpy.shape(a) for a in args))
+    dtype = numpy.result_type(*outs, float)
+    res = numpy.empty(shape + (len(outs),), dtype=dtype)
+    for i, o in enumerate(outs):
+        res[..., i] = o
+    return res.reshape(shape + SHAPE)
+'''
+
+
+def _numpy_module(header, arg_names, shape, body, outs):
+    arg_list = ", ".join(arg_names)
+    body_text = textwrap.indent("\n".join(body + [f"outs = ({', '.join(outs)},)"]), " " * 8)
+    return (
+        f"{header}\n"
+        "import math\n\nimport numpy\n\n"
+        f"ARGS = {tuple(arg_names)!r}\nSHAPE = {shape!r}\n"
+        f"{ARRAY_HELPERS}{_ASSEMBLE}\n\n"
+        f"def kernel({arg_list}):\n"
+        '    with numpy.errstate(all="ignore"):\n'
+        f"{body_text}\n"
+        f"    return _assemble(outs, ({arg_list},))\n"
+    )
+
+
+def _numba_module(header, arg_names, shape, body, outs):
+    arg_list = ", ".join(arg_names)
+    nargs = len(arg_names)
+    scalar_types = ", ".join(["float64"] * nargs)
+    head = f"{header}\nimport math\n\nimport numba\nimport numpy\n\nARGS = {tuple(arg_names)!r}\nSHAPE = {shape!r}\n\n"
+    if shape == ():
+        code = "\n".join(body + [f"return {outs[0]}"])
+        return (
+            head
+            + f'@numba.vectorize(["float64({scalar_types})"], cache=True)\n'
+            + f"def ufunc({arg_list}):\n"
+            + textwrap.indent(code, "    ")
+            + "\n\n\nkernel = ufunc\n"
+        )
+    n = len(outs)
+    core = ",".join(["()"] * nargs)
+    code = "\n".join(body + [f"out[{i}] = {o}" for i, o in enumerate(outs)])
+    return (
+        head
+        + f"_LIKE = numpy.empty({n})  # fixes the output length of the gufunc\n\n\n"
+        + f'@numba.guvectorize(["void({scalar_types}, float64[:], float64[:])"], "{core},(n)->(n)", cache=True)\n'
+        + f"def ufunc({arg_list}, like, out):\n"
+        + textwrap.indent(code, "    ")
+        + "\n\n\n"
+        + f"def kernel({arg_list}):\n"
+        + f"    res = ufunc({arg_list}, _LIKE)\n"
+        + "    return res.reshape(res.shape[:-1] + SHAPE)\n"
+    )

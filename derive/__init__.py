@@ -1,0 +1,24 @@
+"""derive: a symbolic-first derivation assistant for machine-learning math.
+
+    >>> import derive
+    >>> derive.grad("x**2 + y**3", "x y").T
+    Matrix([[2*x, 3*y**2]])
+
+Every derivative is checked by finite differences before it is returned.
+"""
+
+from .calculus import differentiate, grad, hessian, jacobian
+from .derivation import Derivation, PointValue
+from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
+from .functions import sigmoid, softplus
+from .limits import Limits
+from .parser import Namespace, declare, parse
+from .textform import to_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Derivation", "DeriveError", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
+    "jacobian", "parse", "sigmoid", "softplus", "to_text",
+]

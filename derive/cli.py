@@ -1,0 +1,279 @@
+"""The `derive` command line.
+
+Every subcommand prints a readable answer, or one JSON object with --json
+(the result's `to_dict()`).  Bad input exits 2 with a one-line message; a
+failed check exits 1; never a traceback.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+EXAMPLES = """\
+examples:
+  derive grad "x**2 + y**3" --wrt x,y
+  derive grad "x**2 + y**3" --wrt x,y --at x=2,y=3
+  derive jacobian "[2*x*y, x**2*y]" --wrt x,y --json
+  derive hessian "log(1 + exp(w*x + b))" --wrt w,b
+  derive validate "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]"
+  derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
+  derive demo --out plots/
+
+text grammar: numbers, names, + - * / ** ^, exp log sqrt sin cos tanh sigmoid
+softplus relu abs max min where(cond, a, b) ...; vectors [a, b]; declarations
+with --let "A: 3 x 3, x: 3; t: positive".  Exit codes: 0 ok, 1 check failed,
+2 bad input.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line (exit 2), like every other error."""
+
+    def error(self, message):
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser():
+    parser = _Parser(
+        prog="derive",
+        description="Exact derivatives, compiled kernels and a finite-difference checker you can trust.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"derive {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def common(p, wrt_required=False):
+        p.add_argument("expr", help="the function, as text (quote it)")
+        p.add_argument("--wrt", required=wrt_required,
+                       help="variables, e.g. x,y (default: every symbol, alphabetically)")
+        p.add_argument("--let", action="append", default=[], metavar="DECL",
+                       help='declare symbols: "A: 3 x 3, x: 3; t: positive" (repeatable)')
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
+
+    for kind, what in (("grad", "gradient of a scalar function (n x 1)"),
+                       ("jacobian", "Jacobian of a vector function (m x n, row i = gradient of F_i)"),
+                       ("hessian", "Hessian of a scalar function (n x n)")):
+        p = sub.add_parser(kind, help=what, description=what)
+        common(p)
+        p.add_argument("--at", metavar="POINT", help="also evaluate (exactly) and check at x=1,y=2")
+        p.add_argument("--no-validate", action="store_true", help="skip the finite-difference validation")
+        p.add_argument("--no-simplify", action="store_true", help="print the derivative unsimplified")
+        p.set_defaults(run=_run_derivative, kind=kind)
+
+    p = sub.add_parser("validate", help="check a claimed gradient/Jacobian/Hessian by finite differences",
+                       description="Check a claimed derivative numerically (codegen.gradcheck): every entry, "
+                                   "at the given point and at random points nearby. Exit 0 if it holds, 1 if not.")
+    common(p)
+    p.add_argument("--claim", help="the claimed derivative, e.g. \"[2*x, 3*y**2]\" (default: derive's own)")
+    p.add_argument("--kind", choices=["grad", "jacobian", "hessian"], help="what the claim is (default: inferred)")
+    p.add_argument("--at", metavar="POINT", help="check at this point (default: random points in the domain)")
+    p.add_argument("--points", type=int, default=3, help="random points to check (default 3)")
+    p.set_defaults(run=_run_validate)
+
+    p = sub.add_parser("codegen", help="write a standalone compiled kernel module",
+                       description="Generate a kernel module (numpy + numba only) for a function or its derivative. "
+                                   "Arguments: the --wrt variables, then the other symbols alphabetically.")
+    common(p)
+    p.add_argument("--what", choices=["value", "grad", "jacobian", "hessian"], default="grad")
+    p.add_argument("--backend", choices=["numba", "numpy"], default="numba")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: print it)")
+    p.add_argument("--no-validate", action="store_true", help="skip validating the derivative")
+    p.set_defaults(run=_run_codegen)
+
+    p = sub.add_parser("demo", help="the built-in example: d/dx (x^3 - 2x^2 + 1) vs finite differences, with a plot")
+    p.add_argument("--out", default=".", help="directory for the plot (default: current directory)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_run_demo)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        return args.run(args)
+    except _UsageError as exc:
+        return _fail(str(exc))
+    except ValueError as exc:  # DeriveError and CodegenError are ValueErrors
+        return _fail(str(exc) or type(exc).__name__)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for a traceback", 3)
+
+
+def _fail(message, code=2):
+    print(f"derive: error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+# ---------------------------------------------------------------------------
+
+
+def _namespace(args):
+    from .parser import Namespace, declare
+
+    decls = {}
+    for text in args.let:
+        decls.update(declare(text))
+    return Namespace(decls)
+
+
+def _run_derivative(args):
+    from .calculus import differentiate
+
+    ns = _namespace(args)
+    d = differentiate(args.expr, args.wrt, args.kind, validate_result=not args.no_validate,
+                      simplify=not args.no_simplify, symbols=ns)
+    at = d.at(parse_point(args.at, ns)) if args.at else None
+    if args.json:
+        out = d.to_dict()
+        if at is not None:
+            out["at"] = at.to_dict()
+        _print_json(out)
+    else:
+        print(d)
+        if at is not None:
+            print(at)
+    return 0 if at is None or at.report is None or at.report.ok else 1
+
+
+def _run_validate(args):
+    import codegen
+
+    from .calculus import differentiate
+    from .claims import check_claim
+
+    ns = _namespace(args)
+    if args.claim is None:
+        d = differentiate(args.expr, args.wrt, args.kind or _infer_kind(args.expr, ns), symbols=ns,
+                          points=max(args.points, 1))
+        report, claim = d.report, d.result
+        if args.at:
+            report = d.at(parse_point(args.at, ns)).report
+        f, wrt = d.f, d.wrt
+    else:
+        result = check_claim(args.expr, args.wrt, args.claim, kind=args.kind, namespace=ns,
+                             at=parse_point(args.at, ns) if args.at else None, points=args.points)
+        report, claim, f, wrt = result.report, result.claim, result.f, result.wrt
+    from .textform import to_text
+
+    if args.json:
+        _print_json({"f": to_text(f), "wrt": [s.name for s in wrt], "claim": to_text(claim),
+                     "report": report.to_dict()})
+    else:
+        print(f"f = {to_text(f)}, claimed derivative = {to_text(claim)}")
+        print(report)
+    return 0 if isinstance(report, codegen.Report) and report.ok else 1
+
+
+def _infer_kind(expr, ns):
+    from sympy import MatrixBase
+
+    from .parser import parse
+
+    return "jacobian" if isinstance(parse(expr, ns), MatrixBase) else "grad"
+
+
+def _run_codegen(args):
+    import codegen
+
+    from .calculus import differentiate
+    from .variables import as_expression, free_scalars, resolve_wrt
+
+    ns = _namespace(args)
+    if args.what == "value":
+        expr = as_expression(args.expr, ns)
+        wrt = resolve_wrt(args.wrt, expr, ns)
+        exprs = expr
+    else:
+        d = differentiate(args.expr, args.wrt, args.what, validate_result=not args.no_validate, symbols=ns)
+        expr, wrt, exprs = d.f, d.wrt, d.result
+    others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]
+    arg_syms = list(wrt) + others
+    source = codegen.kernel_source(exprs, arg_syms, backend=args.backend)
+    if args.output:
+        with open(args.output, "w") as fh:
+            fh.write(source)
+    if args.json:
+        shape = list(getattr(exprs, "shape", ()))
+        _print_json({"what": args.what, "backend": args.backend, "args": [s.name for s in arg_syms],
+                     "shape": shape, "output": args.output, "source": source})
+    elif args.output:
+        print(f"wrote {args.output}: kernel({', '.join(s.name for s in arg_syms)}) "
+              f"-> {args.what} of {args.expr} ({args.backend})")
+    else:
+        print(source)
+    return 0
+
+
+def _run_demo(args):
+    from .demo import run
+
+    result = run(args.out)
+    if args.json:
+        _print_json(result)
+    return 0
+
+
+def parse_point(text, namespace):
+    """'x=1, y=2/3' -> {name: exact SymPy number}.  Values are parsed safely."""
+    from .errors import DeriveError, ParseError
+    from .parser import Namespace, parse
+
+    point = {}
+    for item in _split_top_level(text):
+        if "=" not in item:
+            raise ParseError(f"--at expects name=value pairs like x=1,y=2; got '{item}'")
+        name, value_text = (s.strip() for s in item.split("=", 1))
+        value = parse(value_text, Namespace(strict=True))
+        if value.free_symbols or not value.is_number:
+            raise DeriveError(f"--at value for {name} must be a number, got '{value_text}'")
+        if not value.is_real:
+            raise DeriveError(f"--at value for {name} must be real, got '{value_text}'")
+        point[name] = value
+    if not point:
+        raise ParseError("--at names no point")
+    return point
+
+
+def _split_top_level(text):
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch in ",;" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _print_json(obj):
+    print(json.dumps(obj, indent=2, default=str))
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

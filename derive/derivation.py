@@ -1,0 +1,169 @@
+"""`Derivation`: a derivative together with how it was checked.
+
+`grad`, `jacobian` and `hessian` return the bare SymPy Matrix (the contract);
+`differentiate` returns this object, which also prints well, renders in
+Jupyter and serializes for the CLI's --json.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+import codegen
+
+from .errors import DeriveError
+from .textform import to_text
+
+KINDS = ("grad", "jacobian", "hessian")
+_TITLES = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
+
+
+@dataclass
+class Derivation:
+    """The derivative of ``f`` with respect to ``wrt``.
+
+    Attributes: ``kind`` ("grad", "jacobian", "hessian"), ``f`` (SymPy scalar
+    or column Matrix), ``wrt`` (tuple of Symbols), ``result`` (SymPy Matrix,
+    shapes as in the README), ``report`` (the `codegen.Report` of the numeric
+    validation, or None when validation was switched off).
+    """
+
+    kind: str
+    f: object
+    wrt: tuple
+    result: sympy.Matrix
+    report: codegen.Report | None = None
+
+    @property
+    def shape(self):
+        return tuple(self.result.shape)
+
+    def entry_label(self, i, j):
+        names = [s.name for s in self.wrt]
+        if self.kind == "grad":
+            return f"df/d{names[i]}"
+        if self.kind == "hessian":
+            return f"d2f/d{names[i]}d{names[j]}"
+        return f"dF{i}/d{names[j]}"
+
+    def entries(self):
+        """(label, expression) for every entry, row-major."""
+        rows, cols = self.result.shape
+        return [(self.entry_label(i, j), self.result[i, j]) for i in range(rows) for j in range(cols)]
+
+    def __str__(self):
+        variables = ", ".join(s.name for s in self.wrt)
+        f_text = to_text(self.f)
+        lines = [f"{_TITLES[self.kind]} of {f_text} with respect to ({variables}), "
+                 f"{self.shape[0]} x {self.shape[1]}:"]
+        width = max(len(label) for label, _ in self.entries())
+        lines += [f"  {label.ljust(width)} = {to_text(e)}" for label, e in self.entries()]
+        lines.append(f"validated: {self.report}" if self.report else "not validated (validate=False)")
+        return "\n".join(lines)
+
+    def _repr_latex_(self):
+        names = ", ".join(sympy.latex(s) for s in self.wrt)
+        body = sympy.latex(self.result)
+        symbol = {"grad": r"\nabla f", "hessian": r"\nabla^2 f", "jacobian": r"J_F"}[self.kind]
+        return f"$${symbol}({names}) = {body}$$"
+
+    def to_dict(self):
+        rows, cols = self.result.shape
+        return {
+            "kind": self.kind,
+            "f": to_text(self.f),
+            "wrt": [s.name for s in self.wrt],
+            "shape": [rows, cols],
+            "result": [[to_text(self.result[i, j]) for j in range(cols)] for i in range(rows)],
+            "latex": sympy.latex(self.result),
+            "validation": self.report.to_dict() if self.report else None,
+        }
+
+    def at(self, values):
+        """The derivative at a point: `PointValue` with exact and float values
+        and a finite-difference check at exactly that point."""
+        return point_value(self, values)
+
+
+@dataclass
+class PointValue:
+    """A derivative evaluated at one point (exactly where SymPy can)."""
+
+    derivation: Derivation
+    point: dict
+    exact: sympy.Matrix
+    numeric: np.ndarray
+    report: codegen.Report | None
+
+    def __str__(self):
+        where = ", ".join(f"{s.name} = {to_text(v)}" for s, v in self.point.items())
+        d = self.derivation
+        lines = [f"at {where}:"]
+        width = max(len(label) for label, _ in d.entries())
+        flat_exact = list(self.exact)
+        for (label, _), value, num in zip(d.entries(), flat_exact, self.numeric.reshape(-1)):
+            text = to_text(value)
+            shown = text if text == repr(float(num)) or value.is_Integer else f"{text}  (= {num:.12g})"
+            lines.append(f"  {label.ljust(width)} = {shown}")
+        if self.report is not None:
+            lines.append(f"check at this point: {self.report}")
+        return "\n".join(lines)
+
+    def to_dict(self):
+        rows, cols = self.exact.shape
+        return {
+            "point": {s.name: to_text(v) for s, v in self.point.items()},
+            "exact": [[to_text(self.exact[i, j]) for j in range(cols)] for i in range(rows)],
+            "value": [[_json(self.numeric[i, j]) for j in range(cols)] for i in range(rows)],
+            "check": self.report.to_dict() if self.report else None,
+        }
+
+
+def point_value(d, values):
+    from .calculus import function_vector  # local: calculus imports this module
+
+    point = {}
+    by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)}
+    for key, value in values.items():
+        sym = by_name.get(key) if isinstance(key, str) else key
+        if sym is None:
+            sym = next((w for w in d.wrt if w.name == key), None)
+        if sym is None:
+            raise DeriveError(f"unknown symbol '{key}' in the point: the expression uses "
+                              f"{', '.join(sorted(by_name)) or 'no symbols'}")
+        point[sym] = sympy.nsimplify(value) if isinstance(value, float) else sympy.sympify(value)
+    missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols, key=str) if s not in point]
+    exact = d.result.subs(point)
+    numeric = np.array(exact.evalf(17).tolist(), dtype=complex)
+    if np.all(numeric.imag == 0):
+        numeric = numeric.real.astype(float)
+    report = None
+    if not missing and all(w in point for w in d.wrt):
+        functions, claimed = function_vector(d.kind, d.f, d.wrt, d.result)
+        params = [s for s in point if s not in d.wrt]
+        fixed = {s: point[s] for s in params}
+        fk = codegen.kernel(functions.subs(fixed), list(d.wrt), backend="numpy")
+        dk = codegen.kernel(claimed.subs(fixed), list(d.wrt), backend="numpy")
+        x = [float(point[w]) for w in d.wrt]
+        m, n = claimed.shape
+        try:
+            report = codegen.gradcheck(lambda v: fk(*v).reshape(-1), lambda v: dk(*v).reshape(m, n), x,
+                                       names=[w.name for w in d.wrt])
+        except codegen.CodegenError as exc:
+            raise DeriveError(f"cannot check at this point: {exc}") from None
+    elif missing:
+        raise DeriveError(f"the point gives no value for {', '.join(missing)}")
+    return PointValue(d, point, exact, numeric, report)
+
+
+def _free(obj):
+    return obj.free_symbols if hasattr(obj, "free_symbols") else set()
+
+
+def _json(v):
+    v = complex(v)
+    if v.imag:
+        return str(v)
+    v = v.real
+    return v if np.isfinite(v) else str(v)

@@ -1,0 +1,146 @@
+"""The functions text may call, and the two SymPy lacks (sigmoid, softplus).
+
+`FUNCTIONS` is the parser's whole vocabulary of calls: name -> `Fn`.  A name
+not in this table cannot be called, which is what keeps `open(...)` and
+`__import__(...)` out.  Derivatives of the new functions are declared next to
+them (`fdiff`), so the compact forms survive differentiation:
+sigmoid' = sigmoid (1 - sigmoid), softplus' = sigmoid.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sympy import (
+    Abs, DiracDelta, E, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
+    atan, atan2, atanh, ceiling, cos, cosh, erf, erfc, exp, factorial, floor, gamma, log,
+    loggamma, pi, sign, sin, sinh, sqrt, tan, tanh,
+)
+
+
+class sigmoid(Function):  # noqa: N801 - printers dispatch on the class name
+    """The logistic function 1 / (1 + exp(-x))."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return S.Half
+        if x is S.Infinity:
+            return S.One
+        if x is S.NegativeInfinity:
+            return S.Zero
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + exp(-x))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
+class softplus(Function):  # noqa: N801
+    """log(1 + exp(x)), the smooth ReLU."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return log(1 + exp(x))
+
+    _eval_rewrite_as_log = _eval_rewrite_as_exp
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+
+
+def _where(cond, a, b):
+    return Piecewise((a, cond), (b, True))
+
+
+def _log(x, base=None):
+    return log(x) if base is None else log(x, base)
+
+
+@dataclass(frozen=True)
+class Fn:
+    build: Callable
+    min_args: int
+    max_args: int | None  # None: any number
+    doc: str
+
+
+FUNCTIONS = {
+    "exp": Fn(exp, 1, 1, "e**x"),
+    "log": Fn(_log, 1, 2, "natural log; log(x, b) in base b"),
+    "ln": Fn(log, 1, 1, "natural log"),
+    "sqrt": Fn(sqrt, 1, 1, "square root"),
+    "sin": Fn(sin, 1, 1, "sine"),
+    "cos": Fn(cos, 1, 1, "cosine"),
+    "tan": Fn(tan, 1, 1, "tangent"),
+    "asin": Fn(asin, 1, 1, "arcsine"),
+    "acos": Fn(acos, 1, 1, "arccosine"),
+    "atan": Fn(atan, 1, 1, "arctangent"),
+    "atan2": Fn(atan2, 2, 2, "atan2(y, x)"),
+    "sinh": Fn(sinh, 1, 1, "hyperbolic sine"),
+    "cosh": Fn(cosh, 1, 1, "hyperbolic cosine"),
+    "tanh": Fn(tanh, 1, 1, "hyperbolic tangent"),
+    "asinh": Fn(asinh, 1, 1, "inverse hyperbolic sine"),
+    "acosh": Fn(acosh, 1, 1, "inverse hyperbolic cosine"),
+    "atanh": Fn(atanh, 1, 1, "inverse hyperbolic tangent"),
+    "sigmoid": Fn(sigmoid, 1, 1, "logistic 1/(1+exp(-x))"),
+    "softplus": Fn(softplus, 1, 1, "log(1+exp(x))"),
+    "relu": Fn(lambda x: Max(0, x), 1, 1, "max(0, x)"),
+    "abs": Fn(Abs, 1, 1, "absolute value"),
+    "sign": Fn(sign, 1, 1, "sign (-1, 0, 1)"),
+    "heaviside": Fn(Heaviside, 1, 1, "step function, 1/2 at 0"),
+    "dirac": Fn(DiracDelta, 1, 1, "Dirac delta (derivative of heaviside)"),
+    "max": Fn(Max, 1, None, "maximum of the arguments"),
+    "min": Fn(Min, 1, None, "minimum of the arguments"),
+    "where": Fn(_where, 3, 3, "where(condition, a, b): a where the condition holds, else b"),
+    "floor": Fn(floor, 1, 1, "round down"),
+    "ceil": Fn(ceiling, 1, 1, "round up"),
+    "erf": Fn(erf, 1, 1, "error function"),
+    "erfc": Fn(erfc, 1, 1, "complementary error function"),
+    "gamma": Fn(gamma, 1, 1, "Gamma function"),
+    "loggamma": Fn(loggamma, 1, 1, "log Gamma"),
+    "lgamma": Fn(loggamma, 1, 1, "log Gamma"),
+    "factorial": Fn(factorial, 1, 1, "n!"),
+}
+
+# Functions whose values grow like n! for a numeric argument: the parser
+# bounds their argument before SymPy evaluates them.
+FACTORIAL_LIKE = frozenset({"factorial", "gamma"})
+
+CONSTANTS = {"pi": pi, "e": E, "nan": S.NaN}
+
+# Classes whose presence makes an expression non-analytic: complex-step
+# differentiation does not apply to them.
+NON_ANALYTIC = (Abs, Max, Min, Piecewise, Heaviside, DiracDelta, sign, floor, ceiling)
+
+
+def is_analytic(expr):
+    """True when no kink-making function occurs in `expr` (a SymPy object)."""
+    return not any(expr.has(cls) for cls in NON_ANALYTIC)
+
+
+__all__ = ["CONSTANTS", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]

@@ -1,0 +1,613 @@
+"""The safe parser: text -> SymPy, built directly from a whitelisted syntax tree.
+
+Never `eval`, `exec`, `sympify` or `parse_expr`: Python's `ast` module only
+*parses* the text; each allowed node type has one method below that builds
+the SymPy object, and anything else is refused with a `ParseError` naming the
+column.  The grammar (see docs/grammar.md):
+
+    numbers        2, 0.5, 1e-3, 1/3        (decimals are exact: 0.1 is 1/10)
+    names          x, w_1, alpha            (identifiers; not _private, not Python builtins)
+    operators      + - * / ** ^ @ and unary minus; ^ means power
+    calls          exp(x), log(x), max(a, b), where(x > 0, x, 0), ...   (functions.FUNCTIONS)
+    indexing       x[i], W[i, j], A[0, 1]
+    transpose      A.T
+    vectors        [a, b, c] (a column), [[a, b], [c, d]] (a matrix)
+    conditions     < <= > >= == and or & |   (inside where(), or with relations=True)
+
+Sizes are bounded (`limits.Limits`): text length, node count, nesting depth
+and the bits of every exact constant, estimated before SymPy computes it.
+"""
+
+import ast
+import builtins
+import decimal
+import math
+import re
+
+import sympy
+from sympy import (
+    And, Eq, Ge, Gt, Integer, Le, Lt, MatMul, MatrixBase, MatrixExpr, MatrixSymbol, Ne, Or, Rational, S,
+    Symbol,
+)
+from sympy.matrices.exceptions import ShapeError as SympyShapeError
+
+from .errors import LimitError, ParseError, ShapeError, SymbolError
+from .functions import CONSTANTS, FACTORIAL_LIKE, FUNCTIONS
+from .limits import DEFAULT_LIMITS, check_bits, constant_bits, factorial_bits, power_bits
+
+# Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
+# those that are also math functions here.
+RESERVED_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_")) - set(FUNCTIONS)
+
+_NOT_ALLOWED = {
+    ast.Lambda: "lambda expressions are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.IfExp: "conditional expressions are not allowed; use where(condition, a, b)",
+    ast.Dict: "dictionaries are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Starred: "starred arguments are not allowed",
+    ast.NamedExpr: "assignment expressions are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.JoinedStr: "strings are not allowed",
+    ast.Slice: "slices are not allowed; index with single positions",
+}
+
+
+def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=False):
+    """Parse `text` into a SymPy expression (or a Matrix for `[...]` literals).
+
+    `symbols` declares names: a dict name -> SymPy object (Symbol, MatrixSymbol,
+    IndexedBase), an iterable of SymPy symbols, a declaration string such as
+    ``"A: n x n, x: n; t: positive"`` (see `declare`), or a `Namespace`.
+    Undeclared names become real scalar symbols unless `strict` is true, in
+    which case they are an error.  `relations=True` allows a top-level
+    comparison (``"a + 2*b >= 1"``, ``"x**2 + y**2 = 1"``).
+
+    >>> parse("x^2 + sigmoid(y)")
+    x**2 + sigmoid(y)
+    >>> parse("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    derive.errors.ParseError: column 1: names starting with '_' are not allowed: '__import__'
+    """
+    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols, strict=strict)
+    return _Builder(text, namespace, limits, relations).build()
+
+
+class Namespace:
+    """Names -> SymPy objects, shared by everything parsed for one problem."""
+
+    def __init__(self, symbols=None, strict=False):
+        self.strict = strict
+        self.names = {}
+        self.index_names = set()
+        if symbols is None:
+            return
+        if isinstance(symbols, str):
+            symbols = declare(symbols)
+        if isinstance(symbols, dict):
+            items = symbols.items()
+        else:
+            items = [(str(s.name) if hasattr(s, "name") else str(s), s) for s in symbols]
+        for name, obj in items:
+            check_name(name)
+            self.names[name] = obj
+
+    def lookup(self, name, column=None, text=None):
+        if name in self.names:
+            return self.names[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if self.strict:
+            known = ", ".join(sorted(self.names)) or "none"
+            raise ParseError(f"unknown symbol '{name}' (declared: {known})", text, column)
+        sym = Symbol(name, real=True)
+        self.names[name] = sym
+        return sym
+
+    def index(self, name, column=None, text=None):
+        """An integer index symbol (i in x[i])."""
+        obj = self.names.get(name)
+        if obj is not None and name not in self.index_names and not (
+            isinstance(obj, Symbol) and obj.is_integer
+        ):
+            raise ParseError(f"'{name}' is used both as an index and as a variable", text, column)
+        if obj is None:
+            obj = Symbol(name, integer=True)
+            self.names[name] = obj
+            self.index_names.add(name)
+        return obj
+
+    def __contains__(self, name):
+        return name in self.names
+
+
+def check_name(name, text=None, column=None):
+    """Symbol names must be identifiers code generation can paste into source."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ParseError(f"not a valid name: {name!r}", text, column)
+    if name.startswith("_"):
+        raise ParseError(f"names starting with '_' are not allowed: '{name}'", text, column)
+    if name in RESERVED_NAMES:
+        raise ParseError(f"'{name}' is a reserved Python name and cannot be a symbol", text, column)
+    import keyword
+
+    if keyword.iskeyword(name):
+        raise ParseError(f"'{name}' is a Python keyword and cannot be a symbol", text, column)
+
+
+# ---------------------------------------------------------------------------
+# declarations: "A: n x n, x: n; t s: positive"
+
+_ASSUMPTIONS = {
+    "scalar": {"real": True},
+    "real": {"real": True},
+    "positive": {"positive": True},
+    "negative": {"negative": True},
+    "nonnegative": {"nonnegative": True, "real": True},
+    "integer": {"integer": True},
+}
+
+
+def declare(text):
+    """Parse a declaration string into a dict name -> SymPy object.
+
+    Items are separated by ``,`` or ``;``.  Each item is ``NAMES: SPEC`` where
+    SPEC is ``scalar``/``real``/``positive``/``negative``/``nonnegative``/
+    ``integer``, or a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
+    ``3x3`` (a matrix).  Names listed without a spec take the next item's spec
+    (``"x, y: positive"``); trailing bare names are real scalars.
+
+    >>> declare("A: n x n, x: n")
+    {'A': A, 'x': x}
+    """
+    if not isinstance(text, str) or len(text) > 2000:
+        raise ParseError("declarations must be a string of at most 2000 characters")
+    result, pending = {}, []
+    dims = {}
+    for item in filter(None, (p.strip() for p in re.split(r"[;,]", text))):
+        if ":" not in item:
+            pending += item.split()
+            continue
+        names_part, spec = (s.strip() for s in item.split(":", 1))
+        names = pending + names_part.split()
+        pending = []
+        if not names:
+            raise ParseError(f"declaration '{item}' names nothing before ':'")
+        for name in names:
+            check_name(name)
+            result[name] = _declared_object(name, spec.lower(), dims, item)
+    for name in pending:
+        check_name(name)
+        result[name] = Symbol(name, real=True)
+    return result
+
+
+def _declared_object(name, spec, dims, item):
+    if spec in _ASSUMPTIONS:
+        return Symbol(name, **_ASSUMPTIONS[spec])
+    parts = [p for p in re.split(r"\s*(?:x|\*|×)\s*|\s+", spec) if p]
+    if not 1 <= len(parts) <= 2:
+        raise ParseError(
+            f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}) "
+            "or a shape like 'n', '3', 'm x n'"
+        )
+    shape = [_dimension(p, dims, item) for p in parts]
+    if len(shape) == 1:
+        shape.append(Integer(1))
+    return MatrixSymbol(name, *shape)
+
+
+def _dimension(token, dims, item):
+    if token.isdigit():
+        value = int(token)
+        if not 1 <= value <= 1_000_000:
+            raise LimitError(f"dimension {value} in '{item}' is out of range 1..1000000")
+        return Integer(value)
+    check_name(token)
+    if token not in dims:
+        dims[token] = Symbol(token, integer=True, positive=True)
+    return dims[token]
+
+
+# ---------------------------------------------------------------------------
+# the builder
+
+
+class _Builder:
+    """One method per allowed syntax node; everything else is refused."""
+
+    def __init__(self, text, namespace, limits, relations):
+        if not isinstance(text, str):
+            raise ParseError(f"expected text, got {type(text).__name__}")
+        if len(text) > limits.max_length:
+            raise LimitError(f"input is {len(text)} characters; the limit is {limits.max_length}")
+        if not text.strip():
+            raise ParseError("empty expression")
+        self.original = text
+        self.namespace = namespace
+        self.limits = limits
+        self.relations = relations
+        self.source, self.colmap = _translate(text)
+        self.depth = 0
+
+    # -- entry -------------------------------------------------------------
+    def build(self):
+        if self.relations:
+            relation = self._top_level_equation()
+            if relation is not None:
+                return relation
+        try:
+            tree = ast.parse(self.source, mode="eval")
+        except SyntaxError as exc:
+            raise self._syntax_error(exc) from None
+        except (RecursionError, MemoryError):
+            raise LimitError("expression is too long or too deeply nested to parse") from None
+        except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+            raise LimitError(f"cannot read the text: {exc}") from None
+        count = sum(1 for _ in ast.walk(tree))
+        if count > self.limits.max_nodes:
+            raise LimitError(f"expression has {count} syntax nodes; the limit is {self.limits.max_nodes}")
+        body = tree.body
+        if self.relations and isinstance(body, (ast.Compare, ast.BoolOp)):
+            return self.visit_condition(body)
+        return self.visit(body)
+
+    def _top_level_equation(self):
+        """`lhs = rhs` (a single '=') is an equation when relations are allowed."""
+        parts = re.split(r"(?<![<>=!])=(?!=)", self.original)
+        if len(parts) != 2:
+            return None
+        lhs = parse(parts[0], self.namespace, limits=self.limits)
+        rhs = parse(parts[1], self.namespace, limits=self.limits)
+        return Eq(lhs, rhs, evaluate=False)
+
+    # -- dispatch ----------------------------------------------------------
+    def visit(self, node):
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise LimitError(f"expression nests deeper than {self.limits.max_depth} levels")
+        try:
+            method = getattr(self, "visit_" + type(node).__name__, None)
+            if method is None:
+                raise self.error(node, self._refusal(node))
+            return method(node)
+        finally:
+            self.depth -= 1
+
+    def _refusal(self, node):
+        for cls, message in _NOT_ALLOWED.items():
+            if isinstance(node, cls):
+                return message
+        if isinstance(node, ast.Compare):
+            return "comparisons are only allowed inside where(condition, a, b)"
+        if isinstance(node, ast.BoolOp):
+            return "'and'/'or' are only allowed in conditions"
+        return f"{type(node).__name__} syntax is not allowed"
+
+    # -- leaves ------------------------------------------------------------
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, bool) or value is None:
+            raise self.error(node, f"{value!r} is not a number")
+        if isinstance(value, complex):
+            raise self.error(node, "complex numbers are not supported")
+        if isinstance(value, int):
+            return Integer(value)
+        if isinstance(value, float):
+            return self._decimal(node)
+        raise self.error(node, "strings are not allowed")
+
+    def _decimal(self, node):
+        """A decimal literal as the exact rational it spells (0.1 -> 1/10)."""
+        literal = ast.get_source_segment(self.source, node) or repr(node.value)
+        number = decimal.Decimal(literal.replace("_", ""))
+        sign, digits, exponent = number.as_tuple()
+        bits = (len(digits) + abs(exponent)) * math.log2(10)
+        check_bits(bits, f"the number {literal[:20]}", self.limits)
+        return Rational(int("".join(map(str, digits)) or "0") * (-1 if sign else 1)) * Rational(10) ** exponent
+
+    def visit_Name(self, node):
+        name = node.id
+        if name in FUNCTIONS and name not in self.namespace:
+            raise self.error(node, f"'{name}' is a function; call it as {name}(...)")
+        check_name(name, self.original, self._column(node))
+        return self.namespace.lookup(name, self._column(node), self.original)
+
+    # -- arithmetic --------------------------------------------------------
+    def visit_BinOp(self, node):
+        op = type(node.op)
+        if op in (ast.Add, ast.Sub):
+            return self._sum(node)
+        if op in (ast.Mult, ast.Div):
+            return self._product(node)
+        if op is ast.Pow:
+            return self._power(node)
+        if op is ast.MatMult:
+            return self._matmul(node)
+        symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>",
+                  ast.BitAnd: "&", ast.BitOr: "|"}.get(op, op.__name__)
+        raise self.error(node, f"operator '{symbol}' is not allowed here")
+
+    def _chain(self, node, ops):
+        """Flatten a left-deep chain a op b op c ... without recursing per link."""
+        items = []
+        while isinstance(node, ast.BinOp) and type(node.op) in ops:
+            items.append((type(node.op), node.right))
+            node = node.left
+        items.append((None, node))
+        items.reverse()
+        return items
+
+    def _sum(self, node):
+        terms = []
+        for op, operand in self._chain(node, (ast.Add, ast.Sub)):
+            value = self.visit(operand)
+            terms.append(-value if op is ast.Sub else value)
+        self._check_exact(terms, "sum", node, lambda bits: max(bits) + math.log2(len(bits)))
+        return self._combine(node, lambda: sympy.Add(*terms) if not self._has_matrix(terms) else _matadd(terms))
+
+    def _product(self, node):
+        factors = []
+        for op, operand in self._chain(node, (ast.Mult, ast.Div)):
+            value = self.visit(operand)
+            if op is ast.Div:
+                if self._is_matrix(value):
+                    raise self.error(operand, "cannot divide by a matrix; use inv(A)")
+                if value == 0:
+                    raise self.error(operand, "division by zero")
+                value = 1 / value if isinstance(value, Rational) else sympy.Pow(value, -1)
+            factors.append(value)
+        self._check_exact(factors, "product", node, sum)
+        return self._combine(node, lambda: _multiply(factors))
+
+    def _power(self, node):
+        base = self.visit(node.left)
+        exponent = self.visit(node.right)
+        check_bits(power_bits(base, exponent), "this power", self.limits)
+        if base == 0 and isinstance(exponent, Rational) and exponent < 0:
+            raise self.error(node, "zero to a negative power")
+        if self._is_matrix(base):
+            if not (isinstance(exponent, Integer)):
+                raise self.error(node, "a matrix power needs an integer exponent")
+            return self._combine(node, lambda: base**exponent)
+        if self._is_matrix(exponent):
+            raise self.error(node, "a matrix cannot be an exponent")
+        return self._combine(node, lambda: sympy.Pow(base, exponent))
+
+    def _matmul(self, node):
+        left, right = self.visit(node.left), self.visit(node.right)
+        if not (self._is_matrix(left) and self._is_matrix(right)):
+            raise self.error(node, "'@' multiplies matrices or vectors; use '*' for scalars")
+        return self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase) else left * right)
+
+    def visit_UnaryOp(self, node):
+        operand = self.visit(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.Not):
+            raise self.error(node, "'not' is only allowed in conditions")
+        raise self.error(node, "operator '~' is not allowed")
+
+    # -- calls -------------------------------------------------------------
+    def visit_Call(self, node):
+        if not isinstance(node.func, ast.Name):
+            raise self.error(node, "only calls of known functions are allowed, like exp(x)")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            if name.startswith("_"):
+                raise self.error(node, f"names starting with '_' are not allowed: '{name}'")
+            hint = {"sum": " (sums over indices arrive with index notation)",
+                    "inv": "", "det": "", "trace": "", "tr": "", "transpose": ""}.get(name, "")
+            raise self.error(node, f"unknown function '{name}'{hint}; known: {', '.join(sorted(FUNCTIONS))}")
+        if node.keywords:
+            raise self.error(node, f"{name}() takes no keyword arguments")
+        fn = FUNCTIONS[name]
+        n = len(node.args)
+        if n < fn.min_args or (fn.max_args is not None and n > fn.max_args):
+            want = (f"{fn.min_args}" if fn.min_args == fn.max_args
+                    else f"{fn.min_args} or more" if fn.max_args is None else f"{fn.min_args} to {fn.max_args}")
+            raise self.error(node, f"{name}() takes {want} argument(s), got {n}")
+        if name == "where":
+            args = [self.visit_condition(node.args[0])] + [self.visit(a) for a in node.args[1:]]
+        else:
+            args = [self.visit(a) for a in node.args]
+        for a in args:
+            if self._is_matrix(a):
+                raise self.error(node, f"{name}() takes scalars, not a matrix")
+        if name in FACTORIAL_LIKE and args[0].is_number:
+            check_bits(factorial_bits(args[0]), f"{name}({args[0]})", self.limits)
+        return self._combine(node, lambda: fn.build(*args))
+
+    # -- conditions (where(), constraints) ---------------------------------
+    _COMPARE = {ast.Lt: Lt, ast.LtE: Le, ast.Gt: Gt, ast.GtE: Ge, ast.Eq: Eq, ast.NotEq: Ne}
+
+    def visit_condition(self, node):
+        if isinstance(node, ast.Compare):
+            values = [self.visit(node.left)] + [self.visit(c) for c in node.comparators]
+            parts = []
+            for op, a, b in zip(node.ops, values, values[1:]):
+                rel = self._COMPARE.get(type(op))
+                if rel is None:
+                    raise self.error(node, "only < <= > >= == != comparisons are allowed")
+                parts.append(rel(a, b))
+            return And(*parts)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.visit_condition(v) for v in node.values]
+            return And(*parts) if isinstance(node.op, ast.And) else Or(*parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            a, b = self.visit_condition(node.left), self.visit_condition(node.right)
+            return And(a, b) if isinstance(node.op, ast.BitAnd) else Or(a, b)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return sympy.Not(self.visit_condition(node.operand))
+        raise self.error(node, "expected a condition such as x > 0")
+
+    # -- indexing, transpose, literals ---------------------------------------
+    def visit_Subscript(self, node):
+        if not isinstance(node.value, ast.Name):
+            raise self.error(node, "only names can be indexed, like x[i] or W[i, j]")
+        name = node.value.id
+        check_name(name, self.original, self._column(node))
+        idx_nodes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        indices = [self._index(i) for i in idx_nodes]
+        base = self.namespace.names.get(name)
+        if isinstance(base, MatrixSymbol):
+            return self._matrix_element(node, base, indices)
+        if base is not None and not isinstance(base, sympy.IndexedBase):
+            raise self.error(node, f"'{name}' is a scalar and cannot be indexed")
+        if base is None:
+            if self.namespace.strict:
+                raise self.error(node, f"unknown symbol '{name}'")
+            base = sympy.IndexedBase(name, real=True)
+            self.namespace.names[name] = base
+        return base[tuple(indices)] if len(indices) > 1 else base[indices[0]]
+
+    def _index(self, node):
+        """An index: an integer, an index name, or a sum/difference of those."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return Integer(node.value)
+        if isinstance(node, ast.Name):
+            check_name(node.id, self.original, self._column(node))
+            return self.namespace.index(node.id, self._column(node), self.original)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            a, b = self._index(node.left), self._index(node.right)
+            return a + b if isinstance(node.op, ast.Add) else a - b
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self._index(node.operand)
+        raise self.error(node, "an index must be an integer or an index name like i, j")
+
+    def _matrix_element(self, node, base, indices):
+        rows, cols = base.shape
+        if len(indices) == 1 and cols == 1:
+            indices = [indices[0], Integer(0)]
+        if len(indices) != 2:
+            raise self.error(node, f"'{base.name}' is {rows} x {cols}; index it as {base.name}[i, j]")
+        for value, size, what in zip(indices, (rows, cols), ("row", "column")):
+            if value.is_Integer and size.is_Integer and not 0 <= int(value) < int(size):
+                raise self.error(node, f"{what} index {value} is out of range for '{base.name}' ({rows} x {cols}; indices start at 0)")
+        return base[indices[0], indices[1]]
+
+    def visit_Attribute(self, node):
+        if node.attr != "T":
+            raise self.error(node, f"attribute access '.{node.attr}' is not allowed (only .T, the transpose)")
+        value = self.visit(node.value)
+        if not self._is_matrix(value):
+            raise self.error(node, "'.T' transposes a matrix or vector, not a scalar")
+        return value.T
+
+    def visit_List(self, node):
+        if not node.elts:
+            raise self.error(node, "empty list")
+        rows = [self.visit(e) for e in node.elts]
+        if all(isinstance(r, MatrixBase) and r.shape[1] == 1 for r in rows) and isinstance(node.elts[0], (ast.List, ast.Tuple)):
+            lengths = {r.shape[0] for r in rows}
+            if len(lengths) != 1:
+                raise self.error(node, f"matrix rows have different lengths: {sorted(lengths)}")
+            return sympy.Matrix([list(r) for r in rows])
+        for r, e in zip(rows, node.elts):
+            if self._is_matrix(r):
+                raise self.error(e, "a vector's entries must be scalars")
+        return sympy.Matrix(rows)
+
+    visit_Tuple = visit_List
+
+    # -- helpers -----------------------------------------------------------
+    @staticmethod
+    def _is_matrix(value):
+        return isinstance(value, (MatrixBase, MatrixExpr))
+
+    def _has_matrix(self, values):
+        return any(self._is_matrix(v) for v in values)
+
+    def _check_exact(self, values, what, node, combine):
+        bits = [constant_bits(v) for v in values if isinstance(v, Rational)]
+        if len(bits) > 1:
+            check_bits(combine(bits), f"this {what} of constants", self.limits)
+
+    def _combine(self, node, build):
+        try:
+            return build()
+        except SympyShapeError as exc:
+            raise ShapeError(f"column {self._column(node)}: {_shape_message(exc)}") from None
+        except TypeError as exc:
+            raise ShapeError(f"column {self._column(node)}: cannot combine these operands ({exc})") from None
+
+    def _column(self, node):
+        offset = getattr(node, "col_offset", None)
+        if offset is None:
+            return None
+        return self._original_column(getattr(node, "lineno", 1), offset)
+
+    def _original_column(self, lineno, offset):
+        """1-based column in the original text of a 0-based offset in the source
+        (which is one line: `_translate` turned line breaks into spaces)."""
+        return self.colmap[min(max(offset, 0), len(self.colmap) - 1)] + 1
+
+    def error(self, node, message):
+        return ParseError(message, self.original, self._column(node))
+
+    def _syntax_error(self, exc):
+        column = None
+        reason = exc.msg
+        if exc.offset == 0:  # Python reports the end of input as offset 0
+            column, reason = len(self.original), "the expression ends too early"
+        elif exc.offset is not None:
+            column = self._original_column(exc.lineno or 1, exc.offset - 1)
+        if "too many nested parentheses" in reason:
+            raise LimitError("too many nested parentheses") from None
+        if "was never closed" in reason or "unmatched" in reason or "does not match" in reason:
+            reason = "unbalanced brackets: " + reason
+        return ParseError(reason, self.original, column)
+
+
+def _translate(text):
+    """Replace '^' by '**' (power, as in maths) and line breaks by spaces (so an
+    expression may span lines), keeping a map to the original columns."""
+    out, colmap = [], []
+    for i, ch in enumerate(text):
+        if not out and ch.isspace():
+            continue  # leading blanks (Python would call them an indent)
+        if ch == "^":
+            out.append("**")
+            colmap += [i, i]
+        elif ch in "\r\n\t\f\v":
+            out.append(" ")
+            colmap.append(i)
+        else:
+            out.append(ch)
+            colmap.append(i)
+    colmap.append(len(text))
+    return "".join(out), colmap
+
+
+def _multiply(factors):
+    matrices = [f for f in factors if isinstance(f, (MatrixBase, MatrixExpr))]
+    if not matrices:
+        return sympy.Mul(*factors)
+    scalars = [f for f in factors if not isinstance(f, (MatrixBase, MatrixExpr))]
+    result = matrices[0]
+    for m in matrices[1:]:
+        result = result * m
+    return sympy.Mul(*scalars) * result if scalars else result
+
+
+def _matadd(terms):
+    result = terms[0]
+    for t in terms[1:]:
+        result = result + t
+    return result
+
+
+def _shape_message(exc):
+    text = str(exc)
+    return f"shapes do not fit: {text}" if text else "shapes do not fit"
+
+
+__all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse", "S", "SymbolError"]

@@ -1,0 +1,76 @@
+"""Print SymPy objects back in the parser's own grammar.
+
+`parse(to_text(e))` rebuilds `e`: results can be pasted back into derive
+(or into a homework answer) as they are printed.
+"""
+
+from sympy import S
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
+
+
+class TextPrinter(StrPrinter):
+    """StrPrinter with the parser's names: abs, max, min, where, heaviside, e."""
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Piecewise(self, expr):
+        # undefined where no condition holds: nan
+        has_default = expr.args[-1].cond == S.true
+        out = self._print(expr.args[-1].expr) if has_default else "nan"
+        pieces = expr.args[:-1] if has_default else expr.args
+        for piece in reversed(pieces):
+            out = f"where({self._print(piece.cond)}, {self._print(piece.expr)}, {out})"
+        return out
+
+    def _print_Heaviside(self, expr):
+        return f"heaviside({self._print(expr.args[0])})"
+
+    def _print_DiracDelta(self, expr):
+        if len(expr.args) > 1:
+            return super()._print_Function(expr)
+        return f"dirac({self._print(expr.args[0])})"
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_ceiling(self, expr):
+        return f"ceil({self._print(expr.args[0])})"
+
+    def _print_And(self, expr):
+        return " and ".join(self.parenthesize(a, PRECEDENCE["And"] + 1) for a in expr.args)
+
+    def _print_Or(self, expr):
+        return " or ".join(self.parenthesize(a, PRECEDENCE["Or"] + 1) for a in expr.args)
+
+    def _print_Relational(self, expr):
+        op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_MatrixBase(self, expr):
+        if expr.shape[1] == 1:
+            return "[" + ", ".join(self._print(e) for e in expr) + "]"
+        return "[" + ", ".join("[" + ", ".join(self._print(e) for e in expr.row(i)) + "]"
+                               for i in range(expr.shape[0])) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+    _print_ImmutableMatrix = _print_MatrixBase
+
+    def _print_Transpose(self, expr):
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Atom'])}.T"
+
+
+def to_text(expr):
+    """Text in derive's grammar for a SymPy expression or Matrix."""
+    return TextPrinter().doprint(expr)

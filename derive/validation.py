@@ -1,0 +1,137 @@
+"""Every derivative derive returns is checked numerically first.
+
+The function and its claimed derivative are compiled to NumPy kernels (which
+also validates the code printer), random points inside the domain are drawn
+(respecting each symbol's assumptions), and `codegen.gradcheck` compares the
+derivative with finite differences there, entry by entry.  A disagreement is
+re-examined in 40-digit arithmetic before it is reported, so rounding in the
+float64 kernels (1 - tanh(x)^2 at large x) cannot raise a false alarm.
+"""
+
+import mpmath
+import numpy as np
+import sympy
+from sympy import Float, Symbol
+
+import codegen
+
+from .errors import ValidationError
+from .functions import is_analytic
+
+MAX_TRIES = 80
+_SCALES = (1.0, 1.0, 0.5, 2.0, 0.1, 5.0, 0.02, 10.0, 50.0, 0.003, 200.0, 1000.0)
+
+
+def validate(functions, wrt, claimed, *, points=3, seed=0, what="derivative", raise_on_mismatch=True):
+    """Check `claimed` (m x n Matrix) against `functions` (m-vector Matrix) by
+    finite differences in `wrt`.  Returns a `codegen.Report`; raises
+    `ValidationError` naming the entry when the check fails (unless
+    `raise_on_mismatch` is false: then the failing report is returned)."""
+    functions = sympy.Matrix(functions)
+    params = sorted((functions.free_symbols | claimed.free_symbols) - set(wrt), key=lambda s: s.name)
+    params = [p for p in params if isinstance(p, Symbol)]
+    args = list(wrt) + params
+    try:
+        fk = codegen.kernel(functions, args, backend="numpy")
+        dk = codegen.kernel(claimed, args, backend="numpy")
+    except codegen.CodegenError as exc:
+        raise ValidationError(f"cannot evaluate the {what} numerically to validate it: {exc}") from None
+    mode = "always" if is_analytic(functions) else "auto"
+    m, n = claimed.shape
+    scalar = m == 1
+    out_names = None if scalar else tuple(f"F{i}" for i in range(m))
+    rng = np.random.default_rng(seed)
+    reports, tries = [], 0
+    while len(reports) < points and tries < MAX_TRIES:
+        values = _draw(args, rng, tries)
+        tries += 1
+        if not _finite(fk, dk, values):
+            continue
+        x, fixed = values[: len(wrt)], values[len(wrt):]
+
+        def f(v, fixed=fixed):
+            return fk(*v, *fixed).reshape(-1)
+
+        def df(v, fixed=fixed):
+            return dk(*v, *fixed).reshape(m, n)
+
+        try:
+            report = codegen.gradcheck(f, df, x, points=1, seed=seed + tries, complex_step=mode,
+                                       names=[s.name for s in wrt], output_names=out_names)
+        except codegen.CodegenError:
+            continue  # the random neighbour left the domain: draw another point
+        if report.status == "mismatch" and not _confirmed(report, functions, claimed, wrt, params, fixed):
+            continue  # float64 rounding, not mathematics: the 40-digit check agrees
+        if report.status == "nondifferentiable":
+            continue  # landed on a kink by chance
+        reports.append(report)
+        if report.status == "mismatch":
+            break
+    if not reports:
+        raise ValidationError(
+            f"could not validate the {what}: found no points where the function and its derivative "
+            f"are finite and differentiable (tried {tries}); pass validate=False to skip"
+        )
+    report = codegen.Report.combine(reports)
+    if report.status == "mismatch" and raise_on_mismatch:
+        e = report.worst
+        entry = f"entry [{e.output}, {e.input}]" if not scalar else f"entry {e.input}"
+        raise ValidationError(
+            f"the {what} failed numeric validation at {entry} ({report.entry_name(e)}): symbolic value "
+            f"{e.claimed:.10g}, finite differences {e.estimate:.10g} at {report.point_text(e.point)}; "
+            "confirmed in 40-digit arithmetic. The symbolic result is wrong; please report this.",
+            report,
+        )
+    return report
+
+
+def _draw(args, rng, attempt):
+    """Random argument values; the scale and sign pattern vary with `attempt`
+    so that domains like x > 0 or x > 100 are found within a few tries."""
+    scale = _SCALES[attempt % len(_SCALES)]
+    positive_only = attempt % 2 == 1  # half the tries stay positive (log, sqrt domains)
+    values = []
+    for s in args:
+        magnitude = scale * rng.uniform(0.3, 1.5)
+        if s.is_integer:
+            values.append(float(rng.integers(1, 6)))
+        elif s.is_negative:
+            values.append(-magnitude)
+        elif s.is_nonnegative or positive_only:
+            values.append(magnitude)
+        else:
+            values.append(magnitude * rng.choice([-1.0, 1.0]))
+    return values
+
+
+def _finite(fk, dk, values):
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.isfinite(fk(*values))) and np.all(np.isfinite(dk(*values))))
+
+
+def _confirmed(report, functions, claimed, wrt, params, fixed, digits=40):
+    """Re-evaluate the worst mismatch with `digits`-digit arithmetic: True if real."""
+    e = report.worst
+    point = dict(zip(wrt, report.points[e.point]))
+    point.update(zip(params, fixed))
+    subs = {s: Float(v, digits) for s, v in point.items()}
+    with mpmath.workdps(digits):
+        exact = claimed[e.output, e.input].evalf(digits, subs=subs)
+        var = wrt[e.input]
+        h = Float(2.0**-30 * max(abs(point[var]), 1.0), digits)
+        fi = functions[e.output]
+
+        def at(t):
+            return fi.evalf(digits, subs={**subs, var: t})
+
+        x0 = subs[var]
+        # Richardson on two central differences: error O(h^4) ~ 1e-36
+        d1 = (at(x0 + h) - at(x0 - h)) / (2 * h)
+        d2 = (at(x0 + h / 2) - at(x0 - h / 2)) / h
+        fd = d2 + (d2 - d1) / 3
+    try:
+        exact, fd = complex(exact), complex(fd)
+    except TypeError:
+        return True  # not a number at this point: keep the float verdict
+    return abs(exact - fd) > 1e-9 * max(abs(fd), abs(exact))
+
