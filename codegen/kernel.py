@@ -184,6 +184,11 @@ def _docstring(flat, shape, arg_names, backend):
 
 
 _ASSEMBLE = '''
+def _float(a):
+    """Arguments as float (or complex) arrays: overflow gives inf, not an exception."""
+    return numpy.asarray(a, dtype=numpy.result_type(a, float))
+
+
 def _assemble(outs, args):
     """Broadcast every output to the arguments' shape and stack them."""
     shape = numpy.broadcast_shapes(*(numpy.shape(a) for a in args))
@@ -204,6 +209,7 @@ def _numpy_module(header, arg_names, shape, body, outs):
         f"ARGS = {tuple(arg_names)!r}\nSHAPE = {shape!r}\n"
         f"{ARRAY_HELPERS}{_ASSEMBLE}\n\n"
         f"def kernel({arg_list}):\n"
+        f"    {arg_list}, = ({', '.join(f'_float({a})' for a in arg_names)},)\n"
         '    with numpy.errstate(all="ignore"):\n'
         f"{body_text}\n"
         f"    return _assemble(outs, ({arg_list},))\n"

@@ -131,7 +131,10 @@ FUNCTIONS = {
 # bounds their argument before SymPy evaluates them.
 FACTORIAL_LIKE = frozenset({"factorial", "gamma"})
 
-CONSTANTS = {"pi": pi, "e": E, "nan": S.NaN}
+CONSTANTS = {"pi": pi, "e": E}
+
+# Names SymPy prints for undefined values; never symbols.
+UNDEFINED_NAMES = frozenset({"nan", "zoo", "oo", "inf", "infinity"})
 
 # Classes whose presence makes an expression non-analytic: complex-step
 # differentiation does not apply to them.
@@ -143,4 +146,4 @@ def is_analytic(expr):
     return not any(expr.has(cls) for cls in NON_ANALYTIC)
 
 
-__all__ = ["CONSTANTS", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
+__all__ = ["CONSTANTS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]

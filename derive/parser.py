@@ -31,8 +31,8 @@ from sympy import (
 )
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
-from .errors import LimitError, ParseError, ShapeError, SymbolError
-from .functions import CONSTANTS, FACTORIAL_LIKE, FUNCTIONS
+from .errors import LimitError, ParseError, ShapeError
+from .functions import CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, UNDEFINED_NAMES
 from .limits import DEFAULT_LIMITS, check_bits, constant_bits, factorial_bits, power_bits
 
 # Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
@@ -135,6 +135,8 @@ def check_name(name, text=None, column=None):
         raise ParseError(f"names starting with '_' are not allowed: '{name}'", text, column)
     if name in RESERVED_NAMES:
         raise ParseError(f"'{name}' is a reserved Python name and cannot be a symbol", text, column)
+    if name in UNDEFINED_NAMES:
+        raise ParseError(f"'{name}' is not a number derive accepts (no infinities or NaN)", text, column)
     import keyword
 
     if keyword.iskeyword(name):
@@ -447,6 +449,8 @@ class _Builder:
             return And(a, b) if isinstance(node.op, ast.BitAnd) else Or(a, b)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return sympy.Not(self.visit_condition(node.operand))
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return sympy.true if node.value else sympy.false
         raise self.error(node, "expected a condition such as x > 0")
 
     # -- indexing, transpose, literals ---------------------------------------
@@ -533,11 +537,18 @@ class _Builder:
 
     def _combine(self, node, build):
         try:
-            return build()
+            value = build()
         except SympyShapeError as exc:
             raise ShapeError(f"column {self._column(node)}: {_shape_message(exc)}") from None
         except TypeError as exc:
             raise ShapeError(f"column {self._column(node)}: cannot combine these operands ({exc})") from None
+        if isinstance(value, sympy.Basic) and value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
+            segment = ast.get_source_segment(self.source, node) or "this expression"
+            raise self.error(node, f"{segment} is undefined (evaluates to {value})")
+        if isinstance(value, sympy.Basic) and value.has(S.ImaginaryUnit):
+            segment = ast.get_source_segment(self.source, node) or "this expression"
+            raise self.error(node, f"{segment} is not real (evaluates to {value}); derive works over the reals")
+        return value
 
     def _column(self, node):
         offset = getattr(node, "col_offset", None)
@@ -610,4 +621,4 @@ def _shape_message(exc):
     return f"shapes do not fit: {text}" if text else "shapes do not fit"
 
 
-__all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse", "S", "SymbolError"]
+__all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse"]

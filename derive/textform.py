@@ -50,6 +50,13 @@ class TextPrinter(StrPrinter):
     def _print_Or(self, expr):
         return " or ".join(self.parenthesize(a, PRECEDENCE["Or"] + 1) for a in expr.args)
 
+    def _print_ITE(self, expr):
+        c, a, b = (self._print(arg) for arg in expr.args)
+        return f"(({c}) and ({a})) or (not ({c}) and ({b}))"
+
+    def _print_Not(self, expr):
+        return f"not ({self._print(expr.args[0])})"
+
     def _print_Relational(self, expr):
         op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"

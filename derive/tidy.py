@@ -24,19 +24,35 @@ def _risky(e):
     return any(p.exp.is_Integer and abs(int(p.exp)) > MAX_POWER_FOR_SIMPLIFY for p in e.atoms(sympy.Pow))
 
 
+# Rewrites tried on each entry, cheapest first; the shortest result wins.
+STRATEGIES = (
+    ("together", lambda e: sympy.powsimp(sympy.factor_terms(sympy.cancel(sympy.together(e))), deep=True)),
+    ("factor", lambda e: sympy.powsimp(sympy.factor(sympy.together(e)), deep=True)),
+    ("simplify", lambda e: sympy.simplify(e, ratio=1.0)),
+)
+
+
 def tidy(expr, seconds=2.0):
     """A simpler equal form of `expr` if one is found within `seconds`."""
     if not isinstance(expr, sympy.Basic) or expr.is_Atom or _risky(expr):
         return expr
     if sympy.count_ops(expr) <= 3:
         return expr
-    candidate = attempt(lambda: sympy.simplify(expr, ratio=1.0), seconds, expr)
+    end = time.monotonic() + seconds
+    best = expr
+    for _name, rewrite in STRATEGIES:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        candidate = attempt(lambda: rewrite(expr), left, expr)
+        if _measure(candidate) < _measure(best):
+            best = candidate
     # keep the derivative as differentiation wrote it unless simplification
     # clearly pays (3*x**2 - 4*x should not become x*(3*x - 4))
     ops, length = _measure(expr)
-    new_ops, new_length = _measure(candidate)
+    new_ops, new_length = _measure(best)
     if new_ops <= 0.5 * ops or (new_ops <= ops and new_length <= 0.7 * length):
-        return candidate
+        return best
     return expr
 
 

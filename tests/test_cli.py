@@ -1,0 +1,95 @@
+"""The command line end to end, through a subprocess."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_grad_prints_the_gradient_and_its_validation():
+    r = run("grad", "x**2 + y**3", "--wrt", "x,y")
+    assert r.returncode == 0, r.stderr
+    assert "df/dx = 2*x" in r.stdout and "df/dy = 3*y**2" in r.stdout and "gradcheck ok" in r.stdout
+
+
+def test_grad_cold_start_is_fast():
+    start = time.perf_counter()
+    r = run("grad", "x**2 + y**3", "--wrt", "x,y")
+    assert r.returncode == 0
+    assert time.perf_counter() - start < 4.0  # 2 s on an idle machine; slack for a loaded CI
+
+
+def test_grad_at_a_point_json():
+    r = run("grad", "x**2 + y**3", "--wrt", "x,y", "--at", "x=2,y=3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == [["2*x"], ["3*y**2"]]
+    assert out["at"]["exact"] == [["4"], ["27"]]
+    assert out["at"]["check"]["status"] == "ok"
+    assert out["validation"]["ok"] is True
+
+
+def test_jacobian_and_hessian():
+    r = run("jacobian", "[2*x*y, x**2*y]", "--wrt", "x,y", "--json")
+    assert json.loads(r.stdout)["result"] == [["2*y", "2*x"], ["2*x*y", "x**2"]]
+    r = run("hessian", "x**2*y", "--wrt", "x y", "--json")
+    assert json.loads(r.stdout)["result"] == [["2*y", "2*x"], ["2*x", "0"]]
+
+
+def test_validate_exit_codes():
+    bad = run("validate", "x**2 + y**3", "--wrt", "x,y", "--claim", "[2*x, 2*y]")
+    assert bad.returncode == 1 and "MISMATCH" in bad.stdout and "d/dy" in bad.stdout
+    good = run("validate", "x**2 + y**3", "--wrt", "x,y", "--claim", "[2*x, 3*y^2]", "--json")
+    assert good.returncode == 0 and json.loads(good.stdout)["report"]["status"] == "ok"
+    at_one = run("validate", "x**3", "--wrt", "x", "--claim", "3*x", "--at", "x=1")
+    assert at_one.returncode == 1  # right only at x = 1: the random points catch it
+
+
+def test_codegen_writes_a_standalone_module(tmp_path):
+    out = tmp_path / "grad_kernel.py"
+    r = run("codegen", "x**2 + y**3", "--wrt", "x,y", "--what", "grad", "--backend", "numpy", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    code = (f"import importlib.util as u; s=u.spec_from_file_location('m', {str(out)!r}); m=u.module_from_spec(s);"
+            "s.loader.exec_module(m); print(m.kernel(2.0, 3.0).ravel().tolist())")
+    check = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    assert check.stdout.strip() == "[4.0, 27.0]", check.stderr
+    r = run("codegen", "sin(x)*y", "--what", "value", "--json")
+    assert json.loads(r.stdout)["args"] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["grad", "x +* y"], "column 4"),
+        (["grad", "x**2", "--wrt", "z"], "unknown symbol 'z'"),
+        (["grad", "__import__('os').system('true')"], "column 1"),
+        (["grad", "9**9**9**9"], "decimal digits"),
+        (["grad", "[x, y]", "--wrt", "x"], "jacobian"),
+        (["grad", "x**2", "--at", "x=foo("], "column"),
+        (["grad", "A @ x", "--let", "A: 3 x 2, x: 3"], "shapes do not fit"),
+        (["validate", "x**2", "--wrt", "x", "--claim", "[1, 2, 3]"], "must have 1 entries"),
+        (["grad"], "the following arguments are required"),
+        (["frobnicate"], "invalid choice"),
+        (["grad", "x", "--wrt", "x", "--let", "A: 0 x 3"], "out of range"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, fragment):
+    r = run(*args)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("derive: error:"), r.stderr
+    assert fragment in lines[0]
+
+
+def test_help_lists_subcommands_with_examples():
+    r = run("--help")
+    assert r.returncode == 0
+    for word in ["grad", "jacobian", "hessian", "codegen", "validate", "demo", "examples:"]:
+        assert word in r.stdout

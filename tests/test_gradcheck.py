@@ -1,0 +1,221 @@
+"""codegen.gradcheck on the anchor failures of torch/JAX/SciPy checkers (DESIGN.md)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import codegen
+from codegen import CodegenError, gradcheck
+
+X3 = np.array([0.7, -1.3, 2.1])
+
+
+def check(f, df, x, expect, **kw):
+    report = gradcheck(f, df, x, **kw)
+    assert report.status == expect, str(report)
+    assert report.ok == (expect == "ok")
+    return report
+
+
+# --- large offset: fixed absolute steps false-alarm here --------------------
+def test_large_offset_correct_gradient_is_ok():
+    check(lambda x: 1e10 + np.sum(x**2), lambda x: 2 * x, X3, "ok")
+
+
+def test_large_offset_real_only_function_is_ok():
+    # math.fsum refuses complex input: no complex step, real differences only
+    check(lambda x: 1e10 + math.fsum(v * v for v in x), lambda x: 2 * x, X3, "ok")
+
+
+def test_large_offset_wrong_gradient_is_caught():
+    check(lambda x: 1e10 + np.sum(x**2), lambda x: 2 * x * (1 + 1e-3), X3, "mismatch")
+
+
+# --- tiny scale: fixed absolute tolerances pass 50 % errors here ------------
+def test_scaled_function_fifty_percent_wrong_is_caught():
+    check(lambda x: 1e-6 * np.sum(x**2), lambda x: 1.5e-6 * 2 * x, X3, "mismatch")
+    check(lambda x: 1e-6 * math.fsum(v * v for v in x), lambda x: 1.5e-6 * 2 * x, X3, "mismatch")
+
+
+def test_scaled_function_correct_is_ok():
+    check(lambda x: 1e-6 * np.sum(x**2), lambda x: 1e-6 * 2 * x, X3, "ok")
+    check(lambda x: 1e-6 * math.fsum(v * v for v in x), lambda x: 1e-6 * 2 * x, X3, "ok")
+
+
+def test_detection_floor_is_one_in_a_million():
+    f = lambda x: np.sum(np.sin(x) * x)  # noqa: E731
+    good = lambda x: np.sin(x) + x * np.cos(x)  # noqa: E731
+    check(f, good, X3, "ok")
+    report = check(f, lambda x: good(x) * (1 + 3e-6), X3, "mismatch")
+    assert report.max_error == pytest.approx(3e-6, rel=0.05)
+
+
+# --- one wrong entry among 400: a random projection misses it ----------------
+def test_single_wrong_entry_among_400_is_found():
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(400, 400))
+    A = A + A.T
+    v = rng.normal(size=400)
+
+    def bad(x):
+        g = A @ x
+        g[137] *= 1 + 1e-4
+        return g
+
+    report = check(lambda x: 0.5 * x @ A @ x, bad, v, "mismatch", points=0)
+    assert {e.input for e in report.mismatches} == {137}
+    assert report.worst.input == 137
+
+
+# --- special points: checking at 0 or 1 misses x^3 -> 3x ----------------------
+@pytest.mark.parametrize("x0", [0.0, 1.0, [1.0, 1.0]])
+def test_claim_right_only_at_special_points_is_caught(x0):
+    if isinstance(x0, list):
+        check(lambda v: np.sum(v**3), lambda v: 3 * v, x0, "mismatch")
+    else:
+        check(lambda v: v**3, lambda v: 3 * v, x0, "mismatch")
+
+
+def test_correct_cubic_at_zero_is_ok():
+    check(lambda v: v**3, lambda v: 3 * v**2, 0.0, "ok")
+
+
+# --- kinks, ties and domain edges --------------------------------------------
+def test_near_kink_is_not_a_false_alarm():
+    check(lambda x: abs(x), lambda x: np.sign(x), 3e-7, "ok")
+    check(lambda x: math.fabs(x), lambda x: math.copysign(1.0, x), 3e-7, "ok")
+    check(lambda x: abs(x - 1.0000003), lambda x: np.sign(x - 1.0000003), 1.0, "ok")
+
+
+def test_kink_is_nondifferentiable_not_mismatch():
+    report = check(lambda x: abs(x), lambda x: np.sign(x), 0.0, "nondifferentiable")
+    e = report.worst
+    assert e.left == pytest.approx(-1) and e.right == pytest.approx(1)
+    check(lambda v: np.maximum(v, 0).sum(), lambda v: (v > 0).astype(float), [0.0, 1.0], "nondifferentiable")
+
+
+def test_tie_of_max_is_nondifferentiable():
+    def grad_max(v):
+        return np.array([1.0, 0.0]) if v[0] >= v[1] else np.array([0.0, 1.0])
+
+    check(lambda v: max(v[0], v[1]), grad_max, [0.7, 0.7], "nondifferentiable")
+    check(lambda v: max(v[0], v[1]), grad_max, [0.7, 0.2], "ok")
+
+
+def test_wrong_claim_near_kink_is_still_a_mismatch():
+    check(lambda x: abs(x), lambda x: 2 * np.sign(x), 0.0, "mismatch")
+
+
+def test_domain_edge_never_gives_nan():
+    for f in (np.log, math.log):
+        report = check(lambda x, f=f: f(x), lambda x: 1 / x, 5e-7, "ok")
+        assert np.isfinite(report.max_error)
+    check(lambda x: math.log(x), lambda x: 1.01 / x, 5e-7, "mismatch")
+
+
+def test_infinite_slope_at_domain_edge_is_nondifferentiable():
+    check(lambda x: math.sqrt(x) if x >= 0 else math.nan, lambda x: 0.5 / math.sqrt(x) if x > 0 else math.inf, 0.0,
+          "nondifferentiable")
+
+
+def test_discontinuity_is_nondifferentiable():
+    check(lambda x: float(x > 0), lambda x: 0.0, 0.0, "nondifferentiable")
+
+
+# --- steep functions trip fixed steps -----------------------------------------
+@pytest.mark.parametrize("analytic", [True, False])
+def test_steep_functions(analytic):
+    sin, cos, exp = (np.sin, np.cos, np.exp) if analytic else (math.sin, math.cos, math.exp)
+    check(lambda x: sin(1000 * x), lambda x: 1000 * cos(1000 * x), 1.0, "ok")
+    check(lambda x: sin(1000 * x), lambda x: 999 * cos(1000 * x), 1.0, "mismatch")
+    check(lambda x: exp(50 * x), lambda x: 50 * exp(50 * x), 1.0, "ok")
+    check(lambda x: exp(50 * x), lambda x: 50.01 * exp(50 * x), 1.0, "mismatch")
+
+
+# --- Jacobians, the crash-course bugs ------------------------------------------
+def F(v):
+    return np.array([2 * v[0] * v[1], v[0] ** 2 * v[1]])
+
+
+def J(v):
+    return np.array([[2 * v[1], 2 * v[0]], [2 * v[0] * v[1], v[0] ** 2]])
+
+
+def test_jacobian_ok_and_transpose_caught():
+    check(F, J, [1.0, 2.0], "ok")
+    check(F, lambda v: J(v).T, [1.0, 2.0], "mismatch")
+
+
+def test_non_square_transposed_jacobian_is_a_shape_error():
+    def F3(v):
+        return np.array([v[0], v[1], v[0] * v[1]])
+
+    def J3T(v):
+        return np.array([[1, 0, v[1]], [0, 1, v[0]]], dtype=float)
+
+    with pytest.raises(CodegenError, match="transposed"):
+        gradcheck(F3, J3T, [1.0, 2.0])
+
+
+def test_direction_field_bug_fy_2y():
+    report = check(lambda v: v[0] ** 2 + v[1] ** 3, lambda v: np.array([2 * v[0], 2 * v[1]]), [1.0, 1.0], "mismatch",
+                   names=["x", "y"])
+    assert {e.input for e in report.mismatches} == {1}
+    assert "d/dy" in str(report)
+
+
+def test_non_analytic_implementation_does_not_fool_complex_step():
+    # x*|x| with complex input computes (x+ih)*|x+ih|: a wrong complex step
+    check(lambda x: x * abs(x), lambda x: 2 * abs(x), 0.5, "ok")
+    check(lambda x: x * abs(x), lambda x: abs(x), 0.5, "mismatch")
+
+
+# --- report ------------------------------------------------------------------
+def test_report_is_readable_and_json_safe():
+    report = gradcheck(lambda v: v[0] ** 2 + v[1] ** 3, lambda v: np.array([2 * v[0], 2 * v[1]]), [1.0, 2.0],
+                       names=["x", "y"])
+    d = report.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["status"] == "mismatch" and d["ok"] is False
+    assert d["worst"]["name"] == "d/dy"
+    assert "MISMATCH" in str(report) and "y=" in str(report)
+    assert report._repr_latex_().startswith("$")
+
+
+def test_bad_inputs_raise_clear_errors():
+    with pytest.raises(CodegenError, match="not finite"):
+        gradcheck(lambda x: math.log(x) if x > 0 else math.nan, lambda x: 1 / x, -1.0)
+    with pytest.raises(CodegenError, match="expected 3 entries"):
+        gradcheck(lambda v: np.sum(v), lambda v: np.ones(2), np.ones(3))
+    with pytest.raises(CodegenError):
+        gradcheck("f", lambda v: v, 1.0)
+
+
+def test_random_smooth_functions_no_false_alarms_no_misses():
+    """Random compositions: correct gradients pass, 1e-4 perturbations fail."""
+    import sympy
+
+    rng = np.random.default_rng(7)
+    xs = sympy.symbols("x0:3", real=True)
+    pool = [sympy.sin, sympy.exp, sympy.tanh, lambda e: sympy.log(1 + e**2), lambda e: e**3,
+            lambda e: 1 / (2 + sympy.cos(e))]
+    for trial in range(25):
+        e = sum(rng.normal() * pool[rng.integers(len(pool))](xs[rng.integers(3)] * xs[rng.integers(3)] + rng.normal())
+                for _ in range(3)) + xs[0]
+        g = sympy.Matrix([e.diff(v) for v in xs])
+        fk = codegen.kernel(e, xs, backend="numpy")
+        gk = codegen.kernel(g, xs, backend="numpy")
+        x0 = rng.uniform(-1.5, 1.5, 3)
+        good = gradcheck(lambda v: fk(*v), lambda v: gk(*v).ravel(), x0, seed=trial)
+        assert good.ok, (e, str(good))
+        j = trial % 3
+
+        def wrong(v):
+            g = gk(*v).ravel().copy()
+            g[j] += 1e-4 * max(abs(g[j]), np.max(np.abs(g)))
+            return g
+
+        bad = gradcheck(lambda v: fk(*v), wrong, x0, seed=trial)
+        assert bad.status == "mismatch", (e, str(bad))

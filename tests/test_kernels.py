@@ -1,0 +1,144 @@
+"""Generated kernels: equal to SymPy at random points, broadcast like ufuncs, cached on disk."""
+
+import ast
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import sympy
+from sympy import (Abs, Heaviside, Max, Min, Piecewise, Rational, atan2, cos, erf, exp, factorial, gamma, log,
+                   sign, sin, sqrt, tanh)
+
+import codegen
+from codegen import CodegenError
+from derive.functions import sigmoid, softplus
+
+x, y = sympy.symbols("x y", real=True)
+
+SUITE = sympy.Matrix([
+    x**2 * y + sin(x * y),
+    exp(-x) * cos(3 * y) / (1 + x**2),
+    log(x) + sqrt(x) + x ** Rational(2, 3) + x ** -3,
+    Piecewise((x * y, y > 0), (y**2 - x, True)),
+    Max(x, y, Rational(1, 2)) - Min(x, -y),
+    Abs(y) * sign(y - 0.25) + Heaviside(y - x),
+    sigmoid(x * y - 1) + softplus(3 * y),
+    softplus(-40 * x) + softplus(40 * x),  # the stable form: no overflow
+    erf(y) + gamma(x + 1) - factorial(x),
+    atan2(y, x) + tanh(x - y),
+    Rational(1, 3) * x + 0.1 * y + sympy.pi,
+])
+
+
+def random_points(n=20, seed=3):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.2, 2.0, n), rng.uniform(-2.0, 2.0, n)
+
+
+def sympy_values(xs, ys):
+    rows = []
+    for a, b in zip(xs, ys):
+        subs = {x: sympy.Float(a, 30), y: sympy.Float(b, 30)}
+        rows.append([float(e.evalf(30, subs=subs)) for e in SUITE])
+    return np.array(rows)
+
+
+@pytest.fixture(scope="module")
+def numba_suite():
+    return codegen.kernel(SUITE, [x, y], backend="numba")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_kernels_equal_sympy_to_1e12(backend, numba_suite):
+    k = numba_suite if backend == "numba" else codegen.kernel(SUITE, [x, y], backend="numpy")
+    xs, ys = random_points()
+    got = k(xs, ys)[:, :, 0]
+    want = sympy_values(xs, ys)
+    assert got.shape == want.shape == (len(xs), SUITE.shape[0])
+    rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-100)  # exact zeros: absolute 1e-112
+    assert np.max(rel) < 1e-12, (np.argmax(np.max(rel, axis=0)), np.max(rel))
+
+
+def test_kernels_broadcast_like_ufuncs(numba_suite):
+    out = numba_suite(np.linspace(0.5, 1.5, 4)[:, None], np.linspace(-1, 1, 5)[None, :])
+    assert out.shape == (4, 5, SUITE.shape[0], 1)
+    assert numba_suite(0.7, -0.3).shape == (SUITE.shape[0], 1)
+    assert isinstance(numba_suite.ufunc(0.7, -0.3, np.empty(SUITE.shape[0])), np.ndarray)  # a real gufunc
+
+
+def test_scalar_kernel_is_a_ufunc():
+    k = codegen.kernel(sigmoid(x) * y, [x, y], backend="numba")
+    assert k.shape == ()
+    np.testing.assert_allclose(k(np.array([0.0, 1.0]), 2.0), [1.0, 2 / (1 + np.exp(-1))], rtol=1e-15)
+    assert hasattr(k.ufunc, "reduce")  # numba DUFunc: a NumPy ufunc
+    assert k(x=0.0, y=2.0) == pytest.approx(1.0)
+
+
+def test_numpy_kernel_takes_complex_input_for_complex_step():
+    k = codegen.kernel(sin(x) * exp(y), [x, y], backend="numpy")
+    h = 1e-30
+    assert (k(0.3 + 1j * h, 0.2).imag / h) == pytest.approx(np.cos(0.3) * np.exp(0.2), rel=1e-14)
+
+
+def test_cse_shrinks_a_six_variable_hessian():
+    v = sympy.symbols("v0:6", real=True)
+    f = sympy.log(1 + sum(exp(a * b) for a, b in zip(v, v[1:]))) * sigmoid(sum(v))
+    H = sympy.hessian(f, v)
+    with_cse = codegen.kernel_source(H, v, backend="numba")
+    without = codegen.kernel_source(H, v, backend="numba", cse=False)
+    assert len(with_cse) < len(without) / 4
+
+
+def test_standalone_module_depends_only_on_numpy_and_numba(tmp_path):
+    source = codegen.kernel_source(sympy.Matrix([x * y, exp(x)]), [x, y], backend="numba")
+    imports = {n.names[0].name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import)}
+    imports |= {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
+    assert imports <= {"math", "numpy", "numba"}
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    code = f"import importlib.util as u; s=u.spec_from_file_location('m', {str(path)!r}); m=u.module_from_spec(s); " \
+           "s.loader.exec_module(m); print(m.kernel(2.0, 3.0).ravel().tolist())"
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str([6.0, float(np.exp(2.0))])
+
+
+def test_second_process_reuses_the_compiled_kernel(tmp_path):
+    """Numba's on-disk cache: the second process loads, it does not compile."""
+    script = textwrap.dedent("""
+        import sympy, codegen
+        x, y = sympy.symbols("x y")
+        k = codegen.kernel(sympy.Matrix([sympy.sin(x) * y, x ** 3]), [x, y], backend="numba")
+        print(k(1.0, 2.0).ravel().tolist())
+    """)
+    env = dict(os.environ, DERIVE_CACHE_DIR=str(tmp_path), NUMBA_DEBUG_CACHE="1")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+            for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    first, second = (r.stdout + r.stderr for r in runs)
+    assert "data saved" in first
+    assert "data loaded" in second and "data saved" not in second
+
+
+def test_bad_inputs():
+    with pytest.raises(CodegenError, match="not text"):
+        codegen.kernel("x + y", [x, y])
+    with pytest.raises(CodegenError, match="not kernel arguments: y"):
+        codegen.kernel(x + y, [x])
+    with pytest.raises(CodegenError, match="unknown backend"):
+        codegen.kernel(x, [x], backend="cuda")
+    with pytest.raises(CodegenError, match="imaginary"):
+        codegen.kernel(sympy.I * x, [x], backend="numpy")
+    with pytest.raises(CodegenError, match="takes 2 arguments"):
+        codegen.kernel(x * y, [x, y], backend="numpy")(1.0)
+
+
+def test_unsafe_symbol_names_are_renamed():
+    odd = [sympy.Symbol("max"), sympy.Symbol("a b"), sympy.Symbol("_t0"), sympy.Symbol("lambda")]
+    k = codegen.kernel(sum(odd), odd, backend="numpy")
+    assert k(1.0, 2.0, 3.0, 4.0) == pytest.approx(10.0)
+    compile(k.source, "k", "exec")
