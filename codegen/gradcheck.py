@@ -93,8 +93,9 @@ class Report:
         return f"{where} ({shown})"
 
     def __str__(self):
-        methods = ", ".join(f"{k}: {v}" for k, v in sorted(self.methods.items()))
-        head = f"{len(self.points)} point(s) x {self.n_entries // max(len(self.points), 1)} entries"
+        methods = ", ".join(f"{k} {v}" for k, v in sorted(self.methods.items()))
+        npts = len(self.points)
+        head = f"{self.n_entries} entries checked at {npts} point{'s' if npts != 1 else ''}"
         if self.status == "ok":
             return (
                 f"gradcheck ok: {head}, max relative error {self.max_error:.2g} "

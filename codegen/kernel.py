@@ -22,13 +22,14 @@ from .printers import ARRAY_HELPERS, printer_for
 BACKENDS = ("numba", "numpy")
 
 
-def kernel(exprs, args, backend="numba", *, cse=True, directory=None):
+def kernel(exprs, args, backend="numba", *, cse=True, parallel=False, directory=None):
     """Compile `exprs` (an expression, a list, or a Matrix) as a function of `args`.
 
     Returns a `Kernel`: ``k(*values)`` evaluates at points and broadcasts over
     array arguments; the output has shape ``broadcast(values) + k.shape``,
     where ``k.shape`` is ``()`` for one expression, ``(m,)`` for a list and
-    ``(r, c)`` for a Matrix.
+    ``(r, c)`` for a Matrix.  ``parallel=True`` (Numba) spreads the points
+    over all cores (ufunc target "parallel").
 
     >>> import sympy, codegen
     >>> x, y = sympy.symbols("x y")
@@ -40,7 +41,7 @@ def kernel(exprs, args, backend="numba", *, cse=True, directory=None):
         raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
     flat, shape = _flatten(exprs)
     args = _check_args(args, flat)
-    source = module_source(flat, shape, args, backend, use_cse=cse)
+    source = module_source(flat, shape, args, backend, use_cse=cse, parallel=parallel)
     if backend == "numba":
         _require_numba()
     module = load_module(source, directory)
@@ -92,12 +93,12 @@ class Kernel:
         return f"<Kernel {self.backend} ({', '.join(self.arg_names)}) -> shape {self.shape}>"
 
 
-def kernel_source(exprs, args, backend="numba", *, cse=True):
+def kernel_source(exprs, args, backend="numba", *, cse=True, parallel=False):
     """The standalone module text `kernel` would compile, without compiling it."""
     if backend not in BACKENDS:
         raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
     flat, shape = _flatten(exprs)
-    return module_source(flat, shape, _check_args(args, flat), backend, use_cse=cse)
+    return module_source(flat, shape, _check_args(args, flat), backend, use_cse=cse, parallel=parallel)
 
 
 def _require_numba():
@@ -147,7 +148,7 @@ def _check_args(args, flat):
     return args
 
 
-def module_source(flat, shape, args, backend, use_cse=True):
+def module_source(flat, shape, args, backend, use_cse=True, parallel=False):
     """The text of a standalone module (imports only math, numpy and numba)."""
     names = safe_names(args)
     renamed = {a: Symbol(names[a]) for a in args}
@@ -161,8 +162,9 @@ def module_source(flat, shape, args, backend, use_cse=True):
     outs = [printer.doprint(e) for e in reduced]
     arg_names = [names[a] for a in args]
     header = _docstring(flat, shape, arg_names, backend)
-    writer = _numba_module if backend == "numba" else _numpy_module
-    return writer(header, arg_names, shape, body, outs)
+    if backend == "numba":
+        return _numba_module(header, arg_names, shape, body, outs, parallel)
+    return _numpy_module(header, arg_names, shape, body, outs)
 
 
 def _docstring(flat, shape, arg_names, backend):
@@ -216,16 +218,17 @@ def _numpy_module(header, arg_names, shape, body, outs):
     )
 
 
-def _numba_module(header, arg_names, shape, body, outs):
+def _numba_module(header, arg_names, shape, body, outs, parallel):
     arg_list = ", ".join(arg_names)
     nargs = len(arg_names)
     scalar_types = ", ".join(["float64"] * nargs)
+    options = 'cache=True, target="parallel"' if parallel else "cache=True"
     head = f"{header}\nimport math\n\nimport numba\nimport numpy\n\nARGS = {tuple(arg_names)!r}\nSHAPE = {shape!r}\n\n"
     if shape == ():
         code = "\n".join(body + [f"return {outs[0]}"])
         return (
             head
-            + f'@numba.vectorize(["float64({scalar_types})"], cache=True)\n'
+            + f'@numba.vectorize(["float64({scalar_types})"], {options})\n'
             + f"def ufunc({arg_list}):\n"
             + textwrap.indent(code, "    ")
             + "\n\n\nkernel = ufunc\n"
@@ -236,7 +239,7 @@ def _numba_module(header, arg_names, shape, body, outs):
     return (
         head
         + f"_LIKE = numpy.empty({n})  # fixes the output length of the gufunc\n\n\n"
-        + f'@numba.guvectorize(["void({scalar_types}, float64[:], float64[:])"], "{core},(n)->(n)", cache=True)\n'
+        + f'@numba.guvectorize(["void({scalar_types}, float64[:], float64[:])"], "{core},(n)->(n)", {options})\n'
         + f"def ufunc({arg_list}, like, out):\n"
         + textwrap.indent(code, "    ")
         + "\n\n\n"

@@ -83,6 +83,7 @@ def build_parser():
     common(p)
     p.add_argument("--what", choices=["value", "grad", "jacobian", "hessian"], default="grad")
     p.add_argument("--backend", choices=["numba", "numpy"], default="numba")
+    p.add_argument("--parallel", action="store_true", help="Numba: spread points over all cores")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: print it)")
     p.add_argument("--no-validate", action="store_true", help="skip validating the derivative")
     p.set_defaults(run=_run_codegen)
@@ -203,7 +204,7 @@ def _run_codegen(args):
         expr, wrt, exprs = d.f, d.wrt, d.result
     others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]
     arg_syms = list(wrt) + others
-    source = codegen.kernel_source(exprs, arg_syms, backend=args.backend)
+    source = codegen.kernel_source(exprs, arg_syms, backend=args.backend, parallel=args.parallel)
     if args.output:
         with open(args.output, "w") as fh:
             fh.write(source)
