@@ -112,18 +112,13 @@ def partial(fun, x, j, f0, max_levels=60):
         hp, hm = xp[j] - x[j], x[j] - xm[j]
         fp, fm = fun(xp), fun(xm)
         evals += 2
-        if fp is not None:
-            noise = NOISE_FACTOR * EPS * np.maximum(np.abs(fp), abs_f0) / hp
-            forward.add((fp - f0) / hp, noise, 0)
-            one_sided_levels["forward"] += 1
-        else:
-            forward.reset()
-        if fm is not None:
-            noise = NOISE_FACTOR * EPS * np.maximum(np.abs(fm), abs_f0) / hm
-            backward.add((f0 - fm) / hm, noise, 0)
-            one_sided_levels["backward"] += 1
-        else:
-            backward.reset()
+        for name, tab, value, step, sign in (("forward", forward, fp, hp, 1), ("backward", backward, fm, hm, -1)):
+            if value is None:
+                tab.reset()
+                continue
+            noise = NOISE_FACTOR * EPS * np.maximum(np.abs(value), abs_f0) / step
+            tab.add(sign * (value - f0) / step, noise, 0)
+            one_sided_levels[name] += 1
         if fp is None or fm is None:
             central.reset()
             level, prev_jump = -1, None

@@ -147,9 +147,8 @@ class Report:
             raise CodegenError("no reports to combine")
         offset, points, entries, mism, nond, methods = 0, [], 0, [], [], {}
         for r in reports:
-            shift = lambda e: Entry(**dict(e.__dict__, point=e.point + offset))  # noqa: E731
-            mism += [shift(e) for e in r.mismatches]
-            nond += [shift(e) for e in r.nondifferentiable]
+            mism += [replace(e, point=e.point + offset) for e in r.mismatches]
+            nond += [replace(e, point=e.point + offset) for e in r.nondifferentiable]
             points += r.points
             entries += r.n_entries
             for k, v in r.methods.items():

@@ -9,7 +9,6 @@ gufunc (`guvectorize`) underneath, available as `Kernel.ufunc`.
 
 import textwrap
 
-import numpy as np
 import sympy
 from sympy import Basic, MatrixBase, Symbol, numbered_symbols
 from sympy import cse as _sympy_cse

@@ -17,8 +17,30 @@ from sympy import (
 )
 
 
-class sigmoid(Function):  # noqa: N801 - printers dispatch on the class name
+class _SmoothPositive(Function):
+    """A real-analytic, positive function of a real argument, evaluated
+    numerically through its rewrite in exp/log (subclasses give `_latex_name`,
+    `fdiff` and `_eval_rewrite_as_exp`)."""
+
+    _latex_name = ""
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"%s\left(%s\right)" % (self._latex_name, printer._print(self.args[0]))
+
+
+class sigmoid(_SmoothPositive):  # noqa: N801 - printers dispatch on the class name
     """The logistic function 1 / (1 + exp(-x))."""
+
+    _latex_name = r"\sigma"
 
     @classmethod
     def eval(cls, x):
@@ -36,21 +58,11 @@ class sigmoid(Function):  # noqa: N801 - printers dispatch on the class name
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + exp(-x))
 
-    def _eval_evalf(self, prec):
-        return self.rewrite(exp)._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _eval_is_positive(self):
-        return self.args[0].is_real
-
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
-
-
-class softplus(Function):  # noqa: N801
+class softplus(_SmoothPositive):  # noqa: N801
     """log(1 + exp(x)), the smooth ReLU."""
+
+    _latex_name = r"\operatorname{softplus}"
 
     def fdiff(self, argindex=1):
         return sigmoid(self.args[0])
@@ -59,18 +71,6 @@ class softplus(Function):  # noqa: N801
         return log(1 + exp(x))
 
     _eval_rewrite_as_log = _eval_rewrite_as_exp
-
-    def _eval_evalf(self, prec):
-        return self.rewrite(exp)._eval_evalf(prec)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _eval_is_positive(self):
-        return self.args[0].is_real
-
-    def _latex(self, printer):
-        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
 
 
 def _where(cond, a, b):

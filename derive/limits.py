@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sympy import Float, Integer, Rational
+from sympy import Float, Rational
 
 from .errors import LimitError
 
@@ -126,4 +126,4 @@ def attempt(fn, seconds, fallback):
 
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "attempt", "check_bits", "constant_bits", "factorial_bits",
-           "power_bits", "remaining", "time_budget", "Integer"]
+           "power_bits", "remaining", "time_budget"]

@@ -44,7 +44,7 @@ def tidy(expr, seconds=2.0):
         left = end - time.monotonic()
         if left <= 0:
             break
-        candidate = attempt(lambda: rewrite(expr), left, expr)
+        candidate = attempt(lambda rewrite=rewrite: rewrite(expr), left, expr)
         if _measure(candidate) < _measure(best):
             best = candidate
     # keep the derivative as differentiation wrote it unless simplification

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 import sympy
-from sympy import Heaviside, Matrix, cos, exp, log, sign, sin
+from sympy import Heaviside, Matrix, cos, exp, sign, sin
 
 import derive
 from derive import DeriveError, ShapeError, SymbolError, ValidationError
