@@ -96,6 +96,8 @@ def build_parser():
 
 
 def main(argv=None):
+    from .errors import ValidationError
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -105,6 +107,8 @@ def main(argv=None):
         return args.run(args)
     except _UsageError as exc:
         return _fail(str(exc))
+    except ValidationError as exc:  # a check failed: not bad input
+        return _fail(str(exc), 1)
     except ValueError as exc:  # DeriveError and CodegenError are ValueErrors
         return _fail(str(exc) or type(exc).__name__)
     except KeyboardInterrupt:

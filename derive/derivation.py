@@ -110,6 +110,10 @@ class PointValue:
             lines.append(f"check at this point: {self.report}")
         return "\n".join(lines)
 
+    def _repr_latex_(self):
+        where = r",\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.point.items())
+        return f"$${sympy.latex(self.exact)} \\quad \\text{{at }} {where}$$"
+
     def to_dict(self):
         rows, cols = self.exact.shape
         return {
