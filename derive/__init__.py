@@ -8,17 +8,19 @@ Every derivative is checked by finite differences before it is returned.
 """
 
 from .calculus import differentiate, grad, hessian, jacobian
+from .check import check
 from .derivation import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .functions import sigmoid, softplus
 from .limits import Limits
 from .parser import Namespace, declare, parse
 from .textform import to_text
+from .verdict import Verdict
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Derivation", "DeriveError", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "Derivation", "DeriveError", "Verdict", "check", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "parse", "sigmoid", "softplus", "to_text",
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sympy import (
-    Abs, DiracDelta, E, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
+    Abs, Determinant, DiracDelta, E, Inverse, Trace, Transpose, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
     atan, atan2, atanh, ceiling, cos, cosh, erf, erfc, exp, factorial, floor, gamma, log,
     loggamma, pi, sign, sin, sinh, sqrt, tan, tanh,
 )
@@ -127,6 +127,28 @@ FUNCTIONS = {
     "factorial": Fn(factorial, 1, 1, "n!"),
 }
 
+def _norm(v):
+    """2-norm of a vector, Frobenius norm of a matrix."""
+    return sqrt(Trace(Transpose(v) * v))
+
+
+# Functions of matrices and vectors (arguments must be matrix-valued).
+MATRIX_FUNCTIONS = {
+    "trace": Fn(Trace, 1, 1, "trace of a square matrix"),
+    "tr": Fn(Trace, 1, 1, "trace of a square matrix"),
+    "det": Fn(Determinant, 1, 1, "determinant"),
+    "logdet": Fn(lambda A: log(Determinant(A)), 1, 1, "log of the determinant"),
+    "inv": Fn(Inverse, 1, 1, "matrix inverse"),
+    "transpose": Fn(Transpose, 1, 1, "transpose (same as .T)"),
+    "norm": Fn(_norm, 1, 1, "2-norm of a vector, Frobenius norm of a matrix"),
+}
+
+# Index notation: sum(body, i, j) and delta(i, j) take index arguments.
+INDEX_FUNCTIONS = {
+    "sum": "sum(body, i, j, ...) over index ranges; sum(body, (i, 1, n)) with explicit bounds",
+    "delta": "Kronecker delta delta(i, j)",
+}
+
 # Functions whose values grow like n! for a numeric argument: the parser
 # bounds their argument before SymPy evaluates them.
 FACTORIAL_LIKE = frozenset({"factorial", "gamma"})
@@ -146,4 +168,4 @@ def is_analytic(expr):
     return not any(expr.has(cls) for cls in NON_ANALYTIC)
 
 
-__all__ = ["CONSTANTS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
+__all__ = ["CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]

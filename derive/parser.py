@@ -32,12 +32,13 @@ from sympy import (
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
 from .errors import LimitError, ParseError, ShapeError
-from .functions import CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, UNDEFINED_NAMES
+from .functions import CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, INDEX_FUNCTIONS, MATRIX_FUNCTIONS, UNDEFINED_NAMES
 from .limits import DEFAULT_LIMITS, check_bits, constant_bits, factorial_bits, power_bits
 
 # Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
 # those that are also math functions here.
-RESERVED_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_")) - set(FUNCTIONS)
+RESERVED_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_")) - set(FUNCTIONS) - {"sum"}
+CALLABLE = set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS)
 
 _NOT_ALLOWED = {
     ast.Lambda: "lambda expressions are not allowed",
@@ -86,6 +87,7 @@ class Namespace:
         self.strict = strict
         self.names = {}
         self.index_names = set()
+        self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive
         if symbols is None:
             return
         if isinstance(symbols, str):
@@ -96,7 +98,19 @@ class Namespace:
             items = [(str(s.name) if hasattr(s, "name") else str(s), s) for s in symbols]
         for name, obj in items:
             check_name(name)
+            if isinstance(obj, IndexSpec):
+                self.index_names.add(name)
+                self.index_ranges[obj.symbol] = (obj.lo, obj.hi)
+                obj = obj.symbol
             self.names[name] = obj
+
+    def dimension(self, name="n"):
+        """The size symbol `name` (a positive integer), shared with declarations."""
+        return Symbol(name, integer=True, positive=True)
+
+    def index_range(self, index):
+        """(lo, hi) of an index: declared, or 0..n-1 by default."""
+        return self.index_ranges.get(index, (Integer(0), self.dimension() - 1))
 
     def lookup(self, name, column=None, text=None):
         if name in self.names:
@@ -161,8 +175,9 @@ def declare(text):
 
     Items are separated by ``,`` or ``;``.  Each item is ``NAMES: SPEC`` where
     SPEC is ``scalar``/``real``/``positive``/``negative``/``nonnegative``/
-    ``integer``, or a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
-    ``3x3`` (a matrix).  Names listed without a spec take the next item's spec
+    ``integer``, a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
+    ``3x3`` (a matrix), or an index: ``index`` (0..n-1), ``index m``
+    (0..m-1), ``index 1..n``.  Names listed without a spec take the next item's spec
     (``"x, y: positive"``); trailing bare names are real scalars.
 
     >>> declare("A: n x n, x: n")
@@ -190,9 +205,21 @@ def declare(text):
     return result
 
 
+class IndexSpec:
+    """A declared index: its symbol and inclusive range."""
+
+    def __init__(self, symbol, lo, hi):
+        self.symbol, self.lo, self.hi = symbol, lo, hi
+
+    def __repr__(self):
+        return f"{self.symbol} in {self.lo}..{self.hi}"
+
+
 def _declared_object(name, spec, dims, item):
     if spec in _ASSUMPTIONS:
         return Symbol(name, **_ASSUMPTIONS[spec])
+    if spec.split()[0] == "index":
+        return _index_spec(name, spec[len("index"):].strip(), dims, item)
     parts = [p for p in re.split(r"\s*(?:x|\*|×)\s*|\s+", spec) if p]
     if not 1 <= len(parts) <= 2:
         raise ParseError(
@@ -203,6 +230,29 @@ def _declared_object(name, spec, dims, item):
     if len(shape) == 1:
         shape.append(Integer(1))
     return MatrixSymbol(name, *shape)
+
+
+def _index_spec(name, rest, dims, item):
+    """'index' (0..n-1), 'index m' (0..m-1), 'index 1..n' (1..n)."""
+    if not rest:
+        lo, hi = Integer(0), _dimension("n", dims, item) - 1
+    elif ".." in rest:
+        a, b = (t.strip() for t in rest.split("..", 1))
+        lo, hi = _bound(a, dims, item), _bound(b, dims, item)
+    else:
+        lo, hi = Integer(0), _dimension(rest, dims, item) - 1
+    return IndexSpec(Symbol(name, integer=True), lo, hi)
+
+
+def _bound(token, dims, item):
+    m = re.fullmatch(r"([A-Za-z_]\w*)?\s*([+-]\s*\d+)?|(-?\d+)", token)
+    if not m or not token:
+        raise ParseError(f"cannot read the index bound '{token}' in '{item}'")
+    if m.group(3) is not None:
+        return Integer(int(m.group(3)))
+    base = _dimension(m.group(1), dims, item) if m.group(1) else Integer(0)
+    shift = int(m.group(2).replace(" ", "")) if m.group(2) else 0
+    return base + shift
 
 
 def _dimension(token, dims, item):
@@ -386,7 +436,9 @@ class _Builder:
         left, right = self.visit(node.left), self.visit(node.right)
         if not (self._is_matrix(left) and self._is_matrix(right)):
             raise self.error(node, "'@' multiplies matrices or vectors; use '*' for scalars")
-        return self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase) else left * right)
+        product = self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase)
+                                else left * right)
+        return _as_scalar_if_1x1(product)
 
     def visit_UnaryOp(self, node):
         operand = self.visit(node.operand)
@@ -403,20 +455,27 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             raise self.error(node, "only calls of known functions are allowed, like exp(x)")
         name = node.func.id
-        if name not in FUNCTIONS:
+        if name not in CALLABLE:
             if name.startswith("_"):
                 raise self.error(node, f"names starting with '_' are not allowed: '{name}'")
-            hint = {"sum": " (sums over indices arrive with index notation)",
-                    "inv": "", "det": "", "trace": "", "tr": "", "transpose": ""}.get(name, "")
-            raise self.error(node, f"unknown function '{name}'{hint}; known: {', '.join(sorted(FUNCTIONS))}")
+            raise self.error(node, f"unknown function '{name}'; known: {', '.join(sorted(CALLABLE))}")
         if node.keywords:
             raise self.error(node, f"{name}() takes no keyword arguments")
+        if name == "sum":
+            return self._sum_over_indices(node)
+        if name == "delta":
+            self._arity(node, name, 2, 2)
+            i, j = (self._index(a) for a in node.args)
+            return sympy.KroneckerDelta(i, j)
+        if name in MATRIX_FUNCTIONS:
+            fn = MATRIX_FUNCTIONS[name]
+            self._arity(node, name, fn.min_args, fn.max_args)
+            arg = self.visit(node.args[0])
+            if not self._is_matrix(arg):
+                raise self.error(node, f"{name}() takes a matrix or vector, not a scalar")
+            return self._combine(node, lambda: fn.build(arg))
         fn = FUNCTIONS[name]
-        n = len(node.args)
-        if n < fn.min_args or (fn.max_args is not None and n > fn.max_args):
-            want = (f"{fn.min_args}" if fn.min_args == fn.max_args
-                    else f"{fn.min_args} or more" if fn.max_args is None else f"{fn.min_args} to {fn.max_args}")
-            raise self.error(node, f"{name}() takes {want} argument(s), got {n}")
+        self._arity(node, name, fn.min_args, fn.max_args)
         if name == "where":
             args = [self.visit_condition(node.args[0])] + [self.visit(a) for a in node.args[1:]]
         else:
@@ -427,6 +486,39 @@ class _Builder:
         if name in FACTORIAL_LIKE and args[0].is_number:
             check_bits(factorial_bits(args[0]), f"{name}({args[0]})", self.limits)
         return self._combine(node, lambda: fn.build(*args))
+
+    def _arity(self, node, name, lo, hi):
+        n = len(node.args)
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+            raise self.error(node, f"{name}() takes {want} argument(s), got {n}")
+
+    def _sum_over_indices(self, node):
+        """sum(body, i, j) over declared (default 0..n-1) ranges; sum(body, (i, lo, hi))."""
+        self._arity(node, "sum", 2, None)
+        limits = []
+        for arg in node.args[1:]:
+            if isinstance(arg, ast.Name):
+                index = self.namespace.index(arg.id, self._column(arg), self.original)
+                lo, hi = self.namespace.index_range(index)
+            elif isinstance(arg, ast.Tuple) and len(arg.elts) == 3 and isinstance(arg.elts[0], ast.Name):
+                index = self.namespace.index(arg.elts[0].id, self._column(arg), self.original)
+                lo, hi = (self._bound_value(e) for e in arg.elts[1:])
+            else:
+                raise self.error(arg, "sum() takes index names (i, j) or (i, lo, hi) after the body")
+            limits.append((index, lo, hi))
+        body = self.visit(node.args[0])
+        if self._is_matrix(body):
+            raise self.error(node, "sum() adds up scalars; the body is a matrix")
+        return self._combine(node, lambda: sympy.Sum(body, *limits))
+
+    def _bound_value(self, node):
+        value = self.visit(node)
+        if value.free_symbols and not all(s.is_integer for s in value.free_symbols):
+            value = value.subs({s: self.namespace.dimension(s.name) for s in value.free_symbols})
+        if not (value.is_integer or all(s.is_integer for s in value.free_symbols)):
+            raise self.error(node, "a sum bound must be an integer or a size like n")
+        return value
 
     # -- conditions (where(), constraints) ---------------------------------
     _COMPARE = {ast.Lt: Lt, ast.LtE: Le, ast.Gt: Gt, ast.GtE: Ge, ast.Eq: Eq, ast.NotEq: Ne}
@@ -598,6 +690,16 @@ def _translate(text):
     return "".join(out), colmap
 
 
+def _as_scalar_if_1x1(value):
+    """x.T @ W @ x is a number: keep it as the trace of the 1 x 1 product, a scalar
+    SymPy can add to other scalars (its matrix element would be a Sum)."""
+    if isinstance(value, MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1):
+        return sympy.Trace(value)
+    if isinstance(value, MatrixBase) and value.shape == (1, 1):
+        return value[0, 0]
+    return value
+
+
 def _multiply(factors):
     matrices = [f for f in factors if isinstance(f, (MatrixBase, MatrixExpr))]
     if not matrices:
@@ -606,6 +708,7 @@ def _multiply(factors):
     result = matrices[0]
     for m in matrices[1:]:
         result = result * m
+    result = _as_scalar_if_1x1(result)
     return sympy.Mul(*scalars) * result if scalars else result
 
 

@@ -75,7 +75,10 @@ class TextPrinter(StrPrinter):
     _print_ImmutableMatrix = _print_MatrixBase
 
     def _print_Transpose(self, expr):
-        return f"{self.parenthesize(expr.arg, PRECEDENCE['Atom'])}.T"
+        arg = self._print(expr.arg)
+        if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
+            arg = f"({arg})"
+        return f"{arg}.T"
 
 
 def to_text(expr):

@@ -1,0 +1,85 @@
+"""`Verdict`: the answer to "is this derivative right, and if not, what is wrong?"."""
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from .textform import to_text
+
+STATUSES = ("correct", "wrong", "transposed", "shape")
+
+
+@dataclass
+class Verdict:
+    """Outcome of `derive.check`.
+
+    ``status``: "correct", "wrong", "transposed" or "shape"; ``ok`` is
+    ``status == "correct"``.  ``expected`` is the derivative (SymPy), ``claimed``
+    the claim as understood, ``counterexample`` a point (symbol -> value,
+    exact where possible) where the two differ, with ``values`` =
+    (expected, claimed) there; ``explanation`` names the mistake;
+    ``evidence`` says what decided (symbolic simplification, or numeric
+    agreement at many points).
+    """
+
+    status: str
+    expected: object
+    claimed: object
+    explanation: str
+    evidence: str
+    counterexample: dict | None = None
+    values: tuple | None = None
+    kind: str = "grad"
+    wrt: tuple = ()
+    details: list = field(default_factory=list)  # per-entry findings: (label, explanation)
+
+    @property
+    def ok(self):
+        return self.status == "correct"
+
+    def __str__(self):
+        head = {"correct": "CORRECT", "wrong": "WRONG", "transposed": "TRANSPOSED", "shape": "SHAPE CLASH"}[self.status]
+        lines = [f"{head}: {self.explanation}"]
+        if self.status != "correct":
+            lines.append(f"  expected: {to_text(self.expected)}")
+            lines.append(f"  claimed:  {to_text(self.claimed)}")
+        if self.counterexample:
+            where = ", ".join(f"{_name(s)} = {to_text(v)}" for s, v in self.counterexample.items())
+            lines.append(f"  counterexample: at {where}: expected {_show(self.values[0])}, "
+                         f"claimed {_show(self.values[1])}")
+        lines.append(f"  evidence: {self.evidence}")
+        return "\n".join(lines)
+
+    def _repr_latex_(self):
+        mark = r"\checkmark" if self.ok else r"\times"
+        text = self.explanation.replace("_", r"\_").replace("#", r"\#")
+        return (f"$${mark}\\ \\text{{{self.status}: {text}}}\\qquad \\text{{expected }} "
+                f"{sympy.latex(self.expected)},\\ \\text{{claimed }} {sympy.latex(self.claimed)}$$")
+
+    def to_dict(self):
+        return {
+            "status": self.status,
+            "ok": self.ok,
+            "kind": self.kind,
+            "wrt": [_name(s) for s in self.wrt],
+            "expected": to_text(self.expected),
+            "claimed": to_text(self.claimed),
+            "explanation": self.explanation,
+            "evidence": self.evidence,
+            "counterexample": None if not self.counterexample else
+            {_name(s): to_text(v) for s, v in self.counterexample.items()},
+            "values": None if self.values is None else [_show(v) for v in self.values],
+            "details": [{"entry": label, "explanation": text} for label, text in self.details],
+        }
+
+
+def _name(s):
+    return getattr(s, "name", None) or str(s)
+
+
+def _show(value):
+    if value is None:
+        return "undefined"
+    if isinstance(value, sympy.Basic) and value.is_Float:
+        return f"{float(value):.12g}"
+    return to_text(value)
