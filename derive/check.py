@@ -44,14 +44,19 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
         definitions = parse_definitions(let, ns)
         expr = _substitute(as_expression(f, ns), definitions)
         try:
-            claim = _substitute(as_expression(claimed, ns), definitions)
+            written = as_expression(claimed, ns)
         except ShapeError as exc:
             return _shape_verdict(expr, claimed, str(exc), kind)
+        claim = _substitute(written, definitions)
         if _is_matrix_problem(expr, wrt, ns, claim):
             from .check_matrix import check_matrix_notation
 
-            return check_matrix_notation(expr, wrt, claim, ns, kind=kind, seed=seed)
-        return _check_scalar_symbols(expr, wrt, claim, ns, kind, seed)
+            verdict = check_matrix_notation(expr, wrt, claim, ns, kind=kind, seed=seed)
+        else:
+            verdict = _check_scalar_symbols(expr, wrt, claim, ns, kind, seed)
+        if definitions:
+            verdict.as_written, verdict.definitions = written, definitions
+        return verdict
 
 
 def parse_definitions(let, ns):

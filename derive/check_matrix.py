@@ -168,18 +168,20 @@ def _shape_check(problem):
         return None
     what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}[problem.kind]
     text = f"{_shape_text(got)} but the {what} is {_shape_text(want)}"
+    display = _symbolic_expected(problem)
+    display = display if display is not None else _explicit_display(problem)
     if _same_shape(got, want[::-1]) and _is_matrix(problem.claim):
         transposed = sympy.Transpose(problem.claim) if not isinstance(problem.claim, MatrixBase) else problem.claim.T
         try:
             if _find_difference(problem, transposed, 0) is None:
                 layout = " (a row where the gradient is a column)" if 1 in want else ""
-                return Verdict("transposed", _explicit_display(problem), problem.claim,
+                return Verdict("transposed", display, problem.claim,
                                f"the claim is the transpose of the derivative{layout}: the claim is {text}",
                                "shapes, then exact comparison of the transpose", kind=problem.kind,
                                wrt=(problem.target,))
         except (ShapeError, DeriveError):
             pass
-    return Verdict("shape", _explicit_display(problem), problem.claim, f"shape clash: the claim is {text}",
+    return Verdict("shape", display, problem.claim, f"shape clash: the claim is {text}",
                    "shapes", kind=problem.kind, wrt=(problem.target,))
 
 
@@ -216,8 +218,8 @@ def _find_difference(problem, claim, seed, restrict=None, reference=None):
             if any(e is None for e, _ in values):
                 continue
             tried += 1
-            for label, (e, c) in zip(labels, values):
-                if c is None or differ(e, c):
+            for label, e_expr, c_expr, (e, c) in zip(labels, exp, clm, values):
+                if c is None or differ(e, c, (e_expr, c_expr), point):
                     return inst, point, label, exp, clm
     return None
 
@@ -234,10 +236,16 @@ def _symbolic_expected(problem):
         return None  # SymPy's silent zero is exactly what must not be shown
     try:
         if _find_difference(problem, candidate, 99) is None:
-            return candidate
+            return _readable(candidate)
     except (ShapeError, DeriveError, TypeError, ValueError):
         pass
     return None
+
+
+def _readable(expr):
+    """SymPy's matrix derivatives come as 2*A.T*((1/2)*A*x - (1/2)*b): expand that."""
+    expanded = attempt(lambda: sympy.expand(expr), 0.5, expr)
+    return expanded if len(str(expanded)) <= len(str(expr)) + 8 else expr
 
 
 def _sympy_matrix_diff(f, X):

@@ -8,6 +8,7 @@ failed check exits 1; never a traceback.
 import argparse
 import json
 import os
+import re
 import sys
 
 EXAMPLES = """\
@@ -17,6 +18,9 @@ examples:
   derive jacobian "[2*x*y, x**2*y]" --wrt x,y --json
   derive hessian "log(1 + exp(w*x + b))" --wrt w,b
   derive validate "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]"
+  derive check "1/(1+exp(-z))" --wrt z --claim "2*s*(1-s)" --let "s = 1/(1+exp(-z))"
+  derive check "x.T @ W @ x" --wrt x --claim "2*W@x" --let "W: n x n, x: n"
+  derive check --sheet homework.toml
   derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
   derive demo --out plots/
 
@@ -77,6 +81,21 @@ def build_parser():
     p.add_argument("--points", type=int, default=3, help="random points to check (default 3)")
     p.set_defaults(run=_run_validate)
 
+    p = sub.add_parser("check", help="check a claimed derivative and explain what is wrong",
+                       description="Decide whether a claimed derivative is right (symbolically, or by 25-digit "
+                                   "agreement at many points) and name the mistake: a factor, a sign, a missing "
+                                   "chain-rule factor or term, a transpose, a shape clash, an assumption. "
+                                   "Exit 0 correct, 1 wrong, 2 bad input.")
+    p.add_argument("expr", nargs="?", help="the function (omit with --sheet)")
+    p.add_argument("--wrt", help="variables: x,y  or a matrix symbol  or an element like x[k]")
+    p.add_argument("--claim", help="the claimed derivative")
+    p.add_argument("--kind", choices=["grad", "jacobian", "hessian"], help="default: inferred from shapes")
+    p.add_argument("--let", action="append", default=[], metavar="DEF",
+                   help='declarations "W: n x n" and abbreviations "s = 1/(1+exp(-z))" (repeatable)')
+    p.add_argument("--sheet", metavar="FILE", help="grade a homework sheet (TOML or YAML, see docs/checking.md)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_run_check)
+
     p = sub.add_parser("codegen", help="write a standalone compiled kernel module",
                        description="Generate a kernel module (numpy + numba only) for a function or its derivative. "
                                    "Arguments: the --wrt variables, then the other symbols alphabetically.")
@@ -131,9 +150,21 @@ def _namespace(args):
     from .parser import Namespace, declare
 
     decls = {}
-    for text in args.let:
+    for text in _declarations(args.let):
         decls.update(declare(text))
     return Namespace(decls)
+
+
+_DEFINITION = re.compile(r"(?<![<>=!])=(?!=)")
+
+
+def _declarations(items):
+    """The --let pieces that declare (A: n x n), not the ones that define (s = ...)."""
+    return [p for text in items for p in text.split(";") if p.strip() and not _DEFINITION.search(p)]
+
+
+def _definitions(items):
+    return "; ".join(p for text in items for p in text.split(";") if _DEFINITION.search(p))
 
 
 def _run_derivative(args):
@@ -190,6 +221,29 @@ def _infer_kind(expr, ns):
     from .parser import parse
 
     return "jacobian" if isinstance(parse(expr, ns), MatrixBase) else "grad"
+
+
+def _run_check(args):
+    from .check import check
+
+    if args.sheet:
+        from .sheet import grade
+
+        grades = grade(args.sheet)
+        if args.json:
+            _print_json(grades.to_dict())
+        else:
+            print(grades)
+        return grades.exit_code
+    if not args.expr or args.claim is None:
+        raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
+    verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
+                    symbols=_namespace(args))
+    if args.json:
+        _print_json(verdict.to_dict())
+    else:
+        print(verdict)
+    return 0 if verdict.ok else 1
 
 
 def _run_codegen(args):

@@ -81,6 +81,9 @@ def additive_term(e, c, ctx):
     if extra and not missing and len(extra) < len(terms_c) and _same(-sum(extra), difference, ctx.symbols):
         what = "an extra term" if len(extra) == 1 else "extra terms"
         return f"{what}: {to_text(sum(extra))} (not part of the derivative)"
+    if len(missing) == 1 and len(extra) == 1 and len(terms_e) > 1 and _same(missing[0] - extra[0], difference,
+                                                                            ctx.symbols):
+        return f"the term {to_text(missing[0])} is wrong: the claim has {to_text(extra[0])} instead"
     return None
 
 
@@ -111,7 +114,7 @@ def assumption(e, c, ctx):
 
 
 def difference(e, c, ctx):
-    return f"it differs from the derivative by {to_text(ctx.tidy(e - c))}"
+    return f"expected {to_text(e)}, the claim has {to_text(c)} (they differ by {to_text(ctx.tidy(e - c))})"
 
 
 RULES = (constant_factor, chain_rule, additive_term, assumption, difference)

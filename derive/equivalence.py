@@ -54,12 +54,13 @@ def sample_point(symbols, rng, attempt_no, positive=()):
     return point
 
 
-def numeric_value(expr, point):
-    """`expr` at `point` to DIGITS digits, or None if not a finite real number."""
+def numeric_value(expr, point, digits=DIGITS):
+    """`expr` at `point`: exact when rational, else `digits` digits; None if
+    not a finite real number."""
     try:
         value = sympy.sympify(expr).xreplace(point)  # exact: polynomials stay rational
         if not value.is_Rational:
-            value = value.evalf(DIGITS)
+            value = value.evalf(digits)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
         return None
     if value.is_Rational:
@@ -67,14 +68,26 @@ def numeric_value(expr, point):
     if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
     re, im = value.as_real_imag()
-    if abs(im) > 10 ** (-DIGITS // 2) * max(abs(re), 1):
+    if abs(im) > 10 ** (-digits // 2) * max(abs(re), 1):
         return None
-    return sympy.Float(re, DIGITS)
+    return sympy.Float(re, digits)
 
 
-def differ(a, b, rel=1e-20):
-    scale = max(abs(a), abs(b))
-    return abs(a - b) > rel * scale + sympy.Float(10) ** (-DIGITS + 5)
+def differ(a, b, exprs=None, point=None):
+    """Do two values differ?  Exact rationals: any difference.  Floats: a clear
+    difference at 40 digits, or — when the difference is small enough to be
+    rounding — one that persists at 80 digits."""
+    if a.is_Rational and b.is_Rational:
+        return a != b
+    diff, scale = abs(a - b), max(abs(a), abs(b))
+    if diff > 1e-20 * scale + sympy.Float(10) ** -30:
+        return True
+    if diff == 0 or exprs is None:
+        return False
+    a80, b80 = (numeric_value(e, point, 2 * DIGITS) for e in exprs)
+    if a80 is None or b80 is None:
+        return False
+    return abs(a80 - b80) > sympy.Float(10) ** (-2 * DIGITS + 10) * max(abs(a80), abs(b80), 1)
 
 
 def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=()):
@@ -97,7 +110,7 @@ def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, 
         if c is None:
             return point, (e, c)  # the claim is undefined where f' is defined
         checked += 1
-        if differ(e, c):
+        if differ(e, c, (expected, claimed), point):
             return point, (e, c)
     return None, checked
 

@@ -4,6 +4,7 @@
 (or into a homework answer) as they are printed.
 """
 
+import sympy
 from sympy import S
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
@@ -73,6 +74,26 @@ class TextPrinter(StrPrinter):
     _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_MutableDenseMatrix = _print_MatrixBase
     _print_ImmutableMatrix = _print_MatrixBase
+
+    def _print_Sum(self, expr):
+        limits = []
+        for index, lo, hi in expr.limits:
+            default = lo == 0 and hi == sympy.Symbol("n", integer=True, positive=True) - 1
+            limits.append(self._print(index) if default else
+                          f"({self._print(index)}, {self._print(lo)}, {self._print(hi)})")
+        return f"sum({self._print(expr.function)}, {', '.join(limits)})"
+
+    def _print_KroneckerDelta(self, expr):
+        return f"delta({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Trace(self, expr):
+        return f"trace({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
+    def _print_Inverse(self, expr):
+        return f"inv({self._print(expr.arg)})"
 
     def _print_Transpose(self, expr):
         arg = self._print(expr.arg)

@@ -32,6 +32,8 @@ class Verdict:
     kind: str = "grad"
     wrt: tuple = ()
     details: list = field(default_factory=list)  # per-entry findings: (label, explanation)
+    as_written: object = None  # the claim before abbreviations were substituted
+    definitions: dict = field(default_factory=dict)  # abbreviation -> expression
 
     @property
     def ok(self):
@@ -41,10 +43,13 @@ class Verdict:
         head = {"correct": "CORRECT", "wrong": "WRONG", "transposed": "TRANSPOSED", "shape": "SHAPE CLASH"}[self.status]
         lines = [f"{head}: {self.explanation}"]
         if self.status != "correct":
-            lines.append(f"  expected: {to_text(self.expected)}")
-            lines.append(f"  claimed:  {to_text(self.claimed)}")
+            lines.append(f"  expected: {_text(self.expected)}")
+            claimed = _text(self.as_written if self.as_written is not None else self.claimed)
+            if self.definitions:
+                claimed += "   where " + ", ".join(f"{_name(k)} = {to_text(v)}" for k, v in self.definitions.items())
+            lines.append(f"  claimed:  {claimed}")
         if self.counterexample:
-            where = ", ".join(f"{_name(s)} = {to_text(v)}" for s, v in self.counterexample.items())
+            where = ", ".join(f"{_name(s)} = {_text(v)}" for s, v in self.counterexample.items())
             lines.append(f"  counterexample: at {where}: expected {_show(self.values[0])}, "
                          f"claimed {_show(self.values[1])}")
         lines.append(f"  evidence: {self.evidence}")
@@ -62,8 +67,9 @@ class Verdict:
             "ok": self.ok,
             "kind": self.kind,
             "wrt": [_name(s) for s in self.wrt],
-            "expected": to_text(self.expected),
-            "claimed": to_text(self.claimed),
+            "expected": _text(self.expected),
+            "claimed": _text(self.claimed),
+            "as_written": None if self.as_written is None else _text(self.as_written),
             "explanation": self.explanation,
             "evidence": self.evidence,
             "counterexample": None if not self.counterexample else
@@ -73,6 +79,13 @@ class Verdict:
         }
 
 
+def _text(value):
+    """1 x 1 matrices print as their entry."""
+    if isinstance(value, sympy.MatrixBase) and value.shape == (1, 1):
+        value = value[0, 0]
+    return to_text(value)
+
+
 def _name(s):
     return getattr(s, "name", None) or str(s)
 
@@ -80,6 +93,10 @@ def _name(s):
 def _show(value):
     if value is None:
         return "undefined"
+    if isinstance(value, sympy.MatrixBase):
+        if value.shape == (1, 1):
+            return _show(value[0, 0])
+        return to_text(value.applyfunc(lambda v: sympy.Float(v, 12) if v.is_Float else v))
     if isinstance(value, sympy.Basic) and value.is_Float:
         return f"{float(value):.12g}"
     return to_text(value)

@@ -93,3 +93,30 @@ def test_help_lists_subcommands_with_examples():
     assert r.returncode == 0
     for word in ["grad", "jacobian", "hessian", "codegen", "validate", "demo", "examples:"]:
         assert word in r.stdout
+
+
+def test_check_single_claims_exit_codes():
+    r = run("check", "1/(1+exp(-z))", "--wrt", "z", "--claim", "2*s*(1-s)", "--let", "s=1/(1+exp(-z))")
+    assert r.returncode == 1 and "2 times" in r.stdout
+    r = run("check", "x.T @ W @ x", "--wrt", "x", "--claim", "(W + W.T)@x", "--let", "W: n x n, x: n", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "correct"
+    r = run("check", "x**2", "--wrt", "x", "--claim", "2*x +")
+    assert r.returncode == 2 and "column" in r.stderr
+
+
+def test_check_sheet(root, tmp_path):
+    r = run("check", "--sheet", str(root / "examples" / "homework_sheet.toml"))
+    assert r.returncode == 1
+    assert "4 of 9 correct" in r.stdout and "details:" in r.stdout
+    r = run("check", "--sheet", str(root / "examples" / "homework_sheet.toml"), "--json")
+    data = json.loads(r.stdout)
+    assert data["correct"] == 4 and len(data["problems"]) == 9
+    yaml_sheet = tmp_path / "hw.yaml"
+    yaml_sheet.write_text("title: two problems\nproblems:\n  - f: x**2\n    wrt: x\n    claim: 2*x\n"
+                          "  - f: x**2\n    wrt: x\n    claim: 2*x +\n")
+    r = run("check", "--sheet", str(yaml_sheet))
+    assert r.returncode == 2 and "1 of 2 correct" in r.stdout and "ERROR" in r.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = 'x'\n[[problem]\n")
+    r = run("check", "--sheet", str(bad))
+    assert r.returncode == 2 and r.stderr.startswith("derive: error:")

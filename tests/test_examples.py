@@ -40,3 +40,33 @@ def test_least_squares_gradient_descent(root, tmp_path):
     out = load(root, "least_squares_gd").main(tmp_path)
     assert out["max_diff_matrix_form"] < 1e-12
     np.testing.assert_allclose(out["x"], out["lstsq"], atol=1e-10)
+
+
+def test_mlp_backprop_check(root):
+    out = load(root, "mlp_backprop_check").main()
+    buggy = out["buggy"]
+    assert buggy.status == "mismatch"
+    factors = {p.name: p.factor for p in buggy.parameters}
+    assert factors["W3"] == pytest.approx(2.0) and factors["b3"] == pytest.approx(2.0)
+    assert all(p.wrong for p in buggy.parameters)  # backprop carries the factor to every layer
+    assert out["entry_layer"] == 3
+    assert out["per_function"]["dsigmoid"].status == "mismatch"
+    assert out["per_function"]["drelu"].ok
+    assert out["fixed"].ok
+    bias = {p.name: p for p in out["bias_mean"].parameters}
+    assert not bias["W1"].wrong and bias["b1"].factor == pytest.approx(1 / out["n_samples"])
+
+
+def test_check_derivations(root):
+    out = load(root, "check_derivations").main()
+    v = out["verdicts"]
+    assert "2 times" in v["the crash course's dsigmoid"].explanation
+    assert "df/dy" in v["its direction field: d/dy y^3 as 2y"].explanation
+    assert "symmetric" in v["x^T W x claimed as 2 W x"].explanation
+    assert v["least squares with a transpose error (A square)"].status == "transposed"
+    assert v["least squares with a transpose error (A is m x n)"].status == "shape"
+    assert "j = k" in v["the lab's index-summation trap"].explanation
+    assert "y1 + y2 = 1" in v["softmax cross-entropy gradient p - y"].explanation
+    assert v["a right answer in another form"].ok
+    grades = out["grades"]
+    assert (grades.correct, len(grades.results)) == (4, 9)
