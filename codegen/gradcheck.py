@@ -281,6 +281,8 @@ class _Problem:
         try:
             with np.errstate(all="ignore"):
                 return fn(arg)
+        except CodegenError:
+            raise  # our own complaint about shapes, not an arithmetic failure of f
         except (ArithmeticError, ValueError):
             return None
 
@@ -315,6 +317,8 @@ class _Problem:
     def claimed(self, v):
         try:
             out = self._call(self.df, v)
+        except CodegenError:
+            raise
         except Exception as exc:
             raise CodegenError(f"df raised {type(exc).__name__}: {exc}") from None
         if out is None:

@@ -219,3 +219,34 @@ def test_random_smooth_functions_no_false_alarms_no_misses():
 
         bad = gradcheck(lambda v: fk(*v), wrong, x0, seed=trial)
         assert bad.status == "mismatch", (e, str(bad))
+
+
+def test_several_arrays_and_parameter_dicts():
+    rng = np.random.default_rng(3)
+    W, b, X = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(5, 3))
+
+    def loss(W, b):
+        return float(np.sum(np.tanh(X @ W + b) ** 2))
+
+    def grads(W, b, factor=1.0):
+        t = np.tanh(X @ W + b)
+        dz = 2 * t * (1 - t**2)
+        return X.T @ dz * factor, dz.sum(axis=0)
+
+    ok = gradcheck(loss, grads, (W, b))
+    assert ok.ok and [p.name for p in ok.parameters] == ["arg0", "arg1"]
+    bad = gradcheck(loss, lambda W, b: grads(W, b, factor=3.0), (W, b))
+    by_name = {p.name: p for p in bad.parameters}
+    assert by_name["arg0"].wrong and by_name["arg0"].factor == pytest.approx(3.0)
+    assert not by_name["arg1"].wrong
+    assert "arg0[" in bad.entry_name(bad.worst)
+
+    params = {"W": W, "b": b}
+    with pytest.raises(CodegenError, match="transposed"):
+        gradcheck(lambda p: loss(p["W"], p["b"]), lambda p: {"W": grads(p["W"], p["b"])[0].T,
+                                                              "b": grads(p["W"], p["b"])[1]}, params)
+    with pytest.raises(CodegenError, match="no gradient for b"):
+        gradcheck(lambda p: loss(p["W"], p["b"]), lambda p: {"W": grads(p["W"], p["b"])[0]}, params)
+    d = bad.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["parameters"][0]["factor"] == pytest.approx(3.0)
