@@ -107,6 +107,14 @@ def build_parser():
     p.add_argument("--no-validate", action="store_true", help="skip validating the derivative")
     p.set_defaults(run=_run_codegen)
 
+    p = sub.add_parser("shape", help="what every subexpression is (scalar, vector, matrix), clashes in words",
+                       description="Print the shape of every subexpression; a clash is reported in words, "
+                                   "e.g. 'A @ x - b: A @ x is m x 1 but b is n x 1' (exit 2).")
+    p.add_argument("expr")
+    p.add_argument("--let", action="append", default=[], metavar="DECL", help='declarations: "A: m x n, x: n"')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_run_shape)
+
     p = sub.add_parser("demo", help="the built-in example: d/dx (x^3 - 2x^2 + 1) vs finite differences, with a plot")
     p.add_argument("--out", default=".", help="directory for the plot (default: current directory)")
     p.add_argument("--json", action="store_true")
@@ -276,6 +284,39 @@ def _run_codegen(args):
     else:
         print(source)
     return 0
+
+
+def _run_shape(args):
+    from .errors import ShapeError
+    from .parser import shapes
+
+    try:
+        rows, clash = shapes(args.expr, _namespace(args)), None
+    except ShapeError as exc:
+        rows, clash = getattr(exc, "partial", []), exc
+    if args.json:
+        _print_json({"shapes": [{"depth": d, "text": t, "shape": w} for d, t, w in rows],
+                     "clash": None if clash is None else str(clash)})
+    else:
+        width = max((len(t) + 2 * (d - 1) for d, t, _ in rows), default=0)
+        for d, t, w in _tree_order(rows):
+            print(f"{'  ' * (d - 1)}{t}".ljust(width + 2) + w)
+    if clash is not None:
+        if not args.json:
+            _fail(str(clash))
+        return 2
+    return 0
+
+
+def _tree_order(rows):
+    """The recorder lists children before their parent (post-order); print parents first."""
+    stack = []  # (depth, rows of the subtree in print order)
+    for row in rows:
+        children = []
+        while stack and stack[-1][0] > row[0]:
+            children = stack.pop()[1] + children
+        stack.append((row[0], [row] + children))
+    return [r for _, subtree in stack for r in subtree]
 
 
 def _run_demo(args):

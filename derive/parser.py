@@ -80,6 +80,27 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     return _Builder(text, namespace, limits, relations).build()
 
 
+def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):
+    """What every subexpression of `text` is: a list of (depth, text, shape words).
+
+    Raises `ShapeError` (with the clash in words) if the shapes do not fit;
+    ``err.partial`` then holds the subexpressions understood before the clash.
+
+    >>> [row[1:] for row in shapes("A @ x - b", "A: m x n, x: n, b: m")][-1]
+    ('A @ x - b', 'm x 1')
+    """
+    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols)
+    builder = _Builder(text, namespace, limits, relations=False)
+    builder.recorder = []
+    rows = lambda: [(d, builder._segment(n), shape_words(shape_of(v))) for d, n, v in builder.recorder]  # noqa: E731
+    try:
+        builder.build()
+    except ShapeError as exc:
+        exc.partial = rows()
+        raise
+    return rows()
+
+
 class Namespace:
     """Names -> SymPy objects, shared by everything parsed for one problem."""
 
@@ -287,6 +308,7 @@ class _Builder:
         self.relations = relations
         self.source, self.colmap = _translate(text)
         self.depth = 0
+        self.recorder = None  # list of (depth, node, value) when shapes are wanted
 
     # -- entry -------------------------------------------------------------
     def build(self):
@@ -328,7 +350,10 @@ class _Builder:
             method = getattr(self, "visit_" + type(node).__name__, None)
             if method is None:
                 raise self.error(node, self._refusal(node))
-            return method(node)
+            value = method(node)
+            if self.recorder is not None:
+                self.recorder.append((self.depth, node, value))
+            return value
         finally:
             self.depth -= 1
 
@@ -397,17 +422,20 @@ class _Builder:
         return items
 
     def _sum(self, node):
-        terms = []
+        terms, operands = [], []
         for op, operand in self._chain(node, (ast.Add, ast.Sub)):
             value = self.visit(operand)
+            operands.append((operand, value))
             terms.append(-value if op is ast.Sub else value)
+        self._check_sum_shapes(node, operands)
         self._check_exact(terms, "sum", node, lambda bits: max(bits) + math.log2(len(bits)))
         return self._combine(node, lambda: sympy.Add(*terms) if not self._has_matrix(terms) else _matadd(terms))
 
     def _product(self, node):
-        factors = []
+        factors, operands = [], []
         for op, operand in self._chain(node, (ast.Mult, ast.Div)):
             value = self.visit(operand)
+            operands.append((operand, value))
             if op is ast.Div:
                 if self._is_matrix(value):
                     raise self.error(operand, "cannot divide by a matrix; use inv(A)")
@@ -416,6 +444,7 @@ class _Builder:
                 value = 1 / value if isinstance(value, Rational) else sympy.Pow(value, -1)
             factors.append(value)
         self._check_exact(factors, "product", node, sum)
+        self._check_product_shapes(node, [(o, v) for o, v in operands if self._is_matrix(v)])
         return self._combine(node, lambda: _multiply(factors))
 
     def _power(self, node):
@@ -436,6 +465,7 @@ class _Builder:
         left, right = self.visit(node.left), self.visit(node.right)
         if not (self._is_matrix(left) and self._is_matrix(right)):
             raise self.error(node, "'@' multiplies matrices or vectors; use '*' for scalars")
+        self._check_product_shapes(node, [(node.left, left), (node.right, right)])
         product = self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase)
                                 else left * right)
         return _as_scalar_if_1x1(product)
@@ -614,6 +644,31 @@ class _Builder:
 
     visit_Tuple = visit_List
 
+    # -- shapes, in words --------------------------------------------------
+    def _segment(self, node):
+        text = ast.get_source_segment(self.source, node) or "this term"
+        return " ".join(text.split())
+
+    def _check_sum_shapes(self, node, operands):
+        shapes = [(o, shape_of(v)) for o, v in operands]
+        if all(s is None for _, s in shapes):
+            return
+        first_node, first = next((o, s) for o, s in shapes if s is not None)
+        for o, s in shapes:
+            if s is None or not _same_dims(s, first):
+                what = "a scalar" if s is None else shape_words(s)
+                raise ShapeError(f"column {self._column(node)}: {self._segment(node)}: {self._segment(first_node)} "
+                                 f"is {shape_words(first)} but {self._segment(o)} is {what}")
+
+    def _check_product_shapes(self, node, factors):
+        for (a_node, a), (b_node, b) in zip(factors, factors[1:]):
+            (_, cols), (rows, _) = shape_of(a), shape_of(b)
+            if not _same_dims((cols,), (rows,)):
+                raise ShapeError(
+                    f"column {self._column(node)}: {self._segment(node)}: {self._segment(a_node)} is "
+                    f"{shape_words(shape_of(a))} but {self._segment(b_node)} is {shape_words(shape_of(b))} "
+                    f"({_dim_text(cols)} columns against {_dim_text(rows)} rows)")
+
     # -- helpers -----------------------------------------------------------
     @staticmethod
     def _is_matrix(value):
@@ -690,6 +745,35 @@ def _translate(text):
     return "".join(out), colmap
 
 
+def shape_of(value):
+    """None for a scalar, (rows, cols) for a matrix or vector."""
+    if isinstance(value, (MatrixBase, MatrixExpr)):
+        return tuple(value.shape)
+    return None
+
+
+def _dim_text(d):
+    return str(d).replace(" ", "")
+
+
+def shape_words(shape):
+    """'a scalar', 'an n-vector (n x 1)', 'a 1 x n row', 'an m x n matrix'."""
+    if shape is None:
+        return "a scalar"
+    rows, cols = (_dim_text(d) for d in shape)
+    if rows == cols == "1":
+        return "1 x 1"
+    if cols == "1":
+        return f"{rows} x 1"
+    if rows == "1":
+        return f"1 x {cols}"
+    return f"{rows} x {cols}"
+
+
+def _same_dims(a, b):
+    return all(sympy.sympify(x) == sympy.sympify(y) for x, y in zip(a, b))
+
+
 def _as_scalar_if_1x1(value):
     """x.T @ W @ x is a number: keep it as the trace of the 1 x 1 product, a scalar
     SymPy can add to other scalars (its matrix element would be a Sum)."""
@@ -724,4 +808,4 @@ def _shape_message(exc):
     return f"shapes do not fit: {text}" if text else "shapes do not fit"
 
 
-__all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse"]
+__all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse", "shape_of", "shape_words", "shapes"]
