@@ -46,7 +46,7 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
         try:
             written = as_expression(claimed, ns)
         except ShapeError as exc:
-            return _shape_verdict(expr, claimed, str(exc), kind)
+            return _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
         claim = _substitute(written, definitions)
         if _is_matrix_problem(expr, wrt, ns, claim):
             from .check_matrix import check_matrix_notation
@@ -229,9 +229,23 @@ def _counterexample(expected, claim, first):
     return point, tuple(values)
 
 
-def _shape_verdict(expr, claimed, message, kind):
-    return Verdict("shape", expr, claimed if not isinstance(claimed, str) else sympy.Symbol("claim"),
-                   f"the claim cannot be formed: {message}", "shapes", kind=kind or "grad")
+def _shape_verdict(expected, claimed, message, kind):
+    message = re.sub(r"^column \d+: ", "", message)
+    return Verdict("shape", expected, claimed if not isinstance(claimed, str) else sympy.Symbol(claimed),
+                   f"shape clash in the claim: {message}", "shapes", kind=kind or "grad")
+
+
+def _expected_only(expr, wrt, ns, kind):
+    """The derivative alone (for a claim that could not even be formed)."""
+    try:
+        if _is_matrix_problem(expr, wrt, ns, None):
+            from .check_matrix import expected_derivative
+
+            return expected_derivative(expr, wrt, ns, kind)
+        f = as_vector(expr) if kind == "jacobian" else as_scalar(expr)
+        return differentiate(f, resolve_wrt(wrt, f, ns), kind or "grad").result
+    except DeriveError:
+        return expr
 
 
 class _Context:

@@ -126,6 +126,14 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
                    counterexample, values, kind=problem.kind, wrt=(target,))
 
 
+def expected_derivative(expr, wrt, ns, kind=None):
+    """The derivative in matrix/index notation (verified symbolic form, else explicit)."""
+    target = _target(wrt, ns)
+    problem = _Problem(expr, target, target if not isinstance(target, sympy.Indexed) else sympy.S.Zero, ns, kind)
+    found = _symbolic_expected(problem)
+    return found if found is not None else _explicit_display(problem)
+
+
 # ---------------------------------------------------------------------------
 
 

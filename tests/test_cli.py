@@ -72,7 +72,7 @@ def test_codegen_writes_a_standalone_module(tmp_path):
         (["grad", "9**9**9**9"], "decimal digits"),
         (["grad", "[x, y]", "--wrt", "x"], "jacobian"),
         (["grad", "x**2", "--at", "x=foo("], "column"),
-        (["grad", "A @ x", "--let", "A: 3 x 2, x: 3"], "shapes do not fit"),
+        (["grad", "A @ x", "--let", "A: 3 x 2, x: 3"], "A is 3 x 2 but x is 3 x 1"),
         (["validate", "x**2", "--wrt", "x", "--claim", "[1, 2, 3]"], "must have 1 entries"),
         (["grad"], "the following arguments are required"),
         (["frobnicate"], "invalid choice"),
