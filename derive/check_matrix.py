@@ -30,14 +30,19 @@ from .verdict import Verdict
 POINTS = 4
 
 
-class _Problem:
-    """f, the variable, the claim and the expected derivative on instances."""
+class Problem:
+    """f, the variable, the claim and the expected derivative on instances.
+
+    `target` is a matrix symbol, an element x[k], or (for a second derivative
+    in index notation) a pair (x[k], x[l]).
+    """
 
     def __init__(self, expr, target, claim, ns, kind):
-        self.f, self.target, self.claim, self.ns = expr, target, claim, ns
-        self.index_form = isinstance(target, sympy.Indexed)
+        self.targets = tuple(target) if isinstance(target, tuple) else (target,)
+        self.f, self.target, self.claim, self.ns = expr, self.targets[0], claim, ns
+        self.index_form = isinstance(self.target, sympy.Indexed)
         self.kind = kind or self._infer_kind()
-        self.instances = Instance.all_for(expr, claim, target if not self.index_form else expr)
+        self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr)
 
     def _infer_kind(self):
         if self.index_form:
@@ -65,13 +70,11 @@ class _Problem:
         """(labels, expected entries, shape) of the derivative at this instance."""
         f = inst.explicit(self.f)
         if self.index_form:
-            k = self.target.indices
-            ranges = [inst.index_values(i, *self.ns.index_range(i)) for i in k]
             labels, exp = [], []
-            for values in itertools.product(*ranges):
-                element = self.target.base[tuple(values)] if len(values) > 1 else self.target.base[values[0]]
-                exp.append(sympy.diff(f, element))
-                labels.append(f"{self.target.base}[{', '.join(map(str, values))}]")
+            for sub in self._index_values(inst):
+                elements = [t.subs(sub) for t in self.targets]
+                exp.append(sympy.diff(f, *elements))
+                labels.append(", ".join(str(e) for e in elements))
             return labels, exp, (len(exp), 1)
         X = inst.matrix(self.target)
         if self.kind == "grad":
@@ -89,12 +92,16 @@ class _Problem:
         labels = [f"[{i}, {j}]" for i in range(shape[0]) for j in range(shape[1])]
         return labels, exp, tuple(shape)
 
+    def _index_values(self, inst):
+        """Every assignment of the free indices (k, or k and l) to concrete values."""
+        indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
+        ranges = [inst.index_values(i, *self.ns.index_range(i)) for i in indices]
+        return [dict(zip(indices, values)) for values in itertools.product(*ranges)]
+
     def claimed_entries(self, inst, claim):
         """The claim's entries at this instance, in the order of `expected_entries`."""
         if self.index_form:
-            k = self.target.indices
-            ranges = [inst.index_values(i, *self.ns.index_range(i)) for i in k]
-            return [inst.explicit(claim.subs(dict(zip(k, values)))) for values in itertools.product(*ranges)]
+            return [inst.explicit(claim.subs(sub)) for sub in self._index_values(inst)]
         value = inst.explicit(claim)
         value = value if isinstance(value, MatrixBase) else sympy.Matrix([[value]])
         _, _, shape = self.expected_entries(inst)
@@ -106,14 +113,14 @@ class _Problem:
 
 def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     target = _target(wrt, ns)
-    problem = _Problem(expr, target, claim, ns, kind)
+    problem = Problem(expr, target, claim, ns, kind)
     shape_verdict = _shape_check(problem)
     if shape_verdict is not None:
         return shape_verdict
     expected_symbolic = _symbolic_expected(problem)
     display = expected_symbolic if expected_symbolic is not None else _explicit_display(problem)
     try:
-        found = _find_difference(problem, problem.claim, seed)
+        found = find_difference(problem, problem.claim, seed)
     except ShapeError as exc:
         return Verdict("shape", display, claim, str(exc), "shapes", kind=problem.kind, wrt=(target,))
     if found is None:
@@ -129,7 +136,7 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
 def expected_derivative(expr, wrt, ns, kind=None):
     """The derivative in matrix/index notation (verified symbolic form, else explicit)."""
     target = _target(wrt, ns)
-    problem = _Problem(expr, target, target if not isinstance(target, sympy.Indexed) else sympy.S.Zero, ns, kind)
+    problem = Problem(expr, target, target if not isinstance(target, sympy.Indexed) else sympy.S.Zero, ns, kind)
     found = _symbolic_expected(problem)
     return found if found is not None else _explicit_display(problem)
 
@@ -181,7 +188,7 @@ def _shape_check(problem):
     if _same_shape(got, want[::-1]) and _is_matrix(problem.claim):
         transposed = sympy.Transpose(problem.claim) if not isinstance(problem.claim, MatrixBase) else problem.claim.T
         try:
-            if _find_difference(problem, transposed, 0) is None:
+            if find_difference(problem, transposed, 0) is None:
                 layout = " (a row where the gradient is a column)" if 1 in want else ""
                 return Verdict("transposed", display, problem.claim,
                                f"the claim is the transpose of the derivative{layout}: the claim is {text}",
@@ -205,7 +212,7 @@ def _sizes_text(problem):
     return " and ".join(i.describe() for i in problem.instances)
 
 
-def _find_difference(problem, claim, seed, restrict=None, reference=None):
+def find_difference(problem, claim, seed, restrict=None, reference=None):
     """The first (instance, point, label, expected, claimed) where `claim` differs
     from the derivative (or from `reference`, another claim-like expression), or None."""
     rng = random.Random(seed)
@@ -243,7 +250,7 @@ def _symbolic_expected(problem):
     if candidate is None or candidate == 0 and not problem.index_form:
         return None  # SymPy's silent zero is exactly what must not be shown
     try:
-        if _find_difference(problem, candidate, 99) is None:
+        if find_difference(problem, candidate, 99) is None:
             return _readable(candidate)
     except (ShapeError, DeriveError, TypeError, ValueError):
         pass
@@ -288,7 +295,7 @@ def _diagnose(problem, seed):
 
 def _equal(problem, candidate, seed=3, restrict=None, reference=None):
     try:
-        return _find_difference(problem, candidate, seed, restrict, reference) is None
+        return find_difference(problem, candidate, seed, restrict, reference) is None
     except (ShapeError, DeriveError, TypeError, ValueError):
         return False
 
@@ -419,7 +426,7 @@ def _rule_symmetric_only(problem, claim, seed):
 
 
 def _difference_text(problem, seed):
-    inst, point, label, exp, clm = _find_difference(problem, problem.claim, seed)
+    inst, point, label, exp, clm = find_difference(problem, problem.claim, seed)
     labels, _, _ = problem.expected_entries(inst)
     k = labels.index(label)
     return (f"it differs from the derivative; at {inst.describe()}, entry {label} is "
@@ -458,4 +465,4 @@ def _exact_or_float(expr, point):
     return numeric_value(expr, point)
 
 
-__all__ = ["check_matrix_notation"]
+__all__ = ["Problem", "check_matrix_notation", "expected_derivative", "find_difference"]

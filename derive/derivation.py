@@ -36,10 +36,23 @@ class Derivation:
     report: codegen.Report | None = None
 
     @property
+    def notation(self):
+        """"components" (a Matrix of scalar partials), "matrix" or "index"."""
+        if isinstance(self.result, sympy.MatrixBase):
+            return "components"
+        return "matrix" if isinstance(self.result, sympy.MatrixExpr) else "index"
+
+    @property
     def shape(self):
+        if self.notation == "index":
+            return (1, 1)
         return tuple(self.result.shape)
 
     def entry_label(self, i, j):
+        if self.notation != "components":
+            wrt = "".join(f"d{_name(w)}" for w in self.wrt)
+            return {"grad": f"df/{wrt}", "hessian": f"d2f/{wrt}" if len(self.wrt) > 1 else f"d2f/{wrt}^2",
+                    "jacobian": f"dF/{wrt}"}[self.kind]
         names = [s.name for s in self.wrt]
         if self.kind == "grad":
             return f"df/d{names[i]}"
@@ -49,14 +62,18 @@ class Derivation:
 
     def entries(self):
         """(label, expression) for every entry, row-major."""
+        if self.notation != "components":
+            return [(self.entry_label(0, 0), self.result)]
         rows, cols = self.result.shape
         return [(self.entry_label(i, j), self.result[i, j]) for i in range(rows) for j in range(cols)]
 
     def __str__(self):
-        variables = ", ".join(s.name for s in self.wrt)
+        variables = ", ".join(_name(s) for s in self.wrt)
         f_text = to_text(self.f)
-        lines = [f"{_TITLES[self.kind]} of {f_text} with respect to ({variables}), "
-                 f"{self.shape[0]} x {self.shape[1]}:"]
+        size = {"components": f"{self.shape[0]} x {self.shape[1]}",
+                "matrix": f"{to_text(self.shape[0])} x {to_text(self.shape[1])} in matrix notation",
+                "index": "in index notation"}[self.notation]
+        lines = [f"{_TITLES[self.kind]} of {f_text} with respect to ({variables}), {size}:"]
         width = max(len(label) for label, _ in self.entries())
         lines += [f"  {label.ljust(width)} = {to_text(e)}" for label, e in self.entries()]
         lines.append(f"validated: {self.report}" if self.report else "not validated (validate=False)")
@@ -64,18 +81,27 @@ class Derivation:
 
     def _repr_latex_(self):
         names = ", ".join(sympy.latex(s) for s in self.wrt)
+        if self.kind == "hessian" and self.notation == "index" and len(self.wrt) == 2:
+            names = ", ".join(sympy.latex(s) for s in self.wrt)
         body = sympy.latex(self.result)
         symbol = {"grad": r"\nabla f", "hessian": r"\nabla^2 f", "jacobian": r"J_F"}[self.kind]
         return f"$${symbol}({names}) = {body}$$"
 
     def to_dict(self):
-        rows, cols = self.result.shape
+        if self.notation == "components":
+            rows, cols = self.result.shape
+            result = [[to_text(self.result[i, j]) for j in range(cols)] for i in range(rows)]
+            shape = [rows, cols]
+        else:
+            result = to_text(self.result)
+            shape = [to_text(d) for d in self.shape]
         return {
             "kind": self.kind,
+            "notation": self.notation,
             "f": to_text(self.f),
-            "wrt": [s.name for s in self.wrt],
-            "shape": [rows, cols],
-            "result": [[to_text(self.result[i, j]) for j in range(cols)] for i in range(rows)],
+            "wrt": [_name(s) for s in self.wrt],
+            "shape": shape,
+            "result": result,
             "latex": sympy.latex(self.result),
             "validation": self.report.to_dict() if self.report else None,
         }
@@ -124,9 +150,16 @@ class PointValue:
         }
 
 
+def _name(s):
+    return getattr(s, "name", None) or to_text(s)
+
+
 def point_value(d, values):
     from .calculus import function_vector  # local: calculus imports this module
 
+    if d.notation != "components":
+        raise DeriveError("evaluate a matrix- or index-notation derivative with codegen.kernel, or check it at "
+                          "concrete sizes with derive.check")
     point = {}
     by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)}
     for key, value in values.items():

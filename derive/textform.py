@@ -87,6 +87,8 @@ class TextPrinter(StrPrinter):
         return f"delta({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Trace(self, expr):
+        if tuple(expr.arg.shape) == (1, 1):  # x.T*A*x: the trace of a 1 x 1 product is the product
+            return self._print(expr.arg)
         return f"trace({self._print(expr.arg)})"
 
     def _print_Determinant(self, expr):
