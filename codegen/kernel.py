@@ -21,7 +21,7 @@ from .printers import ARRAY_HELPERS, printer_for
 BACKENDS = ("numba", "numpy")
 
 
-def kernel(exprs, args, backend="numba", *, cse=True, parallel=False, directory=None):
+def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False, directory=None):
     """Compile `exprs` (an expression, a list, or a Matrix) as a function of `args`.
 
     Returns a `Kernel`: ``k(*values)`` evaluates at points and broadcasts over
@@ -29,6 +29,11 @@ def kernel(exprs, args, backend="numba", *, cse=True, parallel=False, directory=
     where ``k.shape`` is ``()`` for one expression, ``(m,)`` for a list and
     ``(r, c)`` for a Matrix.  ``parallel=True`` (Numba) spreads the points
     over all cores (ufunc target "parallel").
+
+    Index notation: with arrays (``IndexedBase``) among the arguments, or an
+    ``index``, the result is a loop kernel (`loops.index_kernel`): ``index=k``
+    gives out[k], ``index=(k, l)`` out[k, l], no index a scalar; sizes come
+    from the arrays' shapes; sums over data run in parallel chunks.
 
     >>> import sympy, codegen
     >>> x, y = sympy.symbols("x y")
@@ -38,6 +43,14 @@ def kernel(exprs, args, backend="numba", *, cse=True, parallel=False, directory=
     """
     if backend not in BACKENDS:
         raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    if index is not None or _is_index_problem(exprs, args):
+        if backend != "numba":
+            raise CodegenError("loop kernels in index notation are generated for the numba backend")
+        from .loops import index_kernel
+
+        _require_numba()
+        return index_kernel(exprs, list(args) if isinstance(args, (list, tuple)) else [args], index,
+                            parallel=True, directory=directory)
     flat, shape = _flatten(exprs)
     args = _check_args(args, flat)
     source = module_source(flat, shape, args, backend, use_cse=cse, parallel=parallel)
@@ -105,6 +118,13 @@ def _require_numba():
         import numba  # noqa: F401
     except ImportError as exc:  # pragma: no cover - numba is a dependency
         raise CodegenError("the numba backend needs numba installed (pip install numba)") from exc
+
+
+def _is_index_problem(exprs, args):
+    arg_list = args if isinstance(args, (list, tuple)) else [args]
+    if any(isinstance(a, sympy.IndexedBase) for a in arg_list):
+        return True
+    return isinstance(exprs, Basic) and exprs.has(sympy.Sum, sympy.Indexed)
 
 
 def _flatten(exprs):

@@ -10,8 +10,11 @@ sigmoid' = sigmoid (1 - sigmoid), softplus' = sigmoid.
 from dataclasses import dataclass
 from typing import Callable
 
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
 from sympy import (
-    Abs, Determinant, DiracDelta, E, Inverse, Trace, Transpose, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
+    Abs, Determinant, DiracDelta, Dummy, E, HadamardProduct, Inverse, Lambda, OneMatrix, Trace, Transpose, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
     atan, atan2, atanh, ceiling, cos, cosh, erf, erfc, exp, factorial, floor, gamma, log,
     loggamma, pi, sign, sin, sinh, sqrt, tan, tanh,
 )
@@ -132,8 +135,26 @@ def _norm(v):
     return sqrt(Trace(Transpose(v) * v))
 
 
+def _sum_entries(M):
+    """The sum of all entries: 1^T M 1, kept as a (1 x 1 -> scalar) trace."""
+    rows, cols = M.shape
+    return Trace(OneMatrix(1, rows) * M * OneMatrix(cols, 1))
+
+
+def _hadamard(A, B):
+    return HadamardProduct(A, B)
+
+
+def elementwise(fn, M):
+    """fn applied to every entry of M (exp(A@x) means elementwise exp)."""
+    t = Dummy("t")
+    return ElementwiseApplyFunction(Lambda(t, fn(t)), M)
+
+
 # Functions of matrices and vectors (arguments must be matrix-valued).
 MATRIX_FUNCTIONS = {
+    "hadamard": Fn(_hadamard, 2, 2, "elementwise product of two same-shaped matrices"),
+    "diag": Fn(DiagMatrix, 1, 1, "the diagonal matrix of a vector"),
     "trace": Fn(Trace, 1, 1, "trace of a square matrix"),
     "tr": Fn(Trace, 1, 1, "trace of a square matrix"),
     "det": Fn(Determinant, 1, 1, "determinant"),
@@ -168,4 +189,4 @@ def is_analytic(expr):
     return not any(expr.has(cls) for cls in NON_ANALYTIC)
 
 
-__all__ = ["CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
+__all__ = ["elementwise", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]

@@ -34,7 +34,7 @@ def contract(expr):
 
 def _contract_sum(body, limits):
     out = []
-    for term in Add.make_args(sympy.expand(body)):
+    for term in Add.make_args(sympy.expand_mul(body)):
         term, remaining = _contract_term(term, limits)
         out.append(Sum(term, *remaining) if remaining else term)
     return Add(*out)
@@ -95,7 +95,7 @@ def _additive_pieces(expr):
     if isinstance(expr, Add):
         return [p for a in expr.args for p in _additive_pieces(a)]
     if isinstance(expr, Sum):
-        return [Sum(p, *expr.limits) for p in _additive_pieces(sympy.expand(expr.function))]
+        return [Sum(p, *expr.limits) for p in _additive_pieces(sympy.expand_mul(expr.function))]
     if isinstance(expr, Mul):
         pieces = [Mul(*(a for a in expr.args if not a.has(KroneckerDelta)))]
         for factor in (a for a in expr.args if a.has(KroneckerDelta)):

@@ -10,7 +10,7 @@ matrix- and index-calculus results (SymPy's or a person's) are checked against.
 import itertools
 
 import sympy
-from sympy import Indexed, MatrixBase, MatrixExpr, MatrixSymbol, Sum, Symbol
+from sympy import Identity, Indexed, MatrixBase, MatrixExpr, MatrixSymbol, OneMatrix, Sum, Symbol, ZeroMatrix
 
 # Sizes tried, per instance; distinct sizes per dimension catch shape-confusions
 # that happen to work when everything is square.
@@ -78,6 +78,9 @@ class Instance:
         if self.sizes:
             expr = expr.subs(self.sizes)
         mapping = {m: self.matrix(m) for m in expr.atoms(MatrixSymbol)}
+        # constant matrices (ones, identity, zeros) become explicit too, so products evaluate
+        mapping.update({c: c.as_explicit() for c in expr.atoms(OneMatrix, Identity, ZeroMatrix)
+                        if all(sympy.sympify(d).is_Integer for d in c.shape)})
         if mapping:
             expr = expr.xreplace(mapping)
         expr = expr.doit()

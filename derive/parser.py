@@ -32,7 +32,9 @@ from sympy import (
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
 from .errors import LimitError, ParseError, ShapeError
-from .functions import CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, INDEX_FUNCTIONS, MATRIX_FUNCTIONS, UNDEFINED_NAMES
+from .functions import (
+    CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, INDEX_FUNCTIONS, MATRIX_FUNCTIONS, UNDEFINED_NAMES, _sum_entries, elementwise,
+)
 from .limits import DEFAULT_LIMITS, check_bits, constant_bits, factorial_bits, power_bits
 
 # Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
@@ -219,7 +221,7 @@ def declare(text):
             raise ParseError(f"declaration '{item}' names nothing before ':'")
         for name in names:
             check_name(name)
-            result[name] = _declared_object(name, spec.lower(), dims, item)
+            result[name] = _declared_object(name, spec, dims, item)
     for name in pending:
         check_name(name)
         result[name] = Symbol(name, real=True)
@@ -237,11 +239,12 @@ class IndexSpec:
 
 
 def _declared_object(name, spec, dims, item):
-    if spec in _ASSUMPTIONS:
-        return Symbol(name, **_ASSUMPTIONS[spec])
-    if spec.split()[0] == "index":
+    keyword = spec.lower()
+    if keyword in _ASSUMPTIONS:
+        return Symbol(name, **_ASSUMPTIONS[keyword])
+    if keyword.split()[:1] == ["index"]:
         return _index_spec(name, spec[len("index"):].strip(), dims, item)
-    parts = [p for p in re.split(r"\s*(?:x|\*|×)\s*|\s+", spec) if p]
+    parts = [p for p in re.split(r"\s*(?:\bx\b|(?<=\d)x(?=\d)|(?<=\d)x(?=[A-Za-z])|\*|×)\s*|\s+", spec) if p]
     if not 1 <= len(parts) <= 2:
         raise ParseError(
             f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}) "
@@ -492,6 +495,12 @@ class _Builder:
         if node.keywords:
             raise self.error(node, f"{name}() takes no keyword arguments")
         if name == "sum":
+            if len(node.args) == 1:  # sum(v): the sum of a vector's (matrix's) entries
+                value = self.visit(node.args[0])
+                if not self._is_matrix(value):
+                    raise self.error(node, "sum(v) adds the entries of a vector or matrix; for index notation "
+                                           "give the indices: sum(x[i], i)")
+                return self._combine(node, lambda: _as_scalar_if_1x1(_sum_entries(value)))
             return self._sum_over_indices(node)
         if name == "delta":
             self._arity(node, name, 2, 2)
@@ -500,19 +509,27 @@ class _Builder:
         if name in MATRIX_FUNCTIONS:
             fn = MATRIX_FUNCTIONS[name]
             self._arity(node, name, fn.min_args, fn.max_args)
-            arg = self.visit(node.args[0])
-            if not self._is_matrix(arg):
+            margs = [self.visit(a) for a in node.args]
+            if not all(self._is_matrix(a) for a in margs):
                 raise self.error(node, f"{name}() takes a matrix or vector, not a scalar")
-            return self._combine(node, lambda: fn.build(arg))
+            if name == "hadamard" and not _same_dims(shape_of(margs[0]), shape_of(margs[1])):
+                raise ShapeError(f"column {self._column(node)}: {self._segment(node)}: an elementwise product "
+                                 f"needs equal shapes, got {shape_words(shape_of(margs[0]))} and "
+                                 f"{shape_words(shape_of(margs[1]))}")
+            if name == "diag" and shape_of(margs[0])[1] != 1:
+                raise self.error(node, "diag() takes a column vector")
+            return self._combine(node, lambda: fn.build(*margs))
         fn = FUNCTIONS[name]
         self._arity(node, name, fn.min_args, fn.max_args)
         if name == "where":
             args = [self.visit_condition(node.args[0])] + [self.visit(a) for a in node.args[1:]]
         else:
             args = [self.visit(a) for a in node.args]
-        for a in args:
-            if self._is_matrix(a):
-                raise self.error(node, f"{name}() takes scalars, not a matrix")
+        if any(self._is_matrix(a) for a in args):
+            if len(args) != 1 or name == "where":
+                raise self.error(node, f"{name}() takes scalars; only one-argument functions apply "
+                                       "elementwise to a matrix")
+            return self._combine(node, lambda: elementwise(fn.build, args[0]))
         if name in FACTORIAL_LIKE and args[0].is_number:
             check_bits(factorial_bits(args[0]), f"{name}({args[0]})", self.limits)
         return self._combine(node, lambda: fn.build(*args))

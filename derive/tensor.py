@@ -133,8 +133,7 @@ def tidy_index(expr):
     sum(-2*A[i,k]*b[i], i)/2 + sum(2*A[i,k]*sum(A[i,j]*x[j], j), i)/2
         -> sum(A[i, k]*(sum(A[i, j]*x[j], j) - b[i]), i)
     """
-    expr = sympy.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False,
-                        log=False)
+    expr = sympy.expand_mul(expr, deep=False)
     groups, rest = {}, []
     for term in Add.make_args(expr):
         coeff, sums = [], []

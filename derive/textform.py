@@ -87,9 +87,34 @@ class TextPrinter(StrPrinter):
         return f"delta({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Trace(self, expr):
-        if tuple(expr.arg.shape) == (1, 1):  # x.T*A*x: the trace of a 1 x 1 product is the product
-            return self._print(expr.arg)
-        return f"trace({self._print(expr.arg)})"
+        arg = expr.arg
+        if isinstance(arg, sympy.MatMul):  # sum(M) is stored as tr(1^T M 1)
+            coeff, mats = arg.as_coeff_matrices()
+            if coeff == 1 and len(mats) >= 2 and isinstance(mats[0], sympy.OneMatrix) \
+                    and isinstance(mats[-1], sympy.OneMatrix | sympy.MatrixExpr):
+                inner = mats[1:-1] if isinstance(mats[-1], sympy.OneMatrix) else mats[1:]
+                if inner:
+                    return f"sum({self._print(sympy.MatMul(*inner) if len(inner) > 1 else inner[0])})"
+        if tuple(arg.shape) == (1, 1):  # x.T*A*x: the trace of a 1 x 1 product is the product
+            return self._print(arg)
+        return f"trace({self._print(arg)})"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        fn, arg = expr.function, self._print(expr.expr)
+        t = fn.variables[0]
+        body = fn.expr
+        if isinstance(body, sympy.Function) and body.args == (t,):
+            return f"{type(body).__name__}({arg})"
+        return f"map({t} -> {self._print(body)}, {arg})".replace("_t", "t")
+
+    def _print_HadamardProduct(self, expr):
+        return "hadamard(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_OneMatrix(self, expr):
+        return f"ones({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
 
     def _print_Determinant(self, expr):
         return f"det({self._print(expr.arg)})"
