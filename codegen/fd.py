@@ -128,10 +128,10 @@ def partial(fun, x, j, f0, max_levels=60):
             continue
         if variation is None:
             variation = np.maximum(np.abs(fp - f0), np.abs(fm - f0))
-        if seen_slope and np.all(fp == fm):
-            # f took identical values on both sides after showing a slope at a
-            # larger step: the step is below f's resolution (f is quantized
-            # here, e.g. log(1 + 1e-14)); smaller steps only see rounding.
+        if seen_slope and level >= 1 and np.all(fp == f0) and np.all(fm == f0):
+            # f is flat at this step after showing a slope at a larger one: the
+            # step is below f's resolution (f is quantized here, e.g.
+            # log(1 + 1e-14)); smaller steps only see rounding.
             break
         seen_slope = seen_slope or np.any(fp != fm)
         level += 1
@@ -161,7 +161,10 @@ def partial(fun, x, j, f0, max_levels=60):
     if level >= 0:
         kink = kink_run >= KINK_RUN
         value = np.where(np.isfinite(central.best), central.best, (left + right) / 2)
-        return Partial(value, central.best_err, kink, left, right, "central", evals, variation)
+        # no converged extrapolation: the spread of the one-sided slopes is the honest error
+        error = np.where(np.isfinite(central.best_err), central.best_err,
+                         np.abs(right - left) + EPS * np.abs(value))
+        return Partial(value, error, kink, left, right, "central", evals, variation)
     # never finite on both sides: a domain edge; use the side that is
     side = max(("forward", forward), ("backward", backward), key=lambda s: np.sum(np.isfinite(s[1].best_err)))
     name, tab = side

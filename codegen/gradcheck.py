@@ -27,7 +27,7 @@ from .structured import Structure
 
 STATUSES = ("ok", "mismatch", "nondifferentiable")
 SAFETY = 10.0  # tolerance = SAFETY x the estimator's own error estimate (at least)
-ROUNDING_ULPS = 32  # an error below 32 ulps of f per unit step is below what float64 resolves of f
+BELOW_RESOLUTION_ULPS = 32  # a difference this small per unit step is below f's float64 resolution
 COMPLEX_MODES = ("auto", "always", "never")
 
 
@@ -46,6 +46,7 @@ class Entry:
     method: str
     left: float = math.nan
     right: float = math.nan
+    below_resolution: bool = False  # the difference is below what float64 resolves of f
 
     def to_dict(self):
         return {k: _json_float(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
@@ -121,6 +122,10 @@ class Report:
             others = sorted({self.entry_name(m) for m in self.mismatches} - {self.entry_name(e)})
             if others:
                 lines[-1] += "; also " + ", ".join(others[:8])
+            if e.below_resolution:
+                lines.append("note: this difference is below the float64 resolution of f itself (f changes by less "
+                             "than a few ulps over a unit step), so it may be rounding inside the claimed formula, "
+                             "e.g. 1 - tanh(u)**2 at large u; derive.check compares formulas exactly")
             return "\n".join(lines)
         return (
             f"gradcheck NONDIFFERENTIABLE: {self.entry_name(e)} at {self.point_text(e.point)}: "
@@ -323,7 +328,15 @@ class _Problem:
             raise CodegenError(f"df raised {type(exc).__name__}: {exc}") from None
         if out is None:
             return np.full((self.m, self.n), np.nan)
-        out = np.asarray(out, dtype=float)
+        out = np.asarray(out)
+        if np.iscomplexobj(out):
+            if np.any(out.imag != 0):
+                raise CodegenError("df returned complex values; a derivative of a real function is real")
+            out = out.real
+        try:
+            out = out.astype(float)
+        except (TypeError, ValueError):
+            raise CodegenError(f"df returned {out.dtype} values, not numbers") from None
         m, n = self.m, self.n
         if out.size != m * n:
             raise CodegenError(
@@ -354,24 +367,30 @@ class _Problem:
             raise CodegenError("f is not finite at a checked point")
         claimed = self.claimed(p)
         estimates = [self._estimate(p, j, f0, complex_mode) for j in range(self.n)]
-        # scale of the whole Jacobian, so exact zeros next to big entries compare sensibly
+        # scale of each output's gradient (a row of the Jacobian), so exact zeros
+        # next to big entries compare sensibly without one row masking another
         finite_claims = np.where(np.isfinite(claimed), np.abs(claimed), 0.0)
-        gmax = max(max(float(np.max(np.abs(e.value))) for e in estimates), float(np.max(finite_claims)))
+        row_max = np.maximum(np.max(np.abs(np.array([e.value for e in estimates])), axis=0),
+                             np.max(finite_claims, axis=1))
         result = {"mismatch": [], "kink": [], "all": [], "resolution": 0.0}
+        with np.errstate(all="ignore"):  # tolerances of numerically-zero entries overflow to inf: fine
+            self._compare(index, p, f0, claimed, estimates, row_max, rtol, result)
+        return result
+
+    def _compare(self, index, p, f0, claimed, estimates, row_max, rtol, result):
         for j, est in enumerate(estimates):
             unit = max(abs(p[j]), 1.0)
             for i in range(self.m):
                 c, d = claimed[i, j], est.value[i]
-                scale = max(abs(d), abs(c) if np.isfinite(c) else 0.0, 1e-3 * gmax, np.finfo(float).tiny)
-                # What float64 can resolve: the estimator's own error, and f's
-                # own resolution (ROUNDING_ULPS ulps of f over a unit step),
-                # below which any implementation of f' may round.
-                rounding = ROUNDING_ULPS * EPS * abs(f0[i]) / unit
-                tol = max(rtol, (SAFETY * est.error[i] + rounding) / scale)
+                scale = max(abs(d), abs(c) if np.isfinite(c) else 0.0, 1e-3 * row_max[i], np.finfo(float).tiny)
+                # a difference below one ulp of f per unit step cannot show in f at all
+                floor = EPS * abs(f0[i]) / unit
+                tol = max(rtol, (SAFETY * est.error[i] + floor) / scale)
                 diff = abs(c - d) if np.isfinite(c) else math.inf
                 rel = diff / scale
+                tiny = diff * unit <= BELOW_RESOLUTION_ULPS * EPS * abs(f0[i])
                 entry = Entry(index, i, j, float(c), float(d), float(diff), float(rel), float(tol), est.method,
-                              float(est.left[i]), float(est.right[i]))
+                              float(est.left[i]), float(est.right[i]), bool(tiny))
                 result["all"].append(entry)
                 if est.kink[i]:
                     if index == 0:
@@ -380,7 +399,6 @@ class _Problem:
                 result["resolution"] = max(result["resolution"], tol if np.isfinite(tol) else 0.0)
                 if not rel <= tol:
                     result["mismatch"].append(entry)
-        return result
 
     def _estimate(self, p, j, f0, complex_mode):
         """Best estimate of column j of the Jacobian at p (a `Partial`)."""
@@ -405,26 +423,37 @@ class _Problem:
         # eps*|f| (log(1 + tiny)), where the real estimate is confidently off.
         agree = np.abs(value - est.value) <= SAFETY * (est.error + err)
         if not np.all(agree):
-            agree = agree | self._analytic_along(p, j)
+            agree = agree | self._analytic_along(p, j, est.value)
         use = agree & ~est.kink
         if not np.any(use):
             return est
         return replace(est, value=np.where(use, value, est.value), error=np.where(use, err, est.error),
                        method="complex-step" if np.all(use) else "central")
 
-    def _analytic_along(self, p, j, rel=1e-3):
-        """Per output: do (f(p+d) - f(p-d))/2d and (f(p+id) - f(p-id))/2id agree?"""
-        delta = max(abs(p[j]), 1.0) * 2.0**-14
-        step = np.zeros(self.n)
-        step[j] = delta
-        real = [self.fun(p + step), self.fun(p - step)]
-        cplx = [self.fun_complex(p + 1j * step), self.fun_complex(p - 1j * step)]
-        if any(v is None for v in real + cplx):
-            return np.zeros(self.m, bool)
-        d_real = (real[0] - real[1]) / (2 * delta)
-        d_imag = ((cplx[0] - cplx[1]) / (2j * delta)).real
-        noise = 8 * EPS * np.maximum(np.abs(real[0]), np.abs(real[1])) / delta
-        return np.abs(d_real - d_imag) <= rel * np.maximum(np.abs(d_real), np.abs(d_imag)) + noise
+    def _analytic_along(self, p, j, real_estimate):
+        """Per output: is f analytic along x_j here, so the complex step can be trusted?
+
+        For an analytic f the real and imaginary difference quotients differ
+        by (third derivative) h^2 / 3, which shrinks 4-fold when h halves; for
+        abs() or x*abs(x) evaluated on complex numbers the gap does not shrink.
+        """
+        scale = max(abs(p[j]), 1.0)
+        gaps, noise = [], None
+        for delta in (scale * 2.0**-10, scale * 2.0**-11):
+            step = np.zeros(self.n)
+            step[j] = delta
+            real = [self.fun(p + step), self.fun(p - step)]
+            cplx = [self.fun_complex(p + 1j * step), self.fun_complex(p - 1j * step)]
+            if any(v is None for v in real + cplx):
+                return np.zeros(self.m, bool)
+            d_real = (real[0] - real[1]) / (2 * delta)
+            d_imag = ((cplx[0] - cplx[1]) / (2j * delta)).real
+            gaps.append(np.abs(d_real - d_imag))
+            noise = 16 * EPS * np.maximum(np.abs(real[0]), np.abs(real[1])) / delta
+        size = np.maximum(np.abs(real_estimate), 1e-300)
+        shrinking = gaps[1] <= 0.35 * gaps[0] + noise
+        negligible = gaps[1] <= 1e-12 * size + noise
+        return shrinking | negligible
 
 
 def _json_float(v):

@@ -24,7 +24,10 @@ _MUL = PRECEDENCE["Mul"]
 
 
 def _float_literal(value):
-    text = repr(float(value))
+    try:
+        text = repr(float(value))
+    except OverflowError:
+        raise CodegenError(f"the constant {str(value)[:40]}... does not fit in a float64") from None
     if text in ("inf", "-inf", "nan"):
         return {"inf": "math.inf", "-inf": "(-math.inf)", "nan": "math.nan"}[text]
     return text
@@ -47,6 +50,19 @@ class _CommonMixin:
 
     def _print_ImaginaryUnit(self, expr):
         raise CodegenError("kernels are real-valued; the expression contains the imaginary unit I")
+
+    def _print_not_supported(self, expr):
+        raise CodegenError(f"cannot generate code for {type(expr).__name__}: {str(expr)[:80]}")
+
+    emptyPrinter = _print_not_supported
+
+    def _print_polygamma(self, expr):
+        order, arg = expr.args
+        if order == 0:
+            return f"_digamma({self._print(arg)})"
+        if order == 1:
+            return f"_trigamma({self._print(arg)})"
+        raise CodegenError(f"kernels support polygamma of order 0 and 1, not {order}")
 
     def _print_Derivative(self, expr):
         raise CodegenError(f"cannot generate code for an unevaluated derivative: {expr}")
@@ -174,6 +190,10 @@ class ArrayPrinter(_CommonMixin, NumPyPrinter):
 
     printmethod = "_numpycode"
 
+    def _print_Integer(self, expr):
+        value = int(expr)
+        return str(value) if abs(value) <= _INT64_MAX else _float_literal(value)
+
     def __init__(self, settings=None):
         super().__init__(dict(settings or {}, fully_qualified_modules=True))
 
@@ -224,7 +244,7 @@ class ArrayPrinter(_CommonMixin, NumPyPrinter):
         return f"_erf({self._print(expr.args[0])})"
 
     def _print_erfc(self, expr):
-        return f"(1.0 - _erf({self._print(expr.args[0])}))"
+        return f"_erfc({self._print(expr.args[0])})"
 
     def _print_gamma(self, expr):
         return f"_gamma({self._print(expr.args[0])})"
@@ -244,11 +264,84 @@ class ArrayPrinter(_CommonMixin, NumPyPrinter):
 
 
 # Helpers the NumPy modules define for functions NumPy lacks.
-ARRAY_HELPERS = '''
-_erf = numpy.vectorize(math.erf, otypes=[float])
-_gamma = numpy.vectorize(math.gamma, otypes=[float])
-_lgamma = numpy.vectorize(math.lgamma, otypes=[float])
+# Digamma and trigamma (derivatives of log Gamma), which neither math nor
+# NumPy has: recurrence up to x >= 10, then the asymptotic series (error
+# below 1e-16 there); reflection for negative x.
+SPECIAL_FUNCTIONS = '''
+def _digamma_scalar(x):
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan
+    reflect = 0.0
+    if x < 0.0:
+        reflect = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    shift = 0.0
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (
+        -1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))))
+    return reflect + shift + math.log(x) - 0.5 / x + series
+
+
+def _trigamma_scalar(x):
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan
+    reflect = 0.0
+    sign = 1.0
+    if x < 0.0:
+        reflect = (math.pi / math.sin(math.pi * x)) ** 2
+        sign = -1.0
+        x = 1.0 - x
+    shift = 0.0
+    while x < 10.0:
+        shift += 1.0 / (x * x)
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = 1.0 / x + 0.5 * f + (f / x) * (1.0 / 6 + f * (-1.0 / 30 + f * (1.0 / 42 + f * (-1.0 / 30 + f * (
+        5.0 / 66 + f * (-691.0 / 2730 + f * (7.0 / 6)))))))
+    return reflect + sign * (shift + series)
 '''
+
+
+def _safe(fn):
+    """A math function that returns inf/nan where math raises (for NumPy kernels)."""
+    def call(x):
+        try:
+            return fn(x)
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return math.nan
+    return call
+
+
+ARRAY_HELPERS = SPECIAL_FUNCTIONS + '''
+
+def _safe(fn):
+    def call(x):
+        try:
+            return fn(x)
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return math.nan
+    return call
+
+
+_erf = numpy.vectorize(math.erf, otypes=[float])
+_erfc = numpy.vectorize(math.erfc, otypes=[float])
+_gamma = numpy.vectorize(_safe(math.gamma), otypes=[float])
+_lgamma = numpy.vectorize(_safe(math.lgamma), otypes=[float])
+_digamma = numpy.vectorize(_digamma_scalar, otypes=[float])
+_trigamma = numpy.vectorize(_trigamma_scalar, otypes=[float])
+'''
+
+# The same special functions for Numba modules, compiled only if used.
+SCALAR_HELPERS = "\n".join(
+    ("@numba.njit(cache=True)\n" + block.strip()) for block in SPECIAL_FUNCTIONS.strip().split("\n\n\n")
+) + "\n\n\n_digamma = _digamma_scalar\n_trigamma = _trigamma_scalar\n"
 
 PRINTERS = {"numba": ScalarPrinter, "numpy": ArrayPrinter}
 

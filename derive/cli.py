@@ -78,7 +78,7 @@ def build_parser():
     p.add_argument("--claim", help="the claimed derivative, e.g. \"[2*x, 3*y**2]\" (default: derive's own)")
     p.add_argument("--kind", choices=["grad", "jacobian", "hessian"], help="what the claim is (default: inferred)")
     p.add_argument("--at", metavar="POINT", help="check at this point (default: random points in the domain)")
-    p.add_argument("--points", type=int, default=3, help="random points to check (default 3)")
+    p.add_argument("--points", type=_positive_int, default=3, help="random points to check (default 3)")
     p.set_defaults(run=_run_validate)
 
     p = sub.add_parser("check", help="check a claimed derivative and explain what is wrong",
@@ -138,12 +138,24 @@ def main(argv=None):
         return _fail(str(exc), 1)
     except ValueError as exc:  # DeriveError and CodegenError are ValueErrors
         return _fail(str(exc) or type(exc).__name__)
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc))
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks
         if os.environ.get("DERIVE_DEBUG"):
             raise
         return _fail(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for a traceback", 3)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"expected 1 to 1000, got {value}")
+    return value
 
 
 def _fail(message, code=2):
@@ -330,6 +342,8 @@ def _run_demo(args):
 
 def parse_point(text, namespace):
     """'x=1, y=2/3' -> {name: exact SymPy number}.  Values are parsed safely."""
+    import sympy
+
     from .errors import DeriveError, ParseError
     from .parser import Namespace, parse
 
@@ -339,7 +353,9 @@ def parse_point(text, namespace):
             raise ParseError(f"--at expects name=value pairs like x=1,y=2; got '{item}'")
         name, value_text = (s.strip() for s in item.split("=", 1))
         value = parse(value_text, Namespace(strict=True))
-        if value.free_symbols or not value.is_number:
+        if not isinstance(value, sympy.Basic) or isinstance(value, sympy.MatrixBase) or not value.is_number:
+            raise DeriveError(f"--at value for {name} must be a single number, got '{value_text}'")
+        if value.free_symbols:
             raise DeriveError(f"--at value for {name} must be a number, got '{value_text}'")
         if not value.is_real:
             raise DeriveError(f"--at value for {name} must be real, got '{value_text}'")

@@ -16,7 +16,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy import (
     Abs, Determinant, DiracDelta, Dummy, E, HadamardProduct, Inverse, Lambda, OneMatrix, Trace, Transpose, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
     atan, atan2, atanh, ceiling, cos, cosh, erf, erfc, exp, factorial, floor, gamma, log,
-    loggamma, pi, sign, sin, sinh, sqrt, tan, tanh,
+    loggamma, pi, polygamma, sign, sin, sinh, sqrt, tan, tanh,
 )
 
 
@@ -128,6 +128,8 @@ FUNCTIONS = {
     "loggamma": Fn(loggamma, 1, 1, "log Gamma"),
     "lgamma": Fn(loggamma, 1, 1, "log Gamma"),
     "factorial": Fn(factorial, 1, 1, "n!"),
+    "digamma": Fn(lambda x: polygamma(0, x), 1, 1, "d/dx log Gamma(x)"),
+    "polygamma": Fn(polygamma, 2, 2, "polygamma(n, x): the (n+1)-th derivative of log Gamma"),
 }
 
 def _norm(v):

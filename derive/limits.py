@@ -39,13 +39,51 @@ def constant_bits(value):
     return 0
 
 
+def log2_magnitude(value):
+    """log2 |value| for a SymPy number, cheaply (a 15-digit estimate), or None."""
+    try:
+        if not value.is_number:
+            return None
+        if isinstance(value, Rational):
+            return math.log2(abs(value.p)) - math.log2(value.q) if value.p else -math.inf
+        v = value.evalf(15)
+        if v == 0:
+            return -math.inf
+        m, e = v._mpf_[1], v._mpf_[2]  # |v| = m * 2**e
+        return math.log2(m) + e
+    except (TypeError, ValueError, AttributeError, ArithmeticError):
+        return None
+
+
 def power_bits(base, exponent):
-    """Estimated bits of base**exponent for exact numbers, before computing it."""
-    if not isinstance(base, Rational) or not isinstance(exponent, Rational):
+    """Estimated bits of base**exponent for exact numbers, before SymPy computes it.
+
+    Any numeric base counts (sqrt(2)**(10**20) is 2**(5*10**19)), not only
+    rationals: SymPy evaluates such powers exactly.
+    """
+    if not getattr(base, "is_number", False) or not isinstance(exponent, Rational) or exponent.q > 10**6:
         return 0
-    if abs(base) in (0, 1):
-        return constant_bits(base)
-    return abs(float(exponent)) * constant_bits(base) if abs(exponent.p) < 2**1000 else math.inf
+    size = log2_magnitude(base)
+    if size is None:
+        return 0
+    if abs(exponent.p) >= 2**1000:
+        return math.inf if abs(size) > 0 or constant_bits(base) > 2 else 0
+    exp_value = abs(float(exponent))
+    bits = exp_value * max(abs(size), 1.0 if isinstance(base, Rational) and abs(base) not in (0, 1) else 0.0)
+    if isinstance(base, Rational):
+        bits = max(bits, exp_value * constant_bits(base)) if abs(base) not in (0, 1) else constant_bits(base)
+    return bits
+
+
+def exp_bits(argument):
+    """Bits of exp(c) for a number c: SymPy may turn exp(k log 2) into 2**k exactly."""
+    if not getattr(argument, "is_number", False):
+        return 0
+    try:
+        value = abs(complex(argument.evalf(15)))
+    except (TypeError, ValueError):
+        return 0
+    return value / math.log(2)
 
 
 def factorial_bits(n):
@@ -125,5 +163,5 @@ def attempt(fn, seconds, fallback):
         return fallback
 
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "attempt", "check_bits", "constant_bits", "factorial_bits",
-           "power_bits", "remaining", "time_budget"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "attempt", "check_bits", "constant_bits", "exp_bits", "factorial_bits",
+           "log2_magnitude", "power_bits", "remaining", "time_budget"]

@@ -35,7 +35,7 @@ from .errors import LimitError, ParseError, ShapeError
 from .functions import (
     CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, INDEX_FUNCTIONS, MATRIX_FUNCTIONS, UNDEFINED_NAMES, _sum_entries, elementwise,
 )
-from .limits import DEFAULT_LIMITS, check_bits, constant_bits, factorial_bits, power_bits
+from .limits import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
 
 # Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
 # those that are also math functions here.
@@ -79,7 +79,8 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     derive.errors.ParseError: column 1: names starting with '_' are not allowed: '__import__'
     """
     namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols, strict=strict)
-    return _Builder(text, namespace, limits, relations).build()
+    with time_budget(min(limits.seconds, 5.0), "parsing"):
+        return _Builder(text, namespace, limits, relations).build()
 
 
 def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):
@@ -341,7 +342,12 @@ class _Builder:
         if len(parts) != 2:
             return None
         lhs = parse(parts[0], self.namespace, limits=self.limits)
-        rhs = parse(parts[1], self.namespace, limits=self.limits)
+        try:
+            rhs = parse(parts[1], self.namespace, limits=self.limits)
+        except ParseError as exc:  # columns of the right-hand side count from the start of the text
+            shift = len(parts[0]) + 1
+            raise ParseError(exc.reason, self.original,
+                             None if exc.column is None else exc.column + shift) from None
         return Eq(lhs, rhs, evaluate=False)
 
     # -- dispatch ----------------------------------------------------------
@@ -378,6 +384,7 @@ class _Builder:
         if isinstance(value, complex):
             raise self.error(node, "complex numbers are not supported")
         if isinstance(value, int):
+            check_bits(value.bit_length(), "this integer", self.limits)
             return Integer(value)
         if isinstance(value, float):
             return self._decimal(node)
@@ -459,6 +466,12 @@ class _Builder:
         if self._is_matrix(base):
             if not (isinstance(exponent, Integer)):
                 raise self.error(node, "a matrix power needs an integer exponent")
+            if isinstance(base, MatrixBase):  # explicit entries: SymPy multiplies them out
+                if abs(int(exponent)) > 256:
+                    raise LimitError(f"column {self._column(node)}: a power of an explicit matrix above 256 "
+                                     f"({exponent}) is not expanded")
+                bits = max((constant_bits(e) for e in base if isinstance(e, Rational)), default=1)
+                check_bits(max(bits, 1) * abs(int(exponent)) * base.shape[0], "this matrix power", self.limits)
             return self._combine(node, lambda: base**exponent)
         if self._is_matrix(exponent):
             raise self.error(node, "a matrix cannot be an exponent")
@@ -530,6 +543,8 @@ class _Builder:
                 raise self.error(node, f"{name}() takes scalars; only one-argument functions apply "
                                        "elementwise to a matrix")
             return self._combine(node, lambda: elementwise(fn.build, args[0]))
+        if name == "exp" and args[0].is_number:
+            check_bits(exp_bits(args[0]), f"exp({args[0]})", self.limits)
         if name in FACTORIAL_LIKE and args[0].is_number:
             check_bits(factorial_bits(args[0]), f"{name}({args[0]})", self.limits)
         return self._combine(node, lambda: fn.build(*args))
@@ -573,6 +588,8 @@ class _Builder:
     def visit_condition(self, node):
         if isinstance(node, ast.Compare):
             values = [self.visit(node.left)] + [self.visit(c) for c in node.comparators]
+            if any(self._is_matrix(v) for v in values):
+                raise self.error(node, "a condition compares numbers, not matrices or vectors")
             parts = []
             for op, a, b in zip(node.ops, values, values[1:]):
                 rel = self._COMPARE.get(type(op))
@@ -620,8 +637,13 @@ class _Builder:
             check_name(node.id, self.original, self._column(node))
             return self.namespace.index(node.id, self._column(node), self.original)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            a, b = self._index(node.left), self._index(node.right)
-            return a + b if isinstance(node.op, ast.Add) else a - b
+            total = Integer(0)
+            for op, operand in self._chain(node, (ast.Add, ast.Sub)):
+                if isinstance(operand, ast.BinOp) and isinstance(operand.op, (ast.Add, ast.Sub)):
+                    raise self.error(operand, "an index must be a simple sum like k + 1")
+                value = self._index(operand)
+                total = total - value if op is ast.Sub else total + value
+            return total
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -self._index(node.operand)
         raise self.error(node, "an index must be an integer or an index name like i, j")
@@ -706,10 +728,15 @@ class _Builder:
             raise ShapeError(f"column {self._column(node)}: {_shape_message(exc)}") from None
         except TypeError as exc:
             raise ShapeError(f"column {self._column(node)}: cannot combine these operands ({exc})") from None
+        except ValueError as exc:
+            if isinstance(exc, (LimitError, ParseError, ShapeError)):
+                raise
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise self.error(node, f"{self._segment(node)}: {reason}") from None
         if isinstance(value, sympy.Basic) and value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
             segment = ast.get_source_segment(self.source, node) or "this expression"
             raise self.error(node, f"{segment} is undefined (evaluates to {value})")
-        if isinstance(value, sympy.Basic) and value.has(S.ImaginaryUnit):
+        if isinstance(value, sympy.Basic) and (value.has(S.ImaginaryUnit) or (value.is_number and value.is_real is False)):
             segment = ast.get_source_segment(self.source, node) or "this expression"
             raise self.error(node, f"{segment} is not real (evaluates to {value}); derive works over the reals")
         return value
@@ -718,7 +745,11 @@ class _Builder:
         offset = getattr(node, "col_offset", None)
         if offset is None:
             return None
-        return self._original_column(getattr(node, "lineno", 1), offset)
+        return self._original_column(getattr(node, "lineno", 1), self._char_offset(offset))
+
+    def _char_offset(self, byte_offset):
+        """ast reports UTF-8 byte offsets; columns count characters."""
+        return len(self.source.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
     def _original_column(self, lineno, offset):
         """1-based column in the original text of a 0-based offset in the source

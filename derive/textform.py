@@ -39,6 +39,11 @@ class TextPrinter(StrPrinter):
             return super()._print_Function(expr)
         return f"dirac({self._print(expr.args[0])})"
 
+    def _print_polygamma(self, expr):
+        if expr.args[0] == 0:
+            return f"digamma({self._print(expr.args[1])})"
+        return f"polygamma({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
     def _print_Exp1(self, expr):
         return "e"
 

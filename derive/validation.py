@@ -15,7 +15,7 @@ from sympy import Float, Symbol
 
 import codegen
 
-from .errors import ValidationError
+from .errors import DeriveError, ValidationError
 from .functions import is_analytic
 
 MAX_TRIES = 80
@@ -35,7 +35,7 @@ def validate(functions, wrt, claimed, *, points=3, seed=0, what="derivative", ra
         fk = codegen.kernel(functions, args, backend="numpy")
         dk = codegen.kernel(claimed, args, backend="numpy")
     except codegen.CodegenError as exc:
-        raise ValidationError(f"cannot evaluate the {what} numerically to validate it: {exc}") from None
+        raise DeriveError(f"cannot evaluate the {what} numerically to validate it: {exc}") from None
     mode = "always" if is_analytic(functions) else "auto"
     m, n = claimed.shape
     scalar = m == 1

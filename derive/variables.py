@@ -31,7 +31,8 @@ def as_scalar(expr, what="f"):
         raise ShapeError(f"{what} is a {rows} x {cols} matrix; this needs a scalar function (use jacobian for vectors)")
     if isinstance(expr, MatrixExpr):
         raise ShapeError(f"{what} is a {expr.shape[0]} x {expr.shape[1]} matrix expression; this needs a scalar")
-    if isinstance(expr, sympy.logic.boolalg.Boolean) or expr.is_Relational:
+    if expr.is_Relational or isinstance(expr, (sympy.logic.boolalg.BooleanFunction,
+                                              sympy.logic.boolalg.BooleanAtom)):
         raise DeriveError(f"{what} is a condition ({expr}), not a function")
     return expr
 

@@ -77,6 +77,11 @@ def test_codegen_writes_a_standalone_module(tmp_path):
         (["grad"], "the following arguments are required"),
         (["frobnicate"], "invalid choice"),
         (["grad", "x", "--wrt", "x", "--let", "A: 0 x 3"], "out of range"),
+        (["codegen", "x^2", "-o", "/nonexistent/dir/f.py"], "No such file"),
+        (["grad", "x^2", "--at", "x=[1,2]"], "single number"),
+        (["validate", "x^2", "--wrt", "x", "--points", "-1"], "expected 1 to 1000"),
+        (["grad", "2^1100*x"], "does not fit in a float64"),
+        (["codegen", "x*(-1)^(1/3)"], "not real"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, fragment):

@@ -250,3 +250,43 @@ def test_several_arrays_and_parameter_dicts():
     d = bad.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["parameters"][0]["factor"] == pytest.approx(3.0)
+
+
+# --- found in review ---------------------------------------------------------
+def test_small_abs_penalty_does_not_fool_the_complex_step():
+    f = lambda v: np.sum(v**2) + 1e-4 * np.sum(np.abs(v))  # noqa: E731
+    check(f, lambda v: 2 * v + 1e-4 * np.sign(v), X3, "ok")
+    check(f, lambda v: 2 * v, X3, "mismatch")  # the L1 term forgotten
+
+
+def test_saturated_function_with_a_forgotten_factor_is_caught():
+    check(math.tanh, lambda x: 1.0, 40.0, "mismatch")
+
+
+def test_symmetric_kink_is_not_mistaken_for_flatness():
+    check(lambda v: abs(v - 0.3), lambda v: np.sign(v - 0.3), 0.3, "nondifferentiable")
+
+
+def test_one_output_does_not_mask_another():
+    check(lambda x: np.array([1e10 * x[0], x[1] ** 2]), lambda x: np.array([[1e10, 0], [0, 0.0]]), [0.7, 1.3],
+          "mismatch")
+
+
+def test_offset_does_not_blunt_detection():
+    check(lambda x: 1e12 + np.sum(x**2), lambda x: 2 * x * (1 + 5e-4), X3, "mismatch")
+    check(lambda x: 1e10 + np.sum(x**2), lambda x: 2 * x * (1 + 3e-6), X3, "mismatch")
+
+
+def test_numerically_zero_derivatives_are_not_flagged():
+    # exp(tanh(u)) at large u: the true derivative is ~1e-98, float64 says 0
+    f = lambda v: np.exp(np.tanh((4 - v[0]) ** 3))  # noqa: E731
+    check(f, lambda v: np.array([0.0]), [-0.87], "ok")
+
+
+def test_rounding_in_the_claim_is_explained():
+    # 1 - tanh(u)^2 at u ~ 18.6 cancels: the claim is 27 % off, below f's resolution
+    f = lambda v: np.tanh((v[0] + 2) ** 4)  # noqa: E731
+    df = lambda v: np.array([4 * (v[0] + 2) ** 3 * (1 - np.tanh((v[0] + 2) ** 4) ** 2)])  # noqa: E731
+    r = gradcheck(f, df, [0.0756], points=0)
+    if r.status == "mismatch":
+        assert "below the float64 resolution" in str(r)

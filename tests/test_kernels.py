@@ -158,6 +158,7 @@ def test_every_function_of_the_parser_compiles_and_matches_sympy():
         "dirac": "dirac(y - 7)", "max": "max(x, y, 0.5)", "min": "min(x, y)", "where": "where(y > x, x, y**2)",
         "floor": "floor(3*y)", "ceil": "ceil(3*y)", "erf": "erf(y)", "erfc": "erfc(y)", "gamma": "gamma(x)",
         "loggamma": "loggamma(x)", "lgamma": "lgamma(1 + x)", "factorial": "factorial(x)",
+        "digamma": "digamma(x)", "polygamma": "polygamma(1, x)",
     }
     assert set(calls) == set(FUNCTIONS)
     X, Y = sympy.symbols("x y", real=True)

@@ -256,3 +256,34 @@ def test_accepted_names_are_identifiers():
     for s in e.free_symbols:
         assert s.name.isidentifier()
     assert Symbol("alpha_1", real=True) in e.free_symbols
+
+
+# --- found in review ---------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "(2^(1/2))^(10^20)", "exp(10^20*log(2))", "floor(exp(10^100))", "[[2,0],[0,2]]^(10^9)",
+    "[[2,1],[0,2]]^(10^6)", "0x" + "f" * 5000, "e^(10^6)",
+])
+def test_constant_size_is_bounded_for_every_kind_of_number(text):
+    start = time.perf_counter()
+    with pytest.raises(LimitError):
+        parse(text)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("text", ["where([1,2] > 0, 1, 0)", "[[1,1],[1,1]]^-1", "(-8)^(1/3)", "log(-1)", "log(0)"])
+def test_foreign_errors_become_parse_errors(text):
+    with pytest.raises(derive.DeriveError):
+        parse(text)
+
+
+def test_long_index_arithmetic_does_not_recurse():
+    assert parse("x[" + "+".join(["1"] * 1600) + "]") == sympy.IndexedBase("x", real=True)[1600]
+
+
+def test_columns_count_characters_and_continue_after_equals():
+    with pytest.raises(ParseError) as info:
+        parse("αβγδ + x.foo")
+    assert info.value.column == 8
+    with pytest.raises(ParseError) as info:
+        parse("x + 1 = y.foo", relations=True)
+    assert info.value.column == 9
