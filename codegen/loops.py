@@ -112,6 +112,15 @@ class _Floater:
             return self.temp(node, level)
         return node
 
+    def finish(self, residual, level):
+        """Code for `residual` at `level`, with repeated subexpressions computed once there."""
+        temps, (reduced,) = sympy.cse([residual], symbols=sympy.numbered_symbols(f"_{self.prefix}c"),
+                                     order="none")
+        lines = self.blocks.setdefault(level, [])
+        for sym, value in temps:
+            lines.append(f"{sym} = {self.printer.doprint(value)}")
+        return self.printer.doprint(reduced)
+
     def _grouped(self, op, args, innermost):
         """op(args), combining the args known at outer levels there first."""
         by_level = {}
@@ -143,7 +152,11 @@ class _Floater:
             upper = keys[n + 1] if n + 1 < len(keys) else level + 1
             for k in [k for k in inside if keys[n] <= k < upper]:
                 code += [indent + line for line in self.blocks.pop(k)]
-        code.append(f"{indent}{acc} += {self.printer.doprint(residual)}")
+        body_lines = []
+        temps, (reduced,) = sympy.cse([residual], symbols=sympy.numbered_symbols(f"{acc}c"), order="none")
+        body_lines += [f"{indent}{sym} = {self.printer.doprint(value)}" for sym, value in temps]
+        code += body_lines
+        code.append(f"{indent}{acc} += {self.printer.doprint(reduced)}")
         self.blocks.setdefault(level, []).extend(code)
         self.levels[Symbol(acc)] = level
         return Symbol(acc)
@@ -248,8 +261,9 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
                   "_w = numpy.empty(_hi - _lo)",
                   f"_s = numpy.empty((_hi - _lo, {gram['A']}.shape[1]))" if fused else "_s = numpy.empty((0, 0))",
                   f"for {i.name} in {'numba.prange' if parallel else 'range'}(_lo, _hi):"]
-        lines += ["    " + line for line in fl.blocks.get(1, [])]
-        lines.append(f"    _w[{i.name} - _lo] = {printer.doprint(residual)}")
+        weight_code = fl.finish(residual, 1)
+        lines += ["    " + line for line in fl.blocks.pop(1, [])]
+        lines.append(f"    _w[{i.name} - _lo] = {weight_code}")
         if fused:  # the scaled rows sqrt(w_i) A[i, :], written in the same pass
             lines += [f"    _root = math.sqrt(_w[{i.name} - _lo]) if _w[{i.name} - _lo] > 0.0 else 0.0",
                       f"    for _t in range({gram['A']}.shape[1]):",
@@ -269,16 +283,16 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
         levels = {i: 1, **{o: depth for depth, o in enumerate(outputs, 2)}}
         fl = _Floater(printer, levels, f"r{g}_")
         residual = fl.float_out(Add(*bodies), len(outputs) + 1)
+        code = fl.finish(residual, len(outputs) + 1)
         lines += fl.blocks.pop(0, [])
-        lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl.blocks, printer.doprint(residual),
-                                  symmetric, parallel)
+        lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl.blocks, code, symmetric, parallel)
 
     # the other terms: loops over the outputs, inner sums as local loops
     if pointwise:
         fl = _Floater(printer, {o: depth for depth, o in enumerate(outputs, 1)}, "p")
         residual = fl.float_out(Add(*pointwise), len(outputs))
+        code = fl.finish(residual, len(outputs))
         lines += fl.blocks.pop(0, [])
-        code = printer.doprint(residual)
         indent = ""
         for depth, (o, size) in enumerate(zip(outputs, shape_code), 1):
             start = outputs[0].name if (symmetric and depth == 2) else "0"
