@@ -13,6 +13,7 @@ from .derivation import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .functions import sigmoid, softplus
 from .limits import Limits
+from .notation import to_index, to_matrix
 from .parser import Namespace, declare, parse
 from .textform import to_text
 from .verdict import Verdict
@@ -22,5 +23,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Derivation", "DeriveError", "Verdict", "check", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
-    "jacobian", "parse", "sigmoid", "softplus", "to_text",
+    "jacobian", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text",
 ]

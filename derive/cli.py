@@ -11,6 +11,8 @@ import os
 import re
 import sys
 
+import sympy
+
 EXAMPLES = """\
 examples:
   derive grad "x**2 + y**3" --wrt x,y
@@ -114,6 +116,16 @@ def build_parser():
     p.add_argument("--let", action="append", default=[], metavar="DECL", help='declarations: "A: m x n, x: n"')
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_run_shape)
+
+    p = sub.add_parser("convert", help="between matrix notation and index notation",
+                       description="Index form of a matrix expression (entry [i] or [i, j], or a scalar), or the "
+                                   "matrix form of an index expression with the given free indices.")
+    p.add_argument("expr")
+    p.add_argument("--to", choices=["index", "matrix"], required=True)
+    p.add_argument("--index", default="", help="free indices, e.g. k or 'i j' (none for a scalar)")
+    p.add_argument("--let", action="append", default=[], metavar="DECL", help='declarations: "A: n x n, x: n"')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_run_convert)
 
     p = sub.add_parser("demo", help="the built-in example: d/dx (x^3 - 2x^2 + 1) vs finite differences, with a plot")
     p.add_argument("--out", default=".", help="directory for the plot (default: current directory)")
@@ -275,27 +287,62 @@ def _run_codegen(args):
     ns = _namespace(args)
     if args.what == "value":
         expr = as_expression(args.expr, ns)
-        wrt = resolve_wrt(args.wrt, expr, ns)
         exprs = expr
+        tensor = expr.has(sympy.Sum, sympy.Indexed) or isinstance(expr, sympy.MatrixExpr)
+        wrt = () if tensor else resolve_wrt(args.wrt, expr, ns)
+        outputs = ()
     else:
         d = differentiate(args.expr, args.wrt, args.what, validate_result=not args.no_validate, symbols=ns)
         expr, wrt, exprs = d.f, d.wrt, d.result
-    others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]
-    arg_syms = list(wrt) + others
-    source = codegen.kernel_source(exprs, arg_syms, backend=args.backend, parallel=args.parallel)
+        tensor = d.notation != "components"
+        outputs = ()
+        if tensor:
+            exprs, outputs = _index_form(d)
+    if tensor:
+        from .notation import to_index
+
+        if isinstance(exprs, sympy.MatrixExpr) or isinstance(exprs, sympy.Trace):
+            exprs = to_index(exprs)
+        arrays = sorted({e.base for e in exprs.atoms(sympy.Indexed)}, key=str)
+        bound = {i for e in exprs.atoms(sympy.Indexed) for i in e.indices} | set(outputs)
+        sizes = {x for s in exprs.atoms(sympy.Sum) for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
+        labels = {a.label for a in arrays}
+        scalars = sorted((s for s in exprs.free_symbols if isinstance(s, sympy.Symbol) and s not in bound
+                          and s not in sizes and s not in labels and not s.is_integer), key=str)
+        source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs)
+        arg_names = [a.name for a in arrays] + [s.name for s in scalars]
+    else:
+        others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]
+        arg_syms = list(wrt) + others
+        source = codegen.kernel_source(exprs, arg_syms, backend=args.backend, parallel=args.parallel)
+        arg_names = [s.name for s in arg_syms]
     if args.output:
         with open(args.output, "w") as fh:
             fh.write(source)
     if args.json:
-        shape = list(getattr(exprs, "shape", ()))
-        _print_json({"what": args.what, "backend": args.backend, "args": [s.name for s in arg_syms],
+        shape = [str(x) for x in getattr(exprs, "shape", ())] if not tensor else [o.name for o in outputs]
+        _print_json({"what": args.what, "backend": "numba" if tensor else args.backend, "args": arg_names,
                      "shape": shape, "output": args.output, "source": source})
     elif args.output:
-        print(f"wrote {args.output}: kernel({', '.join(s.name for s in arg_syms)}) "
-              f"-> {args.what} of {args.expr} ({args.backend})")
+        print(f"wrote {args.output}: kernel({', '.join(arg_names)}) -> {args.what} of {args.expr}"
+              + (" (a loop kernel in index notation)" if tensor else f" ({args.backend})"))
     else:
         print(source)
     return 0
+
+
+def _index_form(d):
+    """(index expression, output indices) for a matrix- or index-notation derivation."""
+    from .notation import to_index
+
+    if d.notation == "index":
+        outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
+        return d.result, outputs
+    rows, cols = d.result.shape
+    k, l = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
+    if cols == 1:
+        return to_index(d.result, [k]), (k,)
+    return to_index(d.result, [k, l]), (k, l)
 
 
 def _run_shape(args):
@@ -329,6 +376,21 @@ def _tree_order(rows):
             children = stack.pop()[1] + children
         stack.append((row[0], [row] + children))
     return [r for _, subtree in stack for r in subtree]
+
+
+def _run_convert(args):
+    from .notation import to_index, to_matrix
+    from .parser import parse
+    from .textform import to_text
+
+    ns = _namespace(args)
+    expr = parse(args.expr, ns)
+    result = to_index(expr, args.index, ns) if args.to == "index" else to_matrix(expr, args.index)
+    if args.json:
+        _print_json({"expr": args.expr, "to": args.to, "index": args.index, "result": to_text(result)})
+    else:
+        print(to_text(result))
+    return 0
 
 
 def _run_demo(args):

@@ -125,3 +125,24 @@ def test_check_sheet(root, tmp_path):
     bad.write_text("title = 'x'\n[[problem]\n")
     r = run("check", "--sheet", str(bad))
     assert r.returncode == 2 and r.stderr.startswith("derive: error:")
+
+
+def test_index_and_matrix_notation_from_the_cli(tmp_path):
+    r = run("grad", "sum(w[i,j]*x[i]*x[j], i, j)", "--wrt", "x[k]", "--json")
+    out = json.loads(r.stdout)
+    assert out["notation"] == "index" and out["result"] == "sum(w[i, k]*x[i], i) + sum(w[k, j]*x[j], j)"
+    r = run("grad", "x.T @ A @ x", "--wrt", "x", "--let", "A: n x n, x: n")
+    assert r.returncode == 0 and "(A + A.T)*x" in r.stdout
+    r = run("shape", "A @ x - b", "--let", "A: m x n, x: n, b: n")
+    assert r.returncode == 2 and "A @ x is m x 1 but b is n x 1" in r.stderr
+    r = run("convert", "sum(w[k,j]*x[j], j)", "--to", "matrix", "--index", "k")
+    assert r.stdout.strip() == "w*x"
+    target = tmp_path / "ls.py"
+    r = run("codegen", "norm(A@x - b)**2/2", "--wrt", "x", "--let", "A: m x n, x: n, b: m", "-o", str(target))
+    assert r.returncode == 0 and "loop kernel" in r.stdout
+    code = (f"import importlib.util as u, numpy as np; s=u.spec_from_file_location('m', {str(target)!r}); "
+            "m=u.module_from_spec(s); s.loader.exec_module(m); r=np.random.default_rng(0); "
+            "A=r.normal(size=(5,3)); x=r.normal(size=3); b=r.normal(size=5); "
+            "print(float(np.max(np.abs(m.kernel(A, b, x) - A.T@(A@x-b)))))")
+    check = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert float(check.stdout.strip()) < 1e-12, check.stderr

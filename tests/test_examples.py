@@ -70,3 +70,38 @@ def test_check_derivations(root):
     assert v["a right answer in another form"].ok
     grades = out["grades"]
     assert (grades.correct, len(grades.results)) == (4, 9)
+
+
+def test_index_notation(root):
+    out = load(root, "index_notation").main()
+    assert derive_text(out["quadratic_matrix"]) == "(w + w.T)*x"
+    assert "j = k" in out["dropped_term"].explanation
+    assert derive_text(out["lsq_grad_matrix"]) == "A.T*(A*x - b)"
+    assert derive_text(out["lsq_hess_matrix"]) == "A.T*A"
+    assert out["softmax_jacobian_error"] < 1e-15
+    for key in ("quadratic_grad", "triple_grad", "triple_hess", "softmax"):
+        assert "delta" not in derive_text(out[key]) and "Piecewise" not in str(out[key])
+
+
+def test_gaussian_mle(root):
+    out = load(root, "gaussian_mle").main()
+    assert out["max_grad_at_mle"] < 1e-9
+    assert out["max_grad_off"] > 1.0
+
+
+def test_change_of_variables(root, tmp_path):
+    out = load(root, "change_of_variables").main(tmp_path)
+    assert str(out["det"]) == "r" and out["total"] == 1
+    assert out["radial_error"] < 0.05 and out["lognormal_error"] < 0.05
+
+
+def test_logistic_kernels(root):
+    out = load(root, "logistic_kernels").main(N=5000, d=6)
+    assert out["history"][-1][1] < 1e-8  # Newton converged
+    assert out["grad_error"] < 1e-9 and out["hess_error"] < 1e-12
+
+
+def derive_text(e):
+    import derive
+
+    return derive.to_text(e)
