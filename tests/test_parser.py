@@ -223,11 +223,18 @@ def test_grammar_round_trips(text):
     if again == expr:
         return
     # conditions may come back in an equivalent form (ITE -> and/or): compare values
+    checked = 0
     for point in ({"x": 0.7, "y": -1.3, "z": 2.2, "w1": 0.4, "alpha": -0.6},
-                  {"x": -2.1, "y": 0.3, "z": -0.9, "w1": 1.7, "alpha": 3.1}):
+                  {"x": -2.1, "y": 0.3, "z": -0.9, "w1": 1.7, "alpha": 3.1},
+                  {"x": 1.9, "y": 0.45, "z": 0.8, "w1": 2.6, "alpha": 0.3}):
         subs = {s: point[s.name] for s in expr.free_symbols}
-        a, b = complex(expr.evalf(30, subs=subs)), complex(again.evalf(30, subs=subs))
+        try:
+            a, b = complex(expr.evalf(30, subs=subs)), complex(again.evalf(30, subs=subs))
+        except TypeError:  # a condition on a complex value (log of a negative number): not comparable here
+            continue
+        checked += 1
         assert abs(a - b) <= 1e-20 * max(1.0, abs(a))
+    assert checked or again == expr
 
 
 @settings(max_examples=400, deadline=None)
