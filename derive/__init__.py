@@ -9,6 +9,8 @@ Every derivative is checked by finite differences before it is returned.
 
 from .calculus import differentiate, grad, hessian, jacobian
 from .check import check
+from .critical import CriticalPoint, critical_points
+from .constrained import KKTPoint, KKTProblem, kkt
 from .derivation import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .functions import sigmoid, softplus
@@ -21,7 +23,7 @@ from .verdict import Verdict
 __version__ = "0.1.0"
 
 __all__ = [
-    "Derivation", "DeriveError", "Verdict", "check", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text",
 ]

@@ -23,6 +23,8 @@ examples:
   derive check "1/(1+exp(-z))" --wrt z --claim "2*s*(1-s)" --let "s = 1/(1+exp(-z))"
   derive check "x.T @ W @ x" --wrt x --claim "2*W@x" --let "W: n x n, x: n"
   derive check --sheet homework.toml
+  derive critical "x**3 - 2*x**2 + 1"
+  derive kkt --min "a**2 + b**2" --wrt a,b,c --st "-c >= 1" --st "a + 2*b + c >= 1" --st "2*a + b + c >= 1"
   derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
   derive demo --out plots/
 
@@ -108,6 +110,24 @@ def build_parser():
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: print it)")
     p.add_argument("--no-validate", action="store_true", help="skip validating the derivative")
     p.set_defaults(run=_run_codegen)
+
+    p = sub.add_parser("critical", help="critical points, found exactly and classified",
+                       description="Solve grad f = 0 exactly and classify each point as min, max, saddle or "
+                                   "degenerate (Hessian eigenvalues, then higher-order tests).")
+    common(p)
+    p.set_defaults(run=_run_critical)
+
+    p = sub.add_parser("kkt", help="constrained optimization: Lagrangian, KKT conditions, exact solutions",
+                       description="min or max f subject to constraints; every KKT point found exactly by "
+                                   "enumerating active sets, best objective first.")
+    p.add_argument("--min", dest="minimize", metavar="EXPR", help="minimize this")
+    p.add_argument("--max", dest="maximize", metavar="EXPR", help="maximize this")
+    p.add_argument("--wrt", help="variables (default: every symbol)")
+    p.add_argument("--st", action="append", default=[], metavar="CONSTRAINT",
+                   help='a constraint: "a + 2*b + c >= 1", "x**2 + y**2 = 1" (repeatable)')
+    p.add_argument("--let", action="append", default=[], metavar="DECL", help="declarations")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_run_kkt)
 
     p = sub.add_parser("shape", help="what every subexpression is (scalar, vector, matrix), clashes in words",
                        description="Print the shape of every subexpression; a clash is reported in words, "
@@ -343,6 +363,34 @@ def _index_form(d):
     if cols == 1:
         return to_index(d.result, [k]), (k,)
     return to_index(d.result, [k, l]), (k, l)
+
+
+def _run_critical(args):
+    from .critical import critical_points
+
+    found = critical_points(args.expr, args.wrt, symbols=_namespace(args))
+    if args.json:
+        _print_json(found.to_dict())
+    else:
+        print(found)
+    return 0
+
+
+def _run_kkt(args):
+    from .constrained import kkt
+
+    if (args.minimize is None) == (args.maximize is None):
+        raise _UsageError("kkt needs exactly one of --min EXPR or --max EXPR (see 'derive kkt --help')")
+    sense, objective = ("min", args.minimize) if args.minimize is not None else ("max", args.maximize)
+    problem = kkt(objective, args.wrt, st=args.st, sense=sense, symbols=_namespace(args))
+    solution = problem.solve()
+    if args.json:
+        _print_json(solution.to_dict())
+    else:
+        print(problem)
+        print()
+        print(solution)
+    return 0
 
 
 def _run_shape(args):

@@ -106,6 +106,12 @@ def check_bits(bits, what, limits=DEFAULT_LIMITS):
 _deadline = threading.local()
 
 
+class _Timeout(BaseException):
+    """Raised by the alarm.  A BaseException, so that library code catching
+    Exception or ValueError (SymPy does, in many places) cannot swallow it;
+    `time_budget` turns it into a `LimitError` at its own boundary."""
+
+
 def _can_alarm():
     return hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
 
@@ -125,13 +131,15 @@ def time_budget(seconds, what="symbolic work"):
     at = now + seconds if outer is None else min(outer, now + seconds)
 
     def on_alarm(signum, frame):
-        raise LimitError(f"{what} took longer than {seconds:g} s (the time budget)")
+        raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     _deadline.at = at
     signal.setitimer(signal.ITIMER_REAL, max(at - now, 1e-3))
     try:
         yield
+    except _Timeout:
+        raise LimitError(f"{what} took longer than {seconds:g} s (the time budget)") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

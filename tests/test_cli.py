@@ -146,3 +146,17 @@ def test_index_and_matrix_notation_from_the_cli(tmp_path):
             "print(float(np.max(np.abs(m.kernel(A, b, x) - A.T@(A@x-b)))))")
     check = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert float(check.stdout.strip()) < 1e-12, check.stderr
+
+
+def test_critical_and_kkt():
+    r = run("critical", "x**3 - 2*x**2 + 1", "--json")
+    out = json.loads(r.stdout)
+    assert [(p["x"]["x"], p["kind"]) for p in out["points"]] == [("0", "max"), ("4/3", "min")]
+    r = run("kkt", "--min", "a**2 + b**2", "--wrt", "a,b,c", "--st", "-c >= 1", "--st", "a + 2*b + c >= 1",
+            "--st", "2*a + b + c >= 1", "--json")
+    out = json.loads(r.stdout)
+    assert out["points"][0]["x"] == {"a": "2/3", "b": "2/3", "c": "-1"} and out["points"][0]["value"] == "8/9"
+    r = run("kkt", "--max", "x*y", "--st", "x + y = 10")
+    assert r.returncode == 0 and "x = 5, y = 5" in r.stdout
+    r = run("kkt", "--min", "x", "--max", "y")
+    assert r.returncode == 2 and "exactly one of" in r.stderr

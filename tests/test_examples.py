@@ -105,3 +105,29 @@ def derive_text(e):
     import derive
 
     return derive.to_text(e)
+
+
+def test_svm_kkt(root, tmp_path):
+    import sympy
+
+    out = load(root, "svm_kkt").main(tmp_path)
+    for name in ("three points", "six points"):
+        best = out[name]["best"]
+        assert best.value == sympy.Rational(8, 9)
+        if out[name]["slsqp"] is not None:
+            assert abs(out[name]["slsqp"].fun - 8 / 9) < 1e-6
+
+
+def test_constrained_optimization(root, tmp_path):
+    import sympy
+
+    out = load(root, "constrained_optimization").main(tmp_path)
+    assert out["budget"][0].value == 25
+    assert out["circle"][0].kind == "min" and out["circle"][1].kind == "max"
+    assert out["entropy"][0].value == sympy.log(3)
+
+
+def test_critical_points_example(root, tmp_path):
+    out = load(root, "critical_points").main(tmp_path)
+    assert [p.kind for p in out["x**3 - 2*x**2 + 1"]] == ["max", "min"]
+    assert len(out["log(x)"]) == 0
