@@ -8,4 +8,4 @@ from .gradcheck import Report, gradcheck
 from . import loops
 from .kernel import Kernel, kernel, kernel_source
 
-__all__ = ["CodegenError", "Kernel", "Report", "gradcheck", "kernel", "kernel_source"]
+__all__ = ["CodegenError", "Kernel", "Report", "gradcheck", "kernel", "kernel_source", "loops"]

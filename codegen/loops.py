@@ -412,8 +412,8 @@ def _module(arg_names, array_names, size_lines, body_lines, expr, outputs, paral
     else:
         a, b = gram["A"], gram["B"]
         tail = (f"    out, w, s = {call}\n"
-                + (f"    if s.size and numpy.all(w >= 0):  # A^T diag(w) A = S^T S, S = diag(sqrt w) A: SYRK\n"
-                   f"        return out + s.T @ s\n" if a == b else "")
+                + ("    if s.size and numpy.all(w >= 0):  # A^T diag(w) A = S^T S, S = diag(sqrt w) A: SYRK\n"
+                   "        return out + s.T @ s\n" if a == b else "")
                 + f"    a = numpy.ascontiguousarray({a})\n"
                 + f"    return out + a.T @ (numpy.ascontiguousarray({b}) * w[:, None])\n")
     return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n\n"

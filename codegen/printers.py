@@ -305,21 +305,10 @@ def _trigamma_scalar(x):
 '''
 
 
-def _safe(fn):
-    """A math function that returns inf/nan where math raises (for NumPy kernels)."""
-    def call(x):
-        try:
-            return fn(x)
-        except OverflowError:
-            return math.inf
-        except ValueError:
-            return math.nan
-    return call
-
-
 ARRAY_HELPERS = SPECIAL_FUNCTIONS + '''
 
 def _safe(fn):
+    """A math function that returns inf/nan where math raises."""
     def call(x):
         try:
             return fn(x)

@@ -19,8 +19,9 @@ import sympy
 from sympy import Eq, Ge, Gt, Le, Lt, Matrix, Symbol
 
 from .errors import DeriveError, LimitError
-from .limits import DEFAULT_LIMITS, attempt, remaining, time_budget
+from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .parser import parse
+from .results import ResultList
 from .textform import to_text
 from .variables import as_expression, as_scalar, new_namespace, resolve_wrt
 
@@ -76,21 +77,12 @@ class KKTPoint:
 
 
 @dataclass
-class KKTSolution:
+class KKTSolution(ResultList):
     """The KKT points of a problem, best objective first."""
 
     problem: object
     points: list
     note: str = ""
-
-    def __iter__(self):
-        return iter(self.points)
-
-    def __len__(self):
-        return len(self.points)
-
-    def __getitem__(self, i):
-        return self.points[i]
 
     def __str__(self):
         head = f"{len(self.points)} KKT point(s) of: {self.problem.sense} {to_text(self.problem.objective)}"

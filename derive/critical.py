@@ -11,7 +11,6 @@ against f at random nearby points (a line test alone can be fooled); only
 then "degenerate".
 """
 
-import random
 from dataclasses import dataclass, field
 
 import sympy
@@ -19,6 +18,7 @@ import sympy
 from .calculus import differentiate
 from .errors import DeriveError, LimitError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
+from .results import ResultList
 from .textform import to_text
 from .variables import as_expression, as_scalar, new_namespace, resolve_wrt
 
@@ -55,22 +55,13 @@ class CriticalPoint:
 
 
 @dataclass
-class CriticalPoints:
+class CriticalPoints(ResultList):
     """All critical points of f (a list with a readable `str` and `to_dict`)."""
 
     f: object
     wrt: tuple
     points: list = field(default_factory=list)
     note: str = ""
-
-    def __iter__(self):
-        return iter(self.points)
-
-    def __len__(self):
-        return len(self.points)
-
-    def __getitem__(self, i):
-        return self.points[i]
 
     def __str__(self):
         head = f"critical points of {to_text(self.f)} over ({', '.join(map(str, self.wrt))}):"

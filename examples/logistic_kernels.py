@@ -43,7 +43,7 @@ def main(outdir=None, N=20_000, d=10):
 
     wv = np.zeros(d)
     history = []
-    for step in range(25):
+    for _ in range(25):
         gv = grad_k(Xv, wv, yv)
         history.append((float(loss_k(Xv, wv, yv)), float(np.linalg.norm(gv))))
         if history[-1][1] < 1e-9:
