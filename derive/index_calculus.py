@@ -64,11 +64,6 @@ def _contract_term(term, limits):
     return term, remaining
 
 
-def occurrences(expr, base):
-    """The distinct elements of `base` (an IndexedBase) that occur in `expr`."""
-    return sorted({a for a in expr.atoms(Indexed) if a.base == base}, key=str)
-
-
 def occurrence_terms(expr, target):
     """[(occurrence, term)]: the derivative split by which occurrence of the
     variable was differentiated (product rule), each part contracted.
@@ -104,5 +99,3 @@ def _additive_pieces(expr):
     return [expr]
 
 
-def has_delta(expr):
-    return expr.has(KroneckerDelta)

@@ -7,7 +7,6 @@ derivatives of ordinary expressions, so the instance is the ground truth that
 matrix- and index-calculus results (SymPy's or a person's) are checked against.
 """
 
-import itertools
 
 import sympy
 from sympy import Identity, Indexed, MatrixBase, MatrixExpr, MatrixSymbol, OneMatrix, Sum, Symbol, ZeroMatrix
@@ -109,7 +108,3 @@ def scalar_symbols(expr):
     return out
 
 
-def element_symbols(instance, wrt):
-    """The explicit scalar symbols of a matrix symbol `wrt`, row-major with positions."""
-    E = instance.matrix(wrt)
-    return [((i, j), E[i, j]) for i, j in itertools.product(range(E.shape[0]), range(E.shape[1]))]

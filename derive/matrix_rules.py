@@ -19,7 +19,6 @@ expressions (for Jacobians and Hessians).
 import sympy
 from sympy import (
     Determinant, Dummy, HadamardProduct, Identity, Inverse, Lambda, MatAdd, MatMul, MatPow, Trace, Transpose,
-    ZeroMatrix,
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
@@ -152,5 +151,3 @@ JVP = {MatAdd: jvp_matadd, MatMul: jvp_matmul, ElementwiseApplyFunction: jvp_ele
        HadamardProduct: jvp_hadamard}
 
 
-def zero_like(shape):
-    return ZeroMatrix(*shape)

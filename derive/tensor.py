@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 import sympy
-from sympy import Add, Indexed, MatrixExpr, MatrixSymbol, Mul, Sum
+from sympy import Add, Indexed, MatrixSymbol, Mul, Sum
 
 from . import matrix_calculus
 from .check_matrix import Problem, find_difference
@@ -163,5 +163,3 @@ def verify(expr, target, result, kind, namespace, seed=0):
     return InstanceReport(" and ".join(i.describe() for i in problem.instances), 4)
 
 
-def is_tensor_expr(obj):
-    return isinstance(obj, MatrixExpr) or (isinstance(obj, sympy.Basic) and obj.has(Sum, Indexed))
