@@ -110,10 +110,8 @@ def grad(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     `f` is text or SymPy; `wrt` a Symbol, list of Symbols, or text "x y".
     The result is checked by finite differences unless ``validate=False``.
 
-    >>> grad("x**2 + y**3", "x y")
-    Matrix([
-    [     2*x],
-    [3*y**2]])
+    >>> grad("x**2 + y**3", "x y").tolist()
+    [[2*x], [3*y**2]]
     """
     return differentiate(f, wrt, "grad", validate_result=validate, simplify=simplify, symbols=symbols).result
 
@@ -121,10 +119,8 @@ def grad(f, wrt=None, *, validate=True, simplify=True, symbols=None):
 def jacobian(F, wrt=None, *, validate=True, simplify=True, symbols=None):
     """Jacobian of a vector `F` (m entries) as an m x n Matrix; row i is F_i's gradient.
 
-    >>> jacobian("[2*x*y, x**2*y]", "x y")
-    Matrix([
-    [2*y,  2*x],
-    [2*x*y, x**2]])
+    >>> jacobian("[2*x*y, x**2*y]", "x y").tolist()
+    [[2*y, 2*x], [2*x*y, x**2]]
     """
     return differentiate(F, wrt, "jacobian", validate_result=validate, simplify=simplify, symbols=symbols).result
 
@@ -132,9 +128,7 @@ def jacobian(F, wrt=None, *, validate=True, simplify=True, symbols=None):
 def hessian(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     """Hessian of a scalar `f` as an n x n symmetric Matrix.
 
-    >>> hessian("x**2*y", "x y")
-    Matrix([
-    [2*y, 2*x],
-    [2*x,   0]])
+    >>> hessian("x**2*y", "x y").tolist()
+    [[2*y, 2*x], [2*x, 0]]
     """
     return differentiate(f, wrt, "hessian", validate_result=validate, simplify=simplify, symbols=symbols).result

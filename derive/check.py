@@ -3,7 +3,7 @@
     >>> import derive
     >>> v = derive.check("x**3 - 2*x**2 + 1", "x", "3*x**2 - 4")
     >>> v.status, v.explanation
-    ('wrong', 'df/dx: a term is missing: -4*x ...')
+    ('wrong', 'df/dx: the term -4*x is wrong: the claim has -4 instead')
 
 The expected derivative is derive's own (validated); the claim is compared
 entry by entry (`equivalence.compare`), and each wrong entry is explained by
