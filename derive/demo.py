@@ -6,7 +6,6 @@ save the plot.
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -14,15 +13,12 @@ FUNCTION = "x**3 - 2*x**2 + 1"
 
 
 def run(outdir=".", show=print):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     import codegen
 
     from .calculus import differentiate
+    from .plots import pyplot, save
 
+    plt = pyplot()
     d = differentiate(FUNCTION, "x")
     show(d)
     (x,) = d.wrt
@@ -51,12 +47,7 @@ def run(outdir=".", show=print):
     right.set_title("f'(x): symbolic vs finite differences")
     right.legend()
     fig.tight_layout()
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "derivative_vs_finite_difference.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    show(f"plot written to {path}")
+    path = save(fig, outdir, "derivative_vs_finite_difference.png", dpi=110)
     return {
         "function": FUNCTION,
         "derivative": d.to_dict(),

@@ -11,19 +11,16 @@
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import sympy
 
 import derive
+from derive.plots import pyplot, save
 
 
 def main(outdir="."):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     J = derive.jacobian("[r*cos(theta), r*sin(theta)]", "r theta", symbols="r: positive, theta: real")
     detJ = sympy.simplify(J.det())
@@ -61,11 +58,7 @@ def main(outdir="."):
     b.bar(mids, counts_y, width=edges_y[1] - edges_y[0], alpha=0.4, label="exp(x), x ~ N(0, 1)")
     b.plot(mids, density_y, "k", label="p(log y) / y")
     b.legend()
-    out = Path(outdir) / "change_of_variables.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    print("plot written to", out)
+    out = save(fig, outdir, "change_of_variables.png", dpi=100)
     return {"det": detJ, "total": total, "radial_error": radial_error, "lognormal_error": lognormal_error,
             "plot": str(out)}
 

@@ -12,18 +12,15 @@
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
 import derive
+from derive.plots import pyplot, save
 
 
 def main(outdir="."):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     budget = derive.kkt("x*y", "x y", eq=["x + y = 10"], sense="max")
     s_budget = budget.solve()
@@ -56,11 +53,7 @@ def main(outdir="."):
     right.set_aspect("equal")
     right.set_title("projection of (2, 1) onto the unit circle")
     right.legend()
-    out = Path(outdir) / "constrained_optimization.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    print("plot written to", out)
+    out = save(fig, outdir, "constrained_optimization.png", dpi=100)
     return {"budget": s_budget, "circle": s_circle, "entropy": s_entropy, "plot": str(out),
             "problems": (budget, circle, entropy)}
 

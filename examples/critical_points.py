@@ -9,20 +9,17 @@ derivatives decide.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
 import derive
+from derive.plots import pyplot, save
 
 FUNCTIONS = ["x1**2 + x2**2", "x1**2 - x2**2", "-x1**2 - x2**2", "x**3 - 2*x**2 + 1", "log(x)", "x**4", "x**3"]
 
 
 def main(outdir="."):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     results = {}
     for f in FUNCTIONS:
@@ -39,11 +36,7 @@ def main(outdir="."):
             ax.plot(0, 0, "r*", ms=14)
             ax.set_title(f"{f}: {p.kind}, eigenvalues {', '.join(map(str, p.eigenvalues))}")
         ax.set_aspect("equal")
-    out = Path(outdir) / "critical_points.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    print("plot written to", out)
+    out = save(fig, outdir, "critical_points.png", dpi=100)
     results["plot"] = str(out)
     return results
 

@@ -10,13 +10,13 @@ A^T A), which converges to the least-squares solution numpy.linalg.lstsq finds.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import sympy
 
 import codegen
 import derive
+from derive.plots import pyplot, save
 
 A = np.array([[2.0, 1.0], [1.0, 3.0], [0.5, -1.0]])
 b = np.array([1.0, 2.0, -0.5])
@@ -29,10 +29,7 @@ def loss_text():
 
 
 def main(outdir=".", iterations=200):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     d = derive.differentiate(loss_text(), "x1 x2")
     print(d)
@@ -64,11 +61,7 @@ def main(outdir=".", iterations=200):
     ax.plot(*lstsq, "k*", ms=12, label="lstsq")
     ax.legend()
     ax.set_title("1/2 ||Ax - b||², step 1/L")
-    out = Path(outdir) / "least_squares_gd.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    print(f"plot written to {out}")
+    out = save(fig, outdir, "least_squares_gd.png", dpi=100)
     return {"x": x, "lstsq": lstsq, "max_diff_matrix_form": float(np.max(np.abs(ours - matrix_form))),
             "plot": str(out)}
 

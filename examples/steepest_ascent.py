@@ -9,12 +9,12 @@ direction-field code used `fy = 2*y` for the y-derivative (it should be
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
 import codegen
 import derive
+from derive.plots import pyplot, save
 
 
 def f(x, y):
@@ -33,10 +33,7 @@ def steepest_angle_by_search(x, y, step=1e-6):
 
 
 def main(outdir="."):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     d = derive.differentiate("x**2 + y**3", "x y")
     print(d)
@@ -66,11 +63,7 @@ def main(outdir="."):
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.quiver(xv, yv, fx / size, fy / size, size, cmap="viridis")
     ax.set_title("direction of steepest ascent of x² + y³")
-    path = Path(outdir) / "steepest_ascent.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"plot written to {path}")
+    path = save(fig, outdir, "steepest_ascent.png", dpi=100)
     return {"gradient": (gx, gy), "search_angle": float(angle), "predicted_angle": float(predicted),
             "search_rate": float(rate), "buggy": buggy, "fixed": fixed, "plot": str(path)}
 

@@ -16,11 +16,11 @@ matter.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
 import derive
+from derive.plots import pyplot, save
 
 THREE = {-1: [(0, 0)], +1: [(1, 2), (2, 1)]}
 SIX = {-1: [(0, 0), (-1, -1), (-3, -1)], +1: [(1, 2), (2, 1), (3, 3)]}
@@ -44,10 +44,7 @@ def slsqp(points):
 
 
 def main(outdir="."):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     results = {}
     for name, points in (("three points", THREE), ("six points", SIX)):
@@ -74,11 +71,7 @@ def main(outdir="."):
     ax.set_ylim(-4, 4)
     ax.legend()
     ax.set_title("2/3 x + 2/3 y - 1 = 0 and its margins")
-    out = Path(outdir) / "svm_kkt.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    print("plot written to", out)
+    out = save(fig, outdir, "svm_kkt.png", dpi=100)
     results["plot"] = str(out)
     return results
 
