@@ -3,9 +3,9 @@
 Takes plain SymPy objects; never imports `derive`.
 """
 
+from . import loops
 from .errors import CodegenError
 from .gradcheck import Report, gradcheck
-from . import loops
 from .kernel import Kernel, kernel, kernel_source
 
 __all__ = ["CodegenError", "Kernel", "Report", "gradcheck", "kernel", "kernel_source", "loops"]

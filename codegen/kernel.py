@@ -131,7 +131,7 @@ def _flatten(exprs):
     if isinstance(exprs, str):
         raise CodegenError("codegen takes SymPy objects, not text; parse text with derive.parse first")
     if isinstance(exprs, MatrixBase):
-        return [sympy.sympify(e) for e in exprs], tuple(exprs.shape)
+        return [_as_basic(e) for e in exprs], tuple(exprs.shape)
     if isinstance(exprs, (list, tuple)):
         if exprs and isinstance(exprs[0], (list, tuple)):
             matrix = sympy.Matrix(exprs)

@@ -43,7 +43,7 @@ class LoopPrinter(ScalarPrinter):
 
 def _int_code(e):
     """An index expression as integer code: k, k + 1, 2."""
-    e = sympy.sympify(e)
+    e = sympy.Integer(e) if isinstance(e, int) else e
     if e.is_Integer:
         return str(int(e))
     if e.is_Symbol:
@@ -191,7 +191,8 @@ def _reduction(term, outputs):
 
 def index_kernel(expr, args, index=None, *, parallel=True, directory=None):
     """Compile an index-notation expression into a loop kernel (see module doc)."""
-    expr = sympy.sympify(expr)
+    if not isinstance(expr, sympy.Basic):
+        raise CodegenError("index kernels take SymPy expressions; parse text with derive.parse first")
     outputs = tuple(index) if isinstance(index, (tuple, list)) else ((index,) if index is not None else ())
     arrays = [a for a in args if isinstance(a, IndexedBase)]
     scalars = [a for a in args if isinstance(a, Symbol)]

@@ -9,8 +9,8 @@ Every derivative is checked by finite differences before it is returned.
 
 from .calculus import differentiate, grad, hessian, jacobian
 from .check import check
-from .critical import CriticalPoint, critical_points
 from .constrained import KKTPoint, KKTProblem, kkt
+from .critical import CriticalPoint, critical_points
 from .derivation import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .functions import sigmoid, softplus

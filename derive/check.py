@@ -25,7 +25,7 @@ from .errors import DeriveError, ParseError, ShapeError
 from .limits import DEFAULT_LIMITS, time_budget
 from .parser import parse
 from .tidy import tidy
-from .variables import as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
+from .variables import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
 from .verdict import Verdict
 
 
@@ -224,7 +224,7 @@ def _counterexample(expected, claim, first):
     point = result.point
     values = []
     for side in (expected[i, j], claim[i, j]):
-        exact = sympy.sympify(side).subs(point)
+        exact = as_basic(side).subs(point)
         values.append(exact if exact.is_Rational else numeric_value(side, point))
     return point, tuple(values)
 

@@ -25,6 +25,7 @@ from .instantiate import Instance, scalar_symbols
 from .limits import attempt
 from .parser import parse
 from .textform import to_text
+from .variables import as_basic
 from .verdict import Verdict
 
 POINTS = 4
@@ -201,7 +202,7 @@ def _shape_check(problem):
 
 
 def _same_shape(a, b):
-    return all(sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) == 0 for x, y in zip(a, b))
+    return all(sympy.simplify(as_basic(x) - as_basic(y)) == 0 for x, y in zip(a, b))
 
 
 def _shape_text(shape):
@@ -459,7 +460,7 @@ def _counterexample(problem, found):
 
 
 def _exact_or_float(expr, point):
-    exact = sympy.sympify(expr).subs(point)
+    exact = as_basic(expr).subs(point)
     if exact.is_Rational:
         return exact
     return numeric_value(expr, point)

@@ -23,7 +23,7 @@ from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .parser import parse
 from .results import ResultList
 from .textform import to_text
-from .variables import as_expression, as_scalar, new_namespace, resolve_wrt
+from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
 MAX_INEQUALITIES = 16
 
@@ -225,7 +225,7 @@ class KKTProblem:
     def _accept(self, sol, active, exact=True):
         """A KKT point if the solution is real, feasible, with mu >= 0; else None."""
         values = {k: sympy.nsimplify(v) if exact and getattr(v, "is_Float", False) else v for k, v in sol.items()}
-        if any(not sympy.sympify(v).is_real for v in values.values()):
+        if any(not as_basic(v).is_real for v in values.values()):
             return None
         x = {s: values[s] for s in self.wrt}
         for j, c in enumerate(self.inequalities):
@@ -362,7 +362,7 @@ def _constraint(item, default, ns):
 
 
 def _is_polynomial(e, unknowns):
-    return e == 0 or sympy.sympify(e).is_polynomial(*unknowns)
+    return e == 0 or as_basic(e).is_polynomial(*unknowns)
 
 
 def _triangular_roots(basis, unknowns, exact=True, digits=50):
@@ -430,7 +430,7 @@ def _times_eps(value):
 
 
 def _sign(value):
-    value = sympy.sympify(value)
+    value = as_basic(value)
     if value.is_Float:  # a numeric solution: zero to its precision
         return 0 if abs(value) < 1e-25 else (1 if value > 0 else -1)
     if value.is_zero:

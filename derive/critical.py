@@ -20,7 +20,7 @@ from .errors import DeriveError, LimitError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .results import ResultList
 from .textform import to_text
-from .variables import as_expression, as_scalar, new_namespace, resolve_wrt
+from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
 KINDS = ("min", "max", "saddle", "degenerate")
 MAX_ORDER = 8
@@ -110,7 +110,7 @@ def _solve_gradient(grad, variables):
             free = [v for v in variables if v not in sol]
             raise DeriveError(f"grad f = 0 holds on a whole set (free: {', '.join(map(str, free))}); "
                               "f has non-isolated critical points")
-        if all(sympy.sympify(sol[v]).is_real for v in variables):
+        if all(as_basic(sol[v]).is_real for v in variables):
             real.append(sol)
     note = "" if real else "grad f = 0 has no real solution in f's domain"
     return real, note
@@ -134,13 +134,13 @@ def _defined(expr, grad, point):
     """f and its gradient are finite and real at the point (log x has no critical point at x = 0)."""
     for e in [expr] + list(grad):
         try:
-            value = sympy.sympify(e).subs(point)
+            value = as_basic(e).subs(point)
             value = value.evalf(30) if not value.is_Rational else value
         except (ValueError, TypeError, ZeroDivisionError):
             return False
         if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or value.is_real is False:
             return False
-    return all(abs(complex(sympy.sympify(g).subs(point).evalf(30))) < 1e-25 for g in grad)
+    return all(abs(complex(as_basic(g).subs(point).evalf(30))) < 1e-25 for g in grad)
 
 
 def _classify(expr, variables, hess, point):

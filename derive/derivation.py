@@ -14,6 +14,7 @@ import codegen
 
 from .errors import DeriveError
 from .textform import to_text
+from .variables import as_basic
 
 KINDS = ("grad", "jacobian", "hessian")
 _TITLES = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
@@ -169,7 +170,11 @@ def point_value(d, values):
         if sym is None:
             raise DeriveError(f"unknown symbol '{key}' in the point: the expression uses "
                               f"{', '.join(sorted(by_name)) or 'no symbols'}")
-        point[sym] = sympy.nsimplify(value) if isinstance(value, float) else sympy.sympify(value)
+        if isinstance(value, str):  # text goes through the safe parser, never sympify
+            from .parser import Namespace, parse
+
+            value = parse(value, Namespace(strict=True))
+        point[sym] = sympy.nsimplify(value) if isinstance(value, float) else as_basic(value)
     missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols, key=str) if s not in point]
     exact = d.result.subs(point)
     numeric = np.array(exact.evalf(17).tolist(), dtype=complex)

@@ -20,6 +20,7 @@ import sympy
 from sympy import Rational
 
 from .limits import attempt
+from .variables import as_basic
 
 DIGITS = 40
 SCREEN_POINTS = 6
@@ -58,7 +59,7 @@ def numeric_value(expr, point, digits=DIGITS):
     """`expr` at `point`: exact when rational, else `digits` digits; None if
     not a finite real number."""
     try:
-        value = sympy.sympify(expr).xreplace(point)  # exact: polynomials stay rational
+        value = as_basic(expr).xreplace(point)  # exact: polynomials stay rational
         if not value.is_Rational:
             value = value.evalf(digits)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
@@ -139,7 +140,7 @@ def compare(expected, claimed, symbols, seconds=1.0, seed=0):
     point, info = numeric_search(expected, claimed, symbols, SCREEN_POINTS, seed)
     if point is not None:
         return Comparison(False, "numeric: a point where they differ", point, info)
-    if symbolically_zero(sympy.sympify(expected) - sympy.sympify(claimed), seconds):
+    if symbolically_zero(as_basic(expected) - as_basic(claimed), seconds):
         return Comparison(True, "symbolic: the difference simplifies to 0")
     point, info = numeric_search(expected, claimed, symbols, EVIDENCE_POINTS, seed + 1)
     if point is not None:

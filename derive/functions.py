@@ -10,14 +10,53 @@ sigmoid' = sigmoid (1 - sigmoid), softplus' = sigmoid.
 from dataclasses import dataclass
 from typing import Callable
 
+from sympy import (
+    Abs,
+    Determinant,
+    DiracDelta,
+    Dummy,
+    E,
+    Function,
+    HadamardProduct,
+    Heaviside,
+    Inverse,
+    Lambda,
+    Max,
+    Min,
+    OneMatrix,
+    Piecewise,
+    S,
+    Trace,
+    Transpose,
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceiling,
+    cos,
+    cosh,
+    erf,
+    erfc,
+    exp,
+    factorial,
+    floor,
+    gamma,
+    log,
+    loggamma,
+    pi,
+    polygamma,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    tan,
+    tanh,
+)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
-
-from sympy import (
-    Abs, Determinant, DiracDelta, Dummy, E, HadamardProduct, Inverse, Lambda, OneMatrix, Trace, Transpose, Function, Heaviside, Max, Min, Piecewise, S, acos, acosh, asin, asinh,
-    atan, atan2, atanh, ceiling, cos, cosh, erf, erfc, exp, factorial, floor, gamma, log,
-    loggamma, pi, polygamma, sign, sin, sinh, sqrt, tan, tanh,
-)
 
 
 class _SmoothPositive(Function):
@@ -46,7 +85,7 @@ class sigmoid(_SmoothPositive):  # noqa: N801 - printers dispatch on the class n
     _latex_name = r"\sigma"
 
     @classmethod
-    def eval(cls, x):
+    def eval(cls, x):  # SymPy's hook for simplifying Function applications, not Python's eval
         if x.is_zero:
             return S.Half
         if x is S.Infinity:

@@ -11,6 +11,8 @@ matrix- and index-calculus results (SymPy's or a person's) are checked against.
 import sympy
 from sympy import Identity, Indexed, MatrixBase, MatrixExpr, MatrixSymbol, OneMatrix, Sum, Symbol, ZeroMatrix
 
+from .variables import as_basic
+
 # Sizes tried, per instance; distinct sizes per dimension catch shape-confusions
 # that happen to work when everything is square.
 SIZE_SETS = ((2, 3, 4), (3, 2, 2))
@@ -24,7 +26,7 @@ def dimensions(*exprs):
             continue
         for m in e.atoms(MatrixSymbol):
             for d in m.shape:
-                dims |= {s for s in sympy.sympify(d).free_symbols}
+                dims |= {s for s in as_basic(d).free_symbols}
         for s in e.atoms(Sum):
             for _, lo, hi in s.limits:
                 dims |= {x for x in (lo.free_symbols | hi.free_symbols) if x.is_integer and x.is_positive}
@@ -53,7 +55,7 @@ class Instance:
         """The explicit matrix of scalar symbols standing for matrix symbol M."""
         key = M.name
         if key not in self._matrices:
-            rows, cols = (int(sympy.sympify(d).subs(self.sizes)) for d in M.shape)
+            rows, cols = (int(as_basic(d).subs(self.sizes)) for d in M.shape)
             if cols == 1:
                 entries = [[Symbol(f"{M.name}_{i}", real=True)] for i in range(rows)]
             elif rows == 1:
@@ -73,13 +75,13 @@ class Instance:
         """`expr` at this instance: scalars stay scalars, matrices become Matrices."""
         if isinstance(expr, MatrixBase):
             return expr.applyfunc(self.explicit)
-        expr = sympy.sympify(expr)
+        expr = as_basic(expr)
         if self.sizes:
             expr = expr.subs(self.sizes)
         mapping = {m: self.matrix(m) for m in expr.atoms(MatrixSymbol)}
         # constant matrices (ones, identity, zeros) become explicit too, so products evaluate
         mapping.update({c: c.as_explicit() for c in expr.atoms(OneMatrix, Identity, ZeroMatrix)
-                        if all(sympy.sympify(d).is_Integer for d in c.shape)})
+                        if all(as_basic(d).is_Integer for d in c.shape)})
         if mapping:
             expr = expr.xreplace(mapping)
         expr = expr.doit()
@@ -90,7 +92,7 @@ class Instance:
         return expr
 
     def index_values(self, index, lo, hi):
-        lo, hi = (int(sympy.sympify(b).subs(self.sizes)) for b in (lo, hi))
+        lo, hi = (int(as_basic(b).subs(self.sizes)) for b in (lo, hi))
         return range(lo, hi + 1)
 
 
@@ -101,7 +103,7 @@ def scalar_symbols(expr):
         for e in expr:
             out |= scalar_symbols(e)
         return out
-    expr = sympy.sympify(expr)
+    expr = as_basic(expr)
     out = {a for a in expr.atoms(Indexed)}
     skip = {i for a in out for i in a.indices} | {a.base.label for a in out}
     out |= {s for s in expr.free_symbols if isinstance(s, Symbol) and s not in skip and not s.is_integer}

@@ -15,8 +15,19 @@ calculus returns silent zeros.
 
 import sympy
 from sympy import (
-    Determinant, Dummy, HadamardProduct, Identity, MatAdd, MatMul, MatrixExpr, MatrixSymbol, OneMatrix, S, Trace,
-    Transpose, ZeroMatrix,
+    Determinant,
+    Dummy,
+    HadamardProduct,
+    Identity,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    MatrixSymbol,
+    OneMatrix,
+    S,
+    Trace,
+    Transpose,
+    ZeroMatrix,
 )
 
 from .matrix_rules import JVP, VJP, UnsupportedOperator

@@ -18,7 +18,17 @@ expressions (for Jacobians and Hessians).
 
 import sympy
 from sympy import (
-    Determinant, Dummy, HadamardProduct, Identity, Inverse, Lambda, MatAdd, MatMul, MatPow, Trace, Transpose,
+    Determinant,
+    Dummy,
+    HadamardProduct,
+    Identity,
+    Inverse,
+    Lambda,
+    MatAdd,
+    MatMul,
+    MatPow,
+    Trace,
+    Transpose,
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix

@@ -13,9 +13,10 @@ conversion is checked on concrete instances before it is returned.
 import sympy
 from sympy import Add, Indexed, IndexedBase, MatrixExpr, MatrixSymbol, Mul, Sum, Symbol, Trace, Transpose
 
+from .equivalence import differ, numeric_value, sample_point
 from .errors import DeriveError
 from .instantiate import Instance, scalar_symbols
-from .equivalence import differ, numeric_value, sample_point
+from .variables import as_basic
 
 _NAMES = ("i", "j", "p", "q", "r", "s", "t", "u", "v")
 
@@ -215,7 +216,7 @@ def _check(index_form, matrix_form, free):
     for inst in Instance.all_for(index_form, matrix_form):
         a, b = inst.explicit(index_form), inst.explicit(back)
         if free:
-            ranges = [range(int(sympy.sympify(d).subs(inst.sizes))) for d in _free_dims(matrix_form, free)]
+            ranges = [range(int(as_basic(d).subs(inst.sizes))) for d in _free_dims(matrix_form, free)]
             pairs = [(a.subs(dict(zip(free, v))), b.subs(dict(zip(free, v)))) for v in _product(ranges)]
         else:
             pairs = [(a, b)]

@@ -26,14 +26,35 @@ import re
 
 import sympy
 from sympy import (
-    And, Eq, Ge, Gt, Integer, Le, Lt, MatMul, MatrixBase, MatrixExpr, MatrixSymbol, Ne, Or, Rational, S,
+    And,
+    Eq,
+    Ge,
+    Gt,
+    Integer,
+    Le,
+    Lt,
+    MatMul,
+    MatrixBase,
+    MatrixExpr,
+    MatrixSymbol,
+    Ne,
+    Or,
+    Rational,
+    S,
     Symbol,
 )
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
 from .errors import LimitError, ParseError, ShapeError
 from .functions import (
-    CONSTANTS, FACTORIAL_LIKE, FUNCTIONS, INDEX_FUNCTIONS, MATRIX_FUNCTIONS, UNDEFINED_NAMES, _sum_entries, elementwise,
+    CONSTANTS,
+    FACTORIAL_LIKE,
+    FUNCTIONS,
+    INDEX_FUNCTIONS,
+    MATRIX_FUNCTIONS,
+    UNDEFINED_NAMES,
+    _sum_entries,
+    elementwise,
 )
 from .limits import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
 
@@ -819,7 +840,7 @@ def shape_words(shape):
 
 
 def _same_dims(a, b):
-    return all(sympy.sympify(x) == sympy.sympify(y) for x, y in zip(a, b))
+    return all(_as_sympy(x) == _as_sympy(y) for x, y in zip(a, b))
 
 
 def _as_scalar_if_1x1(value):
@@ -857,3 +878,7 @@ def _shape_message(exc):
 
 
 __all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse", "shape_of", "shape_words", "shapes"]
+
+
+def _as_sympy(value):
+    return value if isinstance(value, sympy.Basic) else sympy.Integer(value)

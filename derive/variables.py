@@ -1,12 +1,31 @@
 """Turning what the user passed (text or SymPy) into expressions and variables."""
 
 import re
+from fractions import Fraction
 
 import sympy
 from sympy import Basic, MatrixBase, MatrixExpr, Symbol
 
 from .errors import DeriveError, ShapeError, SymbolError
 from .parser import Namespace, parse
+
+
+def as_basic(value):
+    """A SymPy object from a SymPy object or a Python number.  Never parses text
+    (sympify would eval it): text goes through `derive.parse`."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, bool):
+        raise DeriveError(f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        return sympy.Float(value)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, MatrixBase):
+        return value
+    raise DeriveError(f"expected a number or a SymPy expression, got {type(value).__name__}")
 
 
 def as_expression(f, namespace):
@@ -17,8 +36,8 @@ def as_expression(f, namespace):
         return sympy.Matrix([as_expression(e, namespace) for e in f])
     if isinstance(f, (Basic, MatrixBase)):
         return f
-    if isinstance(f, (int, float)):
-        return sympy.sympify(f)  # a Python number, not text
+    if isinstance(f, (int, float, Fraction)):
+        return as_basic(f)
     raise DeriveError(f"expected text or a SymPy expression, got {type(f).__name__}")
 
 

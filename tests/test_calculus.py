@@ -183,3 +183,10 @@ def test_bare_symbol_and_special_functions():
     assert derive.to_text(derive.grad("gamma(x)", "x")[0]) == "gamma(x)*digamma(x)"
     H = derive.hessian("loggamma(x)*y", "x y")
     assert derive.to_text(H[0, 0]) == "y*polygamma(1, x)"
+
+
+def test_points_given_as_text_are_parsed_safely():
+    d = derive.differentiate("x**2", "x")
+    assert d.at({"x": "3/2"}).exact[0] == 3
+    with pytest.raises(derive.ParseError):
+        d.at({"x": "__import__('os').getcwd()"})
