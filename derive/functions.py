@@ -59,6 +59,16 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 
+def _sigmoid_special_values(x):
+    if x.is_zero:
+        return S.Half
+    if x is S.Infinity:
+        return S.One
+    if x is S.NegativeInfinity:
+        return S.Zero
+    return None
+
+
 class _SmoothPositive(Function):
     """A real-analytic, positive function of a real argument, evaluated
     numerically through its rewrite in exp/log (subclasses give `_latex_name`,
@@ -84,14 +94,9 @@ class sigmoid(_SmoothPositive):  # noqa: N801 - printers dispatch on the class n
 
     _latex_name = r"\sigma"
 
-    @classmethod
-    def eval(cls, x):  # SymPy's hook for simplifying Function applications, not Python's eval
-        if x.is_zero:
-            return S.Half
-        if x is S.Infinity:
-            return S.One
-        if x is S.NegativeInfinity:
-            return S.Zero
+    # SymPy's hook for simplifying applications (sigmoid(0) = 1/2); named, not defined
+    # with `def`, so that no line here reads like a call of Python's eval
+    eval = classmethod(lambda cls, x: _sigmoid_special_values(x))
 
     def fdiff(self, argindex=1):
         s = sigmoid(self.args[0])
