@@ -41,7 +41,6 @@ class Partial:
     right: np.ndarray  # forward slope at the smallest step used
     method: str  # "central", "forward", "backward"
     evals: int
-    variation: np.ndarray  # max |f(x +- h) - f(x)| at the first usable step: f's scale of change
 
 
 class _Tableau:
@@ -103,7 +102,6 @@ def partial(fun, x, j, f0, max_levels=60):
     prev_jump = None
     left = right = np.full(m, np.nan)
     one_sided_levels = {"forward": 0, "backward": 0}
-    variation = None
     seen_slope = False
     xp, xm = x.copy(), x.copy()
     while h >= h_min and evals < 2 * max_levels:
@@ -126,8 +124,6 @@ def partial(fun, x, j, f0, max_levels=60):
             kink_run[:] = 0
             h /= 2
             continue
-        if variation is None:
-            variation = np.maximum(np.abs(fp - f0), np.abs(fm - f0))
         if seen_slope and level >= 1 and np.all(fp == f0) and np.all(fm == f0):
             # f is flat at this step after showing a slope at a larger one: the
             # step is below f's resolution (f is quantized here, e.g.
@@ -164,19 +160,19 @@ def partial(fun, x, j, f0, max_levels=60):
         # no converged extrapolation: the spread of the one-sided slopes is the honest error
         error = np.where(np.isfinite(central.best_err), central.best_err,
                          np.abs(right - left) + EPS * np.abs(value))
-        return Partial(value, error, kink, left, right, "central", evals, variation)
+        return Partial(value, error, kink, left, right, "central", evals)
     # never finite on both sides: a domain edge; use the side that is
     side = max(("forward", forward), ("backward", backward), key=lambda s: np.sum(np.isfinite(s[1].best_err)))
     name, tab = side
     if one_sided_levels[name] == 0:
         nan = np.full(m, np.nan)
-        return Partial(nan, np.full(m, np.inf), np.ones(m, bool), nan, nan, "none", evals, nan)
+        return Partial(nan, np.full(m, np.inf), np.ones(m, bool), nan, nan, "none", evals)
     converged = tab.best_err <= np.maximum(1e-6 * np.abs(tab.best), 1e-300)
     slope = tab.best
     kink = ~converged  # a one-sided slope that does not settle (sqrt at 0) has no derivative
     nan = np.full(m, np.nan)
     return Partial(slope, tab.best_err, kink, slope if name == "backward" else nan,
-                   slope if name == "forward" else nan, name, evals, nan)
+                   slope if name == "forward" else nan, name, evals)
 
 
 def complex_step(fun_complex, x, j):

@@ -405,13 +405,10 @@ class _Problem:
         cs = complex_step(self.fun_complex, p, j) if complex_mode != "never" else None
         if cs is not None and complex_mode == "always":
             # f is known to be analytic (e.g. derive's own kernels): the complex
-            # step alone is exact; two real evaluations give f's scale of change.
+            # step alone is exact.
             value, err = cs
-            h = max(abs(p[j]), 1.0)
-            sides = [self.fun(p + h * np.eye(self.n)[j]), self.fun(p - h * np.eye(self.n)[j])]
-            variation = max((np.abs(s - f0) for s in sides if s is not None), key=np.max, default=np.abs(f0))
             nan = np.full(self.m, np.nan)
-            return Partial(value, err, np.zeros(self.m, bool), nan, nan, "complex-step", 1, variation)
+            return Partial(value, err, np.zeros(self.m, bool), nan, nan, "complex-step", 1)
         est = partial(self.fun, p, j, f0)
         if cs is None or est.method != "central":
             return est

@@ -14,6 +14,7 @@ import codegen
 
 from .errors import DeriveError
 from .textform import to_text
+from .validation import check_at
 from .variables import as_basic
 
 KINDS = ("grad", "jacobian", "hessian")
@@ -183,17 +184,7 @@ def point_value(d, values):
     report = None
     if not missing and all(w in point for w in d.wrt):
         functions, claimed = function_vector(d.kind, d.f, d.wrt, d.result)
-        params = [s for s in point if s not in d.wrt]
-        fixed = {s: point[s] for s in params}
-        fk = codegen.kernel(functions.subs(fixed), list(d.wrt), backend="numpy")
-        dk = codegen.kernel(claimed.subs(fixed), list(d.wrt), backend="numpy")
-        x = [float(point[w]) for w in d.wrt]
-        m, n = claimed.shape
-        try:
-            report = codegen.gradcheck(lambda v: fk(*v).reshape(-1), lambda v: dk(*v).reshape(m, n), x,
-                                       names=[w.name for w in d.wrt])
-        except codegen.CodegenError as exc:
-            raise DeriveError(f"cannot check at this point: {exc}") from None
+        report = check_at(functions, d.wrt, claimed, point)
     elif missing:
         raise DeriveError(f"the point gives no value for {', '.join(missing)}")
     return PointValue(d, point, exact, numeric, report)

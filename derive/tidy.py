@@ -9,7 +9,6 @@ simplified at all, since expanding them is what makes SymPy hang.
 import time
 
 import sympy
-from sympy import MatrixBase
 
 from .limits import attempt, remaining
 
@@ -72,6 +71,3 @@ def tidy_matrix(matrix, seconds=4.0, symmetric=False):
             out[j, i] = out[i, j]
     return out
 
-
-def as_matrix(obj):
-    return obj if isinstance(obj, MatrixBase) else sympy.Matrix([obj])
