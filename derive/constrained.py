@@ -106,10 +106,11 @@ class KKTProblem:
         self.objective, self.wrt, self.constraints, self.sense, self.limits = objective, wrt, constraints, sense, limits
         self.equalities = [c for c in constraints if c.kind == "eq"]
         self.inequalities = [c for c in constraints if c.kind == "ineq"]
+        taken = {s.name for e in [objective] + [c.expr for c in constraints] for s in e.free_symbols}
         for k, c in enumerate(self.equalities, 1):
-            c.multiplier = Symbol(f"lambda{k}", real=True)
+            c.multiplier = _fresh_symbol(f"lambda{k}", taken)
         for k, c in enumerate(self.inequalities, 1):
-            c.multiplier = Symbol(f"mu{k}", real=True)
+            c.multiplier = _fresh_symbol(f"mu{k}", taken)
         sign = 1 if sense == "min" else -1
         self.lagrangian = objective + sign * sum(c.multiplier * c.expr for c in constraints)
         # internally always a minimization of F = +-f
@@ -329,7 +330,7 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
     """
     if sense not in ("min", "max"):
         raise DeriveError(f"sense must be 'min' or 'max', got {sense!r}")
-    ns = new_namespace(symbols)
+    ns = new_namespace(symbols, objective, wrt, eq, ineq, st)
     f = as_scalar(as_expression(objective, ns), "the objective")
     constraints = []
     for group, default in ((eq, "eq"), (ineq, "ineq"), (st, None)):
@@ -340,14 +341,14 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
     if len([c for c in constraints if c.kind == "ineq"]) > MAX_INEQUALITIES:
         raise LimitError(f"more than {MAX_INEQUALITIES} inequality constraints: the exact active-set "
                          "enumeration is out of reach")
-    everything = f + sum(c.expr for c in constraints)
+    everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
     variables = resolve_wrt(wrt, everything, ns)
     return KKTProblem(f, variables, constraints, sense, limits)
 
 
 def _constraint(item, default, ns):
     text = item if isinstance(item, str) else to_text(item)
-    value = parse(item, ns, relations=True) if isinstance(item, str) else item
+    value = parse(item, ns, relations=True) if isinstance(item, str) else ns.unify(as_basic(item))
     if isinstance(value, Eq):
         return Constraint(value.lhs - value.rhs, "eq", text)
     if isinstance(value, (Ge, Gt)):
@@ -359,6 +360,16 @@ def _constraint(item, default, ns):
     if default is None:
         raise DeriveError(f"'{text}' is not a relation: write it as ... = ..., ... <= ... or ... >= ...")
     return Constraint(value, default, text + (" = 0" if default == "eq" else " <= 0"))
+
+
+def _fresh_symbol(name, taken):
+    """A multiplier named `name` unless the problem already uses that name (then name_1, ...)."""
+    candidate, k = name, 0
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}_{k}"
+    taken.add(candidate)
+    return Symbol(candidate, real=True)
 
 
 def _is_polynomial(e, unknowns):
