@@ -21,6 +21,7 @@ from sympy import Eq, Ge, Gt, Le, Lt, Matrix, Symbol
 from .errors import DeriveError, LimitError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .parser import parse
+from .reals import RealView
 from .results import ResultList
 from .textform import to_text
 from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
@@ -148,7 +149,12 @@ class KKTProblem:
     def solve(self):
         """All KKT points (exact), best objective first; see `KKTSolution`."""
         with time_budget(self.limits.seconds, "solving the KKT conditions"):
-            return self._solve()
+            return self._user(self._solve())
+
+    @staticmethod
+    def _user(result):
+        """The result in the user's own symbols (`kkt` sets this; see reals.RealView)."""
+        return result
 
     def _solve(self):
         n, eqs = len(self.wrt), self.equalities
@@ -343,7 +349,12 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
                          "enumeration is out of reach")
     everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
     variables = resolve_wrt(wrt, everything, ns)
-    return KKTProblem(f, variables, constraints, sense, limits)
+    view = RealView(everything, variables)  # solved over the reals; answers in the user's symbols
+    constraints = [Constraint(view.real(c.expr), c.kind, c.text) for c in constraints]
+    problem = KKTProblem(view.real(f), view.real(variables), constraints, sense, limits)
+    problem.lagrangian, problem.conditions = view.user(problem.lagrangian), view.user(problem.conditions)
+    problem._user = view.user
+    return problem
 
 
 def _constraint(item, default, ns):
