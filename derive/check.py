@@ -42,6 +42,8 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
     """
     with time_budget(limits.seconds, "checking the derivative"):
         ns = new_namespace(symbols, f, wrt, claimed, let)  # one name, one variable
+        if isinstance(wrt, (sympy.Basic, list, tuple)):
+            wrt = ns.unify(wrt) if isinstance(wrt, sympy.Basic) else [ns.unify(w) for w in wrt]
         definitions = parse_definitions(let, ns)
         expr = _substitute(as_expression(f, ns), definitions)
         try:

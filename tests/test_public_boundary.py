@@ -342,7 +342,7 @@ def test_cli_exits_0_1_2_without_a_traceback(data):
         argv += ["--wrt", data.draw(st.sampled_from(["x", "x,y", "q", "x[k]", ""]))]
     if command in ("check", "validate"):
         argv += ["--claim", data.draw(st.one_of(text_function(), GARBAGE))]
-    if command in ("grad", "hessian") and data.draw(st.booleans()):
+    if command in ("grad", "hessian", "validate") and data.draw(st.booleans()):
         argv += ["--at", data.draw(st.sampled_from(["x=0", "x=1,y=0,z=0", "x=0,y=0,z=0,e=1", "x=", "x=abc"]))]
     if data.draw(st.booleans()):
         argv += ["--let", data.draw(st.sampled_from(["x: positive", "y: negative", "A: 2 x 2", "x: bogus"]))]
