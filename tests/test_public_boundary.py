@@ -47,18 +47,19 @@ class Escape:
     call: object  # a function that runs it
 
 
-_w = sympy.Symbol("w")
+_x = sympy.Symbol("x")
 FOREIGN_ESCAPES = [
     # optimality (KKT internals): sympy.solve's own errors escape from an active set
     Escape("TypeError", "cannot determine truth value", "derive/constrained.py",
            'kkt("sin(heaviside(w))/log(heaviside(w))", "w", st=["x >= 0"]).solve()',
            lambda: derive.kkt("sin(heaviside(w))/log(heaviside(w))", "w", st=["x >= 0"]).solve()),
     Escape("NotImplementedError", "could not solve", "derive/constrained.py",
-           'kkt(softplus(w + Min(2, w)), [w], st=["x >= 0"]).solve()',
-           lambda: derive.kkt(derive.softplus(_w + sympy.Min(2, _w)), [_w], st=["x >= 0"]).solve()),
-    Escape("KeyError", "lambda|mu", "derive/constrained.py",
-           "a numeric-fallback KKT point has no multipliers: KKTProblem._explain's p.multipliers[...] (corpus)",
-           lambda: None),
+           'kkt("x**2 + sin(x)", "x", st=["x >= 1/3"]).solve()',
+           lambda: derive.kkt("x**2 + sin(x)", "x", st=["x >= 1/3"]).solve()),
+    # optimality (KKT with a parameter: a constraint symbol that is not a variable): sorting by float(value)
+    Escape("TypeError", "Cannot convert expression to float", "derive/constrained.py",
+           'kkt(x, [x], st=["x + y = 1"]).solve()',
+           lambda: derive.kkt(_x, [_x], st=["x + y = 1"]).solve()),
 ]
 
 
@@ -173,7 +174,7 @@ def _text_of(expr):
 # the Python API
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=80, **SETTINGS)
 @given(st.data())
 def test_parse_never_lets_a_foreign_error_out(data):
     text = data.draw(st.one_of(GARBAGE, text_function()))
@@ -188,7 +189,7 @@ def test_parse_never_lets_a_foreign_error_out(data):
             assert all(t == s for t in same), (text, same, s)
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=80, **SETTINGS)
 @given(st.data())
 def test_derivatives_of_sympy_and_text(data):
     pool, expr = data.draw(sympy_function())
@@ -222,7 +223,7 @@ def test_derivatives_of_sympy_and_text(data):
         value.to_dict(), str(value), value._repr_latex_()
 
 
-@settings(max_examples=100, **SETTINGS)
+@settings(max_examples=50, **SETTINGS)
 @given(st.data())
 def test_check_with_claims_right_and_wrong(data):
     pool, expr = data.draw(sympy_function())
@@ -244,7 +245,7 @@ def test_check_with_claims_right_and_wrong(data):
         verdict.to_dict(), str(verdict), verdict._repr_latex_()
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=80, **SETTINGS)
 @given(st.data())
 def test_text_in_every_argument(data):
     f = data.draw(st.one_of(text_function(), GARBAGE))
@@ -332,7 +333,7 @@ def run_cli(argv):
     return code, out.getvalue(), err.getvalue()
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=80, **SETTINGS)
 @given(st.data())
 def test_cli_exits_0_1_2_without_a_traceback(data):
     expr = data.draw(st.one_of(text_function(), GARBAGE))
