@@ -143,7 +143,7 @@ def test_let_definitions_and_the_claim_share_the_users_symbols():
     v = derive.check(1 / (1 + sympy.exp(-z_)), z_, "s*(1 - s)", let={s: "1/(1 + exp(-z))"})
     assert v.ok
     v = derive.check("1/(1 + exp(-z))", "z", 2 * s * (1 - s), let={"s": 1 / (1 + sympy.exp(-z_))})
-    assert v.status == "wrong" and "factor of 2" in v.explanation or "2 times" in v.explanation
+    assert v.status == "wrong" and "2 times" in v.explanation, v.explanation
     assert sole(v.expected, "z") == z_
 
 
@@ -255,9 +255,8 @@ def test_sympy_symbols_as_point_keys():
     d = derive.differentiate(Abs(x) ** 3, x)
     pv = d.at({x: 0})
     assert pv.exact == Matrix([0]) and list(pv.point) == [x]
-    with pytest.raises(SymbolError, match="'x'"):
-        d.at({Symbol("x", negative=True): -1}) if False else derive.differentiate(
-            Symbol("x", positive=True) ** 2).at({Symbol("x", negative=True): -1})
+    with pytest.raises(SymbolError, match="'x'"):  # a key of another, incompatible x
+        derive.differentiate(Symbol("x", positive=True) ** 2).at({Symbol("x", negative=True): -1})
 
 
 def test_hessian_undefined_where_the_gradient_has_a_kink():
