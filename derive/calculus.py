@@ -14,6 +14,7 @@ import sympy
 from .derivation import Derivation
 from .errors import DeriveError, ShapeError
 from .limits import DEFAULT_LIMITS, time_budget
+from .reals import RealView, real_diff
 from .tensor import differentiate_tensor, tensor_targets
 from .tidy import tidy_matrix
 from .validation import validate
@@ -33,9 +34,9 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
     if kind not in ("grad", "jacobian", "hessian"):
         raise DeriveError(f"kind must be 'grad', 'jacobian' or 'hessian', got {kind!r}")
     with time_budget(limits.seconds, f"computing the {kind}"):
-        namespace = new_namespace(symbols)
+        namespace = new_namespace(symbols, f, wrt)
         expr = as_expression(f, namespace)
-        targets = tensor_targets(wrt, namespace)
+        targets = tensor_targets(wrt, namespace, expr)
         if targets is not None:  # matrix notation (wrt a matrix symbol) or index notation (wrt x[k])
             result, report, variables = differentiate_tensor(_tensor_function(expr, kind), targets, kind,
                                                              namespace, validate_result, seed)
@@ -45,13 +46,15 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
         else:
             expr = as_scalar(expr, "f")
         wrt = resolve_wrt(wrt, expr, namespace)
+        view = RealView(expr, wrt)  # derive works over the reals; the user gets their own symbols back
+        expr, wrt = view.real(expr), view.real(wrt)
         result = RULES[kind](expr, wrt)
         if simplify:
             result = tidy_matrix(result, seconds=min(4.0, limits.seconds / 4), symmetric=kind == "hessian")
         report = None
         if validate_result:
             report = check_derivation(kind, expr, wrt, result, points=points, seed=seed)
-    return Derivation(kind, expr, wrt, result, report)
+    return view.user(Derivation(kind, expr, wrt, result, report))
 
 
 def _tensor_function(expr, kind):
@@ -66,11 +69,11 @@ def _tensor_function(expr, kind):
 
 
 def _gradient(f, wrt):
-    return sympy.Matrix([sympy.diff(f, v) for v in wrt])
+    return sympy.Matrix([real_diff(f, v) for v in wrt])
 
 
 def _jacobian(F, wrt):
-    return sympy.Matrix(F).jacobian(list(wrt))
+    return sympy.Matrix([[real_diff(Fi, v) for v in wrt] for Fi in F])
 
 
 def _hessian(f, wrt):
@@ -79,7 +82,7 @@ def _hessian(f, wrt):
     H = sympy.zeros(n, n)
     for i in range(n):
         for j in range(i, n):
-            H[i, j] = H[j, i] = sympy.diff(g[i], wrt[j])
+            H[i, j] = H[j, i] = real_diff(g[i], wrt[j])
     return H
 
 

@@ -24,6 +24,7 @@ from .equivalence import compare, numeric_value
 from .errors import DeriveError, ParseError, ShapeError
 from .limits import DEFAULT_LIMITS, time_budget
 from .parser import parse
+from .reals import RealView
 from .tidy import tidy
 from .variables import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
 from .verdict import Verdict
@@ -40,7 +41,9 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
     or a dict.  `symbols` declares names as in `derive.parse`.
     """
     with time_budget(limits.seconds, "checking the derivative"):
-        ns = new_namespace(symbols)
+        ns = new_namespace(symbols, f, wrt, claimed, let)  # one name, one variable
+        if isinstance(wrt, (sympy.Basic, list, tuple)):
+            wrt = ns.unify(wrt) if isinstance(wrt, sympy.Basic) else [ns.unify(w) for w in wrt]
         definitions = parse_definitions(let, ns)
         expr = _substitute(as_expression(f, ns), definitions)
         try:
@@ -75,7 +78,7 @@ def parse_definitions(let, ns):
         pairs = list(let.items())
     definitions = {}
     for name, value in pairs:
-        sym = parse(name, ns) if isinstance(name, str) else name
+        sym = parse(name, ns) if isinstance(name, str) else ns.unify(as_basic(name))
         if not isinstance(sym, sympy.Symbol):
             raise ParseError(f"cannot define '{name}': the left side must be a name")
         definitions[sym] = as_expression(value, ns)
@@ -116,6 +119,11 @@ def _check_scalar_symbols(expr, wrt, claim, ns, kind, seed):
     claim_m = claim if isinstance(claim, MatrixBase) else sympy.Matrix([[claim]])
     f = as_vector(expr) if vector_f else as_scalar(expr)
     variables = resolve_wrt(wrt, f, ns)
+    view = RealView(f, claim_m, variables)  # derive works over the reals; the verdict speaks of the user's symbols
+    return view.user(_check_over_reals(view.real(f), view.real(claim_m), view.real(variables), vector_f, kind, seed))
+
+
+def _check_over_reals(f, claim_m, variables, vector_f, kind, seed):
     n = len(variables)
     kind = kind or _infer_kind(vector_f, claim_m.shape, n)
     if kind == "jacobian" and not vector_f:

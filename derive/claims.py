@@ -16,6 +16,8 @@ import codegen
 from .calculus import function_vector
 from .errors import DeriveError, ShapeError
 from .limits import DEFAULT_LIMITS, time_budget
+from .reals import RealView
+from .symbol_table import name_of
 from .validation import check_at, validate
 from .variables import as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
 
@@ -37,20 +39,22 @@ def check_claim(f, wrt, claim, *, kind=None, namespace=None, at=None, points=3, 
                 limits=DEFAULT_LIMITS):
     """Compare `claim` with finite differences of `f`; returns a `ClaimCheck`."""
     with time_budget(limits.seconds, "checking the claim"):
-        ns = new_namespace(namespace)
+        ns = new_namespace(namespace, f, wrt, claim, at)  # one name, one variable
         expr = as_expression(f, ns)
         vector_f = isinstance(expr, MatrixBase) and expr.shape != (1, 1)
         kind = kind or ("jacobian" if vector_f else "grad")
         expr = as_vector(expr) if kind == "jacobian" else as_scalar(expr)
         variables = resolve_wrt(wrt, expr, ns)
         claimed = arrange(as_expression(claim, ns), kind, expr, variables)
+        view = RealView(expr, claimed, variables)  # derive works over the reals
+        expr, claimed, variables = view.real(expr), view.real(claimed), view.real(variables)
         functions, jac = function_vector(kind, expr, variables, claimed)
         if at is None:
             report = validate(functions, variables, jac, points=points, seed=seed, what=kind,
                               raise_on_mismatch=False)
         else:
             report = _check_at(functions, variables, jac, at)
-    return ClaimCheck(expr, variables, kind, claimed, report)
+    return view.user(ClaimCheck(expr, variables, kind, claimed, report))
 
 
 def arrange(claim, kind, expr, wrt):
@@ -80,7 +84,8 @@ def arrange(claim, kind, expr, wrt):
 def _check_at(functions, wrt, jac, at):
     point = {}
     symbols = {s.name: s for s in functions.free_symbols | jac.free_symbols}
-    for name, value in at.items():
+    for key, value in at.items():
+        name = key if isinstance(key, str) else name_of(key)
         sym = symbols.get(name) or next((w for w in wrt if w.name == name), None)
         if sym is None:
             raise DeriveError(f"unknown symbol '{name}' in the point; the functions use {', '.join(sorted(symbols))}")

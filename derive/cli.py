@@ -250,7 +250,14 @@ def _run_validate(args):
                           points=max(args.points, 1))
         report, claim = d.report, d.result
         if args.at:
-            report = d.at(parse_point(args.at, ns)).report
+            value = d.at(parse_point(args.at, ns))
+            if value.undefined:
+                from .errors import DeriveError
+
+                labels = ", ".join(d.entries()[i * value.exact.shape[1] + j][0] for i, j in value.undefined)
+                raise DeriveError(f"the derivative does not exist at {args.at} ({labels} undefined: a kink, a "
+                                  "domain edge or 0/0 without a limit); validate at another point")
+            report = value.report
         f, wrt = d.f, d.wrt
     else:
         result = check_claim(args.expr, args.wrt, args.claim, kind=args.kind, namespace=ns,

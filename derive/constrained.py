@@ -21,6 +21,7 @@ from sympy import Eq, Ge, Gt, Le, Lt, Matrix, Symbol
 from .errors import DeriveError, LimitError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .parser import parse
+from .reals import RealView
 from .results import ResultList
 from .textform import to_text
 from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
@@ -106,10 +107,11 @@ class KKTProblem:
         self.objective, self.wrt, self.constraints, self.sense, self.limits = objective, wrt, constraints, sense, limits
         self.equalities = [c for c in constraints if c.kind == "eq"]
         self.inequalities = [c for c in constraints if c.kind == "ineq"]
+        taken = {s.name for e in [objective] + [c.expr for c in constraints] for s in e.free_symbols}
         for k, c in enumerate(self.equalities, 1):
-            c.multiplier = Symbol(f"lambda{k}", real=True)
+            c.multiplier = _fresh_symbol(f"lambda{k}", taken)
         for k, c in enumerate(self.inequalities, 1):
-            c.multiplier = Symbol(f"mu{k}", real=True)
+            c.multiplier = _fresh_symbol(f"mu{k}", taken)
         sign = 1 if sense == "min" else -1
         self.lagrangian = objective + sign * sum(c.multiplier * c.expr for c in constraints)
         # internally always a minimization of F = +-f
@@ -147,7 +149,12 @@ class KKTProblem:
     def solve(self):
         """All KKT points (exact), best objective first; see `KKTSolution`."""
         with time_budget(self.limits.seconds, "solving the KKT conditions"):
-            return self._solve()
+            return self._user(self._solve())
+
+    @staticmethod
+    def _user(result):
+        """The result in the user's own symbols (`kkt` sets this; see reals.RealView)."""
+        return result
 
     def _solve(self):
         n, eqs = len(self.wrt), self.equalities
@@ -329,7 +336,7 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
     """
     if sense not in ("min", "max"):
         raise DeriveError(f"sense must be 'min' or 'max', got {sense!r}")
-    ns = new_namespace(symbols)
+    ns = new_namespace(symbols, objective, wrt, eq, ineq, st)
     f = as_scalar(as_expression(objective, ns), "the objective")
     constraints = []
     for group, default in ((eq, "eq"), (ineq, "ineq"), (st, None)):
@@ -340,14 +347,19 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
     if len([c for c in constraints if c.kind == "ineq"]) > MAX_INEQUALITIES:
         raise LimitError(f"more than {MAX_INEQUALITIES} inequality constraints: the exact active-set "
                          "enumeration is out of reach")
-    everything = f + sum(c.expr for c in constraints)
+    everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
     variables = resolve_wrt(wrt, everything, ns)
-    return KKTProblem(f, variables, constraints, sense, limits)
+    view = RealView(everything, variables)  # solved over the reals; answers in the user's symbols
+    constraints = [Constraint(view.real(c.expr), c.kind, c.text) for c in constraints]
+    problem = KKTProblem(view.real(f), view.real(variables), constraints, sense, limits)
+    problem.lagrangian, problem.conditions = view.user(problem.lagrangian), view.user(problem.conditions)
+    problem._user = view.user
+    return problem
 
 
 def _constraint(item, default, ns):
     text = item if isinstance(item, str) else to_text(item)
-    value = parse(item, ns, relations=True) if isinstance(item, str) else item
+    value = parse(item, ns, relations=True) if isinstance(item, str) else ns.unify(as_basic(item))
     if isinstance(value, Eq):
         return Constraint(value.lhs - value.rhs, "eq", text)
     if isinstance(value, (Ge, Gt)):
@@ -359,6 +371,16 @@ def _constraint(item, default, ns):
     if default is None:
         raise DeriveError(f"'{text}' is not a relation: write it as ... = ..., ... <= ... or ... >= ...")
     return Constraint(value, default, text + (" = 0" if default == "eq" else " <= 0"))
+
+
+def _fresh_symbol(name, taken):
+    """A multiplier named `name` unless the problem already uses that name (then name_1, ...)."""
+    candidate, k = name, 0
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}_{k}"
+    taken.add(candidate)
+    return Symbol(candidate, real=True)
 
 
 def _is_polynomial(e, unknowns):

@@ -18,6 +18,7 @@ import sympy
 from .calculus import differentiate
 from .errors import DeriveError, LimitError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
+from .reals import RealView
 from .results import ResultList
 from .textform import to_text
 from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
@@ -78,9 +79,11 @@ class CriticalPoints(ResultList):
 def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
     """Real critical points of f, found exactly and classified (see module doc)."""
     with time_budget(limits.seconds, "finding critical points"):
-        ns = new_namespace(symbols)
+        ns = new_namespace(symbols, f, wrt)  # one name, one variable
         expr = as_scalar(as_expression(f, ns), "f")
         variables = resolve_wrt(wrt, expr, ns)
+        view = RealView(expr, variables)  # derive works over the reals; results in the user's symbols
+        expr, variables = view.real(expr), view.real(variables)
         grad = differentiate(expr, variables, "grad").result
         hess = differentiate(expr, variables, "hessian").result
         solutions, note = _solve_gradient(grad, variables)
@@ -92,7 +95,7 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
                 continue
             points.append(_classify(expr, variables, hess, point))
         points.sort(key=lambda p: [float(v) for v in p.x.values()])
-        return CriticalPoints(expr, variables, points, note)
+        return view.user(CriticalPoints(expr, variables, points, note))
 
 
 def _solve_gradient(grad, variables):

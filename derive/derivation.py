@@ -12,12 +12,16 @@ import sympy
 
 import codegen
 
-from .errors import DeriveError
+from .errors import DeriveError, SymbolError
+from .pointwise import derivative_values, value_at
+from .reals import RealView
+from .symbol_table import merge, name_of
 from .textform import to_text
 from .validation import check_at
 from .variables import as_basic
 
 KINDS = ("grad", "jacobian", "hessian")
+UNDEFINED = "undefined"
 _TITLES = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
 
 
@@ -123,31 +127,51 @@ class PointValue:
     exact: sympy.Matrix
     numeric: np.ndarray
     report: codegen.Report | None
+    undefined: tuple = ()  # entries (i, j) where the derivative does not exist (exact nan, numeric nan)
+
+    @property
+    def defined(self):
+        return not self.undefined
+
+    def _shown(self, i, j):
+        """The entry in words: 'undefined', an exact value, and its float when that says more."""
+        if (i, j) in self.undefined:
+            return UNDEFINED
+        value, num = self.exact[i, j], float(self.numeric[i, j])
+        text = to_text(value)
+        return text if text == repr(num) or value.is_Integer else f"{text}  (= {num:.12g})"
 
     def __str__(self):
         where = ", ".join(f"{s.name} = {to_text(v)}" for s, v in self.point.items())
         d = self.derivation
         lines = [f"at {where}:"]
         width = max(len(label) for label, _ in d.entries())
-        flat_exact = list(self.exact)
-        for (label, _), value, num in zip(d.entries(), flat_exact, self.numeric.reshape(-1)):
-            text = to_text(value)
-            shown = text if text == repr(float(num)) or value.is_Integer else f"{text}  (= {num:.12g})"
-            lines.append(f"  {label.ljust(width)} = {shown}")
+        cols = self.exact.shape[1]
+        for k, (label, _) in enumerate(d.entries()):
+            lines.append(f"  {label.ljust(width)} = {self._shown(*divmod(k, cols))}")
         if self.report is not None:
             lines.append(f"check at this point: {self.report}")
+        elif self.undefined:
+            lines.append("undefined: the difference quotients have no common finite limit here (a kink, a "
+                         "domain edge or 0/0 without a limit)")
         return "\n".join(lines)
 
     def _repr_latex_(self):
         where = r",\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.point.items())
-        return f"$${sympy.latex(self.exact)} \\quad \\text{{at }} {where}$$"
+        rows, cols = self.exact.shape
+        shown = sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(r"\text{undefined}") if (i, j) in self.undefined
+                             else self.exact[i, j])
+        return f"$${sympy.latex(shown)} \\quad \\text{{at }} {where}$$"
 
     def to_dict(self):
         rows, cols = self.exact.shape
         return {
             "point": {s.name: to_text(v) for s, v in self.point.items()},
-            "exact": [[to_text(self.exact[i, j]) for j in range(cols)] for i in range(rows)],
-            "value": [[_json(self.numeric[i, j]) for j in range(cols)] for i in range(rows)],
+            "exact": [[UNDEFINED if (i, j) in self.undefined else to_text(self.exact[i, j]) for j in range(cols)]
+                      for i in range(rows)],
+            "value": [[UNDEFINED if (i, j) in self.undefined else float(self.numeric[i, j]) for j in range(cols)]
+                      for i in range(rows)],
+            "undefined": [list(e) for e in self.undefined],
             "check": self.report.to_dict() if self.report else None,
         }
 
@@ -157,46 +181,65 @@ def _name(s):
 
 
 def point_value(d, values):
+    """`d` at the point `values` (names or the user's symbols -> numbers or text)."""
     from .calculus import function_vector  # local: calculus imports this module
 
     if d.notation != "components":
         raise DeriveError("evaluate a matrix- or index-notation derivative with codegen.kernel, or check it at "
                           "concrete sizes with derive.check")
-    point = {}
-    by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)}
-    for key, value in values.items():
-        sym = by_name.get(key) if isinstance(key, str) else key
-        if sym is None:
-            sym = next((w for w in d.wrt if w.name == key), None)
-        if sym is None:
-            raise DeriveError(f"unknown symbol '{key}' in the point: the expression uses "
-                              f"{', '.join(sorted(by_name)) or 'no symbols'}")
-        if isinstance(value, str):  # text goes through the safe parser, never sympify
-            from .parser import Namespace, parse
-
-            value = parse(value, Namespace(strict=True))
-        point[sym] = sympy.nsimplify(value) if isinstance(value, float) else as_basic(value)
-    missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols, key=str) if s not in point]
-    exact = d.result.subs(point)
-    numeric = np.array(exact.evalf(17).tolist(), dtype=complex)
-    if np.all(numeric.imag == 0):
-        numeric = numeric.real.astype(float)
+    point = _point(d, values)
+    view = RealView(d.f, d.result, d.wrt)  # derive works over the reals
+    f, wrt, result, real_point = view.real(d.f), view.real(d.wrt), view.real(d.result), view.real(point)
+    functions, claimed = function_vector(d.kind, f, wrt, result)
+    if d.kind == "hessian":  # the Hessian differentiates the gradient, whose values are decided first
+        outer = value_at(f, real_point)
+        gradient = derivative_values(sympy.Matrix([f]), wrt, functions.T, real_point, [outer])[0]
+    else:
+        gradient = [value_at(g, real_point) for g in functions]
+    entries = derivative_values(functions, wrt, claimed, real_point, gradient)
+    if d.kind == "grad":
+        entries = [[e] for e in entries[0]]
+    undefined = tuple((i, j) for i, row in enumerate(entries) for j, e in enumerate(row) if e is None)
+    exact = sympy.Matrix([[sympy.nan if e is None else view.user(e) for e in row] for row in entries])
+    numeric = np.array([[np.nan if e is None else float(e) for e in row] for row in entries], dtype=float)
     report = None
-    if not missing and all(w in point for w in d.wrt):
-        functions, claimed = function_vector(d.kind, d.f, d.wrt, d.result)
-        report = check_at(functions, d.wrt, claimed, point)
-    elif missing:
+    if not undefined:  # check the values reported (the formula may be 0/0 where the limit exists), here only
+        values = sympy.Matrix([[view.real(e) for e in row] for row in entries])
+        report = check_at(functions, wrt, values, real_point, nearby=0)
+    return PointValue(d, point, exact, numeric, report, undefined)
+
+
+def _point(d, values):
+    """{the derivation's symbol: exact number} from names or symbols -> numbers or text."""
+    from .parser import Namespace, parse
+
+    if not isinstance(values, dict):
+        raise DeriveError(f"a point is a dict of symbol (or name) -> number, got {type(values).__name__}")
+    by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) | set(d.wrt) if isinstance(s, sympy.Symbol)}
+    point = {}
+    for key, value in values.items():
+        name = key if isinstance(key, str) else name_of(key) if isinstance(key, sympy.Basic) else None
+        sym = by_name.get(name)
+        if sym is None:
+            raise SymbolError(f"unknown symbol '{key}' in the point: the expression uses "
+                              f"{', '.join(sorted(by_name)) or 'no symbols'}")
+        if not isinstance(key, str):
+            merge(sym, key)  # the same variable, or a SymbolError naming the clash
+        if isinstance(value, str):  # text goes through the safe parser, never sympify
+            value = parse(value, Namespace(strict=True))
+        value = sympy.nsimplify(value) if isinstance(value, float) else as_basic(value)
+        if not (value.is_number and value.is_real) or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+            raise DeriveError(f"the value of {name} must be a finite real number, got {to_text(value)}")
+        for fact in ("positive", "negative", "nonnegative", "nonpositive", "integer", "nonzero"):
+            if getattr(sym, f"is_{fact}") and getattr(value, f"is_{fact}") is False:
+                raise SymbolError(f"'{name}' is {fact}, but the point has {name} = {to_text(value)}")
+        point[sym] = value
+    missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols | set(d.wrt), key=str)
+               if isinstance(s, sympy.Symbol) and s not in point]
+    if missing:
         raise DeriveError(f"the point gives no value for {', '.join(missing)}")
-    return PointValue(d, point, exact, numeric, report)
+    return point
 
 
 def _free(obj):
     return obj.free_symbols if hasattr(obj, "free_symbols") else set()
-
-
-def _json(v):
-    v = complex(v)
-    if v.imag:
-        return str(v)
-    v = v.real
-    return v if np.isfinite(v) else str(v)

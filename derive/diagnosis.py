@@ -23,6 +23,7 @@ from .equivalence import numeric_search, numeric_value, sample_point
 from .textform import to_text
 
 _RATIO_POINTS = 6
+_NEGLIGIBLE = sympy.Float(10) ** -30
 
 
 def _same(a, b, symbols, restrict=None, positive=()):
@@ -37,8 +38,8 @@ def constant_factor(e, c, ctx):
     for k in range(_RATIO_POINTS * 4):
         point = sample_point(ctx.symbols, rng, k)
         ev, cv = numeric_value(e, point), numeric_value(c, point)
-        if ev is None or cv is None or ev == 0:
-            continue
+        if ev is None or cv is None or abs(ev) < _NEGLIGIBLE:
+            continue  # a ratio with (nearly) zero says nothing about a constant factor
         ratios.append(cv / ev)
         if len(ratios) == _RATIO_POINTS:
             break

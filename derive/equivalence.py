@@ -69,8 +69,8 @@ def numeric_value(expr, point, digits=DIGITS):
     if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
     re, im = value.as_real_imag()
-    if abs(im) > 10 ** (-digits // 2) * max(abs(re), 1):
-        return None
+    if im != 0 and abs(im) > 10 ** (-digits // 2) * abs(re):
+        return None  # not real here (relative test: a tiny value may be wholly imaginary, like sqrt(-1e-48))
     return sympy.Float(re, digits)
 
 

@@ -11,21 +11,35 @@ conversion is checked on concrete instances before it is returned.
 """
 
 import sympy
-from sympy import Add, Indexed, IndexedBase, MatrixExpr, MatrixSymbol, Mul, Sum, Symbol, Trace, Transpose
+from sympy import Add, Indexed, IndexedBase, MatrixBase, MatrixExpr, MatrixSymbol, Mul, Sum, Symbol, Trace, Transpose
 
 from .equivalence import differ, numeric_value, sample_point
 from .errors import DeriveError
 from .instantiate import Instance, scalar_symbols
-from .variables import as_basic
+from .variables import as_basic, as_expression, new_namespace
 
 _NAMES = ("i", "j", "p", "q", "r", "s", "t", "u", "v")
 
 
 def to_index(expr, indices=(), namespace=None):
-    """Index form of a matrix expression: a scalar, or entry [indices] of a vector/matrix."""
+    """Index form of a matrix expression (text or SymPy): a scalar, or entry
+    [indices] of a vector/matrix.  `indices` are names or the user's symbols;
+    `namespace` declares names as in `derive.parse`.
+
+    >>> to_index("A @ x", "i", "A: n x n, x: n")
+    Sum(A[i, j]*x[j], (j, 0, n - 1))
+    """
+    ns = new_namespace(namespace, expr, indices)
+    expr = as_expression(expr, ns)
     if isinstance(indices, str):
-        indices = [Symbol(n.strip(), integer=True) for n in indices.replace(",", " ").split()]
-    indices = list(indices)
+        indices = [ns.index(n.strip()) for n in indices.replace(",", " ").split()]
+    indices = [ns.unify(as_basic(i)) for i in indices]
+    if isinstance(expr, MatrixExpr) and not isinstance(expr, MatrixBase) and expr.shape == (1, 1) and not indices:
+        expr = Trace(expr)  # x.T*A*x from SymPy: a 1 x 1 matrix is a scalar
+    return _to_index(expr, indices, {n: o for n, o in ns.names.items() if isinstance(o, IndexedBase)})
+
+
+def _to_index(expr, indices, arrays):
     if isinstance(expr, Trace) or not isinstance(expr, MatrixExpr):
         scalar = expr
         entry = _scalar_entries(scalar)
@@ -38,7 +52,7 @@ def to_index(expr, indices=(), namespace=None):
         else:
             raise DeriveError(f"give {'one index' if cols == 1 else 'two indices'} for the entry of a "
                               f"{rows} x {cols} expression")
-    return _readable(entry, indices)
+    return _readable(entry, indices, arrays)
 
 
 def _scalar_entries(expr):
@@ -53,11 +67,12 @@ def _scalar_entries(expr):
     return expr.replace(lambda e: isinstance(e, Trace), entry)
 
 
-def _readable(expr, keep):
-    """MatrixElements -> Indexed (vectors get one index); dummy indices -> i, j, ..."""
+def _readable(expr, keep, arrays):
+    """MatrixElements -> Indexed (vectors get one index; the array is the one of that
+    name in `arrays` if there is one); dummy indices -> i, j, ..."""
     def element(e):
         M, r, c = e.args
-        base = IndexedBase(M.name, real=True)
+        base = arrays.get(M.name) or IndexedBase(M.name, real=True)
         if M.shape[1] == 1:
             return base[r]
         if M.shape[0] == 1:
@@ -77,9 +92,11 @@ def _readable(expr, keep):
 
 def to_matrix(expr, free=(), shapes=None):
     """Matrix form of an index expression whose free indices are `free` (0, 1 or 2)."""
+    ns = new_namespace(None, expr, free)
+    expr = as_expression(expr, ns)
     if isinstance(free, str):
         free = [s for s in free.replace(",", " ").split()]
-    free = [f if isinstance(f, Symbol) else Symbol(f, integer=True) for f in free]
+    free = [ns.unify(f) if isinstance(f, Symbol) else Symbol(f, integer=True) for f in free]
     if len(free) > 2:
         raise DeriveError("matrix form exists for at most two free indices")
     free = [_match_symbol(expr, f) for f in free]
@@ -211,8 +228,10 @@ def _chain(tensors, free, summed, dims):
 
 def _check(index_form, matrix_form, free):
     """Both forms agree entry by entry on concrete instances, or an error."""
-    back = to_index(matrix_form, free) if free else to_index(Trace(matrix_form) if isinstance(matrix_form, MatrixExpr)
-                                                             and matrix_form.shape == (1, 1) else matrix_form)
+    arrays = {str(e.base.label): e.base for e in index_form.atoms(Indexed)}  # one array per name in both forms
+    back = _to_index(matrix_form, free, arrays) if free else _to_index(
+        Trace(matrix_form) if isinstance(matrix_form, MatrixExpr) and matrix_form.shape == (1, 1) else matrix_form,
+        (), arrays)
     for inst in Instance.all_for(index_form, matrix_form):
         a, b = inst.explicit(index_form), inst.explicit(back)
         if free:

@@ -45,7 +45,7 @@ from sympy import (
 )
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
-from .errors import LimitError, ParseError, ShapeError
+from .errors import LimitError, ParseError, ShapeError, SymbolError
 from .functions import (
     CONSTANTS,
     FACTORIAL_LIKE,
@@ -57,6 +57,7 @@ from .functions import (
     elementwise,
 )
 from .limits import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
+from .symbol_table import merge, name_of, named_objects
 
 # Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
 # those that are also math functions here.
@@ -126,11 +127,20 @@ def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):
 
 
 class Namespace:
-    """Names -> SymPy objects, shared by everything parsed for one problem."""
+    """Names -> SymPy objects, shared by everything parsed for one problem.
+
+    One name, one variable (see symbol_table.py): the SymPy objects a call
+    receives are adopted (`adopt`) before its text is read, so a name in the
+    text means the user's object, with its assumptions.  Names the text
+    introduces on its own (real scalars, real arrays, integer indices) are
+    `implicit`: a user's object of the same name replaces them (`unify`).
+    A name given two incompatible ways is a `SymbolError`.
+    """
 
     def __init__(self, symbols=None, strict=False):
         self.strict = strict
         self.names = {}
+        self.implicit = set()  # names the text created, not the user
         self.index_names = set()
         self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive
         if symbols is None:
@@ -139,6 +149,8 @@ class Namespace:
             symbols = declare(symbols)
         if isinstance(symbols, dict):
             items = symbols.items()
+        elif isinstance(symbols, (sympy.Basic, MatrixBase)):
+            items = [(name_of(o), o) for o in named_objects(symbols)]
         else:
             items = [(str(s.name) if hasattr(s, "name") else str(s), s) for s in symbols]
         for name, obj in items:
@@ -147,7 +159,47 @@ class Namespace:
                 self.index_names.add(name)
                 self.index_ranges[obj.symbol] = (obj.lo, obj.hi)
                 obj = obj.symbol
+            if isinstance(obj, (Symbol, MatrixSymbol, sympy.IndexedBase)):
+                if name_of(obj) != name:
+                    raise SymbolError(f"the name '{name}' is declared as {obj}, which prints as another name")
+                self._settle(obj)
+            else:
+                self.names[name] = obj
+
+    def adopt(self, *objects):
+        """Register the named objects in SymPy `objects` (also inside lists,
+        tuples and dicts) as what their names mean; text is not read here."""
+        for obj in objects:
+            if isinstance(obj, dict):
+                self.adopt(*obj.keys(), *obj.values())
+            elif isinstance(obj, (list, tuple)):
+                self.adopt(*obj)
+            elif isinstance(obj, (sympy.Basic, MatrixBase)):
+                for named in named_objects(obj):
+                    self._settle(named)
+
+    def unify(self, obj):
+        """`obj` (SymPy) with every named object replaced by the one its name means here."""
+        if not isinstance(obj, (sympy.Basic, MatrixBase)):
+            return obj
+        self.adopt(obj)
+        mapping = {o: self.names[name_of(o)] for o in named_objects(obj) if self.names[name_of(o)] != o}
+        return obj.xreplace(mapping) if mapping else obj
+
+    def _settle(self, obj):
+        name = name_of(obj)
+        if isinstance(obj, MatrixSymbol):  # its sizes were settled first (named_objects' order)
+            sizes = {s: self.names[s.name] for d in obj.shape for s in sympy.sympify(d).free_symbols
+                     if self.names.get(s.name, s) != s}
+            obj = obj.xreplace(sizes) if sizes else obj
+        current = self.names.get(name)
+        if current is None or name in self.implicit:
             self.names[name] = obj
+            self.implicit.discard(name)
+            return
+        if not isinstance(current, (Symbol, MatrixSymbol, sympy.IndexedBase)):
+            raise SymbolError(f"'{name}' is defined as {current} and also used as a variable")
+        self.names[name] = merge(current, obj)
 
     def dimension(self, name="n"):
         """The size symbol `name` (a positive integer), shared with declarations."""
@@ -165,9 +217,16 @@ class Namespace:
         if self.strict:
             known = ", ".join(sorted(self.names)) or "none"
             raise ParseError(f"unknown symbol '{name}' (declared: {known})", text, column)
-        sym = Symbol(name, real=True)
-        self.names[name] = sym
-        return sym
+        return self._implicit(name, Symbol(name, real=True))
+
+    def array(self, name):
+        """The array `name` in x[i]: the user's, or a real IndexedBase."""
+        return self.names.get(name) or self._implicit(name, sympy.IndexedBase(name, real=True))
+
+    def _implicit(self, name, obj):
+        self.names[name] = obj
+        self.implicit.add(name)
+        return obj
 
     def index(self, name, column=None, text=None):
         """An integer index symbol (i in x[i])."""
@@ -177,8 +236,7 @@ class Namespace:
         ):
             raise ParseError(f"'{name}' is used both as an index and as a variable", text, column)
         if obj is None:
-            obj = Symbol(name, integer=True)
-            self.names[name] = obj
+            obj = self._implicit(name, Symbol(name, integer=True))
             self.index_names.add(name)
         return obj
 
@@ -646,8 +704,7 @@ class _Builder:
         if base is None:
             if self.namespace.strict:
                 raise self.error(node, f"unknown symbol '{name}'")
-            base = sympy.IndexedBase(name, real=True)
-            self.namespace.names[name] = base
+            base = self.namespace.array(name)
         return base[tuple(indices)] if len(indices) > 1 else base[indices[0]]
 
     def _index(self, node):

@@ -22,6 +22,7 @@ from .check_matrix import Problem, find_difference
 from .errors import DeriveError, ValidationError
 from .index_calculus import diff_indexed
 from .parser import parse
+from .variables import require_used
 
 
 @dataclass
@@ -48,8 +49,9 @@ class InstanceReport:
                 "points": self.points, "message": str(self)}
 
 
-def tensor_targets(wrt, namespace):
-    """The matrix symbols / elements named by `wrt`, or None for ordinary scalars."""
+def tensor_targets(wrt, namespace, expr=None):
+    """The matrix symbols / elements named by `wrt`, or None for ordinary scalars.
+    Objects mean what their names mean in `namespace`; each must occur in `expr`."""
     if wrt is None:
         return None
     items = wrt if isinstance(wrt, (list, tuple)) else [wrt]
@@ -63,13 +65,16 @@ def tensor_targets(wrt, namespace):
             else:
                 obj = namespace.names.get(item)
         else:
-            obj = item
+            obj = namespace.unify(item) if isinstance(item, sympy.Basic) else item
         found.append(obj)
     tensor = [isinstance(o, (MatrixSymbol, Indexed)) for o in found]
     if not any(tensor):
         return None
     if not all(tensor):
         raise DeriveError("mixing matrix/index variables with scalar ones in one derivative is not supported")
+    if expr is not None:
+        for obj in found:
+            require_used(obj if isinstance(obj, MatrixSymbol) else obj.base, expr)
     return found
 
 

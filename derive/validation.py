@@ -22,10 +22,11 @@ MAX_TRIES = 80
 _SCALES = (1.0, 1.0, 0.5, 2.0, 0.1, 5.0, 0.02, 10.0, 50.0, 0.003, 200.0, 1000.0)
 
 
-def check_at(functions, wrt, claimed, point, *, output_names=None):
+def check_at(functions, wrt, claimed, point, *, output_names=None, nearby=3):
     """Finite-difference check of `claimed` against `functions` at exactly one
-    point: `point` maps every symbol to a number; those not in `wrt` are held
-    fixed.  Returns a `codegen.Report` (a mismatch is reported, not raised)."""
+    point (and `nearby` random points around it): `point` maps every symbol to
+    a number; those not in `wrt` are held fixed.  Returns a `codegen.Report`
+    (a mismatch is reported, not raised)."""
     fixed = {s: v for s, v in point.items() if s not in wrt}
     try:
         fk = codegen.kernel(functions.subs(fixed), list(wrt), backend="numpy")
@@ -33,7 +34,7 @@ def check_at(functions, wrt, claimed, point, *, output_names=None):
         m, n = claimed.shape
         return codegen.gradcheck(lambda v: fk(*v).reshape(-1), lambda v: dk(*v).reshape(m, n),
                                  [float(point[w]) for w in wrt], names=[w.name for w in wrt],
-                                 output_names=output_names)
+                                 output_names=output_names, points=nearby)
     except codegen.CodegenError as exc:
         raise DeriveError(f"cannot check at this point: {exc}") from None
 

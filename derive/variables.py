@@ -29,13 +29,14 @@ def as_basic(value):
 
 
 def as_expression(f, namespace):
-    """`f` (text or SymPy) as a SymPy object; text is parsed into `namespace`."""
+    """`f` (text or SymPy) as a SymPy object; text is parsed into `namespace`,
+    and every name means the object it means there (`Namespace.unify`)."""
     if isinstance(f, str):
-        return parse(f, namespace)
+        return namespace.unify(parse(f, namespace))
     if isinstance(f, (list, tuple)):
         return sympy.Matrix([as_expression(e, namespace) for e in f])
     if isinstance(f, (Basic, MatrixBase)):
-        return f
+        return namespace.unify(f)
     if isinstance(f, (int, float, Fraction)):
         return as_basic(f)
     raise DeriveError(f"expected text or a SymPy expression, got {type(f).__name__}")
@@ -76,32 +77,30 @@ def resolve_wrt(wrt, expr, namespace):
     """The variables to differentiate by, as a tuple of distinct Symbols.
 
     Accepts a Symbol, a list of Symbols or names, or text ("x y", "x, y").
-    Names are looked up among the symbols of `expr` (and the namespace the
-    text was parsed into); an unknown name is a `SymbolError`.
+    A name means what it means in `namespace` (the user's object of that
+    name, see symbol_table.py); an object is replaced by the one its name
+    means there.  A name f does not know, or a variable f does not use, is
+    a `SymbolError`.
     """
     if wrt is None:
         found = free_scalars(expr)
         if not found:
             raise SymbolError("the expression has no variables to differentiate by")
         return tuple(found)
-    if isinstance(wrt, str):
-        items = [w for w in re.split(r"[\s,;]+", wrt.strip()) if w]
-        if not items:
-            raise SymbolError("--wrt names no variable")
-    elif isinstance(wrt, (Symbol, Basic)):
-        items = [wrt]
-    else:
-        items = list(wrt)
+    items = wrt_items(wrt)
+    if not items:
+        raise SymbolError("--wrt names no variable")
     known = {s.name: s for s in expr.free_symbols if isinstance(s, Symbol)}
     result = []
     for item in items:
         if isinstance(item, str):
             sym = known.get(item) or _from_namespace(namespace, item)
             if sym is None:
-                uses = ", ".join(s.name for s in free_scalars(expr)) or "no variables"
-                raise SymbolError(f"unknown symbol '{item}' in wrt: the expression uses {uses}")
+                raise SymbolError(f"unknown symbol '{item}' in wrt: the expression uses {_uses(expr)}")
+        elif isinstance(item, Basic):
+            sym = namespace.unify(item) if namespace is not None else item
         else:
-            sym = item
+            raise SymbolError(f"wrt takes symbols or their names, got {type(item).__name__}")
         if isinstance(sym, (sympy.MatrixSymbol, sympy.Indexed)) or not isinstance(sym, Symbol):
             raise DeriveError(
                 f"differentiating with respect to {sym} ({type(sym).__name__}) is not supported yet; "
@@ -111,8 +110,31 @@ def resolve_wrt(wrt, expr, namespace):
             raise SymbolError(f"'{sym}' is an integer index, not a variable")
         if sym in result:
             raise SymbolError(f"'{sym}' appears twice in wrt")
+        require_used(sym, expr)
         result.append(sym)
     return tuple(result)
+
+
+def wrt_items(wrt):
+    """`wrt` as a list of names and objects ("x y", "x, y", a Symbol, a list)."""
+    if isinstance(wrt, str):
+        return [w for w in re.split(r"[\s,;]+", wrt.strip()) if w]
+    if isinstance(wrt, Basic):
+        return [wrt]
+    if isinstance(wrt, (list, tuple, MatrixBase)):
+        return list(wrt)
+    raise SymbolError(f"wrt must be a symbol, a list of symbols or text like 'x y', got {type(wrt).__name__}")
+
+
+def require_used(variable, expr, what="the expression"):
+    """A SymbolError unless `expr` depends on `variable` (one name, one variable)."""
+    uses = expr.has(variable) if isinstance(expr, (Basic, MatrixBase)) else False
+    if not uses:
+        raise SymbolError(f"'{variable}' is not a variable of {what}, which uses {_uses(expr)}")
+
+
+def _uses(expr):
+    return ", ".join(s.name for s in free_scalars(expr)) or "no variables"
 
 
 def _from_namespace(namespace, name):
@@ -120,5 +142,11 @@ def _from_namespace(namespace, name):
     return obj if isinstance(obj, Symbol) else None
 
 
-def new_namespace(symbols=None):
-    return symbols if isinstance(symbols, Namespace) else Namespace(symbols)
+def new_namespace(symbols=None, *received):
+    """The symbol table of one call: the declarations `symbols` (see
+    `derive.parse`) and every SymPy object among `received` (f, wrt, the
+    claim, constraints, ...: text in them is skipped), adopted before any
+    text is parsed, so that a name in text means the user's object."""
+    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols)
+    namespace.adopt(*received)
+    return namespace

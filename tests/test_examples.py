@@ -131,3 +131,15 @@ def test_critical_points_example(root, tmp_path):
     out = load(root, "critical_points").main(tmp_path)
     assert [p.kind for p in out["x**3 - 2*x**2 + 1"]] == ["max", "min"]
     assert len(out["log(x)"]) == 0
+
+
+
+def test_sympy_objects(root):
+    import sympy
+
+    out = load(root, "sympy_objects").main()
+    assert out["same"] and out["users_symbols"]
+    assert out["verdict"].ok
+    assert out["at_kink"].undefined == ((0, 0),) and out["at_kink"].exact[1, 0] == 0  # df/dy = x/2 at x = 0
+    assert list(out["away"].exact) == [1, sympy.Rational(1, 2)] and not out["away"].undefined
+    assert "'t'" in out["clash"]
