@@ -1,0 +1,62 @@
+"""Pending differentials: d(E) for a matrix expression or a scalar, not yet expanded.
+
+In a matrix derivation, d(A*x) is a node of the expression until the product
+rule rewrites it into A*dx; dX itself (the differential of the variable) is
+a plain `MatrixSymbol` named "dX".  They print as d(...) and, numerically,
+are directional derivatives (verify.MatrixEvaluator).
+"""
+
+import sympy
+from sympy import Basic, MatrixExpr, MatrixSymbol
+
+
+class MatrixDifferential(MatrixExpr):
+    """d(E) for a matrix expression E (same shape as E), still to be expanded."""
+
+    def __new__(cls, arg):
+        return Basic.__new__(cls, arg)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def doit(self, **hints):
+        return self
+
+    def _latex(self, printer):
+        return r"\mathrm{d}\left(%s\right)" % printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.args[0])})"
+
+
+class ScalarDifferential(sympy.Expr):
+    """d(s) for a scalar s built from matrices (det(X), log(det(X)), ...), still to be expanded."""
+
+    is_commutative = True
+
+    def __new__(cls, arg):
+        return sympy.Expr.__new__(cls, arg)
+
+    def doit(self, **hints):
+        return self
+
+    def _latex(self, printer):
+        return r"\mathrm{d}\left(%s\right)" % printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.args[0])})"
+
+
+PENDING = (MatrixDifferential, ScalarDifferential)
+
+
+def variable_differential(X, taken=()):
+    """dX: a matrix symbol of X's shape named d + X's name (d_X if that name is taken)."""
+    name = f"d{X.name}"
+    if name in taken:
+        name = f"d_{X.name}"
+    return MatrixSymbol(name, *X.shape)
+
+
+__all__ = ["MatrixDifferential", "PENDING", "ScalarDifferential", "variable_differential"]
