@@ -64,6 +64,11 @@ class Verdict:
         return (f"$${mark}\\ \\text{{{self.status}: {text}}}\\qquad \\text{{expected }} "
                 f"{sympy.latex(self.expected)},\\ \\text{{claimed }} {sympy.latex(self.claimed)}$$")
 
+    def _repr_html_(self):
+        from .steps.notebook import verdict_html
+
+        return verdict_html(self)
+
     def to_dict(self):
         return {
             "status": self.status,

@@ -111,6 +111,11 @@ class Steps(list):
     def _repr_latex_(self):
         return "$$" + self.latex_body() + "$$"
 
+    def _repr_html_(self):
+        from .notebook import steps_html
+
+        return steps_html(self)
+
     def latex_body(self):
         """One aligned block: per entry a heading, the start, then '= after' per step with the rule on the right."""
         rows = []
