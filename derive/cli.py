@@ -547,11 +547,9 @@ def _split_top_level(text):
 
 
 def _print_json(obj):
-    print(json.dumps(obj, indent=2, default=_json_default))
-
-
-def _json_default(obj):
-    return obj.to_dict() if hasattr(obj, "to_dict") else str(obj)
+    if isinstance(obj, dict):  # result objects (the steps of --steps) as their to_dict()
+        obj = {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in obj.items()}
+    print(json.dumps(obj, indent=2, default=str))
 
 
 def _version():
