@@ -108,3 +108,19 @@ def test_kkt_plot_of_a_solution_and_an_inactive_constraint(tmp_path):
 def test_figures_show_themselves_in_jupyter():
     fig = derive.critical_points("x**2 - y**2").plot()
     assert fig._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_show_the_work_example(root, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("show_the_work", root / "examples" / "show_the_work.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.main(tmp_path)
+    verdicts = out["verdicts"]
+    assert verdicts["the direction field's fy = 2y"].step.text == "power rule: d/dy(y**3) = 3*y**2; the claim has 2*y"
+    assert verdicts["a transpose lost in least squares"].step.step.rule == "identification"
+    assert "hits both x[i] and x[j]" in verdicts["the lab's dropped index term"].step.text
+    assert [s.rule for s in out["steps"]["x.T @ A @ x"]][-1] == "identification"
+    for path in out["plots"].values():
+        assert path.stat().st_size > 30_000

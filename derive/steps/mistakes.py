@@ -217,7 +217,7 @@ def _locate_index(f, verdict, ns):
             expected = tidy_index(sum(t for _, t in terms))
             _, _, steps = index_chain(f, f, target, expected, label, (target,))
             produced = next(s for s in steps if s.rule == "Kronecker delta produced")
-            hit = " and ".join(text(o) for o, _ in terms if o is not None)
+            hit = " and ".join(sorted(text(o) for o, _ in terms if o is not None))
             kept = "; ".join(_occurrence(o, target, t) for o, t in (terms[i] for i in subset))
             dropped = "; ".join(_occurrence(o, target, t) for i, (o, t) in enumerate(terms) if i not in subset)
             words = (f"d/d{text(target)} hits both {hit} (the product rule gives one Kronecker delta each); "

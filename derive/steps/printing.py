@@ -6,7 +6,7 @@ the trace of a 1 x 1 product printed as the product itself (x^T A x is a
 scalar; tr(x^T A x) only makes the differential calculus go through).
 """
 
-from sympy import MatAdd
+from sympy import MatAdd, Trace
 from sympy.printing.latex import LatexPrinter
 
 from ..textform import TextPrinter
@@ -37,13 +37,20 @@ def text(expr):
     """One line of text in derive's grammar, with d/dx(...) and d(...)."""
     if isinstance(expr, str):
         return expr
-    return StepTextPrinter().doprint(expr)
+    return StepTextPrinter().doprint(_unwrapped(expr))
 
 
 def latex(expr):
     if isinstance(expr, str):
         return r"\text{%s}" % expr
-    return StepLatexPrinter().doprint(expr)
+    return StepLatexPrinter().doprint(_unwrapped(expr))
+
+
+def _unwrapped(expr):
+    """A whole line that is the trace of a 1 x 1 matrix prints as the matrix (no outer parentheses)."""
+    if isinstance(expr, Trace) and tuple(expr.arg.shape) == (1, 1):
+        return expr.arg
+    return expr
 
 
 __all__ = ["latex", "text"]
