@@ -233,7 +233,7 @@ def _run_derivative(args):
     d = differentiate(args.expr, args.wrt, args.kind, validate_result=not args.no_validate,
                       simplify=not args.no_simplify, symbols=ns)
     at = d.at(parse_point(args.at, ns)) if args.at else None
-    shown = _show(args, d.steps if args.steps else None, (lambda path: d.plot(path)) if args.plot else None)
+    shown = _show(args, (lambda: d.steps) if args.steps else None, (lambda path: d.plot(path)) if args.plot else None)
     if args.json:
         out = d.to_dict()
         if at is not None:
@@ -300,7 +300,7 @@ def _run_check(args):
         raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
     verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
                     symbols=_namespace(args))
-    shown = _show(args, _check_steps(args, verdict) if args.steps else None)
+    shown = _show(args, (lambda: _check_steps(args, verdict)) if args.steps else None)
     if args.json:
         _print_json({**verdict.to_dict(), **shown})
     else:
@@ -478,10 +478,18 @@ def _show_options(p, steps=False, plot=False):
 
 
 def _show(args, steps=None, plot=None):
-    """{"steps": ..., "plot": path} for the options given (the JSON keys; printed by `_print_shown`)."""
+    """{"steps": ..., "plot": path} for the options given (the JSON keys; printed by `_print_shown`).
+
+    Steps that cannot be shown (an operator without a step rule) do not hide the answer: they
+    become one line saying why."""
+    from .errors import DeriveError
+
     shown = {}
     if steps is not None:
-        shown["steps"] = steps
+        try:
+            shown["steps"] = steps()
+        except DeriveError as exc:
+            shown["steps"] = f"steps unavailable: {' '.join(str(exc).split())}"
     if plot is not None:
         shown["plot"] = str(plot(args.plot))
     return shown

@@ -153,3 +153,20 @@ def test_cli_plot_of_a_matrix_derivative_is_a_clear_error(capsys, tmp_path):
                        str(tmp_path / "m.png"))
     assert code == 2 and err.startswith("derive: error: plot() draws derivatives in scalar variables")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_steps_that_cannot_be_shown_do_not_hide_the_answer(capsys, monkeypatch):
+    from derive.steps import scalar
+
+    monkeypatch.delitem(scalar.FUNCTION_RULES, scalar.sympy.exp)  # still explained, under its class name
+    code, out, _ = run(capsys, "grad", "exp(x)", "--wrt", "x", "--steps")
+    assert code == 0 and "derivative of exp" in out
+
+    def no_rule(node, x):
+        raise derive.DeriveError("no step rule for this")
+
+    monkeypatch.setattr(scalar, "rewrite", no_rule)
+    code, out, _ = run(capsys, "grad", "exp(x)", "--wrt", "x", "--steps")
+    assert code == 0 and "df/dx = exp(x)" in out and "steps unavailable: no step rule for this" in out
+    code, out, _ = run(capsys, "grad", "exp(x)", "--wrt", "x", "--steps", "--json")
+    assert json.loads(out)["steps"] == "steps unavailable: no step rule for this"

@@ -10,42 +10,34 @@ import sympy
 from sympy import Basic, MatrixExpr, MatrixSymbol
 
 
-class MatrixDifferential(MatrixExpr):
-    """d(E) for a matrix expression E (same shape as E), still to be expanded."""
+class _Pending:
+    """What both kinds of pending differential share: they stay as they are, and print as d(...)."""
 
     def __new__(cls, arg):
         return Basic.__new__(cls, arg)
+
+    def doit(self, **hints):
+        return self
+
+    def _latex(self, printer):
+        return r"\mathrm{d}\left(%s\right)" % printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.args[0])})"
+
+
+class MatrixDifferential(_Pending, MatrixExpr):
+    """d(E) for a matrix expression E (same shape as E), still to be expanded."""
 
     @property
     def shape(self):
         return self.args[0].shape
 
-    def doit(self, **hints):
-        return self
 
-    def _latex(self, printer):
-        return r"\mathrm{d}\left(%s\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return f"d({printer._print(self.args[0])})"
-
-
-class ScalarDifferential(sympy.Expr):
+class ScalarDifferential(_Pending, sympy.Expr):
     """d(s) for a scalar s built from matrices (det(X), log(det(X)), ...), still to be expanded."""
 
     is_commutative = True
-
-    def __new__(cls, arg):
-        return sympy.Expr.__new__(cls, arg)
-
-    def doit(self, **hints):
-        return self
-
-    def _latex(self, printer):
-        return r"\mathrm{d}\left(%s\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return f"d({printer._print(self.args[0])})"
 
 
 PENDING = (MatrixDifferential, ScalarDifferential)

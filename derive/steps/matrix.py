@@ -28,7 +28,7 @@ from ..matrix_calculus import _matrix_atoms
 from ..matrix_rules import VJP, UnsupportedOperator
 from .differentials import PENDING, MatrixDifferential, ScalarDifferential, variable_differential
 from .printing import text
-from .scalar import rewrite
+from .scalar import outermost, rewrite
 from .step import Step, Steps
 from .verify import check_matrix_chain
 
@@ -122,18 +122,7 @@ _IDENTIFY_NOTES = {
 
 def _pending(expr):
     """Pending differentials, outermost first."""
-    found = []
-
-    def walk(e):
-        if isinstance(e, PENDING):
-            found.append(e)
-            return
-        for a in e.args:
-            if isinstance(a, sympy.Basic):
-                walk(a)
-
-    walk(expr)
-    return list(dict.fromkeys(found))
+    return outermost(expr, PENDING)
 
 
 def _rewrite(node, d):

@@ -374,14 +374,12 @@ def rewrite(node, x):
     raise DeriveError(f"no step rule for {type(g).__name__} ({text(g)})")
 
 
-def pending(expr, x):
-    """The unevaluated derivatives d/dx(...) left in `expr`, outermost first."""
+def outermost(expr, classes):
+    """The nodes of `classes` in `expr` that are not inside another one, first found first."""
     found = []
 
     def walk(e):
-        if isinstance(e, Derivative):
-            if e.variables != (x,):
-                raise DeriveError(f"an unexpected derivative {text(e)} in the steps")
+        if isinstance(e, classes):
             found.append(e)
             return
         for a in e.args:
@@ -390,6 +388,15 @@ def pending(expr, x):
 
     walk(expr)
     return list(dict.fromkeys(found))
+
+
+def pending(expr, x):
+    """The unevaluated derivatives d/dx(...) left in `expr`, outermost first."""
+    found = outermost(expr, Derivative)
+    for e in found:
+        if e.variables != (x,):
+            raise DeriveError(f"an unexpected derivative {text(e)} in the steps")
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -449,4 +456,4 @@ def derivative_steps(f, x, entry=""):
 
 
 __all__ = ["FUNCTION_RULES", "FunctionRule", "RULES", "Rewrite", "Rule", "depends", "derivative_steps",
-           "function_rule", "pending", "recognize", "rewrite"]
+           "function_rule", "outermost", "pending", "recognize", "rewrite"]

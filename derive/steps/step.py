@@ -16,8 +16,6 @@ gradient from the differential (``relation`` "=>").
 
 from dataclasses import dataclass, field
 
-import sympy
-
 from .printing import latex, text
 
 

@@ -21,12 +21,12 @@ import random
 
 import sympy
 from sympy import Indexed, MatrixBase, MatrixSymbol, Sum, Symbol
+from sympy.matrices.utilities import dotprodsimp
 
 from ..equivalence import differ, numeric_value, sample_point
 from ..errors import ValidationError
 from ..instantiate import Instance, scalar_symbols
 from ..variables import as_basic
-from sympy.matrices.utilities import dotprodsimp
 from .printing import text
 
 POINTS = 3
@@ -184,9 +184,10 @@ class MatrixEvaluator:
 
     def value(self, expr):
         from .differentials import PENDING
+        from .scalar import outermost
 
         with dotprodsimp(False):  # SymPy would simplify every entry of every product: slow, and not needed
-            nodes = {node: self._directional(node.args[0]) for node in _outermost(expr, PENDING)}
+            nodes = {node: self._directional(node.args[0]) for node in outermost(expr, PENDING)}
             return self._explicit(expr.xreplace(nodes), self.matrices)
 
     def _directional(self, E):
@@ -206,21 +207,6 @@ class MatrixEvaluator:
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, MatrixBase):
             value = value.as_explicit()
         return value
-
-
-def _outermost(expr, classes):
-    found = []
-
-    def walk(e):
-        if isinstance(e, classes):
-            found.append(e)
-            return
-        for a in e.args:
-            if isinstance(a, sympy.Basic):
-                walk(a)
-
-    walk(expr)
-    return list(dict.fromkeys(found))
 
 
 def _numeric(value):
