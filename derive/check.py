@@ -59,6 +59,9 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
             verdict = _check_scalar_symbols(expr, wrt, claim, ns, kind, seed)
         if definitions:
             verdict.as_written, verdict.definitions = written, definitions
+        from .steps.mistakes import locate
+
+        verdict.step = locate(expr, verdict, ns, definitions)
         return verdict
 
 

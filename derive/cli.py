@@ -19,9 +19,12 @@ examples:
   derive grad "x**2 + y**3" --wrt x,y --at x=2,y=3
   derive jacobian "[2*x*y, x**2*y]" --wrt x,y --json
   derive hessian "log(1 + exp(w*x + b))" --wrt w,b
+  derive grad "sigmoid(w*x + b)" --wrt w --steps             (the derivation, one rule per line)
+  derive grad "x**2 + y**3" --wrt x,y --plot grad.png          (the gradient field, the V-curve)
   derive validate "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]"
   derive check "1/(1+exp(-z))" --wrt z --claim "2*s*(1-s)" --let "s = 1/(1+exp(-z))"
   derive check "x.T @ W @ x" --wrt x --claim "2*W@x" --let "W: n x n, x: n"
+  derive check "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]" --steps
   derive check --sheet homework.toml
   derive critical "x**3 - 2*x**2 + 1"
   derive kkt --min "a**2 + b**2" --wrt a,b,c --st "-c >= 1" --st "a + 2*b + c >= 1" --st "2*a + b + c >= 1"
@@ -73,6 +76,7 @@ def build_parser():
         p.add_argument("--at", metavar="POINT", help="also evaluate (exactly) and check at x=1,y=2")
         p.add_argument("--no-validate", action="store_true", help="skip the finite-difference validation")
         p.add_argument("--no-simplify", action="store_true", help="print the derivative unsimplified")
+        _show_options(p, steps=True, plot=True)
         p.set_defaults(run=_run_derivative, kind=kind)
 
     p = sub.add_parser("validate", help="check a claimed gradient/Jacobian/Hessian by finite differences",
@@ -98,6 +102,7 @@ def build_parser():
                    help='declarations "W: n x n" and abbreviations "s = 1/(1+exp(-z))" (repeatable)')
     p.add_argument("--sheet", metavar="FILE", help="grade a homework sheet (TOML or YAML, see docs/checking.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _show_options(p, steps=True)
     p.set_defaults(run=_run_check)
 
     p = sub.add_parser("codegen", help="write a standalone compiled kernel module",
@@ -115,6 +120,7 @@ def build_parser():
                        description="Solve grad f = 0 exactly and classify each point as min, max, saddle or "
                                    "degenerate (Hessian eigenvalues, then higher-order tests).")
     common(p)
+    _show_options(p, plot=True)
     p.set_defaults(run=_run_critical)
 
     p = sub.add_parser("kkt", help="constrained optimization: Lagrangian, KKT conditions, exact solutions",
@@ -127,6 +133,7 @@ def build_parser():
                    help='a constraint: "a + 2*b + c >= 1", "x**2 + y**2 = 1" (repeatable)')
     p.add_argument("--let", action="append", default=[], metavar="DECL", help="declarations")
     p.add_argument("--json", action="store_true")
+    _show_options(p, plot=True)
     p.set_defaults(run=_run_kkt)
 
     p = sub.add_parser("shape", help="what every subexpression is (scalar, vector, matrix), clashes in words",
@@ -226,15 +233,17 @@ def _run_derivative(args):
     d = differentiate(args.expr, args.wrt, args.kind, validate_result=not args.no_validate,
                       simplify=not args.no_simplify, symbols=ns)
     at = d.at(parse_point(args.at, ns)) if args.at else None
+    shown = _show(args, (lambda: d.steps) if args.steps else None, (lambda path: d.plot(path)) if args.plot else None)
     if args.json:
         out = d.to_dict()
         if at is not None:
             out["at"] = at.to_dict()
-        _print_json(out)
+        _print_json({**out, **shown})
     else:
         print(d)
         if at is not None:
             print(at)
+        _print_shown(shown)
     return 0 if at is None or at.report is None or at.report.ok else 1
 
 
@@ -298,10 +307,12 @@ def _run_check(args):
         raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
     verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
                     symbols=_namespace(args))
+    shown = _show(args, (lambda: _check_steps(args, verdict)) if args.steps else None)
     if args.json:
-        _print_json(verdict.to_dict())
+        _print_json({**verdict.to_dict(), **shown})
     else:
         print(verdict)
+        _print_shown(shown)
     return 0 if verdict.ok else 1
 
 
@@ -376,10 +387,12 @@ def _run_critical(args):
     from .critical import critical_points
 
     found = critical_points(args.expr, args.wrt, symbols=_namespace(args))
+    shown = _show(args, plot=(lambda path: found.plot(path)) if args.plot else None)
     if args.json:
-        _print_json(found.to_dict())
+        _print_json({**found.to_dict(), **shown})
     else:
         print(found)
+        _print_shown(shown)
     return 0
 
 
@@ -391,12 +404,14 @@ def _run_kkt(args):
     sense, objective = ("min", args.minimize) if args.minimize is not None else ("max", args.maximize)
     problem = kkt(objective, args.wrt, st=args.st, sense=sense, symbols=_namespace(args))
     solution = problem.solve()
+    shown = _show(args, plot=(lambda path: solution.plot(path)) if args.plot else None)
     if args.json:
-        _print_json(solution.to_dict())
+        _print_json({**solution.to_dict(), **shown})
     else:
         print(problem)
         print()
         print(solution)
+        _print_shown(shown)
     return 0
 
 
@@ -457,6 +472,54 @@ def _run_demo(args):
     return 0
 
 
+# ---------------------------------------------------------------------------
+# showing the work: --steps and --plot FILE
+
+
+def _show_options(p, steps=False, plot=False):
+    if steps:
+        p.add_argument("--steps", action="store_true",
+                       help="show the derivation step by step, one rule per line (each step checked numerically)")
+    if plot:
+        p.add_argument("--plot", metavar="FILE", help="draw the result into FILE (.png, .svg, .pdf)")
+
+
+def _show(args, steps=None, plot=None):
+    """{"steps": ..., "plot": path} for the options given (the JSON keys; printed by `_print_shown`).
+
+    Steps that cannot be shown (an operator without a step rule) do not hide the answer: they
+    become one line saying why."""
+    from .errors import DeriveError
+
+    shown = {}
+    if steps is not None:
+        try:
+            shown["steps"] = steps()
+        except DeriveError as exc:
+            shown["steps"] = f"steps unavailable: {' '.join(str(exc).split())}"
+    if plot is not None:
+        shown["plot"] = str(plot(args.plot))
+    return shown
+
+
+def _print_shown(shown):
+    if "steps" in shown:
+        print()
+        print("the derivation, step by step:")
+        print(shown["steps"])
+    if "plot" in shown:
+        print(f"plot written to {shown['plot']}")
+
+
+def _check_steps(args, verdict):
+    """The derivation the claim is checked against, step by step."""
+    from .calculus import differentiate
+
+    wrt = list(verdict.wrt) if verdict.wrt else args.wrt
+    kind = verdict.kind if verdict.kind in ("grad", "jacobian", "hessian") else "grad"
+    return differentiate(args.expr, wrt, kind, symbols=_namespace(args), validate_result=False).steps
+
+
 def parse_point(text, namespace):
     """'x=1, y=2/3' -> {name: exact SymPy number}.  Values are parsed safely."""
     import sympy
@@ -499,6 +562,8 @@ def _split_top_level(text):
 
 
 def _print_json(obj):
+    if isinstance(obj, dict):  # result objects (the steps of --steps) as their to_dict()
+        obj = {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in obj.items()}
     print(json.dumps(obj, indent=2, default=str))
 
 

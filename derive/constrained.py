@@ -93,6 +93,18 @@ class KKTSolution(ResultList):
     def to_dict(self):
         return {"problem": self.problem.to_dict(), "points": [p.to_dict() for p in self.points], "note": self.note}
 
+    def _repr_html_(self):
+        from .steps.notebook import kkt_html
+
+        return kkt_html(self)
+
+    def plot(self, path=None, **options):
+        """The feasible region, objective contours, the optimum and its active constraints; see
+        `derive.figures.plot_kkt`.  Written to `path` when given, else returned."""
+        from .figures import plot_kkt
+
+        return plot_kkt(self.problem, path, solution=self, **options)
+
 
 class KKTProblem:
     """min/max f(x) subject to equalities and inequalities; see the module doc.
@@ -137,6 +149,13 @@ class KKTProblem:
     def _repr_latex_(self):
         conds = r"\\ ".join(sympy.latex(c) for items in self.conditions.values() for c in items)
         return f"$$\\mathcal{{L}} = {sympy.latex(self.lagrangian)}\\qquad \\begin{{gathered}}{conds}\\end{{gathered}}$$"
+
+    def plot(self, path=None, **options):
+        """The feasible region, objective contours, the optimum and its active constraints (solves the
+        problem first); see `derive.figures.plot_kkt`.  Written to `path` when given, else returned."""
+        from .figures import plot_kkt
+
+        return plot_kkt(self, path, **options)
 
     def to_dict(self):
         return {"sense": self.sense, "objective": to_text(self.objective), "wrt": [str(x) for x in self.wrt],

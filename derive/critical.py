@@ -75,6 +75,18 @@ class CriticalPoints(ResultList):
         return {"f": to_text(self.f), "wrt": [str(s) for s in self.wrt],
                 "points": [p.to_dict() for p in self.points], "note": self.note}
 
+    def _repr_html_(self):
+        from .steps.notebook import critical_html
+
+        return critical_html(self)
+
+    def plot(self, path=None, **options):
+        """Contour map (2-D) or curve (1-D) of f with min, max and saddle markers; see
+        `derive.figures.plot_critical_points`.  Written to `path` when given, else returned."""
+        from .figures import plot_critical_points
+
+        return plot_critical_points(self, path, **options)
+
 
 def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
     """Real critical points of f, found exactly and classified (see module doc)."""

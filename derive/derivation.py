@@ -6,6 +6,7 @@ Jupyter and serializes for the CLI's --json.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import sympy
@@ -116,6 +117,27 @@ class Derivation:
         """The derivative at a point: `PointValue` with exact and float values
         and a finite-difference check at exactly that point."""
         return point_value(self, values)
+
+    @cached_property
+    def steps(self):
+        """The derivation step by step: a `derive.steps.Steps` list of `Step`
+        (rule, before, after, note), one chain per distinct entry, every step
+        checked numerically before it is shown."""
+        from .steps import derivation_steps
+
+        return derivation_steps(self)
+
+    def plot(self, path=None, **options):
+        """A figure of the derivative against finite differences (see `derive.figures.plot_derivation`);
+        written to `path` (PNG, SVG, PDF) when given, else returned."""
+        from .figures import plot_derivation
+
+        return plot_derivation(self, path, **options)
+
+    def _repr_html_(self):
+        from .steps.notebook import derivation_html
+
+        return derivation_html(self)
 
 
 @dataclass

@@ -34,6 +34,7 @@ class Verdict:
     details: list = field(default_factory=list)  # per-entry findings: (label, explanation)
     as_written: object = None  # the claim before abbreviations were substituted
     definitions: dict = field(default_factory=dict)  # abbreviation -> expression
+    step: object = None  # the step the claim went wrong at (derive.steps.mistakes.StepFinding), if found
 
     @property
     def ok(self):
@@ -42,6 +43,8 @@ class Verdict:
     def __str__(self):
         head = {"correct": "CORRECT", "wrong": "WRONG", "transposed": "TRANSPOSED", "shape": "SHAPE CLASH"}[self.status]
         lines = [f"{head}: {self.explanation}"]
+        if self.step is not None:
+            lines.append(f"  step: {self.step}")
         if self.status != "correct":
             lines.append(f"  expected: {_text(self.expected)}")
             claimed = _text(self.as_written if self.as_written is not None else self.claimed)
@@ -61,6 +64,11 @@ class Verdict:
         return (f"$${mark}\\ \\text{{{self.status}: {text}}}\\qquad \\text{{expected }} "
                 f"{sympy.latex(self.expected)},\\ \\text{{claimed }} {sympy.latex(self.claimed)}$$")
 
+    def _repr_html_(self):
+        from .steps.notebook import verdict_html
+
+        return verdict_html(self)
+
     def to_dict(self):
         return {
             "status": self.status,
@@ -76,6 +84,7 @@ class Verdict:
             {_name(s): to_text(v) for s, v in self.counterexample.items()},
             "values": None if self.values is None else [_show(v) for v in self.values],
             "details": [{"entry": label, "explanation": text} for label, text in self.details],
+            "step": None if self.step is None else self.step.to_dict(),
         }
 
 

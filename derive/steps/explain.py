@@ -1,0 +1,95 @@
+"""The steps of a `Derivation`: one checked chain per distinct entry.
+
+    gradient     one chain per variable: d/dx_i f -> df/dx_i
+    Jacobian     one chain per distinct (F_i, x_j)
+    Hessian      the gradient's chains, then d/dx_j (df/dx_i) for i <= j
+                 (the lower triangle is the same by symmetry)
+    index        d/dx[k] f, deltas produced, then contracted (index.py)
+    matrix       differentials, then the gradient read off (matrix.py)
+
+Every chain starts at the derivative still to be taken and ends exactly at
+the entry of ``Derivation.result``: when the rules' raw output differs in
+form, a last "simplify" step (checked like the others) goes there.
+"""
+
+import sympy
+
+from ..limits import DEFAULT_LIMITS, time_budget
+from ..tidy import tidy
+from .printing import text
+from .scalar import FUNCTION_RULES, derivative_steps
+from .step import Step, Steps
+from .verify import check_scalar_chain
+
+
+def derivation_steps(d, limits=DEFAULT_LIMITS):
+    """`Steps` for a `derive.Derivation` (every step checked numerically)."""
+    with time_budget(limits.seconds, "building the steps"):
+        if d.notation == "components":
+            return _component_steps(d)
+        if d.notation == "index":
+            from .index import index_steps
+
+            return index_steps(d)
+        from .matrix import matrix_steps
+
+        return matrix_steps(d)
+
+
+def _component_steps(d):
+    chains, same_as, seen = [], {}, {}
+
+    def add(label, f, x, target):
+        key = (f, x)
+        if key in seen:
+            same_as[label] = seen[key]
+            return
+        seen[key] = label
+        chains.append(scalar_chain(f, x, target, label))
+
+    if d.kind == "grad":
+        for i, x in enumerate(d.wrt):
+            add(d.entry_label(i, 0), d.f, x, d.result[i, 0])
+    elif d.kind == "jacobian":
+        for i in range(d.result.rows):
+            for j, x in enumerate(d.wrt):
+                add(d.entry_label(i, j), d.f[i], x, d.result[i, j])
+    else:
+        gradient = [tidy(sympy.diff(d.f, x), 1.0) for x in d.wrt]
+        for i, x in enumerate(d.wrt):
+            add(f"df/d{x.name}", d.f, x, gradient[i])
+        for i in range(len(d.wrt)):
+            for j in range(len(d.wrt)):
+                if j < i:
+                    same_as[d.entry_label(i, j)] = f"{d.entry_label(j, i)} (second derivatives commute)"
+                else:
+                    add(d.entry_label(i, j), gradient[i], d.wrt[j], d.result[i, j])
+    checked = "each line equals the next at 3 random points (exact or 40-digit arithmetic)"
+    return Steps(chains, same_as, checked)
+
+
+def scalar_chain(f, x, target, label):
+    """(label, start, steps) for d/dx f ending exactly at `target`, checked."""
+    start, steps, names = derivative_steps(f, x, label)
+    finish(start, steps, target, label, names, "scalar")
+    check_scalar_chain(start, steps, label)
+    return label, start, steps
+
+
+def finish(start, steps, target, label, names, notation, note="collect terms"):
+    """Append a 'simplify' step when the rules' last line is not `target` as written."""
+    current = steps[-1].after if steps else start
+    if current == target:
+        return
+    if names:
+        spelled = ", ".join(f"{n}(u) = {text(FUNCTION_RULES[_cls(n)].definition(sympy.Symbol('u')))}"
+                            for n in names)
+        note = f"write {spelled} and simplify"
+    steps.append(Step("simplify", current, target, note, label, notation))
+
+
+def _cls(name):
+    return next(c for c, r in FUNCTION_RULES.items() if r.name == name)
+
+
+__all__ = ["derivation_steps", "finish", "scalar_chain"]
