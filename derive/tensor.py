@@ -31,7 +31,7 @@ from sympy.matrices.expressions.blockmatrix import BlockMatrix
 import codegen
 
 from . import matrix_calculus
-from .check_matrix import Problem, find_difference
+from .exact_instances import Problem, find_difference
 from .errors import DeriveError, ShapeError, SymbolError, ValidationError
 from .functions import is_analytic
 from .index_calculus import diff_indexed

@@ -63,7 +63,8 @@ def test_check_derivations(root):
     assert "2 times" in v["the crash course's dsigmoid"].explanation
     assert "df/dy" in v["its direction field: d/dy y^3 as 2y"].explanation
     assert "symmetric" in v["x^T W x claimed as 2 W x"].explanation
-    assert v["least squares with a transpose error (A square)"].status == "transposed"
+    transposed_factor = v["least squares with a transpose error (A square)"]
+    assert transposed_factor.status == "wrong" and "A should be A.T" in transposed_factor.explanation
     assert v["least squares with a transpose error (A is m x n)"].status == "shape"
     assert "j = k" in v["the lab's index-summation trap"].explanation
     assert "y1 + y2 = 1" in v["softmax cross-entropy gradient p - y"].explanation
