@@ -289,13 +289,39 @@ def _factor_common(expr):
             return expr
     terms = [_as_product(t) for t in expr.args]
     for side in (-1, 0):
-        factors = [mats[side] if mats else None for _, mats in terms]
-        if factors[0] is not None and all(f == factors[0] for f in factors) and all(len(m) > 1 for _, m in terms):
-            rest = [c * _product(m[:-1] if side == -1 else m[1:]) for c, m in terms]
-            inner = MatAdd(*rest).doit()
-            inner = _factor_common(inner)
-            return MatMul(inner, factors[0]) if side == -1 else MatMul(factors[0], inner)
+        if not all(len(m) > 1 for _, m in terms):
+            break
+        common = terms[0][1][side]
+        signs = [1 if m[side] == common else -1 if m[side] == _negated(common) else 0 for _, m in terms]
+        if all(signs):
+            rest = [sign * c * _product(m[:-1] if side == -1 else m[1:]) for sign, (c, m) in zip(signs, terms)]
+            inner = _factor_common(MatAdd(*rest).doit())
+            if isinstance(common, MatAdd) and _all_negative(inner):  # -(A + B)*(mu - x) -> (A + B)*(x - mu)
+                inner, common = _negated(inner), _negated(common)
+            inner = _common_coefficient(inner)
+            parts = list(inner.args) if isinstance(inner, MatMul) else [inner]
+            return MatMul(*parts, common) if side == -1 else MatMul(common, *parts)
     return MatAdd(*(_factor_common(a) for a in expr.args))
+
+
+def _negated(M):
+    """-M, written as a sum when M is one ((mu - x) for (x - mu)), so that it compares equal."""
+    return MatAdd(*(-a for a in M.args)).doit() if isinstance(M, MatAdd) else -M
+
+
+def _all_negative(expr):
+    terms = expr.args if isinstance(expr, MatAdd) else (expr,)
+    return all(_as_product(t)[0].could_extract_minus_sign() for t in terms)
+
+
+def _common_coefficient(expr):
+    """A.T/2 + B/2 -> (A.T + B)/2."""
+    if not isinstance(expr, MatAdd):
+        return expr
+    coeffs = [_as_product(t)[0] for t in expr.args]
+    if coeffs[0] == 1 or any(c != coeffs[0] for c in coeffs):
+        return expr
+    return MatMul(coeffs[0], MatAdd(*(_product(_as_product(t)[1]) for t in expr.args)))
 
 
 def _as_product(term):
