@@ -324,6 +324,8 @@ def verify_numerically(checks, wrt, properties, seed=0, f=None):
     """Check each (F, dF) pair: dF must be the derivative of F with respect to `wrt`
     (one matrix symbol, or scalar symbols) at random points of every instance.
     Raises `ValidationError` naming the entry when one is wrong."""
+    for F, dF in checks:
+        _check_result_shape(F, dF, wrt)
     everything = [e for pair in checks for e in pair] + list(wrt)
     sizes_list = size_choices(*everything)
     symbols = _symbols_to_draw(everything, sizes_list[0])
@@ -356,6 +358,22 @@ def verify_numerically(checks, wrt, properties, seed=0, f=None):
     method = "complex-step" if methods <= {"complex-step"} else "finite differences"
     described = " and ".join(_describe_sizes(s) for s in sizes_list)
     return InstanceReport(described, checked, True, method, describe_properties(properties))
+
+
+def _check_result_shape(F, dF, wrt):
+    """The entries could all be right and the shape wrong (a row for a column): refuse that too."""
+    f_shape = tuple(F.shape) if isinstance(F, (sympy.MatrixExpr, MatrixBase)) else (1, 1)
+    d_shape = tuple(dF.shape) if isinstance(dF, (sympy.MatrixExpr, MatrixBase)) else (1, 1)
+    if isinstance(wrt[0], MatrixSymbol):
+        X = wrt[0]
+        want = tuple(X.shape) if f_shape == (1, 1) else (f_shape[0] if f_shape[1] == 1 else f_shape[1], X.shape[0])
+    elif len(wrt) == 1 and f_shape != (1, 1):
+        want = f_shape
+    else:
+        want = (len(wrt), 1) if f_shape == (1, 1) and d_shape[1] == 1 else (max(f_shape), len(wrt))
+    if sympy.simplify(sympy.Matrix(want) - sympy.Matrix(d_shape)) != sympy.zeros(2, 1):
+        raise ValidationError(f"the derivative is {d_shape[0]} x {d_shape[1]} but must be {want[0]} x {want[1]}; "
+                              "the symbolic result is wrong, please report this")
 
 
 def _describe_sizes(sizes):
