@@ -40,9 +40,11 @@ from .tensor import (
     describe_properties,
     properties_of,
     symmetric_matrices,
+    tensor_targets,
     verify_numerically,
 )
 from .tensor import _matrix_derivative as matrix_derivative
+from .tensor import _scalar_derivative as scalar_derivative
 from .textform import to_text
 from .verdict import Verdict
 
@@ -58,16 +60,21 @@ class NumericProblem:
     method = "numeric comparison"
     index_form = False
 
-    def __init__(self, expr, target, claim, ns, kind, seed=0):
-        self.f, self.target, self.claim, self.ns, self.seed = expr, target, claim, ns, seed
-        self.targets = (target,)
-        self.kind = kind or infer_kind(expr, target, claim)
+    def __init__(self, expr, targets, claim, ns, kind, seed=0):
+        self.targets = tuple(targets)
+        self.f, self.target, self.claim, self.ns, self.seed = expr, self.targets[0], claim, ns, seed
         self.declared = {**properties_of(claim, ns), **properties_of(expr, ns)}
-        checks = matrix_derivative(expr, target, self.kind, symmetric_matrices(self.declared))
-        self.report = verify_numerically(checks, (target,), self.declared, seed)
+        symmetric = symmetric_matrices(self.declared)
+        if isinstance(self.target, MatrixSymbol):
+            self.kind = kind or infer_kind(expr, self.target, claim)
+            checks = matrix_derivative(expr, self.target, self.kind, symmetric)
+        else:  # scalars of a matrix expression: d(sin(s) A x)/ds, d tr(s^2 X)/ds
+            self.kind = kind or _scalar_kind(expr, self.targets, claim)
+            checks = scalar_derivative(expr, self.targets, self.kind, symmetric)
+        self.report = verify_numerically(checks, self.targets, self.declared, seed)
         self.expected = checks[-1][1]
-        self.sizes = size_choices(expr, claim, target, self.expected)
-        self._symbols = _matrices_and_scalars(expr, claim, self.expected, target)
+        self.sizes = size_choices(expr, claim, *self.targets, self.expected)
+        self._symbols = _matrices_and_scalars(expr, claim, self.expected, *self.targets)
         self._points = {}
 
     # -- shapes ---------------------------------------------------------------
@@ -203,8 +210,9 @@ class NumericProblem:
 
 
 def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
-    target = _target(wrt, ns)
+    target = _target(wrt, ns, expr)
     problem = _problem(expr, target, claim, ns, kind, seed)
+    target = problem.targets if len(problem.targets) > 1 else problem.target
     shape_verdict = _shape_check(problem)
     if shape_verdict is not None:
         return shape_verdict
@@ -213,27 +221,29 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
         if found is None and isinstance(problem, NumericProblem):
             found = problem.confirm(claim)
     except ShapeError as exc:
-        return Verdict("shape", problem.display(), claim, str(exc), "shapes", kind=problem.kind, wrt=(target,))
+        return Verdict("shape", problem.display(), claim, str(exc), "shapes", kind=problem.kind, wrt=problem.targets)
     if found is None:
         return Verdict("correct", problem.display(), claim, "the claim equals the derivative", _evidence(problem),
-                       kind=problem.kind, wrt=(target,))
+                       kind=problem.kind, wrt=problem.targets)
     status, explanation = _diagnose(problem, claim, seed)
     counterexample, values = problem.counterexample(found)
     return Verdict(status, problem.display(), claim, explanation, "numeric: exact evaluation at the counterexample",
-                   counterexample, values, kind=problem.kind, wrt=(target,))
+                   counterexample, values, kind=problem.kind, wrt=problem.targets)
 
 
 def expected_derivative(expr, wrt, ns, kind=None):
     """The derivative in matrix/index notation (derive's, checked), else explicit at an instance."""
-    target = _target(wrt, ns)
-    claim = target if not isinstance(target, sympy.Indexed) else sympy.S.Zero
+    target = _target(wrt, ns, expr)
+    claim = target if isinstance(target, MatrixSymbol) else sympy.S.Zero
     return _problem(expr, target, claim, ns, kind, 0).display()
 
 
 def _problem(expr, target, claim, ns, kind, seed):
+    if isinstance(target, tuple):
+        return NumericProblem(expr, target, claim, ns, kind, seed)
     if isinstance(target, MatrixSymbol):
         try:
-            problem = NumericProblem(expr, target, claim, ns, kind, seed)
+            problem = NumericProblem(expr, (target,), claim, ns, kind, seed)
             problem.points()
             problem.values(claim, problem.points()[0])  # the claim must be evaluable too
             return problem
@@ -251,9 +261,16 @@ def _evidence(problem):
     return (f"exact comparison at {problem.describe()} with 4 random points each (agreement to 25 digits)")
 
 
-def _target(wrt, ns):
+def _target(wrt, ns, expr):
+    """The matrix symbol or element to differentiate by, or a tuple of scalar symbols
+    (derivatives of a matrix expression by scalars)."""
     if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
         return wrt
+    if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
+                                           for w in re.split(r"[\s,;]+", wrt.strip())):
+        targets = tensor_targets(wrt, ns, expr)
+        if targets and all(isinstance(t, sympy.Symbol) for t in targets):
+            return tuple(targets)
     if isinstance(wrt, str):
         items = [w for w in re.split(r"[\s;]+|,(?![^\[]*\])", wrt.strip()) if w]
         if len(items) != 1:
@@ -263,6 +280,15 @@ def _target(wrt, ns):
             return target
         raise DeriveError(f"'{items[0]}' is not a declared matrix/vector or an element like x[k]")
     raise DeriveError(f"cannot differentiate with respect to {wrt!r} in matrix notation")
+
+
+def _scalar_kind(f, targets, claim):
+    if _is_matrix(f) and f.shape != (1, 1):
+        return "jacobian"
+    n = len(targets)
+    if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n):
+        return "hessian"
+    return "grad"
 
 
 def _shape_check(problem):
