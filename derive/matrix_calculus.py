@@ -43,6 +43,7 @@ from .matrix_rules import (
     UnsupportedOperator,
     rewrite_determinant,
     rule_for,
+    scaled,
 )
 
 
@@ -84,7 +85,7 @@ def _scalar_gradient(f, X):
     for atom, t in zip(atoms, dummies):
         coeff = sympy.diff(plain, t).xreplace(back)
         if coeff != 0:
-            terms.append(coeff * _backprop(atom, S.One, X))
+            terms.append(scaled(coeff, _backprop(atom, S.One, X)))
     return _sum(terms, X.shape)
 
 
@@ -115,7 +116,7 @@ def _backprop(node, adjoint, X):
         return None
     rule = rule_for(VJP, node)
     if rule is None and not isinstance(node, MatrixExpr):
-        return adjoint * _scalar_gradient(node, X)  # a scalar (say tr(X) * A) inside a matrix expression
+        return scaled(adjoint, _scalar_gradient(node, X))  # a scalar (say tr(X) * A) inside a matrix expression
     if rule is None:
         raise UnsupportedOperator(f"no matrix-calculus rule for {type(node).__name__} ({node})")
     parts = [_backprop(child, adj, X) for child, adj in rule(node, adjoint)]
@@ -158,9 +159,9 @@ class _Forward:
         if not M.has(x):
             return []
         if M == x:
-            return [L if R is None else Trace(R) * L]
+            return [L if R is None else scaled(Trace(R), L)]
         if M == Transpose(x):
-            return [L if R is None else L * Transpose(R)]
+            return [L if R is None else MatMul(L, Transpose(R))]
         rule = rule_for(JVP, M)
         if rule is None:
             raise UnsupportedOperator(f"no Jacobian rule for {type(M).__name__} ({M})")

@@ -106,9 +106,15 @@ def as_scalar(M):
     return None if M is None else Trace(M)
 
 
+def scaled(c, M):
+    """c * M for a scalar c, unevaluated: SymPy's c * M runs a deep doit() every time,
+    which is quadratic over a derivation; `tidy` evaluates once at the end."""
+    return M if c == 1 else MatMul(c, M)
+
+
 def scale(factor, M):
     """factor * M for a scalar factor that may be None (= 1)."""
-    return M if factor is None else factor * M
+    return M if factor is None else scaled(factor, M)
 
 
 def unit_matrix(M, i, j):
@@ -144,9 +150,9 @@ def vjp_matmul(node, G):
         left, right = product(mats[:i]), product(mats[i + 1:])
         factors = [Transpose(left) if left is not None else None, G,
                    Transpose(right) if right is not None else None]
-        out.append((M, coeff * product(factors)))
+        out.append((M, scaled(coeff, product(factors))))
     if coeff.free_symbols:
-        out.append((coeff, Trace(Transpose(G) * product(mats))))
+        out.append((coeff, Trace(MatMul(Transpose(G), *mats))))
     return out
 
 
@@ -156,20 +162,20 @@ def vjp_transpose(node, G):
 
 def vjp_inverse(node, G):
     inv_t = Transpose(node)
-    return [(node.arg, -inv_t * G * inv_t)]
+    return [(node.arg, MatMul(-1, inv_t, G, inv_t))]
 
 
 def vjp_trace(node, g):
-    return [(node.arg, g * Identity(node.arg.shape[0]))]
+    return [(node.arg, scaled(g, Identity(node.arg.shape[0])))]
 
 
 def vjp_determinant(node, g):
-    return [(node.arg, g * node * Transpose(Inverse(node.arg)))]
+    return [(node.arg, scaled(g * node, Transpose(Inverse(node.arg))))]
 
 
 def vjp_element(node, g):
     M, i, j = node.args
-    return [(M, g * unit_matrix(M, i, j))]
+    return [(M, scaled(g, unit_matrix(M, i, j)))]
 
 
 def vjp_hadamard(node, G):
@@ -179,7 +185,7 @@ def vjp_hadamard(node, G):
 
 def vjp_hadamard_power(node, G):
     base, p = node.args
-    return [(base, p * HadamardProduct(G, HadamardPower(base, p - 1))), (p, _hadamard_power_exponent(node, G))]
+    return [(base, scaled(p, HadamardProduct(G, HadamardPower(base, p - 1)))), (p, _hadamard_power_exponent(node, G))]
 
 
 def _hadamard_power_exponent(node, G):
@@ -190,7 +196,7 @@ def _hadamard_power_exponent(node, G):
     t = Dummy("t")
     logs = ElementwiseApplyFunction(Lambda(t, sympy.log(t)), base)
     ones = sympy.OneMatrix(1, base.shape[0]), sympy.OneMatrix(base.shape[1], 1)
-    return Trace(ones[0] * HadamardProduct(G, logs, node) * ones[1])
+    return Trace(MatMul(ones[0], HadamardProduct(G, logs, node), ones[1]))
 
 
 def vjp_elementwise(node, G):
@@ -206,7 +212,7 @@ def vjp_diag(node, G):
 def vjp_matpow(node, G):
     base, k = node.args
     if base.shape == (1, 1):  # a 1 x 1 power is a scalar power: any exponent
-        return [(base, k * Trace(base) ** (k - 1) * G)]
+        return [(base, scaled(k * Trace(base) ** (k - 1), G))]
     if k.is_Integer and k == 0:
         return []
     if k.is_Integer and k < 0:  # A^-k = (A^-1)^k
@@ -217,7 +223,7 @@ def vjp_matpow(node, G):
         terms = [MatMul(*([Transpose(base)] * i), G, *([Transpose(base)] * (k - 1 - i))) for i in range(k)]
         return [(base, MatAdd(*terms))]
     if is_integer_power(k, base) and _is_scaled_identity(G):  # tr(A^k): the k terms are equal
-        return [(base, k * G * Transpose(MatPow(base, k - 1)))]
+        return [(base, MatMul(k, G, Transpose(MatPow(base, k - 1))))]
     raise UnsupportedOperator(f"the matrix power {node}: with a symbolic exponent only tr(A**k) and det(A**k) have "
                               "rules here" + ("" if is_integer_power(k, base) else
                                               f" (and {k} must be declared integer)"))
@@ -272,9 +278,9 @@ def jvp_matmul(L, M, R, ctx):
     terms = []
     for i, factor in enumerate(mats):
         left = product([L, *mats[:i]])
-        terms += ctx.recurse(left if coeff == 1 else coeff * left, factor, product([*mats[i + 1:], R]))
+        terms += ctx.recurse(scaled(coeff, left), factor, product([*mats[i + 1:], R]))
     if coeff.has(ctx.x):
-        terms.append(product([L, *mats, R]) * Transpose(ctx.gradient(coeff)))
+        terms.append(MatMul(product([L, *mats, R]), Transpose(ctx.gradient(coeff))))
     return terms
 
 
@@ -285,7 +291,7 @@ def jvp_inverse(L, M, R, ctx):
 def jvp_matpow(L, M, R, ctx):
     base, k = M.args
     if base.shape == (1, 1):
-        return ctx.recurse(k * Trace(base) ** (k - 1) * L, base, R)
+        return ctx.recurse(scaled(k * Trace(base) ** (k - 1), L), base, R)
     if not k.is_Integer:
         raise UnsupportedOperator(f"the Jacobian of the matrix power {M} with a symbolic exponent")
     if k == 0:
@@ -322,7 +328,7 @@ def jvp_hadamard_power(L, M, R, ctx):
     base, p = M.args
     if p.has(ctx.x):
         raise UnsupportedOperator(f"the Jacobian of {M} with respect to a variable in its exponent")
-    return _through_entrywise(L, R, ctx, base, p * HadamardPower(base, p - 1))
+    return _through_entrywise(L, R, ctx, base, scaled(p, HadamardPower(base, p - 1)))
 
 
 def jvp_transpose(L, M, R, ctx):
@@ -366,11 +372,11 @@ def diff_matmul(M, ctx):
     terms = []
     dc = ctx.scalar_d(coeff)
     if dc != 0:
-        terms.append(dc * product(mats))
+        terms.append(scaled(dc, product(mats)))
     for i, factor in enumerate(mats):
         df = ctx.d(factor)
         if df is not None:
-            terms.append(coeff * product([*mats[:i], df, *mats[i + 1:]]))
+            terms.append(scaled(coeff, product([*mats[:i], df, *mats[i + 1:]])))
     return total(terms)
 
 
@@ -381,14 +387,14 @@ def diff_transpose(M, ctx):
 
 def diff_inverse(M, ctx):
     inner = ctx.d(M.arg)
-    return None if inner is None else -M * inner * M
+    return None if inner is None else MatMul(-1, M, inner, M)
 
 
 def diff_matpow(M, ctx):
     base, k = M.args
     if base.shape == (1, 1):  # a 1 x 1 power is a scalar power: d(b^k), exponent included
         rate = ctx.scalar_d(Trace(base) ** k)
-        return None if rate == 0 else rate * Identity(1)
+        return None if rate == 0 else scaled(rate, Identity(1))
     if ctx.varies(k):
         raise UnsupportedOperator(f"the derivative of the matrix power {M} with respect to its exponent")
     if not k.is_Integer:
@@ -414,11 +420,11 @@ def diff_hadamard_power(M, ctx):
     terms = []
     db = ctx.d(base)
     if db is not None:
-        terms.append(p * HadamardProduct(HadamardPower(base, p - 1), db))
+        terms.append(scaled(p, HadamardProduct(HadamardPower(base, p - 1), db)))
     dp = ctx.scalar_d(p)
     if dp != 0:
         t = Dummy("t")
-        terms.append(dp * HadamardProduct(ElementwiseApplyFunction(Lambda(t, sympy.log(t)), base), M))
+        terms.append(scaled(dp, HadamardProduct(ElementwiseApplyFunction(Lambda(t, sympy.log(t)), base), M)))
     return total(terms)
 
 
@@ -464,7 +470,7 @@ DIFF = {
 # d of the scalar-valued matrix nodes (tr, det, an element), given d of their matrix
 SCALAR_DIFF = {
     Trace: lambda node, dM: Trace(dM),
-    Determinant: lambda node, dM: node * Trace(Inverse(node.arg) * dM),
+    Determinant: lambda node, dM: node * Trace(MatMul(Inverse(node.arg), dM)),
     MatrixElement: lambda node, dM: dM[node.args[1], node.args[2]],
 }
 
