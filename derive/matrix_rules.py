@@ -405,13 +405,14 @@ def diff_matpow(M, ctx):
     return ctx.d(MatMul(*([factor] * n)) if n > 1 else factor)
 
 
-def diff_hadamard(M, ctx):
+def diff_multilinear(M, ctx):
+    """d(A o B) = dA o B + A o dB, and the same for the Kronecker product."""
     args = list(M.args)
     terms = []
     for i, a in enumerate(args):
         da = ctx.d(a)
         if da is not None:
-            terms.append(HadamardProduct(*args[:i], da, *args[i + 1:]))
+            terms.append(type(M)(*args[:i], da, *args[i + 1:]))
     return total(terms)
 
 
@@ -438,16 +439,6 @@ def diff_diag(M, ctx):
     return None if inner is None else DiagMatrix(inner)
 
 
-def diff_kronecker(M, ctx):
-    args = list(M.args)
-    terms = []
-    for i, a in enumerate(args):
-        da = ctx.d(a)
-        if da is not None:
-            terms.append(KroneckerProduct(*args[:i], da, *args[i + 1:]))
-    return total(terms)
-
-
 def diff_explicit(M, ctx):
     out = M.applyfunc(ctx.scalar_d)
     return None if all(e == 0 for e in out) else ImmutableMatrix(out)
@@ -459,11 +450,11 @@ DIFF = {
     Transpose: diff_transpose,
     Inverse: diff_inverse,
     MatPow: diff_matpow,
-    HadamardProduct: diff_hadamard,
+    HadamardProduct: diff_multilinear,
     HadamardPower: diff_hadamard_power,
     ElementwiseApplyFunction: diff_elementwise,
     DiagMatrix: diff_diag,
-    KroneckerProduct: diff_kronecker,
+    KroneckerProduct: diff_multilinear,
     MatrixBase: diff_explicit,
 }
 

@@ -959,7 +959,8 @@ def _shape_message(exc):
     return f"shapes do not fit: {text}" if text else "shapes do not fit"
 
 
-__all__ = ["Declarations", "MatrixProperties", "Namespace", "RESERVED_NAMES", "check_name", "declare", "parse", "shape_of", "shape_words", "shapes"]
+__all__ = ["Declarations", "MatrixProperties", "Namespace", "RESERVED_NAMES", "check_name", "declare", "parse",
+           "shape_of", "shape_words", "shapes"]
 
 
 def _as_sympy(value):

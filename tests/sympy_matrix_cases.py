@@ -14,12 +14,11 @@ single entry, ...).  Used by tests/test_sympy_matrix_derivatives.py and
 benchmarks/bench_matrix_calculus.py.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 from sympy import (
     Determinant,
-    HadamardProduct,
     Identity,
     Inverse,
     MatAdd,
@@ -32,7 +31,6 @@ from sympy import (
     S,
     Symbol,
     Trace,
-    cos,
     exp,
     log,
     sin,
