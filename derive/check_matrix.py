@@ -210,6 +210,8 @@ class NumericProblem:
 
 
 def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
+    if isinstance(claim, MatrixBase):
+        claim = sympy.ImmutableMatrix(claim)  # hashable, and a matrix expression like the others
     target = _target(wrt, ns, expr)
     problem = _problem(expr, target, claim, ns, kind, seed)
     target = problem.targets if len(problem.targets) > 1 else problem.target

@@ -194,9 +194,14 @@ class Point:
         if self.sizes:
             e = e.subs(self.sizes)
             exact = {(k.subs(self.sizes) if isinstance(k, MatrixSymbol) else k): v for k, v in exact.items()}
-        e = e.xreplace(exact).doit()
-        if isinstance(e, MatrixExpr) and not isinstance(e, MatrixBase):
-            e = e.as_explicit()
+        e = e.xreplace(exact)
+        constants = {c: c.as_explicit() for c in e.atoms(OneMatrix, Identity, ZeroMatrix)
+                     if all(as_basic(d).is_Integer for d in c.shape)}
+        e = e.xreplace(constants) if constants else e
+        for _ in range(3):  # tr(c*M) evaluates in two rounds: the product, then the trace
+            e = e.doit()
+            if isinstance(e, MatrixExpr) and not isinstance(e, MatrixBase):
+                e = e.as_explicit()
         if isinstance(e, MatrixBase):
             return ImmutableMatrix(e.applyfunc(lambda v: v if v.is_Rational else v.evalf(digits)))
         return e if e.is_Rational else e.evalf(digits)

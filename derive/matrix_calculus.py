@@ -137,6 +137,9 @@ def _sum(terms, shape):
 def jacobian(F, x, symmetric=()):
     """dF/dx for a vector expression F (m x 1, or a row) and a vector x (n x 1): m x n."""
     if x.shape[1] != 1:
+        if not isinstance(F, (MatrixExpr, MatrixBase)) or F.shape == (1, 1):
+            raise UnsupportedOperator(f"Jacobians are taken with respect to vectors; for a scalar f of the "
+                                      f"{x.shape[0]} x {x.shape[1]} matrix {x} use grad (the shape of {x})")
         raise UnsupportedOperator(f"the derivative of a vector with respect to the {x.shape[0]} x {x.shape[1]} "
                                   f"matrix {x} is a 3-dimensional array; derive takes Jacobians with respect to "
                                   "vectors")

@@ -85,14 +85,18 @@ def tensor_targets(wrt, namespace, expr=None):
     """The matrix symbols / elements named by `wrt` (or, when f is a matrix
     expression, the scalar symbols), or None for ordinary scalar calculus."""
     if wrt is None:
+        if expr is not None and _has_matrix_parts(expr):
+            names = ", ".join(sorted(M.name for M in expr.atoms(MatrixSymbol)))
+            raise SymbolError(f"say which variable to differentiate by (wrt=...): f uses the matrices {names}")
         return None
     items = wrt if isinstance(wrt, (list, tuple)) else [wrt]
     if isinstance(wrt, str):
         items = [w for w in re.split(r"[\s;]+|,(?![^\[]*\])", wrt.strip()) if w]
+    matrices = {M.name: M for M in expr.atoms(MatrixSymbol)} if isinstance(expr, sympy.Basic) else {}
     found = []
     for item in items:
         if isinstance(item, str):
-            obj = parse(item, namespace) if "[" in item else namespace.names.get(item, item)
+            obj = parse(item, namespace) if "[" in item else namespace.names.get(item, matrices.get(item, item))
         else:
             obj = item
         found.append(obj)
