@@ -38,13 +38,13 @@ from .parser import parse
 from .tensor import (
     ATTEMPTS,
     describe_properties,
+    matrix_derivative,
     properties_of,
+    scalar_derivative,
     symmetric_matrices,
     tensor_targets,
     verify_numerically,
 )
-from .tensor import _matrix_derivative as matrix_derivative
-from .tensor import _scalar_derivative as scalar_derivative
 from .textform import to_text
 from .verdict import Verdict
 

@@ -71,7 +71,7 @@ class UnsupportedOperator(DeriveError):
 def elementwise_derivative(node):
     """f'.(A) for f.(A), as an elementwise application of the derivative."""
     fn = node.function
-    t = Dummy("t")
+    t = Dummy("t", real=True)  # matrix entries are real: d|t|/dt = sign(t), not a formula in re and im
     body = fn.expr.xreplace({fn.variables[0]: t})
     return ElementwiseApplyFunction(Lambda(t, sympy.diff(body, t)), node.expr)
 
