@@ -5,6 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+import derive
+
 
 def load(root, name):
     spec = importlib.util.spec_from_file_location(name, root / "examples" / f"{name}.py")
@@ -88,6 +90,9 @@ def test_gaussian_mle(root):
     out = load(root, "gaussian_mle").main()
     assert out["max_grad_at_mle"] < 1e-9
     assert out["max_grad_off"] > 1.0
+    assert derive.to_text(out["grad_mu_spd"]) == "N*inv(S)*(-mu + xbar)"
+    assert out["textbook_verdict"].ok and "symmetric positive definite" in out["textbook_verdict"].evidence
+    assert out["spd_agrees"] < 1e-9  # the spd form equals the general one at a symmetric S
 
 
 def test_change_of_variables(root, tmp_path):
