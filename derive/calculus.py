@@ -12,7 +12,7 @@ finite differences (`validation.validate`) before it is returned.
 import sympy
 
 from .derivation import Derivation
-from .errors import DeriveError, ShapeError
+from .errors import DeriveError
 from .limits import DEFAULT_LIMITS, time_budget
 from .reals import RealView, real_diff
 from .tensor import differentiate_tensor, tensor_targets
@@ -38,8 +38,7 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
         expr = as_expression(f, namespace)
         targets = tensor_targets(wrt, namespace, expr)
         if targets is not None:  # matrix notation (wrt a matrix symbol) or index notation (wrt x[k])
-            result, report, variables = differentiate_tensor(_tensor_function(expr, kind), targets, kind,
-                                                             namespace, validate_result, seed)
+            result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
             return Derivation(kind, expr, variables, result, report)
         if kind == "jacobian":
             expr = as_vector(expr, "F")
@@ -55,17 +54,6 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
         if validate_result:
             report = check_derivation(kind, expr, wrt, result, points=points, seed=seed)
     return view.user(Derivation(kind, expr, wrt, result, report))
-
-
-def _tensor_function(expr, kind):
-    """A 1 x 1 matrix expression is a scalar; a Jacobian needs a column vector."""
-    if isinstance(expr, sympy.MatrixExpr) and not isinstance(expr, sympy.MatrixBase):
-        if expr.shape == (1, 1):
-            return sympy.Trace(expr)
-        if kind != "jacobian":
-            raise ShapeError(f"f is {expr.shape[0]} x {expr.shape[1]}; the {kind} needs a scalar function "
-                             "(use jacobian for a vector function)")
-    return expr
 
 
 def _gradient(f, wrt):

@@ -103,6 +103,8 @@ def _is_matrix_problem(expr, wrt, ns, claim):
 
     if matrixish(expr) or matrixish(claim):
         return True
+    if isinstance(expr, sympy.Basic) and not isinstance(expr, MatrixBase) and expr.atoms(MatrixSymbol):
+        return True  # a scalar built from matrices, tr(s^2 X): matrix calculus by scalars
     if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
         return True
     if isinstance(wrt, str):

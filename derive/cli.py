@@ -206,9 +206,9 @@ def _fail(message, code=2):
 
 
 def _namespace(args):
-    from .parser import Namespace, declare
+    from .parser import Declarations, Namespace, declare
 
-    decls = {}
+    decls = Declarations()  # keeps the matrix properties (symmetric, spd) of every --let
     for text in _declarations(args.let):
         decls.update(declare(text))
     return Namespace(decls)

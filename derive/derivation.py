@@ -45,7 +45,7 @@ class Derivation:
     @property
     def notation(self):
         """"components" (a Matrix of scalar partials), "matrix" or "index"."""
-        if isinstance(self.result, sympy.MatrixBase):
+        if isinstance(self.result, sympy.MatrixBase) and not any(isinstance(w, sympy.MatrixSymbol) for w in self.wrt):
             return "components"
         return "matrix" if isinstance(self.result, sympy.MatrixExpr) else "index"
 

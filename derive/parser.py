@@ -143,10 +143,13 @@ class Namespace:
         self.implicit = set()  # names the text created, not the user
         self.index_names = set()
         self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive
+        self.properties = MatrixProperties()  # matrix name -> {"symmetric", "spd"} (declared)
         if symbols is None:
             return
         if isinstance(symbols, str):
             symbols = declare(symbols)
+        for name, words in getattr(symbols, "properties", {}).items():
+            self.properties[name] = words
         if isinstance(symbols, dict):
             items = symbols.items()
         elif isinstance(symbols, (sympy.Basic, MatrixBase)):
@@ -272,6 +275,49 @@ _ASSUMPTIONS = {
     "integer": {"integer": True},
 }
 
+# Properties of square matrices, after the shape: "S: n x n spd".  spd implies symmetric.
+_PROPERTIES = {
+    "symmetric": frozenset({"symmetric"}),
+    "spd": frozenset({"symmetric", "spd"}),
+}
+
+# A size is a number or a short name: one letter, then digits or _ and more (n, N, d2, n_obs).
+_SIZE_NAME = re.compile(r"[A-Za-z](?:\d*|_\w+)")
+
+
+class Declarations(dict):
+    """What `declare` returns: name -> SymPy object, and ``.properties``:
+    name -> set of words ("symmetric", "spd") for matrices declared with them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.properties = {}
+
+    def update(self, other=(), **kwargs):
+        super().update(other, **kwargs)
+        for name, words in getattr(other, "properties", {}).items():
+            self.properties.setdefault(name, set()).update(words)
+
+
+class MatrixProperties(dict):
+    """Declared matrix properties by name; ``props[S]`` and ``props["S"]`` are the same."""
+
+    @staticmethod
+    def _key(key):
+        return getattr(key, "name", key)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __setitem__(self, key, words):
+        super().__setitem__(self._key(key), set(words))
+
+    def __contains__(self, key):
+        return super().__contains__(self._key(key))
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
 
 def declare(text):
     """Parse a declaration string into a dict name -> SymPy object.
@@ -280,15 +326,22 @@ def declare(text):
     SPEC is ``scalar``/``real``/``positive``/``negative``/``nonnegative``/
     ``integer``, a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
     ``3x3`` (a matrix), or an index: ``index`` (0..n-1), ``index m``
-    (0..m-1), ``index 1..n``.  Names listed without a spec take the next item's spec
+    (0..m-1), ``index 1..n``.  A square shape may be followed by ``symmetric``
+    or ``spd`` (symmetric positive definite): ``"S: n x n spd"``; the word alone
+    (``"S: spd"``) gives the property to a matrix S that comes as a SymPy object.
+    The properties are in ``.properties`` of the result (and of a `Namespace`).
+    Sizes are numbers or short names (``n``, ``N``, ``d2``, ``n_obs``); any other
+    word is a `ParseError`.  Names listed without a spec take the next item's spec
     (``"x, y: positive"``); trailing bare names are real scalars.
 
     >>> declare("A: n x n, x: n")
     {'A': A, 'x': x}
+    >>> declare("S: 3 x 3 spd").properties
+    {'S': {'spd', 'symmetric'}}
     """
     if not isinstance(text, str) or len(text) > 2000:
         raise ParseError("declarations must be a string of at most 2000 characters")
-    result, pending = {}, []
+    result, pending = Declarations(), []
     dims = {}
     for item in filter(None, (p.strip() for p in re.split(r"[;,]", text))):
         if ":" not in item:
@@ -301,7 +354,11 @@ def declare(text):
             raise ParseError(f"declaration '{item}' names nothing before ':'")
         for name in names:
             check_name(name)
-            result[name] = _declared_object(name, spec, dims, item)
+            obj, properties = _declared_object(name, spec, dims, item)
+            if obj is not None:
+                result[name] = obj
+            if properties:
+                result.properties[name] = set(properties)
     for name in pending:
         check_name(name)
         result[name] = Symbol(name, real=True)
@@ -319,21 +376,46 @@ class IndexSpec:
 
 
 def _declared_object(name, spec, dims, item):
+    """(SymPy object or None, properties) for one ``name: spec``."""
     keyword = spec.lower()
     if keyword in _ASSUMPTIONS:
-        return Symbol(name, **_ASSUMPTIONS[keyword])
+        return Symbol(name, **_ASSUMPTIONS[keyword]), frozenset()
     if keyword.split()[:1] == ["index"]:
-        return _index_spec(name, spec[len("index"):].strip(), dims, item)
-    parts = [p for p in re.split(r"\s*(?:\bx\b|(?<=\d)x(?=\d)|(?<=\d)x(?=[A-Za-z])|\*|×)\s*|\s+", spec) if p]
+        return _index_spec(name, spec[len("index"):].strip(), dims, item), frozenset()
+    words = spec.split()
+    properties = frozenset().union(*(_PROPERTIES[w.lower()] for w in words if w.lower() in _PROPERTIES))
+    shape_text = " ".join(w for w in words if w.lower() not in _PROPERTIES)
+    if not shape_text:
+        if properties:
+            return None, properties  # the matrix is the user's SymPy object of this name
+        raise ParseError(f"declaration '{item}' says nothing after ':'")
+    parts = [p for p in re.split(r"\s*(?:\bx\b|(?<=\d)x(?=\d)|(?<=\d)x(?=[A-Za-z])|\*|×)\s*|\s+", shape_text) if p]
+    for part in parts:
+        if not (part.isdigit() or _SIZE_NAME.fullmatch(part)):
+            raise _unknown_word(part, item)
     if not 1 <= len(parts) <= 2:
         raise ParseError(
-            f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}) "
-            "or a shape like 'n', '3', 'm x n'"
+            f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}), "
+            "a shape like 'n', '3', 'm x n' (square ones optionally symmetric or spd), or index"
         )
     shape = [_dimension(p, dims, item) for p in parts]
     if len(shape) == 1:
         shape.append(Integer(1))
-    return MatrixSymbol(name, *shape)
+    if properties and shape[0] != shape[1]:
+        raise ParseError(f"declaration '{item}': only a square matrix can be "
+                         f"{'spd' if 'spd' in properties else 'symmetric'}; {name} is {shape[0]} x {shape[1]}")
+    return MatrixSymbol(name, *shape), properties
+
+
+def _unknown_word(word, item):
+    import difflib
+
+    known = list(_ASSUMPTIONS) + list(_PROPERTIES) + ["index"]
+    close = difflib.get_close_matches(word.lower(), known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ParseError(f"unknown word '{word}' in the declaration '{item}'{hint}: a declaration is a kind "
+                      f"({', '.join(_ASSUMPTIONS)}), a shape ('n', '3', 'm x n'; sizes are numbers or short names "
+                      "like n, N, d2, n_obs) with optionally symmetric or spd, or index")
 
 
 def _index_spec(name, rest, dims, item):
@@ -934,7 +1016,8 @@ def _shape_message(exc):
     return f"shapes do not fit: {text}" if text else "shapes do not fit"
 
 
-__all__ = ["Namespace", "RESERVED_NAMES", "check_name", "declare", "parse", "shape_of", "shape_words", "shapes"]
+__all__ = ["Declarations", "MatrixProperties", "Namespace", "RESERVED_NAMES", "check_name", "declare", "parse",
+           "shape_of", "shape_words", "shapes"]
 
 
 def _as_sympy(value):

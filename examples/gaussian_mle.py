@@ -9,6 +9,11 @@ derive gives dL/dmu and dL/dS (SymPy's own matrix calculus returns 0 for the
 log det term); both vanish at mu = xbar, S = C, the MLE, which the example
 confirms numerically against numpy.mean / numpy.cov(bias=True).
 
+A covariance is symmetric positive definite: declared so ("S: d x d spd"),
+derive writes the textbook forms without transposes, N inv(S) (xbar - mu) and
+N/2 (inv(S) C inv(S) + inv(S) (xbar - mu)(xbar - mu)^T inv(S) - inv(S)), and
+grades the textbook answer for dL/dmu correct, saying it used the declaration.
+
     python examples/gaussian_mle.py
 """
 
@@ -19,6 +24,8 @@ import derive
 
 LOGLIK = "-N/2*logdet(S) - N/2*trace(inv(S) @ C) - N/2*(xbar - mu).T @ inv(S) @ (xbar - mu)"
 DECL = "S: d x d, C: d x d, mu: d, xbar: d, N: positive"
+SPD = "S: d x d spd, C: d x d symmetric, mu: d, xbar: d, N: positive"
+TEXTBOOK_GRAD_MU = "N * inv(S) @ (xbar - mu)"
 
 
 def evaluate(expr, values, d):
@@ -54,9 +61,18 @@ def main(outdir=None):
     values["mu"] = ((d, 1), (xbar + 0.3).reshape(-1, 1))
     g_off = evaluate(d_mu.result.subs(n_sym), values, d)
     print("at mu = mean(x) + 0.3: |dL/dmu| =", np.abs(g_off).max())
+
+    # with S declared symmetric positive definite: the textbook forms
+    spd_mu = derive.grad(LOGLIK, "mu", symbols=SPD)
+    spd_S = derive.grad(LOGLIK, "S", symbols=SPD)
+    print("\nwith S: d x d spd:\n  dL/dmu =", derive.to_text(spd_mu), "\n  dL/dS  =", derive.to_text(spd_S))
+    verdict = derive.check(LOGLIK, "mu", TEXTBOOK_GRAD_MU, symbols=SPD)
+    print(f"the textbook answer {TEXTBOOK_GRAD_MU}:", verdict)
+    g_spd = evaluate(spd_mu.subs(n_sym), values, d)
     return {"grad_mu": d_mu.result, "grad_S": d_S.result, "max_grad_at_mle": max(np.abs(g_mu).max(),
                                                                                    np.abs(g_S).max()),
-            "max_grad_off": np.abs(g_off).max()}
+            "max_grad_off": np.abs(g_off).max(), "grad_mu_spd": spd_mu, "textbook_verdict": verdict,
+            "spd_agrees": float(np.abs(g_spd - g_off).max())}
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ CORPUS = [
     (QUAD[0], QUAD[1], "2*W @ x", None, QUAD[2], "wrong", "holds only if W is symmetric"),
     (QUAD[0], QUAD[1], "W @ x", None, QUAD[2], "wrong", ""),
     (LSQ[0], LSQ[1], "A @ (A@x - b)", None, LSQ[2], "shape", "A is m x n but A@x - b is m x 1"),
-    (LSQ_SQUARE[0], LSQ_SQUARE[1], "A @ (A@x - b)", None, LSQ_SQUARE[2], "transposed", "A.T"),
+    (LSQ_SQUARE[0], LSQ_SQUARE[1], "A @ (A@x - b)", None, LSQ_SQUARE[2], "wrong", "A should be A.T"),
     (LSQ[0], LSQ[1], "2*A.T @ (A@x - b)", None, LSQ[2], "wrong", "2 times"),
     (TRAP, "x[k]", "sum(w[k,j]*x[j], j)", None, None, "wrong", "the terms with j = k"),
     (TRAP, "x[k]", "2*sum(w[k,j]*x[j], j)", None, None, "wrong", "holds only if w is symmetric"),

@@ -5,6 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+import derive
+
 
 def load(root, name):
     spec = importlib.util.spec_from_file_location(name, root / "examples" / f"{name}.py")
@@ -63,7 +65,8 @@ def test_check_derivations(root):
     assert "2 times" in v["the crash course's dsigmoid"].explanation
     assert "df/dy" in v["its direction field: d/dy y^3 as 2y"].explanation
     assert "symmetric" in v["x^T W x claimed as 2 W x"].explanation
-    assert v["least squares with a transpose error (A square)"].status == "transposed"
+    transposed_factor = v["least squares with a transpose error (A square)"]
+    assert transposed_factor.status == "wrong" and "A should be A.T" in transposed_factor.explanation
     assert v["least squares with a transpose error (A is m x n)"].status == "shape"
     assert "j = k" in v["the lab's index-summation trap"].explanation
     assert "y1 + y2 = 1" in v["softmax cross-entropy gradient p - y"].explanation
@@ -87,6 +90,9 @@ def test_gaussian_mle(root):
     out = load(root, "gaussian_mle").main()
     assert out["max_grad_at_mle"] < 1e-9
     assert out["max_grad_off"] > 1.0
+    assert derive.to_text(out["grad_mu_spd"]) == "N*inv(S)*(-mu + xbar)"
+    assert out["textbook_verdict"].ok and "symmetric positive definite" in out["textbook_verdict"].evidence
+    assert out["spd_agrees"] < 1e-9  # the spd form equals the general one at a symmetric S
 
 
 def test_change_of_variables(root, tmp_path):

@@ -278,11 +278,14 @@ def test_matrix_notation_works_in_differentials():
     assert "=> grad f = (A + A.T)*x" in text
 
 
-def test_matrix_rules_carry_their_wording_next_to_each_vjp():
-    from derive.matrix_rules import VJP
+def test_every_matrix_operator_with_a_rule_is_worded():
+    from derive.matrix_rules import DIFF, SCALAR_DIFF, VJP, WORDING
 
-    for op, vjp in VJP.items():
-        assert vjp.rule and vjp.formula.startswith("d") and callable(vjp.differential), op
+    for op in set(VJP) | set(DIFF) | set(SCALAR_DIFF):
+        if op is sympy.MatrixBase:
+            continue  # an explicit Matrix has entries, not an operator
+        rule, identity = WORDING[op]
+        assert rule and identity.startswith("d"), op
 
 
 def test_log_det_steps_reach_the_inverse_transpose():
@@ -393,8 +396,8 @@ def test_a_failing_step_is_never_shown(monkeypatch):
 def test_a_wrong_matrix_rule_is_caught(monkeypatch):
     from derive import matrix_rules
 
-    vjp = matrix_rules.VJP[sympy.Inverse]
-    monkeypatch.setattr(vjp, "differential", lambda node, d: node * d(node.arg) * node)  # the sign dropped
-    d = derive.differentiate("trace(inv(X) @ A)", "X", symbols="X: n x n, A: n x n")
+    d = derive.differentiate("trace(inv(X) @ A)", "X", symbols="X: n x n, A: n x n")  # before the rule lies
+    wrong = {**matrix_rules.DIFF, sympy.Inverse: lambda M, ctx: sympy.MatMul(M, ctx.d(M.arg), M)}  # sign dropped
+    monkeypatch.setattr(matrix_rules, "DIFF", wrong)
     with pytest.raises(derive.ValidationError, match="failed its numeric check"):
         d.steps

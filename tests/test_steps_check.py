@@ -50,7 +50,7 @@ def test_missing_chain_factor_is_the_inner_derivative():
 
 def test_misplaced_transpose_in_least_squares_is_the_identification_step():
     v = step_of("norm(A@x - b)**2/2", "x", "A @ (A@x - b)", symbols="A: n x n, x: n, b: n")
-    assert v.status == "transposed"
+    assert v.status == "wrong" and "A should be A.T" in v.explanation  # one factor, not the whole result
     assert v.step.step.rule == "identification"
     assert "the claim has A*(A*x - b)" in v.step.text and "A.T*(A*x - b)" in v.step.text
 

@@ -7,8 +7,8 @@
       collect                       = ((A + A.T)*x).T*dx
       identification               => grad f = (A + A.T)*x
 
-Each matrix operator's differential is declared next to its VJP rule in
-derive/matrix_rules.py (``vjp.rule``, ``vjp.formula``, ``vjp.differential``),
+Each matrix operator's differential is its DIFF rule in derive/matrix_rules.py,
+named and stated by the WORDING table there (`matrix_rules.differential`),
 so the table that computes the gradient also explains it.  A scalar function
 of traces and determinants (log det X, tr(...)/2) is differentiated by the
 scalar rule table (scalar.py) in its matrix atoms.  When no pending
@@ -25,7 +25,7 @@ from sympy import Add, Derivative, MatAdd, MatrixExpr, Mul, Symbol, Trace
 from .. import matrix_calculus
 from ..errors import DeriveError, LimitError
 from ..matrix_calculus import _matrix_atoms
-from ..matrix_rules import VJP, UnsupportedOperator
+from ..matrix_rules import UnsupportedOperator, differential
 from .differentials import PENDING, MatrixDifferential, ScalarDifferential, variable_differential
 from .printing import text
 from .scalar import outermost, rewrite
@@ -128,10 +128,10 @@ def _pending(expr):
 def _rewrite(node, d):
     """(rule, node, replacement, note) for one pending differential."""
     arg = node.args[0]
-    vjp = VJP.get(type(arg))
-    if vjp is not None and hasattr(vjp, "differential"):
-        replacement = vjp.differential(arg, d)
-        return vjp.rule, node, replacement if replacement is not None else sympy.S.Zero, vjp.formula
+    found = differential(arg, d)
+    if found is not None:
+        rule, identity, replacement = found
+        return rule, node, replacement if replacement is not None else sympy.S.Zero, identity
     if isinstance(arg, MatrixExpr):
         raise UnsupportedOperator(f"no differential rule for {type(arg).__name__} ({text(arg)})")
     return _scalar_rewrite(node, arg, d)
