@@ -193,11 +193,8 @@ def differentiate_tensor(expr, targets, kind, namespace, validate=True, seed=0):
 
 
 def _check_uses(expr, targets):
-    free = expr.free_symbols if isinstance(expr, sympy.Basic) else set()
     for t in targets:
-        if t not in free:
-            raise SymbolError(f"f does not depend on {t}: nothing to differentiate (f uses "
-                              f"{', '.join(sorted(str(s) for s in free)) or 'no variables'})")
+        require_used(t, expr)
 
 
 def _check_shapes(expr, targets, kind):

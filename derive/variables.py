@@ -134,7 +134,12 @@ def require_used(variable, expr, what="the expression"):
 
 
 def _uses(expr):
-    return ", ".join(s.name for s in free_scalars(expr)) or "no variables"
+    """The names of expr's variables: scalars, then matrices and arrays."""
+    named = [s.name for s in free_scalars(expr)]
+    if isinstance(expr, (Basic, MatrixBase)):
+        named += sorted({m.name for m in expr.atoms(sympy.MatrixSymbol)}
+                        | {str(a.label) for a in expr.atoms(sympy.IndexedBase)})
+    return ", ".join(named) or "no variables"
 
 
 def _from_namespace(namespace, name):

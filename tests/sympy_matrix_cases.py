@@ -85,7 +85,7 @@ def case(id, kind, spec, build, source, **kw):
 
 # --- test_matrix_derivative_by_scalar -------------------------------------------------------
 SRC = "test_matrix_derivative_by_scalar"
-NOT_USED = "does not depend on"
+NOT_USED = "is not a variable of"
 case("A wrt i", "jacobian", "A: p x q", lambda s: (s.A, s.i), SRC, refuse=NOT_USED)
 case("A(X + B)c wrt i", "jacobian", "A: p x p, X: p x p, B: p x p, c: p", lambda s: (s.A * (s.X + s.B) * s.c, s.i),
      SRC, refuse=NOT_USED)
