@@ -137,7 +137,8 @@ class KKTProblem:
         }
 
     def __str__(self):
-        lines = [f"{self.sense} {to_text(self.objective)} over ({', '.join(map(str, self.wrt))})"]
+        params = f", parameters {', '.join(map(str, self.parameters))}" if self.parameters else ""
+        lines = [f"{self.sense} {to_text(self.objective)} over ({', '.join(map(str, self.wrt))}){params}"]
         for c in self.constraints:
             lines.append(f"  subject to {c.text}   [{c.multiplier}; "
                          f"{'h' if c.kind == 'eq' else 'g'} = {to_text(c.expr)}{' = 0' if c.kind == 'eq' else ' <= 0'}]")
@@ -152,6 +153,7 @@ class KKTProblem:
 
     def to_dict(self):
         return {"sense": self.sense, "objective": to_text(self.objective), "wrt": [str(x) for x in self.wrt],
+                "parameters": [str(p) for p in self.parameters],
                 "constraints": [{"text": c.text, "kind": c.kind, "expr": to_text(c.expr),
                                  "multiplier": str(c.multiplier)} for c in self.constraints],
                 "lagrangian": to_text(self.lagrangian),

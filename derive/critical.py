@@ -55,7 +55,8 @@ class CriticalPoint:
                           for s, v in self.x.items())
         eig = ", ".join(short_text(e) for e in self.eigenvalues) or "not computed"
         when = f" when {describe(self.conditions)}" if self.conditions else ""
-        line = f"{self.kind:10} at {where}{when}: f {short_text(self.value, '= ')}; Hessian eigenvalues {eig} ({self.reason})"
+        line = (f"{self.kind:10} at {where}{when}: f {short_text(self.value, '= ')}; "
+                f"Hessian eigenvalues {eig} ({self.reason})")
         return "\n".join([line] + [f"    {n}" for n in self.notes])
 
     def _repr_latex_(self):

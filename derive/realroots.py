@@ -102,6 +102,9 @@ def real_roots(poly):
         for factor, _ in poly.factor_list()[1]:
             found += _rational_factor_roots(factor)
         return sorted(found, key=lambda rn: float(approx(rn[0])))
+    if poly.degree() == 1:  # sympy.roots would simplify -c0/c1 over the EX domain: slow, and not needed
+        c1, c0 = poly.all_coeffs()
+        return _keep_real([sympy.radsimp(-c0 / c1)])
     if poly.degree() > 4:
         return None
     roots = sympy.roots(poly)
