@@ -339,18 +339,14 @@ class KKTProblem:
         """Symbols of the problem that are not variables (a in (x - a)**2 over x)."""
         return parametric.parameters([self.objective] + [c.expr for c in self.constraints], self.wrt)
 
+    @parametric.out_of_reach("the parametric KKT system")
     def _solve_parametric(self):
         params = self.parameters
         grad_F = [sympy.diff(self._F, x) for x in self.wrt]
         found, continua, dropped = [], [], []
         for active in self._active_sets():
             equations, unknowns = self._active_set_equations(active, grad_F)
-            try:
-                cases = parametric.solve_cases(equations, unknowns, params)
-            except DeriveError:
-                raise
-            except Exception as e:  # SymPy's solvers raise many things on systems they cannot handle
-                raise LimitError(f"the parametric KKT system is out of reach ({type(e).__name__}: {e})") from None
+            cases = parametric.solve_cases(equations, unknowns, params)
             for case in cases:
                 if case.values is None:
                     continue

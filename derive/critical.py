@@ -290,14 +290,10 @@ def _tidy_value(value):
 # ---------------------------------------------------------------------------
 # Parameters: points in terms of them, each with its conditions, checked at random values.
 
+@parametric.out_of_reach("the parametric system grad f = 0")
 def _parametric_points(expr, variables, params, grad, hess):
     equations = [sympy.numer(sympy.together(g)) for g in grad]
-    try:
-        cases = parametric.solve_cases(equations, variables, params)
-    except (DeriveError, LimitError):
-        raise
-    except Exception as e:  # SymPy's solvers raise many things on systems they cannot handle
-        raise LimitError(f"the parametric system grad f = 0 is out of reach ({type(e).__name__}: {e})") from None
+    cases = parametric.solve_cases(equations, variables, params)
     points, others, dropped = [], [], []
     for case in cases:
         if case.values is None or case.free:
@@ -345,6 +341,11 @@ def _classify_parametric(expr, variables, grad, hess, case, params, dropped, dep
                               _tidy_value(f.subs(sub.fixed).subs(sub.values)), reason,
                               H.subs(sub.fixed), sub.relations)
         out += _verified([point], expr, grad, hess, sub, params, dropped)
+    if not out and parametric.samples(case, params, 1):
+        # min, max, saddle and degenerate cover every case: none left means the conditions
+        # were beyond SymPy's inequality reasoning; say so rather than lose the point
+        raise LimitError(f"could not decide the kind of the critical point {case.values} for symbolic parameters; "
+                         "give the parameters values")
     return out
 
 

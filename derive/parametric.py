@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Eq, Ge, Gt, Le, Lt, Ne
 
-from .errors import LimitError
+from .errors import DeriveError, LimitError
 from .limits import attempt
-from .variables import free_scalars
+from .variables import as_basic, free_scalars
 
 
 @dataclass
@@ -63,6 +63,8 @@ def parameters(exprs, unknowns):
 
 def _pow_rule(node):
     base, exponent = node.as_base_exp()
+    if base == 0 and exponent.free_symbols:  # 0**e: defined (and 0) for e > 0
+        return [Gt(exponent, 0)]
     if not exponent.is_Rational or not base.free_symbols:
         return []
     if exponent.is_integer:
@@ -166,11 +168,19 @@ def _merge_signs(conditions):
             out.append(c)
     merged = []
     for lhs in order:
+        if allowed[lhs] == {0} and lhs.is_Mul and all(0 not in allowed.get(f, {0}) for f in lhs.args
+                                                       if not f.is_number):
+            return None  # a*b == 0 while a != 0 and b != 0
         if not allowed[lhs]:
             return None
         if len(allowed[lhs]) < 3:
             merged.append(RELATION_OF_SIGNS[frozenset(allowed[lhs])](lhs, 0))
     return merged + out
+
+
+# `root REL 0` for a principal root of u (defined where u >= 0), as a relation on u
+ROOT_RELATIONS = {Gt: lambda u: Gt(u, 0), Eq: lambda u: Eq(u, 0), Ne: lambda u: Ne(u, 0),
+                  Le: lambda u: Eq(u, 0), Ge: lambda u: sympy.true, Lt: lambda u: sympy.false}
 
 
 def _normalize(c):
@@ -187,8 +197,10 @@ def _normalize(c):
         diff = sympy.factor_terms(numerator)
     coeff, rest = diff.as_coeff_Mul()
     if coeff.is_negative:
-        flip = {Ge: Le, Le: Ge, Gt: Lt, Lt: Gt, Eq: Eq, Ne: Ne}[type(c)]
-        return flip(rest, 0)
+        return _normalize({Ge: Le, Le: Ge, Gt: Lt, Lt: Gt, Eq: Eq, Ne: Ne}[type(c)](rest, 0))
+    if rest.is_Pow and rest.exp.is_Rational and rest.exp > 0 and not rest.exp.is_integer:
+        # u**(p/q) (a principal root, defined for u >= 0) is 0 where u is, and positive elsewhere
+        return _normalize(ROOT_RELATIONS[type(c)](rest.base))
     if rest.is_Add:
         terms = sympy.Add.make_args(rest)
         constants = [t for t in terms if t.is_number]
@@ -243,6 +255,8 @@ def settle(case, params):
     Returns the case, or None when its conditions cannot hold."""
     conditions, fixed = list(case.conditions), dict(case.fixed)
     for _ in range(len(params) + 1):
+        if any(as_basic(v).has(sympy.nan, sympy.zoo) for v in fixed.values()):
+            return None  # a = c**2/(4*b) with b = 0: another case covers these parameters
         free = [p for p in params if p not in fixed]
         conditions = tidy([c.subs(fixed) if isinstance(c, sympy.Basic) else c for c in conditions], free)
         if conditions is None:
@@ -253,24 +267,46 @@ def settle(case, params):
         conditions.remove(pinned)
         fixed = {p: v.subs(pinned.lhs, pinned.rhs) for p, v in fixed.items()}
         fixed[pinned.lhs] = pinned.rhs
-    values = None if case.values is None else {k: sympy.simplify(v.subs(fixed)) for k, v in case.values.items()}
+    if any(as_basic(v).has(sympy.nan, sympy.zoo) for v in fixed.values()):
+        return None
+    values = None if case.values is None else {k: _zero_powers(sympy.simplify(v.subs(fixed)))
+                                               for k, v in case.values.items()}
+    if values is not None and any(v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) for v in values.values()):
+        return None  # the parameters pinned here make this solution undefined: another case covers them
     return Case(values, conditions, fixed, case.free)
 
 
+def _zero_powers(value):
+    """0**e is 0 where it is defined (e > 0, a condition `_pow_rule` adds)."""
+    return value.replace(lambda e: e.is_Pow and e.base == 0 and e.exp.free_symbols, lambda e: sympy.S.Zero)
+
+
 def holds(condition, values):
-    """Does a condition hold at numeric parameter values?"""
-    c = condition.subs(values) if isinstance(condition, sympy.Basic) else condition
-    if c in (sympy.true, sympy.false):
-        return bool(c)
-    if isinstance(c, sympy.Rel):
-        d = sympy.N(c.lhs - c.rhs, 30)
-        if not d.is_real:
-            return False
-        return bool(c.func(d, 0))
+    """Does a condition hold at numeric parameter values?  (Not where it is undefined.)"""
     try:
-        return bool(c.simplify())
-    except TypeError:
+        return _holds(condition, values)
+    except (TypeError, ValueError, ZeroDivisionError):  # nan or zoo in a relation
         return False
+
+
+def _holds(condition, values):
+    if condition in (sympy.true, sympy.false):
+        return bool(condition)
+    if isinstance(condition, sympy.Rel) and type(condition) in SIGNS:
+        d = (condition.lhs - condition.rhs).xreplace(values)
+        if not d.is_Rational:  # radicals: decide at 30 digits, zero below 10^-25
+            re_part, im_part = sympy.N(d, 30).as_real_imag()
+            if not (re_part.is_Number and im_part.is_Number) or abs(im_part) > 1e-25:
+                return False
+            d = 0 if abs(re_part) < 1e-25 else re_part
+        return (0 if d == 0 else (1 if d > 0 else -1)) in SIGNS[type(condition)]
+    if isinstance(condition, sympy.Not):
+        return not _holds(condition.args[0], values)
+    if isinstance(condition, sympy.And):
+        return all(_holds(a, values) for a in condition.args)
+    if isinstance(condition, sympy.Or):
+        return any(_holds(a, values) for a in condition.args)
+    return bool(condition.subs(values))
 
 
 def samples(case, params, count=3, seed=0, tries=400):
@@ -284,12 +320,33 @@ def samples(case, params, count=3, seed=0, tries=400):
 
 
 def _draw(case, params, conditions, count, seed, tries):
+    """Random rationals for the free parameters; an equality that pins no parameter by itself
+    (b**2 - 3*a*c == 0) is met by solving it for one parameter after drawing the others."""
     rng = random.Random(seed)
-    free = [p for p in params if p not in case.fixed]
+    solved_for = {}  # parameter -> its values in terms of the others, from one equality
+    for c in conditions:
+        if not isinstance(c, Eq):
+            continue
+        candidates = [p for p in params if p in c.free_symbols and p not in case.fixed and p not in solved_for]
+        if not candidates:
+            return []
+        p = min(candidates, key=lambda q: (_degree(c.lhs - c.rhs, q), q.name))
+        solved_for[p] = attempt(lambda: sympy.solve(c.lhs - c.rhs, p), 2.0, [])
+        if not solved_for[p]:
+            return []
+    free = [p for p in params if p not in case.fixed and p not in solved_for]
     found = []
     for _ in range(tries):
         values = {p: sympy.Rational(rng.randint(-12, 12), rng.randint(1, 4)) for p in free}
-        values.update({p: sympy.sympify(v).subs(values) for p, v in case.fixed.items()})
+        for p, solutions in solved_for.items():
+            roots = [r.xreplace(values) for r in solutions]
+            roots = [r for r in roots if not r.free_symbols and r.is_real]
+            if not roots:
+                break
+            values[p] = rng.choice(roots)
+        if len(values) < len(free) + len(solved_for):
+            continue
+        values.update({p: as_basic(v).xreplace(values) for p, v in case.fixed.items()})
         if any(v.free_symbols or not v.is_real for v in values.values()):
             continue
         if all(holds(c, values) for c in conditions) and values not in found:
@@ -299,9 +356,33 @@ def _draw(case, params, conditions, count, seed, tries):
     return found
 
 
+def _degree(expr, p):
+    return sympy.degree(expr, p) if expr.is_polynomial(p) else 99
+
+
+def out_of_reach(what):
+    """A decorator: anything but a `DeriveError` escaping a parametric solver becomes a
+    one-line `LimitError` naming it (SymPy's solvers raise many things on systems they
+    cannot handle)."""
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except DeriveError:
+                raise
+            except Exception as e:
+                raise LimitError(f"{what} is out of reach ({type(e).__name__}: {e})") from None
+        return run
+    return wrap
+
+
 # ---------------------------------------------------------------------------
 # Solving.
 
+@out_of_reach("the parametric system")
 def solve_cases(equations, unknowns, params):
     """Every case of ``equations = 0`` solved for `unknowns`, parameters `params`; a list of `Case`."""
     cases = _cases(list(equations), list(unknowns), list(params), Case(None))
@@ -332,10 +413,7 @@ def _cases(equations, unknowns, params, case):
             return _split(pure[0], equations, unknowns, params, case, none_otherwise=True)
         eqs = list(basis.exprs)
         special += [sympy.Poly(g, *unknowns).LC() for g in eqs]
-    try:
-        generic = sympy.solve(eqs, unknowns, dict=True)
-    except NotImplementedError:
-        raise LimitError("the parametric system is out of reach of SymPy's solver") from None
+    generic = sympy.solve(eqs, unknowns, dict=True)
     special += [sympy.denom(sympy.together(v)) for sol in generic for v in sol.values()]
     factors = _factors(special, free_params)
     out = []
@@ -385,7 +463,7 @@ def _zeros(d, free_params):
     candidates = [p for p in free_params if p in d.free_symbols]
     if not candidates:
         return []
-    p = min(candidates, key=lambda q: (sympy.degree(d, q) if d.is_polynomial(q) else 99, q.name))
+    p = min(candidates, key=lambda q: (_degree(d, q), q.name))
     out = []
     for v in sympy.solve(d, p):
         if not v.has(sympy.I):
@@ -419,6 +497,8 @@ def definiteness(M):
     nonsingular), "degenerate" (singular)."""
     n = M.rows
     minors = [sympy.factor(M[:k, :k].det()) for k in range(1, n + 1)]
+    if any(d.has(sympy.nan, sympy.zoo) for d in minors):
+        raise LimitError("the Hessian is undefined at a parametric critical point")
     positive = [Gt(d, 0) for d in minors]
     negative = [Gt((-1) ** k * d, 0) for k, d in enumerate(minors, 1)]
     if n == 1:

@@ -149,6 +149,52 @@ def test_periodic_note_is_honest():
 # ---------------------------------------------------------------------------
 # Parametric critical points
 
+def admissible(conditions, params, count=4, seed=0):
+    """Random rational parameter values where every condition holds (Eq(p, v) pins p)."""
+    rng = random.Random(seed)
+    pinned = {c.lhs: c.rhs for c in conditions if isinstance(c, sympy.Eq) and c.lhs in params}
+    out = []
+    for _ in range(2000):
+        values = {p: sympy.Rational(rng.randint(-20, 20), rng.randint(1, 5)) for p in params if p not in pinned}
+        values.update({p: v.subs(values) for p, v in pinned.items()})
+        if all(bool(c.subs(values)) for c in conditions):
+            out.append(values)
+            if len(out) == count:
+                return out
+    raise AssertionError(f"no admissible parameters for {conditions}")
+
+
+def test_parametric_points_substitute_back_exactly():
+    for f, wrt in [("a*x**2 + b*x", "x"), ("(x - a)**2 + y**2", "x y"), ("x**3 + a*x", "x"),
+                   ("x**2 + a*y**2 + b*x*y", "x y"), ("log(x) - a*x", "x"), ("a*x**2 + x**4", "x")]:
+        found = derive.critical_points(f, wrt)
+        expr = found.f
+        for p in found:
+            for values in admissible(p.conditions, found.parameters):
+                point = {v: e.subs(values) for v, e in p.x.items()}
+                assert all(sympy.simplify(sympy.diff(expr, v).subs(values).subs(point)) == 0 for v in found.wrt)
+                H = np.array(sympy.hessian(expr, found.wrt).subs(values).subs(point).evalf(), dtype=float)
+                eig = np.linalg.eigvalsh(H)
+                if p.reason.startswith("Hessian") and "singular" not in p.reason:
+                    assert {"min": eig.min() > 0, "max": eig.max() < 0, "saddle": eig.min() < 0 < eig.max()}[p.kind]
+
+
+def test_parametric_kkt_points_substitute_back_exactly():
+    for problem in (derive.kkt("(x-a)**2", "x", st=["x >= 0"]),
+                    derive.kkt("(x - a)**2 + (y - b)**2", "x y", st=["x + y <= 1", "x >= 0"]),
+                    derive.kkt("a*x**2 + y**2", "x y", eq=["x + y = 1"])):
+        for p in problem.solve():
+            for values in admissible(p.conditions, problem.parameters):
+                subs = {**{k: v.subs(values) for k, v in p.x.items()},
+                        **{k: v.subs(values) for k, v in p.multipliers.items()}}
+                for name, items in problem.conditions.items():
+                    for c in items:
+                        held = c.subs(values).subs(subs)
+                        if isinstance(c, sympy.Eq):
+                            assert sympy.simplify(c.lhs.subs(values).subs(subs) - c.rhs.subs(values).subs(subs)) == 0
+                        else:
+                            assert held == sympy.true, (name, c, values)
+
 def quadratic_checks(found, sa, sb, sx):
     assert found.parameters == (sa, sb)
     assert [(p.kind, p.conditions) for p in found] == [("min", [sa > 0]), ("max", [sa < 0])]
