@@ -23,7 +23,7 @@ from .errors import DeriveError, LimitError, ValidationError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
 from .parser import parse
-from .realroots import Continuum, approx, reality, short_text, triangular_real_solutions, vanishes
+from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
 from .results import ResultList
 from .textform import to_text
 from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
@@ -560,7 +560,7 @@ def _sign(value):
         return -1
     if value.free_symbols:
         return None
-    v = complex(sympy.N(value, 40))
+    v = complex(numeric(value, 40))
     return 0 if abs(v) < 1e-30 else (1 if v.real > 0 else -1)
 
 
@@ -615,5 +615,5 @@ def _eigenvalues(M):
 
 def _same_x(a, b):
     if not (a.exact and b.exact):
-        return all(abs(complex(sympy.N(a.x[s] - b.x[s], 30))) < 1e-20 for s in a.x)
+        return all(abs(complex(numeric(a.x[s] - b.x[s], 30))) < 1e-20 for s in a.x)
     return all(sympy.simplify(a.x[s] - b.x[s]) == 0 for s in a.x)

@@ -20,7 +20,7 @@ from .calculus import differentiate
 from .errors import DeriveError, LimitError, ValidationError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
-from .realroots import Continuum, approx, reality, short_text, triangular_real_solutions, vanishes
+from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
 from .results import ResultList
 from .textform import to_text
 from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
@@ -51,10 +51,9 @@ class CriticalPoint:
     notes: list = field(default_factory=list)
 
     def __str__(self):
-        where = ", ".join(f"{s} = {to_text(v)}" + (f" (~ {self.approx[s]:.10g})" if s in self.approx else "")
-                          for s, v in self.x.items())
         eig = ", ".join(short_text(e) for e in self.eigenvalues) or "not computed"
         when = f" when {describe(self.conditions)}" if self.conditions else ""
+        where = _where(self.x, self.approx)
         line = (f"{self.kind:10} at {where}{when}: f {short_text(self.value, '= ')}; "
                 f"Hessian eigenvalues {eig} ({self.reason})")
         return "\n".join([line] + [f"    {n}" for n in self.notes])
@@ -115,6 +114,19 @@ class CriticalPoints(ResultList):
                 "parameters": [str(s) for s in self.parameters],
                 "points": [p.to_dict() for p in self.points],
                 "cases": [_case_dict(c) for c in self.cases], "note": self.note}
+
+
+def _where(x, approx_x):
+    """x = exact (~ float); an exact value too long to read (a polynomial in a CRootOf) is
+    shown as its float, marked ~, with a pointer to the exact one."""
+    parts = []
+    for s, v in x.items():
+        text = short_text(v, "= ", limit=120)
+        if text.startswith("~"):
+            parts.append(f"{s} {text} (exact value in .x)")
+        else:
+            parts.append(f"{s} {text}" + (f" (~ {approx_x[s]:.10g})" if s in approx_x else ""))
+    return ", ".join(parts)
 
 
 def _case_text(case, wrt):
@@ -245,7 +257,8 @@ def _defined(expr, grad, point):
     vanishes there (exactly, or to 50 digits); False when f is undefined there
     (log x has no critical point at x = 0); a note when the gradient is defined
     but does not vanish (a solver artefact, dropped and reported)."""
-    for e in [expr] + list(grad):
+    polynomial = as_basic(expr).is_polynomial(*point)  # then real everywhere the point is real
+    for e in [] if polynomial else [expr] + list(grad):
         try:
             verdict, _ = reality(as_basic(e).subs(point))
         except (ValueError, TypeError, ZeroDivisionError):
@@ -261,9 +274,14 @@ def _classify(expr, variables, hess, point, case=None, params=()):
     """The kind of a critical point whose Hessian has no parameters left."""
     H = hess.subs(point)
     H = H.applyfunc(sympy.nsimplify) if any(e.is_Float for e in H) else H
-    eigen = attempt(lambda: [e for e, mult in H.eigenvals().items() for _ in range(mult)], 2.0, None)
-    if eigen is None:
-        eigen = [sympy.Float(v, 15) for v in sympy.Matrix(H.evalf()).eigenvals()]
+    eigen = None
+    if not H.has(sympy.CRootOf):  # a characteristic polynomial over CRootOf values is slow and unreadable
+        eigen = attempt(lambda: [e for e, mult in H.eigenvals().items() for _ in range(mult)], 2.0, None)
+    if eigen is None:  # symmetric: numerically real eigenvalues
+        import numpy as np
+
+        eigen = [sympy.Float(v, 15) for v in np.linalg.eigvalsh(np.array(H.applyfunc(lambda e: approx(e, 30)),
+                                                                          dtype=float))]
     signs = [_sign(e) for e in eigen]
     value = _tidy_value(expr.subs(point))
     conditions = case.relations if case else []
@@ -284,6 +302,8 @@ def _classify(expr, variables, hess, point, case=None, params=()):
 
 
 def _tidy_value(value):
+    if value.has(sympy.CRootOf):
+        return value  # simplify cannot shorten a polynomial in a CRootOf, and takes long to find out
     return attempt(lambda: sympy.simplify(value), 2.0, value)
 
 
@@ -373,7 +393,7 @@ DEFINITENESS = {"min": "Hessian positive definite", "max": "Hessian negative def
 def _check_kind(p, H, values):
     import numpy as np
 
-    eig = np.linalg.eigvalsh(np.array(H.evalf(30), dtype=float))
+    eig = np.linalg.eigvalsh(np.array(H.applyfunc(lambda e: approx(e, 30)), dtype=float))
     holds = {"min": all(eig > 0), "max": all(eig < 0), "saddle": eig.min() < 0 < eig.max()}[p.kind]
     if not holds:
         raise ValidationError(f"internal check failed: the point {p.x} is not a {p.kind} at parameters "
@@ -384,7 +404,7 @@ def _sign(e):
     e = sympy.nsimplify(e) if getattr(e, "is_Float", False) else e
     if e.is_zero:
         return 0
-    value = complex(sympy.N(e, 30))
+    value = complex(numeric(e, 30))
     return 0 if abs(value) < 1e-25 else (1 if value.real > 0 else -1)
 
 
@@ -456,8 +476,8 @@ def _nearby_test(expr, variables, point, kind, trials):
     import codegen
 
     rng = np.random.default_rng(0)
-    center = np.array([float(complex(point[v].evalf(30)).real) for v in variables])
-    f0 = float(complex(expr.subs(point).evalf(30)).real)
+    center = np.array([float(complex(numeric(point[v], 30)).real) for v in variables])
+    f0 = float(complex(numeric(expr.subs(point), 30)).real)
     fn = codegen.kernel(expr, list(variables), backend="numpy")
     scales = 10.0 ** rng.uniform(-4, -1, size=(trials, len(variables)))
     offsets = scales * rng.uniform(-1, 1, size=(trials, len(variables)))

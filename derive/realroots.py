@@ -38,6 +38,8 @@ def reality(value):
     value = as_basic(value)
     if value.free_symbols:
         return None, ""
+    if value.is_Rational:
+        return True, ""
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return False, ""
     known = value.is_extended_real
@@ -45,7 +47,7 @@ def reality(value):
         return bool(known and value.is_finite is not False), ""
     for digits, exponent in PRECISIONS:
         try:
-            re_part, im_part = sympy.N(value, digits).as_real_imag()
+            re_part, im_part = numeric(value, digits).as_real_imag()
         except (TypeError, ValueError, ArithmeticError):
             return None, ""
         if not (im_part.is_Number and re_part.is_Number):
@@ -55,17 +57,40 @@ def reality(value):
     return True, NUMERICALLY_REAL
 
 
+def numeric(value, digits):
+    """`value` to `digits` digits.  Each CRootOf and each radical in it is evaluated once, 20
+    digits further (SymPy's evalf would evaluate the same root again at every occurrence: a
+    polynomial in a cube root takes seconds)."""
+    value = as_basic(value)
+    roots = value.atoms(sympy.CRootOf) | {p for p in value.atoms(sympy.Pow)
+                                          if p.exp.is_Rational and not p.exp.is_integer and p.base.is_number}
+    if roots:
+        value = value.xreplace({r: r.evalf(digits + 20) for r in roots})
+    return sympy.N(value, digits)
+
+
+def plain(value):
+    """A long exact number that is in fact rational (x = 0 written as a polynomial in a
+    cube root, from a triangular solve) as that rational, checked to 50 digits."""
+    if value.is_Rational or value.free_symbols or len(str(value)) < 60:
+        return value
+    guess = sympy.nsimplify(numeric(value, 30), rational=True, tolerance=sympy.Float(10) ** -25)
+    if guess.is_Rational and guess.q < 10 ** 6 and vanishes(value - guess):
+        return guess
+    return value
+
+
 def approx(value, digits=15):
     """A float for display: the real part of an exact real number."""
-    return sympy.re(sympy.N(value, digits))
+    return sympy.re(numeric(value, digits))
 
 
-def short_text(value, prefix=""):
+def short_text(value, prefix="", limit=40):
     """`prefix` and the exact text, or, for a long exact number (a trigonometric root), a float marked ~."""
     from .textform import to_text
 
     text = to_text(value)
-    if len(text) <= 40 or value.free_symbols or not value.is_number:
+    if len(text) <= limit or value.free_symbols or not value.is_number:
         return prefix + text
     return f"~ {float(approx(value)):.10g}"
 
@@ -75,26 +100,29 @@ def vanishes(value):
     value = as_basic(value)
     if value == 0:
         return True
-    expanded = sympy.expand(value)
-    if expanded == 0:
-        return True
-    if expanded.free_symbols:
-        return False
-    terms = sympy.Add.make_args(expanded)
+    if value.free_symbols:
+        return sympy.expand(value) == 0
+    terms = sympy.Add.make_args(value)
     try:
-        scale = max(1, max(abs(complex(sympy.N(t, 20))) for t in terms))
-        return abs(sympy.N(expanded, ZERO_DIGITS + 10)) <= sympy.Float(10, 70) ** (-ZERO_DIGITS) * scale
+        scale = max(1, max(abs(complex(numeric(t, 20))) for t in terms))
+        if abs(complex(numeric(value, 15))) > 1e-8 * scale:
+            return False  # plainly not zero: no need for 60 digits
+        if value.count_ops() < 200 and not value.has(sympy.CRootOf) and sympy.expand(value) == 0:
+            return True
+        return abs(numeric(value, ZERO_DIGITS + 10)) <= sympy.Float(10, 70) ** (-ZERO_DIGITS) * scale
     except (TypeError, ValueError):
         return False
 
 
-def real_roots(poly):
+def real_roots(poly, masked=None):
     """Exact real roots of a univariate `Poly` with numeric coefficients, as (root, note) pairs.
 
     None when the exact roots are out of reach (degree above 4 with coefficients
-    that are not rational).
+    that are not rational).  `masked`: symbol -> the number it stands for in the
+    coefficients (see `_masked_poly`).
     """
-    poly = _drop_vanishing_terms(poly)
+    masked = masked or {}
+    poly = _drop_vanishing_terms(poly, masked)
     if poly.degree() <= 0:
         return []
     if poly.domain.is_QQ or poly.domain.is_ZZ:
@@ -104,13 +132,13 @@ def real_roots(poly):
         return sorted(found, key=lambda rn: float(approx(rn[0])))
     if poly.degree() == 1:  # sympy.roots would simplify -c0/c1 over the EX domain: slow, and not needed
         c1, c0 = poly.all_coeffs()
-        return _keep_real([sympy.radsimp(-c0 / c1)])
+        return _keep_real([sympy.radsimp((-c0 / c1).xreplace(masked))])
     if poly.degree() > 4:
         return None
     roots = sympy.roots(poly)
     if sum(roots.values()) != poly.degree():
         return None
-    return _keep_real(roots)
+    return _keep_real([r.xreplace(masked) for r in roots])
 
 
 def _rational_factor_roots(factor):
@@ -135,13 +163,20 @@ def _keep_real(roots):
     return kept
 
 
-def _drop_vanishing_terms(poly):
-    """Coefficients that are algebraic zeros in disguise (after substituting a root) become 0,
-    so that the degree, and the leading coefficient, are right."""
-    if poly.domain.is_QQ or poly.domain.is_ZZ:
-        return poly
-    coeffs = [0 if vanishes(c) else c for c in poly.all_coeffs()]
-    return sympy.Poly(sum(c * poly.gen ** k for k, c in enumerate(reversed(coeffs))), poly.gen)
+def _drop_vanishing_terms(poly, masked):
+    """A leading coefficient that is an algebraic zero in disguise (after substituting a root)
+    is dropped, so that the degree, and the leading coefficient, are right."""
+    while not (poly.domain.is_QQ or poly.domain.is_ZZ) and poly.degree() > 0 and vanishes(poly.LC().xreplace(masked)):
+        poly = sympy.Poly.from_list(poly.all_coeffs()[1:], poly.gen)
+    return poly
+
+
+def _masked_poly(expr, var):
+    """Poly(expr, var) with every CRootOf in the coefficients replaced by a symbol, and the
+    map back.  SymPy's CRootOf always writes its polynomial in a Symbol x, so a CRootOf in
+    the coefficients of a polynomial in a user's plain x would be refused by Poly."""
+    masked = {r: sympy.Dummy("r") for r in expr.atoms(sympy.CRootOf)}
+    return sympy.Poly(expr.xreplace(masked), var), {d: r for r, d in masked.items()}
 
 
 class Continuum(Exception):
@@ -171,14 +206,15 @@ def triangular_real_solutions(basis, unknowns, exact=True, digits=50):
             candidates = [c for c in candidates if not (exact and vanishes(c)) and c != 0]
             if not candidates:
                 raise Continuum(var)
-            poly = sympy.Poly(candidates[0], var)
+            poly, masked = _masked_poly(candidates[0], var)
             if exact:
-                roots = real_roots(poly)
+                roots = real_roots(poly, masked)
                 if roots is None:
                     return None
             else:
                 roots = [(sympy.re(r), "") for r in poly.nroots(n=digits, maxsteps=200) if abs(sympy.im(r)) <= tiny]
             for r, note in roots:
+                r = plain(r) if exact else r
                 rest = [c.subs(var, r) for c in candidates[1:]]
                 if exact and all(vanishes(c) for c in rest) or \
                         not exact and all(abs(c.evalf(digits)) <= tiny for c in rest):
