@@ -351,9 +351,10 @@ class KKTProblem:
                 if case.values is None:
                     continue
                 if case.free:
-                    continua.append(f"when {describe(case.relations) or 'always'}, the active set "
-                                    f"{list(active)} has a whole set of solutions ({', '.join(map(str, case.free))} "
-                                    "free), not listed")
+                    when = f" when {describe(case.relations)}" if case.relations else ""
+                    continua.append(f"the stationarity equations of active set {list(active)} leave "
+                                    f"{', '.join(map(str, case.free))} free{when}; such sets of points (feasible "
+                                    "or not) are not listed")
                     continue
                 for point in self._accept_parametric(case, active, params, dropped):
                     if not any(_same_x(point, q) and point.conditions == q.conditions and point.kind == q.kind

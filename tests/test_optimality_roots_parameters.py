@@ -360,7 +360,7 @@ def test_kind_split_in_kkt():
 def test_order_with_symbolic_values():
     solution = derive.kkt("a*x", "x", st=["x >= 0", "x <= 1"]).solve()
     assert [str(p.value) for p in solution] == ["0", "a"]
-    assert "depends on the parameters" in solution.note and "whole set" in solution.note
+    assert "depends on the parameters" in solution.note and "leave x free when a == 0" in solution.note
     # comparable symbolic values are ordered: 0 <= a**2 for every real a
     values = [p.value for p in derive.kkt("(x - a)**2", "x", st=["x >= 0"]).solve()]
     assert values[0] == 0
@@ -461,3 +461,22 @@ def test_random_polynomials_against_scipy_roots():
             eig = np.linalg.eigvalsh(np.array(H(*q), dtype=float))
             if min(abs(eig)) > 1e-8:
                 assert p.kind == ("min" if eig.min() > 0 else "max" if eig.max() < 0 else "saddle"), (f, q)
+
+
+def test_svm_with_a_parameter_against_slsqp():
+    # the lesson's SVM with the margin of the point (1, 2) as a parameter t (t = 1: the lesson's answer)
+    problem = derive.kkt("a**2 + b**2", "a b c", st=["-c >= 1", "a + 2*b + c >= t", "2*a + b + c >= 1"])
+    solution = problem.solve()
+    (t,) = problem.parameters
+    sa, sb, sc = problem.wrt
+    at_one = [p for p in solution if all(bool(c.subs(t, 1)) for c in p.conditions)]
+    assert [(p.x[sa].subs(t, 1), p.x[sb].subs(t, 1), p.x[sc], p.value.subs(t, 1)) for p in at_one] == [
+        (sympy.Rational(2, 3), sympy.Rational(2, 3), -1, sympy.Rational(8, 9))]
+    for vt in (-0.7, 0.3, 1.2, 2.5):
+        (p,) = [p for p in solution if all(bool(c.subs(t, vt)) for c in p.conditions)]
+        ref = minimize(lambda w: w[0] ** 2 + w[1] ** 2, [1.0, 1.0, 1.0], method="SLSQP", bounds=((-10, 10),) * 3,
+                       constraints=[{"type": "ineq", "fun": lambda w: -w[2] - 1},
+                                    {"type": "ineq", "fun": lambda w: w[0] + 2 * w[1] + w[2] - vt},
+                                    {"type": "ineq", "fun": lambda w: 2 * w[0] + w[1] + w[2] - 1}])
+        assert float(p.value.subs(t, vt)) == pytest.approx(ref.fun, abs=1e-7)
+        assert np.allclose([float(p.x[s].subs(t, vt)) for s in (sa, sb, sc)], ref.x, atol=1e-5)
