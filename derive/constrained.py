@@ -4,6 +4,13 @@ and every KKT point by enumerating active sets.
     problem = kkt("a**2 + b**2", "a b c", st=["-c >= 1", "a + 2*b + c >= 1", "2*a + b + c >= 1"])
     problem.lagrangian        a**2 + b**2 + mu1*(-c + ... )
     problem.solve()[0]        a = 2/3, b = 2/3, c = -1, value 8/9, kind "min"
+    kkt("(x - a)**2", "x", st=["x >= 0"]).solve()
+                              x = a (mu = 0) when a >= 0; x = 0 (mu = -2a) when a <= 0
+
+Symbols that are not variables are parameters: each active set is solved in
+terms of them (`parametric.solve_cases`), and feasibility and mu >= 0 become
+the point's conditions.  Every point is substituted back into every KKT
+condition before it is returned (with parameters, at random admissible values).
 
 Conventions: equalities h(x) = 0 with multipliers lambda; inequalities in the
 form g(x) <= 0 with multipliers mu >= 0 ("a + 2*b + c >= 1" is g = 1 - a - 2b - c).

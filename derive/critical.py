@@ -3,12 +3,20 @@
     critical_points("x**3 - 2*x**2 + 1", "x")   -> x = 0 (max), x = 4/3 (min)
     critical_points("x1**2 - x2**2")            -> (0, 0) saddle, eigenvalues 2, -2
     critical_points("log(x)")                   -> []   (1/x never vanishes on x > 0)
+    critical_points("x**4 - 3*x**2 + x")        -> min, max, min at -1.3008, 0.1699, 1.1309 (exact:
+                                                   real roots SymPy writes with I, see `realroots`)
+    critical_points("a*x**2 + b*x", "x")        -> x = -b/(2a): min if a > 0, max if a < 0; a = 0:
+                                                   none (b != 0) or every x (b = 0), see `parametric`
 
 Classification by the Hessian's eigenvalues; where the Hessian is singular,
 by the order and sign of the first non-vanishing derivative along each null
 direction (x^4: order 4, positive: a minimum; x^3: odd: neither), checked
 against f at random nearby points (a line test alone can be fooled); only
-then "degenerate".
+then "degenerate".  With parameters, by Sylvester's criterion on the Hessian's
+leading principal minors, one point per kind with its conditions.  Every point
+is checked before it is returned: grad f vanishes there (exactly or to 50
+digits; with parameters, at random admissible parameter values, where the
+Hessian's eigenvalues must also have the signs its kind says).
 """
 
 from dataclasses import dataclass, field
