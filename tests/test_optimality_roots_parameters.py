@@ -240,7 +240,9 @@ def test_parametric_quadratic_mixed_with_declared_symbols():
 
 @needs_unification
 def test_parametric_quadratic_mixed_in_one_call():
-    quadratic_checks(derive.critical_points("a*x**2 + b*x", [x]), a, b, x)
+    found = derive.critical_points("a*x**2 + b*x", [x])  # x is the user's; a, b come from the text
+    assert found.wrt == (x,) and [str(p) for p in found.parameters] == ["a", "b"]
+    quadratic_checks(found, *found.parameters, x)
 
 
 def test_shifted_paraboloid_three_ways():
