@@ -118,14 +118,16 @@ def build_parser():
 
     p = sub.add_parser("critical", help="critical points, found exactly and classified",
                        description="Solve grad f = 0 exactly and classify each point as min, max, saddle or "
-                                   "degenerate (Hessian eigenvalues, then higher-order tests).")
+                                   "degenerate (Hessian eigenvalues, then higher-order tests). Symbols not in "
+                                   "--wrt are parameters: each point is printed with its conditions on them.")
     common(p)
     _show_options(p, plot=True)
     p.set_defaults(run=_run_critical)
 
     p = sub.add_parser("kkt", help="constrained optimization: Lagrangian, KKT conditions, exact solutions",
                        description="min or max f subject to constraints; every KKT point found exactly by "
-                                   "enumerating active sets, best objective first.")
+                                   "enumerating active sets, best objective first. Symbols not in --wrt are "
+                                   "parameters: each point is printed with its conditions on them.")
     p.add_argument("--min", dest="minimize", metavar="EXPR", help="minimize this")
     p.add_argument("--max", dest="maximize", metavar="EXPR", help="maximize this")
     p.add_argument("--wrt", help="variables (default: every symbol)")

@@ -4,6 +4,13 @@ and every KKT point by enumerating active sets.
     problem = kkt("a**2 + b**2", "a b c", st=["-c >= 1", "a + 2*b + c >= 1", "2*a + b + c >= 1"])
     problem.lagrangian        a**2 + b**2 + mu1*(-c + ... )
     problem.solve()[0]        a = 2/3, b = 2/3, c = -1, value 8/9, kind "min"
+    kkt("(x - a)**2", "x", st=["x >= 0"]).solve()
+                              x = a (mu = 0) when a >= 0; x = 0 (mu = -2a) when a <= 0
+
+Symbols that are not variables are parameters: each active set is solved in
+terms of them (`parametric.solve_cases`), and feasibility and mu >= 0 become
+the point's conditions.  Every point is substituted back into every KKT
+condition before it is returned (with parameters, at random admissible values).
 
 Conventions: equalities h(x) = 0 with multipliers lambda; inequalities in the
 form g(x) <= 0 with multipliers mu >= 0 ("a + 2*b + c >= 1" is g = 1 - a - 2b - c).
@@ -18,15 +25,19 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Eq, Ge, Gt, Le, Lt, Matrix, Symbol
 
-from .errors import DeriveError, LimitError
+from . import parametric
+from .errors import DeriveError, LimitError, ValidationError
 from .limits import DEFAULT_LIMITS, attempt, time_budget
+from .parametric import Case, describe, settle
 from .parser import parse
+from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
 from .reals import RealView
 from .results import ResultList
 from .textform import to_text
 from .variables import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
 MAX_INEQUALITIES = 16
+SAMPLES = 3  # random admissible parameter values each parametric point is checked at
 
 
 @dataclass
@@ -47,7 +58,10 @@ class KKTPoint:
     """A KKT point: ``x`` and ``multipliers`` (exact), ``active`` (indices of the
     inequality constraints that hold with equality), ``value`` f(x), ``kind``
     ("min", "max", "saddle", "degenerate"), ``exact`` (False for the numeric
-    fallback), and ``notes`` explaining constraints and multipliers."""
+    fallback), ``notes`` explaining constraints and multipliers (and how a root
+    written with I is known to be real), ``conditions`` (relations on the
+    parameters under which the point and its kind hold; empty when
+    unconditional) and ``approx`` (floats for display of irrational values)."""
 
     x: dict
     multipliers: dict
@@ -56,25 +70,32 @@ class KKTPoint:
     kind: str
     exact: bool = True
     notes: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)
+    approx: dict = field(default_factory=dict)
 
     def __str__(self):
-        where = ", ".join(f"{s} = {to_text(v)}" for s, v in self.x.items())
+        where = ", ".join(f"{s} = {to_text(v)}" + (f" (~ {self.approx[s]:.10g})" if s in self.approx else "")
+                          for s, v in self.x.items())
         mult = ", ".join(f"{s} = {to_text(v)}" for s, v in self.multipliers.items())
         label = "" if self.exact else " [numeric, not exact]"
-        lines = [f"{self.kind}{label}: {where}; objective {to_text(self.value)}"
+        when = f" when {describe(self.conditions)}" if self.conditions else ""
+        lines = [f"{self.kind}{label}: {where}{when}; objective {short_text(self.value)}"
                  + (f"; multipliers {mult}" if mult else "")]
         lines += [f"    {n}" for n in self.notes]
         return "\n".join(lines)
 
     def _repr_latex_(self):
         where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.x.items())
-        return f"$\\text{{{self.kind}: }} {where},\\ f = {sympy.latex(self.value)}$"
+        when = (",\\ \\text{if } " + " \\wedge ".join(sympy.latex(c) for c in self.conditions)
+                if self.conditions else "")
+        return f"$\\text{{{self.kind}: }} {where},\\ f = {sympy.latex(self.value)}{when}$"
 
     def to_dict(self):
         return {"x": {str(s): to_text(v) for s, v in self.x.items()},
                 "multipliers": {str(s): to_text(v) for s, v in self.multipliers.items()},
                 "active": list(self.active), "value": to_text(self.value), "kind": self.kind,
-                "exact": self.exact, "notes": list(self.notes)}
+                "exact": self.exact, "notes": list(self.notes), "conditions": [to_text(c) for c in self.conditions],
+                "approx": {str(s): v for s, v in self.approx.items()}}
 
 
 @dataclass
@@ -136,8 +157,20 @@ class KKTProblem:
             "complementary slackness": [Eq(c.multiplier * c.expr, 0) for c in self.inequalities],
         }
 
+    def _over_reals(self):
+        """(this problem with every assumption-free symbol made real, the view back to the
+        user's symbols).  derive solves over the reals (see reals.RealView); the problem
+        object itself keeps the user's symbols, so everything it shows is theirs."""
+        view = RealView(self.objective, list(self.wrt), [c.expr for c in self.constraints])
+        if not view.to_real:
+            return self, view
+        constraints = [Constraint(view.real(c.expr), c.kind, c.text) for c in self.constraints]
+        return KKTProblem(view.real(self.objective), view.real(self.wrt), constraints, self.sense,
+                          self.limits), view
+
     def __str__(self):
-        lines = [f"{self.sense} {to_text(self.objective)} over ({', '.join(map(str, self.wrt))})"]
+        params = f", parameters {', '.join(map(str, self.parameters))}" if self.parameters else ""
+        lines = [f"{self.sense} {to_text(self.objective)} over ({', '.join(map(str, self.wrt))}){params}"]
         for c in self.constraints:
             lines.append(f"  subject to {c.text}   [{c.multiplier}; "
                          f"{'h' if c.kind == 'eq' else 'g'} = {to_text(c.expr)}{' = 0' if c.kind == 'eq' else ' <= 0'}]")
@@ -159,6 +192,7 @@ class KKTProblem:
 
     def to_dict(self):
         return {"sense": self.sense, "objective": to_text(self.objective), "wrt": [str(x) for x in self.wrt],
+                "parameters": [str(p) for p in self.parameters],
                 "constraints": [{"text": c.text, "kind": c.kind, "expr": to_text(c.expr),
                                  "multiplier": str(c.multiplier)} for c in self.constraints],
                 "lagrangian": to_text(self.lagrangian),
@@ -166,32 +200,32 @@ class KKTProblem:
 
     # ------------------------------------------------------------------
     def solve(self):
-        """All KKT points (exact), best objective first; see `KKTSolution`."""
-        with time_budget(self.limits.seconds, "solving the KKT conditions"):
-            return self._user(self._solve())
+        """All KKT points (exact), best objective first; see `KKTSolution`.
 
-    @staticmethod
-    def _user(result):
-        """The result in the user's own symbols (`kkt` sets this; see reals.RealView)."""
-        return result
+        With parameters (symbols that are not in wrt), each point holds under
+        conditions on them, given as SymPy relations in ``KKTPoint.conditions``.
+        """
+        with time_budget(self.limits.seconds, "solving the KKT conditions"):
+            real, view = self._over_reals()
+            solution = real._solve_parametric() if real.parameters else real._solve()
+            solution = view.user(solution)
+            solution.problem = self
+            return solution
 
     def _solve(self):
-        n, eqs = len(self.wrt), self.equalities
         grad_F = [sympy.diff(self._F, x) for x in self.wrt]
         found, undecided = [], 0
         budget_per_set = 2.0
-        # at most n - (equalities) active inequalities: by Caratheodory, a KKT point with more
-        # active constraints also has multipliers supported on a linearly independent subset
-        for size in range(0, min(len(self.inequalities), max(n - len(eqs), 0)) + 1):
-            for active in itertools.combinations(range(len(self.inequalities)), size):
-                solutions, exact = self._solve_active_set(active, grad_F, budget_per_set)
-                if solutions is None:
-                    undecided += 1
-                    continue
-                for sol in solutions:
-                    point = self._accept(sol, active, exact)
-                    if point is not None and not any(_same_x(point, p) for p in found):
-                        found.append(point)
+        for active in self._active_sets():
+            solutions, exact = self._solve_active_set(active, grad_F, budget_per_set)
+            if solutions is None:
+                undecided += 1
+                continue
+            for sol, real_notes in solutions:
+                point = self._accept(sol, active, exact)
+                if point is not None and not any(_same_x(point, p) for p in found):
+                    point.notes = [f"{k}: {n}" for k, n in real_notes.items()]
+                    found.append(point)
         note = "" if found or undecided else "no KKT point: the constraints may be infeasible (no point satisfies " \
                                             "them all), or the optimum is not attained"
         if undecided:
@@ -202,41 +236,59 @@ class KKTProblem:
                 note += "; the points shown come from a numeric solver and are labelled so"
         for p in found:
             if p.kind == "":
-                p.kind = self._classify(p)
-            p.notes = self._explain(p) + ([] if p.exact else [
-                "numeric: the exact radicals were out of reach; values are roots of the Groebner basis to 40 digits"])
+                p.kind = self._classify(p)[0][0]
+            if p.exact or p.multipliers:
+                self._check(p, {})
+            p.notes = self._explain(p) + p.notes + ([] if p.exact else [
+                "numeric: the exact roots were out of reach; values are roots of the Groebner basis to 50 digits"])
         reverse = self.sense == "max"
-        found.sort(key=lambda p: float(sympy.N(p.value)), reverse=reverse)
+        found.sort(key=lambda p: float(approx(p.value)), reverse=reverse)
         return KKTSolution(self, found, note)
 
-    def _solve_active_set(self, active, grad_F, seconds):
-        """Solutions (dicts) of the KKT equations with these inequalities active."""
+    def _active_sets(self):
+        """Active sets of at most n - (equalities) inequalities: by Caratheodory, a KKT point with
+        more active constraints also has multipliers supported on a linearly independent subset."""
+        n, m = len(self.wrt), len(self.inequalities)
+        for size in range(0, min(m, max(n - len(self.equalities), 0)) + 1):
+            yield from itertools.combinations(range(m), size)
+
+    def _active_set_equations(self, active, grad_F, fixed=None):
+        """(equations, unknowns) of stationarity and the equalities, with these inequalities active."""
         act = [self.inequalities[j] for j in active]
         unknowns = list(self.wrt) + [c.multiplier for c in self.equalities] + [c.multiplier for c in act]
         gradients = self._constraint_gradients()
         stationarity = [g + sum(c.multiplier * gradients[id(c)][k] for c in self.equalities + act)
                         for k, g in enumerate(grad_F)]
-        equations = stationarity + [c.expr for c in self.equalities] + [c.expr for c in act]
+        return stationarity + [c.expr for c in self.equalities] + [c.expr for c in act], unknowns
+
+    def _solve_active_set(self, active, grad_F, seconds):
+        """Real solutions (solution dict, notes) of the KKT equations with these inequalities
+        active, and whether they are exact; (None, False) when out of reach."""
+        equations, unknowns = self._active_set_equations(active, grad_F)
         if self._polynomial:
             if all(_is_linear(e, unknowns) for e in equations):
-                return _solve_linear(equations, unknowns), True
+                return [(s, {}) for s in _solve_linear(equations, unknowns)], True
             # a lex Groebner basis decides at once whether there is any solution, and is
-            # triangular: solve it variable by variable (exact roots up to degree 4)
+            # triangular: solve it unknown by unknown with exact real roots
             basis = attempt(lambda: sympy.groebner(equations, *unknowns, order="lex"), seconds, None)
             if basis is None:
                 return None, False
             if list(basis.exprs) == [1]:
                 return [], True
-            exact = attempt(lambda: _triangular_roots(basis, unknowns, exact=True), seconds, None)
-            if exact is not None:
-                return exact, True
-            numeric = attempt(lambda: _triangular_roots(basis, unknowns, exact=False), seconds, None)
-            return numeric, False
+            for exact in (True, False):
+                try:
+                    found = attempt(lambda: triangular_real_solutions(basis.exprs, unknowns, exact=exact),
+                                    seconds, None)
+                except Continuum:
+                    return None, False
+                if found is not None:
+                    return found, exact
+            return None, False
         equations = [sympy.numer(sympy.together(e)) for e in equations]
         result = attempt(lambda: sympy.solve(equations, unknowns, dict=True), seconds, None)
         if result is None:
             return None, False
-        return [s for s in result if len(s) == len(unknowns)], True
+        return [(s, {}) for s in result if len(s) == len(unknowns)], True
 
     def _constraint_gradients(self):
         if not hasattr(self, "_gradients"):
@@ -251,7 +303,8 @@ class KKTProblem:
     def _accept(self, sol, active, exact=True):
         """A KKT point if the solution is real, feasible, with mu >= 0; else None."""
         values = {k: sympy.nsimplify(v) if exact and getattr(v, "is_Float", False) else v for k, v in sol.items()}
-        if any(not as_basic(v).is_real for v in values.values()):
+        verdicts = {k: reality(v) for k, v in values.items()}
+        if not all(verdict for verdict, _ in verdicts.values()):
             return None
         x = {s: values[s] for s in self.wrt}
         for j, c in enumerate(self.inequalities):
@@ -265,43 +318,158 @@ class KKTProblem:
                 return None
         multipliers = {c.multiplier: values.get(c.multiplier, sympy.Integer(0)) for c in self.constraints}
         tight = tuple(j for j, c in enumerate(self.inequalities) if _sign(c.expr.subs(x)) == 0)
-        value = sympy.simplify(self.objective.subs(x)) if exact else self.objective.subs(x).evalf(40)
-        if value.has(sympy.zoo, sympy.nan) or value.is_real is False:
+        value = _tidy(self.objective.subs(x)) if exact else self.objective.subs(x).evalf(40)
+        if not reality(value)[0]:
             return None
-        return KKTPoint(x, multipliers, tight, value, "", exact)
+        approx_x = {s: float(approx(v)) for s, v in x.items() if not v.is_Rational}
+        return KKTPoint(x, multipliers, tight, value, "", exact, approx=approx_x)
 
-    def _classify(self, p):
-        """Second-order conditions on the tangent space of the strongly active constraints."""
+    def _check(self, p, params):
+        """Substitute the point (and the parameter values `params`) into every KKT condition:
+        residuals vanish exactly (or to 50 digits for roots SymPy cannot simplify), the
+        inequalities and the multipliers' signs hold.  A failure is a bug: it is raised."""
+        subs = {**{k: v.subs(params) for k, v in p.x.items()},
+                **{k: v.subs(params) for k, v in p.multipliers.items()}}
+        close = vanishes if p.exact else (lambda e: abs(sympy.N(e, 30)) < 1e-20)
+        failed = []
+        for name, items in self.conditions.items():
+            for c in items:
+                lhs = (c.lhs - c.rhs).subs(params).subs(subs)
+                if isinstance(c, Eq) and not close(lhs):
+                    failed.append(f"{name}: {to_text(c)}")
+                elif isinstance(c, (Le, Ge)):
+                    sign = -1 if isinstance(c, Le) else 1
+                    if not close(lhs) and _sign(sign * lhs) < 0:
+                        failed.append(f"{name}: {to_text(c)}")
+        if failed:
+            at = f" at parameters {params}" if params else ""
+            raise ValidationError(f"internal check failed: the KKT point {p.x}{at} violates " + "; ".join(failed))
+
+    def _classify(self, p, fixed=None, params=()):
+        """Second-order conditions on the tangent space of the strongly active constraints.
+
+        A list of (kind, conditions) pairs: one pair with no conditions, unless the
+        reduced Hessian depends on the parameters (then Sylvester's criterion splits
+        the kinds by conditions).  With parameters, a multiplier that is not
+        identically zero counts as positive (the generic case)."""
+        fixed = fixed or {}
         subs = {**p.x, **p.multipliers}
-        H = sympy.hessian(self._L, list(self.wrt)).subs(subs)
-        rows = [[sympy.diff(c.expr, x).subs(p.x) for x in self.wrt] for c in self.equalities]
-        rows += [[sympy.diff(c.expr, x).subs(p.x) for x in self.wrt]
-                 for j, c in enumerate(self.inequalities) if j in p.active and _sign(p.multipliers[c.multiplier]) > 0]
+        H = sympy.hessian(self._L.subs(fixed), list(self.wrt)).subs(subs)
+        strong = [c for j, c in enumerate(self.inequalities)
+                  if j in p.active and _sign(p.multipliers[c.multiplier]) != 0]
+        rows = [[sympy.diff(c.expr.subs(fixed), x).subs(p.x) for x in self.wrt] for c in self.equalities + strong]
         J = Matrix(rows) if rows else sympy.zeros(0, len(self.wrt))
-        Z = Matrix.hstack(*J.nullspace()) if J.rows else sympy.eye(len(self.wrt))
         if J.rows and not J.nullspace():
-            kind_F = "min"  # a vertex: every direction is blocked by a constraint with a positive multiplier
+            kinds = [("min", [])]  # a vertex: every direction is blocked by a constraint with a positive multiplier
         else:
-            reduced = (Z.T * H * Z).applyfunc(sympy.nsimplify)
-            signs = [_sign(e) for e in _eigenvalues(reduced)]
-            if all(s > 0 for s in signs):
-                kind_F = "min"
-            elif all(s < 0 for s in signs):
-                weakly = any(j in p.active for j in range(len(self.inequalities)))
-                kind_F = "saddle" if weakly else "max"
-            elif any(s > 0 for s in signs) and any(s < 0 for s in signs):
-                kind_F = "saddle"
+            Z = Matrix.hstack(*J.nullspace()) if J.rows else sympy.eye(len(self.wrt))
+            reduced = (Z.T * H * Z).applyfunc(lambda e: sympy.factor(sympy.nsimplify(sympy.simplify(e))))
+            if reduced.free_symbols & set(params):
+                kinds = parametric.definiteness(reduced)
             else:
-                kind_F = "degenerate"
+                kinds = [(_definiteness(reduced), [])]
+        weakly = any(j in p.active for j in range(len(self.inequalities)))
+        kinds = [("saddle" if kind == "max" and weakly else kind, conds) for kind, conds in kinds]
         if self.sense == "max":
-            return {"min": "max", "max": "min"}.get(kind_F, kind_F)
-        return kind_F
+            return [({"min": "max", "max": "min"}.get(kind, kind), conds) for kind, conds in kinds]
+        return kinds
+
+    # ------------------------------------------------------------------
+    @property
+    def parameters(self):
+        """Symbols of the problem that are not variables (a in (x - a)**2 over x)."""
+        return parametric.parameters([self.objective] + [c.expr for c in self.constraints], self.wrt)
+
+    @parametric.out_of_reach("the parametric KKT system")
+    def _solve_parametric(self):
+        params = self.parameters
+        grad_F = [sympy.diff(self._F, x) for x in self.wrt]
+        found, continua, dropped = [], [], []
+        for active in self._active_sets():
+            equations, unknowns = self._active_set_equations(active, grad_F)
+            cases = parametric.solve_cases(equations, unknowns, params)
+            for case in cases:
+                if case.values is None:
+                    continue
+                if case.free:
+                    when = f" when {describe(case.relations)}" if case.relations else ""
+                    continua.append(f"the stationarity equations of active set {list(active)} leave "
+                                    f"{', '.join(map(str, case.free))} free{when}; such sets of points (feasible "
+                                    "or not) are not listed")
+                    continue
+                for point in self._accept_parametric(case, active, params, dropped):
+                    if not any(_same_x(point, q) and point.conditions == q.conditions and point.kind == q.kind
+                               for q in found):
+                        found.append(point)
+        notes = continua + (["no admissible parameter values were found (400 random draws) for: "
+                             + "; ".join(dropped) + "; those cases are left out"] if dropped else [])
+        if not found and not continua:
+            notes.insert(0, "no KKT point for any parameter values: the constraints may be infeasible, or the "
+                            "optimum is not attained")
+        ordered, undecided = _order(found, self.sense == "max", params)
+        if undecided:
+            notes.append("the order of the points depends on the parameters (their conditions differ, or their "
+                         "objective values compare differently for different parameters)")
+        return KKTSolution(self, ordered, "; ".join(notes))
+
+    def _accept_parametric(self, case, active, params, dropped):
+        """KKT points of one parametric case: real, feasible, mu >= 0 under its conditions,
+        classified, and checked at random admissible parameter values."""
+        conditions = list(case.conditions)
+        for v in list(case.values.values()) + [self.objective.subs(case.fixed).subs(case.values)]:
+            extra = parametric.reality_conditions(v, params)
+            if extra is None:
+                return []
+            conditions += extra
+        x = {s: case.values[s] for s in self.wrt}
+        for j, c in enumerate(self.inequalities):
+            if j in active:
+                conditions.append(Ge(case.values[c.multiplier], 0))
+            else:
+                conditions.append(Le(c.expr.subs(case.fixed).subs(x), 0))
+        case = settle(Case(case.values, conditions, case.fixed), params)
+        if case is None:
+            return []
+        x = {s: case.values[s] for s in self.wrt}
+        multipliers = {c.multiplier: case.values.get(c.multiplier, sympy.Integer(0)) for c in self.constraints}
+        tight = tuple(j for j, c in enumerate(self.inequalities)
+                      if j in active or sympy.simplify(c.expr.subs(case.fixed).subs(x)) == 0)
+        value = _tidy(self.objective.subs(case.fixed).subs(x))
+        base = KKTPoint(x, multipliers, tight, value, "", True)
+        out = []
+        for kind, kind_conditions in self._classify(base, case.fixed, params):
+            sub = settle(Case(case.values, case.conditions + kind_conditions, case.fixed), params)
+            if sub is None:
+                continue
+            draws = parametric.samples(sub, params, SAMPLES)
+            if not draws:
+                dropped.append(describe(sub.relations))
+                continue
+            point = KKTPoint({s: sub.values[s] for s in self.wrt},
+                             {k: v.subs(sub.fixed) for k, v in multipliers.items()}, tight,
+                             _tidy(value.subs(sub.fixed)), kind, True, conditions=sub.relations)
+            for values in draws:
+                self._check(point, values)
+                at = self._at(point, values)
+                if point.kind != "degenerate" and self._classify(at, values)[0][0] != point.kind:
+                    raise ValidationError(f"internal check failed: the KKT point {point.x} is not a {point.kind} "
+                                          f"at parameters {values}")
+            point.notes = self._explain(point)
+            out.append(point)
+        return out
+
+    @staticmethod
+    def _at(p, values):
+        """The point `p` at numeric parameter values."""
+        return KKTPoint({k: v.subs(values) for k, v in p.x.items()},
+                        {k: v.subs(values) for k, v in p.multipliers.items()},
+                        p.active, p.value.subs(values), p.kind, p.exact)
 
     def _explain(self, p):
         notes = []
         for j, c in enumerate(self.inequalities):
             mu = p.multipliers[c.multiplier]
-            if j in p.active and _sign(mu) > 0:
+            if j in p.active and _sign(mu) != 0:  # None: a multiplier in the parameters, >= 0 by the conditions
                 direction = "lowers" if self.sense == "min" else "raises"
                 notes.append(f"active: {c.text} ({c.multiplier} = {to_text(mu)}): relaxing it by eps "
                              f"{direction} the optimal value by about {_times_eps(mu)}")
@@ -368,12 +536,7 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
                          "enumeration is out of reach")
     everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
     variables = resolve_wrt(wrt, everything, ns)
-    view = RealView(everything, variables)  # solved over the reals; answers in the user's symbols
-    constraints = [Constraint(view.real(c.expr), c.kind, c.text) for c in constraints]
-    problem = KKTProblem(view.real(f), view.real(variables), constraints, sense, limits)
-    problem.lagrangian, problem.conditions = view.user(problem.lagrangian), view.user(problem.conditions)
-    problem._user = view.user
-    return problem
+    return KKTProblem(f, variables, constraints, sense, limits)
 
 
 def _constraint(item, default, ns):
@@ -404,40 +567,6 @@ def _fresh_symbol(name, taken):
 
 def _is_polynomial(e, unknowns):
     return e == 0 or as_basic(e).is_polynomial(*unknowns)
-
-
-def _triangular_roots(basis, unknowns, exact=True, digits=50):
-    """Real solutions of a polynomial system from its lex Groebner basis, variable by
-    variable from the last.  exact=True: roots by radicals (degree <= 4), else None;
-    exact=False: roots to `digits` digits.  None also for a continuum of solutions."""
-    polys = list(basis.exprs)
-    tiny = sympy.Float(10) ** (-digits // 2)
-    solutions = [{}]
-    for var in reversed(unknowns):
-        extended = []
-        for sol in solutions:
-            candidates = [sympy.expand(p.subs(sol)) for p in polys
-                          if var in p.free_symbols and p.free_symbols <= set(sol) | {var}]
-            candidates = [c for c in candidates if c != 0]
-            if not candidates:
-                return None  # a free variable: a continuum of solutions
-            poly = sympy.Poly(candidates[0], var)
-            if exact:
-                if poly.degree() > 4:
-                    return None
-                found = sympy.roots(poly)
-                if sum(found.values()) != poly.degree():
-                    return None
-                roots = [r for r in found if r.is_real]
-            else:
-                roots = [sympy.re(r) for r in poly.nroots(n=digits, maxsteps=200) if abs(sympy.im(r)) <= tiny]
-            for r in roots:
-                rest = [c.subs(var, r) for c in candidates[1:]]
-                if exact and all(sympy.simplify(c) == 0 for c in rest) or \
-                        not exact and all(abs(c.evalf(digits)) <= tiny for c in rest):
-                    extended.append({**sol, var: r})
-        solutions = extended
-    return solutions
 
 
 def _is_linear(e, unknowns):
@@ -471,6 +600,7 @@ def _times_eps(value):
 
 
 def _sign(value):
+    """-1, 0 or +1; None for an expression in the parameters whose sign SymPy cannot tell."""
     value = as_basic(value)
     if value.is_Float:  # a numeric solution: zero to its precision
         return 0 if abs(value) < 1e-25 else (1 if value > 0 else -1)
@@ -480,8 +610,48 @@ def _sign(value):
         return 1
     if value.is_negative:
         return -1
-    v = complex(sympy.N(value, 40))
+    if value.free_symbols:
+        return None
+    v = complex(numeric(value, 40))
     return 0 if abs(v) < 1e-30 else (1 if v.real > 0 else -1)
+
+
+def _definiteness(M):
+    """The kind of a minimum problem's point from the reduced Hessian M (no parameters)."""
+    signs = [_sign(e) for e in _eigenvalues(M)]
+    if all(s > 0 for s in signs):
+        return "min"
+    if all(s < 0 for s in signs):
+        return "max"
+    if any(s > 0 for s in signs) and any(s < 0 for s in signs):
+        return "saddle"
+    return "degenerate"
+
+
+def _tidy(value):
+    return attempt(lambda: sympy.simplify(value), 2.0, value)
+
+
+def _order(points, reverse, params):
+    """Best objective first where values can be compared; (ordered points, whether some
+    comparison depended on the parameters).  Values are compared as real expressions:
+    a before b when f(a) - f(b) <= 0 for every real parameter value (>= 0 for max)."""
+    real = {p: sympy.Dummy(p.name, real=True) for p in params}
+
+    def before(a, b):
+        d = (a.value - b.value).xreplace(real)
+        return (d.is_nonnegative if reverse else d.is_nonpositive) is True
+
+    remaining, ordered, undecided = list(points), [], False
+    while remaining:
+        # the first point that no remaining point is strictly better than
+        for p in remaining:
+            if not any(before(q, p) and not before(p, q) for q in remaining if q is not p):
+                break
+        undecided |= any(not before(p, q) and not before(q, p) for q in remaining if q is not p)
+        ordered.append(p)
+        remaining.remove(p)
+    return ordered, undecided
 
 
 def _eigenvalues(M):
@@ -497,5 +667,5 @@ def _eigenvalues(M):
 
 def _same_x(a, b):
     if not (a.exact and b.exact):
-        return all(abs(complex(sympy.N(a.x[s] - b.x[s], 30))) < 1e-20 for s in a.x)
+        return all(abs(complex(numeric(a.x[s] - b.x[s], 30))) < 1e-20 for s in a.x)
     return all(sympy.simplify(a.x[s] - b.x[s]) == 0 for s in a.x)
