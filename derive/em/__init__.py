@@ -8,3 +8,6 @@ from ._derive import derive_updates
 from ._results import Updates
 
 __all__ += ["Updates", "derive_updates"]
+from ._results import Fit
+
+__all__ += ["Fit"]

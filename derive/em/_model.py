@@ -61,6 +61,7 @@ class Model:
     location: str = None  # the parameter that moves with a shift of the data (normal means)
     kernel_form: object = None  # optional: a cheaper, checked form of ell for the E-step kernel
     matrix_route: object = None  # optional: derive these parameters in matrix notation
+    numeric_log_prior: object = None  # optional: log p(theta) from NumPy parameters (where SymPy cannot instantiate it)
     source: str = ""  # the user's text, for custom models
     categories: int = None
 

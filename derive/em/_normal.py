@@ -293,7 +293,7 @@ class FullKernelForm:
     is a `DeriveError` naming the component, never a NaN.
     """
 
-    arrays = ("mu", "U", "logdetU")
+    arrays = {"mu": 1, "U": 2, "logdetU": 0}
 
     def expression(self, dim, data_symbols, element):
         """ell in the kernel arrays: element(name, idx) gives the scalar symbol of an array entry."""
