@@ -11,3 +11,6 @@ __all__ += ["Updates", "derive_updates"]
 from ._results import Fit
 
 __all__ += ["Fit"]
+from ._custom import custom
+
+__all__ += ["custom"]

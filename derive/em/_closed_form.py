@@ -65,13 +65,25 @@ def _solve_for(equation, target, constraint):
     eq = equation.xreplace({target: proxy})
     if not eq.has(proxy):
         return None
-    roots = attempt(lambda: sympy.solve(eq, proxy), SOLVE_SECONDS, None)
+    roots = bounded(lambda: sympy.solve(eq, proxy))
     if not roots:
         return None
     roots = [rt for rt in roots if not rt.has(proxy)]
     if len(roots) != 1:
         return None
     return roots[0]
+
+
+def bounded(fn):
+    """fn() within SOLVE_SECONDS (where a clock is available), or None if SymPy gives up or runs out of time."""
+    import threading
+
+    try:
+        if threading.current_thread() is threading.main_thread():
+            return attempt(fn, SOLVE_SECONDS, None)
+        return fn()
+    except (NotImplementedError, ValueError, TypeError, ZeroDivisionError):
+        return None
 
 
 def tidy(expr):
@@ -105,7 +117,7 @@ def solve_simplex(J, param):
     total = pull_out(Sum(value.xreplace({simplex_free: q}), (q, 0, RANGES[param.axis] - 1)), set())
     total = pull_out(simplify_simplex_sums(total), set())
     lam_proxy = Dummy("lam", real=True)
-    roots = attempt(lambda: sympy.solve(total.xreplace({lam: lam_proxy}) - 1, lam_proxy), SOLVE_SECONDS, None)
+    roots = bounded(lambda: sympy.solve(total.xreplace({lam: lam_proxy}) - 1, lam_proxy))
     if not roots or len(roots) != 1:
         return None, "cannot solve the constraint for the multiplier"
     multiplier = tidy(roots[0])

@@ -305,23 +305,35 @@ class FullKernelForm:
         return total_
 
     def arrays_from(self, params):
-        """{'mu', 'U', 'logdetU'} from {'means', 'covariances'} (NumPy)."""
-        cov = params["covariances"]
-        K_, D = cov.shape[0], cov.shape[1]
-        U = np.empty_like(cov)
-        logdet_u = np.empty(K_)
-        for kk in range(K_):
-            try:
-                L = np.linalg.cholesky(cov[kk])
-            except np.linalg.LinAlgError:
-                raise DeriveError(singular_message(kk, cov[kk])) from None
-            if not np.all(np.diag(L) > 0) or np.min(np.diag(L)) < 1e-150 * max(np.max(np.diag(L)), 1e-300):
-                raise DeriveError(singular_message(kk, cov[kk]))
-            from scipy.linalg import solve_triangular
+        """{'mu', 'U', 'logdetU'} from {'means', 'covariances'} (NumPy, batched over components)."""
+        cov = np.asarray(params["covariances"], dtype=float)
+        try:
+            L = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            L = None
+        diag = None if L is None else np.diagonal(L, axis1=1, axis2=2)
+        if L is None or not np.all(np.isfinite(L)) or np.any(diag <= 1e-150 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300)):
+            for kk in range(cov.shape[0]):
+                try:
+                    Lk = np.linalg.cholesky(cov[kk])
+                    ok = np.all(np.isfinite(Lk)) and np.all(np.diag(Lk) > 1e-150 * max(np.max(np.diag(Lk)), 1e-300))
+                except np.linalg.LinAlgError:
+                    ok = False
+                if not ok:
+                    raise DeriveError(singular_message(kk, cov[kk]))
+        U = np.swapaxes(_lower_inverse(L), 1, 2)  # Sigma^-1 = L^-T L^-1 = U U^T with U = L^-T
+        return {"mu": params["means"], "U": U, "logdetU": -np.log(diag).sum(axis=1)}
 
-            U[kk] = solve_triangular(L, np.eye(D), lower=True).T
-            logdet_u[kk] = np.sum(np.log(np.diag(U[kk])))
-        return {"mu": params["means"], "U": U, "logdetU": logdet_u}
+
+def _lower_inverse(L):
+    """Inverses of lower-triangular matrices (K, d, d) by forward substitution (exactly triangular)."""
+    D = L.shape[1]
+    inv = np.zeros_like(L)
+    for a in range(D):
+        inv[:, a, a] = 1.0 / L[:, a, a]
+        for b in range(a):
+            inv[:, a, b] = -np.einsum("kt,kt->k", L[:, a, b:a], inv[:, b:a, b]) / L[:, a, a]
+    return inv
 
 
 def singular_message(component, cov):

@@ -67,11 +67,10 @@ class Program:
     def concrete(self, expr, at=None):
         """`expr` at the model's sizes: statistics as S<m> symbols, parameters as column symbols
         (component k left free: each symbol stands for an array over components)."""
-        expr = pull_out(expr, self.labels)
         expr = expr.xreplace(self.sizes)
         if at:
             expr = expr.xreplace(at)
-        expr = self._unroll(expr)
+        expr = pull_out(self._unroll(expr), self.labels)  # coordinates written out, then separated
         return self._symbols(expr)
 
     def _unroll(self, expr):

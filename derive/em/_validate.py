@@ -307,17 +307,27 @@ def _check_kkt(model, step, seed):
 
 
 def _check_gem(inst, J, step, values, table):
-    gem = step.gem
+    """The GEM pieces (target indices) against J written out: gradient, Hessian, and the
+    objective's change between two values of the element (the line search compares those)."""
+    gem, target = step.gem, step.param.target
     for idx, sym in list(table.items())[:2]:
-        at = dict(zip(step.param.axes, idx))
+        at = dict(zip(target.indices, idx))
         for derived, order in ((gem.gradient_index, 1), (gem.hessian_index, 2)):
             mine = inst.explicit(derived, at).xreplace(values)
             truth = sympy.diff(J, sym, order).xreplace(values)
-            diff = sympy.N(mine - truth, 50)
-            scale = 1 + abs(sympy.N(truth, 50))
-            if abs(diff) > sympy.Float(10) ** -30 * scale:
-                raise ValidationError(f"the generalized-EM {'gradient' if order == 1 else 'Hessian'} for "
-                                      f"{step.param.name} disagrees with J's at the check instance. Please report this.")
+            _close(mine, truth, f"generalized-EM {'gradient' if order == 1 else 'Hessian'} for {step.param.name}")
+        moved = dict(values)
+        moved[sym] = values[sym] * Rational(3, 2)
+        objective = inst.explicit(gem.objective_index, at)
+        _close(objective.xreplace(moved) - objective.xreplace(values), J.xreplace(moved) - J.xreplace(values),
+               f"generalized-EM objective for {step.param.name}")
+
+
+def _close(mine, truth, what):
+    diff = sympy.N(mine - truth, 50)
+    scale = 1 + abs(sympy.N(truth, 50))
+    if not diff.is_number or abs(diff) > sympy.Float(10) ** -30 * scale:
+        raise ValidationError(f"the {what} disagrees with J's at the check instance. Please report this.")
 
 
 __all__ = ["Instance", "Validation", "validate", "RANGES", "c", "codes", "i", "j", "k", "l"]
