@@ -288,8 +288,10 @@ def _check_kkt(model, step, seed):
     if any(a.has(*syms) for a in coefficients):
         raise ValidationError(f"J is not of the form sum a log u in the {step.param.name}; cannot check the KKT "
                               "point. Please report this.")
-    objective = sympy.Add(*(a * sympy.log(s) for a, s in zip(coefficients, syms)))
-    points = kkt(objective, syms, eq=[sympy.Eq(sympy.Add(*syms), 1)], sense="max").solve()
+    # an entry with coefficient 0 (a category no assigned row has) sits on the boundary, u = 0
+    active = [s for a, s in zip(coefficients, syms) if a != 0]
+    objective = sympy.Add(*(a * sympy.log(s) for a, s in zip(coefficients, syms) if a != 0))
+    points = kkt(objective, active, eq=[sympy.Eq(sympy.Add(*active), 1)], sense="max").solve()
     if len(points) != 1 or points[0].kind != "max":
         raise ValidationError(f"the KKT check of the {step.param.name} update found {len(points)} KKT point(s) "
                               f"({', '.join(p.kind for p in points)}); expected one maximum. Please report this.")
@@ -299,7 +301,7 @@ def _check_kkt(model, step, seed):
     mine = {s: inst.explicit(step.equation.rhs, dict(zip(step.param.axes, idx))).xreplace(others)
             for idx, s in zip(group, syms)}
     my_lam = inst.explicit(step.multiplier_value, at).xreplace(others)
-    if any(sympy.simplify(point.x[s] - mine[s]) != 0 for s in syms) or sympy.simplify(lam - my_lam) != 0:
+    if any(sympy.simplify(point.x.get(s, 0) - mine[s]) != 0 for s in syms) or sympy.simplify(lam - my_lam) != 0:
         raise ValidationError(f"derive.kkt disagrees with the {step.param.name} update on the check instance. "
                               "Please report this.")
     return (f"derive.kkt solves the {step.param.name} problem (hard assignment) to the same point, "
