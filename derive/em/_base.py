@@ -32,14 +32,26 @@ def is_dask(X):
     return type(X).__module__.split(".")[0] == "dask"
 
 
+AUTO_NUMBA_WORK = 400_000  # rows x components from which the compiled kernel pays for its compilation
+
+
+def choose_backend(backend, rows, k):
+    if backend == "auto":
+        return "numba" if rows * k >= AUTO_NUMBA_WORK else "numpy"
+    if backend not in ("numba", "numpy"):
+        raise DeriveError(f"backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
+    return backend
+
+
 class NumpyData:
     """The data in memory; big inputs are split into chunks of rows run on a thread pool
     (the kernels release the GIL)."""
 
-    def __init__(self, program, X):
-        self.program, self.module = program, program.module
+    def __init__(self, program, X, backend):
+        self.program = program
         self.X = np.ascontiguousarray(X, dtype=float)
         self.rows = self.X.shape[0]
+        self.module = program.kernels(choose_backend(backend, self.rows, program.model.k))
         self.M = len(program.stats)
         threads = threads_available()
         chunks = 1 if self.rows < 50_000 else min(4 * threads, self.rows // 20_000)
@@ -106,7 +118,7 @@ def thread_pool():
     return _POOL[0]
 
 
-def fit(updates, X, init=None, max_iter=100, tol=1e-8, seed=0, reg_covar=0.0):
+def fit(updates, X, init=None, max_iter=100, tol=1e-8, seed=0, reg_covar=0.0, backend="auto"):
     """EM on X; see the module doc.  Returns a `Fit`."""
     from ._results import Fit
 
@@ -119,9 +131,9 @@ def fit(updates, X, init=None, max_iter=100, tol=1e-8, seed=0, reg_covar=0.0):
     if is_dask(X):
         from ._dask import DaskData
 
-        data = DaskData(program, X)
+        data = DaskData(program, X, backend)
     else:
-        data = NumpyData(program, X)
+        data = NumpyData(program, X, backend)
     run = _Run(program, data, reg_covar)
     params = run.initial(init, seed)
     history, times, notes = [], [], {}
@@ -186,7 +198,7 @@ class _Run:
         with np.errstate(divide="ignore"):
             logw = np.log(np.asarray(params["weights"], dtype=float))
         arrays = self.program.kernel_arrays(params)
-        H = self.program.module.hoist(*arrays, self.model.k)
+        H = self.data.module.hoist(*arrays, self.model.k)
         return logw, H, arrays
 
     def e_pass(self, params, iteration):

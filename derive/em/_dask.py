@@ -17,35 +17,36 @@ import numpy as np
 from ..errors import DeriveError
 
 
-def _module(source):
+def _module(sources, backend):
+    """The kernel functions of `backend` in this process (the module is written and imported once)."""
     from codegen.cache import load_module
 
-    return load_module(source)
+    module = load_module(sources[backend])
+    suffix = "_range" if backend == "numba" else "_np"
+    return {"stats": getattr(module, "stats" + suffix), "seed": getattr(module, "seed" + suffix),
+            "resp": getattr(module, "resp" + suffix)}
 
 
-def chunk_stats(source, block, shift, logw, H, arrays, M):
+def chunk_stats(sources, backend, block, shift, logw, H, arrays, M):
     """(S, log-likelihood, NaN count) of one chunk of rows."""
-    module = _module(source)
     block = np.ascontiguousarray(block, dtype=float)
     acc = np.zeros((len(logw), M))
-    ll, nans = module.stats_range(block, 0, block.shape[0], shift, logw, H, *arrays, acc)
+    ll, nans = _module(sources, backend)["stats"](block, 0, block.shape[0], shift, logw, H, *arrays, acc)
     return acc, float(ll), int(nans)
 
 
-def chunk_seed(source, block, shift, centers, soft, M):
-    module = _module(source)
+def chunk_seed(sources, backend, block, shift, centers, soft, M):
     block = np.ascontiguousarray(block, dtype=float)
     acc = np.zeros((centers.shape[0], M))
-    module.seed_range(block, 0, block.shape[0], shift, centers, soft, acc)
+    _module(sources, backend)["seed"](block, 0, block.shape[0], shift, centers, soft, acc)
     return acc
 
 
-def chunk_resp(block, source, shift, logw, H, arrays, what):
-    module = _module(source)
+def chunk_resp(block, sources, backend, shift, logw, H, arrays, what):
     block = np.ascontiguousarray(block, dtype=float)
     R = np.empty((block.shape[0], len(logw)))
     rowll = np.empty(block.shape[0])
-    module.resp_range(block, 0, block.shape[0], shift, logw, H, *arrays, R, rowll)
+    _module(sources, backend)["resp"](block, 0, block.shape[0], shift, logw, H, *arrays, R, rowll)
     return R if what == "R" else rowll
 
 
@@ -58,17 +59,23 @@ def add(parts):
 class DaskData:
     """A Dask array of rows (any row chunking; columns in one chunk)."""
 
-    def __init__(self, program, X):
+    def __init__(self, program, X, backend):
         try:
             import dask
         except ImportError:  # pragma: no cover - only reached with a Dask array
             raise DeriveError("fitting a Dask array needs dask (pip install -e \".[dask]\")") from None
+        from ._base import choose_backend
+
         self.dask = dask
-        self.program, self.source = program, _source_of(program)
+        self.program = program
+        self.sources = {"numba": _source_of(program.module), "numpy": _source_of(program.numpy_module)}
         if X.ndim != 2:
             raise DeriveError("the data must be a 2-D Dask array")
         self.X = X.rechunk({1: -1}).astype(float)
         self.rows = int(X.shape[0])
+        largest = max(self.X.chunks[0]) if self.X.chunks[0] else 0
+        self.backend = choose_backend(backend, largest, program.model.k)
+        self.module = program.kernels(self.backend)  # for hoist, on the client
         self.M = len(program.stats)
         self.blocks = list(self.X.to_delayed().ravel())
 
@@ -80,21 +87,21 @@ class DaskData:
 
     def stats(self, shift, logw, H, arrays):
         delayed = self.dask.delayed
-        parts = [delayed(chunk_stats, pure=True)(self.source, b, shift, logw, H, arrays, self.M) for b in self.blocks]
+        parts = [delayed(chunk_stats, pure=True)(self.sources, self.backend, b, shift, logw, H, arrays, self.M) for b in self.blocks]
         S, ll, nans = delayed(add)(parts).compute()
         return S, float(ll), int(nans)
 
     def seed(self, shift, centers, soft):
         delayed = self.dask.delayed
-        parts = [delayed(chunk_seed, pure=True)(self.source, b, shift, centers, soft, self.M) for b in self.blocks]
+        parts = [delayed(chunk_seed, pure=True)(self.sources, self.backend, b, shift, centers, soft, self.M) for b in self.blocks]
         return delayed(sum)(parts).compute()
 
     def responsibilities(self, shift, logw, H, arrays):
         """(R, per-row log-likelihood) as lazy Dask arrays."""
         K = len(logw)
-        R = self.X.map_blocks(chunk_resp, self.source, shift, logw, H, arrays, "R", dtype=float,
+        R = self.X.map_blocks(chunk_resp, self.sources, self.backend, shift, logw, H, arrays, "R", dtype=float,
                               chunks=(self.X.chunks[0], (K,)))
-        rowll = self.X.map_blocks(chunk_resp, self.source, shift, logw, H, arrays, "ll", dtype=float,
+        rowll = self.X.map_blocks(chunk_resp, self.sources, self.backend, shift, logw, H, arrays, "ll", dtype=float,
                                   drop_axis=1, chunks=(self.X.chunks[0],))
         return R, rowll
 
@@ -102,10 +109,9 @@ class DaskData:
         return np.asarray(self.X[index].compute())
 
 
-def _source_of(program):
+def _source_of(module):
     from codegen.cache import module_name
 
-    module = program.module
     with open(module.__file__) as fh:
         source = fh.read()
     assert module.__name__ == module_name(source)

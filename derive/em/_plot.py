@@ -50,7 +50,7 @@ def _labels(fit, data):
     logw, H, arrays = run.kernel_inputs(fit._internal)
     R = np.empty((data.shape[0], fit.model.k))
     rowll = np.empty(data.shape[0])
-    run.program.module.resp_range(np.ascontiguousarray(data), 0, data.shape[0], run.shift, logw, H, *arrays, R, rowll)
+    run.data.module.resp_range(np.ascontiguousarray(data), 0, data.shape[0], run.shift, logw, H, *arrays, R, rowll)
     return R.argmax(axis=1), rowll
 
 

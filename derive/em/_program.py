@@ -23,7 +23,7 @@ import codegen
 
 from ..errors import DeriveError, LimitError
 from ._gem import newton_ascent
-from ._kernels import KernelSpec, kernel_module
+from ._kernels import KernelSpec, kernel_modules
 from ._separate import pull_out
 from ._symbols import RANGES, C, K, N, d, i, k, r, x
 
@@ -51,7 +51,11 @@ class Program:
         self.steps = [self._compile_step(s) for s in updates.steps]
         self.log_prior_terms = self._compile_log_prior()
         self.spec = self._kernel_spec()
-        self.module = kernel_module(self.spec)
+        self.module, self.numpy_module = kernel_modules(self.spec)
+
+    def kernels(self, backend):
+        """The row-range functions of one backend: "numba" (compiled, SIMD) or "numpy" (no compilation)."""
+        return Kernels(self, backend)
 
     @staticmethod
     def _check_sizes(model):
@@ -218,6 +222,21 @@ class Program:
         else:
             values = {"a_" + p.symbol: params[p.name] for p in self.model.params}
         return [np.ascontiguousarray(values[name], dtype=float) for name in self.spec.arrays]
+
+
+class Kernels:
+    """hoist / stats_range / resp_range / seed_range of one backend, with the same signatures."""
+
+    def __init__(self, program, backend):
+        if backend not in ("numba", "numpy"):
+            raise DeriveError(f"backend must be 'numba', 'numpy' or 'auto', got {backend!r}")
+        self.backend = backend
+        m = program.module if backend == "numba" else program.numpy_module
+        suffix = "_range" if backend == "numba" else "_np"
+        self.hoist = m.hoist if backend == "numba" else m.hoist_np
+        self.stats_range = getattr(m, "stats" + suffix)
+        self.resp_range = getattr(m, "resp" + suffix)
+        self.seed_range = getattr(m, "seed" + suffix)
 
 
 def _number(value):

@@ -34,11 +34,18 @@ class Updates:
             self._program = Program(self)
         return self._program
 
-    def fit(self, X, init=None, max_iter=100, tol=1e-8, seed=0, reg_covar=0.0):
-        """Run EM on X (NumPy or Dask array); returns a `Fit`.  See `derive.em._base.fit`."""
+    def fit(self, X, init=None, max_iter=100, tol=1e-8, seed=0, reg_covar=0.0, backend="auto"):
+        """Run EM on X (NumPy or Dask array); returns a `Fit`.
+
+        ``init``: None (k-means++ seeding from ``seed``) or a dict of starting
+        parameters (public names, scikit-learn's shapes).  ``tol``: stop when the
+        mean log-likelihood per row changes less.  ``reg_covar``: added to
+        normal covariances' diagonals after each M-step (0: the exact EM).
+        ``backend``: "numba", "numpy" or "auto".  See docs/em.md.
+        """
         from ._base import fit
 
-        return fit(self, X, init=init, max_iter=max_iter, tol=tol, seed=seed, reg_covar=reg_covar)
+        return fit(self, X, init=init, max_iter=max_iter, tol=tol, seed=seed, reg_covar=reg_covar, backend=backend)
 
     # -- showing ------------------------------------------------------------
     def explain(self):
