@@ -176,7 +176,7 @@ def _check_values(model, X):
     if wrong.any():
         row, col = np.argwhere(wrong)[0]
         raise DeriveError(f"the {model.family} model needs {DATA_KINDS[kind].replace('C-1', str((model.categories or 1) - 1))}; "
-                          f"row {row}, column {col} is {X[row, col]!r}")
+                          f"row {row}, column {col} is {float(X[row, col])!r}")
 
 
 # the families: name -> builder(k, dim, cov, prior) -> Model; filled in by the family modules

@@ -72,13 +72,16 @@ def normal(k_, dim, cov, prior):
     else:
         s = cov_param.element
         ell = total(-log(2 * pi * s) / 2 - (x[i, j] - mu) ** 2 / (2 * s), j)
+    numeric = None
     if niw is not None:
         term, values = _niw_log_prior(niw, cov, dim)
         log_prior += term
         hyper.update(values)
+        if cov == "full":  # log det and the inverse have no index-notation instance: evaluate with NumPy
+            numeric = NIWFullLogPrior(niw, dim, prior.get("weights"))
     return Model("normal", k_, dim, params, ell, cov=cov, prior=prior, log_prior=log_prior, hyper=hyper,
                  location="means", kernel_form=FullKernelForm() if cov == "full" else None,
-                 matrix_route=full_route if cov == "full" else None)
+                 matrix_route=full_route if cov == "full" else None, numeric_log_prior=numeric)
 
 
 # ---------------------------------------------------------------------------
@@ -116,6 +119,41 @@ def _niw_log_prior(prior, cov, dim):
             - (nu + d + 1) / 2 * logdet(FULL.base[k]) - trace / 2)
     values[Psi0] = scale
     return total(body, k), values
+
+
+class NIWFullLogPrior:
+    """log p(theta) for a full-covariance normal mixture with a normal-inverse-Wishart prior (NumPy):
+
+        sum_k log N(mu_k | m0, Sigma_k / kappa) + log IW(Sigma_k | Psi0, nu)  (+ the weights' Dirichlet)
+
+    the same density as the symbolic log prior (checked against it in the tests)."""
+
+    def __init__(self, niw, dim, weights_prior):
+        self.mean, self.kappa, self.dof, self.scale = niw.resolved(dim)
+        self.weights_prior = weights_prior
+        sign, self.logdet_scale = np.linalg.slogdet(self.scale)
+
+    def __call__(self, params):
+        from math import lgamma, log as ln, pi as PI
+
+        mu, cov = np.asarray(params["means"]), np.asarray(params["covariances"])
+        D, nu, kap = cov.shape[1], self.dof, self.kappa
+        multigamma = D * (D - 1) / 4 * ln(PI) + sum(lgamma(nu / 2 + (1 - t) / 2) for t in range(1, D + 1))
+        total = 0.0
+        for kk in range(cov.shape[0]):
+            sign, logdet = np.linalg.slogdet(cov[kk])
+            if sign <= 0:
+                return -np.inf
+            diff = mu[kk] - self.mean
+            quad = diff @ np.linalg.solve(cov[kk], diff)
+            trace = np.trace(np.linalg.solve(cov[kk], self.scale))
+            total += (-D / 2 * ln(2 * PI / kap) - logdet / 2 - kap * quad / 2
+                      + nu / 2 * self.logdet_scale - nu * D / 2 * ln(2) - multigamma
+                      - (nu + D + 1) / 2 * logdet - trace / 2)
+        if self.weights_prior is not None:
+            a, K = self.weights_prior.alpha, len(params["weights"])
+            total += lgamma(K * a) - K * lgamma(a) + (a - 1) * float(np.sum(np.log(params["weights"])))
+        return total
 
 
 # ---------------------------------------------------------------------------

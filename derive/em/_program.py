@@ -182,7 +182,10 @@ class Program:
         total = 0.0
         for kind, ev in self.log_prior_terms:
             value = ev(params)
-            total += float(np.sum(value)) if kind == "per component" else float(np.ravel(value)[0])
+            if kind == "per component":  # a term without parameters is the same for every component
+                total += float(np.sum(np.broadcast_to(np.ravel(value), (self.model.k,))))
+            else:
+                total += float(np.ravel(value)[0])
         return total
 
     # -- the E-step kernel ------------------------------------------------------

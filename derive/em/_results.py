@@ -167,7 +167,7 @@ class Fit:
 
     def _repr_latex_(self):
         rows = [r"\text{" + name + "} &= " + sympy.latex(sympy.Matrix(np.atleast_2d(np.round(v, 4))))
-                for name, v in self.params.items() if np.size(v) <= 64]
+                for name, v in self.params.items() if np.size(v) <= 64 and np.ndim(v) <= 2]
         rows.append(r"\log p &= " + f"{self.loglik[-1]:.8g}")
         return r"$$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$$"
 
