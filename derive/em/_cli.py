@@ -82,7 +82,12 @@ def run(args):
         fit = updates.fit(X, max_iter=args.max_iter, tol=args.tol, seed=args.seed, reg_covar=args.reg_covar)
     plot = None
     if args.plot:
-        plot = str(fit.plot(args.plot))
+        import contextlib
+        import io
+
+        quiet = contextlib.redirect_stdout(io.StringIO()) if args.json else contextlib.nullcontext()
+        with quiet:  # --json prints one JSON object and nothing else
+            plot = str(fit.plot(args.plot))
     if args.json:
         out = {"updates": updates.to_dict()}
         if args.explain:
