@@ -294,10 +294,10 @@ def test_exp_of_the_kernel_is_accurate():
 
     z = np.concatenate([-np.geomspace(1e-12, 745.0, BLOCK - 6), [0.0, -1e-300, -708.5, -740.0, -745.5, -800.0]])
     out = np.empty(BLOCK)
-    exp_block(z, out, np.empty(BLOCK, np.int64), np.empty(BLOCK, np.int64), BLOCK)
+    exp_block(z, out, BLOCK)
     ref = np.exp(z)
     normal = ref > np.finfo(float).tiny
-    assert np.max(np.abs(out[normal] - ref[normal]) / ref[normal]) < 5e-16
+    assert np.max(np.abs(out[normal] - ref[normal]) / ref[normal]) < 4.5e-16  # 2 ulp
     assert np.max(np.abs(out[~normal] - ref[~normal])) < 1e-322  # subnormals: within a couple of units
     assert out[-1] == 0.0
 

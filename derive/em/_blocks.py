@@ -1,25 +1,28 @@
 """The model-independent parts of the E-step kernel, compiled once and shared by every generated kernel.
 
 A generated kernel fills a block of rows: lp[k, t] = log w[k] + ell(x_t; theta_k)
-and the statistics' data parts Tb[m, t] = T_m(x_t).  Then
+and the statistics' data parts Tb[m, t] = T_m(x_t).  Then `normalize` does the
+log-sum-exp: subtract each row's maximum, exponentiate, sum; it returns the
+block's log-likelihood and leaves exp(lp - max) in lp and 1/sum in Tb[0], so
+the generated accumulation adds sum_t lp[k, t] Tb[0, t] Tb[m, t] (the
+responsibilities times T_m) without a separate division pass.
 
-* `normalize` turns lp into responsibilities in place (log-sum-exp: subtract the
-  row maximum, exponentiate, divide by the sum) and returns the block's
-  log-likelihood;
-* `accumulate` adds sum_t r[k, t] T_m(x_t) into acc[k, m].
-
-The exp is evaluated with an exact range reduction, x = n log 2 + r with
-|r| <= log(2)/2 (log 2 split in two parts, Cody and Waite), and the degree-13
-Taylor polynomial of exp(r) (truncation error below 5e-18), scaled by 2^n built
-from its bits in two halves so that results down to the smallest subnormal
-are right.  Unlike libm's exp this vectorizes (Numba has no SIMD exp without
-Intel's SVML).  Accuracy: within 2 ulp of libm (tested).
+The exp: x = n log 2 + r with |r| <= log(2)/2 (log 2 split in two parts, Cody
+and Waite), the degree-13 Taylor polynomial of exp(r) (truncation below 5e-18),
+times 2^n built from its bits in two halves so that subnormal results are
+right.  Unlike libm's exp, which Numba calls once per value (no SIMD without
+Intel's SVML), it vectorizes: about NumPy's own SIMD speed, within 2 ulp of
+it (tested).  No "reassoc" in its fastmath flags: that would let the compiler
+fold (z - n ln2_hi) - n ln2_lo into z - n ln2 and lose the exact reduction.
 """
 
 import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
 BLOCK = 256
@@ -28,36 +31,45 @@ LN2_HI = 0.693145751953125
 LN2_LO = 1.42860682030941723212e-06
 
 
-# no "reassoc" here: it would let the compiler fold (z - n ln2_hi) - n ln2_lo into z - n ln2, undoing the
-# exact range reduction (100 ulp near -700); "contract" (fused multiply-add) only makes it more exact
+@intrinsic
+def _bits_as_float(typingctx, bits):
+    """Reinterpret an int64's bits as a float64 (free in LLVM; vectorizes)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@numba.njit(cache=True, fastmath={"contract", "nsz"}, nogil=True, error_model="numpy", inline="always")
+def exp_nonpositive(z):
+    """exp(z) for z <= 0 (0 where it rounds to 0, below -745.13)."""
+    v = z if z > -745.0 else -745.0
+    n = math.floor(v * LOG2E + 0.5)
+    r = (v - n * LN2_HI) - n * LN2_LO
+    p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (
+        1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800 + r * (
+            1.0 / 479001600 + r / 6227020800))))))))))))
+    ni = np.int64(n)
+    half = ni >> 1
+    e = p * _bits_as_float((half + 1023) << 52) * _bits_as_float((ni - half + 1023) << 52)
+    return e if z > -745.1332191019412 else 0.0
+
+
 @numba.njit(cache=True, fastmath={"contract", "nsz"}, nogil=True, error_model="numpy")
-def exp_block(z, out, nbits, nbits2, nb):
-    """out[t] = exp(z[t]) for t < nb (z <= 0 expected; below -746 gives 0)."""
-    fb = nbits.view(np.float64)
-    fb2 = nbits2.view(np.float64)
-    for t in range(nb):
-        v = z[t] if z[t] > -746.0 else -746.0
-        n = math.floor(v * LOG2E + 0.5)
-        r = (v - n * LN2_HI) - n * LN2_LO
-        p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (
-            1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800 + r * (
-                1.0 / 479001600 + r / 6227020800))))))))))))
-        ni = np.int64(n)
-        half = ni >> 1
-        nbits[t] = (half + 1023) << 52
-        nbits2[t] = (ni - half + 1023) << 52
-        out[t] = p
-    for t in range(nb):
-        out[t] = out[t] * fb[t] * fb2[t]
+def exp_block(z, out, n):
+    """out[t] = exp(z[t]) for t < n, z <= 0 (for the accuracy test)."""
+    for t in range(n):
+        out[t] = exp_nonpositive(z[t])
 
 
-@numba.njit(cache=True, fastmath=FASTMATH, nogil=True, error_model="numpy")
-def normalize(lp, nb, mx, s, z, nbits, nbits2):
-    """lp[k, t] (log joint) -> r[k, t] in place; s[t] = sum_k exp(lp - mx[t]); returns sum_t log p(x_t).
+@numba.njit(cache=True, fastmath={"contract", "nsz", "arcp"}, nogil=True, error_model="numpy")
+def normalize(lp, nb, mx, s, Tb):
+    """lp[k, t] (log joint) -> exp(lp - mx[t]) in place, s[t] = sum_k of it, Tb[0, t] = 1 / s[t],
+    Tb[m, t] *= 1 / s[t]; returns the block's log-likelihood sum_t (mx[t] + log s[t]).
 
-    A row whose log joint is -inf for every component gets mx = 0 and adds
-    -inf to the log-likelihood (the caller reports it)."""
+    A row whose log joint is -inf for every component adds -inf (the caller reports it)."""
     K = lp.shape[0]
+    M = Tb.shape[0]
     for t in range(nb):
         mx[t] = lp[0, t]
     for k in range(1, K):
@@ -68,9 +80,10 @@ def normalize(lp, nb, mx, s, z, nbits, nbits2):
         if not mx[t] > -np.inf:
             mx[t] = 0.0
     for k in range(K):
+        row = lp[k]
         for t in range(nb):
-            z[t] = lp[k, t] - mx[t]
-        exp_block(z, lp[k], nbits, nbits2, nb)
+            row[t] = exp_nonpositive(row[t] - mx[t])
+    for k in range(K):  # summed in a separate pass: the exp loop then vectorizes alone
         for t in range(nb):
             s[t] += lp[k, t]
     ll = 0.0
@@ -81,11 +94,21 @@ def normalize(lp, nb, mx, s, z, nbits, nbits2):
             prod *= s[t]
         ll += math.log(prod)
     for t in range(nb):
-        z[t] = 1.0 / s[t]
-    for k in range(K):
+        Tb[0, t] = 1.0 / s[t]
+    for m in range(1, M):
         for t in range(nb):
-            lp[k, t] *= z[t]
+            Tb[m, t] *= Tb[0, t]
     return ll
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, nogil=True, error_model="numpy")
+def write_rows(lp, mx, s, Tb, nb, R, rowll, offset):
+    """Responsibilities lp[k, t] / s[t] into R and log p(x_t) = mx + log s into rowll (after `normalize`)."""
+    K = lp.shape[0]
+    for t in range(nb):
+        rowll[offset + t] = mx[t] + math.log(s[t])
+        for k in range(K):
+            R[offset + t, k] = lp[k, t] * Tb[0, t]
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, nogil=True, error_model="numpy")
@@ -102,16 +125,6 @@ def accumulate(lp, Tb, nb, acc):
             for t in range(nb):
                 a += lp[k, t] * Tb[m, t]
             acc[k, m] += a
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, nogil=True, error_model="numpy")
-def write_rows(lp, mx, s, nb, R, rowll, offset):
-    """Responsibilities and per-row log-likelihoods of a normalized block into R, rowll."""
-    K = lp.shape[0]
-    for t in range(nb):
-        rowll[offset + t] = mx[t] + math.log(s[t])
-        for k in range(K):
-            R[offset + t, k] = lp[k, t]
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, nogil=True, error_model="numpy")

@@ -225,7 +225,7 @@ def kernel_source(spec):
     lines += ["    return H", "", ""]
 
     lines += [JIT, "def fill(X, b0, nb, shift, D, Q, Tb):",
-              '    """The block\'s data columns D, per-row subexpressions Q and statistics parts Tb."""',
+              '    """The block\'s data columns D, per-row subexpressions Q and statistics parts Tb[m >= 1]."""',
               "    for t in range(nb):"]
     for c, sym in enumerate(data):
         lines += [f"        {sym.name} = X[b0 + t, {c}] - shift[{c}]", f"        D[{c}, t] = {sym.name}"]
@@ -256,6 +256,20 @@ def kernel_source(spec):
               "            lp[k, t] = v",
               "    return nans", "", ""]
 
+    M, W, Qn = len(spec.stats), len(data), max(len(rows), 1)
+    lines += [JIT, "def gather(lp, Tb, nb, acc):",
+              '    """acc[k, m] += sum_t lp[k, t] Tb[m, t]: after `normalize`, the responsibility-weighted statistics."""',
+              "    for k in range(lp.shape[0]):"]
+    if M <= MAX_UNROLLED_STATS:
+        lines += [f"        a{m} = 0.0" for m in range(M)]
+        lines += ["        for t in range(nb):", "            e = lp[k, t]"]
+        lines += [f"            a{m} += e * Tb[{m}, t]" for m in range(M)]
+        lines += [f"        acc[k, {m}] += a{m}" for m in range(M)]
+    else:
+        lines += [f"        for m in range({M}):", "            a = 0.0", "            for t in range(nb):",
+                  "                a += lp[k, t] * Tb[m, t]", "            acc[k, m] += a"]
+    lines += ["", ""]
+
     if spec.seed_metric == "codes":
         metric = "0.0 if D[0, t] == centers[k, 0] else 1.0"
     else:
@@ -265,30 +279,26 @@ def kernel_source(spec):
               "        for t in range(nb):",
               f"            dist[k, t] = {metric}", "", ""]
 
-    M, W, Qn = len(spec.stats), len(data), max(len(rows), 1)
     setup = [f"    lp = numpy.empty((K, {BLOCK}))",
              f"    D = numpy.empty(({W}, {BLOCK}))",
              f"    Q = numpy.empty(({Qn}, {BLOCK}))",
              f"    Tb = numpy.empty(({M}, {BLOCK}))",
              f"    mx = numpy.empty({BLOCK})",
              f"    s = numpy.empty({BLOCK})",
-             f"    z = numpy.empty({BLOCK})",
-             f"    nbits = numpy.empty({BLOCK}, numpy.int64)",
-             f"    nbits2 = numpy.empty({BLOCK}, numpy.int64)",
              "    ll = 0.0",
              "    nans = 0",
              f"    for b0 in range(lo, hi, {BLOCK}):",
              f"        nb = min({BLOCK}, hi - b0)",
              "        fill(X, b0, nb, shift, D, Q, Tb)"]
     e_step = [f"        nans += log_joint(D, Q, nb, logw, H, {args_c}lp)",
-              "        ll += normalize(lp, nb, mx, s, z, nbits, nbits2)"]
+              "        ll += normalize(lp, nb, mx, s, Tb)"]
     lines += [JIT, f"def stats_range(X, lo, hi, shift, logw, H, {args_c}acc):",
               '    """Add sum_i r[i, k] T_m(x_i) over rows lo..hi-1 into acc[k, m]; return (log-likelihood, NaN count)."""',
-              "    K = logw.shape[0]"] + setup + e_step + ["        accumulate(lp, Tb, nb, acc)",
+              "    K = logw.shape[0]"] + setup + e_step + ["        gather(lp, Tb, nb, acc)",
                                                        "    return ll, nans", "", ""]
     lines += [JIT, f"def resp_range(X, lo, hi, shift, logw, H, {args_c}R, rowll):",
               '    """Responsibilities R[i - lo, k] and log p(x_i) in rowll[i - lo] for rows lo..hi-1; returns NaNs."""',
-              "    K = logw.shape[0]"] + setup + e_step + ["        write_rows(lp, mx, s, nb, R, rowll, b0 - lo)",
+              "    K = logw.shape[0]"] + setup + e_step + ["        write_rows(lp, mx, s, Tb, nb, R, rowll, b0 - lo)",
                                                        "    return nans", "", ""]
     lines += [JIT, "def seed_range(X, lo, hi, shift, centers, soft, acc):",
               '    """Statistics of r[i, k] = (1 - soft) [k is the nearest seed] + soft / K over rows lo..hi-1."""',
@@ -304,7 +314,7 @@ def kernel_source(spec):
             f"statistics: {', '.join(str(t) for t in spec.stats)[:400]}\n"
             f'"""\n\nimport math\n\nimport numba\nimport numpy\n\n'
             "from derive.em._blocks import accumulate, nearest, normalize, write_rows\n\n"
-            f"BLOCKS = {_blocks_version()!r}  # the shared helpers' version: a new one means a new module\n"
+            f"BLOCKS = {_blocks_version()!r}  # the shared helpers\' version: a new one means a new module\n"
             f"ARRAYS = {tuple(arrays)!r}\nNSTATS = {M}\n\n\n")
     text = "\n".join(lines)
     helpers = (SCALAR_HELPERS + "\n\n") if ("_digamma(" in text or "_trigamma(" in text) else ""

@@ -234,12 +234,14 @@ class Kernels:
         if backend not in ("numba", "numpy"):
             raise DeriveError(f"backend must be 'numba', 'numpy' or 'auto', got {backend!r}")
         self.backend = backend
-        m = program.module if backend == "numba" else program.numpy_module
-        suffix = "_range" if backend == "numba" else "_np"
-        self.hoist = m.hoist if backend == "numba" else m.hoist_np
-        self.stats_range = getattr(m, "stats" + suffix)
-        self.resp_range = getattr(m, "resp" + suffix)
-        self.seed_range = getattr(m, "seed" + suffix)
+        if backend == "numba":
+            m = program.module
+            self.hoist, self.seed_range = m.hoist, m.seed_range
+            self.stats_range, self.resp_range = m.stats_range, m.resp_range
+        else:
+            m = program.numpy_module
+            self.hoist, self.seed_range = m.hoist_np, m.seed_np
+            self.stats_range, self.resp_range = m.stats_np, m.resp_np
 
 
 def _number(value):
