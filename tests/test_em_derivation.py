@@ -183,6 +183,8 @@ def test_unit_interval_parameter():
     (lambda: em.custom("-log(s) - x/s", "s: huge", k=2), "unknown constraint"),
     (lambda: em.custom("__import__('os')", "s: positive", k=2), "not allowed"),
     (lambda: em.derive_updates("normal"), "takes a model"),
+    (lambda: em.derive_updates(em.custom("-log(1 + (x - mu)**2)", "mu: real", k=2)),
+     "no finite sufficient statistics"),
 ])
 def test_bad_input_is_a_one_line_error(call, message):
     with pytest.raises(DeriveError, match=message) as err:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Dummy, Indexed, IndexedBase, KroneckerDelta, Mul, Sum, Symbol
 
+from ..errors import DeriveError
 from ..index_calculus import contract
 from ..limits import attempt
 from ._separate import has_target, pull_out, sums_as_symbols
@@ -53,7 +54,10 @@ def solve_stationary(J, param):
     separated = pull_out(G, labels)
     equation, sums, separable = sums_as_symbols(separated, labels)
     if not separable:
-        return None, separated, "the parameter sits inside a sum with the data (no finite sufficient statistics)"
+        inside = next((t for t in separated.atoms(Sum) if has_target(t, labels)), separated)
+        raise DeriveError(f"{param.name}: no finite sufficient statistics: after multiplying out, the sum "
+                          f"{inside} still mixes the parameter with the data; the EM kernels need a density that "
+                          "splits into (parameter part) x (data part) terms (exponential families, gamma, ...)")
     value = _solve_for(equation, target, param.constraint)
     if value is None:
         return None, separated, "SymPy finds no unique closed-form root of the stationarity equation"
