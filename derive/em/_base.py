@@ -254,9 +254,9 @@ class _Run:
     def initial(self, init, seed):
         model = self.model
         given = _check_init(model, init)
-        params = default_params(model, self.program.width)
+        params = default_params(model)
         if set(given) != {p.name for p in model.all_params}:
-            idx, rng = sample_rows(None, self.data.rows, seed)
+            idx, rng = sample_rows(self.data.rows, seed)
             points = np.asarray(self.data.sample(idx), dtype=float) - self.shift
             centers = kmeans_pp(points, model.k, rng, codes=model.data == "codes")
             if "means" in given:

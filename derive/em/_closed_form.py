@@ -22,7 +22,7 @@ from ..errors import DeriveError
 from ..index_calculus import contract
 from ..limits import attempt
 from ._separate import has_target, pull_out, sums_as_symbols
-from ._symbols import RANGES, K, N, TARGET_INDEX, i, r
+from ._symbols import RANGES, TARGET_INDEX, K, i, r
 
 SOLVE_SECONDS = 6.0
 
@@ -178,5 +178,5 @@ def restrict(J, param):
     return sympy.Add(*(t for t in terms if t.has(target)))
 
 
-__all__ = ["N", "Solved", "gradient", "restrict", "simplify_simplex_sums", "solve_simplex", "solve_stationary",
+__all__ = ["Solved", "gradient", "restrict", "simplify_simplex_sums", "solve_simplex", "solve_stationary",
            "tidy"]

@@ -25,7 +25,7 @@ LLOYD = 10
 RESTARTS = 3
 
 
-def sample_rows(X, n_rows, seed):
+def sample_rows(n_rows, seed):
     """Sorted row indices of a uniform sample (without replacement) of at most SAMPLE rows."""
     rng = np.random.default_rng(seed)
     if n_rows <= SAMPLE:
@@ -77,7 +77,7 @@ def _dist(points, center, codes):
     return ((points - center) ** 2).sum(axis=1)
 
 
-def default_params(model, shift_dim):
+def default_params(model):
     """Feasible starting values for every parameter (used before the first M-step and for
     generalized-EM parameters, which improve from where they are)."""
     out = {}

@@ -29,11 +29,10 @@ zero probability under every component gives a log-likelihood of -inf, and
 the caller names the row.
 """
 
-import textwrap
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Add, Eq, KroneckerDelta, Mul, Piecewise, Symbol, log
+from sympy import Add, Eq, Mul, Piecewise, Symbol, log
 
 from codegen.cache import load_module
 from codegen.printers import ARRAY_HELPERS, SCALAR_HELPERS, ArrayPrinter, ScalarPrinter
@@ -44,26 +43,27 @@ FASTMATH = '{"reassoc", "contract", "arcp", "nsz"}'
 JIT = f'@numba.njit(cache=True, fastmath={FASTMATH}, nogil=True, error_model="numpy")'
 
 
-class KernelPrinter(ScalarPrinter):
-    """Scalar Numba code, plus Kronecker deltas of data codes."""
+class _Codes:
+    """Kronecker deltas of integer data codes and equality tests, for both printers."""
+
+    delta = "(1.0 if {a} == {b} else 0.0)"
 
     def _print_KroneckerDelta(self, expr):
         a, b = (self._print(v) for v in expr.args)
-        return f"(1.0 if {a} == {b} else 0.0)"
+        return self.delta.format(a=a, b=b)
 
     def _print_Equality(self, expr):
         return f"({self._print(expr.lhs)} == {self._print(expr.rhs)})"
 
 
-class ArrayKernelPrinter(ArrayPrinter):
+class KernelPrinter(_Codes, ScalarPrinter):
+    """Scalar Numba code for the compiled kernel."""
+
+
+class ArrayKernelPrinter(_Codes, ArrayPrinter):
     """The same expressions as NumPy code over a chunk of rows (the NumPy backend)."""
 
-    def _print_KroneckerDelta(self, expr):
-        a, b = (self._print(v) for v in expr.args)
-        return f"numpy.where({a} == {b}, 1.0, 0.0)"
-
-    def _print_Equality(self, expr):
-        return f"({self._print(expr.lhs)} == {self._print(expr.rhs)})"
+    delta = "numpy.where({a} == {b}, 1.0, 0.0)"
 
 
 @dataclass
@@ -99,17 +99,13 @@ def zero_log_zero(expr, data):
         factors = Mul.make_args(term)
         logs = [f for f in factors if isinstance(f, log) and not (f.free_symbols & data)]
         rest = Mul(*(f for f in factors if f not in logs))
-        if logs and rest.free_symbols & data and not (rest.free_symbols - data - _numbers(rest)):
+        if logs and rest.free_symbols & data and not (rest.free_symbols - data):
             return Piecewise((sympy.S.Zero, Eq(rest, 0)), (term, True))
         return term
 
     expr = sympy.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False,
                         log=False)
     return Add(*(rule(t) for t in Add.make_args(expr)))
-
-
-def _numbers(e):
-    return set()
 
 
 class _Hoister:

@@ -18,7 +18,7 @@ from sympy import log
 from ..errors import DeriveError
 from ..textform import to_text
 from ._params import Param, sizes_of
-from ._symbols import K, N, i, k, over_rows, r, total
+from ._symbols import i, k, over_rows, r, total
 
 WEIGHTS = Param("weights", "w", (k,), "simplex", axis=k)
 
@@ -223,4 +223,4 @@ def generic_log_prior(params, prior):
     return term, values
 
 
-__all__ = ["FAMILIES", "Model", "WEIGHTS", "check_data", "generic_log_prior", "mixture", "register", "K", "N"]
+__all__ = ["FAMILIES", "Model", "WEIGHTS", "check_data", "generic_log_prior", "mixture", "register"]

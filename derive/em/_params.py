@@ -23,8 +23,6 @@ CONSTRAINTS = ("real", "positive", "unit", "simplex", "spd")
 _ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "unit": {"positive": True},
                 "simplex": {"positive": True}, "spd": {"real": True}}
 
-WORDS = {"real": "real", "positive": "positive", "unit": "in (0, 1)", "simplex": "on the simplex",
-         "spd": "symmetric positive definite"}
 
 
 @dataclass(frozen=True)

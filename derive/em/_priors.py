@@ -16,7 +16,7 @@ kappa0, nu0, Psi0) whose values the prior keeps.
 
 import numpy as np
 import sympy
-from sympy import IndexedBase, Rational, Symbol, log, loggamma
+from sympy import IndexedBase, Symbol, log, loggamma
 
 from ..errors import DeriveError
 from ._symbols import RANGES, total
@@ -216,10 +216,6 @@ class NormalInverseWishart(Prior):
         if dof <= dim - 1:
             raise DeriveError(f"NormalInverseWishart dof must exceed d - 1 = {dim - 1}, got {dof}")
         return mean, self.kappa, dof, scale
-
-
-def half(e):
-    return Rational(1, 2) * e
 
 
 def attach(prior_spec, model_params, family_name):

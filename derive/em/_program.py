@@ -25,7 +25,7 @@ from ..errors import DeriveError, LimitError
 from ._gem import newton_ascent
 from ._kernels import KernelSpec, kernel_modules
 from ._separate import pull_out
-from ._symbols import RANGES, C, K, N, d, i, k, r, x
+from ._symbols import C, K, N, d, i, k, r, x
 
 MAX_FULL_DIM = 12
 MAX_VECTOR_DIM = 64
@@ -339,4 +339,4 @@ class GEMUpdate:
         return out.reshape((self.K,) + self.shape), f"{moved} accepted Newton/gradient steps"
 
 
-__all__ = ["Program", "RANGES"]
+__all__ = ["Kernels", "Program"]

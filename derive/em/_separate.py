@@ -80,12 +80,3 @@ def sums_as_symbols(expr, unknowns):
         return e
 
     return walk(expr), mapping, separable[0]
-
-
-def row_sums(expr, row):
-    """The distinct sums over the data index `row` in `expr` (after `pull_out`)."""
-    found = []
-    for s in expr.atoms(Sum):
-        if s.limits[0][0] == row and s not in found:
-            found.append(s)
-    return found

@@ -26,7 +26,7 @@ from sympy import Indexed, Matrix, Rational, Sum, Symbol
 from ..errors import ValidationError
 from ..limits import time_budget
 from ._priors import exact
-from ._symbols import RANGES, C, K, N, c, codes, d, i, j, k, l, r, x
+from ._symbols import C, K, N, d, r, x
 
 ROWS = 4
 
@@ -142,14 +142,12 @@ class Instance:
         return self._atoms(unroll(expr))
 
     def _atoms(self, expr):
-        from ._normal import Lambda, logdet
+        from ._normal import logdet
 
-        cov = self.symbols.get("covariances")
         expr = expr.xreplace({f: sympy.log(self._matrix(f.args[0]).det())
                               for f in expr.atoms(sympy.Function) if f.func == logdet})
-        replaced = {e: self._element(e, cov) for e in expr.atoms(Indexed)}
+        replaced = {e: self._element(e) for e in expr.atoms(Indexed)}
         replaced.update({s: self.hyper[s] for s in expr.free_symbols if s in self.hyper})
-        del Lambda
         return expr.xreplace(replaced)
 
     def _matrix(self, arg):
@@ -161,7 +159,7 @@ class Instance:
         table = self.symbols["covariances"]
         return Matrix(self.d0, self.d0, lambda a, b: table[(kk, a, b)])
 
-    def _element(self, e, cov):
+    def _element(self, e):
         from ._normal import Lambda
 
         base, idx = e.base, tuple(int(v) for v in e.indices) if all(v.is_Integer for v in e.indices) else None
@@ -332,4 +330,4 @@ def _close(mine, truth, what):
         raise ValidationError(f"the {what} disagrees with J's at the check instance. Please report this.")
 
 
-__all__ = ["Instance", "Validation", "validate", "RANGES", "c", "codes", "i", "j", "k", "l"]
+__all__ = ["Instance", "Validation", "validate"]
