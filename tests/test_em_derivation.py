@@ -199,6 +199,8 @@ def test_result_objects(full):
     blob = json.loads(json.dumps(full.to_dict()))
     assert blob["m_step"]["weights"]["multiplier"]["value"] == "N"
     assert blob["order"] == ["weights", "means", "covariances"]
+    for obj in (full.model, full.validation):
+        assert str(obj) and obj._repr_latex_().startswith("$") and json.dumps(obj.to_dict())
 
 
 def test_explain_tells_the_lecture_story(full):

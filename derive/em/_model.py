@@ -110,6 +110,9 @@ class Model:
     def __str__(self):
         return f"{self.describe()}: ell = {to_text(self.log_density)}"
 
+    def _repr_latex_(self):
+        return (r"$\text{" + self.describe() + r"}:\quad \ell(i, k) = " + sympy.latex(self.log_density) + "$")
+
     def to_dict(self):
         return {"family": self.family, "k": self.k, "dim": self.dim, "cov": self.cov, "data": self.data,
                 "params": {p.name: {"symbol": p.symbol, "shape": list(p.shape(self.sizes)),

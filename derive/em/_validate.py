@@ -43,6 +43,9 @@ class Validation:
         return (f"validated exactly at random responsibilities and data ({self.sizes}): "
                 + "; ".join(self.checks))
 
+    def _repr_latex_(self):
+        return r"$\text{" + str(self).replace("_", r"\_") + "}$"
+
     def to_dict(self):
         return {"ok": self.ok, "sizes": self.sizes, "checks": list(self.checks), "message": str(self)}
 
