@@ -28,6 +28,7 @@ examples:
   derive check --sheet homework.toml
   derive critical "x**3 - 2*x**2 + 1"
   derive kkt --min "a**2 + b**2" --wrt a,b,c --st "-c >= 1" --st "a + 2*b + c >= 1" --st "2*a + b + c >= 1"
+  derive em normal --k 3 --dim 2 --cov full            derive em poisson --k 2 --data counts.csv --plot fit.png
   derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
   derive demo --out plots/
 
@@ -155,6 +156,8 @@ def build_parser():
     p.add_argument("--let", action="append", default=[], metavar="DECL", help='declarations: "A: n x n, x: n"')
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_run_convert)
+
+    _em_parser(sub)
 
     p = sub.add_parser("demo", help="the built-in example: d/dx (x^3 - 2x^2 + 1) vs finite differences, with a plot")
     p.add_argument("--out", default=".", help="directory for the plot (default: current directory)")
@@ -463,6 +466,19 @@ def _run_convert(args):
     else:
         print(to_text(result))
     return 0
+
+
+def _em_parser(sub):
+    """`derive em`: mixture models by EM (the arguments live in derive/em/_cli.py)."""
+    from .em._cli import add_parser
+
+    add_parser(sub).set_defaults(run=_run_em)
+
+
+def _run_em(args):
+    from .em._cli import run
+
+    return run(args)
 
 
 def _run_demo(args):
