@@ -182,6 +182,9 @@ def main(argv=None):
         return _fail(str(exc), 1)
     except ValueError as exc:  # DeriveError and CodegenError are ValueErrors
         return _fail(str(exc) or type(exc).__name__)
+    except BrokenPipeError:  # `derive ... | head`: the reader left; not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc))
     except KeyboardInterrupt:

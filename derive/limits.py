@@ -166,8 +166,8 @@ def attempt(fn, seconds, fallback):
         with time_budget(min(seconds, remaining(seconds)), "optional work"):
             return fn()
     except LimitError:
-        if remaining(1.0) <= 0:
-            raise  # the enclosing budget ran out, not just this attempt
+        if remaining(1.0) <= 0:  # the enclosing budget ran out, not just this attempt:
+            raise _Timeout() from None  # let it report in its own words
         return fallback
 
 

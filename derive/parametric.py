@@ -337,7 +337,7 @@ def _draw(case, params, conditions, count, seed, tries):
     free = [p for p in params if p not in case.fixed and p not in solved_for]
     found = []
     for _ in range(tries):
-        values = {p: sympy.Rational(rng.randint(-12, 12), rng.randint(1, 4)) for p in free}
+        values = {p: _draw_value(rng, p) for p in free}
         for p, solutions in solved_for.items():
             roots = [r.xreplace(values) for r in solutions]
             roots = [r for r in roots if not r.free_symbols and r.is_real]
@@ -349,11 +349,38 @@ def _draw(case, params, conditions, count, seed, tries):
         values.update({p: as_basic(v).xreplace(values) for p, v in case.fixed.items()})
         if any(v.free_symbols or not v.is_real for v in values.values()):
             continue
+        if not all(_respects_assumptions(p, v) for p, v in values.items()):
+            continue  # the user's own assumptions (a positive parameter) hold at every sample
         if all(holds(c, values) for c in conditions) and values not in found:
             found.append(values)
             if len(found) == count:
                 break
     return found
+
+
+def _draw_value(rng, p):
+    """A random rational for parameter p, on the side of 0 its assumptions allow."""
+    value = sympy.Rational(rng.randint(-12, 12), 1 if p.is_integer else rng.randint(1, 4))
+    if p.is_nonnegative:
+        value = abs(value)
+    elif p.is_nonpositive:
+        value = -abs(value)
+    return value
+
+
+# What a parameter's assumptions require of a value drawn for it.
+_ASSUMED = (
+    ("positive", lambda v: v > 0),
+    ("negative", lambda v: v < 0),
+    ("nonnegative", lambda v: v >= 0),
+    ("nonpositive", lambda v: v <= 0),
+    ("nonzero", lambda v: v != 0),
+    ("integer", lambda v: v.is_integer),
+)
+
+
+def _respects_assumptions(p, value):
+    return all(not getattr(p, f"is_{name}") or bool(test(value)) for name, test in _ASSUMED)
 
 
 def _degree(expr, p):

@@ -101,7 +101,8 @@ class TextPrinter(StrPrinter):
                 if inner:
                     return f"sum({self._print(sympy.MatMul(*inner) if len(inner) > 1 else inner[0])})"
         if tuple(arg.shape) == (1, 1):  # x.T*A*x: the trace of a 1 x 1 product is the product
-            return self._print(arg)
+            # a sum keeps its parentheses: the trace may be a factor ((x.T*x + b.T*x)/2)
+            return f"({self._print(arg)})" if isinstance(arg, sympy.MatAdd) else self._print(arg)
         return f"trace({self._print(arg)})"
 
     def _print_ElementwiseApplyFunction(self, expr):

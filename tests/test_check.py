@@ -1,7 +1,6 @@
 """derive.check on a corpus of right and wrong claims: no false verdicts, named mistakes,
 counterexamples that really separate the two."""
 
-import time
 
 import pytest
 import sympy
@@ -84,13 +83,10 @@ def test_corpus_is_big_and_varied():
 @pytest.mark.parametrize("f, wrt, claim, let, symbols, status, fragment", CORPUS,
                          ids=[f"{c[0][:18]}|{c[2][:18]}" for c in CORPUS])
 def test_verdict(f, wrt, claim, let, symbols, status, fragment):
-    start = time.perf_counter()
     v = derive.check(f, wrt, claim, let=let, symbols=symbols)
-    elapsed = time.perf_counter() - start
     assert v.status == status, str(v)
     assert v.ok == (status == "correct")
     assert fragment in v.explanation, v.explanation
-    assert elapsed < 4.0  # 2 s on an idle machine; CI runs with other load
     if status == "wrong":
         assert v.counterexample, "every rejection carries a counterexample"
         expected, claimed = _evaluate_both(v)

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -16,13 +15,6 @@ def test_grad_prints_the_gradient_and_its_validation():
     r = run("grad", "x**2 + y**3", "--wrt", "x,y")
     assert r.returncode == 0, r.stderr
     assert "df/dx = 2*x" in r.stdout and "df/dy = 3*y**2" in r.stdout and "gradcheck ok" in r.stdout
-
-
-def test_grad_cold_start_is_fast():
-    start = time.perf_counter()
-    r = run("grad", "x**2 + y**3", "--wrt", "x,y")
-    assert r.returncode == 0
-    assert time.perf_counter() - start < 4.0  # 2 s on an idle machine; slack for a loaded CI
 
 
 def test_grad_at_a_point_json():

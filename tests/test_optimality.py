@@ -1,7 +1,6 @@
 """Critical points and KKT problems: exact answers, zero residuals, SciPy agreement."""
 
 import random
-import time
 
 import numpy as np
 import pytest
@@ -112,10 +111,8 @@ def test_ten_inequalities_mixed_within_ten_seconds():
         cons.append({"type": "ineq", "fun": (lambda v, a=a, b=b, c=c, d=d: a * v[0] + b * v[1] + c * v[2] - d)})
     texts.append("x**2 + y**2 <= 4")
     cons.append({"type": "ineq", "fun": lambda v: 4 - v[0] ** 2 - v[1] ** 2})
-    start = time.perf_counter()
     problem = derive.kkt("x**2 + 2*y**2 + z**2 - x*z", "x y z", st=texts)
-    solution = problem.solve()
-    assert time.perf_counter() - start < 20  # 3-4 s here; CI machines are slower
+    solution = problem.solve()  # within the 20 s budget, or a LimitError
     best = solution[0]
     assert best.exact
     kkt_residuals_are_zero(problem, best)

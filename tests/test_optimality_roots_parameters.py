@@ -482,3 +482,16 @@ def test_svm_with_a_parameter_against_slsqp():
                                     {"type": "ineq", "fun": lambda w: 2 * w[0] + w[1] + w[2] - 1}])
         assert float(p.value.subs(t, vt)) == pytest.approx(ref.fun, abs=1e-7)
         assert np.allclose([float(p.x[s].subs(t, vt)) for s in (sa, sb, sc)], ref.x, atol=1e-5)
+
+
+def test_parameters_are_sampled_within_their_own_assumptions():
+    """The simplex M-step of EM: positive statistics S_k are parameters; the check must not draw
+    S0 = 0 or a negative S (found as a false 'internal check failed')."""
+    S = sympy.symbols("S0 S1 S2", positive=True)
+    w = sympy.symbols("w0 w1 w2")
+    objective = sum(s * sympy.log(v) for s, v in zip(S, w))
+    solution = derive.kkt(objective, list(w), eq=[sympy.Eq(sum(w), 1)], sense="max").solve()
+    (point,) = solution.points
+    assert point.kind == "max"
+    assert all(sympy.simplify(point.x[v] - s / sum(S)) == 0 for v, s in zip(w, S))
+    assert sympy.simplify(list(point.multipliers.values())[0] - sum(S)) == 0

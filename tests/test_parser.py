@@ -135,7 +135,7 @@ def test_budgets_end_fast_with_deriveerror_or_result(text):
         parse(text)
     except derive.DeriveError:
         pass
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # a guard against hangs (about 1 ms when quiet), not a timing
 
 
 def test_budget_errors_are_limit_errors():
@@ -245,7 +245,7 @@ def test_arbitrary_text_gives_result_or_deriveerror(text):
         parse(text)
     except derive.DeriveError:
         pass
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # a guard against hangs (about 1 ms when quiet), not a timing
 
 
 @settings(max_examples=300, deadline=None)
@@ -274,7 +274,7 @@ def test_constant_size_is_bounded_for_every_kind_of_number(text):
     start = time.perf_counter()
     with pytest.raises(LimitError):
         parse(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # a guard against hangs (about 1 ms when quiet), not a timing
 
 
 @pytest.mark.parametrize("text", ["where([1,2] > 0, 1, 0)", "[[1,1],[1,1]]^-1", "(-8)^(1/3)", "log(-1)", "log(0)"])
@@ -294,3 +294,17 @@ def test_columns_count_characters_and_continue_after_equals():
     with pytest.raises(ParseError) as info:
         parse("x + 1 = y.foo", relations=True)
     assert info.value.column == 9
+
+
+def test_a_sum_inside_a_1x1_trace_keeps_its_parentheses_when_printed():
+    """to_text(tr(x.T x + b.T x)/2) once read 'b.T*x + x.T*x/2' (only one term halved)."""
+    import sympy
+
+    from derive.textform import to_text
+
+    x, b = sympy.MatrixSymbol("x", 3, 1), sympy.MatrixSymbol("b", 3, 1)
+    text = to_text(sympy.Trace(x.T * x + b.T * x) / 2)
+    assert text in ("(b.T*x + x.T*x)/2", "(x.T*x + b.T*x)/2")
+    again = derive.parse(text, {"x": x, "b": b})  # a scalar: tr(b.T x)/2 + tr(x.T x)/2
+    point = {x: sympy.Matrix([1, 2, 3]), b: sympy.Matrix([1, 0, -1])}
+    assert again.subs(point).doit() == 6  # (x.x + b.x)/2 = (14 - 2)/2; printed the old way it read 7 + (-2) = 5
