@@ -68,6 +68,7 @@ class Entry:
     below_resolution: bool = False  # the difference is below what f's precision resolves
     step: float = math.nan
     direction: int | None = None
+    kink: bool = False  # one-sided slopes disagree here (a kink, tie or jump)
 
     def to_dict(self):
         return {k: _json_float(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
@@ -198,6 +199,16 @@ class Report:
             "message": str(self),
         }
 
+    def dismiss(self, entries, reason):
+        """This report with the mismatches `entries` withdrawn (shown to be rounding by
+        a more precise check, e.g. derive's 40-digit re-evaluation), status decided again."""
+        ids = {id(e) for e in entries}
+        kept = [e for e in self.mismatches if id(e) not in ids]
+        rest = [e for e in self.entries if id(e) not in ids]
+        report = replace(self, mismatches=kept, notes=self.notes + [reason], max_error=_max_error(rest),
+                         worst=max(rest, key=lambda e: e.relative, default=None))
+        return _decide(report)
+
     @staticmethod
     def combine(reports):
         """One report for several independent runs (e.g. several base points)."""
@@ -221,6 +232,13 @@ class Report:
                         first.input_names, first.output_names, precision=first.precision, notes=notes,
                         sample=first.sample, claim_constant=all(r.claim_constant for r in reports))
         return _decide(report)
+
+
+def _max_error(entries):
+    """Largest relative error, leaving out kinks and entries whose tolerance had to
+    be loosened far (numerically zero next to f's rounding): those say nothing
+    about relative accuracy."""
+    return max((e.relative for e in entries if not e.kink and e.tolerance < 1e-2), default=0.0)
 
 
 def _decide(report):
@@ -316,14 +334,9 @@ class _Checker:
         methods = {}
         for e in entries:
             methods[e.method] = methods.get(e.method, 0) + 1
-        kinks = {id(e) for c in per_point for e in c["skipped"] + c["kink"]}
-        # entries whose tolerance had to be loosened far (numerically zero next to
-        # f's rounding) say nothing about relative accuracy: leave them out of max_error
-        resolved = [e for e in entries if id(e) not in kinks and e.tolerance < 1e-2]
         claims = [c["claimed"] for c in per_point]
         report = Report(
-            "ok", max((e.relative for e in resolved), default=0.0), max(entries, key=lambda e: e.relative,
-                                                                         default=None),
+            "ok", _max_error(entries), max(entries, key=lambda e: e.relative, default=None),
             [p.tolist() for p in pts], len(entries), mism, nond, methods, self.rtol,
             max((c["resolution"] for c in per_point), default=0.0), t.evals, t.input_names, t.output_names,
             entries=entries, precision=self.precision.name,
@@ -408,7 +421,7 @@ class _Checker:
         return {"scale": scale, "tol": tol, "diff": diff, "rel": rel, "passes": passes, "resolution": resolution}
 
     def _entries(self, index, dirs, claims, est, cmp, units, f0):
-        result = {"mismatch": [], "kink": [], "skipped": [], "all": [], "resolution": 0.0}
+        result = {"mismatch": [], "kink": [], "all": [], "resolution": 0.0}
         n_cols = dirs.n_columns
         tiny = cmp["diff"] * units[:, None] <= BELOW_RESOLUTION_ULPS * self.eps * np.abs(f0)[None, :]
         for i in range(dirs.k):
@@ -418,11 +431,11 @@ class _Checker:
                               float(est.value[i, o]), float(cmp["diff"][i, o]), float(cmp["rel"][i, o]),
                               float(cmp["tol"][i, o]), est.method[i], float(est.left[i, o]),
                               float(est.right[i, o]), bool(tiny[i, o]), float(est.step[i, o]),
-                              None if column else i - n_cols)
+                              None if column else i - n_cols, bool(est.kink[i, o]))
                 result["all"].append(entry)
                 if est.kink[i, o]:
-                    # at x: nondifferentiable; at a random point a kink is a coincidence: skip it
-                    result["kink" if index == 0 else "skipped"].append(entry)
+                    if index == 0:  # at a random point a kink is a coincidence: skip it
+                        result["kink"].append(entry)
                     continue
                 if np.isfinite(entry.tolerance):
                     result["resolution"] = max(result["resolution"], entry.tolerance)
