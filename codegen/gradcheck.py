@@ -82,7 +82,8 @@ class Report:
     ``status == "ok"``; ``max_error`` is the largest relative error over the
     entries checked; ``worst`` the entry that decided the status;
     ``resolution`` the loosest relative tolerance that applied (the detection
-    floor); ``evals`` the number of points f was evaluated at; ``precision``
+    floor) to entries that are not numerically zero; ``zero_entries`` how many
+    were (compared only to f's resolution); ``evals`` the number of points f was evaluated at; ``precision``
     the precision f was found to work in; ``entries`` every entry checked.
     """
 
@@ -95,7 +96,7 @@ class Report:
     nondifferentiable: list = field(default_factory=list)
     methods: dict = field(default_factory=dict)
     rtol: float = RTOL_MIN
-    resolution: float = 0.0  # the loosest relative tolerance that applied
+    resolution: float = 0.0  # the loosest relative tolerance that applied (entries not numerically zero)
     evals: int = 0
     input_names: tuple | None = None
     output_names: tuple | None = None
@@ -105,6 +106,7 @@ class Report:
     notes: list = field(default_factory=list)
     sample: dict | None = None  # {"entries": checked per point, "of": all per point, "directions": k}
     claim_constant: bool = False  # the claim was the same at every point (numbers, not a formula)
+    zero_entries: int = 0  # entries numerically zero next to f's rounding (tolerance >= LOOSE)
 
     @property
     def ok(self):
@@ -149,8 +151,10 @@ class Report:
     def _headline(self):
         methods = ", ".join(f"{k} {v}" for k, v in sorted(self.methods.items()))
         if self.status == "ok":
+            zero = (f"; {self.zero_entries} numerically zero, checked to f's resolution"
+                    if self.zero_entries else "")
             return (f"gradcheck ok: {self._scope()}, max relative error {self.max_error:.2g} "
-                    f"(detection floor {max(self.resolution, self.rtol):.1g}; {methods})")
+                    f"(detection floor {max(self.resolution, self.rtol):.1g}{zero}; {methods})")
         e = self.worst
         if self.status == "mismatch":
             lines = [
@@ -191,6 +195,7 @@ class Report:
             "methods": dict(self.methods),
             "rtol": self.rtol,
             "resolution": _json_float(self.resolution),
+            "zero_entries": self.zero_entries,
             "evals": self.evals,
             "precision": self.precision,
             "sample": self.sample,
@@ -204,10 +209,8 @@ class Report:
         a more precise check, e.g. derive's 40-digit re-evaluation), status decided again."""
         ids = {id(e) for e in entries}
         kept = [e for e in self.mismatches if id(e) not in ids]
-        rest = [e for e in self.entries if id(e) not in ids]
-        report = replace(self, mismatches=kept, notes=self.notes + [reason], max_error=_max_error(rest),
-                         worst=max(rest, key=lambda e: e.relative, default=None))
-        return _decide(report)
+        report = replace(self, mismatches=kept, notes=self.notes + [reason])
+        return _decide(_summarize(report, [e for e in self.entries if id(e) not in ids]))
 
     @staticmethod
     def combine(reports):
@@ -215,30 +218,38 @@ class Report:
         reports = list(reports)
         if not reports:
             raise CodegenError("no reports to combine")
-        offset, points, entries, mism, nond, methods, notes = 0, [], 0, [], [], {}, []
+        offset, points, entries, mism, nond, methods, notes = 0, [], [], [], [], {}, []
         for r in reports:
-            mism += [replace(e, point=e.point + offset) for e in r.mismatches]
-            nond += [replace(e, point=e.point + offset) for e in r.nondifferentiable]
+            shifted = {id(e): replace(e, point=e.point + offset) for e in r.entries}
+            entries += shifted.values()
+            mism += [shifted[id(e)] for e in r.mismatches]
+            nond += [shifted[id(e)] for e in r.nondifferentiable]
             points += r.points
-            entries += r.n_entries
             for k, v in r.methods.items():
                 methods[k] = methods.get(k, 0) + v
             notes += [n for n in r.notes if n not in notes]
             offset += len(r.points)
         first = reports[0]
-        worst = max((r.worst for r in reports if r.worst is not None), key=lambda e: e.relative, default=None)
-        report = Report("ok", max(r.max_error for r in reports), worst, points, entries, mism, nond, methods,
-                        first.rtol, max(r.resolution for r in reports), sum(r.evals for r in reports),
-                        first.input_names, first.output_names, precision=first.precision, notes=notes,
+        report = Report("ok", 0.0, None, points, len(entries), mism, nond, methods, first.rtol,
+                        evals=sum(r.evals for r in reports), input_names=first.input_names,
+                        output_names=first.output_names, entries=entries, precision=first.precision, notes=notes,
                         sample=first.sample, claim_constant=all(r.claim_constant for r in reports))
-        return _decide(report)
+        return _decide(_summarize(report, entries))
 
 
-def _max_error(entries):
-    """Largest relative error, leaving out kinks and entries whose tolerance had to
-    be loosened far (numerically zero next to f's rounding): those say nothing
-    about relative accuracy."""
-    return max((e.relative for e in entries if not e.kink and e.tolerance < 1e-2), default=0.0)
+LOOSE = 1e-2  # an entry whose tolerance is this loose is numerically zero next to f's rounding
+
+
+def _summarize(report, entries):
+    """Set max_error, resolution, zero_entries and the provisional worst from `entries`.
+    Kinks, and entries numerically zero next to f's rounding (their tolerance had
+    to be loosened to LOOSE or more), say nothing about relative accuracy."""
+    resolved = [e for e in entries if not e.kink and e.tolerance < LOOSE]
+    report.max_error = max((e.relative for e in resolved), default=0.0)
+    report.resolution = max((e.tolerance for e in resolved), default=0.0)
+    report.zero_entries = sum(1 for e in entries if not e.kink and not e.tolerance < LOOSE)
+    report.worst = max(entries, key=lambda e: e.relative, default=None)
+    return report
 
 
 def _decide(report):
@@ -336,15 +347,13 @@ class _Checker:
             methods[e.method] = methods.get(e.method, 0) + 1
         claims = [c["claimed"] for c in per_point]
         report = Report(
-            "ok", _max_error(entries), max(entries, key=lambda e: e.relative, default=None),
-            [p.tolist() for p in pts], len(entries), mism, nond, methods, self.rtol,
-            max((c["resolution"] for c in per_point), default=0.0), t.evals, t.input_names, t.output_names,
-            entries=entries, precision=self.precision.name,
+            "ok", 0.0, None, [p.tolist() for p in pts], len(entries), mism, nond, methods, self.rtol,
+            evals=t.evals, input_names=t.input_names, output_names=t.output_names, entries=entries, precision=self.precision.name,
             notes=[self.precision.note()] if self.precision.reduced else [],
             sample=None if not self.sampled else {"entries": self.n_columns * t.m, "of": t.n * t.m,
                                                   "directions": self.n_directions},
             claim_constant=len(claims) > 1 and all(np.array_equal(c, claims[0], equal_nan=True) for c in claims))
-        return _decide(report)
+        return _decide(_summarize(report, entries))
 
     # -- one point ----------------------------------------------------------
     def directions_at(self):
@@ -421,7 +430,7 @@ class _Checker:
         return {"scale": scale, "tol": tol, "diff": diff, "rel": rel, "passes": passes, "resolution": resolution}
 
     def _entries(self, index, dirs, claims, est, cmp, units, f0):
-        result = {"mismatch": [], "kink": [], "all": [], "resolution": 0.0}
+        result = {"mismatch": [], "kink": [], "all": []}
         n_cols = dirs.n_columns
         tiny = cmp["diff"] * units[:, None] <= BELOW_RESOLUTION_ULPS * self.eps * np.abs(f0)[None, :]
         for i in range(dirs.k):
@@ -437,8 +446,6 @@ class _Checker:
                     if index == 0:  # at a random point a kink is a coincidence: skip it
                         result["kink"].append(entry)
                     continue
-                if np.isfinite(entry.tolerance):
-                    result["resolution"] = max(result["resolution"], entry.tolerance)
                 if not cmp["passes"][i, o]:
                     result["mismatch"].append(entry)
         return result

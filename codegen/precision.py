@@ -13,8 +13,10 @@ gradient as a mismatch at 4e-6.  Three signs, checked in this order:
    f(y + d u) + f(y - d u) - 2 f(y) shrinks like d^2 for a smooth float64
    function (like d at a kink) but stays put when it is rounding noise;
    measured at d and d/16, at a random point y near x (a jump of f at x
-   itself would look like noise there; rounding is everywhere).
-   Only float32- or float16-sized noise is taken as a working precision.
+   itself would look like noise there; rounding is everywhere).  Noise of
+   float32's size (a sum of many float32 terms averages some of it away, so
+   down to 1/256 of its eps) is called float32; other noise well above
+   float64's rounding is kept as measured ("noisy").
 
 The result is a `Precision`: the name shown in the report and the relative
 rounding `eps` that every noise term of the estimators then uses.
@@ -33,7 +35,7 @@ NOISY = 1e3  # a non-shrinking second difference this many float64 ulps of f is 
 
 @dataclass(frozen=True)
 class Precision:
-    name: str  # "float64", "float32" or "float16"
+    name: str  # "float64", "float32", "float16" or "noisy" (float64 values with more rounding noise)
     eps: float  # relative rounding of f's values
     evidence: str = ""  # why we think so (for the report)
 
@@ -44,6 +46,9 @@ class Precision:
     def note(self):
         if not self.reduced:
             return ""
+        if self.name == "noisy":
+            return (f"f's values carry rounding noise of about {self.eps:.0e} relative ({self.evidence}), far "
+                    "above float64's: tolerances follow it")
         return f"f computes in {self.name} ({self.evidence}): tolerances follow {self.name}'s resolution"
 
 
@@ -82,7 +87,9 @@ def detect(value, x, f0, out_dtype, rng):
     values = np.concatenate(seen)
     if np.all(values.astype(np.float32) == values) and not np.all(values.astype(np.float16) == values):
         return Precision("float32", dict(NAMED)["float32"], "its values are float32 numbers")
+    if noisy_eps == 0:
+        return FLOAT64
     for name, eps in NAMED:
-        if eps / 16 <= noisy_eps <= eps * 16:
-            return Precision(name, max(eps, noisy_eps), "its rounding noise is that size")
-    return FLOAT64
+        if eps / 256 <= noisy_eps <= eps * 16:
+            return Precision(name, eps, "its rounding noise is that size")
+    return Precision("noisy", noisy_eps, "measured")
