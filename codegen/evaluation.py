@@ -107,7 +107,7 @@ class Target:
             raise CodegenError("x contains NaN or infinity")
         self.f, self.df, self.f_many = f_one, df_one, f_many
         self.n = self.x.size
-        self.evals = 0
+        self.evals = 1
         self.out_dtype = None
         raw = self._call(f_one, self.x)
         if raw is None:

@@ -85,7 +85,9 @@ def detect(value, x, f0, out_dtype, rng):
             if np.any(noise):
                 noisy_eps = max(noisy_eps, float(np.max(np.where(noise, np.maximum(s1, s2) / (4 * level), 0.0))))
     values = np.concatenate(seen)
-    if np.all(values.astype(np.float32) == values) and not np.all(values.astype(np.float16) == values):
+    with np.errstate(over="ignore"):  # values beyond float32's range are simply not float32 numbers
+        as32, as16 = values.astype(np.float32), values.astype(np.float16)
+    if np.all(as32 == values) and not np.all(as16 == values):
         return Precision("float32", dict(NAMED)["float32"], "its values are float32 numbers")
     if noisy_eps == 0:
         return FLOAT64
