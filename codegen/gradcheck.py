@@ -41,6 +41,7 @@ COMPLEX_MODES = ("auto", "always", "never")
 DEFAULT_DIRECTIONS = 20  # random directions checked with sample=
 JITTER = 2.0**-40  # relative size of the input jitter that measures the claim's own rounding
 JITTER_PAIRS = 4
+JSON_POINT_SIZE = 10_000  # coordinates of a point written by to_dict()
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Report:
     status: str
     max_error: float
     worst: Entry | None
-    points: list
+    points: list  # float arrays: x, then the random points
     n_entries: int
     mismatches: list = field(default_factory=list)
     nondifferentiable: list = field(default_factory=list)
@@ -188,7 +189,8 @@ class Report:
             "ok": self.ok,
             "max_error": _json_float(self.max_error),
             "worst": None if self.worst is None else named(self.worst),
-            "points": [[float(v) for v in p] for p in self.points],
+            # a million-parameter point is no use in JSON: None beyond JSON_POINT_SIZE coordinates
+            "points": [[float(v) for v in p] if len(p) <= JSON_POINT_SIZE else None for p in self.points],
             "entries_checked": self.n_entries,
             "mismatches": [named(m) for m in self.mismatches[:50]],
             "nondifferentiable": [named(m) for m in self.nondifferentiable[:50]],
@@ -349,7 +351,7 @@ class _Checker:
             methods[e.method] = methods.get(e.method, 0) + 1
         claims = [c["claimed"] for c in per_point]
         report = Report(
-            "ok", 0.0, None, [p.tolist() for p in pts], len(entries), mism, nond, methods, self.rtol,
+            "ok", 0.0, None, [p.copy() for p in pts], len(entries), mism, nond, methods, self.rtol,
             evals=t.evals, input_names=t.input_names, output_names=t.output_names, entries=entries, precision=self.precision.name,
             notes=[self.precision.note()] if self.precision.reduced else [],
             sample=None if not self.sampled else {"entries": self.n_columns * t.m, "of": t.n * t.m,
