@@ -1,8 +1,13 @@
-"""gradcheck at scale: a 1,908-parameter MLP, correct and with one entry 0.1 % off.
+"""gradcheck at scale: correct gradients and gradients with one entry 0.1 % off.
 
-Network: X (64 x 10) -> tanh(X W1 + b1) (100 hidden) -> W2 (100 x 8) + b2, loss
-0.5 * sum((out - Y)^2) / 64; parameters W1, b1, W2, b2 = 1,908 numbers.  The
-wrong backward() multiplies dL/dW1[3, 7] by 1.001.
+Problem 1, a 1,908-parameter MLP: X (64 x 10) -> tanh(X W1 + b1) (100 hidden)
+-> W2 (100 x 8) + b2, loss 0.5 * sum((out - Y)^2) / 64; parameters W1, b1, W2,
+b2.  The wrong backward() multiplies dL/dW1[3, 7] by 1.001.
+
+Problem 2, a cheap function where the cost of a call is mostly overhead: the
+logistic loss sum(log(1 + exp(-y X w))) with 200 weights and 32 samples; the
+wrong gradient multiplies entry 17 by 1.001.  Both losses broadcast over a
+leading axis (batch=True).
 
 Contenders, interleaved (A, B, C, ... then again) for RUNS rounds:
 
@@ -35,10 +40,27 @@ import scipy.optimize
 import codegen
 
 N, D, H, K = 64, 10, 100, 8
-BAD_ENTRY = (3, 7)
+BAD_ENTRY = (3, 7)  # of W1
 
 
-def make_problem(seed=0):
+def make_logistic(seed=0):
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(32, 200)), rng.choice([-1.0, 1.0], 32)
+    params = {"w": rng.normal(size=200) * 0.1}
+
+    def loss(p):
+        return np.sum(np.logaddexp(0, -y * (p["w"] @ X.T)), axis=-1)
+
+    def backward(p, wrong=False):
+        g = -X.T @ (y / (1 + np.exp(y * (X @ p["w"]))))
+        if wrong:
+            g[17] *= 1.001
+        return {"w": g}
+
+    return params, loss, backward
+
+
+def make_mlp(seed=0):
     rng = np.random.default_rng(seed)
     X, Y = rng.normal(size=(N, D)), rng.normal(size=(N, K))
     params = {"W1": rng.normal(size=(D, H)) / 3, "b1": rng.normal(size=H) * 0.1,
@@ -122,7 +144,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    problem = make_problem()
+    for title, problem in (("MLP, 1,908 parameters", make_mlp()), ("logistic loss, 200 weights", make_logistic())):
+        bench(title, problem, args.runs)
+
+
+def bench(title, problem, runs):
     n = sum(v.size for v in problem[0].values())
     contenders = [
         ("codegen.gradcheck (x + 3 random points)", "ours", ours()),
@@ -132,7 +158,7 @@ def main():
         ("fixed-step central, torch.autograd.gradcheck defaults (NumPy)", "peer", torch_style),
     ]
     results = {}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for label, kind, fn in contenders:
             for wrong in (False, True):
                 flat = Flat(*problem)
@@ -146,9 +172,9 @@ def main():
                 results.setdefault((label, wrong), []).append((seconds, verdict, evals / (n * npts)))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"gradcheck at scale, {date.today()}, {platform.machine()} ({os.cpu_count()} cores), "
+    print(f"gradcheck, {title}: {date.today()}, {platform.machine()} ({os.cpu_count()} cores), "
           f"Python {platform.python_version()}, NumPy {np.__version__}, SciPy {scipy.__version__}; "
-          f"MLP with {n} parameters; {args.runs} interleaved runs; load average {load:.1f} at the end")
+          f"{runs} interleaved runs; load average {load:.1f} at the end")
     print()
     print("| checker | gradient | verdict | evals / entry | seconds (median) | range |")
     print("|---|---|---|---|---|---|")
@@ -158,8 +184,9 @@ def main():
             secs = [r[0] for r in rows]
             verdicts = sorted({r[1] for r in rows})
             per_entry = statistics.median(r[2] for r in rows)
-            print(f"| {label} | {'W1[3, 7] x 1.001' if wrong else 'correct'} | {' / '.join(verdicts)} | "
-                  f"{per_entry:.2f} | {statistics.median(secs):.2f} | {min(secs):.2f}–{max(secs):.2f} |")
+            print(f"| {label} | {'one entry x 1.001' if wrong else 'correct'} | {' / '.join(verdicts)} | "
+                  f"{per_entry:.2f} | {statistics.median(secs):.3f} | {min(secs):.3f}–{max(secs):.3f} |")
+    print()
 
 
 if __name__ == "__main__":
