@@ -330,8 +330,7 @@ class _Checker:
         if not self.rtol > 0:
             raise CodegenError(f"rtol must be positive, got {rtol!r}")
         self.rng = np.random.default_rng(seed)
-        n, m = target.n, target.m
-        self.n_columns = n if sample is None else _sample_size(sample, n)
+        self.n_columns = target.n if sample is None else _sample_size(sample, target.n)
         self.n_directions = _count_arg(directions, "directions") if directions is not None else (
             DEFAULT_DIRECTIONS if sample is not None else 0)
         self.sampled = sample is not None or self.n_directions > 0
@@ -352,8 +351,8 @@ class _Checker:
         claims = [c["claimed"] for c in per_point]
         report = Report(
             "ok", 0.0, None, [p.copy() for p in pts], len(entries), mism, nond, methods, self.rtol,
-            evals=t.evals, input_names=t.input_names, output_names=t.output_names, entries=entries, precision=self.precision.name,
-            notes=[self.precision.note()] if self.precision.reduced else [],
+            evals=t.evals, input_names=t.input_names, output_names=t.output_names, entries=entries,
+            precision=self.precision.name, notes=[self.precision.note()] if self.precision.reduced else [],
             sample=None if not self.sampled else {"entries": self.n_columns * t.m, "of": t.n * t.m,
                                                   "directions": self.n_directions},
             claim_constant=len(claims) > 1 and all(np.array_equal(c, claims[0], equal_nan=True) for c in claims))
@@ -390,6 +389,7 @@ class _Checker:
                 est.take(retry[better], second, better)
                 cmp = self._compare(claims, est, f0, units, floor, noise)
                 settled[retry[better]] = self._settled(cmp, est, second.smooth[better], retry[better])
+        # whatever is still unsettled (kinks, domain edges, steep or noisy f, disagreements): the ladder
         for i in np.nonzero(~np.all(settled, axis=1))[0]:
             est.update(i, self._careful(p, f0, dirs, i, units[i]))
         cmp = self._compare(claims, est, f0, units, floor, noise)
