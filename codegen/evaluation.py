@@ -279,7 +279,7 @@ class Target:
             self.f_many = self.f
         # compare a two-point batch with single calls: a function that does not
         # broadcast over the leading axis must not be used this way
-        probe = np.stack([self.x, self.x + 0.01 * np.maximum(np.abs(self.x), 1.0)])
+        probe = np.stack([self.x, self.x + 1e-6 * np.maximum(np.abs(self.x), 1.0)])  # near x: inside f's domain
         singles = [self.value(v) for v in probe]
         try:
             many = self._many(probe, False)
