@@ -17,6 +17,14 @@ stays put down to the smallest steps means "not differentiable here".
 Points where f is not finite (outside its domain) are never used: the ladder
 just descends until both sides are finite, or falls back to one-sided
 differences on the finite side (a domain edge).
+
+This is the careful estimator: gradcheck first tries the cheap one in
+quick.py and comes here only for entries that one could not settle.  It works
+on a *line* through the point (a coordinate axis or a random direction):
+``line(t)`` returns f(p + t u) (None where f is not finite) and the step that
+was really taken (p_j + t rounds); ``line.complex(t)`` the same for an
+imaginary step.  ``eps`` is f's working precision (2^-52 in float64, 2^-23 in
+float32), which sets every rounding-noise term.
 """
 
 import math
@@ -32,35 +40,37 @@ KINK_RUN = 6  # consecutive non-shrinking slope jumps (a 64-fold step range) tha
 
 @dataclass
 class Partial:
-    """Estimate of d f / d x_j for every output of f (arrays of shape (m,))."""
+    """Estimate of the derivative along one line for every output of f (arrays of shape (m,))."""
 
     value: np.ndarray
     error: np.ndarray
     kink: np.ndarray  # bool: one-sided slopes disagree down to the smallest steps
     left: np.ndarray  # backward slope at the smallest step used
     right: np.ndarray  # forward slope at the smallest step used
-    method: str  # "central", "forward", "backward"
+    method: str  # "central", "forward", "backward", "complex-step"
     evals: int
+    step: np.ndarray = None  # per output: the smallest step behind the estimate
 
 
-class _Tableau:
+class Tableau:
     """Richardson tableau over successive halvings: T(h) = D + a h^p + b h^(p+q) ...
 
     `order` is the first error power (2 for central, 1 for one-sided);
     `step` the power increment between columns.
     """
 
-    def __init__(self, m, order, step):
+    def __init__(self, shape, order, step):
         self.order, self.step = order, step
         self.rows = []
-        self.best = np.full(m, np.nan)
-        self.best_err = np.full(m, np.inf)
+        self.best = np.full(shape, np.nan)
+        self.best_err = np.full(shape, np.inf)
+        self.best_step = np.full(shape, np.nan)
 
     def reset(self):
         self.rows = []
 
-    def add(self, estimate, noise, usable_from):
-        """Append a row; return nothing.  `usable_from[m]`: first row index whose
+    def add(self, estimate, noise, usable_from, h):
+        """Append a row taken at step `h`.  `usable_from[m]`: first row index whose
         data may enter an estimate for component m (rows before it saw a kink)."""
         prev = self.rows[-1] if self.rows else None
         row = [estimate]
@@ -78,22 +88,24 @@ class _Tableau:
             better = clean & (err < self.best_err)
             self.best = np.where(better, row[c], self.best)
             self.best_err = np.where(better, err, self.best_err)
+            self.best_step = np.where(better, h, self.best_step)
 
 
-def _first_step(xj):
-    scale = max(abs(xj), 1.0)
-    return 2.0 ** math.ceil(math.log2(scale)), scale
+def first_step(unit):
+    """The ladder's first step: the power of two at or above the coordinate's scale."""
+    return 2.0 ** math.ceil(math.log2(unit))
 
 
-def partial(fun, x, j, f0, max_levels=60):
-    """Estimate d fun / d x_j at x.  `fun(v)` returns a 1-D float array or None
-    where f is not finite; `f0 = fun(x)` (finite)."""
+def partial(line, unit, f0, eps=EPS, max_levels=60):
+    """Estimate d f(p + t u) / dt at t = 0 along `line` (see the module doc).
+
+    `unit` is the scale of the coordinate (max(|p_j|, 1)); `f0 = f(p)` (finite)."""
     m = f0.shape[0]
-    h, scale = _first_step(x[j])
-    h_min = scale * 2.0**-46
-    central = _Tableau(m, order=2, step=2)
-    forward = _Tableau(m, order=1, step=1)
-    backward = _Tableau(m, order=1, step=1)
+    h = first_step(unit)
+    h_min = unit * 2.0**-46
+    central = Tableau(m, order=2, step=2)
+    forward = Tableau(m, order=1, step=1)
+    backward = Tableau(m, order=1, step=1)
     abs_f0 = np.abs(f0)
     evals = 0
     level = -1  # index of consecutive central levels
@@ -103,19 +115,18 @@ def partial(fun, x, j, f0, max_levels=60):
     left = right = np.full(m, np.nan)
     one_sided_levels = {"forward": 0, "backward": 0}
     seen_slope = False
-    xp, xm = x.copy(), x.copy()
+    converge = max(1e-13, 400 * eps)  # relative agreement that counts as converged
     while h >= h_min and evals < 2 * max_levels:
-        xp[j] = x[j] + h
-        xm[j] = x[j] - h
-        hp, hm = xp[j] - x[j], x[j] - xm[j]
-        fp, fm = fun(xp), fun(xm)
+        fp, hp = line(h)
+        fm, hm = line(-h)
+        hm = -hm
         evals += 2
         for name, tab, value, step, sign in (("forward", forward, fp, hp, 1), ("backward", backward, fm, hm, -1)):
             if value is None:
                 tab.reset()
                 continue
-            noise = NOISE_FACTOR * EPS * np.maximum(np.abs(value), abs_f0) / step
-            tab.add(sign * (value - f0) / step, noise, 0)
+            noise = NOISE_FACTOR * eps * np.maximum(np.abs(value), abs_f0) / step
+            tab.add(sign * (value - f0) / step, noise, 0, step)
             one_sided_levels[name] += 1
         if fp is None or fm is None:
             central.reset()
@@ -135,7 +146,7 @@ def partial(fun, x, j, f0, max_levels=60):
             usable_from[:] = 0
         right, left = (fp - f0) / hp, (f0 - fm) / hm
         jump = right - left
-        noise_jump = NOISE_FACTOR * EPS * (np.abs(fp) + 2 * abs_f0 + np.abs(fm)) / min(hp, hm)
+        noise_jump = NOISE_FACTOR * eps * (np.abs(fp) + 2 * abs_f0 + np.abs(fm)) / min(hp, hm)
         significant = np.abs(jump) > 3.0 * noise_jump
         if prev_jump is None:
             kinklike = significant
@@ -146,10 +157,10 @@ def partial(fun, x, j, f0, max_levels=60):
         kink_run = np.where(kinklike, kink_run + 1, 0)
         # a level that still sees a kink poisons every estimate built from it
         usable_from = np.where(kinklike, level + 1, usable_from)
-        noise = NOISE_FACTOR * EPS * np.maximum(np.maximum(np.abs(fp), np.abs(fm)), abs_f0) / (hp + hm)
-        central.add((fp - fm) / (hp + hm), noise, usable_from)
+        noise = NOISE_FACTOR * eps * np.maximum(np.maximum(np.abs(fp), np.abs(fm)), abs_f0) / (hp + hm)
+        central.add((fp - fm) / (hp + hm), noise, usable_from, min(hp, hm))
         prev_jump = jump
-        converged = central.best_err <= np.maximum(1e-13 * np.abs(central.best), 8.0 * noise)
+        converged = central.best_err <= np.maximum(converge * np.abs(central.best), 8.0 * noise)
         if level >= 2 and np.all(converged & (kink_run == 0)):
             break
         h /= 2
@@ -159,39 +170,41 @@ def partial(fun, x, j, f0, max_levels=60):
         value = np.where(np.isfinite(central.best), central.best, (left + right) / 2)
         # no converged extrapolation: the spread of the one-sided slopes is the honest error
         error = np.where(np.isfinite(central.best_err), central.best_err,
-                         np.abs(right - left) + EPS * np.abs(value))
-        return Partial(value, error, kink, left, right, "central", evals)
+                         np.abs(right - left) + eps * np.abs(value))
+        step = np.where(np.isfinite(central.best_step), central.best_step, min(hp, hm))
+        return Partial(value, error, kink, left, right, "central", evals, step)
     # never finite on both sides: a domain edge; use the side that is
     side = max(("forward", forward), ("backward", backward), key=lambda s: np.sum(np.isfinite(s[1].best_err)))
     name, tab = side
     if one_sided_levels[name] == 0:
         nan = np.full(m, np.nan)
-        return Partial(nan, np.full(m, np.inf), np.ones(m, bool), nan, nan, "none", evals)
+        return Partial(nan, np.full(m, np.inf), np.ones(m, bool), nan, nan, "none", evals, nan)
     converged = tab.best_err <= np.maximum(1e-6 * np.abs(tab.best), 1e-300)
     slope = tab.best
     kink = ~converged  # a one-sided slope that does not settle (sqrt at 0) has no derivative
     nan = np.full(m, np.nan)
     return Partial(slope, tab.best_err, kink, slope if name == "backward" else nan,
-                   slope if name == "forward" else nan, name, evals)
+                   slope if name == "forward" else nan, name, evals, tab.best_step)
 
 
-def complex_step(fun_complex, x, j):
-    """Im f(x + i h e_j) / h, exact to rounding for functions analytic in x_j.
+COMPLEX_STEPS = (2.0**-50, 2.0**-60)  # relative to the coordinate's scale
+
+
+def complex_step(line, unit, eps=EPS):
+    """Im f(p + i h u) / h, exact to rounding for functions analytic along the line.
 
     Evaluated at two tiny steps: their difference bounds the O(h^2)
     truncation term (visible only when f' itself is ~0, as for x^3 at 0).
-    Returns (value, error) arrays, or None when f does not take complex input
+    Returns (value, error, step), or None when f does not take complex input
     or returns a real result.  Whether the implementation is really analytic
     (abs() is not) is for the caller to decide against the real estimate.
     """
-    scale = max(abs(x[j]), 1.0)
     values = []
-    for h in (scale * 2.0**-50, scale * 2.0**-60):
-        z = x.astype(complex)
-        z[j] += 1j * h
-        out = fun_complex(z)
+    for rel in COMPLEX_STEPS:
+        h = unit * rel
+        out = line.complex(h)
         if out is None:
             return None
         values.append(out.imag / h)
     coarse, fine = values
-    return fine, np.abs(coarse - fine) + 4 * EPS * np.abs(fine)
+    return fine, np.abs(coarse - fine) + 4 * eps * np.abs(fine), unit * COMPLEX_STEPS[-1]

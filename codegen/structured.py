@@ -19,13 +19,15 @@ from .errors import CodegenError
 class ParameterSummary:
     name: str
     size: int
-    checked: int
+    checked: int  # entries checked, summed over the points
     wrong: int
     factor: float | None  # common ratio claimed / true over the wrong entries
+    sampled: bool = False  # entries were chosen at random (gradcheck's sample=)
 
     def __str__(self):
         if not self.wrong:
-            return f"{self.name}: ok ({self.size} entries)"
+            return f"{self.name}: ok ({self.size} entries" + (f", {self.checked} checks at random)"
+                                                              if self.sampled else ")")
         factor = f"; claimed = {_nice(self.factor)} x true" if self.factor is not None else ""
         return f"{self.name}: WRONG in {self.wrong} of {self.checked} checked entries{factor}"
 
@@ -52,6 +54,7 @@ class Structure:
         self.shapes = [a.shape for a in self.arrays]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = np.cumsum([0] + self.sizes)
+        self._last = self._views = None
 
     @staticmethod
     def applies(x):
@@ -65,8 +68,18 @@ class Structure:
         return dict(zip(self.keys, parts)) if self.kind == "dict" else tuple(parts)
 
     def call(self, fn, v):
-        structured = self.unflatten(v)
-        return fn(structured) if self.kind == "dict" else fn(*structured)
+        # gradcheck hands the same vector back with one entry changed: keep its views
+        if v is not self._last:
+            self._last, self._views = v, self.unflatten(v)
+        structured = self._views
+        return fn(dict(structured)) if self.kind == "dict" else fn(*structured)
+
+    def call_batch(self, fn, points):
+        """fn on k points at once (batch=True): every parameter gets a leading axis of length k."""
+        k = len(points)
+        parts = [points[:, self.offsets[i]:self.offsets[i + 1]].reshape((k,) + self.shapes[i])
+                 for i in range(len(self.keys))]
+        return fn(dict(zip(self.keys, parts))) if self.kind == "dict" else fn(*parts)
 
     def flatten_gradient(self, grads):
         if self.kind == "dict":
@@ -99,8 +112,8 @@ class Structure:
                 names.append(f"{key}[{', '.join(map(str, idx))}]" if idx else key)
         return names
 
-    def summaries(self, entries):
-        """Fold per-entry results back per parameter."""
+    def summaries(self, entries, sampled=False):
+        """Fold per-entry results back per parameter (random-direction checks belong to none)."""
         out = []
         for g, key in enumerate(self.keys):
             lo, hi = self.offsets[g], self.offsets[g + 1]
@@ -112,7 +125,7 @@ class Structure:
                 r = np.array(ratios)
                 if np.all(np.abs(r - np.median(r)) <= 1e-6 * np.abs(np.median(r))):
                     factor = float(np.median(r))
-            out.append(ParameterSummary(key, int(hi - lo), len(mine), len(wrong), factor))
+            out.append(ParameterSummary(key, int(hi - lo), len(mine), len(wrong), factor, sampled))
         return out
 
 

@@ -16,7 +16,7 @@ from .errors import DeriveError
 from .limits import DEFAULT_LIMITS, time_budget
 from .reals import RealView, real_diff
 from .tensor import differentiate_tensor, tensor_targets
-from .tidy import tidy_matrix
+from .tidy import MATRIX_SECONDS, tidy_matrix
 from .validation import validate
 from .variables import as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
 
@@ -49,7 +49,7 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
         expr, wrt = view.real(expr), view.real(wrt)
         result = RULES[kind](expr, wrt)
         if simplify:
-            result = tidy_matrix(result, seconds=min(4.0, limits.seconds / 4), symmetric=kind == "hessian")
+            result = tidy_matrix(result, seconds=min(MATRIX_SECONDS, limits.seconds / 4), symmetric=kind == "hessian")
         report = None
         if validate_result:
             report = check_derivation(kind, expr, wrt, result, points=points, seed=seed)

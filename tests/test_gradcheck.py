@@ -290,3 +290,214 @@ def test_rounding_in_the_claim_is_explained():
     r = gradcheck(f, df, [0.0756], points=0)
     if r.status == "mismatch":
         assert "below the float64 resolution" in str(r)
+
+
+# --- at scale: evaluations per entry, batches, sampled checks (issue 10) -------
+class Counted:
+    """f with a call counter."""
+
+    def __init__(self, f):
+        self.f, self.calls = f, 0
+
+    def __call__(self, v):
+        self.calls += 1
+        return self.f(v)
+
+
+def _smooth(v):
+    return np.sum(np.log1p(np.exp(np.sin(v) * v))) + 0.5 * v @ v
+
+
+def _smooth_grad(v):
+    s = 1 / (1 + np.exp(-np.sin(v) * v))
+    return s * (np.cos(v) * v + np.sin(v)) + v
+
+
+@pytest.mark.parametrize("mode, per_entry", [("auto", 4.5), ("never", 4.5), ("always", 1.5)])
+def test_a_smooth_conclusive_problem_costs_about_four_evaluations_per_entry(mode, per_entry):
+    x = np.random.default_rng(0).uniform(-2, 2, 60)
+    f = Counted(_smooth)
+    report = gradcheck(f, _smooth_grad, x, points=3, complex_step=mode)
+    assert report.ok, str(report)
+    assert f.calls == report.evals
+    assert report.evals / report.n_entries <= per_entry  # 4 real (1 complex) + a few per point for the probes
+
+
+def _tanh_net(seed=0):
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(16, 4)), rng.normal(size=(16, 2))
+    params = {"W1": rng.normal(size=(4, 12)) / 2, "b1": rng.normal(size=12) / 10, "W2": rng.normal(size=(12, 2)) / 3}
+
+    def loss(p):  # broadcasts over a leading batch axis of every parameter
+        h = np.tanh(X @ p["W1"] + p["b1"][..., None, :])
+        return 0.5 * np.sum((h @ p["W2"] - Y) ** 2, axis=(-2, -1))
+
+    def grads(p, bad=None):
+        h = np.tanh(X @ p["W1"] + p["b1"])
+        dout = h @ p["W2"] - Y
+        dh = dout @ p["W2"].T * (1 - h**2)
+        g = {"W1": X.T @ dh, "b1": dh.sum(0), "W2": h.T @ dout}
+        if bad is not None:
+            g["W1"] = g["W1"].copy()
+            g["W1"][bad] *= 1.001
+        return g
+
+    return params, loss, grads
+
+
+def test_network_check_is_cheap_and_finds_one_entry_off_by_a_tenth_of_a_percent():
+    params, loss, grads = _tanh_net()
+    f = Counted(loss)
+    ok = gradcheck(f, grads, params)
+    assert ok.ok, str(ok)
+    n = sum(a.size for a in params.values())
+    assert ok.evals / (n * len(ok.points)) <= 4.5
+    bad = gradcheck(loss, lambda p: grads(p, bad=(2, 5)), params)
+    assert bad.status == "mismatch" and {m.input for m in bad.mismatches} == {2 * 12 + 5}
+    assert "W1[2, 5]" in str(bad) and any(p.name == "W1" and p.wrong for p in bad.parameters)
+
+
+def test_batched_evaluation_gives_the_same_verdicts_in_far_fewer_calls():
+    params, loss, grads = _tanh_net(1)
+    one_by_one, batched = Counted(loss), Counted(loss)
+    a = gradcheck(one_by_one, grads, params)
+    b = gradcheck(batched, grads, params, batch=True)
+    assert a.ok and b.ok
+    assert abs(a.evals - b.evals) < 0.1 * a.evals and batched.calls * 10 < one_by_one.calls
+    wrong = gradcheck(loss, lambda p: grads(p, bad=(0, 0)), params, batch=True)
+    assert wrong.status == "mismatch" and {m.input for m in wrong.mismatches} == {0}
+    # "auto" uses batches where f broadcasts, and falls back where it does not
+    assert gradcheck(loss, grads, params, batch="auto").ok
+    assert gradcheck(lambda p: float(loss(p)), grads, params, batch="auto").ok
+
+
+def test_batch_true_with_a_function_that_does_not_broadcast_is_an_error():
+    with pytest.raises(CodegenError, match="batch=True"):
+        gradcheck(lambda v: np.sum(v**2), lambda v: 2 * v, X3, batch=True)
+
+
+def test_sampled_check_says_what_it_checked():
+    n = 5000
+    c = np.random.default_rng(2).normal(size=n)
+    f = lambda v: np.sum(np.log1p(np.exp(c * v)))  # noqa: E731
+    df = lambda v: c / (1 + np.exp(-c * v))  # noqa: E731
+    report = gradcheck(f, df, np.linspace(-1, 1, n), sample=40, points=1)
+    assert report.ok, str(report)
+    assert "checked 40 of 5000 entries at random plus 20 random directions, at each of 2 points" in str(report)
+    assert report.to_dict()["sample"] == {"entries": 40, "of": 5000, "directions": 20}
+    assert len({e.input for e in report.entries if e.direction is None}) > 40  # fresh entries at each point
+    big = gradcheck(lambda v: 0.5 * v @ v, lambda v: v, np.ones(10**6), sample=3, directions=1, points=0)
+    assert "checked 3 of 10^6 entries at random plus 1 random direction, at x" in str(big)
+    assert big.to_dict()["points"] == [None]  # not a million numbers in the JSON
+
+
+def test_sampled_check_finds_a_planted_entry_when_it_samples_it():
+    n = 400
+    c = np.random.default_rng(3).normal(size=n)
+    f = lambda v: np.sum(np.log1p(np.exp(c * v)))  # noqa: E731
+
+    def df(v):
+        g = c / (1 + np.exp(-c * v))
+        g[123] *= 1 + 1e-4
+        return g
+
+    outcomes = set()
+    for seed in range(12):  # half the entries each time: some seeds sample it, some do not
+        report = gradcheck(f, df, np.zeros(n) + 0.3, sample=0.5, directions=0, points=0, seed=seed)
+        sampled = 123 in {e.input for e in report.entries}
+        assert report.status == ("mismatch" if sampled else "ok")
+        if sampled:
+            assert {m.input for m in report.mismatches} == {123}
+        outcomes.add(sampled)
+    assert outcomes == {True, False}
+
+
+def test_random_directions_find_an_error_the_sampled_entries_miss():
+    n = 4000
+    rng = np.random.default_rng(4)
+    c = rng.normal(size=n)
+    wrong = rng.choice(n, n // 100, replace=False)  # 1 % of the entries, 10 % off
+    f = lambda v: np.sum(np.log1p(np.exp(c * v)))  # noqa: E731
+
+    def df(v):
+        g = c / (1 + np.exp(-c * v))
+        g[wrong] *= 1.1
+        return g
+
+    report = gradcheck(f, df, np.full(n, 0.2), sample=5, directions=10, points=0, seed=1)
+    missed_by_entries = not {e.input for e in report.entries if e.direction is None} & set(wrong)
+    assert missed_by_entries
+    assert report.status == "mismatch"
+    assert all(m.direction is not None for m in report.mismatches)
+    assert "along random direction" in str(report)
+
+
+# --- edges (issue 10) --------------------------------------------------------------
+def test_steps_never_overflow_near_the_top_of_float64():
+    # f(14) = e^700 ~ 1e304: steps of the size of x overflow, and so do nearby points' derivatives
+    for exp in (np.exp, math.exp):
+        check(lambda x: exp(50 * x), lambda x: 50 * exp(50 * x), 14.0, "ok")
+        check(lambda x: exp(50 * x), lambda x: 50.01 * exp(50 * x), 14.0, "mismatch")
+
+
+def test_a_three_way_tie_claimed_one_third_each_is_nondifferentiable():
+    for f in (np.max, lambda v: max(v[0], v[1], v[2])):
+        report = check(f, lambda v: np.full(3, 1 / 3), [0.5, 0.5, 0.5], "nondifferentiable")
+        assert "same numbers at every point" in str(report)
+    # a formula that is wrong away from the kink is still a mismatch
+    check(lambda x: abs(x), lambda x: 2 * np.sign(x), 0.0, "mismatch")
+
+
+@pytest.mark.parametrize("mode", ["auto", "never", "always"])
+def test_the_detection_floor_follows_the_accuracy_reached(mode):
+    f = lambda v: np.sum(np.sin(v) * v)  # noqa: E731
+    good = lambda v: np.sin(v) + v * np.cos(v)  # noqa: E731
+
+    def one_in_a_million_off(v):
+        g = good(v)
+        g[1] *= 1 + 1e-6
+        return g
+
+    report = check(f, one_in_a_million_off, X3, "mismatch", complex_step=mode)
+    assert {e.input for e in report.mismatches} == {1}
+    ok = check(f, good, X3, "ok", complex_step=mode)
+    assert ok.resolution < 1e-6
+
+
+def test_a_claim_with_cancelling_terms_is_not_a_false_alarm():
+    # w * max(w, 1/w) is 1 on 0 < w < 1; the claim w*(-1/w**2) + 1/w rounds to -4.4e-16 there
+    check(lambda w: w * max(w, 1 / w), lambda w: w * (-1 / w**2) + 1 / w, 0.349168, "ok")
+    check(lambda w: w * max(w, 1 / w), lambda w: w * (-1 / w**2) + 1 / w + 1e-9, 0.349168, "mismatch")
+
+
+def _float32_inside(v):
+    v32 = v.astype(np.float32)
+    return float(np.sum(np.sin(v32) * v32))
+
+
+@pytest.mark.parametrize("f, evidence", [
+    (_float32_inside, "its values are float32 numbers"),
+    (lambda v: np.sum(np.sin(v.astype(np.float32)) * v.astype(np.float32)), "it returns float32 values"),
+    (lambda v: _float32_inside(v) + 0.1 * v[0], "its rounding noise is that size"),
+])
+def test_a_function_computed_in_float32_is_recognised(f, evidence):
+    extra = lambda v: np.array([0.1, 0, 0]) if "noise" in evidence else 0.0  # noqa: E731
+    good = lambda v: np.sin(v) + v * np.cos(v) + extra(v)  # noqa: E731
+    report = check(f, good, X3, "ok")
+    assert report.precision == "float32" and "float32" in str(report) and evidence in str(report)
+    check(f, lambda v: good(v) * np.array([1.01, 1, 1]), X3, "mismatch")
+
+
+def test_float64_functions_are_not_taken_for_float32():
+    for f in (lambda v: np.sum(np.sin(v) * v), lambda v: 1e10 + np.sum(v**2), lambda v: float(v[0] > 0)):
+        assert gradcheck(f, lambda v: np.zeros(3), X3, points=0).precision == "float64"
+
+
+def test_every_entry_records_the_step_behind_its_estimate():
+    report = gradcheck(lambda v: np.sum(np.sin(v) * v), lambda v: np.sin(v) + v * np.cos(v), X3)
+    for e in report.entries:
+        assert e.step > 0 and e.step < max(abs(report.points[e.point][e.input]), 1)
+    assert all("step" in m for m in [e.to_dict() for e in report.entries])
+    complex_steps = gradcheck(lambda v: np.sum(np.sin(v) * v), lambda v: np.sin(v) + v * np.cos(v), X3,
+                              complex_step="always").entries
+    assert all(e.method == "complex-step" and e.step < 1e-10 for e in complex_steps)
