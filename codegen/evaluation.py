@@ -162,7 +162,7 @@ class Target:
             return None
         if not np.iscomplexobj(out) or out.size != self.m:
             return None
-        out = out.reshape(-1)
+        out = out.reshape(-1).copy()  # ours: f may return its input or a view of it
         return out if np.all(np.isfinite(out)) else np.full(self.m, np.nan + 0j)
 
     def claimed(self, v):
@@ -220,14 +220,17 @@ class Target:
                 j = dirs.columns[i]
                 v[j] = p[j] + step
                 value = evaluate(v)
+                if value is not None:
+                    out[r] = value  # before v is restored: f may return v itself, or a view of it
                 v[j] = p[j]  # f gets the same array back each time: restore, do not copy n floats
             else:
                 value = evaluate(p + step * dirs.vectors[i - dirs.n_columns])
+                if value is not None:
+                    out[r] = value
             if value is None:
                 if cplx:
                     return None  # f does not take complex input: no complex step
                 continue
-            out[r] = value
         return out
 
     def _along_batched(self, p, dirs, which, t, cplx):
@@ -327,7 +330,8 @@ class Line:
 
 
 def _real(out):
+    """f's output as a 1-D float array of our own (f may return its input or a view of it)."""
     out = np.asarray(out)
     if out.dtype.kind == "c":
         out = out.real
-    return out.reshape(-1).astype(float, copy=False)
+    return out.reshape(-1).astype(float, copy=True)

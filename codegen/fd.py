@@ -208,3 +208,21 @@ def complex_step(line, unit, eps=EPS):
         values.append(out.imag / h)
     coarse, fine = values
     return fine, np.abs(coarse - fine) + 4 * eps * np.abs(fine), unit * COMPLEX_STEPS[-1]
+
+
+def axis_partial(fun, x, j, f0=None, eps=EPS):
+    """`partial` along coordinate j of a plain function: ``fun(v)`` returns a 1-D array
+    (None or non-finite outside f's domain).  The estimate's ``step`` is the step the
+    careful estimator settled on (what plots of the step-size V-curve mark)."""
+    x = np.asarray(x, dtype=float)
+
+    def line(t):
+        p = x.copy()
+        p[j] = x[j] + t
+        out = fun(p)
+        finite = out is not None and np.all(np.isfinite(out))
+        return (np.asarray(out, dtype=float) if finite else None), float(p[j] - x[j])
+
+    f0 = fun(x) if f0 is None else f0
+    return partial(line, max(abs(x[j]), 1.0), np.asarray(f0, dtype=float), eps)
+

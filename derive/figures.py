@@ -234,23 +234,19 @@ def _fd_estimate(fun, x, j):
     f0 = vector(x)
     if f0 is None:
         return math.nan
-    return float(fd.partial(vector, x.astype(float), j, f0).value[0])
+    return float(fd.axis_partial(vector, x, j, f0).value[0])
 
 
 def checker_step(fun, x, j, entry=None):
     """The step the checker settled on for entry d f / d x_j at x.
 
-    The checker reports it (``Entry.step``) where it does; otherwise it is
-    recomputed by the same rule: the ladder h0, h0/2, ... from
-    ``fd._first_step`` down to where `fd.partial` stopped (converged).
+    The checker reports it (``Entry.step``); for a point it did not check, the
+    careful estimator (`codegen.fd`) is run there and its step is read off.
     """
     step = getattr(entry, "step", None)
-    if step is not None:
+    if step is not None and np.isfinite(step):
         return float(step)
-    f0 = fun(x)
-    est = fd.partial(fun, x, j, f0)
-    h0, _ = fd._first_step(x[j])
-    return h0 * 2.0 ** -(max(est.evals // 2, 1) - 1)
+    return float(fd.axis_partial(fun, x, j).step[0])
 
 
 def _clearest_entry(functions, jac, wrt, x0):

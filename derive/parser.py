@@ -336,8 +336,8 @@ def declare(text):
 
     >>> declare("A: n x n, x: n")
     {'A': A, 'x': x}
-    >>> declare("S: 3 x 3 spd").properties
-    {'S': {'spd', 'symmetric'}}
+    >>> sorted(declare("S: 3 x 3 spd").properties["S"])
+    ['spd', 'symmetric']
     """
     if not isinstance(text, str) or len(text) > 2000:
         raise ParseError("declarations must be a string of at most 2000 characters")

@@ -501,3 +501,15 @@ def test_every_entry_records_the_step_behind_its_estimate():
     complex_steps = gradcheck(lambda v: np.sum(np.sin(v) * v), lambda v: np.sin(v) + v * np.cos(v), X3,
                               complex_step="always").entries
     assert all(e.method == "complex-step" and e.step < 1e-10 for e in complex_steps)
+
+
+def test_an_f_that_returns_its_own_input_is_measured_right():
+    """f(x) = x handed back as the very array gradcheck passed in (a view, no copy): the
+    checker once restored its point buffer before reading f's output and saw slope 0."""
+    for mode in ("always", "auto", "never"):
+        report = codegen.gradcheck(lambda v: v.reshape(3, 1), lambda v: np.eye(3), np.array([1.0, 2.0, 3.0]),
+                                   complex_step=mode, output_names=("F0", "F1", "F2"))
+        assert report.ok, (mode, report)
+        wrong = codegen.gradcheck(lambda v: v.reshape(3, 1), lambda v: 2 * np.eye(3), np.array([1.0, 2.0, 3.0]),
+                                  complex_step=mode, output_names=("F0", "F1", "F2"))
+        assert wrong.status == "mismatch", (mode, wrong)
