@@ -285,7 +285,10 @@ class KKTProblem:
                     return found, exact
             return None, False
         equations = [sympy.numer(sympy.together(e)) for e in equations]
-        result = attempt(lambda: sympy.solve(equations, unknowns, dict=True), seconds, None)
+        try:
+            result = attempt(lambda: sympy.solve(equations, unknowns, dict=True), seconds, None)
+        except NotImplementedError:  # SymPy has no method for it (2x + cos x = 0): undecided, not an error
+            result = None
         if result is None:
             return None, False
         return [(s, {}) for s in result if len(s) == len(unknowns)], True
