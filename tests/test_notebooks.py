@@ -7,7 +7,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = ["homework_checking.ipynb", "matrix_calculus.ipynb", "kkt.ipynb"]
+NOTEBOOKS = ["homework_checking.ipynb", "matrix_calculus.ipynb", "kkt.ipynb", "em.ipynb"]
 
 
 @pytest.mark.slow

@@ -7,10 +7,10 @@ MAX_POINTS = 5000
 
 def plot_fit(fit, path=None, X=None):
     """A figure with the clusters (left) and log p per iteration (right); saved to `path` if given."""
-    from ..plots import pyplot, save
+    from ..plots import figure, finish
 
-    plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig = figure(figsize=(11, 4.5))  # headless and shown in notebooks; pyplot's state is left alone
+    left, right = fig.subplots(1, 2)
     data = _sample(fit, X)
     model = fit.model
     if model.data == "codes":
@@ -22,17 +22,15 @@ def plot_fit(fit, path=None, X=None):
     trace = np.asarray(fit.loglik)
     right.plot(np.arange(len(trace)), trace, marker="o", markersize=3)
     right.set_xlabel("iteration t (M-steps done)")
+    right.xaxis.get_major_locator().set_params(integer=True)  # iterations are whole numbers
     right.set_ylabel("log posterior" if model.prior else "log-likelihood")
     right.set_title("EM never decreases it" + (" (converged)" if fit.converged else ""))
     right.grid(alpha=0.3)
     fig.suptitle(model.describe())
     fig.tight_layout()
     if path is not None:
-        from pathlib import Path
-
-        path = Path(path)
-        return save(fig, path.parent if str(path.parent) else ".", path.name)
-    return fig
+        print(f"plot written to {path}")
+    return finish(fig, path)
 
 
 def _sample(fit, X):
