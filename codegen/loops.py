@@ -24,10 +24,12 @@ from dataclasses import dataclass
 import sympy
 from sympy import Add, Indexed, IndexedBase, KroneckerDelta, Mul, Sum, Symbol
 
+from .arguments import HELPERS, plan_arguments
 from .cache import load_module
 from .errors import CodegenError
 from .names import safe_names
 from .printers import ScalarPrinter
+from .rewrite import stable
 
 
 class LoopPrinter(ScalarPrinter):
@@ -204,33 +206,42 @@ def index_kernel(expr, args, index=None, *, parallel=True, directory=None):
 
 
 class IndexKernel:
-    """A compiled loop kernel.  Call with arrays (and scalars) in `args` order."""
+    """A compiled loop kernel.  Call with arrays (and scalars) in `args` order.
+
+    Every call checks its arguments first (ranks, lengths that must agree,
+    explicit bounds inside the arrays) and raises `CodegenError` naming the
+    array and the axis; arrays are cast to contiguous float64 once.
+    """
 
     def __init__(self, module, expr, args, outputs, source, meta):
         self.module, self.expr, self.args, self.outputs, self.source = module, expr, tuple(args), outputs, source
         self.arg_names = tuple(meta["names"])
         self.shape_rank = len(outputs)
+        self.plan = meta
         self._fn = module.kernel
 
     def __call__(self, *values):
         if len(values) != len(self.args):
             raise CodegenError(f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), "
                                f"got {len(values)}")
-        return self._fn(*values)
+        try:
+            return self._fn(*values)
+        except self.module.ArgumentError as exc:
+            raise CodegenError(str(exc)) from None
 
     def __repr__(self):
         return f"<IndexKernel ({', '.join(self.arg_names)}) -> rank {self.shape_rank}>"
 
 
 def kernel_source(expr, arrays, scalars, outputs, parallel=True):
-    names = safe_names(list(arrays) + list(scalars))
-    expr = expr.xreplace({**{a.label: Symbol(names[a]) for a in arrays}, **{s: Symbol(names[s]) for s in scalars}})
-    expr = expr.replace(lambda e: isinstance(e, Indexed), lambda e: IndexedBase(e.base.label)[e.indices])
-    sizes = _sizes(expr, outputs)
+    """(module text, plan facts) for `expr` as a function of `arrays` then `scalars`."""
+    expr, arrays, scalars, outputs, shapes, display = _renamed(expr, arrays, scalars, outputs)
+    expr = stable(expr)
+    plan = plan_arguments(expr, arrays, scalars, outputs, shapes, display)
     printer = LoopPrinter()
-    _check_free(expr, outputs, [Symbol(names[s]) for s in scalars])
+    _check_free(expr, outputs, [Symbol(s) for s in scalars] + [Symbol(s) for s in plan.sizes])
 
-    shape_code = [sizes[o] for o in outputs]
+    shape_code = [plan.output_sizes[o] for o in outputs]
     symmetric = len(outputs) == 2 and sympy.expand(
         expr.xreplace({outputs[0]: outputs[1], outputs[1]: outputs[0]}) - expr) == 0
     terms = Add.make_args(sympy.expand_mul(expr, deep=False))
@@ -271,7 +282,8 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
                       f"        _s[{i.name} - _lo, _t] = _root * {gram['A']}[{i.name}, _t]"]
 
     # fused data passes: all terms summing over the same range share one loop,
-    # split into one chunk per thread with private partial results
+    # split into chunks that the threads take as they become free, each thread
+    # adding into its own (padded) partial result
     for g, ((lo, hi), group) in enumerate(reductions.items()):
         i = Symbol(f"i{g}")
         bodies = []
@@ -308,10 +320,49 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
                   f"        out[{a}, {b}] = out[{b}, {a}]"]
     lines.append("return out, _w, _s" if gram is not None else "return out")
 
-    arg_names = [names[a] for a in arrays] + [names[s] for s in scalars]
-    size_lines = [f"{sym} = {code}" for sym, code in _size_bindings(expr, sizes)]
-    source = _module(arg_names, [names[a] for a in arrays], size_lines, lines, expr, outputs, parallel, gram)
-    return source, {"names": arg_names, "symmetric": symmetric, "gram": gram is not None}
+    source = _module(arrays, scalars, plan, lines, expr, outputs, display, parallel, gram)
+    return source, {"names": [display[a] for a in arrays + scalars], "symmetric": symmetric,
+                    "gram": gram is not None, "boundscheck": plan.boundscheck}
+
+
+def _renamed(expr, arrays, scalars, outputs):
+    """Safe names for every array, scalar, size and index; arrays and scalars are
+    matched by name, so an IndexedBase(x) argument is the x[i] of the expression."""
+    if not all(isinstance(o, Symbol) for o in outputs):
+        raise CodegenError("output indices must be SymPy Symbols, like k or (k, l)")
+    by_name = {}
+    for a in arrays:
+        by_name.setdefault(str(a.label), a)
+    labels = {str(e.base.label) for e in expr.atoms(Indexed)}
+    unknown = sorted(labels - set(by_name))
+    if unknown:
+        raise CodegenError(f"the expression uses the array {unknown[0]}, which is not a kernel argument")
+    limits = [lim for s in expr.atoms(Sum) for lim in s.limits]
+    indices = {lim[0] for lim in limits} | set(outputs)
+    indices |= {x for e in expr.atoms(Indexed) for i in e.indices for x in sympy.sympify(i).free_symbols}
+    bound_syms = {x for _, lo, hi in limits for x in (lo.free_symbols | hi.free_symbols)}
+    shape_syms = {x for a in arrays if getattr(a, "shape", None) is not None
+                  for d in a.shape for x in sympy.sympify(d).free_symbols}
+    sizes = sorted((bound_syms | shape_syms) - indices - set(scalars), key=str)
+    names = safe_names([str(a.label) for a in arrays] + list(scalars) + sizes + sorted(indices, key=str))
+    if len(set(names[str(a.label)] for a in arrays)) != len(arrays):
+        raise CodegenError("two array arguments have the same name")
+    display = {names[str(a.label)]: str(a.label) for a in arrays}
+    display.update({names[x]: str(x) for x in list(scalars) + sizes + sorted(indices, key=str)})
+    scalar_names = {s.name: s for s in scalars}
+    mapping = {}
+    for x in expr.free_symbols | set(outputs) | {lim[0] for lim in limits}:
+        if isinstance(x, Symbol) and x in names:
+            mapping[x] = Symbol(names[x], integer=True) if x in indices else Symbol(names[x])
+        elif isinstance(x, Symbol) and x.name in scalar_names and x not in indices:
+            mapping[x] = Symbol(names[scalar_names[x.name]])
+    expr = expr.replace(lambda e: isinstance(e, Indexed),
+                        lambda e: IndexedBase(names[str(e.base.label)])[tuple(i.xreplace(mapping) for i in e.indices)])
+    expr = expr.xreplace(mapping)
+    shapes = {names[str(a.label)]: (tuple(sympy.sympify(d).xreplace(mapping) for d in a.shape)
+                                    if getattr(a, "shape", None) is not None else None) for a in arrays}
+    return (expr, [names[str(a.label)] for a in arrays], [names[s] for s in scalars],
+            tuple(mapping.get(o, o) for o in outputs), shapes, display)
 
 
 def _gram_pattern(term, outputs):
@@ -340,13 +391,22 @@ def _gram_pattern(term, outputs):
 
 
 def _reduction_loops(g, i, lo, hi, outputs, shape_code, blocks, residual_code, symmetric, parallel):
-    part_shape = "(_chunks" + "".join(f", {s}" for s in shape_code) + ")"
-    target = ", ".join(["_c"] + [o.name for o in outputs])
-    lines = [f"_part{g} = numpy.zeros({part_shape})",
+    """One pass over i = lo..hi in chunks; each thread adds into its own row of
+    `_part` (padded so that two threads never write the same cache line)."""
+    if len(outputs) == 0:
+        pad = "(_threads, 8)"
+    elif len(outputs) == 1:
+        pad = f"(_threads, {shape_code[0]} + 8)"
+    else:
+        pad = "(_threads, " + ", ".join([f"{shape_code[0]} + 1"] + shape_code[1:]) + ")"
+    target = ", ".join(["_t"] + ([o.name for o in outputs] if outputs else ["0"]))
+    lines = [f"_part{g} = numpy.zeros({pad})",
              f"_lo{g}, _hi{g} = {_int_code(lo)}, {_int_code(hi)} + 1",
-             f"for _c in {'numba.prange' if parallel else 'range'}(_chunks):",
-             f"    _start = _lo{g} + (_hi{g} - _lo{g}) * _c // _chunks",
-             f"    _stop = _lo{g} + (_hi{g} - _lo{g}) * (_c + 1) // _chunks",
+             f"_nc{g} = _chunk_count(_hi{g} - _lo{g}, _threads)",
+             f"for _c in {'numba.prange' if parallel else 'range'}(_nc{g}):",
+             f"    _t = numba.get_thread_id()" if parallel else "    _t = 0",
+             f"    _start = _lo{g} + (_hi{g} - _lo{g}) * _c // _nc{g}",
+             f"    _stop = _lo{g} + (_hi{g} - _lo{g}) * (_c + 1) // _nc{g}",
              f"    for {i.name} in range(_start, _stop):"]
     indent = " " * 8
     lines += [indent + line for line in blocks.get(1, [])]
@@ -356,71 +416,75 @@ def _reduction_loops(g, i, lo, hi, outputs, shape_code, blocks, residual_code, s
         indent += "    "
         lines += [indent + line for line in blocks.get(depth, [])]
     lines.append(f"{indent}_part{g}[{target}] += {residual_code}")
-    lines.append("for _c in range(_chunks):")
-    lines.append(f"    out += _part{g}[_c]")
+    lines.append("for _t in range(_threads):")
+    if not outputs:
+        lines.append(f"    out += _part{g}[_t, 0]")
+    else:
+        lines.append(f"    out += _part{g}[_t, :{shape_code[0]}]")
     return lines
 
 
-def _sizes(expr, outputs):
-    """index symbol -> code for its range size, read from an array's shape."""
-    found = {}
-    for element in sorted(expr.atoms(Indexed), key=str):
-        for pos, idx in enumerate(element.indices):
-            if idx.is_Symbol and idx not in found:
-                found[idx] = f"{element.base.label}.shape[{pos}]"
-    for o in outputs:
-        if o not in found:
-            raise CodegenError(f"the output index {o} indexes no array, so its range is unknown")
-    return found
-
-
-def _size_bindings(expr, sizes):
-    """Size symbols in sum bounds (n in i = 0..n-1), bound from array shapes."""
-    bindings = {}
-    for s in expr.atoms(Sum):
-        for index, lo, hi in s.limits:
-            for sym in (hi.free_symbols | lo.free_symbols):
-                if sym in bindings or sym == index:
-                    continue
-                if index in sizes and sympy.simplify(hi - (sym - 1)) == 0 and lo == 0:
-                    bindings[sym] = sizes[index]
-    return [(sym.name, code) for sym, code in bindings.items()]
-
-
-def _check_free(expr, outputs, scalar_syms):
-    allowed = set(outputs) | set(scalar_syms)
+def _check_free(expr, outputs, known):
+    allowed = set(outputs) | set(known)
     bound = {lim[0] for s in expr.atoms(Sum) for lim in s.limits}
-    size_syms = {x for s in expr.atoms(Sum) for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
-    labels = {e.base.label for e in expr.atoms(Indexed)}
-    free = {s for s in expr.free_symbols if isinstance(s, Symbol)} - allowed - bound - size_syms - labels
-    free -= {i for e in expr.atoms(Indexed) for i in e.free_symbols if i in bound}
+    free = {s for s in expr.free_symbols if isinstance(s, Symbol)} - allowed - bound
+    free -= {e.base.label for e in expr.atoms(Indexed)}
     if free:
         raise CodegenError(f"the expression uses {', '.join(sorted(map(str, free)))}, which are neither kernel "
                            "arguments nor output indices")
 
 
-def _module(arg_names, array_names, size_lines, body_lines, expr, outputs, parallel, gram=None):
-    doc = (f'"""Generated by derive: a loop kernel in index notation.\n\n'
-           f'kernel({", ".join(arg_names)}) -> '
-           f'{"out[" + ", ".join(o.name for o in outputs) + "]" if outputs else "a scalar"} of\n'
-           f'    {str(expr)[:300]}\n"""')
-    conv = [f"    {a} = numpy.ascontiguousarray({a}, dtype=numpy.float64)" for a in array_names]
-    core_args = ", ".join(arg_names)
-    body = textwrap.indent("\n".join(size_lines + body_lines), "    ")
-    call = f"core({core_args}, max(1, numba.get_num_threads()))"
+_CHUNKS = """
+@numba.njit(cache=True)
+def _chunk_count(rows, threads):
+    \"\"\"Chunks of about 2048 rows, at least one per thread and at most 32 per thread:
+    threads take chunks as they become free (dynamic scheduling), so a thread
+    slowed by another process or a spinning BLAS pool does not hold up the rest.\"\"\"
+    return max(1, min(rows // 2048, 32 * threads), min(rows, threads))
+"""
+
+
+def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel, gram=None):
+    user = [display[a] for a in arrays + scalars]
+    result = "out[" + ", ".join(display[o.name] for o in outputs) + "]" if outputs else "a scalar"
+    order = [f"{display[a]} ({plan.layouts.get(a, 'not used: any shape')})" for a in arrays]
+    order += [f"{display[s]} (a number)" for s in scalars]
+    lines = ["Generated by derive: a loop kernel in index notation.", "",
+             f"kernel({', '.join(user)}) -> {result} of",
+             *textwrap.wrap(str(expr)[:600], 96, initial_indent="    ", subsequent_indent="    "), "",
+             *textwrap.wrap("Arguments, in this order: " + ", ".join(order) + ".", 96), "",
+             "Every call checks ranks and lengths first (the axes one index runs over must",
+             "agree; explicit bounds must fit inside the arrays) and raises ArgumentError",
+             "naming the array and the axis; arrays are cast to contiguous float64 once."]
+    doc = '"""' + "\n".join(lines).replace("\\", "\\\\").replace('"""', "'''") + '\n"""'
+    casts = [f"    {a} = _array({a}, {display[a]!r}, {plan.ranks.get(a)!r}, {plan.layouts.get(a)!r})"
+             for a in arrays]
+    casts += [f"    {s} = _scalar({s}, {display[s]!r})" for s in scalars if s not in plan.sizes]
+    checks = textwrap.indent("\n".join(plan.lines), "    ")
+    core_args = ", ".join(arrays + scalars + plan.sizes + ["_threads"])
+    body = textwrap.indent("\n".join(body_lines), "    ")
+    call = f"core({core_args.replace('_threads', 'numba.config.NUMBA_NUM_THREADS')})"
+    if parallel:
+        call_lines = ["    with numba.parallel_chunksize(1):", f"        result = {call}"]
+    else:
+        call_lines = [f"    result = {call}"]
     if gram is None:
-        tail = f"    return {call}\n"
+        tail = "\n".join(call_lines) + "\n    return result\n"
     else:
         a, b = gram["A"], gram["B"]
-        tail = (f"    out, w, s = {call}\n"
+        tail = ("\n".join(call_lines) + "\n    out, w, s = result\n"
                 + ("    if s.size and numpy.all(w >= 0):  # A^T diag(w) A = S^T S, S = diag(sqrt w) A: SYRK\n"
                    "        return out + s.T @ s\n" if a == b else "")
                 + f"    a = numpy.ascontiguousarray({a})\n"
                 + f"    return out + a.T @ (numpy.ascontiguousarray({b}) * w[:, None])\n")
-    return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n\n"
-            f"@numba.njit(cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}})\n"
-            f"def core({core_args}, _chunks):\n{body}\n\n\n"
-            f"def kernel({core_args}):\n" + "\n".join(conv) + ("\n" if conv else "") + tail)
+    options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
+    if plan.boundscheck:
+        options += ", boundscheck=True"
+    return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n\n"
+            f"@numba.njit({options})\n"
+            f"def core({core_args}):\n{body}\n\n\n"
+            f"def kernel({', '.join(arrays + scalars)}):\n" + "\n".join(casts) + ("\n" if casts else "")
+            + (checks + "\n" if plan.lines else "") + tail)
 
 
 __all__ = ["IndexKernel", "LoopPrinter", "index_kernel", "kernel_source"]

@@ -24,6 +24,7 @@ from .index_calculus import diff_indexed, occurrence_terms
 from .instantiate import Instance, scalar_symbols
 from .limits import attempt
 from .parser import parse
+from .ranges import index_range
 from .textform import to_text
 from .variables import as_basic
 from .verdict import Verdict
@@ -96,7 +97,7 @@ class Problem:
     def _index_values(self, inst):
         """Every assignment of the free indices (k, or k and l) to concrete values."""
         indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
-        ranges = [inst.index_values(i, *self.ns.index_range(i)) for i in indices]
+        ranges = [inst.index_values(i, *index_range(i, self.ns, self.f, *self.targets)) for i in indices]
         return [dict(zip(indices, values)) for values in itertools.product(*ranges)]
 
     def claimed_entries(self, inst, claim):

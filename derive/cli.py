@@ -319,18 +319,9 @@ def _run_codegen(args):
         if tensor:
             exprs, outputs = _index_form(d)
     if tensor:
-        from .notation import to_index
-
-        if isinstance(exprs, sympy.MatrixExpr) or isinstance(exprs, sympy.Trace):
-            exprs = to_index(exprs)
-        arrays = sorted({e.base for e in exprs.atoms(sympy.Indexed)}, key=str)
-        bound = {i for e in exprs.atoms(sympy.Indexed) for i in e.indices} | set(outputs)
-        sizes = {x for s in exprs.atoms(sympy.Sum) for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
-        labels = {a.label for a in arrays}
-        scalars = sorted((s for s in exprs.free_symbols if isinstance(s, sympy.Symbol) and s not in bound
-                          and s not in sizes and s not in labels and not s.is_integer), key=str)
+        exprs, arrays, scalars = _loop_kernel_arguments(expr, exprs)
         source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs)
-        arg_names = [a.name for a in arrays] + [s.name for s in scalars]
+        arg_names = [str(a.label) for a in arrays] + [s.name for s in scalars]
     else:
         others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]
         arg_syms = list(wrt) + others
@@ -349,6 +340,41 @@ def _run_codegen(args):
     else:
         print(source)
     return 0
+
+
+def _loop_kernel_arguments(f, exprs):
+    """(index expression, arrays, scalars) of a loop kernel for `exprs`, a value or
+    derivative of `f`.  The signature depends on f alone, so the value, gradient and
+    Hessian kernels of one f take the same arguments: every array f mentions, sorted
+    by name, then its scalar parameters, sorted by name (docs/kernels.md).  Arrays
+    from matrix notation carry their declared shapes, which the kernel checks."""
+    from .notation import to_index
+
+    if isinstance(exprs, (sympy.MatrixExpr, sympy.Trace)):
+        exprs = to_index(exprs)
+    matrices = {m.name: m for m in _atoms_of(f, sympy.MatrixSymbol)}
+    bases = {str(e.base.label): e.base for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed)}
+    arrays = []
+    for name in sorted(set(matrices) | set(bases)):
+        if name in matrices:
+            rows, cols = matrices[name].shape
+            shape = (rows,) if cols == 1 else (cols,) if rows == 1 else (rows, cols)
+            arrays.append(sympy.IndexedBase(name, shape=shape))
+        else:
+            arrays.append(bases[name])
+    indices = {i for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed) for i in e.indices}
+    bounds = {x for e in (f, exprs) if isinstance(e, sympy.Basic) for s in e.atoms(sympy.Sum)
+              for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
+    sizes = bounds | {x for m in matrices.values() for d in m.shape for x in sympy.sympify(d).free_symbols}
+    labels = {a.label for a in arrays} | {a.label for a in bases.values()}
+    candidates = (f.free_symbols if isinstance(f, sympy.Basic) else set()) | exprs.free_symbols
+    scalars = sorted((s for s in candidates if isinstance(s, sympy.Symbol) and s not in indices and s not in sizes
+                      and s not in labels and not s.is_integer), key=lambda s: s.name)
+    return exprs, arrays, scalars
+
+
+def _atoms_of(expr, kind):
+    return expr.atoms(kind) if isinstance(expr, sympy.Basic) else set()
 
 
 def _index_form(d):

@@ -15,6 +15,7 @@ from sympy import Add, Indexed, IndexedBase, MatrixExpr, MatrixSymbol, Mul, Sum,
 
 from .equivalence import differ, numeric_value, sample_point
 from .errors import DeriveError
+from .index_calculus import contract
 from .instantiate import Instance, scalar_symbols
 from .variables import as_basic
 
@@ -38,7 +39,11 @@ def to_index(expr, indices=(), namespace=None):
         else:
             raise DeriveError(f"give {'one index' if cols == 1 else 'two indices'} for the entry of a "
                               f"{rows} x {cols} expression")
-    return _readable(entry, indices)
+    # diag(v)[i, j] = delta(i, j) v[i] and identities leave deltas inside sums; contracting
+    # them removes the sum (X.T diag(s) X: one sum over the data index, not two)
+    from .tensor import tidy_index  # here: tensor imports this module's neighbours
+
+    return _readable(tidy_index(contract(entry)), indices)
 
 
 def _scalar_entries(expr):
