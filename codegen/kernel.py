@@ -17,6 +17,7 @@ from .cache import load_module
 from .errors import CodegenError
 from .names import safe_names
 from .printers import ARRAY_HELPERS, SCALAR_HELPERS, printer_for
+from .rewrite import stable
 
 BACKENDS = ("numba", "numpy")
 
@@ -172,10 +173,11 @@ def module_source(flat, shape, args, backend, use_cse=True, parallel=False):
     names = safe_names(args)
     renamed = {a: Symbol(names[a]) for a in args}
     flat = [e.xreplace(renamed) for e in flat]
+    computed = [stable(e) for e in flat]  # log(1 + exp(u)) -> softplus(u), ... (rewrite.py)
     if use_cse:
-        temps, reduced = _sympy_cse(flat, symbols=numbered_symbols("_t"), order="none")
+        temps, reduced = _sympy_cse(computed, symbols=numbered_symbols("_t"), order="none")
     else:
-        temps, reduced = [], flat
+        temps, reduced = [], computed
     printer = printer_for(backend)
     body = [f"{printer.doprint(t)} = {printer.doprint(v)}" for t, v in temps]
     outs = [printer.doprint(e) for e in reduced]

@@ -29,7 +29,7 @@ from .cache import load_module
 from .errors import CodegenError
 from .names import safe_names
 from .printers import ScalarPrinter
-from .rewrite import stable
+from .rewrite import IndexMax, stable
 
 
 class LoopPrinter(ScalarPrinter):
@@ -102,7 +102,7 @@ class _Floater:
     def _float(self, e, innermost):
         if e.is_Atom or isinstance(e, (Indexed, KroneckerDelta)):
             return e
-        if isinstance(e, Sum):
+        if isinstance(e, (Sum, IndexMax)):
             return self._sum(e)
         args = [self.float_out(a, innermost) for a in e.args]
         if isinstance(e, (Add, Mul)) and len(args) > 2:
@@ -137,6 +137,7 @@ class _Floater:
         return acc
 
     def _sum(self, e):
+        """An accumulator loop for a Sum (or an IndexMax) at the level of its free indices."""
         level = max((self.levels.get(s, 0) for s in e.free_symbols), default=0)
         keys = []
         for index, _, _ in e.limits:
@@ -146,7 +147,8 @@ class _Floater:
         residual = self.float_out(e.function, keys[-1])
         acc = self._name()
         inside = sorted(k for k in self.blocks if keys[0] <= k < level + 1 - 1e-9)
-        code = [f"{acc} = 0.0"]
+        maximum = isinstance(e, IndexMax)  # max over the range (log-sum-exp shifts), else a sum
+        code = [f"{acc} = -math.inf" if maximum else f"{acc} = 0.0"]
         indent = ""
         for n, (index, lo, hi) in enumerate(e.limits):
             code.append(f"{indent}for {index.name} in range({_int_code(lo)}, {_int_code(hi)} + 1):")
@@ -158,7 +160,8 @@ class _Floater:
         temps, (reduced,) = sympy.cse([residual], symbols=sympy.numbered_symbols(f"{acc}c"), order="none")
         body_lines += [f"{indent}{sym} = {self.printer.doprint(value)}" for sym, value in temps]
         code += body_lines
-        code.append(f"{indent}{acc} += {self.printer.doprint(reduced)}")
+        value = self.printer.doprint(reduced)
+        code.append(f"{indent}{acc} = max({acc}, {value})" if maximum else f"{indent}{acc} += {value}")
         self.blocks.setdefault(level, []).extend(code)
         self.levels[Symbol(acc)] = level
         return Symbol(acc)

@@ -162,7 +162,10 @@ class ScalarPrinter(_CommonMixin, PythonCodePrinter):
         return f"(0.0 if {x} != 0 else math.nan)"
 
     def _print_sigmoid(self, expr):
-        return f"(1.0/(1.0 + math.exp(-{self.parenthesize(expr.args[0], _MUL)})))"
+        # one exp of -|x|: no overflow, and tiny values come out right (not flushed to 0)
+        x = self._print(expr.args[0])
+        return (f"(1.0/(1.0 + math.exp(-({x}))) if {x} >= 0.0 else "
+                f"math.exp({x})/(1.0 + math.exp({x})))")
 
     def _print_softplus(self, expr):
         x = self._print(expr.args[0])
@@ -235,10 +238,10 @@ class ArrayPrinter(_CommonMixin, NumPyPrinter):
         return f"numpy.where({x} != 0, 0.0, math.nan)"
 
     def _print_sigmoid(self, expr):
-        return f"(1.0/(1.0 + numpy.exp(-{self.parenthesize(expr.args[0], _MUL)})))"
+        return f"_sigmoid({self._print(expr.args[0])})"
 
     def _print_softplus(self, expr):
-        return f"numpy.logaddexp(0.0, {self._print(expr.args[0])})"
+        return f"_softplus({self._print(expr.args[0])})"
 
     def _print_erf(self, expr):
         return f"_erf({self._print(expr.args[0])})"
@@ -317,6 +320,19 @@ def _safe(fn):
         except ValueError:
             return math.nan
     return call
+
+
+def _sigmoid(x):
+    """1/(1 + exp(-x)) with no overflow; each branch is analytic, so complex steps work."""
+    pos = numpy.real(x) >= 0
+    e = numpy.exp(numpy.where(pos, -x, x))
+    return numpy.where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(x):
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), analytic branch by branch."""
+    pos = numpy.real(x) > 0
+    return numpy.where(pos, x, 0.0) + numpy.log1p(numpy.exp(numpy.where(pos, -x, x)))
 
 
 _erf = numpy.vectorize(math.erf, otypes=[float])

