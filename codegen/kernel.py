@@ -9,6 +9,7 @@ gufunc (`guvectorize`) underneath, available as `Kernel.ufunc`.
 
 import textwrap
 
+import numpy as np
 import sympy
 from sympy import Basic, MatrixBase, Symbol, numbered_symbols
 from sympy import cse as _sympy_cse
@@ -89,7 +90,27 @@ class Kernel:
             raise CodegenError(
                 f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), got {len(values)}"
             )
-        return self._fn(*values)
+        return self._fn(*self._checked(values))
+
+    def _checked(self, values):
+        """Each argument numeric (real for Numba) and all of them broadcastable, or an
+        error naming the argument."""
+        arrays = []
+        for name, value in zip(self.arg_names, values):
+            try:
+                a = np.asarray(value)
+            except Exception:  # ragged nested lists and the like
+                raise CodegenError(f"argument {name}: cannot read {type(value).__name__} as numbers") from None
+            if a.dtype.kind not in "biufc" or (a.dtype.kind == "c" and self.backend == "numba"):
+                what = "complex" if a.dtype.kind == "c" else f"not numeric (dtype {a.dtype})"
+                raise CodegenError(f"argument {name} is {what}; this kernel takes real numbers")
+            arrays.append(a)
+        try:
+            np.broadcast_shapes(*(a.shape for a in arrays))
+        except ValueError:
+            shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(self.arg_names, arrays))
+            raise CodegenError(f"the arguments do not broadcast together: {shapes}") from None
+        return arrays
 
     def _bind(self, values, named):
         bound = list(values) + [None] * (len(self.args) - len(values))

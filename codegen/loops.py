@@ -50,8 +50,10 @@ def _int_code(e):
         return str(int(e))
     if e.is_Symbol:
         return e.name
-    if isinstance(e, Add):
-        return "(" + " + ".join(_int_code(a) for a in e.args) + ")"
+    if isinstance(e, Add):  # N - 1, not (-1 + N)
+        terms = sorted(e.args, key=lambda a: (a.is_Number, str(a)))
+        text = " + ".join(_int_code(a) for a in terms).replace("+ -", "- ")
+        return f"({text})"
     if isinstance(e, Mul):
         return "(" + "*".join(_int_code(a) for a in e.args) + ")"
     raise CodegenError(f"unsupported index expression {e}")
@@ -151,7 +153,7 @@ class _Floater:
         code = [f"{acc} = -math.inf" if maximum else f"{acc} = 0.0"]
         indent = ""
         for n, (index, lo, hi) in enumerate(e.limits):
-            code.append(f"{indent}for {index.name} in range({_int_code(lo)}, {_int_code(hi)} + 1):")
+            code.append(f"{indent}for {index.name} in range({_int_code(lo)}, {_int_code(hi + 1)}):")
             indent += "    "
             upper = keys[n + 1] if n + 1 < len(keys) else level + 1
             for k in [k for k in inside if keys[n] <= k < upper]:
@@ -165,6 +167,34 @@ class _Floater:
         self.blocks.setdefault(level, []).extend(code)
         self.levels[Symbol(acc)] = level
         return Symbol(acc)
+
+
+def _shared_sums(expr):
+    """Equal sums written with different index names, or with factors that do not
+    depend on their index inside, become one object, so each is computed once:
+
+        sum(-y[i]*X[i, j]*w[j], j) and sum(X[i, p]*w[p], p)  ->  -y[i]*s and s, s = sum(X[i, j]*w[j], j)
+    """
+    seen = {}
+
+    def share(e):
+        if not isinstance(e, Sum):
+            return e
+        indices = {lim[0] for lim in e.limits}
+        factors = Mul.make_args(e.function)
+        outside = [f for f in factors if not (f.free_symbols & indices)]
+        inner = Sum(Mul(*(f for f in factors if f.free_symbols & indices)), *e.limits) if outside else e
+        key = inner.xreplace({lim[0]: Symbol(f"_key{n}", integer=True) for n, lim in enumerate(inner.limits)})
+        return Mul(*outside, seen.setdefault(key, inner))
+
+    return _bottom_up(expr, share)
+
+
+def _bottom_up(e, fn):
+    if e.is_Atom or isinstance(e, Indexed) or not e.args:
+        return fn(e)
+    args = [_bottom_up(a, fn) if isinstance(a, sympy.Basic) else a for a in e.args]
+    return fn(e.func(*args) if args != list(e.args) else e)
 
 
 @dataclass
@@ -239,7 +269,7 @@ class IndexKernel:
 def kernel_source(expr, arrays, scalars, outputs, parallel=True):
     """(module text, plan facts) for `expr` as a function of `arrays` then `scalars`."""
     expr, arrays, scalars, outputs, shapes, display = _renamed(expr, arrays, scalars, outputs)
-    expr = stable(expr)
+    expr = _shared_sums(stable(expr))
     plan = plan_arguments(expr, arrays, scalars, outputs, shapes, display)
     printer = LoopPrinter()
     _check_free(expr, outputs, [Symbol(s) for s in scalars] + [Symbol(s) for s in plan.sizes])
@@ -272,7 +302,7 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
         residual = fl.float_out(gram["weight"].xreplace({term.index: i}), 1)
         lines += fl.blocks.pop(0, [])
         fused = gram["A"] == gram["B"] and not gram["A"].endswith(".T")
-        lines += [f"_lo, _hi = {_int_code(lo)}, {_int_code(hi)} + 1",
+        lines += [f"_lo, _hi = {_int_code(lo)}, {_int_code(hi + 1)}",
                   "_w = numpy.empty(_hi - _lo)",
                   f"_s = numpy.empty((_hi - _lo, {gram['A']}.shape[1]))" if fused else "_s = numpy.empty((0, 0))",
                   f"for {i.name} in {'numba.prange' if parallel else 'range'}(_lo, _hi):"]
@@ -298,7 +328,7 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
             bodies.append(t.coeff * body)
         levels = {i: 1, **{o: depth for depth, o in enumerate(outputs, 2)}}
         fl = _Floater(printer, levels, f"r{g}_")
-        residual = fl.float_out(Add(*bodies), len(outputs) + 1)
+        residual = fl.float_out(_shared_sums(Add(*bodies)), len(outputs) + 1)
         code = fl.finish(residual, len(outputs) + 1)
         lines += fl.blocks.pop(0, [])
         lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl.blocks, code, symmetric, parallel)
@@ -404,7 +434,7 @@ def _reduction_loops(g, i, lo, hi, outputs, shape_code, blocks, residual_code, s
         pad = "(_threads, " + ", ".join([f"{shape_code[0]} + 1"] + shape_code[1:]) + ")"
     target = ", ".join(["_t"] + ([o.name for o in outputs] if outputs else ["0"]))
     lines = [f"_part{g} = numpy.zeros({pad})",
-             f"_lo{g}, _hi{g} = {_int_code(lo)}, {_int_code(hi)} + 1",
+             f"_lo{g}, _hi{g} = {_int_code(lo)}, {_int_code(hi + 1)}",
              f"_nc{g} = _chunk_count(_hi{g} - _lo{g}, _threads)",
              f"for _c in {'numba.prange' if parallel else 'range'}(_nc{g}):",
              f"    _t = numba.get_thread_id()" if parallel else "    _t = 0",
@@ -466,6 +496,7 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     checks = textwrap.indent("\n".join(plan.lines), "    ")
     core_args = ", ".join(arrays + scalars + plan.sizes + ["_threads"])
     body = textwrap.indent("\n".join(body_lines), "    ")
+    parallel = parallel and "numba.prange" in body  # else Numba warns that nothing ran in parallel
     call = f"core({core_args.replace('_threads', 'numba.config.NUMBA_NUM_THREADS')})"
     if parallel:
         call_lines = ["    with numba.parallel_chunksize(1):", f"        result = {call}"]

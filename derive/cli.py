@@ -308,7 +308,7 @@ def _run_codegen(args):
     if args.what == "value":
         expr = as_expression(args.expr, ns)
         exprs = expr
-        tensor = expr.has(sympy.Sum, sympy.Indexed) or isinstance(expr, sympy.MatrixExpr)
+        tensor = expr.has(sympy.Sum, sympy.Indexed) or bool(expr.atoms(sympy.MatrixSymbol))
         wrt = () if tensor else resolve_wrt(args.wrt, expr, ns)
         outputs = ()
     else:
@@ -350,7 +350,7 @@ def _loop_kernel_arguments(f, exprs):
     from matrix notation carry their declared shapes, which the kernel checks."""
     from .notation import to_index
 
-    if isinstance(exprs, (sympy.MatrixExpr, sympy.Trace)):
+    if exprs.atoms(sympy.MatrixSymbol):
         exprs = to_index(exprs)
     matrices = {m.name: m for m in _atoms_of(f, sympy.MatrixSymbol)}
     bases = {str(e.base.label): e.base for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed)}
