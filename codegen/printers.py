@@ -163,9 +163,8 @@ class ScalarPrinter(_CommonMixin, PythonCodePrinter):
 
     def _print_sigmoid(self, expr):
         # one exp of -|x|: no overflow, and tiny values come out right (not flushed to 0)
-        x = self._print(expr.args[0])
-        return (f"(1.0/(1.0 + math.exp(-({x}))) if {x} >= 0.0 else "
-                f"math.exp({x})/(1.0 + math.exp({x})))")
+        x, minus_x = self._print(expr.args[0]), self._print(-expr.args[0])
+        return f"(1.0/(1.0 + math.exp({minus_x})) if {x} >= 0.0 else math.exp({x})/(1.0 + math.exp({x})))"
 
     def _print_softplus(self, expr):
         x = self._print(expr.args[0])

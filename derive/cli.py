@@ -319,7 +319,7 @@ def _run_codegen(args):
         if tensor:
             exprs, outputs = _index_form(d)
     if tensor:
-        exprs, arrays, scalars = _loop_kernel_arguments(expr, exprs)
+        exprs, arrays, scalars = _loop_kernel_arguments(expr, exprs, ns)
         source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs)
         arg_names = [str(a.label) for a in arrays] + [s.name for s in scalars]
     else:
@@ -342,26 +342,31 @@ def _run_codegen(args):
     return 0
 
 
-def _loop_kernel_arguments(f, exprs):
+def _loop_kernel_arguments(f, exprs, namespace):
     """(index expression, arrays, scalars) of a loop kernel for `exprs`, a value or
     derivative of `f`.  The signature depends on f alone, so the value, gradient and
     Hessian kernels of one f take the same arguments: every array f mentions, sorted
     by name, then its scalar parameters, sorted by name (docs/kernels.md).  Arrays
     from matrix notation carry their declared shapes, which the kernel checks."""
     from .notation import to_index
+    from .ranges import axis_sizes
 
     if exprs.atoms(sympy.MatrixSymbol):
         exprs = to_index(exprs)
     matrices = {m.name: m for m in _atoms_of(f, sympy.MatrixSymbol)}
     bases = {str(e.base.label): e.base for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed)}
+    sizes = axis_sizes(namespace, f, exprs)
     arrays = []
     for name in sorted(set(matrices) | set(bases)):
         if name in matrices:
             rows, cols = matrices[name].shape
             shape = (rows,) if cols == 1 else (cols,) if rows == 1 else (rows, cols)
-            arrays.append(sympy.IndexedBase(name, shape=shape))
         else:
-            arrays.append(bases[name])
+            rank = max(len(e.indices) for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed)
+                       if str(e.base.label) == name)
+            shape = tuple(sizes.get((name, axis)) for axis in range(rank))
+            shape = None if None in shape else shape
+        arrays.append(sympy.IndexedBase(name, shape=shape))
     indices = {i for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed) for i in e.indices}
     bounds = {x for e in (f, exprs) if isinstance(e, sympy.Basic) for s in e.atoms(sympy.Sum)
               for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}

@@ -43,6 +43,9 @@ def to_index(expr, indices=(), namespace=None):
     # them removes the sum (X.T diag(s) X: one sum over the data index, not two)
     from .tensor import tidy_index  # here: tensor imports this module's neighbours
 
+    # Identity(n)[i, j] is KroneckerDelta(i, j, (0, n - 1)); the range is the index's own
+    entry = entry.replace(lambda e: isinstance(e, sympy.KroneckerDelta) and len(e.args) == 3,
+                          lambda e: sympy.KroneckerDelta(*e.args[:2]))
     return _readable(tidy_index(contract(entry)), indices)
 
 

@@ -74,6 +74,22 @@ def index_range(index, namespace, *exprs):
     return Integer(0), namespace.dimension() - 1
 
 
+def axis_sizes(namespace, *exprs):
+    """(array name, axis) -> size for every array axis in `exprs` whose range starts at 0.
+
+    Loop kernels use these as the arrays' shapes, so a size is read (and checked)
+    even where a derivative no longer mentions the array that fixed it."""
+    classes = _Classes([e for e in exprs if isinstance(e, (sympy.Basic, sympy.MatrixBase))], namespace)
+    ranges = classes.ranges(namespace)
+    out = {}
+    for node in classes.parent:
+        if isinstance(node, tuple) and node[0] != "bound":
+            lo, hi = ranges.get(classes.find(node), (None, None))
+            if lo == 0:
+                out[node] = hi + 1
+    return out
+
+
 def size_symbols(expr):
     """Symbols in sum bounds that are sizes (neither summation nor array indices)."""
     sums = expr.atoms(Sum)

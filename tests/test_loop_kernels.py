@@ -62,11 +62,12 @@ def test_index_results_have_no_deltas_or_piecewise(logistic):
 
 def test_hoisting_computes_the_sigmoid_once_per_row(logistic):
     source = logistic["hess"].source
-    assert "SYRK" in source or "s.T @ s" in source  # the weighted Gram matrix goes to BLAS
+    assert "SYRK" in source and "_g0a.T @ _g0a" in source  # the weighted Gram matrix goes to BLAS
     core = source.split("def core")[1].split("def kernel")[0]
-    # the weight sigmoid(z)*sigmoid(-z) is computed once per data row, outside any loop over k, l
+    # the weight sigmoid(z)*sigmoid(-z) is computed once per data row, outside the loop over k
     weight = next(line for line in core.splitlines() if "math.exp" in line)
-    assert weight.index("_w[") == 8 and "for k" not in core.split(weight)[0]
+    assert weight.startswith(" " * 8 + "_g0w = ") and "for k" not in core.split(weight)[0]
+    assert "for l" not in core  # no loop over (k, l) at all: BLAS does the products
 
 
 def test_general_loop_nest_with_hoisting():
