@@ -54,9 +54,12 @@ class Floater:
     can float outward too.
     """
 
-    def __init__(self, printer, levels, prefix):
+    def __init__(self, printer, levels, prefix, sizes=None):
         self.printer, self.levels, self.prefix = printer, dict(levels), prefix
+        self.sizes = dict(sizes or {})  # loop index -> its size code (row vectors, below)
         self.blocks = {}
+        self.allocations = []  # arrays for row vectors: allocated before the rows (once per chunk)
+        self.origin = {}  # temp -> the expression it holds
         self.count = 0
         self.sum_keys = 0
         self.cache = {}
@@ -72,11 +75,20 @@ class Floater:
         name = self._name()
         self.blocks.setdefault(level, []).append(f"{name} = {self.printer.doprint(expr)}")
         self.levels[Symbol(name)] = level  # a temp is known where it is computed
+        self.origin[Symbol(name)] = expr
         return Symbol(name)
+
+    def _inlined(self, node, level):
+        """node with the temps computed deeper than `level` written out again."""
+        while True:
+            deep = {s: self.origin[s] for s in node.free_symbols if s in self.origin and self.levels[s] > level}
+            if not deep:
+                return node
+            node = node.xreplace(deep)
 
     def float_out(self, e, innermost):
         """A residual for `e`; everything computable outside `innermost` is in temps."""
-        key = (e, innermost)
+        key = (e, None if isinstance(e, (Sum, IndexMax)) else innermost)  # a sum is one accumulator
         if key not in self.cache:
             self.cache[key] = self._float(e, innermost)
         return self.cache[key]
@@ -91,10 +103,36 @@ class Floater:
             node = self._grouped(e.func, args, innermost)
         else:
             node = e.func(*args)
+        if node.is_Atom or isinstance(node, (Indexed, KroneckerDelta)):
+            return node
+        vector = self._row_vector(node)
+        if vector is not None:
+            return vector
         level = self.level(node)
-        if level < innermost and not (node.is_Atom or isinstance(node, (Indexed, KroneckerDelta))):
-            return self.temp(node, level)
-        return node
+        return self.temp(node, level) if level < innermost else node
+
+    def _row_vector(self, node):
+        """A costly node of the row (or nothing) and one deeper loop index o, with a loop
+        in between, is computed for every o once per row into a small array: in
+        sum_i X[i,k] X[i,l] p(i,a) p(i,b), p(i,b) is computed per (i, b), not per (i, k, a, l, b)."""
+        if not node.atoms(sympy.Function):
+            return None
+        full = self._inlined(node, 1)
+        deps = {s: self.levels[s] for s in full.free_symbols if s in self.levels}
+        deeper = [s for s, lv in deps.items() if lv > 1]
+        if len(deeper) != 1 or deeper[0] not in self.sizes:
+            return None
+        o = deeper[0]
+        fill = max((lv for s, lv in deps.items() if s != o), default=0)
+        if deps[o] < fill + 2 or fill not in (0, 1):
+            return None
+        node = full
+        name = self._name() + "v"
+        alloc = f"{name} = numpy.empty({self.sizes[o]})"
+        (self.allocations if fill == 1 else self.blocks.setdefault(0, [])).append(alloc)
+        self.blocks.setdefault(fill, []).extend([f"for {o.name} in range({self.sizes[o]}):",
+                                                 f"    {name}[{o.name}] = {self.printer.doprint(node)}"])
+        return sympy.IndexedBase(name)[o]
 
     def finish(self, residual, level):
         """Code for `residual` at `level`, with repeated subexpressions computed once there."""

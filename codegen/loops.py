@@ -68,6 +68,18 @@ class _Term:
     extra_limits: tuple
 
 
+def _gram_split(term, outputs):
+    """A reduction term as the additive parts of its body when that makes some of them
+    Gram matrices (softmax: X_k X_l p_a (delta_ab - p_b) is two of them), else itself."""
+    if len(outputs) < 2 or term.extra_limits or gram_pattern(term, outputs) is not None:
+        return [term]
+    parts = Add.make_args(sympy.expand_mul(term.coeff * term.body, deep=False))
+    split = [_Term(sympy.S.One, term.index, term.lo, term.hi, part, ()) for part in parts]
+    if len(parts) > 8 or not any(gram_pattern(t, outputs) is not None for t in split):
+        return [term]
+    return split
+
+
 def _reduction(term, outputs):
     """coeff * sum(body, (i, lo, hi), ...) with coeff free of i: a data reduction."""
     factors = Mul.make_args(term)
@@ -145,10 +157,13 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
         red = _reduction(term, outputs)
         if red is None or red.coeff.free_symbols & set(outputs):
             pointwise.append(term)
-        elif gram_pattern(red, outputs) is not None:
-            grams.append(gram_pattern(red, outputs))  # sum_i w_i A(i, k) B(i, l): BLAS (gram.py)
-        else:
-            reductions.setdefault((red.lo, red.hi), []).append(red)
+            continue
+        for part in _gram_split(red, outputs):
+            gram = gram_pattern(part, outputs)
+            if gram is not None:
+                grams.append(gram)  # sum_i w_i A(i, K) B(i, L): BLAS (gram.py)
+            else:
+                reductions.setdefault((part.lo, part.hi), []).append(part)
 
     out_shape = "(" + ", ".join(shape_code) + ("," if len(shape_code) == 1 else "") + ")"
     lines = [f"out = numpy.zeros({out_shape})" if outputs else "out = 0.0"]
@@ -171,18 +186,18 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
                                    for lim in t.extra_limits])
             bodies.append(t.coeff * body)
         levels = {i: 1, **{o: depth for depth, o in enumerate(outputs, 2)}}
-        fl = Floater(printer, levels, f"r{g}_")
+        fl = Floater(printer, levels, f"r{g}_", sizes)
         residual = fl.float_out(_shared_sums(Add(*bodies)), len(outputs) + 1)
         code = fl.finish(residual, len(outputs) + 1)
         lines += fl.blocks.pop(0, [])
-        lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl.blocks, code, symmetric, parallel)
+        lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl, code, symmetric, parallel)
 
     # the other terms: loops over the outputs, inner sums as local loops
     if pointwise:
-        fl = Floater(printer, {o: depth for depth, o in enumerate(outputs, 1)}, "p")
+        fl = Floater(printer, {o: depth for depth, o in enumerate(outputs, 1)}, "p", sizes)
         residual = fl.float_out(Add(*pointwise), len(outputs))
         code = fl.finish(residual, len(outputs))
-        lines += fl.blocks.pop(0, [])
+        lines += fl.allocations + fl.blocks.pop(0, [])
         indent = ""
         for depth, (o, size) in enumerate(zip(outputs, shape_code), 1):
             start = outputs[0].name if (symmetric and depth == 2) else "0"
@@ -245,7 +260,7 @@ def _renamed(expr, arrays, scalars, outputs):
             tuple(mapping.get(o, o) for o in outputs), shapes, display)
 
 
-def _reduction_loops(g, i, lo, hi, outputs, shape_code, blocks, residual_code, symmetric, parallel):
+def _reduction_loops(g, i, lo, hi, outputs, shape_code, floater, residual_code, symmetric, parallel):
     """One pass over i = lo..hi in chunks; each thread adds into its own row of
     `_part` (padded so that two threads never write the same cache line)."""
     if len(outputs) == 0:
@@ -262,7 +277,9 @@ def _reduction_loops(g, i, lo, hi, outputs, shape_code, blocks, residual_code, s
              f"    _t = numba.get_thread_id()" if parallel else "    _t = 0",
              f"    _start = _lo{g} + (_hi{g} - _lo{g}) * _c // _nc{g}",
              f"    _stop = _lo{g} + (_hi{g} - _lo{g}) * (_c + 1) // _nc{g}",
+             *("    " + line for line in floater.allocations),
              f"    for {i.name} in range(_start, _stop):"]
+    blocks = floater.blocks
     indent = " " * 8
     lines += [indent + line for line in blocks.get(1, [])]
     for depth, (o, size) in enumerate(zip(outputs, shape_code), 2):

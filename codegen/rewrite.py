@@ -14,7 +14,8 @@ overflow-free forms, and max-shifted exponentials:
     exp(c*u) * sigmoid(-u)**k      -> sigmoid(u)**c * sigmoid(-u)**(k - c)    (exp(u)/(1 + exp(u)) = sigmoid(u))
     a*s**k - a*s**(k + 1)          -> a*s**k*sigmoid(-u)       for s = sigmoid(u)  (1 - s, s - s**2)
     2*sigmoid(u) - 1               -> tanh(u/2)
-    exp(a) * exp(b)                -> exp(a + b)
+    exp(a) * exp(-m)               -> exp(a - m)       for a max-shift m (below); exp(a)*exp(b)*exp(-2m)
+                                      -> exp(a - m)*exp(b - m)
     exp(-m) * (c1*exp(a1) + ...)   -> c1*exp(a1 - m) + ...     for a max-shift m (below)
     log(1 + exp(u))                -> softplus(u)
     log(sigmoid(u))                -> -softplus(-u)
@@ -184,13 +185,22 @@ def distribute_shift(e, fns):
 
 
 def merge_exps(e, fns):
-    """exp(a) * exp(b) -> exp(a + b): one exponential, no overflow in between."""
+    """A max-shift meets the exponentials it scales: exp(a)*exp(-m) -> exp(a - m), and
+    exp(a)*exp(b)*exp(-2*m) -> exp(a - m)*exp(b - m) (factors stay separate, so a
+    product over two indices still factors into rows for BLAS)."""
     if not isinstance(e, Mul):
         return None
     exps = [f for f in e.args if isinstance(f, exp)]
-    if len(exps) < 2:
+    shifts = [f for f in exps if f.args[0].has(Max, IndexMax)]
+    plain = [f for f in exps if f not in shifts]
+    if len(shifts) != 1 or not plain:
         return None
-    return Mul(*(f for f in e.args if not isinstance(f, exp)), exp(Add(*(f.args[0] for f in exps))))
+    rest = Mul(*(f for f in e.args if not isinstance(f, exp)))
+    shift = shifts[0].args[0]
+    share = shift / len(plain)
+    if len(plain) > 1 and not any(isinstance(x, Add) for x in Add.make_args(share)):
+        return rest * Mul(*(exp(f.args[0] + share) for f in plain))
+    return rest * exp(Add(*(f.args[0] for f in exps)))
 
 
 def log_rules(e, fns):

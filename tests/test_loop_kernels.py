@@ -62,7 +62,7 @@ def test_index_results_have_no_deltas_or_piecewise(logistic):
 
 def test_hoisting_computes_the_sigmoid_once_per_row(logistic):
     source = logistic["hess"].source
-    assert "SYRK" in source and "_g0a.T @ _g0a" in source  # the weighted Gram matrix goes to BLAS
+    assert "SYRK" in source and "_g0s.T @ _g0s" in source  # the weighted Gram matrix goes to BLAS
     core = source.split("def core")[1].split("def kernel")[0]
     # the weight sigmoid(z)*sigmoid(-z) is computed once per data row, outside the loop over k
     weight = next(line for line in core.splitlines() if "math.exp" in line)
