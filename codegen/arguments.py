@@ -173,7 +173,8 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
     missing = [s for s in size_syms if s not in known]
     if missing:
         raise CodegenError(f"the size {name(missing[0])} of a sum's range is not the length of any array axis "
-                           "its index runs over; pass it as a scalar argument")
+                           "its index runs over; pass it as a scalar argument, or give an array its shape "
+                           f"(IndexedBase('X', shape=({name(missing[0])}, ...)))")
     plan.sizes = [s.name for s in size_syms if s.name not in scalars]
     for o in outputs:
         plan.output_sizes[o] = _output_size(o, occurrences, plan, name)

@@ -142,8 +142,9 @@ class IndexKernel:
 def kernel_source(expr, arrays, scalars, outputs, parallel=True):
     """(module text, plan facts) for `expr` as a function of `arrays` then `scalars`."""
     expr, arrays, scalars, outputs, shapes, display = _renamed(expr, arrays, scalars, outputs)
-    expr = _shared_sums(stable(expr))
+    expr = stable(expr)
     plan = plan_arguments(expr, arrays, scalars, outputs, shapes, display)
+    expr = _shared_sums(expr)
     _check_free(expr, outputs, [Symbol(s) for s in scalars] + [Symbol(s) for s in plan.sizes])
     expr, products, _ = hoist_products(expr, arrays, plan.ranks)
     printer = LoopPrinter()

@@ -11,12 +11,14 @@ the results use `sigmoid` and `softplus`, which the printers write in
 overflow-free forms, and max-shifted exponentials:
 
     1/(1 + exp(u))**k              -> sigmoid(-u)**k
+    exp(c*a) / (exp(a) + exp(b))**k -> sigmoid(a - b)**c / (exp(a) + exp(b))**(k - c)   (two-term softmax)
     exp(c*u) * sigmoid(-u)**k      -> sigmoid(u)**c * sigmoid(-u)**(k - c)    (exp(u)/(1 + exp(u)) = sigmoid(u))
+    (1 + exp(u))**p * sigmoid(-u)**q -> sigmoid(-u)**(q - p)
     a*s**k - a*s**(k + 1)          -> a*s**k*sigmoid(-u)       for s = sigmoid(u)  (1 - s, s - s**2)
     2*sigmoid(u) - 1               -> tanh(u/2)
     exp(a) * exp(-m)               -> exp(a - m)       for a max-shift m (below); exp(a)*exp(b)*exp(-2m)
                                       -> exp(a - m)*exp(b - m)
-    exp(-m) * (c1*exp(a1) + ...)   -> c1*exp(a1 - m) + ...     for a max-shift m (below)
+    exp(s) * (c1*exp(a1) + ...)    -> c1*exp(a1 + s) + ...     (a max-shift s first, below)
     log(1 + exp(u))                -> softplus(u)
     log(sigmoid(u))                -> -softplus(-u)
     log(exp(a) * r)                -> a + log(r)
@@ -58,7 +60,10 @@ def stable(expr):
     if not isinstance(expr, sympy.Basic) or expr.is_Atom:
         return expr
     fns = _Functions(expr)
-    return _walk(expr, fns, {})
+    try:
+        return _walk(expr, fns, {})
+    except RecursionError:  # a rule cycle would be a bug here; the form as written is still right
+        return expr
 
 
 class _Functions:
@@ -87,6 +92,15 @@ def _walk(e, fns, memo):
             break
     memo[e] = node
     return node
+
+
+def _without(e, *factors):
+    """The product e with one occurrence of each of `factors` taken out (no division:
+    SymPy does not always cancel exp(a)/exp(a) when a holds a Max)."""
+    args = list(Mul.make_args(e))
+    for f in factors:
+        args.remove(f)
+    return Mul(*args)
 
 
 def _is(e, name):
@@ -136,7 +150,50 @@ def exp_times_sigmoid(e, fns):
         for g in e.args:
             c = _multiple(g.args[0], u, int(k)) if isinstance(g, exp) else None
             if c is not None:
-                return e / f / g * fns.sigmoid(u) ** c * base ** (k - c)
+                return _without(e, f, g) * fns.sigmoid(u) ** c * base ** (k - c)
+    return None
+
+
+def two_term_ratio(e, fns):
+    """exp(c*a) / (exp(a) + exp(b))**k -> sigmoid(a - b)**c / (exp(a) + exp(b))**(k - c):
+    a softmax over two terms is a sigmoid (also after max-shifting both)."""
+    if not isinstance(e, Mul):
+        return None
+    for f in e.args:
+        base, k = f.as_base_exp()
+        if not (isinstance(base, Add) and k.is_Integer and k < 0):
+            continue
+        terms = _exp_terms(base)
+        if terms is None or len(terms) != 2 or any(c != 1 for c, _ in terms):
+            continue
+        (_, a), (_, b) = terms
+        for g in e.args:
+            if not isinstance(g, exp):
+                continue
+            for top, other in ((a, b), (b, a)):
+                c = _multiple(g.args[0], top, int(-k)) if top != 0 else None
+                if c is not None:
+                    return _without(e, f, g) * fns.sigmoid(top - other) ** c * base ** (k + c)
+    return None
+
+
+def sigmoid_cancels(e, fns):
+    """(1 + exp(u))**p * sigmoid(-u)**q -> sigmoid(-u)**(q - p) (1/sigmoid(-u) = 1 + exp(u))."""
+    if not isinstance(e, Mul):
+        return None
+    for f in e.args:
+        base, p = f.as_base_exp()
+        if not (isinstance(base, Add) and p.is_Integer and p > 0):
+            continue
+        terms = _exp_terms(base)
+        if terms is None or not _is_one_plus_exp(terms):
+            continue
+        u = next(a for _, a in terms if a != 0)
+        for g in e.args:
+            sig, q = g.as_base_exp()
+            if _is(sig, fns.sigmoid.__name__) and sig.args[0] == -u and q.is_Integer and q > 0:
+                n = min(int(p), int(q))
+                return _without(e, f, g) * base ** (p - n) * sig ** (q - n)
     return None
 
 
@@ -171,17 +228,18 @@ def sigmoid_to_tanh(e, fns):
 
 
 def distribute_shift(e, fns):
-    """exp(-m) * (c1*exp(a1) + ...) -> c1*exp(a1 - m) + ... for a max-shift m: a numerator
-    of exponentials meets the shift of its denominator before anything overflows."""
+    """exp(s) * (c1*exp(a1) + ...) -> c1*exp(a1 + s) + ...: a sum of exponentials meets the
+    factor that scales it (a max-shift first) before anything overflows:
+    exp(-z1)*(exp(z1) + exp(z2)) -> 1 + exp(z2 - z1), where inf*0 would be nan."""
     if not isinstance(e, Mul):
         return None
-    shifts = [f for f in e.args if isinstance(f, exp) and f.args[0].has(Max, IndexMax)]
+    scales = sorted((f for f in e.args if isinstance(f, exp)), key=lambda f: not f.args[0].has(Max, IndexMax))
     sums = [f for f in e.args if isinstance(f, Add) and _exp_terms(f) is not None]
-    if not shifts or not sums:
+    if not scales or not sums:
         return None
-    shift, total = shifts[0], sums[0]
+    shift, total = scales[0], sums[0]
     shifted = Add(*(c * exp(a + shift.args[0]) for c, a in _exp_terms(total)))
-    return e / shift / total * shifted
+    return _without(e, shift, total) * shifted
 
 
 def merge_exps(e, fns):
@@ -215,7 +273,7 @@ def log_rules(e, fns):
         return x.args[0]
     if isinstance(x, Mul):
         exps = [f for f in x.args if isinstance(f, exp)]
-        return exps[0].args[0] + log(x / exps[0]) if exps else None
+        return exps[0].args[0] + log(_without(x, exps[0])) if exps else None
     if isinstance(x, Add):
         terms = _exp_terms(x)
         if terms is None:
@@ -286,12 +344,14 @@ def _shifted_sum(s):
     """(M, sum(... exp(u - M))) with M = max of u over the sum's range."""
     e = _sum_of_exp(s)
     M = IndexMax(e.args[0], *s.limits)
-    return M, Sum(s.function / e * exp(e.args[0] - M), *s.limits)
+    return M, Sum(_without(s.function, e) * exp(e.args[0] - M), *s.limits)
 
 
 RULES = (
     one_over_one_plus_exp,
+    two_term_ratio,
     exp_times_sigmoid,
+    sigmoid_cancels,
     sigmoid_complement,
     sigmoid_to_tanh,
     merge_exps,

@@ -302,6 +302,7 @@ def _run_codegen(args):
     import codegen
 
     from .calculus import differentiate
+    from .kernels import index_form, loop_arguments
     from .variables import as_expression, free_scalars, resolve_wrt
 
     ns = _namespace(args)
@@ -317,9 +318,9 @@ def _run_codegen(args):
         tensor = d.notation != "components"
         outputs = ()
         if tensor:
-            exprs, outputs = _index_form(d)
+            exprs, outputs = index_form(d)
     if tensor:
-        exprs, arrays, scalars = _loop_kernel_arguments(expr, exprs, ns)
+        exprs, arrays, scalars = loop_arguments(expr, exprs, ns)
         source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs)
         arg_names = [str(a.label) for a in arrays] + [s.name for s in scalars]
     else:
@@ -340,60 +341,6 @@ def _run_codegen(args):
     else:
         print(source)
     return 0
-
-
-def _loop_kernel_arguments(f, exprs, namespace):
-    """(index expression, arrays, scalars) of a loop kernel for `exprs`, a value or
-    derivative of `f`.  The signature depends on f alone, so the value, gradient and
-    Hessian kernels of one f take the same arguments: every array f mentions, sorted
-    by name, then its scalar parameters, sorted by name (docs/kernels.md).  Arrays
-    from matrix notation carry their declared shapes, which the kernel checks."""
-    from .notation import to_index
-    from .ranges import axis_sizes
-
-    if exprs.atoms(sympy.MatrixSymbol):
-        exprs = to_index(exprs)
-    matrices = {m.name: m for m in _atoms_of(f, sympy.MatrixSymbol)}
-    bases = {str(e.base.label): e.base for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed)}
-    sizes = axis_sizes(namespace, f, exprs)
-    arrays = []
-    for name in sorted(set(matrices) | set(bases)):
-        if name in matrices:
-            rows, cols = matrices[name].shape
-            shape = (rows,) if cols == 1 else (cols,) if rows == 1 else (rows, cols)
-        else:
-            rank = max(len(e.indices) for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed)
-                       if str(e.base.label) == name)
-            shape = tuple(sizes.get((name, axis)) for axis in range(rank))
-            shape = None if None in shape else shape
-        arrays.append(sympy.IndexedBase(name, shape=shape))
-    indices = {i for e in _atoms_of(f, sympy.Indexed) | exprs.atoms(sympy.Indexed) for i in e.indices}
-    bounds = {x for e in (f, exprs) if isinstance(e, sympy.Basic) for s in e.atoms(sympy.Sum)
-              for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
-    sizes = bounds | {x for m in matrices.values() for d in m.shape for x in sympy.sympify(d).free_symbols}
-    labels = {a.label for a in arrays} | {a.label for a in bases.values()}
-    candidates = (f.free_symbols if isinstance(f, sympy.Basic) else set()) | exprs.free_symbols
-    scalars = sorted((s for s in candidates if isinstance(s, sympy.Symbol) and s not in indices and s not in sizes
-                      and s not in labels and not s.is_integer), key=lambda s: s.name)
-    return exprs, arrays, scalars
-
-
-def _atoms_of(expr, kind):
-    return expr.atoms(kind) if isinstance(expr, sympy.Basic) else set()
-
-
-def _index_form(d):
-    """(index expression, output indices) for a matrix- or index-notation derivation."""
-    from .notation import to_index
-
-    if d.notation == "index":
-        outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
-        return d.result, outputs
-    rows, cols = d.result.shape
-    k, l = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
-    if cols == 1:
-        return to_index(d.result, [k]), (k,)
-    return to_index(d.result, [k, l]), (k, l)
 
 
 def _run_critical(args):
