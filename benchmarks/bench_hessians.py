@@ -21,15 +21,22 @@ ratios per run.
 """
 
 import argparse
-import math
-import statistics
-import time
+import sys
 
-import numpy as np
+import paired  # first: --single-thread must set the thread pools before numpy, numba and jax load
 
-import codegen
-import derive
-from paired import machine_line, paired_runs, ratio_text, ratios, summary
+SINGLE = paired.single_thread_from_argv(sys.argv)
+
+import math  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import codegen  # noqa: E402
+import derive  # noqa: E402
+from paired import machine_line, paired_runs, ratio_text, ratios, summary  # noqa: E402
+
 
 def matrix_kernel(text, decl, wrt):
     """Hessian of `text` (matrix notation): derive's kernel, arguments every array sorted by name."""
@@ -47,111 +54,107 @@ def sigmoid(z):
     return 0.5 * (1 + np.tanh(0.5 * z))
 
 
-def cases(rng, jax, jnp):
-    """(name, size text, derive call, NumPy call, JAX call, validated) for each Hessian."""
-    out = []
-
-    # logistic regression
-    N, d = 20_000, 200
+def logistic(rng, jax, jnp, N=20_000, d=200):
     X, w, y = rng.normal(size=(N, d)), rng.normal(size=d) * 0.1, (rng.random(N) < 0.5) * 1.0
     kern, _ = matrix_kernel("sum(softplus(X @ w)) - y.T @ X @ w", "X: N x d, w: d, y: N", "w")
 
-    def numpy_logistic():
+    def closed():
         s = sigmoid(X @ w)
         return X.T @ (X * (s * (1 - s))[:, None])
 
     jh = jax.jit(jax.hessian(lambda w, X, y: jnp.sum(jnp.logaddexp(0.0, X @ w) - y * (X @ w))))
     Xj, wj, yj = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
-    out.append(("logistic regression", f"N = {N:,}, d = {d}", lambda: kern(X, w, y), numpy_logistic,
-                lambda: jh(wj, Xj, yj).block_until_ready(), True))
+    return ("logistic regression", f"N = {N:,}, d = {d}", lambda: kern(X, w, y), closed,
+            lambda: jh(wj, Xj, yj).block_until_ready(), True)
 
-    # softmax regression
-    N, d, C = 5_000, 40, 10
-    Xs, Ws = rng.normal(size=(N, d)), rng.normal(size=(d, C)) * 0.1
-    Ys = np.eye(C)[rng.integers(0, C, N)]
-    soft, _ = index_kernel("sum(log(sum(exp(sum(X[i,j]*W[j,c], j)), c)) - sum(Y[i,c]*sum(X[i,j]*W[j,c], j), c), i)",
+
+def softmax(rng, jax, jnp, N=5_000, d=40, C=10):
+    X, W = rng.normal(size=(N, d)), rng.normal(size=(d, C)) * 0.1
+    Y = np.eye(C)[rng.integers(0, C, N)]
+    kern, _ = index_kernel("sum(log(sum(exp(sum(X[i,j]*W[j,c], j)), c)) - sum(Y[i,c]*sum(X[i,j]*W[j,c], j), c), i)",
                            "W[k,a], W[l,b]", validate=False)
 
-    def numpy_softmax():
-        Z = Xs @ Ws
+    def closed():
+        Z = X @ W
         P = np.exp(Z - Z.max(axis=1, keepdims=True))
         P /= P.sum(axis=1, keepdims=True)
-        R = (Xs[:, :, None] * P[:, None, :]).reshape(N, d * C)
+        R = (X[:, :, None] * P[:, None, :]).reshape(N, d * C)
         H = -(R.T @ R)
         for a in range(C):
-            H[a::C, a::C] += Xs.T @ (Xs * P[:, a:a + 1])
+            H[a::C, a::C] += X.T @ (X * P[:, a:a + 1])
         return H.reshape(d, C, d, C)
 
-    def jsoft(W, X, Y):
+    def loss(W, X, Y):
         Z = X @ W
         return jnp.sum(jax.nn.logsumexp(Z, axis=1) - jnp.sum(Y * Z, axis=1))
 
-    jh_soft = jax.jit(jax.hessian(jsoft))
-    Xsj, Wsj, Ysj = jnp.asarray(Xs), jnp.asarray(Ws), jnp.asarray(Ys)
-    out.append(("softmax regression", f"N = {N:,}, d = {d}, C = {C}", lambda: soft(Ws, Xs, Ys), numpy_softmax,
-                lambda: jh_soft(Wsj, Xsj, Ysj).block_until_ready(), False))
+    jh = jax.jit(jax.hessian(loss))
+    Xj, Wj, Yj = jnp.asarray(X), jnp.asarray(W), jnp.asarray(Y)
+    return ("softmax regression", f"N = {N:,}, d = {d}, C = {C}", lambda: kern(W, X, Y), closed,
+            lambda: jh(Wj, Xj, Yj).block_until_ready(), False)
 
-    # quadratic form
-    n = 2000
+
+def quadratic(rng, jax, jnp, n=2000):
     A, x = rng.normal(size=(n, n)), rng.normal(size=n)
-    quad, _ = matrix_kernel("x.T @ A @ x", "A: n x n, x: n", "x")
-    jh_quad = jax.jit(jax.hessian(lambda x, A: x @ A @ x))
+    kern, _ = matrix_kernel("x.T @ A @ x", "A: n x n, x: n", "x")
+    jh = jax.jit(jax.hessian(lambda x, A: x @ A @ x))
     Aj, xj = jnp.asarray(A), jnp.asarray(x)
-    out.append(("x^T A x", f"n = {n}", lambda: quad(A, x), lambda: A + A.T,
-                lambda: jh_quad(xj, Aj).block_until_ready(), True))
+    return ("x^T A x", f"n = {n}", lambda: kern(A, x), lambda: A + A.T, lambda: jh(xj, Aj).block_until_ready(), True)
 
-    # Gaussian log-likelihood wrt the mean
-    N, d = 2_000, 50
-    Xg, mu = rng.normal(size=(N, d)), rng.normal(size=d)
+
+def gaussian(rng, jax, jnp, N=2_000, d=50):
+    X, mu = rng.normal(size=(N, d)), rng.normal(size=d)
     B = rng.normal(size=(d, d))
     P = B @ B.T / d + np.eye(d)  # a precision matrix
-    gauss, _ = index_kernel("-sum((X[i,j] - mu[j])*P[j,l]*(X[i,l] - mu[l]), i, j, l)/2", "mu[k], mu[m]")
+    kern, _ = index_kernel("-sum((X[i,j] - mu[j])*P[j,l]*(X[i,l] - mu[l]), i, j, l)/2", "mu[k], mu[m]")
 
-    def jgauss(mu, X, P):
+    def loglik(mu, X, P):
         D = X - mu
         return -0.5 * jnp.sum((D @ P) * D)
 
-    jh_gauss = jax.jit(jax.hessian(jgauss))
-    Xgj, muj, Pj = jnp.asarray(Xg), jnp.asarray(mu), jnp.asarray(P)
-    out.append(("Gaussian log-likelihood wrt the mean", f"N = {N:,}, d = {d}", lambda: gauss(P, Xg, mu),
-                lambda: -N * (P + P.T) / 2, lambda: jh_gauss(muj, Xgj, Pj).block_until_ready(), True))
+    jh = jax.jit(jax.hessian(loglik))
+    Xj, muj, Pj = jnp.asarray(X), jnp.asarray(mu), jnp.asarray(P)
+    return ("Gaussian log-likelihood wrt the mean", f"N = {N:,}, d = {d}", lambda: kern(P, X, mu),
+            lambda: -N * (P + P.T) / 2, lambda: jh(muj, Xj, Pj).block_until_ready(), True)
 
-    # ridge regression
-    N, d, lam = 20_000, 200, 0.3
-    Xr, wr, yr = rng.normal(size=(N, d)), rng.normal(size=d), rng.normal(size=N)
-    ridge, _ = matrix_kernel("norm(X @ w - y)**2 + lam * w.T @ w", "X: N x d, w: d, y: N", "w")
-    jh_ridge = jax.jit(jax.hessian(lambda w, X, y: jnp.sum((X @ w - y) ** 2) + lam * w @ w))
-    Xrj, wrj, yrj = jnp.asarray(Xr), jnp.asarray(wr), jnp.asarray(yr)
-    out.append(("ridge regression", f"N = {N:,}, d = {d}", lambda: ridge(Xr, wr, yr, lam),
-                lambda: 2 * (Xr.T @ Xr) + 2 * lam * np.eye(d), lambda: jh_ridge(wrj, Xrj, yrj).block_until_ready(),
-                True))
 
-    # one hidden layer: the loss wrt the last layer
-    N, d, m = 20_000, 50, 100
-    Xh, Wh = rng.normal(size=(N, d)), rng.normal(size=(m, d)) / math.sqrt(d)
-    vh, yh = rng.normal(size=m) * 0.1, (rng.random(N) < 0.5) * 1.0
-    hidden, _ = index_kernel("sum(softplus(sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a)) "
-                             "- y[i]*sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a), i)", "v[k], v[l]", validate=False)
+def ridge(rng, jax, jnp, N=20_000, d=200, lam=0.3):
+    X, w, y = rng.normal(size=(N, d)), rng.normal(size=d), rng.normal(size=N)
+    kern, _ = matrix_kernel("norm(X @ w - y)**2 + lam * w.T @ w", "X: N x d, w: d, y: N", "w")
+    jh = jax.jit(jax.hessian(lambda w, X, y: jnp.sum((X @ w - y) ** 2) + lam * w @ w))
+    Xj, wj, yj = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
+    return ("ridge regression", f"N = {N:,}, d = {d}", lambda: kern(X, w, y, lam),
+            lambda: 2 * (X.T @ X) + 2 * lam * np.eye(d), lambda: jh(wj, Xj, yj).block_until_ready(), True)
 
-    def numpy_hidden():
-        H = np.tanh(Xh @ Wh.T)
-        s = sigmoid(H @ vh)
+
+def hidden_layer(rng, jax, jnp, N=20_000, d=50, m=100):
+    X, W = rng.normal(size=(N, d)), rng.normal(size=(m, d)) / math.sqrt(d)
+    v, y = rng.normal(size=m) * 0.1, (rng.random(N) < 0.5) * 1.0
+    kern, _ = index_kernel("sum(softplus(sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a)) "
+                           "- y[i]*sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a), i)", "v[k], v[l]", validate=False)
+
+    def closed():
+        H = np.tanh(X @ W.T)
+        s = sigmoid(H @ v)
         return H.T @ (H * (s * (1 - s))[:, None])
 
-    def jhidden(v, W, X, y):
+    def loss(v, W, X, y):
         z = jnp.tanh(X @ W.T) @ v
         return jnp.sum(jnp.logaddexp(0.0, z) - y * z)
 
-    jh_hidden = jax.jit(jax.hessian(jhidden))
-    vj, Whj, Xhj, yhj = (jnp.asarray(a) for a in (vh, Wh, Xh, yh))
-    out.append(("one hidden layer, last layer", f"N = {N:,}, d = {d}, m = {m}", lambda: hidden(Wh, Xh, vh, yh),
-                numpy_hidden, lambda: jh_hidden(vj, Whj, Xhj, yhj).block_until_ready(), False))
-    return out
+    jh = jax.jit(jax.hessian(loss))
+    vj, Wj, Xj, yj = (jnp.asarray(a) for a in (v, W, X, y))
+    return ("one hidden layer, last layer", f"N = {N:,}, d = {d}, m = {m}", lambda: kern(W, X, v, y), closed,
+            lambda: jh(vj, Wj, Xj, yj).block_until_ready(), False)
+
+
+CASES = (logistic, softmax, quadratic, gaussian, ridge, hidden_layer)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7, help="paired runs (at least 5)")
+    ap.add_argument("--single-thread", action="store_true", help="every contender on one core (see paired.py)")
     args = ap.parse_args()
     import jax
     import jax.numpy as jnp
@@ -159,7 +162,7 @@ def main():
     jax.config.update("jax_enable_x64", True)
     rng = np.random.default_rng(0)
     start = time.perf_counter()
-    suite = cases(rng, jax, jnp)
+    suite = [case(rng, jax, jnp) for case in CASES]
     built = time.perf_counter() - start
     rows = []
     for name, size, ours, closed, jx, validated in suite:
@@ -171,7 +174,7 @@ def main():
         rows.append((name, size, t, validated))
 
     print(machine_line([f"jax {jax.__version__} (CPU, float64)"]))
-    print(f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Values asserted equal "
+    print(("All contenders on one thread (--single-thread). " if SINGLE else "") + f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Values asserted equal "
           f"to the NumPy closed form (and JAX's) before timing; derivation and compilation took {built:.0f} s.\n")
     print("| Hessian | sizes | derive (ms) | NumPy closed form (ms) | jax.jit(jax.hessian) (ms) | JAX / derive "
           "| NumPy / derive |")

@@ -20,15 +20,21 @@ softplus).  Side by side, in paired runs (see paired.py):
 """
 
 import argparse
-import statistics
-import time
+import sys
 
-import numpy as np
-import sympy
+import paired  # first: --single-thread must set the thread pools before numpy, numba and jax load
 
-import codegen
-import derive
-from paired import machine_line, paired_runs, ratio_text, ratios, summary
+SINGLE = paired.single_thread_from_argv(sys.argv)
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import sympy  # noqa: E402
+
+import codegen  # noqa: E402
+import derive  # noqa: E402
+from paired import machine_line, paired_runs, ratio_text, ratios, summary  # noqa: E402
 
 
 def kernels():
@@ -68,6 +74,7 @@ def read_bandwidth(runs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7, help="paired runs (at least 5)")
+    ap.add_argument("--single-thread", action="store_true", help="every contender on one core (see paired.py)")
     args = ap.parse_args()
     import jax
     import jax.numpy as jnp
@@ -106,7 +113,7 @@ def main():
         rows.append((what, N, d, t, X.nbytes / bandwidth))
 
     print(f"{machine_line([f'jax {jax.__version__} (CPU, float64)'])}")
-    print(f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Read bandwidth "
+    print(("All contenders on one thread (--single-thread). " if SINGLE else "") + f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Read bandwidth "
           f"{bandwidth / 1e9:.1f} GB/s (parallel sum over 800 MB).\n")
     print("| kernel | N | d | derive (ms) | NumPy closed form (ms) | jax.jit (ms) | read X once (ms) "
           "| NumPy / derive | JAX / derive | derive / bound |")

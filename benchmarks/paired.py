@@ -19,6 +19,20 @@ import time
 SETTLE = 0.25  # seconds of idle time before each contender (see above)
 
 
+def single_thread_from_argv(argv):
+    """With --single-thread, every contender runs on one core: OpenBLAS, OpenMP, Numba and
+    XLA (Eigen) thread pools are set to one thread.  Must run before numpy, numba or jax are
+    imported.  On a loaded machine, multithreaded OpenBLAS slows down 10-25x (its threads
+    wait for a core another process holds), which swamps every ratio; one thread each
+    compares the algorithms."""
+    if "--single-thread" not in argv:
+        return False
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = "1"
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
+    return True
+
+
 def paired_runs(contenders, runs=7, inner=3, settle=SETTLE):
     """{name: [seconds per run]} for {name: callable}, interleaved."""
     for fn in contenders.values():

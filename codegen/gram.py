@@ -92,13 +92,47 @@ def _rows_code(rows, lo, hi):
     return f"{rows[:-2]}[:, {lo}:{hi}].T" if rows.endswith(".T") else f"{rows}[{lo}:{hi}]"
 
 
-def gram_code(gram, printer, sizes, p="_g"):
-    """(core lines, wrapper lines) adding the Gram term to `out`.
+@dataclass
+class GramCode:
+    core: list  # lines in the compiled core: the pass over the rows
+    wrapper: list  # lines in the Python wrapper after the core: the BLAS product into `out`
+    buffers: list  # (name, shape code): arrays the wrapper allocates and the core fills
 
-    `sizes` maps output indices to their size names; every name made here
-    starts with the prefix `p`.  The core defines ``{p}a, {p}b, {p}w`` (the
-    scaled rows A, the rows B or the signs of w, a constant weight) and returns
-    them; the wrapper finishes with BLAS.
+
+def shares_rows(gram, symmetric):
+    """True when `gram`'s scaled rows w_i A(i, K) equal the rows sqrt(|v_i|) A(i, K) of
+    `symmetric` (a Gram term with signs): same A, w > 0 and w^2 = |v|.  Softmax regression
+    has both: X[i,k] p(i,a) (delta(a, b) - p(i,b)) X[i,l] is p_a/S-weighted and -1/S^2-weighted
+    rows of the same X[i,k] e(i,a)."""
+    if gram is symmetric or not symmetric.symmetric or symmetric.coupling is not None:
+        return False
+    if gram.A != symmetric.A or gram.index != symmetric.index or (gram.lo, gram.hi) != (symmetric.lo, symmetric.hi):
+        return False
+    w, v = gram.weight, symmetric.weight.xreplace({symmetric.index: gram.index})
+    return _positive(w) and (sympy.expand(w**2 + v) == 0 or sympy.expand(w**2 - v) == 0)
+
+
+def _positive(e):
+    """Surely > 0 for real values: exponentials, sums and products of positives, positive numbers."""
+    if e.is_Number:
+        return bool(e > 0)
+    if isinstance(e, sympy.exp):
+        return True
+    if isinstance(e, (sympy.Add, Mul, sympy.Sum)):
+        return all(_positive(a) for a in (e.args if not isinstance(e, sympy.Sum) else [e.function]))
+    if isinstance(e, sympy.Pow):
+        return _positive(e.base) or (e.exp.is_Integer and e.exp % 2 == 0 and e.base.is_real is not False)
+    return False
+
+
+def gram_code(gram, printer, sizes, p="_g", rows_of=None):
+    """The code adding the Gram term to `out`; every name made here starts with `p`.
+
+    `sizes` maps output indices to their size names.  With `rows_of`, the scaled
+    rows are those another Gram term (prefix `rows_of`) computes (`shares_rows`).
+    The rows go into arrays the wrapper allocates with NumPy: large fresh arrays
+    from Numba's allocator are page-faulted in 4 kB pages on every call (18 ms for
+    two 16 MB arrays here), NumPy's come in huge pages (2 ms).
     """
     i = Symbol("i0")
     weight, A, B = (e.xreplace({gram.index: i}) for e in (gram.weight, gram.A, gram.B))
@@ -109,16 +143,22 @@ def gram_code(gram, printer, sizes, p="_g"):
         # a constant times A^T A: BLAS on the array itself, no pass over the data
         fl = Floater(printer, {}, p[1:] + "c")
         code = fl.finish(fl.float_out(weight, 0), 0)
-        core = fl.blocks.get(0, []) + [f"{p}a = numpy.empty((0, 0))", f"{p}b = numpy.empty((0, 0))",
-                                       f"{p}w = {code}"]
         a = _rows_code(rows_a, lo, hi)
-        return core, [f"out = out + {p}w * ({a}.T @ {a})"]
+        return GramCode([], fl.blocks.get(0, []) + [f"out = out + ({code}) * ({a}.T @ {a})"], [])
 
     signs = gram.symmetric and gram.coupling is None  # sqrt(|w|) on both sides, signs apart
-    rows_b = _array_rows(B, i, gram.L[0]) if single and not signs else None
-    core = [f"{p}w = 0.0", f"{p}lo, {p}hi = {lo}, {hi}"]
-    core += _rows_pass(p + "a", A, gram.K, i, weight, printer, sizes, p, "signs" if signs else "weight", p)
+    batched = gram.coupling is not None and gram.coupling[1] in B.free_symbols  # B differs per a
+    rows = f"{hi} - {lo}"
+    # for a batched product the coupled index a goes first: each block reads contiguous rows
+    order_a = (gram.coupling[0],) + tuple(o for o in gram.K if o != gram.coupling[0]) if batched else gram.K
+    core, buffers = [f"{p}lo, {p}hi = {lo}, {hi}"], []
+    name_a = f"{rows_of}a" if rows_of else f"{p}a"
+    if not rows_of:
+        buffers.append((name_a, _shape(order_a, rows, sizes, batched)))
+        core += _rows_pass(name_a, A, order_a, i, weight, printer, sizes, p, "signs" if signs else "weight", p,
+                           coupled=batched)
     if signs:
+        buffers.append((f"{p}b", f"({rows}, 1)"))
         wrapper = [f"{p}s = {p}a.reshape({p}a.shape[0], -1)",
                    f"if numpy.all({p}b > 0.0):  # S^T S with S = diag(sqrt w) A: SYRK",
                    f"    {p}g = {p}s.T @ {p}s",
@@ -127,33 +167,62 @@ def gram_code(gram, printer, sizes, p="_g"):
                    "else:",
                    f"    {p}g = {p}s.T @ ({p}s * {p}b)",
                    f"out = out + {p}g.reshape(out.shape)"]
-        return core, wrapper
-    if rows_b is not None:
-        core.append(f"{p}b = numpy.empty((0, 0))")
-        return core, [f"out = out + {p}a.T @ {_rows_code(rows_b, lo, hi)}"]
-    group_b = gram.L
-    if gram.coupling is not None and gram.coupling[1] not in B.free_symbols:
-        group_b = tuple(o for o in gram.L if o != gram.coupling[1])  # the same rows for every a
-    core += _rows_pass(p + "b", B, group_b, i, None, printer, sizes, p, None, p + "b")
+        return GramCode(core, wrapper, buffers)
+    if batched:
+        b = gram.coupling[1]
+        order_b = (b,) + tuple(o for o in gram.L if o != b)
+        buffers.append((f"{p}b", _shape(order_b, rows, sizes, True)))
+        core += _rows_pass(p + "b", B, order_b, i, None, printer, sizes, p, None, p + "b", coupled=True)
+        return GramCode(core, _batched_blocks(gram, p), buffers)
+    # rows of B: the array itself when B is one, else computed (without a coupled index it lacks)
+    group_b = tuple(o for o in gram.L if gram.coupling is None or o != gram.coupling[1])
+    array = _array_rows(B, i, group_b[0]) if len(group_b) == 1 else None
+    if array is not None:
+        rows_b = _rows_code(array, lo, hi)
+    else:
+        rows_b = f"{p}b"
+        buffers.append((rows_b, _shape(group_b, rows, sizes, False)))
+        core += _rows_pass(rows_b, B, group_b, i, None, printer, sizes, p, None, p + "b")
+    product = f"({name_a}.reshape({name_a}.shape[0], -1).T @ {rows_b}.reshape({rows_b}.shape[0], -1))"
     if gram.coupling is None:
-        return core, [f"out = out + ({p}a.reshape({p}a.shape[0], -1).T @ {p}b.reshape({p}b.shape[0], -1))"
-                      ".reshape(out.shape)"]
-    return core, _diagonal_blocks(gram, p, shared_b=group_b != gram.L)
+        return GramCode(core, [f"out = out + {product}.reshape(out.shape)"], buffers)
+    return GramCode(core, _diagonal_scatter(gram, p, product, sizes), buffers)
 
 
-def _rows_pass(name, expr, group, i, weight, printer, sizes, p, scale, temps):
+def _shape(group, rows, sizes, coupled):
+    """Shape code of a rows buffer: (rows, sizes...), or (n_a, rows, sizes...) when coupled."""
+    dims = [sizes[o] for o in group]
+    if coupled:
+        return f"({dims[0]}, {rows}{''.join(', ' + d for d in dims[1:])})"
+    return f"({rows}, {', '.join(dims)})"
+
+
+def _diagonal_scatter(gram, p, product, sizes):
+    """out[.., a, .., a, ..] += G[.., a, .., ..]: one product A^T B over all (K, L - b) gives
+    every diagonal block at once (G[k, a, l] = sum_i A[i, k, a] B[i, l])."""
+    a, b = gram.coupling
+    pa, pb = gram.K.index(a), gram.L.index(b)
+    dims = [sizes[o] for o in gram.K] + [sizes[o] for o in gram.L if o != b]
+    slots = [":" if n != pa else f"{p}d" for n in range(len(gram.K))]
+    slots += [":" if n != pb else f"{p}d" for n in range(len(gram.L))]
+    lines = [f"{p}g = numpy.moveaxis({product}.reshape({', '.join(dims)}), {pa}, 0)  # a Gram block per {a}",
+             f"{p}d = numpy.arange({p}g.shape[0])"]
+    if pa == len(gram.K) - 1 and pb == 0:  # adjacent advanced indices keep their place
+        lines.append(f"{p}g = numpy.moveaxis({p}g, 0, {len(gram.K) - 1})")
+    lines.append(f"out[{', '.join(slots)}] += {p}g")
+    return lines
+
+
+def _rows_pass(name, expr, group, i, weight, printer, sizes, p, scale, temps, coupled=False):
     """Core lines filling name[i - lo, K...] = scale_i * expr(i, K) for the rows lo..hi-1
-    ({p}lo, {p}hi); temporaries are named after `temps`."""
+    ({p}lo, {p}hi); with `coupled`, name[a, i - lo, K-rest...] (the first index of the
+    group first).  Temporaries are named after `temps`."""
     fl = Floater(printer, {i: 1, **{o: depth for depth, o in enumerate(group, 2)}}, temps[1:], sizes)
     w_res = fl.float_out(weight, 1) if weight is not None else None
     res = fl.float_out(expr, len(group) + 1)
     body = fl.finish(res, len(group) + 1)
     w_code = fl.finish(w_res, 1) if weight is not None else None
-    shape = ", ".join(sizes[o] for o in group)
     lines = fl.blocks.pop(0, []) + fl.allocations
-    lines.append(f"{name} = numpy.empty(({p}hi - {p}lo, {shape}))")
-    if scale == "signs":
-        lines.append(f"{p}b = numpy.empty(({p}hi - {p}lo, 1))")
     lines.append(f"for {i.name} in range({p}lo, {p}hi):")
     lines += ["    " + line for line in fl.blocks.pop(1, [])]
     factor = ""
@@ -169,28 +238,23 @@ def _rows_pass(name, expr, group, i, weight, printer, sizes, p, scale, temps):
         lines.append(f"{indent}for {o.name} in range({sizes[o]}):")
         indent += "    "
         lines += [indent + line for line in fl.blocks.pop(depth, [])]
-    target = ", ".join([f"i0 - {p}lo"] + [o.name for o in group])
+    slots = [o.name for o in group]
+    target = ", ".join(slots[:1] + [f"i0 - {p}lo"] + slots[1:] if coupled else [f"i0 - {p}lo"] + slots)
     lines.append(f"{indent}{name}[{target}] = {factor}({body})")
     return lines
 
 
-def _diagonal_blocks(gram, p, shared_b):
-    """Wrapper lines for out[.., a, .., a, ..] += sum_i SA[i, .., a, ..] B[i, .., a, ..], per a
-    (B without its axis b when it does not depend on b: then one B serves every a)."""
+def _batched_blocks(gram, p):
+    """out[.., a, .., a, ..] += sum_i A[a, i, ..] B[a, i, ..] for every a: a batched product
+    over contiguous blocks (A and B both depend on the coupled index)."""
     a, b = gram.coupling
     pa, pb = gram.K.index(a), gram.L.index(b)
-    rest_k = [f"{p}a.shape[{1 + n}]" for n in range(len(gram.K)) if n != pa]
-    if shared_b:
-        rest_l = [f"{p}b.shape[{1 + n}]" for n in range(len(gram.L) - 1)]
-        sb = f"{p}sb = {p}b.reshape(1, {p}b.shape[0], -1)"
-    else:
-        rest_l = [f"{p}b.shape[{1 + n}]" for n in range(len(gram.L)) if n != pb]
-        sb = f"{p}sb = numpy.moveaxis({p}b, {1 + pb}, 0).reshape({p}b.shape[{1 + pb}], {p}b.shape[0], -1)"
+    rest_k = [f"{p}a.shape[{2 + n}]" for n in range(len(gram.K) - 1)]
+    rest_l = [f"{p}b.shape[{2 + n}]" for n in range(len(gram.L) - 1)]
     slots = [":" if n != pa else f"{p}d" for n in range(len(gram.K))]
     slots += [":" if n != pb else f"{p}d" for n in range(len(gram.L))]
-    lines = [f"{p}sa = numpy.moveaxis({p}a, {1 + pa}, 0).reshape({p}a.shape[{1 + pa}], {p}a.shape[0], -1)",
-             sb,
-             f"{p}g = numpy.matmul({p}sa.transpose(0, 2, 1), {p}sb)  # one Gram matrix per value of {a}",
+    lines = [f"{p}g = numpy.matmul({p}a.reshape({p}a.shape[0], {p}a.shape[1], -1).transpose(0, 2, 1), "
+             f"{p}b.reshape({p}b.shape[0], {p}b.shape[1], -1))  # one Gram matrix per value of {a}",
              f"{p}g = {p}g.reshape(({p}g.shape[0], {', '.join(rest_k + rest_l)}))",
              f"{p}d = numpy.arange({p}g.shape[0])"]
     if pa == len(gram.K) - 1 and pb == 0:  # adjacent advanced indices keep their place
@@ -199,4 +263,4 @@ def _diagonal_blocks(gram, p, shared_b):
     return lines
 
 
-__all__ = ["Gram", "gram_code", "gram_pattern"]
+__all__ = ["Gram", "GramCode", "gram_code", "gram_pattern", "shares_rows"]

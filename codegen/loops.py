@@ -28,7 +28,7 @@ from .arguments import HELPERS, plan_arguments
 from .cache import load_module
 from .errors import CodegenError
 from .floating import Floater, LoopPrinter, bottom_up, int_code
-from .gram import gram_code, gram_pattern
+from .gram import gram_code, gram_pattern, shares_rows
 from .names import safe_names
 from .products import hoist_products
 from .rewrite import stable
@@ -168,11 +168,13 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
 
     out_shape = "(" + ", ".join(shape_code) + ("," if len(shape_code) == 1 else "") + ")"
     lines = [f"out = numpy.zeros({out_shape})" if outputs else "out = 0.0"]
-    finish = []  # wrapper lines after the core: the BLAS products of the Gram terms
+    finish, buffers = [], []  # wrapper lines after the core (BLAS); arrays the wrapper allocates
     for n, gram in enumerate(grams):
-        core, wrapper = gram_code(gram, printer, sizes, f"_g{n}")
-        lines += core
-        finish += wrapper
+        donor = next((m for m, other in enumerate(grams) if shares_rows(gram, other)), None)
+        code = gram_code(gram, printer, sizes, f"_g{n}", rows_of=None if donor is None else f"_g{donor}")
+        lines += code.core
+        finish += code.wrapper
+        buffers += code.buffers
 
     # fused data passes: all terms summing over the same range share one loop,
     # split into chunks that the threads take as they become free, each thread
@@ -211,11 +213,9 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
         a, b = (o.name for o in outputs)
         lines += [f"for {a} in range({shape_code[0]}):", f"    for {b} in range({a}):",
                   f"        out[{a}, {b}] = out[{b}, {a}]"]
-    returned = ["out"] + [f"_g{n}{part}" for n in range(len(grams)) for part in ("a", "b", "w")]
-    lines.append("return " + ", ".join(returned))
+    lines.append("return out")
 
-    source = _module(arrays, scalars, plan, lines, expr, outputs, display, parallel, products,
-                     returned, finish)
+    source = _module(arrays, scalars, plan, lines, expr, outputs, display, parallel, products, buffers, finish)
     return source, {"names": [display[a] for a in arrays + scalars], "symmetric": symmetric,
                     "grams": len(grams), "products": [name for name, _ in products],
                     "boundscheck": plan.boundscheck}
@@ -317,7 +317,7 @@ def _chunk_count(rows, threads):
 """
 
 
-def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel, products, returned, finish):
+def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel, products, buffers, finish):
     user = [display[a] for a in arrays + scalars]
     result = "out[" + ", ".join(display[o.name] for o in outputs) + "]" if outputs else "a scalar"
     order = [f"{display[a]} ({plan.layouts.get(a, 'not used: any shape')})" for a in arrays]
@@ -333,15 +333,19 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     wrapper = [f"{a} = _array({a}, {display[a]!r}, {plan.ranks.get(a)!r}, {plan.layouts.get(a)!r})" for a in arrays]
     wrapper += [f"{s} = _scalar({s}, {display[s]!r})" for s in scalars if s not in plan.sizes]
     wrapper += plan.lines
-    wrapper += [f"{name} = {code}  # a matrix product inside the loops, by BLAS" for name, code in products]
-    core_args = arrays + scalars + [name for name, _ in products] + plan.sizes + ["_threads"]
+    wrapper += [f"{name} = {code}" + ("" if "#" in code else "  # a matrix product inside the loops, by BLAS")
+                for name, code in products]
+    wrapper += [f"{name} = numpy.empty({shape})  # NumPy's allocator: huge pages, few page faults"
+                for name, shape in buffers]
+    core_args = (arrays + scalars + [name for name, _ in products] + [name for name, _ in buffers] + plan.sizes
+                 + ["_threads"])
     body = textwrap.indent("\n".join(body_lines), "    ")
     parallel = parallel and "numba.prange" in body  # else Numba warns that nothing ran in parallel
     call = f"core({', '.join(core_args[:-1] + ['numba.config.NUMBA_NUM_THREADS'])})"
     if parallel:  # dynamic scheduling of the chunks (see _chunk_count)
-        wrapper += ["with numba.parallel_chunksize(1):", f"    {', '.join(returned)} = {call}"]
+        wrapper += ["with numba.parallel_chunksize(1):", f"    out = {call}"]
     else:
-        wrapper.append(f"{', '.join(returned)} = {call}")
+        wrapper.append(f"out = {call}")
     wrapper += finish + ["return out"]
     options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
     if plan.boundscheck:

@@ -13,7 +13,7 @@ an index summed inside it, output indices in between), so the loops read it
 row by row.
 """
 
-from sympy import Basic, Indexed, IndexedBase, Mul, Sum, Symbol
+from sympy import Basic, Function, Indexed, IndexedBase, Mul, Sum, Symbol
 
 from .floating import bottom_up, int_code
 
@@ -42,9 +42,30 @@ def hoist_products(expr, arrays, ranks):
     expr = bottom_up(expr, replace)
     code = [(name, f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
                    f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)") for (a, b, lo, hi), name in found.items()]
+    expr, code = _mapped(expr, code)
     new_ranks = dict(ranks)
     new_ranks.update({name: 2 for name in found.values()})
     return expr, code, new_ranks
+
+
+def _mapped(expr, code):
+    """A product that only ever appears as f(P[i, k]) for one function f (tanh(X @ W.T), a
+    hidden layer) is mapped once, by NumPy's vectorized f, in the wrapper."""
+    from .printers import ArrayPrinter
+
+    for n, (name, product) in enumerate(code):
+        uses = [e for e in expr.atoms(Indexed) if str(e.base.label) == name]
+        parents = {p for p in expr.atoms(Function) if any(a in uses for a in p.args)}
+        if len(parents) != len(uses) or len({(p.func, len(p.args)) for p in parents}) != 1:
+            continue
+        (fn,) = {p.func for p in parents}
+        if any(len(p.args) != 1 for p in parents):
+            continue
+        arg = Symbol(name)
+        mapped = ArrayPrinter().doprint(fn(arg)).replace(name, product, 1)
+        expr = expr.xreplace({p: p.args[0] for p in parents})
+        code[n] = (name, f"{mapped}  # the elementwise {fn.__name__} once, vectorized")
+    return expr, code
 
 
 def _depths(expr):

@@ -327,3 +327,55 @@ def test_matrix_notation_signatures_list_every_array(matrix_kernels):
     np.testing.assert_allclose(matrix_kernels["grad"].kernel(X, w, y), X.T @ (s - y), rtol=1e-10)
     with pytest.raises(matrix_kernels["hessian"].ArgumentError, match="y has length 299 but X has 300 rows"):
         matrix_kernels["hessian"].kernel(X, w, y[:-1])  # y is checked even though the Hessian does not use it
+
+
+# ---------------------------------------------------------------------------
+# the Hessian suite's plans (benchmarks/bench_hessians.py), at small sizes
+
+
+def _softmax(Z):
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return P / P.sum(axis=1, keepdims=True)
+
+
+SUITE = {
+    "softmax regression": (
+        "sum(log(sum(exp(sum(X[i,j]*W[j,c], j)), c)) - sum(Y[i,c]*sum(X[i,j]*W[j,c], j), c), i)", "W[k,a], W[l,b]",
+        lambda r: (r.normal(size=(4, 3)), r.normal(size=(30, 4)), np.eye(3)[r.integers(0, 3, 30)]),
+        lambda W, X, Y: (np.einsum("ik,il,ia,ab->kalb", X, X, _softmax(X @ W), np.eye(3))
+                         - np.einsum("ik,il,ia,ib->kalb", X, X, _softmax(X @ W), _softmax(X @ W)))),
+    "one hidden layer": (
+        "sum(softplus(sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a)) - y[i]*sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a), i)",
+        "v[k], v[l]",
+        lambda r: (r.normal(size=(5, 3)), r.normal(size=(40, 3)), r.normal(size=5), (r.random(40) < 0.5) * 1.0),
+        lambda W, X, v, y: (np.tanh(X @ W.T).T @ (np.tanh(X @ W.T) * (sig(np.tanh(X @ W.T) @ v)
+                                                                     * sig(-(np.tanh(X @ W.T) @ v)))[:, None]))),
+    "Gaussian mean": (
+        "-sum((X[i,j] - mu[j])*P[j,l]*(X[i,l] - mu[l]), i, j, l)/2", "mu[k], mu[m]",
+        lambda r: (r.normal(size=(3, 3)), r.normal(size=(25, 3)), r.normal(size=3)),
+        lambda P, X, mu: -25 * (P + P.T) / 2),
+}
+
+
+@pytest.mark.parametrize("name", list(SUITE))
+def test_hessian_suite_kernels_equal_numpy(name):
+    text, wrt, make, closed = SUITE[name]
+    d = derive.differentiate(text, wrt, "hessian", validate_result=False)  # checked here against NumPy
+    kern = derive.kernel(d)
+    values = make(np.random.default_rng(7))
+    np.testing.assert_allclose(kern(*values), closed(*values), rtol=1e-10, atol=1e-10)
+    if name != "Gaussian mean":
+        assert "_g0" in kern.source  # the data sum became a Gram term for BLAS
+    if name == "one hidden layer":
+        assert "numpy.tanh(" in kern.source  # tanh(X @ W.T) once, vectorized, by NumPy
+
+
+def test_matrix_notation_ridge_and_quadratic_form():
+    ridge = derive.kernel(derive.differentiate("norm(X @ w - y)**2 + lam * w.T @ w", "w", "hessian",
+                                               symbols="X: N x d, w: d, y: N"))
+    X, w, y = data(N=60, d=4)
+    np.testing.assert_allclose(ridge(X, w, y, 0.3), 2 * X.T @ X + 0.6 * np.eye(4), rtol=1e-12)
+    quad = derive.kernel(derive.differentiate("x.T @ A @ x", "x", "hessian", symbols="A: n x n, x: n"))
+    A = rng.normal(size=(5, 5))
+    np.testing.assert_allclose(quad(A, rng.normal(size=5)), A + A.T, rtol=1e-14)
+    assert ridge.arg_names == ("X", "w", "y", "lam") and quad.arg_names == ("A", "x")
