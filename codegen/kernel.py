@@ -17,7 +17,7 @@ from sympy import cse as _sympy_cse
 from .cache import load_module
 from .errors import CodegenError
 from .names import safe_names
-from .printers import ARRAY_HELPERS, SCALAR_HELPERS, printer_for
+from .printers import ARRAY_HELPERS, printer_for, scalar_helpers
 from .rewrite import stable
 
 BACKENDS = ("numba", "numpy")
@@ -266,8 +266,9 @@ def _numba_module(header, arg_names, shape, body, outs, parallel):
     scalar_types = ", ".join(["float64"] * nargs)
     options = 'cache=True, target="parallel"' if parallel else "cache=True"
     head = f"{header}\nimport math\n\nimport numba\nimport numpy\n\nARGS = {tuple(arg_names)!r}\nSHAPE = {shape!r}\n\n"
-    if any(name in line for line in body + outs for name in ("_digamma(", "_trigamma(")):
-        head += "\n" + SCALAR_HELPERS + "\n\n"
+    helpers = scalar_helpers("\n".join(body + outs))
+    if helpers:
+        head += "\n" + helpers + "\n\n"
     if shape == ():
         code = "\n".join(body + [f"return {outs[0]}"])
         return (

@@ -30,6 +30,7 @@ from .errors import CodegenError
 from .floating import Floater, LoopPrinter, bottom_up, int_code
 from .gram import gram_code, gram_pattern, shares_rows
 from .names import safe_names
+from .printers import scalar_helpers
 from .products import hoist_products
 from .rewrite import stable
 
@@ -350,7 +351,8 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
     if plan.boundscheck:
         options += ", boundscheck=True"
-    return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n\n"
+    helpers = scalar_helpers(body + "\n".join(wrapper))
+    return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n{helpers}\n\n"
             f"@numba.njit({options})\n"
             f"def core({', '.join(core_args)}):\n{body}\n\n\n"
             f"def kernel({', '.join(arrays + scalars)}):\n" + textwrap.indent("\n".join(wrapper), "    ") + "\n")
