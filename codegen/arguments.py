@@ -149,7 +149,9 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
         if s.name in scalars:
             plan.lines.append(f"{s.name} = _size({s.name}, {name(s)!r})")
             known[s] = s.name
-    candidates = _shape_candidates(shapes, size_syms) + _limit_candidates(limits, occurrences, size_syms)
+    # sizes from the axes a bounded index runs over first (messages then name the index), then from
+    # declared shapes (which also cover arrays the expression no longer reads)
+    candidates = _limit_candidates(limits, occurrences, size_syms) + _shape_candidates(shapes, size_syms)
     checked = set()  # (size, array, axis, index) whose fit follows from the binding or an agreement check
     compared = set()  # pairs of axes already compared
     for cand in candidates:
@@ -159,7 +161,7 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
         first = known[cand.size]
         if not isinstance(first, Candidate):
             continue
-        pair = ((first.array, first.axis, first.shift), (cand.array, cand.axis, cand.shift))
+        pair = frozenset({(first.array, first.axis, first.shift), (cand.array, cand.axis, cand.shift)})
         if (first.array, first.axis) != (cand.array, cand.axis):
             if pair not in compared:
                 compared.add(pair)
