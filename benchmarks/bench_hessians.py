@@ -20,22 +20,14 @@ ratios per run.
     python benchmarks/bench_hessians.py [--runs 7]
 """
 
-import argparse
-import sys
+import math
+import statistics
+import time
 
-import paired  # first: --single-thread must set the thread pools before numpy, numba and jax load
+import numpy as np
+from paired import machine_line, paired_runs, ratio_text, ratios, setup, summary
 
-SINGLE = paired.single_thread_from_argv(sys.argv)
-
-import math  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import codegen  # noqa: E402
-import derive  # noqa: E402
-from paired import machine_line, paired_runs, ratio_text, ratios, summary  # noqa: E402
+import derive
 
 
 def matrix_kernel(text, decl, wrt):
@@ -152,14 +144,7 @@ CASES = (logistic, softmax, quadratic, gaussian, ridge, hidden_layer)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7, help="paired runs (at least 5)")
-    ap.add_argument("--single-thread", action="store_true", help="every contender on one core (see paired.py)")
-    args = ap.parse_args()
-    import jax
-    import jax.numpy as jnp
-
-    jax.config.update("jax_enable_x64", True)
+    args, single, jax, jnp = setup(__doc__.splitlines()[0])
     rng = np.random.default_rng(0)
     start = time.perf_counter()
     suite = [case(rng, jax, jnp) for case in CASES]
@@ -174,7 +159,8 @@ def main():
         rows.append((name, size, t, validated))
 
     print(machine_line([f"jax {jax.__version__} (CPU, float64)"]))
-    print(("All contenders on one thread (--single-thread). " if SINGLE else "") + f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Values asserted equal "
+    print(("All contenders on one thread (--single-thread). " if single else "")
+          + f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Values asserted equal "
           f"to the NumPy closed form (and JAX's) before timing; derivation and compilation took {built:.0f} s.\n")
     print("| Hessian | sizes | derive (ms) | NumPy closed form (ms) | jax.jit(jax.hessian) (ms) | JAX / derive "
           "| NumPy / derive |")

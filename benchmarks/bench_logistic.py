@@ -19,22 +19,15 @@ softplus).  Side by side, in paired runs (see paired.py):
     python benchmarks/bench_logistic.py [--runs 7]
 """
 
-import argparse
-import sys
+import statistics
+import time
 
-import paired  # first: --single-thread must set the thread pools before numpy, numba and jax load
+import numpy as np
+import sympy
+from paired import machine_line, paired_runs, ratio_text, ratios, setup, summary
 
-SINGLE = paired.single_thread_from_argv(sys.argv)
-
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import sympy  # noqa: E402
-
-import codegen  # noqa: E402
-import derive  # noqa: E402
-from paired import machine_line, paired_runs, ratio_text, ratios, summary  # noqa: E402
+import codegen
+import derive
 
 
 def kernels():
@@ -47,6 +40,17 @@ def kernels():
     grad = derive.grad(loss, w[k])
     hess = derive.hessian(loss, [w[k], w[l]])
     return codegen.kernel(grad, [X, w, y], index=k), codegen.kernel(hess, [X, w, y], index=(k, l)), grad, hess
+
+
+def contenders(what, X, w, y, kernel, jax_fn, jnp):
+    """(derive, NumPy closed form, JAX) callables for the gradient or the Hessian at (X, w, y)."""
+    Xj, wj, yj = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
+
+    def closed():
+        s = 1 / (1 + np.exp(-(X @ w)))
+        return X.T @ (s - y) if what == "gradient" else X.T @ (X * (s * (1 - s))[:, None])
+
+    return (lambda: kernel(X, w, y)), closed, (lambda: jax_fn(wj, Xj, yj).block_until_ready())
 
 
 def read_bandwidth(runs):
@@ -72,14 +76,7 @@ def read_bandwidth(runs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7, help="paired runs (at least 5)")
-    ap.add_argument("--single-thread", action="store_true", help="every contender on one core (see paired.py)")
-    args = ap.parse_args()
-    import jax
-    import jax.numpy as jnp
-
-    jax.config.update("jax_enable_x64", True)
+    args, single, jax, jnp = setup(__doc__.splitlines()[0])
     gk, hk, grad, hess = kernels()
 
     def jloss(w, X, y):
@@ -94,26 +91,17 @@ def main():
         X = rng.normal(size=(N, d))
         w = rng.normal(size=d) * 0.1
         y = (rng.random(N) < 0.5).astype(float)
-        Xj, wj, yj = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
-        if what == "gradient":
-            ours, jx = (lambda: gk(X, w, y)), (lambda: jgrad(wj, Xj, yj).block_until_ready())
-
-            def numpy_closed():
-                return X.T @ (1 / (1 + np.exp(-(X @ w))) - y)
-        else:
-            ours, jx = (lambda: hk(X, w, y)), (lambda: jhess(wj, Xj, yj).block_until_ready())
-
-            def numpy_closed():
-                s = 1 / (1 + np.exp(-(X @ w)))
-                return X.T @ (X * (s * (1 - s))[:, None])
-        want = numpy_closed()
+        ours, closed, jx = contenders(what, X, w, y, gk if what == "gradient" else hk,
+                                      jgrad if what == "gradient" else jhess, jnp)
+        want = closed()
         np.testing.assert_allclose(ours(), want, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(np.asarray(jx()), want, rtol=1e-9, atol=1e-9)
-        t = paired_runs({"derive": ours, "numpy": numpy_closed, "jax": jx}, runs=args.runs)
+        t = paired_runs({"derive": ours, "numpy": closed, "jax": jx}, runs=args.runs)
         rows.append((what, N, d, t, X.nbytes / bandwidth))
 
     print(f"{machine_line([f'jax {jax.__version__} (CPU, float64)'])}")
-    print(("All contenders on one thread (--single-thread). " if SINGLE else "") + f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Read bandwidth "
+    print(("All contenders on one thread (--single-thread). " if single else "")
+          + f"{args.runs} paired runs, each the median of 3 calls; median [range] over runs. Read bandwidth "
           f"{bandwidth / 1e9:.1f} GB/s (parallel sum over 800 MB).\n")
     print("| kernel | N | d | derive (ms) | NumPy closed form (ms) | jax.jit (ms) | read X once (ms) "
           "| NumPy / derive | JAX / derive | derive / bound |")

@@ -14,23 +14,46 @@ import datetime
 import os
 import platform
 import statistics
+import sys
 import time
 
 SETTLE = 0.25  # seconds of idle time before each contender (see above)
 
 
-def single_thread_from_argv(argv):
-    """With --single-thread, every contender runs on one core: OpenBLAS, OpenMP, Numba and
-    XLA (Eigen) thread pools are set to one thread.  Must run before numpy, numba or jax are
-    imported.  On a loaded machine, multithreaded OpenBLAS slows down 10-25x (its threads
-    wait for a core another process holds), which swamps every ratio; one thread each
-    compares the algorithms."""
+def single_threaded(argv):
+    """With --single-thread, every contender runs on one core: the script runs again in a
+    fresh process whose OpenBLAS, OpenMP, Numba and XLA (Eigen) pools have one thread
+    (they are sized when the libraries load, so this process cannot change them).  On a
+    loaded machine multithreaded OpenBLAS slows down 10-25x (its threads wait for a core
+    another process holds), which swamps every ratio; one thread each compares the
+    algorithms.  Returns True in the single-threaded process."""
+    if os.environ.get("DERIVE_BENCH_SINGLE_THREAD") == "1":
+        return True
     if "--single-thread" not in argv:
         return False
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[var] = "1"
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
-    return True
+    env = dict(os.environ, DERIVE_BENCH_SINGLE_THREAD="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1",
+               XLA_FLAGS=(os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip())
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, *argv], env)
+    return True  # not reached
+
+
+def setup(description):
+    """(args, single, jax, jax.numpy) for a benchmark script: --runs and --single-thread parsed
+    (the latter re-runs the script single-threaded), JAX on CPU in float64."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--runs", type=int, default=7, help="paired runs (at least 5)")
+    ap.add_argument("--single-thread", action="store_true", help="every contender on one core (see paired.py)")
+    args = ap.parse_args()
+    single = single_threaded(sys.argv)
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    return args, single, jax, jnp
 
 
 def paired_runs(contenders, runs=7, inner=3, settle=SETTLE):

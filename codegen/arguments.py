@@ -39,7 +39,7 @@ def _array(value, name, rank, layout):
     """`value` as a C-contiguous float64 array of `rank` axes (a copy only if needed)."""
     try:
         a = numpy.asarray(value)
-    except Exception as exc:  # ragged lists and the like
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
         raise ArgumentError(f"{name}: cannot read it as an array ({exc})") from None
     if a.dtype.kind == "c":
         raise ArgumentError(f"{name} is complex; loop kernels compute in float64")
@@ -54,7 +54,7 @@ def _array(value, name, rank, layout):
 def _scalar(value, name):
     try:
         a = numpy.asarray(value)
-    except Exception:
+    except (TypeError, ValueError):
         a = None
     if a is None or a.ndim != 0 or a.dtype.kind not in "biuf":
         raise ArgumentError(f"{name} must be a real number, got {type(value).__name__} "
@@ -142,7 +142,9 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
     plan = ArgumentPlan(ranks, layouts)
     indices = {lim[0] for lim in limits} | set(outputs)
     size_syms = sorted(_size_symbols(limits, shapes, indices), key=lambda s: s.name)
-    name = lambda x: display.get(str(x), str(x))  # noqa: E731
+    def name(x):
+        return display.get(str(x), str(x))
+
 
     known = {}  # size symbol -> the Candidate that defines it, or the scalar argument's name
     for s in size_syms:

@@ -253,8 +253,8 @@ def _batched_blocks(gram, p):
     rest_l = [f"{p}b.shape[{2 + n}]" for n in range(len(gram.L) - 1)]
     slots = [":" if n != pa else f"{p}d" for n in range(len(gram.K))]
     slots += [":" if n != pb else f"{p}d" for n in range(len(gram.L))]
-    lines = [f"{p}g = numpy.matmul({p}a.reshape({p}a.shape[0], {p}a.shape[1], -1).transpose(0, 2, 1), "
-             f"{p}b.reshape({p}b.shape[0], {p}b.shape[1], -1))  # one Gram matrix per value of {a}",
+    lines = [(f"{p}g = numpy.matmul({p}a.reshape({p}a.shape[0], {p}a.shape[1], -1).transpose(0, 2, 1), "
+              f"{p}b.reshape({p}b.shape[0], {p}b.shape[1], -1))  # one Gram matrix per value of {a}"),
              f"{p}g = {p}g.reshape(({p}g.shape[0], {', '.join(rest_k + rest_l)}))",
              f"{p}d = numpy.arange({p}g.shape[0])"]
     if pa == len(gram.K) - 1 and pb == 0:  # adjacent advanced indices keep their place

@@ -99,7 +99,7 @@ class Kernel:
         for name, value in zip(self.arg_names, values):
             try:
                 a = np.asarray(value)
-            except Exception:  # ragged nested lists and the like
+            except (TypeError, ValueError):  # ragged nested lists and the like
                 raise CodegenError(f"argument {name}: cannot read {type(value).__name__} as numbers") from None
             if a.dtype.kind not in "biufc" or (a.dtype.kind == "c" and self.backend == "numba"):
                 what = "complex" if a.dtype.kind == "c" else f"not numeric (dtype {a.dtype})"

@@ -22,7 +22,7 @@ import textwrap
 from dataclasses import dataclass
 
 import sympy
-from sympy import Add, Indexed, IndexedBase, KroneckerDelta, Mul, Sum, Symbol
+from sympy import Add, Indexed, IndexedBase, Mul, Sum, Symbol
 
 from .arguments import HELPERS, plan_arguments
 from .cache import load_module
@@ -242,7 +242,7 @@ def _renamed(expr, arrays, scalars, outputs):
                   for d in a.shape for x in sympy.sympify(d).free_symbols}
     sizes = sorted((bound_syms | shape_syms) - indices - set(scalars), key=str)
     names = safe_names([str(a.label) for a in arrays] + list(scalars) + sizes + sorted(indices, key=str))
-    if len(set(names[str(a.label)] for a in arrays)) != len(arrays):
+    if len({names[str(a.label)] for a in arrays}) != len(arrays):
         raise CodegenError("two array arguments have the same name")
     display = {names[str(a.label)]: str(a.label) for a in arrays}
     display.update({names[x]: str(x) for x in list(scalars) + sizes + sorted(indices, key=str)})
@@ -276,7 +276,7 @@ def _reduction_loops(g, i, lo, hi, outputs, shape_code, floater, residual_code, 
              f"_lo{g}, _hi{g} = {int_code(lo)}, {int_code(hi + 1)}",
              f"_nc{g} = _chunk_count(_hi{g} - _lo{g}, _threads)",
              f"for _c in {'numba.prange' if parallel else 'range'}(_nc{g}):",
-             f"    _t = numba.get_thread_id()" if parallel else "    _t = 0",
+             "    _t = numba.get_thread_id()" if parallel else "    _t = 0",
              f"    _start = _lo{g} + (_hi{g} - _lo{g}) * _c // _nc{g}",
              f"    _stop = _lo{g} + (_hi{g} - _lo{g}) * (_c + 1) // _nc{g}",
              *("    " + line for line in floater.allocations),

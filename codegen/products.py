@@ -40,8 +40,8 @@ def hoist_products(expr, arrays, ranks):
         return IndexedBase(name)[i, k]
 
     expr = bottom_up(expr, replace)
-    code = [(name, f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
-                   f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)") for (a, b, lo, hi), name in found.items()]
+    code = [(name, (f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
+                    f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)")) for (a, b, lo, hi), name in found.items()]
     expr, code = _mapped(expr, code)
     new_ranks = dict(ranks)
     new_ranks.update({name: 2 for name in found.values()})

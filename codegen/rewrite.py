@@ -38,11 +38,11 @@ from sympy import Add, Function, Integer, Max, Mul, Pow, S, Sum, exp, log
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 
-class sigmoid(Function):  # noqa: N801 - printers dispatch on the class name
+class sigmoid(Function):  # lower case: printers dispatch on the class name
     """1/(1 + exp(-x)), for expressions that have no sigmoid class of their own."""
 
 
-class softplus(Function):  # noqa: N801
+class softplus(Function):
     """log(1 + exp(x)), for expressions that have no softplus class of their own."""
 
 
@@ -361,4 +361,4 @@ RULES = (
     softplus_minus_argument,
 )
 
-__all__ = ["IndexMax", "RULES", "stable"]
+__all__ = ["RULES", "IndexMax", "stable"]

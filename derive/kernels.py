@@ -45,8 +45,7 @@ def index_form(d):
     if d.notation == "index":
         outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
         return d.result, outputs
-    rows, cols = d.result.shape
-    if cols == 1:
+    if d.result.shape[1] == 1:
         return to_index(d.result, [_K]), (_K,)
     return to_index(d.result, [_K, _L]), (_K, _L)
 

@@ -1,5 +1,7 @@
 """Loop kernels from index notation: equal to NumPy at random instances."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy
@@ -301,7 +303,7 @@ def _data_loops_nest(source, size="N"):
 
 def test_matrix_notation_hessian_is_linear_in_N(matrix_kernels):
     hess = matrix_kernels["hessian"]
-    source = open(hess.__file__).read()
+    source = Path(hess.__file__).read_text()
     assert "== j" not in source and "KroneckerDelta" not in source
     assert not _data_loops_nest(source)
     X, w, y = data(N=2000, d=7)
