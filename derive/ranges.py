@@ -99,6 +99,13 @@ def size_symbols(expr):
     return {x for x in bounds - indices if isinstance(x, Symbol) and not isinstance(x, _Placeholder)}
 
 
+def _learned(namespace, name, kind):
+    """The namespace's record `name` (axis ranges, size names), created on first use."""
+    if not hasattr(namespace, name):
+        setattr(namespace, name, kind())
+    return getattr(namespace, name)
+
+
 class _Classes:
     """Union-find over index symbols and axes ((array name, position) pairs)."""
 
@@ -125,6 +132,7 @@ class _Classes:
             self.parent[rb] = ra
 
     def _scan(self, expr, namespace):
+        learned = _learned(namespace, "axis_ranges", dict)
         for s in sorted(expr.atoms(Sum), key=sympy.default_sort_key):
             for index, lo, hi in s.limits:
                 self.find(index)
@@ -138,8 +146,8 @@ class _Classes:
             name = str(e.base.label)
             for pos, i in enumerate(e.indices):
                 axis = (name, pos)
-                if axis in namespace.axis_ranges:
-                    self.known.setdefault(axis, namespace.axis_ranges[axis])
+                if axis in learned:
+                    self.known.setdefault(axis, learned[axis])
                 self.find(axis)
                 if isinstance(i, Symbol):
                     self.find(i)
@@ -187,18 +195,19 @@ class _Classes:
 
     def _fresh_size(self, namespace, first, count):
         """`n` for the only new class (if no user symbol is called n), else n_<index>."""
-        taken = set(namespace.names) | set(namespace.size_names)
+        used = _learned(namespace, "size_names", set)
+        taken = set(namespace.names) | used
         for M in namespace.names.values():
             if isinstance(M, MatrixSymbol):
                 taken |= {str(x) for d in M.shape for x in sympy.sympify(d).free_symbols}
-        if count == 1 and "n" not in namespace.names and "n" not in namespace.size_names:
+        if count == 1 and "n" not in namespace.names and "n" not in used:
             name = "n"  # may be the n of a declared "A: n x n": the same symbol, as before
         else:
             base = name = f"n_{first}"
             k = 1
             while name in taken:
                 name, k = f"{base}{k}", k + 1
-        namespace.size_names.add(name)
+        used.add(name)
         return namespace.dimension(name)
 
     def record(self, namespace):
@@ -213,4 +222,4 @@ class _Classes:
             if isinstance(node, Symbol):
                 namespace.index_ranges.setdefault(node, value)
             elif isinstance(node, tuple) and node[0] != "bound":
-                namespace.axis_ranges.setdefault(node, value)
+                _learned(namespace, "axis_ranges", dict).setdefault(node, value)
