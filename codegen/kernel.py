@@ -9,6 +9,7 @@ gufunc (`guvectorize`) underneath, available as `Kernel.ufunc`.
 
 import textwrap
 
+import numpy as np
 import sympy
 from sympy import Basic, MatrixBase, Symbol, numbered_symbols
 from sympy import cse as _sympy_cse
@@ -16,7 +17,8 @@ from sympy import cse as _sympy_cse
 from .cache import load_module
 from .errors import CodegenError
 from .names import safe_names
-from .printers import ARRAY_HELPERS, SCALAR_HELPERS, printer_for
+from .printers import ARRAY_HELPERS, printer_for, scalar_helpers
+from .rewrite import stable
 
 BACKENDS = ("numba", "numpy")
 
@@ -88,7 +90,27 @@ class Kernel:
             raise CodegenError(
                 f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), got {len(values)}"
             )
-        return self._fn(*values)
+        return self._fn(*self._checked(values))
+
+    def _checked(self, values):
+        """Each argument numeric (real for Numba) and all of them broadcastable, or an
+        error naming the argument."""
+        arrays = []
+        for name, value in zip(self.arg_names, values):
+            try:
+                a = np.asarray(value)
+            except (TypeError, ValueError):  # ragged nested lists and the like
+                raise CodegenError(f"argument {name}: cannot read {type(value).__name__} as numbers") from None
+            if a.dtype.kind not in "biufc" or (a.dtype.kind == "c" and self.backend == "numba"):
+                what = "complex" if a.dtype.kind == "c" else f"not numeric (dtype {a.dtype})"
+                raise CodegenError(f"argument {name} is {what}; this kernel takes real numbers")
+            arrays.append(a)
+        try:
+            np.broadcast_shapes(*(a.shape for a in arrays))
+        except ValueError:
+            shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(self.arg_names, arrays))
+            raise CodegenError(f"the arguments do not broadcast together: {shapes}") from None
+        return arrays
 
     def _bind(self, values, named):
         bound = list(values) + [None] * (len(self.args) - len(values))
@@ -172,10 +194,11 @@ def module_source(flat, shape, args, backend, use_cse=True, parallel=False):
     names = safe_names(args)
     renamed = {a: Symbol(names[a]) for a in args}
     flat = [e.xreplace(renamed) for e in flat]
+    computed = [stable(e) for e in flat]  # log(1 + exp(u)) -> softplus(u), ... (rewrite.py)
     if use_cse:
-        temps, reduced = _sympy_cse(flat, symbols=numbered_symbols("_t"), order="none")
+        temps, reduced = _sympy_cse(computed, symbols=numbered_symbols("_t"), order="none")
     else:
-        temps, reduced = [], flat
+        temps, reduced = [], computed
     printer = printer_for(backend)
     body = [f"{printer.doprint(t)} = {printer.doprint(v)}" for t, v in temps]
     outs = [printer.doprint(e) for e in reduced]
@@ -243,8 +266,9 @@ def _numba_module(header, arg_names, shape, body, outs, parallel):
     scalar_types = ", ".join(["float64"] * nargs)
     options = 'cache=True, target="parallel"' if parallel else "cache=True"
     head = f"{header}\nimport math\n\nimport numba\nimport numpy\n\nARGS = {tuple(arg_names)!r}\nSHAPE = {shape!r}\n\n"
-    if any(name in line for line in body + outs for name in ("_digamma(", "_trigamma(")):
-        head += "\n" + SCALAR_HELPERS + "\n\n"
+    helpers = scalar_helpers("\n".join(body + outs))
+    if helpers:
+        head += "\n" + helpers + "\n\n"
     if shape == ():
         code = "\n".join(body + [f"return {outs[0]}"])
         return (

@@ -14,6 +14,7 @@ from .critical import CriticalPoint, critical_points
 from .derivation import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .functions import sigmoid, softplus
+from .kernels import kernel
 from .limits import Limits
 from .notation import to_index, to_matrix
 from .parser import Namespace, declare, parse
@@ -25,5 +26,5 @@ __version__ = "0.1.0"
 __all__ = [
     "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
-    "jacobian", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text",
+    "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text",
 ]

@@ -328,13 +328,14 @@ def _run_codegen(args):
     import codegen
 
     from .calculus import differentiate
+    from .kernels import index_form, loop_arguments
     from .variables import as_expression, free_scalars, resolve_wrt
 
     ns = _namespace(args)
     if args.what == "value":
         expr = as_expression(args.expr, ns)
         exprs = expr
-        tensor = expr.has(sympy.Sum, sympy.Indexed) or isinstance(expr, sympy.MatrixExpr)
+        tensor = expr.has(sympy.Sum, sympy.Indexed) or bool(expr.atoms(sympy.MatrixSymbol))
         wrt = () if tensor else resolve_wrt(args.wrt, expr, ns)
         outputs = ()
     else:
@@ -343,20 +344,11 @@ def _run_codegen(args):
         tensor = d.notation != "components"
         outputs = ()
         if tensor:
-            exprs, outputs = _index_form(d)
+            exprs, outputs = index_form(d)
     if tensor:
-        from .notation import to_index
-
-        if isinstance(exprs, sympy.MatrixExpr) or isinstance(exprs, sympy.Trace):
-            exprs = to_index(exprs)
-        arrays = sorted({e.base for e in exprs.atoms(sympy.Indexed)}, key=str)
-        bound = {i for e in exprs.atoms(sympy.Indexed) for i in e.indices} | set(outputs)
-        sizes = {x for s in exprs.atoms(sympy.Sum) for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
-        labels = {a.label for a in arrays}
-        scalars = sorted((s for s in exprs.free_symbols if isinstance(s, sympy.Symbol) and s not in bound
-                          and s not in sizes and s not in labels and not s.is_integer), key=str)
+        exprs, arrays, scalars = loop_arguments(expr, exprs, ns)
         source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs)
-        arg_names = [a.name for a in arrays] + [s.name for s in scalars]
+        arg_names = [str(a.label) for a in arrays] + [s.name for s in scalars]
     else:
         others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]
         arg_syms = list(wrt) + others
@@ -375,20 +367,6 @@ def _run_codegen(args):
     else:
         print(source)
     return 0
-
-
-def _index_form(d):
-    """(index expression, output indices) for a matrix- or index-notation derivation."""
-    from .notation import to_index
-
-    if d.notation == "index":
-        outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
-        return d.result, outputs
-    rows, cols = d.result.shape
-    k, l = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
-    if cols == 1:
-        return to_index(d.result, [k]), (k,)
-    return to_index(d.result, [k, l]), (k, l)
 
 
 def _run_critical(args):

@@ -24,6 +24,7 @@ from .equivalence import differ, numeric_value, sample_point
 from .errors import DeriveError, ShapeError
 from .index_calculus import diff_indexed
 from .instantiate import Instance, scalar_symbols
+from .ranges import index_range
 from .variables import as_basic
 
 POINTS = 4
@@ -90,7 +91,7 @@ class ExactProblem:
     def _index_values(self, inst):
         """Every assignment of the free indices (k, or k and l) to concrete values."""
         indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
-        ranges = [inst.index_values(i, *self.ns.index_range(i)) for i in indices]
+        ranges = [inst.index_values(i, *index_range(i, self.ns, self.f, *self.targets)) for i in indices]
         return [dict(zip(indices, values)) for values in itertools.product(*ranges)]
 
     def claimed_entries(self, inst, claim):

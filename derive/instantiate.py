@@ -32,6 +32,7 @@ from sympy import (
     ZeroMatrix,
 )
 
+from .ranges import size_symbols
 from .variables import as_basic
 
 # Sizes tried, per instance; distinct sizes per dimension catch shape-confusions
@@ -40,7 +41,8 @@ SIZE_SETS = ((2, 3, 4), (3, 2, 2))
 
 
 def dimensions(*exprs):
-    """Size symbols: in matrix shapes and in sum bounds."""
+    """Size symbols: in matrix shapes and in sum bounds (any symbol there that is not
+    an index: N in a SymPy user's Sum(..., (i, 0, N - 1)) need not be declared positive)."""
     dims = set()
     for e in exprs:
         if not isinstance(e, sympy.Basic):
@@ -48,9 +50,7 @@ def dimensions(*exprs):
         for m in e.atoms(MatrixSymbol):
             for d in m.shape:
                 dims |= {s for s in as_basic(d).free_symbols}
-        for s in e.atoms(Sum):
-            for _, lo, hi in s.limits:
-                dims |= {x for x in (lo.free_symbols | hi.free_symbols) if x.is_integer and x.is_positive}
+        dims |= size_symbols(e)
     return sorted(dims, key=str)
 
 

@@ -15,6 +15,7 @@ from sympy import Add, Indexed, IndexedBase, MatrixBase, MatrixExpr, MatrixSymbo
 
 from .equivalence import differ, numeric_value, sample_point
 from .errors import DeriveError
+from .index_calculus import contract
 from .instantiate import Instance, scalar_symbols
 from .variables import as_basic, as_expression, new_namespace
 
@@ -52,7 +53,14 @@ def _to_index(expr, indices, arrays):
         else:
             raise DeriveError(f"give {'one index' if cols == 1 else 'two indices'} for the entry of a "
                               f"{rows} x {cols} expression")
-    return _readable(entry, indices, arrays)
+    # diag(v)[i, j] = delta(i, j) v[i] and identities leave deltas inside sums; contracting
+    # them removes the sum (X.T diag(s) X: one sum over the data index, not two)
+    from .tensor import tidy_index  # here: tensor imports this module's neighbours
+
+    # Identity(n)[i, j] is KroneckerDelta(i, j, (0, n - 1)); the range is the index's own
+    entry = entry.replace(lambda e: isinstance(e, sympy.KroneckerDelta) and len(e.args) == 3,
+                          lambda e: sympy.KroneckerDelta(*e.args[:2]))
+    return _readable(tidy_index(contract(entry)), indices, arrays)
 
 
 def _scalar_entries(expr):

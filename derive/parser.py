@@ -45,6 +45,7 @@ from sympy import (
 )
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
+from . import ranges
 from .errors import LimitError, ParseError, ShapeError, SymbolError
 from .functions import (
     CONSTANTS,
@@ -102,7 +103,7 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     """
     namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols, strict=strict)
     with time_budget(min(limits.seconds, 5.0), "parsing"):
-        return _Builder(text, namespace, limits, relations).build()
+        return ranges.resolve(_Builder(text, namespace, limits, relations).build(), namespace)
 
 
 def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):
@@ -142,7 +143,9 @@ class Namespace:
         self.names = {}
         self.implicit = set()  # names the text created, not the user
         self.index_names = set()
-        self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive
+        self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive: declared or learned
+        self.axis_ranges = {}  # (array name, axis) -> (lo, hi) its indices run over (ranges.py)
+        self.size_names = set()  # sizes named for undeclared ranges (n, n_i, ...)
         self.properties = MatrixProperties()  # matrix name -> {"symmetric", "spd"} (declared)
         if symbols is None:
             return
@@ -209,7 +212,7 @@ class Namespace:
         return Symbol(name, integer=True, positive=True)
 
     def index_range(self, index):
-        """(lo, hi) of an index: declared, or 0..n-1 by default."""
+        """(lo, hi) of an index: declared or learned (`ranges.py`), or 0..n-1 by default."""
         return self.index_ranges.get(index, (Integer(0), self.dimension() - 1))
 
     def lookup(self, name, column=None, text=None):
@@ -717,13 +720,14 @@ class _Builder:
             raise self.error(node, f"{name}() takes {want} argument(s), got {n}")
 
     def _sum_over_indices(self, node):
-        """sum(body, i, j) over declared (default 0..n-1) ranges; sum(body, (i, lo, hi))."""
+        """sum(body, i, j) over declared ranges, or the axes i and j index (`ranges.py`);
+        sum(body, (i, lo, hi)) with explicit bounds."""
         self._arity(node, "sum", 2, None)
         limits = []
         for arg in node.args[1:]:
             if isinstance(arg, ast.Name):
                 index = self.namespace.index(arg.id, self._column(arg), self.original)
-                lo, hi = self.namespace.index_range(index)
+                lo, hi = self.namespace.index_ranges.get(index) or ranges.placeholder(index)
             elif isinstance(arg, ast.Tuple) and len(arg.elts) == 3 and isinstance(arg.elts[0], ast.Name):
                 index = self.namespace.index(arg.elts[0].id, self._column(arg), self.original)
                 lo, hi = (self._bound_value(e) for e in arg.elts[1:])

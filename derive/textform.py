@@ -83,7 +83,9 @@ class TextPrinter(StrPrinter):
     def _print_Sum(self, expr):
         limits = []
         for index, lo, hi in expr.limits:
-            default = lo == 0 and hi == sympy.Symbol("n", integer=True, positive=True) - 1
+            # the ranges the parser gives a sum without bounds (ranges.py): n, or n_i for i
+            default = lo == 0 and hi + 1 in (sympy.Symbol("n", integer=True, positive=True),
+                                             sympy.Symbol(f"n_{index}", integer=True, positive=True))
             limits.append(self._print(index) if default else
                           f"({self._print(index)}, {self._print(lo)}, {self._print(hi)})")
         return f"sum({self._print(expr.function)}, {', '.join(limits)})"

@@ -104,7 +104,8 @@ def test_change_of_variables(root, tmp_path):
 def test_logistic_kernels(root):
     out = load(root, "logistic_kernels").main(N=5000, d=6)
     assert out["history"][-1][1] < 1e-8  # Newton converged
-    assert out["grad_error"] < 1e-9 and out["hess_error"] < 1e-12
+    assert out["grad_error"] < 1e-9 and out["hess_error"] < 1e-12 and out["matrix_error"] < 1e-12
+    assert out["refused"] == "w has length 5 but X has 6 columns (index j)"
 
 
 def derive_text(e):

@@ -1,5 +1,7 @@
 """Loop kernels from index notation: equal to NumPy at random instances."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy
@@ -62,9 +64,12 @@ def test_index_results_have_no_deltas_or_piecewise(logistic):
 
 def test_hoisting_computes_the_sigmoid_once_per_row(logistic):
     source = logistic["hess"].source
-    assert "SYRK" in source or "s.T @ s" in source  # the weighted Gram matrix goes to BLAS
+    assert "SYRK" in source and "_g0s.T @ _g0s" in source  # the weighted Gram matrix goes to BLAS
     core = source.split("def core")[1].split("def kernel")[0]
-    assert core.count("math.exp") == 1  # one sigmoid per data row, outside any loop over k, l
+    # the weight sigmoid(z)*sigmoid(-z) is computed once per data row, outside the loop over k
+    weight = next(line for line in core.splitlines() if "_sigmoid(" in line)
+    assert weight.startswith(" " * 8 + "_g0w = ") and "for k" not in core.split(weight)[0]
+    assert "for l" not in core  # no loop over (k, l) at all: BLAS does the products
 
 
 def test_general_loop_nest_with_hoisting():
@@ -102,3 +107,277 @@ def test_kernels_need_known_output_ranges():
     k = sympy.Symbol("k", integer=True)
     with pytest.raises(codegen.CodegenError, match="indexes no array"):
         codegen.kernel(sympy.Integer(1) + 0 * k, [sympy.IndexedBase("x")], index=k)
+
+
+# ---------------------------------------------------------------------------
+# index ranges from array axes (N != d, no declarations), SymPy Sums with any size symbols
+
+
+@pytest.fixture(scope="module")
+def undeclared():
+    """The logistic loss as text with no declarations: i over X's rows, j over its columns."""
+    ns = derive.Namespace()
+    loss = derive.parse(LOSS, ns)
+    X, w, y = (ns.names[n] for n in "Xwy")
+    g = derive.grad(loss, "w[k]", symbols=ns)
+    h = derive.hessian(loss, "w[k], w[l]", symbols=ns)
+    k, l = ns.names["k"], ns.names["l"]
+    return {"loss": loss, "ns": ns, "grad": codegen.kernel(g, [X, w, y], index=k),
+            "hess": codegen.kernel(h, [X, w, y], index=(k, l))}
+
+
+def test_undeclared_indices_range_over_their_axes(undeclared):
+    ranges = {s.limits[0][0].name: s.limits[0][2] + 1 for s in undeclared["loss"].atoms(sympy.Sum)}
+    assert ranges["i"] != ranges["j"]  # two sizes, not one n for every index
+    X, w, y = data(N=301, d=6)  # N != d: every row is read
+    s = sig(X @ w)
+    np.testing.assert_allclose(undeclared["grad"](X, w, y), X.T @ (s - y), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(undeclared["hess"](X, w, y), X.T @ (X * (s * (1 - s))[:, None]), rtol=1e-10)
+    assert "n_i = 2, n_j = 3" in str(derive.differentiate(LOSS, "w[k]", "grad").report)
+
+
+@pytest.fixture(scope="module")
+def sympy_logistic():
+    """The same loss as a SymPy user writes it: Sums with their own bounds in plain symbols N, d."""
+    N, d = sympy.symbols("N d")
+    i, j, k, l = sympy.symbols("i j k l", integer=True)
+    X, w, y = sympy.IndexedBase("X"), sympy.IndexedBase("w"), sympy.IndexedBase("y")
+    z = sympy.Sum(X[i, j] * w[j], (j, 0, d - 1))
+    loss = sympy.Sum(sympy.log(1 + sympy.exp(z)) - y[i] * z, (i, 0, N - 1))
+    g = derive.grad(loss, w[k])
+    h = derive.hessian(loss, [w[k], w[l]])
+    return {"grad": codegen.kernel(g, [X, w, y], index=k), "hess": codegen.kernel(h, [X, w, y], index=(k, l)),
+            "loss": codegen.kernel(loss, [X, w, y]), "g": g}
+
+
+def test_sympy_sums_with_size_symbols_N_and_d(sympy_logistic):
+    X, w, y = data(N=257, d=9)
+    z = X @ w
+    s = sig(z)
+    assert sympy_logistic["g"].has(sympy.Symbol("N")) and sympy_logistic["g"].has(sympy.Symbol("d"))
+    np.testing.assert_allclose(sympy_logistic["loss"](X, w, y), np.sum(np.logaddexp(0, z) - y * z), rtol=1e-12)
+    np.testing.assert_allclose(sympy_logistic["grad"](X, w, y), X.T @ (s - y), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sympy_logistic["hess"](X, w, y), X.T @ (X * (s * (1 - s))[:, None]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("size", ["M", "k"])
+def test_sympy_sum_bounds_in_any_symbol(size):
+    S = sympy.Symbol(size)
+    i, m = sympy.symbols("i m", integer=True)
+    a = sympy.IndexedBase("a")
+    f = sympy.Sum(a[i] ** 3, (i, 0, S - 1))
+    g = derive.grad(f, a[m])
+    assert sympy.simplify(g - 3 * a[m] ** 2) == 0
+    av = rng.normal(size=7)
+    assert codegen.kernel(f, [a])(av) == pytest.approx(np.sum(av**3))
+
+
+def test_one_based_bounds_are_honoured():
+    """sum over i = 1..N reads a[1] .. a[N]: N + 1 entries, the first skipped."""
+    N = sympy.Symbol("N")
+    i, k = sympy.symbols("i k", integer=True)
+    a, b = sympy.IndexedBase("a"), sympy.IndexedBase("b")
+    f = sympy.Sum(a[i] ** 2 * b[i], (i, 1, N))
+    g = derive.grad(f, a[k])
+    assert sympy.simplify(g - 2 * a[k] * b[k]) == 0
+    kern = codegen.kernel(f, [a, b])
+    av, bv = rng.normal(size=8), rng.normal(size=8)
+    assert kern(av, bv) == pytest.approx(np.sum(av[1:] ** 2 * bv[1:]))
+    text = derive.parse("sum(a[i]**2*b[i], (i, 1, N))")
+    assert codegen.kernel(text, [a, b])(av, bv) == pytest.approx(np.sum(av[1:] ** 2 * bv[1:]))
+
+
+def test_explicit_bounds_must_fit_inside_the_arrays():
+    i = sympy.Symbol("i", integer=True)
+    x = sympy.IndexedBase("x")
+    kern = codegen.kernel(sympy.Sum(x[i], (i, 2, 9)), [x])
+    assert kern(np.arange(10.0)) == pytest.approx(sum(range(2, 10)))
+    with pytest.raises(codegen.CodegenError, match=r"the sum over i runs 2\.\.9, so x is read at i = 2\.\.9, "
+                                                   r"but x has length 5"):
+        kern(np.ones(5))
+    N = sympy.Symbol("N")
+    passed = codegen.kernel(sympy.Sum(x[i], (i, 0, N - 1)), [x, N])  # a size given as an argument
+    assert passed(np.arange(10.0), 4) == pytest.approx(6.0)
+    with pytest.raises(codegen.CodegenError, match="x has length 3"):
+        passed(np.ones(3), 4)
+    with pytest.raises(codegen.CodegenError, match="whole number"):
+        passed(np.ones(3), 2.5)
+
+
+def test_text_and_sympy_sums_mixed_in_one_kernel():
+    N = sympy.Symbol("N")
+    i = sympy.Symbol("i", integer=True)
+    X, v = sympy.IndexedBase("X"), sympy.IndexedBase("v")
+    text = derive.parse("sum(sum(X[i, j]*v[j], j)**2, i)")  # ranges from the axes
+    mixed = text + sympy.Sum(X[i, 0] * 3, (i, 0, N - 1))  # a SymPy Sum with its own bound
+    kern = codegen.kernel(mixed, [X, v])
+    Xv, vv = rng.normal(size=(40, 3)), rng.normal(size=3)
+    assert kern(Xv, vv) == pytest.approx(np.sum((Xv @ vv) ** 2) + 3 * Xv[:, 0].sum())
+
+
+# ---------------------------------------------------------------------------
+# every loop kernel checks its arguments
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda X, w, y: (X, w[:-1], y), r"w has length 5 but X has 6 columns \(index j\)"),
+    (lambda X, w, y: (X, w, y[:-1]), r"y has length 49 but X has 50 rows \(index i\)"),
+    (lambda X, w, y: (X[:, 0], w, y), r"X must have 2 axes \(X\[i, j\]\), got an array of shape \(50,\)"),
+    (lambda X, w, y: (X, w + 1j, y), "w is complex"),
+    (lambda X, w, y: (X, ["a"] * 6, y), "w is not numeric"),
+])
+def test_wrong_arguments_name_the_array_and_the_axis(undeclared, change, message):
+    X, w, y = data(N=50, d=6)
+    with pytest.raises(codegen.CodegenError, match=message):
+        undeclared["grad"](*change(X, w, y))
+
+
+def test_arguments_are_cast_once_and_any_layout_works(undeclared):
+    X, w, y = data(N=64, d=6)
+    w = w.astype(np.float32)
+    want = undeclared["grad"](X, w.astype(float), y)
+    np.testing.assert_allclose(undeclared["grad"](np.asfortranarray(X), w, y.astype(int)), want, rtol=1e-12)
+    np.testing.assert_allclose(undeclared["grad"](X.tolist(), list(w), y), want, rtol=1e-12)
+
+
+def test_scalar_kernels_name_the_bad_argument():
+    x, y = sympy.symbols("x y")
+    for backend in ("numba", "numpy"):
+        kern = codegen.kernel(x * y, [x, y], backend=backend)
+        with pytest.raises(codegen.CodegenError, match=r"do not broadcast together: x \(3,\), y \(4,\)"):
+            kern(np.ones(3), np.ones(4))
+        with pytest.raises(codegen.CodegenError, match="argument y is not numeric"):
+            kern(1.0, "a")
+    with pytest.raises(codegen.CodegenError, match="argument x is complex"):
+        codegen.kernel(x * y, [x, y])(1j, 1.0)
+
+
+# ---------------------------------------------------------------------------
+# matrix notation: linear in N, every array in the signature
+
+
+MATRIX_LOSS = "sum(softplus(X @ w)) - y.T @ X @ w"
+MATRIX_DECL = "X: N x d, w: d, y: N"
+
+
+@pytest.fixture(scope="module")
+def matrix_kernels(tmp_path_factory):
+    """The CLI's matrix-notation kernels (value, gradient, Hessian), imported from their files."""
+    import importlib.util
+
+    from derive.cli import main
+
+    out = {}
+    for what in ("value", "grad", "hessian"):
+        path = tmp_path_factory.mktemp("k") / f"{what}.py"
+        assert main(["codegen", MATRIX_LOSS, "--let", MATRIX_DECL, "--wrt", "w", "--what", what, "-o", str(path)]) == 0
+        spec = importlib.util.spec_from_file_location(f"matrix_{what}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out[what] = module
+    return out
+
+
+def _data_loops_nest(source, size="N"):
+    """True when a loop over the data size sits inside another such loop."""
+    import ast
+
+    core = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == "core")
+    data = {size}
+    for node in ast.walk(core):  # names computed from N (_lo, _hi, _start, _stop, ...)
+        if isinstance(node, ast.Assign) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & data:
+            data |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+    def visit(node, inside):
+        for child in ast.iter_child_nodes(node):
+            over_data = isinstance(child, ast.For) and bool(
+                {n.id for n in ast.walk(child.iter) if isinstance(n, ast.Name)} & data)
+            if over_data and inside:
+                return True
+            if visit(child, inside or over_data):
+                return True
+        return False
+
+    return visit(core, False)
+
+
+def test_matrix_notation_hessian_is_linear_in_N(matrix_kernels):
+    hess = matrix_kernels["hessian"]
+    source = Path(hess.__file__).read_text()
+    assert "== j" not in source and "KroneckerDelta" not in source
+    assert not _data_loops_nest(source)
+    X, w, y = data(N=2000, d=7)
+    s = sig(X @ w)
+    np.testing.assert_allclose(hess.kernel(X, w, y), X.T @ (X * (s * (1 - s))[:, None]), rtol=1e-10)
+
+
+def test_nested_data_loops_are_detected():
+    """The detector itself: the old matrix-notation Hessian looped over j inside i."""
+    old = ("def core(X, N):\n    _lo0, _hi0 = 0, N\n    for c in range(2):\n        for i0 in range(_lo0, _hi0):\n"
+           "            for j in range(0, N):\n                pass\n")
+    assert _data_loops_nest(old)
+
+
+def test_matrix_notation_signatures_list_every_array(matrix_kernels):
+    X, w, y = data(N=300, d=5)
+    z = X @ w
+    s = sig(z)
+    for module in matrix_kernels.values():
+        assert module.kernel.__code__.co_varnames[:3] == ("X", "w", "y")
+        assert "Arguments, in this order: X (N x d), w (length d), y (length N)." in module.__doc__
+    assert matrix_kernels["value"].kernel(X, w, y) == pytest.approx(np.sum(np.logaddexp(0, z)) - y @ z)
+    np.testing.assert_allclose(matrix_kernels["grad"].kernel(X, w, y), X.T @ (s - y), rtol=1e-10)
+    with pytest.raises(matrix_kernels["hessian"].ArgumentError, match="y has length 299 but X has 300 rows"):
+        matrix_kernels["hessian"].kernel(X, w, y[:-1])  # y is checked even though the Hessian does not use it
+
+
+# ---------------------------------------------------------------------------
+# the Hessian suite's plans (benchmarks/bench_hessians.py), at small sizes
+
+
+def _softmax(Z):
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return P / P.sum(axis=1, keepdims=True)
+
+
+SUITE = {
+    "softmax regression": (
+        "sum(log(sum(exp(sum(X[i,j]*W[j,c], j)), c)) - sum(Y[i,c]*sum(X[i,j]*W[j,c], j), c), i)", "W[k,a], W[l,b]",
+        lambda r: (r.normal(size=(4, 3)), r.normal(size=(30, 4)), np.eye(3)[r.integers(0, 3, 30)]),
+        lambda W, X, Y: (np.einsum("ik,il,ia,ab->kalb", X, X, _softmax(X @ W), np.eye(3))
+                         - np.einsum("ik,il,ia,ib->kalb", X, X, _softmax(X @ W), _softmax(X @ W)))),
+    "one hidden layer": (
+        "sum(softplus(sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a)) - y[i]*sum(v[a]*tanh(sum(W[a,j]*X[i,j], j)), a), i)",
+        "v[k], v[l]",
+        lambda r: (r.normal(size=(5, 3)), r.normal(size=(40, 3)), r.normal(size=5), (r.random(40) < 0.5) * 1.0),
+        lambda W, X, v, y: (np.tanh(X @ W.T).T @ (np.tanh(X @ W.T) * (sig(np.tanh(X @ W.T) @ v)
+                                                                     * sig(-(np.tanh(X @ W.T) @ v)))[:, None]))),
+    "Gaussian mean": (
+        "-sum((X[i,j] - mu[j])*P[j,l]*(X[i,l] - mu[l]), i, j, l)/2", "mu[k], mu[m]",
+        lambda r: (r.normal(size=(3, 3)), r.normal(size=(25, 3)), r.normal(size=3)),
+        lambda P, X, mu: -25 * (P + P.T) / 2),
+}
+
+
+@pytest.mark.parametrize("name", list(SUITE))
+def test_hessian_suite_kernels_equal_numpy(name):
+    text, wrt, make, closed = SUITE[name]
+    d = derive.differentiate(text, wrt, "hessian", validate_result=False)  # checked here against NumPy
+    kern = derive.kernel(d)
+    values = make(np.random.default_rng(7))
+    np.testing.assert_allclose(kern(*values), closed(*values), rtol=1e-10, atol=1e-10)
+    if name != "Gaussian mean":
+        assert "_g0" in kern.source  # the data sum became a Gram term for BLAS
+    if name == "one hidden layer":
+        assert "numpy.tanh(" in kern.source  # tanh(X @ W.T) once, vectorized, by NumPy
+
+
+def test_matrix_notation_ridge_and_quadratic_form():
+    ridge = derive.kernel(derive.differentiate("norm(X @ w - y)**2 + lam * w.T @ w", "w", "hessian",
+                                               symbols="X: N x d, w: d, y: N"))
+    X, w, y = data(N=60, d=4)
+    np.testing.assert_allclose(ridge(X, w, y, 0.3), 2 * X.T @ X + 0.6 * np.eye(4), rtol=1e-12)
+    quad = derive.kernel(derive.differentiate("x.T @ A @ x", "x", "hessian", symbols="A: n x n, x: n"))
+    A = rng.normal(size=(5, 5))
+    np.testing.assert_allclose(quad(A, rng.normal(size=5)), A + A.T, rtol=1e-14)
+    assert ridge.arg_names == ("X", "w", "y", "lam") and quad.arg_names == ("A", "x")

@@ -1,0 +1,266 @@
+"""Weighted Gram matrices go to BLAS: out[K, L] += sum_i w_i A(i, K) B(i, L).
+
+Logistic and ridge Hessians, Fisher information, the last layer of a network,
+softmax regression: a sum over the data of a weight times a product of two
+"rows", one for the first half K of the output indices and one for the
+second half L.  A loop nest over (i, K, L) does N |K| |L| scalar
+multiply-adds; BLAS does the same product several times faster.  The plan:
+
+* one pass over the rows i computes the weight w_i and the rows A(i, K) (any
+  expression: X[i, k], tanh(T[i, k]), X[i, k] p(i, a)), scaled so that the
+  product is one BLAS call:
+  - A is B:   S[i, :] = sqrt(|w_i|) A(i, :), out = +-S^T S (SYRK) when the
+    signs of w agree, else S^T (sign(w) S);
+  - A is not B: SA[i, :] = w_i A(i, :), and B(i, :) (the array itself when B
+    is one), out = SA^T B (GEMM);
+  - w constant and A an array:  out = w A^T A, no pass at all;
+* a Kronecker delta between an index a of K and b of L (softmax regression:
+  X[i,k] X[i,l] p(i,a) delta(a, b)) makes it one Gram matrix per value of a,
+  a batched matrix product written into the diagonal blocks out[:, a, :, a];
+* the pass is serial: a Numba thread pool running next to BLAS's pool (whose
+  threads spin for a while after each call) made the Hessian 2-4 times slower
+  and unsteady on a 2-core machine (docs/kernels.md, "Steady timings").
+"""
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Indexed, KroneckerDelta, Mul, Symbol
+
+from .floating import Floater, int_code
+
+
+@dataclass
+class Gram:
+    index: Symbol  # the data index i
+    lo: sympy.Expr
+    hi: sympy.Expr
+    weight: sympy.Expr  # w_i (free of the outputs)
+    A: sympy.Expr  # A(i, K)
+    B: sympy.Expr  # B(i, L)
+    K: tuple
+    L: tuple
+    coupling: tuple | None  # (a in K, b in L) for a factor delta(a, b)
+
+    @property
+    def symmetric(self):
+        return self.B == self.A.xreplace(dict(zip(self.K, self.L)))
+
+
+def gram_pattern(term, outputs):
+    """sum_i w_i * A(i, K) * B(i, L) [* delta(a, b)] for a reduction term over i, or None."""
+    if len(outputs) < 2 or len(outputs) % 2 or term.extra_limits:
+        return None
+    half = len(outputs) // 2
+    K, L = tuple(outputs[:half]), tuple(outputs[half:])
+    a_factors, b_factors, weight, coupling = [], [], [], None
+    for f in Mul.make_args(term.coeff * term.body):
+        outs = f.free_symbols & set(outputs)
+        if isinstance(f, KroneckerDelta) and len(outs) == 2 and coupling is None:
+            x, y = f.args[:2]
+            if x in K and y in L:
+                coupling = (x, y)
+                continue
+            if y in K and x in L:
+                coupling = (y, x)
+                continue
+        if not outs:
+            weight.append(f)
+        elif outs <= set(K):
+            a_factors.append(f)
+        elif outs <= set(L):
+            b_factors.append(f)
+        else:
+            return None
+    A, B = Mul(*a_factors), Mul(*b_factors)
+    covered_k = A.free_symbols | ({coupling[0]} if coupling else set())
+    covered_l = B.free_symbols | ({coupling[1]} if coupling else set())
+    if not (set(K) <= covered_k and set(L) <= covered_l):
+        return None  # constant along an output index: the loops do it
+    return Gram(term.index, term.lo, term.hi, Mul(*weight), A, B, K, L, coupling)
+
+
+def _array_rows(A, i, k):
+    """'X' when A is X[i, k], 'X.T' when it is X[k, i]; None for any other expression."""
+    if isinstance(A, Indexed) and len(A.indices) == 2 and set(A.indices) == {i, k}:
+        return str(A.base.label) + ("" if A.indices == (i, k) else ".T")
+    return None
+
+
+def _rows_code(rows, lo, hi):
+    """The data rows lo..hi-1 of an array (X[lo:hi]) or of a transposed one (X[:, lo:hi].T)."""
+    return f"{rows[:-2]}[:, {lo}:{hi}].T" if rows.endswith(".T") else f"{rows}[{lo}:{hi}]"
+
+
+@dataclass
+class GramCode:
+    core: list  # lines in the compiled core: the pass over the rows
+    wrapper: list  # lines in the Python wrapper after the core: the BLAS product into `out`
+    buffers: list  # (name, shape code): arrays the wrapper allocates and the core fills
+
+
+def shares_rows(gram, symmetric):
+    """True when `gram`'s scaled rows w_i A(i, K) equal the rows sqrt(|v_i|) A(i, K) of
+    `symmetric` (a Gram term with signs): same A, w > 0 and w^2 = |v|.  Softmax regression
+    has both: X[i,k] p(i,a) (delta(a, b) - p(i,b)) X[i,l] is p_a/S-weighted and -1/S^2-weighted
+    rows of the same X[i,k] e(i,a)."""
+    if gram is symmetric or not symmetric.symmetric or symmetric.coupling is not None:
+        return False
+    if gram.A != symmetric.A or gram.index != symmetric.index or (gram.lo, gram.hi) != (symmetric.lo, symmetric.hi):
+        return False
+    w, v = gram.weight, symmetric.weight.xreplace({symmetric.index: gram.index})
+    return _positive(w) and (sympy.expand(w**2 + v) == 0 or sympy.expand(w**2 - v) == 0)
+
+
+def _positive(e):
+    """Surely > 0 for real values: exponentials, sums and products of positives, positive numbers."""
+    if e.is_Number:
+        return bool(e > 0)
+    if isinstance(e, sympy.exp):
+        return True
+    if isinstance(e, (sympy.Add, Mul, sympy.Sum)):
+        return all(_positive(a) for a in (e.args if not isinstance(e, sympy.Sum) else [e.function]))
+    if isinstance(e, sympy.Pow):
+        return _positive(e.base) or (e.exp.is_Integer and e.exp % 2 == 0 and e.base.is_real is not False)
+    return False
+
+
+def gram_code(gram, printer, sizes, p="_g", rows_of=None):
+    """The code adding the Gram term to `out`; every name made here starts with `p`.
+
+    `sizes` maps output indices to their size names.  With `rows_of`, the scaled
+    rows are those another Gram term (prefix `rows_of`) computes (`shares_rows`).
+    The rows go into arrays the wrapper allocates with NumPy: large fresh arrays
+    from Numba's allocator are page-faulted in 4 kB pages on every call (18 ms for
+    two 16 MB arrays here), NumPy's come in huge pages (2 ms).
+    """
+    i = Symbol("i0")
+    weight, A, B = (e.xreplace({gram.index: i}) for e in (gram.weight, gram.A, gram.B))
+    lo, hi = int_code(gram.lo), int_code(gram.hi + 1)
+    single = len(gram.K) == 1 and gram.coupling is None
+    rows_a = _array_rows(A, i, gram.K[0]) if single else None
+    if not weight.has(i) and rows_a is not None and gram.symmetric:
+        # a constant times A^T A: BLAS on the array itself, no pass over the data
+        fl = Floater(printer, {}, p[1:] + "c")
+        code = fl.finish(fl.float_out(weight, 0), 0)
+        a = _rows_code(rows_a, lo, hi)
+        return GramCode([], fl.blocks.get(0, []) + [f"out = out + ({code}) * ({a}.T @ {a})"], [])
+
+    signs = gram.symmetric and gram.coupling is None  # sqrt(|w|) on both sides, signs apart
+    batched = gram.coupling is not None and gram.coupling[1] in B.free_symbols  # B differs per a
+    rows = f"{hi} - {lo}"
+    # for a batched product the coupled index a goes first: each block reads contiguous rows
+    order_a = (gram.coupling[0],) + tuple(o for o in gram.K if o != gram.coupling[0]) if batched else gram.K
+    core, buffers = [f"{p}lo, {p}hi = {lo}, {hi}"], []
+    name_a = f"{rows_of}a" if rows_of else f"{p}a"
+    if not rows_of:
+        buffers.append((name_a, _shape(order_a, rows, sizes, batched)))
+        core += _rows_pass(name_a, A, order_a, i, weight, printer, sizes, p, "signs" if signs else "weight", p,
+                           coupled=batched)
+    if signs:
+        buffers.append((f"{p}b", f"({rows}, 1)"))
+        wrapper = [f"{p}s = {p}a.reshape({p}a.shape[0], -1)",
+                   f"if numpy.all({p}b > 0.0):  # S^T S with S = diag(sqrt w) A: SYRK",
+                   f"    {p}g = {p}s.T @ {p}s",
+                   f"elif numpy.all({p}b < 0.0):",
+                   f"    {p}g = -({p}s.T @ {p}s)",
+                   "else:",
+                   f"    {p}g = {p}s.T @ ({p}s * {p}b)",
+                   f"out = out + {p}g.reshape(out.shape)"]
+        return GramCode(core, wrapper, buffers)
+    if batched:
+        b = gram.coupling[1]
+        order_b = (b,) + tuple(o for o in gram.L if o != b)
+        buffers.append((f"{p}b", _shape(order_b, rows, sizes, True)))
+        core += _rows_pass(p + "b", B, order_b, i, None, printer, sizes, p, None, p + "b", coupled=True)
+        return GramCode(core, _batched_blocks(gram, p), buffers)
+    # rows of B: the array itself when B is one, else computed (without a coupled index it lacks)
+    group_b = tuple(o for o in gram.L if gram.coupling is None or o != gram.coupling[1])
+    array = _array_rows(B, i, group_b[0]) if len(group_b) == 1 else None
+    if array is not None:
+        rows_b = _rows_code(array, lo, hi)
+    else:
+        rows_b = f"{p}b"
+        buffers.append((rows_b, _shape(group_b, rows, sizes, False)))
+        core += _rows_pass(rows_b, B, group_b, i, None, printer, sizes, p, None, p + "b")
+    product = f"({name_a}.reshape({name_a}.shape[0], -1).T @ {rows_b}.reshape({rows_b}.shape[0], -1))"
+    if gram.coupling is None:
+        return GramCode(core, [f"out = out + {product}.reshape(out.shape)"], buffers)
+    return GramCode(core, _diagonal_scatter(gram, p, product, sizes), buffers)
+
+
+def _shape(group, rows, sizes, coupled):
+    """Shape code of a rows buffer: (rows, sizes...), or (n_a, rows, sizes...) when coupled."""
+    dims = [sizes[o] for o in group]
+    if coupled:
+        return f"({dims[0]}, {rows}{''.join(', ' + d for d in dims[1:])})"
+    return f"({rows}, {', '.join(dims)})"
+
+
+def _diagonal_scatter(gram, p, product, sizes):
+    """out[.., a, .., a, ..] += G[.., a, .., ..]: one product A^T B over all (K, L - b) gives
+    every diagonal block at once (G[k, a, l] = sum_i A[i, k, a] B[i, l])."""
+    a, b = gram.coupling
+    pa, pb = gram.K.index(a), gram.L.index(b)
+    dims = [sizes[o] for o in gram.K] + [sizes[o] for o in gram.L if o != b]
+    slots = [":" if n != pa else f"{p}d" for n in range(len(gram.K))]
+    slots += [":" if n != pb else f"{p}d" for n in range(len(gram.L))]
+    lines = [f"{p}g = numpy.moveaxis({product}.reshape({', '.join(dims)}), {pa}, 0)  # a Gram block per {a}",
+             f"{p}d = numpy.arange({p}g.shape[0])"]
+    if pa == len(gram.K) - 1 and pb == 0:  # adjacent advanced indices keep their place
+        lines.append(f"{p}g = numpy.moveaxis({p}g, 0, {len(gram.K) - 1})")
+    lines.append(f"out[{', '.join(slots)}] += {p}g")
+    return lines
+
+
+def _rows_pass(name, expr, group, i, weight, printer, sizes, p, scale, temps, coupled=False):
+    """Core lines filling name[i - lo, K...] = scale_i * expr(i, K) for the rows lo..hi-1
+    ({p}lo, {p}hi); with `coupled`, name[a, i - lo, K-rest...] (the first index of the
+    group first).  Temporaries are named after `temps`."""
+    fl = Floater(printer, {i: 1, **{o: depth for depth, o in enumerate(group, 2)}}, temps[1:], sizes)
+    w_res = fl.float_out(weight, 1) if weight is not None else None
+    res = fl.float_out(expr, len(group) + 1)
+    body = fl.finish(res, len(group) + 1)
+    w_code = fl.finish(w_res, 1) if weight is not None else None
+    lines = fl.blocks.pop(0, []) + fl.allocations
+    lines.append(f"for {i.name} in range({p}lo, {p}hi):")
+    lines += ["    " + line for line in fl.blocks.pop(1, [])]
+    factor = ""
+    if scale == "signs":  # rows sqrt(|w|) A(i, :) and the signs of w
+        lines += [f"    {p}w = {w_code}", f"    {p}b[i0 - {p}lo, 0] = 1.0 if {p}w >= 0.0 else -1.0",
+                  f"    {p}r = math.sqrt(abs({p}w))"]
+        factor = f"{p}r * "
+    elif scale == "weight":
+        lines.append(f"    {p}w = {w_code}")
+        factor = f"{p}w * "
+    indent = "    "
+    for depth, o in enumerate(group, 2):
+        lines.append(f"{indent}for {o.name} in range({sizes[o]}):")
+        indent += "    "
+        lines += [indent + line for line in fl.blocks.pop(depth, [])]
+    slots = [o.name for o in group]
+    target = ", ".join(slots[:1] + [f"i0 - {p}lo"] + slots[1:] if coupled else [f"i0 - {p}lo"] + slots)
+    lines.append(f"{indent}{name}[{target}] = {factor}({body})")
+    return lines
+
+
+def _batched_blocks(gram, p):
+    """out[.., a, .., a, ..] += sum_i A[a, i, ..] B[a, i, ..] for every a: a batched product
+    over contiguous blocks (A and B both depend on the coupled index)."""
+    a, b = gram.coupling
+    pa, pb = gram.K.index(a), gram.L.index(b)
+    rest_k = [f"{p}a.shape[{2 + n}]" for n in range(len(gram.K) - 1)]
+    rest_l = [f"{p}b.shape[{2 + n}]" for n in range(len(gram.L) - 1)]
+    slots = [":" if n != pa else f"{p}d" for n in range(len(gram.K))]
+    slots += [":" if n != pb else f"{p}d" for n in range(len(gram.L))]
+    lines = [(f"{p}g = numpy.matmul({p}a.reshape({p}a.shape[0], {p}a.shape[1], -1).transpose(0, 2, 1), "
+              f"{p}b.reshape({p}b.shape[0], {p}b.shape[1], -1))  # one Gram matrix per value of {a}"),
+             f"{p}g = {p}g.reshape(({p}g.shape[0], {', '.join(rest_k + rest_l)}))",
+             f"{p}d = numpy.arange({p}g.shape[0])"]
+    if pa == len(gram.K) - 1 and pb == 0:  # adjacent advanced indices keep their place
+        lines.append(f"{p}g = numpy.moveaxis({p}g, 0, {len(rest_k)})")
+    lines.append(f"out[{', '.join(slots)}] += {p}g")
+    return lines
+
+
+__all__ = ["Gram", "GramCode", "gram_code", "gram_pattern", "shares_rows"]
