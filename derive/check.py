@@ -26,7 +26,7 @@ from .limits import DEFAULT_LIMITS, time_budget
 from .parser import parse
 from .reals import RealView
 from .tidy import tidy
-from .variables import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
+from .variables import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
 from .verdict import Verdict
 
 
@@ -108,7 +108,7 @@ def _is_matrix_problem(expr, wrt, ns, claim):
     if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
         return True
     if isinstance(wrt, str):
-        names = [w for w in re.split(r"[\s,;]+", wrt.strip()) if w]
+        names = split_names(wrt)
         if any("[" in w for w in names):
             return True
         return any(isinstance(ns.names.get(w), MatrixSymbol) for w in names)

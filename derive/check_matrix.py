@@ -21,7 +21,6 @@ Diagnoses, tried in order on the same points:
 """
 
 import itertools
-import re
 
 import numpy as np
 import sympy
@@ -46,6 +45,7 @@ from .tensor import (
     verify_numerically,
 )
 from .textform import to_text
+from .variables import split_names
 from .verdict import Verdict
 
 POINTS = 3  # random points per instance
@@ -269,12 +269,12 @@ def _target(wrt, ns, expr):
     if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
         return wrt
     if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
-                                           for w in re.split(r"[\s,;]+", wrt.strip())):
+                                           for w in split_names(wrt)):
         targets = tensor_targets(wrt, ns, expr)
         if targets and all(isinstance(t, sympy.Symbol) for t in targets):
             return tuple(targets)
     if isinstance(wrt, str):
-        items = [w for w in re.split(r"[\s;]+|,(?![^\[]*\])", wrt.strip()) if w]
+        items = split_names(wrt)
         if len(items) != 1:
             raise DeriveError("matrix and index notation are checked with respect to one variable at a time")
         target = parse(items[0], ns)

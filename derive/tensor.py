@@ -20,7 +20,6 @@ instances; a delta between two free indices (the Hessian of sum x_i^2 is
 2 delta(k, l)) is the answer, not a leftover.
 """
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,7 @@ from .index_calculus import diff_indexed
 from .instantiate import Point, size_choices
 from .matrix_eval import NotEvaluable, evaluate
 from .parser import parse
-from .variables import require_used
+from .variables import require_used, split_names
 
 POINTS = 2  # random points per instance (each checks every entry)
 MATRIX_RTOL = 1e-7  # see _check_pair: evaluation rounding of inverses and determinants, not a loose check
@@ -93,7 +92,7 @@ def tensor_targets(wrt, namespace, expr=None):
         return None
     items = wrt if isinstance(wrt, (list, tuple)) else [wrt]
     if isinstance(wrt, str):
-        items = [w for w in re.split(r"[\s;]+|,(?![^\[]*\])", wrt.strip()) if w]
+        items = split_names(wrt)
     matrices = {M.name: M for M in expr.atoms(MatrixSymbol)} if isinstance(expr, sympy.Basic) else {}
     found = []
     for item in items:
@@ -297,7 +296,12 @@ def tidy_index(expr):
 
     sum(-2*A[i,k]*b[i], i)/2 + sum(2*A[i,k]*sum(A[i,j]*x[j], j), i)/2
         -> sum(A[i, k]*(sum(A[i, j]*x[j], j) - b[i]), i)
+
+    A sum whose body does not use its index is a count times the body:
+    sum(-P[k, m], i) -> -N*P[k, m] for i in 0..N-1.
     """
+    expr = expr.replace(lambda e: isinstance(e, Sum) and any(lim[0] not in e.function.free_symbols
+                                                              for lim in e.limits), _count_constant_limits)
     expr = sympy.expand_mul(expr, deep=False)
     groups, rest = {}, []
     for term in Add.make_args(expr):
@@ -315,6 +319,19 @@ def tidy_index(expr):
 
 # ---------------------------------------------------------------------------
 # checking
+
+
+def _count_constant_limits(s):
+    """Sum(c, (i, lo, hi), ...) with c free of i: (hi - lo + 1) * Sum(c, other limits)."""
+    count, kept = sympy.S.One, []
+    for lim in s.limits:
+        index, lo, hi = lim
+        if index in s.function.free_symbols or any(index in other[1].free_symbols | other[2].free_symbols
+                                                    for other in s.limits if other is not lim):
+            kept.append(lim)
+        else:
+            count *= hi - lo + 1
+    return count * (Sum(s.function, *kept) if kept else s.function)
 
 
 def verify(expr, target, result, kind, namespace, seed=0):

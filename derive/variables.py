@@ -1,6 +1,5 @@
 """Turning what the user passed (text or SymPy) into expressions and variables."""
 
-import re
 from fractions import Fraction
 
 import sympy
@@ -116,14 +115,29 @@ def resolve_wrt(wrt, expr, namespace):
 
 
 def wrt_items(wrt):
-    """`wrt` as a list of names and objects ("x y", "x, y", a Symbol, a list)."""
+    """`wrt` as a list of names and objects ("x y", "x, y", "W[k, a], W[l, b]", a Symbol, a list)."""
     if isinstance(wrt, str):
-        return [w for w in re.split(r"[\s,;]+", wrt.strip()) if w]
+        return split_names(wrt)
     if isinstance(wrt, Basic):
         return [wrt]
     if isinstance(wrt, (list, tuple, MatrixBase)):
         return list(wrt)
     raise SymbolError(f"wrt must be a symbol, a list of symbols or text like 'x y', got {type(wrt).__name__}")
+
+
+def split_names(text):
+    """Split "x y", "x, y; z" or "W[k, a], W[l, b]" into items: at blanks, commas and
+    semicolons outside brackets (an element's indices stay together)."""
+    items, current, depth = [], [], 0
+    for ch in text:
+        depth += (ch == "[") - (ch == "]")
+        if depth <= 0 and (ch.isspace() or ch in ",;"):
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    return [item for item in items if item]
 
 
 def require_used(variable, expr, what="the expression"):

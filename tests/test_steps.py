@@ -113,10 +113,11 @@ def assert_scalar_chain(start, steps):
 def assert_index_chain(start, steps, free):
     rng = random.Random(5)
     lines = [start] + [s.after for s in steps]
-    n = sympy.Symbol("n", integer=True, positive=True)
+    # every size (n, or n_i, n_j: one per group of axes an index runs over) becomes 3
+    sizes = {s: 3 for e in lines for s in e.free_symbols if s.is_integer and s.is_positive}
     for values in ([0, 1], [2, 2], [1, 0]):
         assign = {k: v for k, v in zip(free, values)}
-        explicit = [e.xreplace(assign).subs(n, 3).doit() for e in lines]
+        explicit = [e.xreplace(assign).subs(sizes).doit() for e in lines]
         elements = sorted(set().union(*(e.atoms(Indexed) for e in explicit)), key=str)
         point = {a: sympy.Float(rng.uniform(0.2, 1.5), 20) for a in elements}
         numbers = [complex(e.xreplace(point).evalf(20)) for e in explicit]
