@@ -131,6 +131,9 @@ def time_budget(seconds, what="symbolic work"):
     at = now + seconds if outer is None else min(outer, now + seconds)
 
     def on_alarm(signum, frame):
+        # if the alarm lands in a finalizer or a gc callback, Python swallows the
+        # exception: fire again shortly, so the budget still ends the work
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
