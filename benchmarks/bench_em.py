@@ -33,8 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from derive import em  # noqa: E402
-from derive.em._base import threads_available  # noqa: E402
+from derive import em
+from derive.em._base import threads_available
 
 D = 2
 

@@ -27,7 +27,7 @@ from sympy.core.cache import clear_cache
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import derive  # noqa: E402
-from derive.limits import time_budget  # noqa: E402
+from derive.text.budgets import time_budget
 from tests.sympy_matrix_cases import CASES, K, variant_names  # noqa: E402
 
 BUDGET = 20.0
@@ -102,8 +102,8 @@ def judge_sympy(case, size):
     """Is SymPy's (unchecked) answer right?  Compared numerically with derive's checked one."""
     import numpy as np
 
-    from derive.instantiate import Point
-    from derive.matrix_eval import NotEvaluable, evaluate
+    from derive.validation.instances import Point
+    from derive.validation.matrix_eval import NotEvaluable, evaluate
 
     f, wrt = case.build(variant_names(case, size))
     try:

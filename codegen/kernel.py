@@ -16,9 +16,9 @@ from sympy import cse as _sympy_cse
 
 from .cache import load_module
 from .errors import CodegenError
-from .names import safe_names
-from .printers import ARRAY_HELPERS, printer_for, scalar_helpers
-from .rewrite import stable
+from .printing.names import safe_names
+from .printing.printers import ARRAY_HELPERS, printer_for, scalar_helpers
+from .printing.rewrite import stable
 
 BACKENDS = ("numba", "numpy")
 
@@ -48,7 +48,7 @@ def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False
     if index is not None or _is_index_problem(exprs, args):
         if backend != "numba":
             raise CodegenError("loop kernels in index notation are generated for the numba backend")
-        from .loops import index_kernel
+        from .loops.plan import index_kernel
 
         _require_numba()
         return index_kernel(exprs, list(args) if isinstance(args, (list, tuple)) else [args], index,

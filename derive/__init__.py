@@ -7,21 +7,23 @@
 Every derivative is checked by finite differences before it is returned.
 """
 
-from .calculus import differentiate, grad, hessian, jacobian
-from .check import check
-from .constrained import KKTPoint, KKTProblem, kkt
-from .critical import CriticalPoint, critical_points
-from .derivation import Derivation, PointValue
+from .derivation.api import differentiate, grad, hessian, jacobian
+from .check.api import check
+from .optimize.kkt import KKTPoint, KKTProblem, kkt
+from .optimize.critical import CriticalPoint, critical_points
+from .derivation.result import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
-from .functions import sigmoid, softplus
-from .kernels import kernel
-from .limits import Limits
-from .notation import to_index, to_matrix
-from .parser import Namespace, declare, parse
-from .textform import to_text
-from .verdict import Verdict
+from .text.functions import sigmoid, softplus
+from .derivation.kernels import kernel
+from .text.budgets import Limits
+from .derivation.notation import to_index, to_matrix
+from .text.namespace import Namespace
+from .text.declarations import declare
+from .text.expressions import parse
+from .text.printing import to_text
+from .check.verdict import Verdict
+from .version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",

@@ -214,7 +214,8 @@ def _fail(message, code=2):
 
 
 def _namespace(args):
-    from .parser import Declarations, Namespace, declare
+    from .text.declarations import Declarations, declare
+    from .text.namespace import Namespace
 
     decls = Declarations()  # keeps the matrix properties (symmetric, spd) of every --let
     for text in _declarations(args.let):
@@ -235,7 +236,7 @@ def _definitions(items):
 
 
 def _run_derivative(args):
-    from .calculus import differentiate
+    from .derivation.api import differentiate
 
     ns = _namespace(args)
     d = differentiate(args.expr, args.wrt, args.kind, validate_result=not args.no_validate,
@@ -258,8 +259,8 @@ def _run_derivative(args):
 def _run_validate(args):
     import codegen
 
-    from .calculus import differentiate
-    from .claims import check_claim
+    from .derivation.api import differentiate
+    from .check.claims import check_claim
 
     ns = _namespace(args)
     if args.claim is None:
@@ -280,7 +281,7 @@ def _run_validate(args):
         result = check_claim(args.expr, args.wrt, args.claim, kind=args.kind, namespace=ns,
                              at=parse_point(args.at, ns) if args.at else None, points=args.points)
         report, claim, f, wrt = result.report, result.claim, result.f, result.wrt
-    from .textform import to_text
+    from .text.printing import to_text
 
     if args.json:
         _print_json({"f": to_text(f), "wrt": [s.name for s in wrt], "claim": to_text(claim),
@@ -294,16 +295,16 @@ def _run_validate(args):
 def _infer_kind(expr, ns):
     from sympy import MatrixBase
 
-    from .parser import parse
+    from .text.expressions import parse
 
     return "jacobian" if isinstance(parse(expr, ns), MatrixBase) else "grad"
 
 
 def _run_check(args):
-    from .check import check
+    from .check.api import check
 
     if args.sheet:
-        from .sheet import grade
+        from .check.sheet import grade
 
         grades = grade(args.sheet)
         if args.json:
@@ -327,9 +328,9 @@ def _run_check(args):
 def _run_codegen(args):
     import codegen
 
-    from .calculus import differentiate
-    from .kernels import index_form, loop_arguments
-    from .variables import as_expression, free_scalars, resolve_wrt
+    from .derivation.api import differentiate
+    from .derivation.kernels import index_form, loop_arguments
+    from .text.inputs import as_expression, free_scalars, resolve_wrt
 
     ns = _namespace(args)
     if args.what == "value":
@@ -370,7 +371,7 @@ def _run_codegen(args):
 
 
 def _run_critical(args):
-    from .critical import critical_points
+    from .optimize.critical import critical_points
 
     found = critical_points(args.expr, args.wrt, symbols=_namespace(args))
     shown = _show(args, plot=(lambda path: found.plot(path)) if args.plot else None)
@@ -383,7 +384,7 @@ def _run_critical(args):
 
 
 def _run_kkt(args):
-    from .constrained import kkt
+    from .optimize.kkt import kkt
 
     if (args.minimize is None) == (args.maximize is None):
         raise _UsageError("kkt needs exactly one of --min EXPR or --max EXPR (see 'derive kkt --help')")
@@ -403,7 +404,7 @@ def _run_kkt(args):
 
 def _run_shape(args):
     from .errors import ShapeError
-    from .parser import shapes
+    from .text.expressions import shapes
 
     try:
         rows, clash = shapes(args.expr, _namespace(args)), None
@@ -435,9 +436,9 @@ def _tree_order(rows):
 
 
 def _run_convert(args):
-    from .notation import to_index, to_matrix
-    from .parser import parse
-    from .textform import to_text
+    from .derivation.notation import to_index, to_matrix
+    from .text.expressions import parse
+    from .text.printing import to_text
 
     ns = _namespace(args)
     expr = parse(args.expr, ns)
@@ -512,7 +513,7 @@ def _print_shown(shown):
 
 def _check_steps(args, verdict):
     """The derivation the claim is checked against, step by step."""
-    from .calculus import differentiate
+    from .derivation.api import differentiate
 
     wrt = list(verdict.wrt) if verdict.wrt else args.wrt
     kind = verdict.kind if verdict.kind in ("grad", "jacobian", "hessian") else "grad"
@@ -524,7 +525,8 @@ def parse_point(text, namespace):
     import sympy
 
     from .errors import DeriveError, ParseError
-    from .parser import Namespace, parse
+    from .text.namespace import Namespace
+    from .text.expressions import parse
 
     point = {}
     for item in _split_top_level(text):
@@ -567,7 +569,7 @@ def _print_json(obj):
 
 
 def _version():
-    from . import __version__
+    from .version import __version__
 
     return __version__
 

@@ -15,8 +15,8 @@ FUNCTION = "x**3 - 2*x**2 + 1"
 def run(outdir=".", show=print):
     import codegen
 
-    from .calculus import differentiate
-    from .plots import pyplot, save
+    from .derivation.api import differentiate
+    from .present.plots import pyplot, save
 
     plt = pyplot()
     d = differentiate(FUNCTION, "x")

@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 
 import derive
-from derive.plots import pyplot, save
+from derive.present.plots import pyplot, save
 
 
 def main(outdir="."):

@@ -10,7 +10,7 @@ and the derivative disagree.  The last part grades a whole homework sheet.
 from pathlib import Path
 
 import derive
-from derive.sheet import grade
+from derive.check.sheet import grade
 
 CLAIMS = [
     ("the crash course's dsigmoid", "1/(1 + exp(-z))", "z", "2*s*(1 - s)",

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 import derive
-from derive.plots import pyplot, save
+from derive.present.plots import pyplot, save
 
 FUNCTIONS = ["x1**2 + x2**2", "x1**2 - x2**2", "-x1**2 - x2**2", "x**3 - 2*x**2 + 1", "log(x)", "x**4", "x**3",
              "x**4 - 3*x**2 + x"]

@@ -58,7 +58,7 @@ def _plot(X, ml_fit, map_fit, path):
 
     from scipy.stats import poisson
 
-    from derive.plots import pyplot, save
+    from derive.present.plots import pyplot, save
 
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))

@@ -45,7 +45,7 @@ def main(outdir="."):
 def _bernoulli_plot(fit, path):
     from pathlib import Path
 
-    from derive.plots import pyplot, save
+    from derive.present.plots import pyplot, save
 
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))

@@ -16,7 +16,7 @@ import sympy
 
 import codegen
 import derive
-from derive.plots import pyplot, save
+from derive.present.plots import pyplot, save
 
 A = np.array([[2.0, 1.0], [1.0, 3.0], [0.5, -1.0]])
 b = np.array([1.0, 2.0, -0.5])

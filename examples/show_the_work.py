@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import derive
-from derive.plots import finish
+from derive.present.plots import finish
 
 DERIVATIONS = [
     ("sigmoid(w*x + b)", "w", {}),

@@ -14,7 +14,7 @@ import numpy as np
 
 import codegen
 import derive
-from derive.plots import pyplot, save
+from derive.present.plots import pyplot, save
 
 
 def f(x, y):

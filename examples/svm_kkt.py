@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 import derive
-from derive.plots import pyplot, save
+from derive.present.plots import pyplot, save
 
 THREE = {-1: [(0, 0)], +1: [(1, 2), (2, 1)]}
 SIX = {-1: [(0, 0), (-1, -1), (-3, -1)], +1: [(1, 2), (2, 1), (3, 3)]}

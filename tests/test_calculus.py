@@ -10,7 +10,7 @@ from sympy import Heaviside, Matrix, cos, exp, sign, sin
 
 import derive
 from derive import DeriveError, ShapeError, SymbolError, ValidationError
-from derive.functions import sigmoid
+from derive.text.functions import sigmoid
 
 x, y, z, a, w, b = sympy.symbols("x y z a w b", real=True)
 
@@ -106,7 +106,7 @@ def test_validate_false_skips_the_check():
 
 
 def test_a_wrong_rule_is_caught_and_the_entry_named(monkeypatch):
-    from derive import calculus
+    from derive.calculus import scalar as calculus
 
     real = calculus.RULES["grad"]
 
@@ -122,7 +122,7 @@ def test_a_wrong_rule_is_caught_and_the_entry_named(monkeypatch):
 
 
 def test_a_wrong_hessian_entry_is_caught(monkeypatch):
-    from derive import calculus
+    from derive.calculus import scalar as calculus
 
     real = calculus.RULES["hessian"]
 

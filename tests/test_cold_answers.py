@@ -10,9 +10,9 @@ import sympy
 
 import codegen
 import derive
-from derive import tidy as tidy_module
-from derive import validation
-from derive.calculus import differentiate
+from derive.calculus import simplify as tidy_module
+from derive.validation import numeric as validation
+from derive.derivation.api import differentiate
 
 TEXTBOOK = [
     ("hessian", "log(1+exp(x*y)) + tanh(x+y) + (x**2+y**2)/2", "x y"),

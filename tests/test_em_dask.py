@@ -6,7 +6,7 @@ import pytest
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
-from derive import em  # noqa: E402
+from derive import em
 
 
 def data(n=4000, k=3, d=2, seed=11):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import derive
-from derive.figures import checker_step
+from derive.present.figures import checker_step
 
 
 def test_derivation_plot_1d_draws_f_f_prime_and_the_checkers_estimates():

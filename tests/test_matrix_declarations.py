@@ -17,9 +17,9 @@ from sympy.matrices.expressions import hadamard_power
 
 import codegen
 import derive
-from derive import matrix_rules
-from derive.instantiate import Point
-from derive.parser import Namespace
+from derive.calculus import matrix_rules
+from derive.validation.instances import Point
+from derive.text.namespace import Namespace
 
 n = Symbol("n", integer=True, positive=True)  # the size symbol declarations make
 

@@ -16,8 +16,8 @@ import sympy
 from scipy.optimize import minimize, root
 
 import derive
-from derive import realroots
-from derive.parametric import samples, solve_cases, tidy
+from derive.optimize import realroots
+from derive.optimize.parametric import samples, solve_cases, tidy
 
 x, y, a, b = sympy.symbols("x y a b")  # plain symbols, no assumptions
 QUARTIC_ROOTS = sorted(np.roots([4, 0, -6, 1]).real)  # f' = 4x^3 - 6x + 1 for f = x^4 - 3x^2 + x
@@ -405,7 +405,7 @@ def test_tidy_decides_and_merges():
 
 
 def test_samples_are_admissible_and_generic():
-    from derive.parametric import Case
+    from derive.optimize.parametric import Case
 
     case = Case({x: a}, [a >= 0, b < 2 * a], {})
     draws = samples(case, [a, b], 3)

@@ -10,7 +10,7 @@ from sympy import Abs, E, Heaviside, Matrix, MatrixSymbol, Max, Min, Piecewise, 
 
 import derive
 from derive import LimitError, ParseError, ShapeError, parse, to_text
-from derive.functions import sigmoid
+from derive.text.functions import sigmoid
 
 x, y = sympy.symbols("x y", real=True)
 
@@ -300,7 +300,7 @@ def test_a_sum_inside_a_1x1_trace_keeps_its_parentheses_when_printed():
     """to_text(tr(x.T x + b.T x)/2) once read 'b.T*x + x.T*x/2' (only one term halved)."""
     import sympy
 
-    from derive.textform import to_text
+    from derive.text.printing import to_text
 
     x, b = sympy.MatrixSymbol("x", 3, 1), sympy.MatrixSymbol("b", 3, 1)
     text = to_text(sympy.Trace(x.T * x + b.T * x) / 2)

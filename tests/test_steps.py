@@ -280,7 +280,7 @@ def test_matrix_notation_works_in_differentials():
 
 
 def test_every_matrix_operator_with_a_rule_is_worded():
-    from derive.matrix_rules import DIFF, SCALAR_DIFF, VJP, WORDING
+    from derive.calculus.matrix_rules import DIFF, SCALAR_DIFF, VJP, WORDING
 
     for op in set(VJP) | set(DIFF) | set(SCALAR_DIFF):
         if op is sympy.MatrixBase:
@@ -323,7 +323,7 @@ def test_sympy_objects_and_mixed_input():
 
 
 def test_every_function_of_the_parser_has_a_rule():
-    from derive.functions import FUNCTIONS
+    from derive.text.functions import FUNCTIONS
 
     x, y = sympy.symbols("x y", real=True)
     for name, fn in FUNCTIONS.items():
@@ -395,7 +395,7 @@ def test_a_failing_step_is_never_shown(monkeypatch):
 
 
 def test_a_wrong_matrix_rule_is_caught(monkeypatch):
-    from derive import matrix_rules
+    from derive.calculus import matrix_rules
 
     d = derive.differentiate("trace(inv(X) @ A)", "X", symbols="X: n x n, A: n x n")  # before the rule lies
     wrong = {**matrix_rules.DIFF, sympy.Inverse: lambda M, ctx: sympy.MatMul(M, ctx.d(M.arg), M)}  # sign dropped

@@ -148,7 +148,7 @@ def test_let_definitions_and_the_claim_share_the_users_symbols():
 
 
 def test_sheet_and_validate_claims_mix_text_and_sympy():
-    from derive.claims import check_claim
+    from derive.check.claims import check_claim
 
     result = check_claim("x**2 + y**3", [x, y], [2 * x, "3*y**2"], at={x: 1, "y": 2})
     assert result.ok and result.wrt == (x, y)

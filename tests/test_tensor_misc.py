@@ -3,7 +3,7 @@
 import sympy
 
 import derive
-from derive.variables import split_names
+from derive.text.inputs import split_names
 
 
 def test_wrt_elements_keep_their_indices_together():
@@ -24,7 +24,7 @@ def test_a_sum_of_a_constant_is_a_count():
 
 
 def _verify(f, wrt, kind, change=lambda result: result):
-    from derive import tensor
+    from derive.validation import tensor
 
     d = derive.differentiate(f, wrt, kind, validate_result=False)
     return tensor.verify_index(d.f, tuple(d.wrt), change(d.result), kind, derive.Namespace(), 0)

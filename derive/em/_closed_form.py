@@ -19,8 +19,8 @@ import sympy
 from sympy import Dummy, Indexed, IndexedBase, KroneckerDelta, Mul, Sum, Symbol
 
 from ..errors import DeriveError
-from ..index_calculus import contract
-from ..limits import attempt
+from ..calculus.index import contract
+from ..text.budgets import attempt
 from ._separate import has_target, pull_out, sums_as_symbols
 from ._symbols import RANGES, TARGET_INDEX, K, i, r
 

@@ -16,7 +16,8 @@ import sympy
 from sympy import IndexedBase, Symbol
 
 from ..errors import DeriveError, SymbolError
-from ..parser import check_name, parse
+from ..text.names import check_name
+from ..text.expressions import parse
 from ._model import Model, check_sizes, generic_log_prior
 from ._params import Param
 from ._priors import attach

@@ -19,7 +19,7 @@ import sympy
 from sympy import Eq, Indexed, Sum, Symbol, exp, log
 
 from ..errors import DeriveError
-from ..limits import time_budget
+from ..text.budgets import time_budget
 from ._closed_form import solve_simplex, solve_stationary
 from ._gem import GEMSpec, gem_spec
 from ._model import WEIGHTS, Model

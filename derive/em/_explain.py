@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..textform import to_text
+from ..text.printing import to_text
 
 
 @dataclass

@@ -35,7 +35,7 @@ import sympy
 from sympy import Add, Eq, Mul, Piecewise, Symbol, log
 
 from codegen.cache import load_module
-from codegen.printers import ARRAY_HELPERS, SCALAR_HELPERS, ArrayPrinter, ScalarPrinter
+from codegen.printing.printers import ARRAY_HELPERS, SCALAR_HELPERS, ArrayPrinter, ScalarPrinter
 
 BLOCK = 256
 MAX_UNROLLED_STATS = 24

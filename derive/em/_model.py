@@ -16,7 +16,7 @@ import sympy
 from sympy import log
 
 from ..errors import DeriveError
-from ..textform import to_text
+from ..text.printing import to_text
 from ._params import Param, sizes_of
 from ._symbols import i, k, over_rows, r, total
 
@@ -206,7 +206,7 @@ def mixture(family, k, dim=1, cov="full", prior=None):
     >>> em.mixture("poisson", k=2).describe()
     '2-component poisson mixture in 1 dimension'
     """
-    from . import _discrete, _normal, _rates  # noqa: F401 - register the families
+    from . import _discrete, _normal, _rates  # noqa: F401 - each family module registers itself in FAMILIES
 
     if not isinstance(family, str) or family not in FAMILIES:
         raise DeriveError(f"unknown family {family!r}; choose one of {', '.join(sorted(FAMILIES))} "

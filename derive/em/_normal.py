@@ -176,7 +176,7 @@ def full_route(model):
 
     Returns {name: (index-notation closed form, MatrixStep)}.
     """
-    from ..calculus import grad
+    from ..derivation.api import grad
 
     D = d
     mu_, Sig, x_ = MatrixSymbol("mu", D, 1), MatrixSymbol("Sigma", D, D), MatrixSymbol("x", D, 1)

@@ -3,7 +3,7 @@
 import numpy as np
 import sympy
 
-from ..textform import to_text
+from ..text.printing import to_text
 
 
 class Updates:

@@ -24,7 +24,7 @@ import sympy
 from sympy import Indexed, Matrix, Rational, Sum, Symbol
 
 from ..errors import ValidationError
-from ..limits import time_budget
+from ..text.budgets import time_budget
 from ._priors import exact
 from ._symbols import C, K, N, d, r, x
 
@@ -273,7 +273,7 @@ def _is_zero(value):
 def _check_kkt(model, step, seed):
     """derive.kkt, on an instance with a hard assignment, finds the closed form's point and
     multiplier (first simplex) and classifies it as a maximum."""
-    from ..constrained import kkt
+    from ..optimize.kkt import kkt
 
     inst = Instance(model, seed + 1, hard=True)
     J = inst.explicit(model.objective)

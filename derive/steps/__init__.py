@@ -7,8 +7,12 @@
 
 `Derivation.steps` is a `Steps` list of `Step` objects (rule, before, after,
 note); `Verdict.step` names the step a wrong claim went wrong at.  The rule
-tables: scalar.py (scalar and index notation), matrix.py with
-derive/matrix_rules.py (matrix notation, in differentials).
+tables: scalar.py (scalar and index notation: where a chain-rule step is
+worded), index.py (Kronecker deltas produced and contracted), matrix.py with
+derive/calculus/matrix_rules.py (matrix notation, in differentials); verify.py
+checks every line before it is shown.
+
+May import: derive.validation, derive.present, derive.calculus, derive.text, derive.errors.
 """
 
 from .explain import derivation_steps

@@ -14,9 +14,9 @@ form, a last "simplify" step (checked like the others) goes there.
 
 import sympy
 
-from ..limits import DEFAULT_LIMITS, time_budget
-from ..tidy import tidy
-from .printing import text
+from ..text.budgets import DEFAULT_LIMITS, time_budget
+from ..calculus.simplify import tidy
+from ..present.formulas import text
 from .scalar import FUNCTION_RULES, derivative_steps
 from .step import Step, Steps
 from .verify import check_scalar_chain

@@ -11,17 +11,17 @@
 
 The derivative rules are the scalar table (scalar.py: an element x[i]
 depends on x[k], d x[i]/d x[k] = delta(i, k)); the contraction is derive's
-own (index_calculus.contract), applied to one sum at a time so that every
+own (calculus.index.contract), applied to one sum at a time so that every
 delta is visible.  Each line is checked on instances.
 """
 
 import sympy
 from sympy import Add, KroneckerDelta, Mul, Sum
 
-from ..index_calculus import contract, diff_indexed
-from ..tensor import tidy_index
+from ..calculus.index import contract, diff_indexed
+from ..calculus.index import tidy_index
 from .explain import finish
-from .printing import text
+from ..present.formulas import text
 from .scalar import derivative_steps
 from .step import Step, Steps
 from .verify import check_index_chain

@@ -22,12 +22,12 @@ Every line is checked on instances (verify.check_matrix_chain).
 import sympy
 from sympy import Add, Derivative, MatAdd, MatrixExpr, Mul, Symbol, Trace
 
-from .. import matrix_calculus
+from ..calculus import matrix as matrix_calculus
 from ..errors import DeriveError, LimitError
-from ..matrix_calculus import _matrix_atoms
-from ..matrix_rules import UnsupportedOperator, differential
+from ..calculus.matrix import _matrix_atoms
+from ..calculus.matrix_rules import UnsupportedOperator, differential
 from .differentials import PENDING, MatrixDifferential, ScalarDifferential, variable_differential
-from .printing import text
+from ..present.formulas import text
 from .scalar import outermost, rewrite
 from .step import Step, Steps
 from .verify import check_matrix_chain

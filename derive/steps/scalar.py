@@ -56,8 +56,8 @@ from sympy import (
 )
 
 from ..errors import DeriveError, LimitError
-from ..functions import sigmoid, softplus
-from .printing import text
+from ..text.functions import sigmoid, softplus
+from ..present.formulas import text
 
 MAX_STEPS = 200  # per entry; batching by rule keeps real derivations far below this
 U = Symbol("u", real=True)  # the generic inner variable of the notes ("d/du sigmoid(u) = ...")
@@ -79,7 +79,7 @@ class FunctionRule:
     definition: Callable | None = None
 
 
-# One entry per function of derive's function table (derive/functions.py).
+# One entry per function of derive's function table (derive/text/functions.py).
 FUNCTION_RULES = {
     sympy.exp: FunctionRule("exp"),
     sympy.log: FunctionRule("log"),

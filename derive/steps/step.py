@@ -16,7 +16,7 @@ gradient from the differential (``relation`` "=>").
 
 from dataclasses import dataclass, field
 
-from .printing import latex, text
+from ..present.formulas import latex, text
 
 
 @dataclass
@@ -110,7 +110,7 @@ class Steps(list):
         return "$$" + self.latex_body() + "$$"
 
     def _repr_html_(self):
-        from .notebook import steps_html
+        from ..present.notebook import steps_html
 
         return steps_html(self)
 

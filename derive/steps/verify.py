@@ -23,11 +23,11 @@ import sympy
 from sympy import Indexed, MatrixBase, MatrixSymbol, Sum, Symbol
 from sympy.matrices.utilities import dotprodsimp
 
-from ..equivalence import differ, numeric_value, sample_point
+from ..validation.equivalence import differ, numeric_value, sample_point
 from ..errors import ValidationError
-from ..instantiate import Instance, scalar_symbols
-from ..variables import as_basic
-from .printing import text
+from ..validation.instances import Instance, scalar_symbols
+from ..text.inputs import as_basic
+from ..present.formulas import text
 
 POINTS = 3
 MAX_TRIES = 40

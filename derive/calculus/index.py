@@ -1,0 +1,166 @@
+"""Derivatives in index notation, with Kronecker deltas contracted.
+
+SymPy differentiates ``Sum(w[i,j]*x[i]*x[j], i, j)`` with respect to ``x[k]``
+into a sum that still carries ``KroneckerDelta(i, k)``; its ``doit()`` wraps
+the answer in nested ``Piecewise`` on the index range.  Here a delta inside a
+sum over one of its indices is contracted directly: the sum over ``i`` goes
+away and ``i`` becomes ``k``.  That is exact when ``k`` lies in ``i``'s range,
+which is the convention: a free index ranges like the indices it stands for.
+
+    d/dx[k] sum_ij w[i,j] x[i] x[j] = sum_j w[k,j] x[j] + sum_i w[i,k] x[i]
+
+`occurrence_terms` splits a derivative by the product rule into one term per
+way the variable occurs (x[i] and x[j] above), which is how a claim that
+drops one of them ("the terms with j = k") is diagnosed.
+"""
+
+import sympy
+from sympy import Add, Indexed, KroneckerDelta, Mul, Sum
+
+from ..errors import DeriveError
+
+
+def diff_indexed(expr, target):
+    """d expr / d target for an element ``target = x[k]``, deltas contracted."""
+    return contract(sympy.diff(expr, target))
+
+
+def contract(expr):
+    """Remove every KroneckerDelta that sits inside a sum over one of its indices."""
+    if isinstance(expr, Sum):
+        return _contract_sum(contract(expr.function), list(expr.limits))
+    if expr.args and not expr.is_Atom and not isinstance(expr, Indexed):
+        return expr.func(*(contract(a) for a in expr.args))
+    return expr
+
+
+def _contract_sum(body, limits):
+    out = []
+    for term in Add.make_args(sympy.expand_mul(body)):
+        term, remaining = _contract_term(term, limits)
+        out.append(Sum(term, *remaining) if remaining else term)
+    return Add(*out)
+
+
+def _contract_term(term, limits):
+    remaining = list(limits)
+    changed = True
+    while changed:
+        changed = False
+        for delta in [f for f in Mul.make_args(term) if isinstance(f, KroneckerDelta)]:
+            a, b = delta.args
+            for limit in remaining:
+                index = limit[0]
+                if index not in (a, b):
+                    continue
+                other = b if index == a else a
+                term = (term / delta).xreplace({index: other})
+                remaining = [lim if lim[0] != index else None for lim in remaining]
+                remaining = [lim for lim in remaining if lim is not None]
+                remaining = [(lim[0], lim[1].xreplace({index: other}), lim[2].xreplace({index: other}))
+                             for lim in remaining]
+                changed = True
+                break
+            if changed:
+                break
+    return term, remaining
+
+
+def occurrence_terms(expr, target):
+    """[(occurrence, term)]: the derivative split by which occurrence of the
+    variable was differentiated (product rule), each part contracted.
+
+    SymPy's derivative marks the occurrence x[i] with KroneckerDelta(i, k);
+    the additive pieces are grouped by that marker before contraction.
+    """
+    groups = {}
+    for piece in _additive_pieces(sympy.diff(expr, target)):
+        deltas = [d for d in piece.atoms(KroneckerDelta) if set(d.args) & set(target.indices)]
+        key = tuple(sorted({a for d in deltas for a in d.args if a not in target.indices}, key=str))
+        groups[key] = groups.get(key, 0) + piece
+    terms = []
+    for key, total in groups.items():
+        term = contract(total)
+        if term != 0:
+            occurrence = target.base[key] if len(key) == len(target.indices) and key else None
+            terms.append((occurrence, term))
+    return terms
+
+
+def _additive_pieces(expr):
+    """Split into additive pieces, distributing over sums and products of sums."""
+    if isinstance(expr, Add):
+        return [p for a in expr.args for p in _additive_pieces(a)]
+    if isinstance(expr, Sum):
+        return [Sum(p, *expr.limits) for p in _additive_pieces(sympy.expand_mul(expr.function))]
+    if isinstance(expr, Mul):
+        pieces = [Mul(*(a for a in expr.args if not a.has(KroneckerDelta)))]
+        for factor in (a for a in expr.args if a.has(KroneckerDelta)):
+            pieces = [p * q for p in pieces for q in _additive_pieces(factor)]
+        return pieces
+    return [expr]
+
+
+def _index_derivative(expr, targets, kind, namespace):
+    if kind == "jacobian":
+        raise DeriveError("in index notation, differentiate each output F[i] with grad(F[i], x[k])")
+    first = targets[0]
+    if kind == "grad":
+        if len(targets) != 1:
+            raise DeriveError("grad in index notation takes one element, like x[k]")
+        return tidy_index(diff_indexed(expr, first)), first
+    second = targets[1] if len(targets) > 1 else _second_element(first, expr, namespace)
+    result = diff_indexed(diff_indexed(expr, first), second)
+    return tidy_index(result), (first, second)
+
+
+def _second_element(first, expr, namespace):
+    """x[l] for the Hessian when only x[k] was given: a fresh index name."""
+    used = {s.name for s in expr.free_symbols} | {str(i) for i in first.indices} | set(namespace.names)
+    for name in ("l", "m", "p", "q", "l1", "l2"):
+        if name not in used:
+            index = namespace.index(name)
+            k = first.indices[0]
+            if k in namespace.index_ranges:
+                namespace.index_ranges[index] = namespace.index_ranges[k]
+            return first.base[index]
+    raise DeriveError("no free index name left for the second derivative; pass both, like 'x[k], x[l]'")
+
+
+def tidy_index(expr):
+    """Merge sums over the same range, move constant factors inside, factor bodies.
+
+    sum(-2*A[i,k]*b[i], i)/2 + sum(2*A[i,k]*sum(A[i,j]*x[j], j), i)/2
+        -> sum(A[i, k]*(sum(A[i, j]*x[j], j) - b[i]), i)
+
+    A sum whose body does not use its index is a count times the body:
+    sum(-P[k, m], i) -> -N*P[k, m] for i in 0..N-1.
+    """
+    expr = expr.replace(lambda e: isinstance(e, Sum) and any(lim[0] not in e.function.free_symbols
+                                                              for lim in e.limits), _count_constant_limits)
+    expr = sympy.expand_mul(expr, deep=False)
+    groups, rest = {}, []
+    for term in Add.make_args(expr):
+        coeff, sums = [], []
+        for factor in Mul.make_args(term):
+            (sums if isinstance(factor, Sum) else coeff).append(factor)
+        if len(sums) == 1 and not any(lim[0] in Mul(*coeff).free_symbols for lim in sums[0].limits):
+            key = sums[0].limits
+            groups.setdefault(key, []).append(Mul(*coeff) * sums[0].function)
+        else:
+            rest.append(term)
+    merged = [Sum(sympy.factor_terms(Add(*bodies)), *limits) for limits, bodies in groups.items()]
+    return Add(*merged, *rest)
+
+
+def _count_constant_limits(s):
+    """Sum(c, (i, lo, hi), ...) with c free of i: (hi - lo + 1) * Sum(c, other limits)."""
+    count, kept = sympy.S.One, []
+    for lim in s.limits:
+        index, lo, hi = lim
+        if index in s.function.free_symbols or any(index in other[1].free_symbols | other[2].free_symbols
+                                                    for other in s.limits if other is not lim):
+            kept.append(lim)
+        else:
+            count *= hi - lo + 1
+    return count * (Sum(s.function, *kept) if kept else s.function)

@@ -1,0 +1,310 @@
+"""`derive.check`: is a person's derivative right, and if not, what exactly is wrong?
+
+    >>> import derive
+    >>> v = derive.check("x**3 - 2*x**2 + 1", "x", "3*x**2 - 4")
+    >>> v.status, v.explanation
+    ('wrong', 'df/dx: the term -4*x is wrong: the claim has -4 instead')
+
+The expected derivative is derive's own (validated); the claim is compared
+entry by entry (`equivalence.compare`), and each wrong entry is explained by
+the rules in `diagnosis.py`.  Shapes are checked first: a transposed
+Jacobian or a row where a column belongs is "transposed", an impossible shape
+is "shape".  Matrix-notation and index-notation claims are handled in
+`check/matrix.py`.
+"""
+
+import re
+
+import sympy
+from sympy import MatrixBase, MatrixExpr, MatrixSymbol
+
+from . import diagnosis
+from ..derivation.api import differentiate
+from ..validation.equivalence import compare, numeric_value
+from ..errors import DeriveError, ParseError, ShapeError
+from ..text.budgets import DEFAULT_LIMITS, time_budget
+from ..text.expressions import parse
+from ..calculus.reals import RealView
+from ..calculus.simplify import tidy
+from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
+from .verdict import Verdict
+
+
+def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_LIMITS, seed=0):
+    """Check a claimed derivative of `f` with respect to `wrt`; returns a `Verdict`.
+
+    `kind` is "grad" (also a plain derivative), "jacobian" or "hessian",
+    inferred from the shapes when omitted.  `claimed` is text or SymPy: a
+    scalar, a list/Matrix, a matrix expression (when `wrt` is a matrix
+    symbol) or an index expression (when `wrt` is an element like x[k]).
+    `let` defines abbreviations used in the claim: ``"s = 1/(1 + exp(-z))"``
+    or a dict.  `symbols` declares names as in `derive.parse`.
+    """
+    with time_budget(limits.seconds, "checking the derivative"):
+        ns = new_namespace(symbols, f, wrt, claimed, let)  # one name, one variable
+        if isinstance(wrt, (sympy.Basic, list, tuple)):
+            wrt = ns.unify(wrt) if isinstance(wrt, sympy.Basic) else [ns.unify(w) for w in wrt]
+        definitions = parse_definitions(let, ns)
+        expr = _substitute(as_expression(f, ns), definitions)
+        try:
+            written = as_expression(claimed, ns)
+        except ShapeError as exc:
+            return _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
+        claim = _substitute(written, definitions)
+        if _is_matrix_problem(expr, wrt, ns, claim):
+            from .matrix import check_matrix_notation
+
+            verdict = check_matrix_notation(expr, wrt, claim, ns, kind=kind, seed=seed)
+        else:
+            verdict = _check_scalar_symbols(expr, wrt, claim, ns, kind, seed)
+        if definitions:
+            verdict.as_written, verdict.definitions = written, definitions
+        from .locate import locate
+
+        verdict.step = locate(expr, verdict, ns, definitions)
+        return verdict
+
+
+def parse_definitions(let, ns):
+    """`let` as {Symbol: expression}: "s = 1/(1+exp(-z)); t = 2*s" or a dict."""
+    if not let:
+        return {}
+    if isinstance(let, str):
+        items = [p for p in re.split(r"[;\n]", let) if p.strip()]
+        pairs = []
+        for item in items:
+            if "=" not in item:
+                raise ParseError(f"a definition needs the form name = expression, got '{item.strip()}'")
+            name, text = (s.strip() for s in item.split("=", 1))
+            pairs.append((name, text))
+    else:
+        pairs = list(let.items())
+    definitions = {}
+    for name, value in pairs:
+        sym = parse(name, ns) if isinstance(name, str) else ns.unify(as_basic(name))
+        if not isinstance(sym, sympy.Symbol):
+            raise ParseError(f"cannot define '{name}': the left side must be a name")
+        definitions[sym] = as_expression(value, ns)
+    return definitions
+
+
+def _substitute(expr, definitions):
+    for _ in range(8):  # definitions may refer to each other
+        new = expr.xreplace(definitions) if definitions else expr
+        if new == expr:
+            return new
+        expr = new
+    raise DeriveError("the definitions refer to each other in a cycle")
+
+
+def _is_matrix_problem(expr, wrt, ns, claim):
+    def matrixish(obj):
+        return isinstance(obj, MatrixExpr) and not isinstance(obj, MatrixBase)
+
+    if matrixish(expr) or matrixish(claim):
+        return True
+    if isinstance(expr, sympy.Basic) and not isinstance(expr, MatrixBase) and expr.atoms(MatrixSymbol):
+        return True  # a scalar built from matrices, tr(s^2 X): matrix calculus by scalars
+    if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
+        return True
+    if isinstance(wrt, str):
+        names = split_names(wrt)
+        if any("[" in w for w in names):
+            return True
+        return any(isinstance(ns.names.get(w), MatrixSymbol) for w in names)
+    return bool(getattr(expr, "has", lambda *_: False)(sympy.Sum, sympy.Indexed))
+
+
+# ---------------------------------------------------------------------------
+# scalar symbols: gradients, Jacobians, Hessians of ordinary expressions
+
+
+def _check_scalar_symbols(expr, wrt, claim, ns, kind, seed):
+    vector_f = isinstance(expr, MatrixBase) and expr.shape != (1, 1)
+    claim_m = claim if isinstance(claim, MatrixBase) else sympy.Matrix([[claim]])
+    f = as_vector(expr) if vector_f else as_scalar(expr)
+    variables = resolve_wrt(wrt, f, ns)
+    view = RealView(f, claim_m, variables)  # derive works over the reals; the verdict speaks of the user's symbols
+    return view.user(_check_over_reals(view.real(f), view.real(claim_m), view.real(variables), vector_f, kind, seed))
+
+
+def _check_over_reals(f, claim_m, variables, vector_f, kind, seed):
+    n = len(variables)
+    kind = kind or _infer_kind(vector_f, claim_m.shape, n)
+    if kind == "jacobian" and not vector_f:
+        f = as_vector(f)
+    derivation = differentiate(f, variables, kind, seed=seed)
+    expected = derivation.result
+    verdict = _shape_check(expected, claim_m, kind, variables, derivation)
+    if verdict is not None:
+        return verdict
+    claim_m = claim_m.reshape(*expected.shape)
+    symbols = sorted((derivation.f.free_symbols | claim_m.free_symbols | expected.free_symbols), key=str)
+    symbols = [s for s in symbols if isinstance(s, sympy.Symbol)]
+    return _compare_entries(derivation, expected, claim_m, symbols, kind, variables, seed)
+
+
+def _infer_kind(vector_f, shape, n):
+    if vector_f:
+        return "jacobian"
+    if n > 1 and shape == (n, n):
+        return "hessian"
+    return "grad"
+
+
+def _shape_check(expected, claim, kind, variables, derivation):
+    """None if the shapes fit; otherwise a 'shape' or 'transposed' verdict."""
+    rows, cols = expected.shape
+    got = claim.shape
+    what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}[kind]
+    if got == (rows, cols):
+        return None
+    if kind == "grad" and got == (cols, rows):
+        if _all_equal(expected.T, claim):
+            return Verdict("transposed", expected, claim,
+                           f"the entries are right, but the gradient is a column ({rows} x 1) and the claim is a "
+                           f"row (1 x {rows}): numerator vs denominator layout", "symbolic/numeric comparison of "
+                           "the transpose", kind=kind, wrt=variables)
+    if got == (cols, rows) and kind == "jacobian":
+        note = "; its transpose is the Jacobian" if _all_equal(expected.T, claim) else ""
+        return Verdict("transposed", expected, claim,
+                       f"the Jacobian is {rows} x {cols} (row i = gradient of F_i) but the claim is "
+                       f"{got[0]} x {got[1]}{note}", "shapes", kind=kind, wrt=variables)
+    size = rows * cols
+    return Verdict("shape", expected, claim,
+                   f"the claimed {what} is {got[0]} x {got[1]} ({got[0] * got[1]} entries); with "
+                   f"{len(variables)} variable(s) it must be {rows} x {cols} ({size} entries)",
+                   "shapes", kind=kind, wrt=variables)
+
+
+def _all_equal(a, b):
+    return all(compare(x, y, sorted(x.free_symbols | y.free_symbols, key=str), seconds=0.3).equal
+               for x, y in zip(a, b))
+
+
+def _compare_entries(derivation, expected, claim, symbols, kind, variables, seed):
+    rows, cols = expected.shape
+    wrong, evidences, first = [], set(), None
+    for i in range(rows):
+        for j in range(cols):
+            result = compare(expected[i, j], claim[i, j], symbols, seconds=0.5, seed=seed)
+            if result.evidence.startswith("undecided"):
+                raise DeriveError(f"cannot decide {derivation.entry_label(i, j)}: {result.evidence}")
+            evidences.add(result.evidence.split(":")[0])
+            if not result.equal:
+                wrong.append((i, j))
+                if first is None:
+                    first = (i, j, result)
+    if not wrong:
+        evidence = ("symbolic: every entry's difference simplifies to 0" if evidences == {"symbolic"} else
+                    "symbolic where simplification succeeded, numeric agreement to 25 digits at 30 random "
+                    "points elsewhere")
+        return Verdict("correct", expected, claim, _correct_text(kind, derivation), evidence, kind=kind,
+                       wrt=variables)
+    if rows == cols and rows > 1 and _all_equal(expected.T, claim):
+        return Verdict("transposed", expected, claim,
+                       f"the claim is the transpose of the {kind}: entry [i, j] must be dF_i/dx_j", "numeric",
+                       *_counterexample(expected, claim, first), kind=kind, wrt=variables)
+    details = []
+    for i, j in wrong:
+        ctx = _Context(derivation, j if kind != "grad" else i, symbols, i)
+        details.append((derivation.entry_label(i, j), diagnosis.explain(expected[i, j], claim[i, j], ctx)))
+    explanation = _summarize(details, rows * cols)
+    point, values = _counterexample(expected, claim, first)
+    return Verdict("wrong", expected, claim, explanation,
+                   "numeric: exact evaluation at the counterexample", point, values, kind=kind,
+                   wrt=variables, details=details)
+
+
+def _correct_text(kind, derivation):
+    what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}[kind]
+    if derivation.result.shape == (1, 1) and kind == "grad":
+        what = "derivative"
+    return f"the claimed {what} equals the derivative"
+
+
+def _summarize(details, total):
+    texts = {text for _, text in details}
+    if len(details) == total and len(texts) == 1 and total > 1:
+        return f"every entry: {details[0][1]}"
+    parts = [f"{label}: {text}" for label, text in details]
+    head = f"{len(details)} of {total} entries are wrong; " if total > 1 and len(details) > 1 else ""
+    return head + "; ".join(parts)
+
+
+def _counterexample(expected, claim, first):
+    i, j, result = first
+    point = result.point
+    values = []
+    for side in (expected[i, j], claim[i, j]):
+        exact = as_basic(side).subs(point)
+        values.append(exact if exact.is_Rational else numeric_value(side, point))
+    return point, tuple(values)
+
+
+def _shape_verdict(expected, claimed, message, kind):
+    message = re.sub(r"^column \d+: ", "", message)
+    return Verdict("shape", expected, claimed if not isinstance(claimed, str) else sympy.Symbol(claimed),
+                   f"shape clash in the claim: {message}", "shapes", kind=kind or "grad")
+
+
+def _expected_only(expr, wrt, ns, kind):
+    """The derivative alone (for a claim that could not even be formed)."""
+    try:
+        if _is_matrix_problem(expr, wrt, ns, None):
+            from .matrix import expected_derivative
+
+            return expected_derivative(expr, wrt, ns, kind)
+        f = as_vector(expr) if kind == "jacobian" else as_scalar(expr)
+        return differentiate(f, resolve_wrt(wrt, f, ns), kind or "grad").result
+    except DeriveError:
+        return expr
+
+
+class _Context:
+    """What the diagnosis rules may ask about one wrong entry."""
+
+    def __init__(self, derivation, var_index, symbols, output=0):
+        self.symbols = symbols
+        self.var = derivation.wrt[var_index]
+        f = derivation.f
+        self.f = f[output] if isinstance(f, MatrixBase) else f
+
+    def inner_derivatives(self):
+        seen, out = set(), []
+        for node in sympy.preorder_traversal(self.f):
+            inner = []
+            if isinstance(node, sympy.Function):
+                inner = list(node.args)
+            elif isinstance(node, sympy.Pow):
+                inner = [node.base]
+            for u in inner:
+                if u != self.var and self.var in u.free_symbols and u not in seen:
+                    seen.add(u)
+                    out.append((u, sympy.diff(u, self.var)))
+            if len(out) >= 12:
+                break
+        return out
+
+    def tidy(self, e):
+        return tidy(e, 0.3)
+
+    def constraints(self):
+        """Families like y1, y2, y3: 'y1 + y2 + y3 = 1' (probabilities)."""
+        families = {}
+        for s in self.symbols:
+            m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", s.name)
+            if m:
+                families.setdefault(m.group(1), []).append(s)
+        for members in families.values():
+            if len(members) < 2:
+                continue
+            members = sorted(members, key=lambda s: s.name)
+            last, rest = members[-1], members[:-1]
+
+            def restrict(point, last=last, rest=rest):
+                point = dict(point)
+                point[last] = 1 - sum(point[r] for r in rest)
+                return point
+
+            yield " + ".join(s.name for s in members) + " = 1", restrict

@@ -1,0 +1,130 @@
+"""What exactly is wrong with a claimed derivative entry: a table of rules.
+
+Each rule looks at one wrong entry (expected e, claimed c) and either names
+the mistake or passes.  They run in order; the first that recognizes the
+mistake explains it:
+
+    constant factor   c = k e            "off by a factor of 2", "the sign is flipped"
+    chain rule        e = c du/dx        "missing chain-rule factor du/dx = ..."
+                      c = e du/dx        "an extra factor ..."
+    additive term     e - c is a term    "a term is missing: ..." / "an extra term: ..."
+    assumption        c = e if x > 0     "holds only if x > 0"
+    difference        otherwise          "differs from the derivative by ..."
+
+All comparisons are numeric at exact rational points (40 digits), so a rule
+never fires by accident of simplification.
+"""
+
+import random
+
+import sympy
+
+from ..validation.equivalence import numeric_search, numeric_value, sample_point
+from ..text.printing import to_text
+
+_RATIO_POINTS = 6
+_NEGLIGIBLE = sympy.Float(10) ** -30
+
+
+def _same(a, b, symbols, restrict=None, positive=()):
+    point, info = numeric_search(a, b, symbols, 6, seed=17, restrict=restrict, positive=positive)
+    return point is None and info > 0
+
+
+def constant_factor(e, c, ctx):
+    """c / e is the same number everywhere."""
+    rng = random.Random(5)
+    ratios = []
+    for k in range(_RATIO_POINTS * 4):
+        point = sample_point(ctx.symbols, rng, k)
+        ev, cv = numeric_value(e, point), numeric_value(c, point)
+        if ev is None or cv is None or abs(ev) < _NEGLIGIBLE:
+            continue  # a ratio with (nearly) zero says nothing about a constant factor
+        ratios.append(cv / ev)
+        if len(ratios) == _RATIO_POINTS:
+            break
+    if len(ratios) < 3:
+        return None
+    first = ratios[0]
+    if any(abs(r - first) > 1e-25 * max(abs(first), 1) for r in ratios) or abs(first - 1) < 1e-25:
+        return None
+    k = sympy.nsimplify(first, [sympy.pi, sympy.E], tolerance=1e-25, rational=False)
+    if k == -1:
+        return "the sign is flipped (the claim is minus the derivative)"
+    if k == 0:
+        return None
+    return f"off by a constant factor: the claim is {to_text(k)} times the derivative"
+
+
+def chain_rule(e, c, ctx):
+    """The claim misses (or adds) the derivative of an inner function."""
+    for inner, du in ctx.inner_derivatives():
+        if du.is_number:
+            continue  # a constant inner derivative is a constant factor, found before
+        if _same(e, c * du, ctx.symbols):
+            return (f"missing chain-rule factor: the derivative of the inner function {to_text(inner)}, "
+                    f"which is {to_text(du)}")
+        if _same(c, e * du, ctx.symbols):
+            return f"an extra factor {to_text(du)} (the derivative of {to_text(inner)}) that does not belong"
+    return None
+
+
+def additive_term(e, c, ctx):
+    """The claim misses a term of the derivative, or has one too many."""
+    difference = ctx.tidy(e - c)
+    terms_e = sympy.Add.make_args(sympy.expand(e))
+    terms_c = sympy.Add.make_args(sympy.expand(c))
+    missing = [t for t in terms_e if not any(_same(t, s, ctx.symbols) for s in terms_c)]
+    extra = [t for t in terms_c if not any(_same(t, s, ctx.symbols) for s in terms_e)]
+    if missing and not extra and len(missing) < len(terms_e) and _same(sum(missing), difference, ctx.symbols):
+        what = "a term is" if len(missing) == 1 else "terms are"
+        return f"{what} missing: {to_text(sum(missing))}"
+    if extra and not missing and len(extra) < len(terms_c) and _same(-sum(extra), difference, ctx.symbols):
+        what = "an extra term" if len(extra) == 1 else "extra terms"
+        return f"{what}: {to_text(sum(extra))} (not part of the derivative)"
+    if len(missing) == 1 and len(extra) == 1 and len(terms_e) > 1 and _same(missing[0] - extra[0], difference,
+                                                                            ctx.symbols):
+        return f"the term {to_text(missing[0])} is wrong: the claim has {to_text(extra[0])} instead"
+    return None
+
+
+def assumption(e, c, ctx):
+    """The claim is right on part of the domain only: name the condition."""
+    for s in ctx.symbols:
+        if s.is_positive or s.is_nonnegative:
+            continue
+
+        def only_positive(point, s=s):
+            point = dict(point)
+            point[s] = abs(point[s])
+            return point
+
+        def only_negative(point, s=s):
+            point = dict(point)
+            point[s] = -abs(point[s])
+            return point
+
+        if _same(e, c, ctx.symbols, restrict=only_positive):
+            return f"holds only if {s.name} > 0"
+        if _same(e, c, ctx.symbols, restrict=only_negative):
+            return f"holds only if {s.name} < 0"
+    for condition, restrict in ctx.constraints():
+        if _same(e, c, ctx.symbols, restrict=restrict):
+            return f"holds only if {condition}"
+    return None
+
+
+def difference(e, c, ctx):
+    return f"expected {to_text(e)}, the claim has {to_text(c)} (they differ by {to_text(ctx.tidy(e - c))})"
+
+
+RULES = (constant_factor, chain_rule, additive_term, assumption, difference)
+
+
+def explain(e, c, ctx):
+    """The first rule that recognizes the mistake in entry (e expected, c claimed)."""
+    for rule in RULES:
+        text = rule(e, c, ctx)
+        if text:
+            return text
+    return None

@@ -1,0 +1,285 @@
+"""Which step a wrong claim went wrong at: `Verdict.step`.
+
+Scalar notation.  Each derivative still to be taken, d/dx(u), enters the
+derivation linearly: the line where it appears is A + B d/dx(u) once the
+other derivatives are evaluated.  If the claim c were that line with d/dx(u)
+replaced by some q, then q = (c - A)/B.  A q as simple as the true d/dx(u)
+pins the mistake to that step:
+
+    sigmoid(w*x + b), claim sigmoid'*w   "the chain rule's inner derivative of w*x + b is x; the claim has w"
+    x**2 + y**3, claim fy = 2*y          "power rule: d/dy(y**3) = 3*y**2; the claim has 2*y"
+    sin(x**2), claim cos(x**2)           "the chain rule's inner derivative d/dx(x**2) = 2*x is missing"
+
+The step nearest the start that explains the claim wins (ties: the simplest
+q); when none does, the first step is named with the whole claim.
+
+Index notation: the claim is compared with subsets of the product rule's
+delta terms ("d/dx[k] hits both x[i] and x[j]; the claim keeps only ...").
+Matrix notation: the claim is compared, on instances, with the derivation
+in which one factor of one term's coefficient (or of the gradient) is
+transposed ("the trace/cyclic rule writes x.T*W*dx as (W.T*x).T*dx ...").
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import sympy
+from sympy import Derivative, MatrixBase, MatrixSymbol
+
+from ..validation.equivalence import numeric_search
+from ..errors import DeriveError
+from ..text.budgets import attempt, remaining
+from ..calculus.simplify import tidy
+from ..present.formulas import text
+from ..steps.scalar import pending, recognize
+from ..steps.step import Step
+
+SECONDS = 8.0
+
+
+@dataclass
+class StepFinding:
+    """The step where a claim departs from the derivation.
+
+    ``entry``: the entry's label; ``step``: the `Step` (checked) at which the
+    claim and the derivation part; ``expected``/``claimed``: what that step
+    gives and what the claim amounts to there; ``text``: one sentence.
+    """
+
+    entry: str
+    step: Step
+    expected: object
+    claimed: object
+    text: str
+
+    def __str__(self):
+        return self.text
+
+    def to_dict(self):
+        return {"entry": self.entry, "rule": self.step.rule, "text": self.text,
+                "expected": text(self.expected), "claimed": text(self.claimed), "step": self.step.to_dict()}
+
+
+def locate(f, verdict, namespace=None, definitions=None):
+    """A `StepFinding` for a wrong verdict, or None (never raises: it only adds words)."""
+    if verdict.ok or verdict.status == "shape":
+        return None
+
+    def run():
+        try:
+            if _is_index(verdict):
+                return _locate_index(f, verdict, namespace)
+            if _is_matrix(verdict):
+                return _locate_matrix(f, verdict, namespace)
+            return _locate_components(f, verdict, definitions or {})
+        except (DeriveError, TypeError, ValueError, AttributeError, NotImplementedError, ZeroDivisionError):
+            return None
+
+    seconds = min(SECONDS, remaining(SECONDS) - 2.0)  # leave the check its own time: this only adds words
+    return attempt(run, seconds, None) if seconds >= 1.0 else None
+
+
+def _is_index(verdict):
+    return any(isinstance(w, sympy.Indexed) for w in verdict.wrt)
+
+
+def _is_matrix(verdict):
+    return any(isinstance(w, MatrixSymbol) for w in verdict.wrt)
+
+
+# ---------------------------------------------------------------------------
+# scalar notation
+
+
+def _locate_components(f, verdict, definitions):
+    from ..derivation.api import differentiate
+    from ..steps.explain import scalar_chain
+
+    expected, claim = verdict.expected, verdict.claimed
+    if not isinstance(expected, MatrixBase) or not isinstance(claim, MatrixBase) or expected.shape != claim.shape:
+        return None
+    d = differentiate(f if verdict.kind != "jacobian" else sympy.Matrix(f), verdict.wrt, verdict.kind,
+                      validate_result=False)
+    for i in range(expected.rows):
+        for j in range(expected.cols):
+            e, c = expected[i, j], claim[i, j]
+            symbols = sorted(e.free_symbols | c.free_symbols, key=str)
+            if numeric_search(e, c, symbols, 4)[0] is None:
+                continue
+            g, x = _entry_function(d, i, j)
+            label = d.entry_label(i, j)
+            _, start, steps = scalar_chain(g, x, e, label)
+            return _locate_in_chain(start, steps, x, c, label, definitions)
+    return None
+
+
+def _entry_function(d, i, j):
+    """(function, variable) whose derivative is entry (i, j)."""
+    if d.kind == "grad":
+        return d.f, d.wrt[i]
+    if d.kind == "jacobian":
+        return d.f[i], d.wrt[j]
+    return tidy(sympy.diff(d.f, d.wrt[i]), 1.0), d.wrt[j]
+
+
+def _locate_in_chain(start, steps, x, claim, label, definitions):
+    rewritten_by = {part.node: part for step in steps for part in step.parts}
+    depth = {start: 0}
+    candidates = []
+    for k, step in enumerate(steps):
+        for part in step.parts:
+            for node in pending(part.replacement, x):
+                depth.setdefault(node, depth.get(part.node, 0) + 1)
+                found = _explains(node, step.after, claim, x)
+                if found is not None:
+                    q, truth = found
+                    candidates.append((depth[node], sympy.count_ops(q), k, part, node, q, truth))
+    if candidates:
+        _, _, k, part, node, q, truth = min(candidates, key=lambda c: c[:3])
+        shown = _in_user_terms(q, definitions)
+        inner = dict((du, u) for u, du in part.inner)
+        if node in inner:
+            u = inner[node]
+            if q == 1:
+                words = f"the chain rule's inner derivative d/d{text(x)}({text(u)}) = {text(truth)} is missing"
+            else:
+                words = f"the chain rule's inner derivative of {text(u)} is {text(truth)}; the claim has {text(shown)}"
+            return StepFinding(label, steps[k], truth, shown, words)
+        rule = rewritten_by.get(node)
+        where = next((s for s in steps if rule is not None and rule in s.parts), steps[k])
+        name = f"{rule.rule}: " if rule is not None and rule.rule not in ("sum rule", "constant factor") else ""
+        words = f"{name}{text(node)} = {text(truth)}; the claim has {text(shown)}"
+        return StepFinding(label, where, truth, shown, words)
+    if not steps:
+        return None
+    first = next((s for s in steps if s.parts and s.rule != "simplify" and "recognized" not in s.rule), steps[0])
+    truth = steps[-1].after
+    shown = _in_user_terms(claim, definitions)
+    how = f" ({first.note})" if first.note and not first.note.startswith(first.rule) else ""
+    return StepFinding(label, first, truth, shown, f"{first.rule}{how}: {text(start)} = {text(truth)}; "
+                                                   f"the claim has {text(shown)}")
+
+
+def _explains(node, line, claim, x):
+    """(q, true value) if the claim is `line` with `node` replaced by a q as simple as the truth; else None."""
+    t = sympy.Dummy("t")
+    E = line.xreplace({node: t}).doit()
+    B = sympy.diff(E, t)
+    if B == 0 or sympy.diff(B, t) != 0:
+        return None
+    A = E.subs(t, 0)
+    q = claim if (A, B) == (0, 1) else tidy((claim - A) / B, 0.5)
+    truth = tidy(node.doit(), 0.5)
+    if q.has(Derivative) or not q.free_symbols <= node.expr.free_symbols:
+        return None  # a derivative of u is a function of what u depends on
+    budget = max(sympy.count_ops(truth), sympy.count_ops(node.expr)) + 2
+    if sympy.count_ops(recognize(q)[0]) > budget:
+        return None
+    symbols = sorted(q.free_symbols | truth.free_symbols, key=str)
+    if numeric_search(truth, q, symbols, 4)[0] is None:
+        return None  # the claim agrees with the derivation here
+    return q, truth
+
+
+def _in_user_terms(q, definitions):
+    """q written with the claim's own abbreviations (s for 1/(1 + exp(-z)))."""
+    for symbol, value in definitions.items():
+        named, names = recognize(value)
+        if names:
+            q, _ = recognize(q)
+        q = q.xreplace({named: symbol, value: symbol})
+    return q
+
+
+# ---------------------------------------------------------------------------
+# index notation
+
+
+def _locate_index(f, verdict, ns):
+    from ..validation.exact import ExactProblem
+    from ..calculus.index import occurrence_terms
+    from ..calculus.index import tidy_index
+    from ..steps.index import index_chain
+
+    target = verdict.wrt[0]
+    if len(verdict.wrt) != 1 or verdict.kind != "grad":
+        return None
+    claim = verdict.claimed
+    terms = occurrence_terms(f, target)
+    if len(terms) < 2:
+        return None
+    problem = ExactProblem(f, target, claim, ns, "grad")
+    label = f"df/d{text(target)}"
+    for size in range(1, len(terms)):
+        for subset in itertools.combinations(range(len(terms)), size):
+            partial = sum(terms[i][1] for i in subset)
+            if not problem.equal(claim, reference=partial, seed=5):
+                continue
+            expected = tidy_index(sum(t for _, t in terms))
+            _, _, steps = index_chain(f, f, target, expected, label, (target,))
+            produced = next(s for s in steps if s.rule == "Kronecker delta produced")
+            hit = " and ".join(sorted(text(o) for o, _ in terms if o is not None))
+            kept = "; ".join(_occurrence(o, target, t) for o, t in (terms[i] for i in subset))
+            dropped = "; ".join(_occurrence(o, target, t) for i, (o, t) in enumerate(terms) if i not in subset)
+            words = (f"d/d{text(target)} hits both {hit} (the product rule gives one Kronecker delta each); "
+                     f"the claim keeps only {kept}, and drops {dropped}")
+            return StepFinding(label, produced, expected, claim, words)
+    return None
+
+
+def _occurrence(occurrence, target, term):
+    if occurrence is None:
+        return f"the term {text(term)}"
+    pairs = ", ".join(f"{a} = {b}" for a, b in zip(occurrence.indices, target.indices))
+    return f"the term from {text(occurrence)} ({pairs}): {text(term)}"
+
+
+# ---------------------------------------------------------------------------
+# matrix notation
+
+
+def _locate_matrix(f, verdict, ns):
+    from ..calculus import matrix as matrix_calculus
+    from .matrix import _each_occurrence_transposed, _problem
+    from ..steps.matrix import _terms, matrix_chain
+    from ..steps.differentials import variable_differential
+
+    (X,) = verdict.wrt
+    if verdict.kind != "grad" or not isinstance(verdict.claimed, sympy.MatrixExpr):
+        return None
+    claim = verdict.claimed
+    f = sympy.Trace(f) if isinstance(f, sympy.MatrixExpr) and f.shape == (1, 1) else f
+    G = matrix_calculus.gradient(f, X)
+    dX = variable_differential(X, {m.name for m in f.atoms(MatrixSymbol)})
+    label, _, steps = matrix_chain(f, X, dX, G, f"df/d{X.name}", "gradient")
+    problem = _problem(f, X, claim, ns, "grad", 7)
+
+    def same(candidate):
+        try:
+            return problem.equal(candidate, reference=claim, seed=7)
+        except (DeriveError, TypeError, ValueError):
+            return False  # a transposed vector that no longer fits, say
+
+    arrange = next((s for s in steps if s.rule == "trace/cyclic rule"), None)
+    if arrange is not None:
+        terms = _terms(arrange.before)
+        coefficients = [matrix_calculus.gradient(t, dX) for t in terms]
+        for k, (term, Gk) in enumerate(zip(terms, coefficients)):
+            for M in sorted(Gk.atoms(MatrixSymbol) - {X}, key=str):
+                for variant, _ in _each_occurrence_transposed(Gk, M):
+                    others = coefficients[:k] + [variant] + coefficients[k + 1:]
+                    if same(sympy.MatAdd(*others).doit()):
+                        words = (f"the trace/cyclic rule writes {text(term)} as ({text(Gk)}).T*d{X.name}: the "
+                                 f"coefficient is {text(Gk)}; the claim has {text(variant)} for this term")
+                        return StepFinding(label, arrange, Gk, variant, words)
+    identify = steps[-1]
+    for M in sorted(G.atoms(MatrixSymbol) - {X}, key=str):
+        for variant, _ in _each_occurrence_transposed(G, M):
+            if same(variant):
+                words = (f"identification: df = {text(identify.before)}, so grad f is the transpose of the "
+                         f"coefficient of d{X.name}, {text(G)}; the claim has {text(variant)}")
+                return StepFinding(label, identify, G, variant, words)
+    return None
+
+
+__all__ = ["StepFinding", "locate"]

@@ -1,0 +1,479 @@
+"""Checking claims in matrix notation (wrt a matrix symbol) and index notation (wrt x[k]).
+
+Matrix notation (`NumericProblem`): the expected derivative is derive's own
+(`calculus.matrix`, itself checked against complex-step derivatives of f).
+The claim is compared with it at random points of two instances (sizes 2 and
+3 per symbolic dimension, declared symmetric/spd matrices drawn so), in
+floating point with NumPy; points are multiples of 1/8, so any close call,
+and every "correct" verdict, is settled by exact evaluation of both sides at
+the same point.  No symbolic 3 x 3 inverse is ever formed.
+
+Index notation, and matrix forms the numeric evaluator has no rule for, are
+compared exactly on explicit instances (`validation.exact.ExactProblem`).
+
+Diagnoses, tried in order on the same points:
+
+    the whole result transposed (the claim's transpose is right)     -> "transposed"
+    one factor where its transpose belongs (A(Ax - b) for A^T(Ax - b)) -> "wrong", "A should be A.T: ..."
+    a constant factor or a flipped sign                               -> "wrong", named
+    right only for symmetric W                                        -> "wrong", "holds only if W is symmetric"
+    index form missing the terms of one occurrence (product rule)    -> "wrong", "the terms with j = k are missing: ..."
+"""
+
+import itertools
+
+import numpy as np
+import sympy
+from sympy import MatrixBase, MatrixExpr, MatrixSymbol
+
+from ..validation.equivalence import differ
+from ..errors import DeriveError, ShapeError
+from ..validation.exact import ExactProblem, infer_kind
+from ..calculus.index import occurrence_terms
+from ..validation.instances import Point, size_choices
+from ..validation.matrix_eval import NotEvaluable, evaluate
+from ..calculus.matrix_rules import UnsupportedOperator
+from ..text.expressions import parse
+from ..validation.tensor import ATTEMPTS, verify_numerically
+from ..calculus.targets import describe_properties, matrix_derivative, properties_of, scalar_derivative, symmetric_matrices, tensor_targets
+from ..text.printing import to_text
+from ..text.inputs import split_names
+from .verdict import Verdict
+
+POINTS = 3  # random points per instance
+CLOSE = 1e-8  # relative float difference that is certainly a real difference
+ROUNDING = 1e-13  # below this, float agreement; in between, exact evaluation decides
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+class NumericProblem:
+    """f, the matrix variable, the claim, and derive's (checked) derivative, compared at points."""
+
+    method = "numeric comparison"
+    index_form = False
+
+    def __init__(self, expr, targets, claim, ns, kind, seed=0):
+        self.targets = tuple(targets)
+        self.f, self.target, self.claim, self.ns, self.seed = expr, self.targets[0], claim, ns, seed
+        self.declared = {**properties_of(claim, ns), **properties_of(expr, ns)}
+        symmetric = symmetric_matrices(self.declared)
+        if isinstance(self.target, MatrixSymbol):
+            self.kind = kind or infer_kind(expr, self.target, claim)
+            checks = matrix_derivative(expr, self.target, self.kind, symmetric)
+        else:  # scalars of a matrix expression: d(sin(s) A x)/ds, d tr(s^2 X)/ds
+            self.kind = kind or _scalar_kind(expr, self.targets, claim)
+            checks = scalar_derivative(expr, self.targets, self.kind, symmetric)
+        self.report = verify_numerically(checks, self.targets, self.declared, seed)
+        self.expected = checks[-1][1]
+        self.sizes = size_choices(expr, claim, *self.targets, self.expected)
+        self._symbols = _matrices_and_scalars(expr, claim, self.expected, *self.targets)
+        self._points = {}
+
+    # -- shapes ---------------------------------------------------------------
+    def expected_shape(self):
+        return tuple(self.expected.shape) if _is_matrix(self.expected) else (1, 1)
+
+    def describe(self):
+        return " and ".join(_sizes_text(s) for s in self.sizes)
+
+    def display(self):
+        return self.expected
+
+    # -- points ----------------------------------------------------------------
+    def points(self, symmetric=None):
+        """POINTS points per instance where the derivative is finite and real
+        (with `symmetric`, a matrix symbol drawn symmetric as well)."""
+        if symmetric not in self._points:
+            properties = dict(self.declared)
+            if symmetric is not None:
+                properties[symmetric] = properties.get(symmetric, set()) | {"symmetric"}
+            rng = np.random.default_rng(self.seed + 17)
+            found = []
+            for sizes in self.sizes:
+                kept = 0
+                for attempt in range(ATTEMPTS):
+                    if kept >= POINTS:
+                        break
+                    point = Point.draw(sizes, self._symbols, rng, attempt, properties)
+                    if self.values(self.expected, point) is not None:
+                        found.append(point)
+                        kept += 1
+            if not found:
+                raise DeriveError("found no point where the derivative is finite and real")
+            self._points[symmetric] = found
+        return self._points[symmetric]
+
+    def values(self, expr, point):
+        """`expr` at `point` as a flat float array, or None where it is not finite and real."""
+        try:
+            value = np.asarray(evaluate(expr, {**point.values, **point.sizes}, point.sizes), dtype=complex)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return None
+        value = value.reshape(-1)
+        if not np.all(np.isfinite(value)) or np.any(np.abs(value.imag) > 1e-12 * np.maximum(np.abs(value), 1)):
+            return None
+        return value.real
+
+    # -- what the diagnosis rules ask --------------------------------------------
+    def first_difference(self, candidate, seed=0, symmetric=None, reference=None):
+        """(point, entry, expected, claimed) where `candidate` differs from the derivative
+        (or from `reference`), or None."""
+        truth = self.expected if reference is None else reference
+        for point in self.points(symmetric):
+            e = self.values(truth, point)
+            c = self.values(candidate, point)
+            if e is None:
+                continue
+            if c is None:
+                return point, 0, e, c  # undefined where the derivative is defined
+            if c.shape != e.shape:
+                raise ShapeError(f"at {point.describe()} the claim has {c.size} entries but the derivative "
+                                 f"has {e.size}")
+            floor = 1e-10 * max(np.max(np.abs(e)), np.max(np.abs(c)), 1e-300)
+            rel = np.abs(c - e) / np.maximum(np.maximum(np.abs(e), np.abs(c)), floor)
+            k = int(np.argmax(rel))
+            if rel[k] > CLOSE or (rel[k] > ROUNDING and self._differ_exactly(truth, candidate, point)):
+                return point, k, e, c
+        return None
+
+    def confirm(self, candidate):
+        """Exact agreement at the first point of each instance: None, or the difference."""
+        checked = set()
+        for point in self.points():
+            key = tuple(point.sizes.items())
+            if key in checked:
+                continue
+            checked.add(key)
+            if self._differ_exactly(self.expected, candidate, point):
+                e, c = self.values(self.expected, point), self.values(candidate, point)
+                k = int(np.argmax(np.abs(c - e))) if c is not None else 0
+                return point, k, e, c
+        return None
+
+    def _differ_exactly(self, a, b, point):
+        exact_a, exact_b = (_entries(point.exact_value(x)) for x in (a, b))
+        return len(exact_a) != len(exact_b) or any(differ(x, y) for x, y in zip(exact_a, exact_b))
+
+    def equal(self, candidate, symmetric=None, reference=None, seed=3):
+        try:
+            return self.first_difference(candidate, seed, symmetric, reference) is None
+        except (ShapeError, DeriveError, TypeError, ValueError, NotEvaluable):
+            return False
+
+    def ratio(self, candidate, seed=0):
+        """The constant c with candidate = c * derivative at every point, or None."""
+        ratios = []
+        for point in self.points():
+            e, c = self.values(self.expected, point), self.values(candidate, point)
+            if e is None or c is None or c.shape != e.shape:
+                return None
+            big = np.abs(e) > 1e-6 * np.max(np.abs(e), initial=0.0)
+            if np.any(np.abs(c[~big]) > 1e-9 * np.max(np.abs(c), initial=0.0)):
+                return None
+            ratios += list(c[big] / e[big])
+        if len(ratios) < 2 or np.ptp(ratios) > 1e-9 * max(abs(ratios[0]), 1.0):
+            return None
+        factor = sympy.nsimplify(ratios[0], tolerance=1e-9, rational=True)
+        return factor if abs(factor.q) <= 1000 else None
+
+    def symmetric_choices(self):
+        found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target}
+        return [(M.name, M) for M in sorted(found, key=str)
+                if _square(M) and not self.declared.get(M, set()) & {"symmetric", "spd"}]
+
+    def difference_text(self, seed=0):
+        point, k, e, c = self.first_difference(self.claim, seed) or self.confirm(self.claim)
+        exp, clm = (_entries(point.exact_value(x)) for x in (self.expected, self.claim))
+        label = _entry_label(k, self.expected_shape(), point)
+        return (f"it differs from the derivative; at {point.describe()}, entry {label} is "
+                f"{_show(exp[k])} but the claim gives {_show(clm[k])}")
+
+    def counterexample(self, found):
+        """The point (sizes, matrices and scalars as exact rationals) and both sides there."""
+        point = found[0]
+        out = dict(point.sizes)
+        out.update(point.exact())
+        values = tuple(_matrix_or_scalar(point.exact_value(x)) for x in (self.expected, self.claim))
+        return out, values
+
+
+# ---------------------------------------------------------------------------
+# the verdict
+
+
+def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
+    if isinstance(claim, MatrixBase):
+        claim = sympy.ImmutableMatrix(claim)  # hashable, and a matrix expression like the others
+    target = _target(wrt, ns, expr)
+    problem = _problem(expr, target, claim, ns, kind, seed)
+    target = problem.targets if len(problem.targets) > 1 else problem.target
+    shape_verdict = _shape_check(problem)
+    if shape_verdict is not None:
+        return shape_verdict
+    try:
+        found = problem.first_difference(claim, seed)
+        if found is None and isinstance(problem, NumericProblem):
+            found = problem.confirm(claim)
+    except ShapeError as exc:
+        return Verdict("shape", problem.display(), claim, str(exc), "shapes", kind=problem.kind, wrt=problem.targets)
+    if found is None:
+        return Verdict("correct", problem.display(), claim, "the claim equals the derivative", _evidence(problem),
+                       kind=problem.kind, wrt=problem.targets)
+    status, explanation = _diagnose(problem, claim, seed)
+    counterexample, values = problem.counterexample(found)
+    return Verdict(status, problem.display(), claim, explanation, "numeric: exact evaluation at the counterexample",
+                   counterexample, values, kind=problem.kind, wrt=problem.targets)
+
+
+def expected_derivative(expr, wrt, ns, kind=None):
+    """The derivative in matrix/index notation (derive's, checked), else explicit at an instance."""
+    target = _target(wrt, ns, expr)
+    claim = target if isinstance(target, MatrixSymbol) else sympy.S.Zero
+    return _problem(expr, target, claim, ns, kind, 0).display()
+
+
+def _problem(expr, target, claim, ns, kind, seed):
+    if isinstance(target, tuple):
+        return NumericProblem(expr, target, claim, ns, kind, seed)
+    if isinstance(target, MatrixSymbol):
+        try:
+            problem = NumericProblem(expr, (target,), claim, ns, kind, seed)
+            problem.points()
+            problem.values(claim, problem.points()[0])  # the claim must be evaluable too
+            return problem
+        except (UnsupportedOperator, NotEvaluable):
+            pass  # no rule, or no numeric evaluation: compare on explicit instances
+    return ExactProblem(expr, target, claim, ns, kind)
+
+
+def _evidence(problem):
+    if isinstance(problem, NumericProblem):
+        text = (f"derive's derivative (checked against complex-step derivatives of f) agrees with the claim at "
+                f"{problem.describe()}, {POINTS} random points each, and exactly at one point per size")
+        declared = describe_properties(problem.declared)
+        return text + (f"; {declared}" if declared else "")
+    return (f"exact comparison at {problem.describe()} with 4 random points each (agreement to 25 digits)")
+
+
+def _target(wrt, ns, expr):
+    """The matrix symbol or element to differentiate by, or a tuple of scalar symbols
+    (derivatives of a matrix expression by scalars)."""
+    if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
+        return wrt
+    if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
+                                           for w in split_names(wrt)):
+        targets = tensor_targets(wrt, ns, expr)
+        if targets and all(isinstance(t, sympy.Symbol) for t in targets):
+            return tuple(targets)
+    if isinstance(wrt, str):
+        items = split_names(wrt)
+        if len(items) != 1:
+            raise DeriveError("matrix and index notation are checked with respect to one variable at a time")
+        target = parse(items[0], ns)
+        if isinstance(target, (MatrixSymbol, sympy.Indexed)):
+            return target
+        raise DeriveError(f"'{items[0]}' is not a declared matrix/vector or an element like x[k]")
+    raise DeriveError(f"cannot differentiate with respect to {wrt!r} in matrix notation")
+
+
+def _scalar_kind(f, targets, claim):
+    if _is_matrix(f) and f.shape != (1, 1):
+        return "jacobian"
+    n = len(targets)
+    if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n):
+        return "hessian"
+    return "grad"
+
+
+def _shape_check(problem):
+    if problem.index_form:
+        if _is_matrix(problem.claim):
+            return Verdict("shape", problem.f, problem.claim, "the claim is a matrix; in index notation the "
+                           "derivative with respect to an element is a scalar expression", "shapes",
+                           kind=problem.kind, wrt=(problem.target,))
+        return None
+    want = problem.expected_shape()
+    got = tuple(problem.claim.shape) if _is_matrix(problem.claim) else (1, 1)
+    if _same(got, want):
+        return None
+    what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}[problem.kind]
+    text = f"{_shape_text(got)} but the {what} is {_shape_text(want)}"
+    if _same(got, want[::-1]) and _is_matrix(problem.claim) and problem.equal(_transpose(problem.claim)):
+        layout = " (a row where the gradient is a column)" if 1 in want else ""
+        return Verdict("transposed", problem.display(), problem.claim,
+                       f"the claim is the transpose of the derivative{layout}: the claim is {text}",
+                       "shapes, then comparison of the transpose", kind=problem.kind, wrt=(problem.target,))
+    return Verdict("shape", problem.display(), problem.claim, f"shape clash: the claim is {text}",
+                   "shapes", kind=problem.kind, wrt=(problem.target,))
+
+
+# ---------------------------------------------------------------------------
+# diagnosis: each rule looks at a claim known to be wrong
+
+
+def _diagnose(problem, claim, seed):
+    """(status, explanation) for a claim known to be wrong."""
+    for rule in RULES:
+        found = rule(problem, claim)
+        if found:
+            return found
+    return "wrong", problem.difference_text(seed)
+
+
+def _rule_transposed_result(problem, claim):
+    if problem.index_form or not _is_matrix(claim) or claim.shape[0] != claim.shape[1]:
+        return None
+    if problem.equal(_transpose(claim)):
+        return "transposed", "the claim is the transpose of the derivative"
+    return None
+
+
+def _rule_transposed_factor(problem, claim):
+    """One factor transposed is a wrong answer (the result is not the transpose): say which."""
+    if problem.index_form:
+        return None
+    for M in sorted(claim.atoms(MatrixSymbol), key=str):
+        if M == problem.target or M.shape[0] == 1 or M.shape[1] == 1:
+            continue
+        variants = list(_each_occurrence_transposed(claim, M))
+        for k, (swapped, was_transposed) in enumerate(variants):
+            if problem.equal(swapped):
+                which = f"the {_ORDINALS[k]} " if len(variants) > 1 and k < len(_ORDINALS) else ""
+                wrote, meant = (f"{M.name}.T", M.name) if was_transposed else (M.name, f"{M.name}.T")
+                return "wrong", f"{which}{wrote} should be {meant}: {to_text(swapped)} is the derivative"
+    return None
+
+
+def _each_occurrence_transposed(expr, M):
+    """(`expr` with one occurrence of M or M.T transposed, whether it was M.T), for each in turn."""
+    count = [0]
+
+    def walk(e, target, seen):
+        if e == M or e == sympy.Transpose(M):
+            hit = count[0] == target
+            count[0] += 1
+            if hit:
+                seen.append(e != M)
+                return M if e != M else sympy.Transpose(M)
+            return e
+        if e.args and not isinstance(e, MatrixSymbol):
+            return e.func(*(walk(a, target, seen) for a in e.args))
+        return e
+
+    for target in range(8):
+        count[0], seen = 0, []
+        try:
+            swapped = walk(expr, target, seen)
+        except (TypeError, ValueError):
+            return
+        if not seen:
+            return
+        yield swapped, seen[0]
+
+
+def _rule_constant_factor(problem, claim):
+    try:
+        factor = problem.ratio(claim)
+    except (ShapeError, DeriveError, TypeError, ValueError):
+        return None
+    if factor is None or factor == 1 or factor == 0:
+        return None
+    if factor == -1:
+        return "wrong", "the sign is flipped (the claim is minus the derivative)"
+    return "wrong", f"off by a constant factor: the claim is {to_text(factor)} times the derivative"
+
+
+def _rule_missing_occurrence(problem, claim):
+    if not problem.index_form:
+        return None
+    terms = occurrence_terms(problem.f, problem.target)
+    if len(terms) < 2:
+        return None
+    for size in range(1, len(terms)):
+        for subset in itertools.combinations(range(len(terms)), size):
+            partial = sum(terms[i][1] for i in subset)
+            if problem.equal(claim, reference=partial):
+                missing = [terms[i] for i in range(len(terms)) if i not in subset]
+                parts = []
+                for occurrence, term in missing:
+                    where = ""
+                    if occurrence is not None:
+                        pairs = ", ".join(f"{a} = {b}" for a, b in zip(occurrence.indices, problem.target.indices))
+                        where = f"with {pairs} (where {to_text(occurrence)} is {to_text(problem.target)}) "
+                    parts.append(f"the terms {where}are missing: {to_text(term)}")
+                return "wrong", "; ".join(parts)
+    return None
+
+
+def _rule_symmetric_only(problem, claim):
+    for name, key in problem.symmetric_choices():
+        if problem.equal(claim, symmetric=key):
+            return "wrong", f"holds only if {name} is symmetric"
+    return None
+
+
+RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_constant_factor, _rule_missing_occurrence,
+         _rule_symmetric_only)
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+
+
+def _matrices_and_scalars(*exprs):
+    out = set()
+    for e in exprs:
+        if isinstance(e, sympy.Basic):
+            out |= e.atoms(MatrixSymbol)
+            out |= {s for s in e.free_symbols if isinstance(s, sympy.Symbol)}
+    sizes = set()
+    for M in [s for s in out if isinstance(s, MatrixSymbol)]:
+        for d in M.shape:
+            sizes |= sympy.sympify(d).free_symbols
+    return out - sizes
+
+
+def _is_matrix(obj):
+    return isinstance(obj, (MatrixBase, MatrixExpr))
+
+
+def _same(a, b):
+    return all(sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) == 0 for x, y in zip(a, b))
+
+
+def _square(M):
+    return _same((M.shape[0],), (M.shape[1],)) and M.shape[0] != 1
+
+
+def _shape_text(shape):
+    return f"{to_text(shape[0])} x {to_text(shape[1])}"
+
+
+def _sizes_text(sizes):
+    return ", ".join(f"{d} = {v}" for d, v in sizes.items()) or "the given sizes"
+
+
+def _transpose(claim):
+    return claim.T if isinstance(claim, MatrixBase) else sympy.Transpose(claim)
+
+
+def _entries(value):
+    return list(value) if isinstance(value, MatrixBase) else [value]
+
+
+def _matrix_or_scalar(value):
+    if isinstance(value, MatrixBase):
+        return sympy.Matrix(value)
+    return sympy.Matrix([[value]])
+
+
+def _entry_label(k, shape, point):
+    cols = int(sympy.sympify(shape[1]).subs(point.sizes))
+    return f"[{k // cols}, {k % cols}]"
+
+
+def _show(value):
+    return to_text(value if value.is_Rational else sympy.Float(value, 12))
+
+
+__all__ = ["NumericProblem", "check_matrix_notation", "expected_derivative"]

@@ -1,0 +1,152 @@
+"""Homework sheets: a file of problems with claimed answers, graded by `derive.check`.
+
+TOML (or YAML with the same keys)::
+
+    title = "Crash course, lessons 1-5"
+
+    [[problem]]
+    name = "1a"                       # optional; defaults to the position
+    f = "x**3 - 2*x**2 + 1"
+    wrt = "x"
+    claim = "3*x**2 - 4*x"
+    kind = "grad"                     # optional: grad | jacobian | hessian
+    let = "s = 1/(1 + exp(-z))"       # optional abbreviations used in the claim
+    symbols = "W: n x n, x: n"        # optional declarations
+
+A problem whose text cannot be read is graded "error" with the reason; the
+rest of the sheet is still graded.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .api import check
+from ..errors import DeriveError, ParseError
+from ..text.printing import to_text
+
+KEYS = {"name", "f", "wrt", "claim", "kind", "let", "symbols"}
+MAX_PROBLEMS = 500
+
+
+@dataclass
+class Graded:
+    name: str
+    verdict: object = None  # a Verdict, or None when the problem could not be read
+    error: str | None = None
+
+    @property
+    def status(self):
+        return "error" if self.error else self.verdict.status
+
+    def to_dict(self):
+        return {"name": self.name, "status": self.status, "ok": self.status == "correct",
+                "verdict": self.verdict.to_dict() if self.verdict else None, "error": self.error}
+
+
+@dataclass
+class Grades:
+    title: str
+    results: list = field(default_factory=list)
+
+    @property
+    def correct(self):
+        return sum(r.status == "correct" for r in self.results)
+
+    def __str__(self):
+        width = max([len(r.name) for r in self.results] + [4])
+        lines = [f"{self.title}: {self.correct} of {len(self.results)} correct"]
+        for r in self.results:
+            summary = r.error if r.error else ("" if r.status == "correct" else r.verdict.explanation)
+            lines.append(f"  {r.name.ljust(width)}  {r.status.upper() if r.status != 'correct' else 'correct':10}  "
+                         f"{summary}".rstrip())
+        wrong = [r for r in self.results if r.status not in ("correct", "error")]
+        if wrong:
+            lines.append("")
+            lines.append("details:")
+            for r in wrong:
+                lines.append(f"[{r.name}]")
+                lines += ["  " + line for line in str(r.verdict).splitlines()]
+        return "\n".join(lines)
+
+    def to_dict(self):
+        return {"title": self.title, "correct": self.correct, "total": len(self.results),
+                "problems": [r.to_dict() for r in self.results]}
+
+    @property
+    def exit_code(self):
+        if any(r.status == "error" for r in self.results):
+            return 2
+        return 0 if self.correct == len(self.results) else 1
+
+
+def load(path):
+    """Read a sheet (TOML by default; YAML for .yaml/.yml) into (title, problems)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise DeriveError(f"cannot read the sheet {path}: {exc.strerror}") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        data = _yaml(text, path)
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParseError(f"{path} is not valid TOML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParseError(f"{path}: expected a table with 'title' and 'problem' entries")
+    problems = data.get("problem", data.get("problems"))
+    if not isinstance(problems, list) or not problems:
+        raise ParseError(f"{path}: no problems (use [[problem]] tables in TOML or a 'problems:' list in YAML)")
+    if len(problems) > MAX_PROBLEMS:
+        raise DeriveError(f"{path}: {len(problems)} problems; the limit is {MAX_PROBLEMS}")
+    return str(data.get("title", path.stem)), problems
+
+
+def _yaml(text, path):
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - PyYAML is a dependency
+        raise DeriveError("reading YAML sheets needs PyYAML (pip install pyyaml)") from None
+    try:
+        return yaml.safe_load(text)  # safe_load: plain data only, no Python objects
+    except yaml.YAMLError as exc:
+        raise ParseError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+
+
+def grade(path):
+    """Grade every problem of the sheet at `path`; returns `Grades`."""
+    title, problems = load(path)
+    grades = Grades(title)
+    for k, problem in enumerate(problems, 1):
+        name = str(problem.get("name", k)) if isinstance(problem, dict) else str(k)
+        grades.results.append(_grade_one(name, problem))
+    return grades
+
+
+def _grade_one(name, problem):
+    if not isinstance(problem, dict):
+        return Graded(name, error="a problem must be a table with f, wrt and claim")
+    unknown = set(problem) - KEYS
+    missing = {"f", "claim"} - set(problem)
+    if unknown or missing:
+        what = (f"unknown keys {sorted(unknown)}" if unknown else "") + \
+               (f"{'; ' if unknown else ''}missing {sorted(missing)}" if missing else "")
+        return Graded(name, error=what)
+    try:
+        verdict = check(_text(problem["f"]), problem.get("wrt"), _text(problem["claim"]), problem.get("kind"),
+                        let=problem.get("let"), symbols=problem.get("symbols"))
+    except DeriveError as exc:
+        return Graded(name, error=str(exc))
+    return Graded(name, verdict)
+
+
+def _text(value):
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    if isinstance(value, (int, float)):
+        return to_text(value) if not isinstance(value, bool) else str(value)
+    if not isinstance(value, str):
+        raise DeriveError(f"expected text, got {type(value).__name__}")
+    return value

@@ -1,0 +1,111 @@
+"""`Verdict`: the answer to "is this derivative right, and if not, what is wrong?"."""
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..text.printing import to_text
+
+STATUSES = ("correct", "wrong", "transposed", "shape")
+
+
+@dataclass
+class Verdict:
+    """Outcome of `derive.check`.
+
+    ``status``: "correct", "wrong", "transposed" or "shape"; ``ok`` is
+    ``status == "correct"``.  ``expected`` is the derivative (SymPy), ``claimed``
+    the claim as understood, ``counterexample`` a point (symbol -> value,
+    exact where possible) where the two differ, with ``values`` =
+    (expected, claimed) there; ``explanation`` names the mistake;
+    ``evidence`` says what decided (symbolic simplification, or numeric
+    agreement at many points).
+    """
+
+    status: str
+    expected: object
+    claimed: object
+    explanation: str
+    evidence: str
+    counterexample: dict | None = None
+    values: tuple | None = None
+    kind: str = "grad"
+    wrt: tuple = ()
+    details: list = field(default_factory=list)  # per-entry findings: (label, explanation)
+    as_written: object = None  # the claim before abbreviations were substituted
+    definitions: dict = field(default_factory=dict)  # abbreviation -> expression
+    step: object = None  # the step the claim went wrong at (derive.steps.mistakes.StepFinding), if found
+
+    @property
+    def ok(self):
+        return self.status == "correct"
+
+    def __str__(self):
+        head = {"correct": "CORRECT", "wrong": "WRONG", "transposed": "TRANSPOSED", "shape": "SHAPE CLASH"}[self.status]
+        lines = [f"{head}: {self.explanation}"]
+        if self.step is not None:
+            lines.append(f"  step: {self.step}")
+        if self.status != "correct":
+            lines.append(f"  expected: {_text(self.expected)}")
+            claimed = _text(self.as_written if self.as_written is not None else self.claimed)
+            if self.definitions:
+                claimed += "   where " + ", ".join(f"{_name(k)} = {to_text(v)}" for k, v in self.definitions.items())
+            lines.append(f"  claimed:  {claimed}")
+        if self.counterexample:
+            where = ", ".join(f"{_name(s)} = {_text(v)}" for s, v in self.counterexample.items())
+            lines.append(f"  counterexample: at {where}: expected {_show(self.values[0])}, "
+                         f"claimed {_show(self.values[1])}")
+        lines.append(f"  evidence: {self.evidence}")
+        return "\n".join(lines)
+
+    def _repr_latex_(self):
+        mark = r"\checkmark" if self.ok else r"\times"
+        text = self.explanation.replace("_", r"\_").replace("#", r"\#")
+        return (f"$${mark}\\ \\text{{{self.status}: {text}}}\\qquad \\text{{expected }} "
+                f"{sympy.latex(self.expected)},\\ \\text{{claimed }} {sympy.latex(self.claimed)}$$")
+
+    def _repr_html_(self):
+        from ..present.notebook import verdict_html
+
+        return verdict_html(self)
+
+    def to_dict(self):
+        return {
+            "status": self.status,
+            "ok": self.ok,
+            "kind": self.kind,
+            "wrt": [_name(s) for s in self.wrt],
+            "expected": _text(self.expected),
+            "claimed": _text(self.claimed),
+            "as_written": None if self.as_written is None else _text(self.as_written),
+            "explanation": self.explanation,
+            "evidence": self.evidence,
+            "counterexample": None if not self.counterexample else
+            {_name(s): to_text(v) for s, v in self.counterexample.items()},
+            "values": None if self.values is None else [_show(v) for v in self.values],
+            "details": [{"entry": label, "explanation": text} for label, text in self.details],
+            "step": None if self.step is None else self.step.to_dict(),
+        }
+
+
+def _text(value):
+    """1 x 1 matrices print as their entry."""
+    if isinstance(value, sympy.MatrixBase) and value.shape == (1, 1):
+        value = value[0, 0]
+    return to_text(value)
+
+
+def _name(s):
+    return getattr(s, "name", None) or str(s)
+
+
+def _show(value):
+    if value is None:
+        return "undefined"
+    if isinstance(value, sympy.MatrixBase):
+        if value.shape == (1, 1):
+            return _show(value[0, 0])
+        return to_text(value.applyfunc(lambda v: sympy.Float(v, 12) if v.is_Float else v))
+    if isinstance(value, sympy.Basic) and value.is_Float:
+        return f"{float(value):.12g}"
+    return to_text(value)

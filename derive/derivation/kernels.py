@@ -1,0 +1,90 @@
+"""Compiled kernels for what derive derives: `derive.kernel(d)`.
+
+    d = derive.differentiate("sum(softplus(X @ w)) - y.T @ X @ w", "w", "hessian",
+                             symbols="X: N x d, w: d, y: N")
+    k = derive.kernel(d)        # k(X, w, y) -> the d x d Hessian
+
+Matrix- and index-notation results become loop kernels (`codegen.loops`):
+the matrix form is written entrywise (`to_index`, every data-index Kronecker
+delta contracted, so the cost is linear in N) and planned into fused passes
+and BLAS calls.  Their signature depends on f alone, so the value, gradient
+and Hessian kernels of one f take the same arguments: every array f
+mentions, sorted by name (as Python sorts: upper case first), then f's
+scalar parameters, sorted by name.  Each array carries the shape its axes
+have in f (N x d, from the declaration or from the sums over it), so every
+call checks it, even when a derivative no longer reads the array.
+
+Results in components (gradients of scalar symbols) become `codegen.kernel`
+ufunc kernels of the wrt variables, then the other symbols alphabetically.
+"""
+
+import sympy
+
+import codegen
+
+from .notation import to_index
+from ..text.namespace import Namespace
+from ..text.ranges import axis_sizes
+
+_K, _L = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
+
+
+def kernel(d, *, backend="numba", directory=None):
+    """A compiled kernel for the result of the Derivation `d` (see the module doc)."""
+    if d.notation == "components":
+        others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
+                         and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
+        return codegen.kernel(d.result, list(d.wrt) + others, backend=backend, directory=directory)
+    expr, outputs = index_form(d)
+    expr, arrays, scalars = loop_arguments(d.f, expr)
+    return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory)
+
+
+def index_form(d):
+    """(index expression, output indices) for a matrix- or index-notation derivation."""
+    if d.notation == "index":
+        outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
+        return d.result, outputs
+    if d.result.shape[1] == 1:
+        return to_index(d.result, [_K]), (_K,)
+    return to_index(d.result, [_K, _L]), (_K, _L)
+
+
+def loop_arguments(f, expr, namespace=None):
+    """(index expression, arrays, scalars) of the loop kernel computing `expr`, a value
+    or derivative of `f`, with the signature described in the module doc."""
+    if expr.atoms(sympy.MatrixSymbol):
+        expr = to_index(expr)
+    indexed = _atoms(f, sympy.Indexed) | expr.atoms(sympy.Indexed)
+    matrices = {m.name: m for m in _atoms(f, sympy.MatrixSymbol)}
+    bases = {str(e.base.label): e.base for e in indexed}
+    sizes = axis_sizes(namespace or Namespace(), f, expr)
+    arrays = []
+    for name in sorted(set(matrices) | set(bases)):
+        if name in matrices:
+            rows, cols = matrices[name].shape
+            shape = (rows,) if cols == 1 else (cols,) if rows == 1 else (rows, cols)
+        else:
+            rank = max(len(e.indices) for e in indexed if str(e.base.label) == name)
+            shape = tuple(sizes.get((name, axis)) for axis in range(rank))
+            shape = None if None in shape else shape
+        arrays.append(sympy.IndexedBase(name, shape=shape))
+    indices = {i for e in indexed for i in e.indices}
+    bounds = {x for e in (f, expr) if isinstance(e, sympy.Basic) for s in e.atoms(sympy.Sum)
+              for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
+    dims = bounds | {x for m in matrices.values() for d in m.shape for x in sympy.sympify(d).free_symbols}
+    labels = {a.label for a in arrays} | {b.label for b in bases.values()}
+    scalars = sorted((s for s in _free(f) | expr.free_symbols if isinstance(s, sympy.Symbol) and s not in indices
+                      and s not in dims and s not in labels and not s.is_integer), key=lambda s: s.name)
+    return expr, arrays, scalars
+
+
+def _free(expr):
+    return expr.free_symbols if isinstance(expr, (sympy.Basic, sympy.MatrixBase)) else set()
+
+
+def _atoms(expr, kind):
+    return expr.atoms(kind) if isinstance(expr, sympy.Basic) else set()
+
+
+__all__ = ["index_form", "kernel", "loop_arguments"]

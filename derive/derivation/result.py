@@ -1,0 +1,268 @@
+"""`Derivation`: a derivative together with how it was checked.
+
+`grad`, `jacobian` and `hessian` return the bare SymPy Matrix (the contract);
+`differentiate` returns this object, which also prints well, renders in
+Jupyter and serializes for the CLI's --json.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import sympy
+
+import codegen
+
+from ..errors import DeriveError, SymbolError
+from ..validation.pointwise import derivative_values, value_at
+from ..calculus.reals import RealView
+from ..text.symbol_table import merge, name_of
+from ..text.printing import to_text
+from ..validation.numeric import check_at
+from ..text.inputs import as_basic
+
+KINDS = ("grad", "jacobian", "hessian")
+UNDEFINED = "undefined"
+_TITLES = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
+
+
+@dataclass
+class Derivation:
+    """The derivative of ``f`` with respect to ``wrt``.
+
+    Attributes: ``kind`` ("grad", "jacobian", "hessian"), ``f`` (SymPy scalar
+    or column Matrix), ``wrt`` (tuple of Symbols), ``result`` (SymPy Matrix,
+    shapes as in the README), ``report`` (the `codegen.Report` of the numeric
+    validation, or None when validation was switched off).
+    """
+
+    kind: str
+    f: object
+    wrt: tuple
+    result: sympy.Matrix
+    report: codegen.Report | None = None
+
+    @property
+    def notation(self):
+        """"components" (a Matrix of scalar partials), "matrix" or "index"."""
+        if isinstance(self.result, sympy.MatrixBase) and not any(isinstance(w, sympy.MatrixSymbol) for w in self.wrt):
+            return "components"
+        return "matrix" if isinstance(self.result, sympy.MatrixExpr) else "index"
+
+    @property
+    def shape(self):
+        if self.notation == "index":
+            return (1, 1)
+        return tuple(self.result.shape)
+
+    def entry_label(self, i, j):
+        if self.notation != "components":
+            wrt = "".join(f"d{_name(w)}" for w in self.wrt)
+            return {"grad": f"df/{wrt}", "hessian": f"d2f/{wrt}" if len(self.wrt) > 1 else f"d2f/{wrt}^2",
+                    "jacobian": f"dF/{wrt}"}[self.kind]
+        names = [s.name for s in self.wrt]
+        if self.kind == "grad":
+            return f"df/d{names[i]}"
+        if self.kind == "hessian":
+            return f"d2f/d{names[i]}d{names[j]}"
+        return f"dF{i}/d{names[j]}"
+
+    def entries(self):
+        """(label, expression) for every entry, row-major."""
+        if self.notation != "components":
+            return [(self.entry_label(0, 0), self.result)]
+        rows, cols = self.result.shape
+        return [(self.entry_label(i, j), self.result[i, j]) for i in range(rows) for j in range(cols)]
+
+    def __str__(self):
+        variables = ", ".join(_name(s) for s in self.wrt)
+        f_text = to_text(self.f)
+        size = {"components": f"{self.shape[0]} x {self.shape[1]}",
+                "matrix": f"{to_text(self.shape[0])} x {to_text(self.shape[1])} in matrix notation",
+                "index": "in index notation"}[self.notation]
+        lines = [f"{_TITLES[self.kind]} of {f_text} with respect to ({variables}), {size}:"]
+        width = max(len(label) for label, _ in self.entries())
+        lines += [f"  {label.ljust(width)} = {to_text(e)}" for label, e in self.entries()]
+        lines.append(f"validated: {self.report}" if self.report else "not validated (validate=False)")
+        return "\n".join(lines)
+
+    def _repr_latex_(self):
+        names = ", ".join(sympy.latex(s) for s in self.wrt)
+        if self.kind == "hessian" and self.notation == "index" and len(self.wrt) == 2:
+            names = ", ".join(sympy.latex(s) for s in self.wrt)
+        body = sympy.latex(self.result)
+        symbol = {"grad": r"\nabla f", "hessian": r"\nabla^2 f", "jacobian": r"J_F"}[self.kind]
+        return f"$${symbol}({names}) = {body}$$"
+
+    def to_dict(self):
+        if self.notation == "components":
+            rows, cols = self.result.shape
+            result = [[to_text(self.result[i, j]) for j in range(cols)] for i in range(rows)]
+            shape = [rows, cols]
+        else:
+            result = to_text(self.result)
+            shape = [to_text(d) for d in self.shape]
+        return {
+            "kind": self.kind,
+            "notation": self.notation,
+            "f": to_text(self.f),
+            "wrt": [_name(s) for s in self.wrt],
+            "shape": shape,
+            "result": result,
+            "latex": sympy.latex(self.result),
+            "validation": self.report.to_dict() if self.report else None,
+        }
+
+    def at(self, values):
+        """The derivative at a point: `PointValue` with exact and float values
+        and a finite-difference check at exactly that point."""
+        return point_value(self, values)
+
+    @cached_property
+    def steps(self):
+        """The derivation step by step: a `derive.steps.Steps` list of `Step`
+        (rule, before, after, note), one chain per distinct entry, every step
+        checked numerically before it is shown."""
+        from ..steps import derivation_steps
+
+        return derivation_steps(self)
+
+    def plot(self, path=None, **options):
+        """A figure of the derivative against finite differences (see `derive.figures.plot_derivation`);
+        written to `path` (PNG, SVG, PDF) when given, else returned."""
+        from ..present.figures import plot_derivation
+
+        return plot_derivation(self, path, **options)
+
+    def _repr_html_(self):
+        from ..present.notebook import derivation_html
+
+        return derivation_html(self)
+
+
+@dataclass
+class PointValue:
+    """A derivative evaluated at one point (exactly where SymPy can)."""
+
+    derivation: Derivation
+    point: dict
+    exact: sympy.Matrix
+    numeric: np.ndarray
+    report: codegen.Report | None
+    undefined: tuple = ()  # entries (i, j) where the derivative does not exist (exact nan, numeric nan)
+
+    @property
+    def defined(self):
+        return not self.undefined
+
+    def _shown(self, i, j):
+        """The entry in words: 'undefined', an exact value, and its float when that says more."""
+        if (i, j) in self.undefined:
+            return UNDEFINED
+        value, num = self.exact[i, j], float(self.numeric[i, j])
+        text = to_text(value)
+        return text if text == repr(num) or value.is_Integer else f"{text}  (= {num:.12g})"
+
+    def __str__(self):
+        where = ", ".join(f"{s.name} = {to_text(v)}" for s, v in self.point.items())
+        d = self.derivation
+        lines = [f"at {where}:"]
+        width = max(len(label) for label, _ in d.entries())
+        cols = self.exact.shape[1]
+        for k, (label, _) in enumerate(d.entries()):
+            lines.append(f"  {label.ljust(width)} = {self._shown(*divmod(k, cols))}")
+        if self.report is not None:
+            lines.append(f"check at this point: {self.report}")
+        elif self.undefined:
+            lines.append("undefined: the difference quotients have no common finite limit here (a kink, a "
+                         "domain edge or 0/0 without a limit)")
+        return "\n".join(lines)
+
+    def _repr_latex_(self):
+        where = r",\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.point.items())
+        rows, cols = self.exact.shape
+        shown = sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(r"\text{undefined}") if (i, j) in self.undefined
+                             else self.exact[i, j])
+        return f"$${sympy.latex(shown)} \\quad \\text{{at }} {where}$$"
+
+    def to_dict(self):
+        rows, cols = self.exact.shape
+        return {
+            "point": {s.name: to_text(v) for s, v in self.point.items()},
+            "exact": [[UNDEFINED if (i, j) in self.undefined else to_text(self.exact[i, j]) for j in range(cols)]
+                      for i in range(rows)],
+            "value": [[UNDEFINED if (i, j) in self.undefined else float(self.numeric[i, j]) for j in range(cols)]
+                      for i in range(rows)],
+            "undefined": [list(e) for e in self.undefined],
+            "check": self.report.to_dict() if self.report else None,
+        }
+
+
+def _name(s):
+    return getattr(s, "name", None) or to_text(s)
+
+
+def point_value(d, values):
+    """`d` at the point `values` (names or the user's symbols -> numbers or text)."""
+    from ..calculus.scalar import function_vector
+
+    if d.notation != "components":
+        raise DeriveError("evaluate a matrix- or index-notation derivative with codegen.kernel, or check it at "
+                          "concrete sizes with derive.check")
+    point = _point(d, values)
+    view = RealView(d.f, d.result, d.wrt)  # derive works over the reals
+    f, wrt, result, real_point = view.real(d.f), view.real(d.wrt), view.real(d.result), view.real(point)
+    functions, claimed = function_vector(d.kind, f, wrt, result)
+    if d.kind == "hessian":  # the Hessian differentiates the gradient, whose values are decided first
+        outer = value_at(f, real_point)
+        gradient = derivative_values(sympy.Matrix([f]), wrt, functions.T, real_point, [outer])[0]
+    else:
+        gradient = [value_at(g, real_point) for g in functions]
+    entries = derivative_values(functions, wrt, claimed, real_point, gradient)
+    if d.kind == "grad":
+        entries = [[e] for e in entries[0]]
+    undefined = tuple((i, j) for i, row in enumerate(entries) for j, e in enumerate(row) if e is None)
+    exact = sympy.Matrix([[sympy.nan if e is None else view.user(e) for e in row] for row in entries])
+    numeric = np.array([[np.nan if e is None else float(e) for e in row] for row in entries], dtype=float)
+    report = None
+    if not undefined:  # check the values reported (the formula may be 0/0 where the limit exists), here only
+        values = sympy.Matrix([[view.real(e) for e in row] for row in entries])
+        report = check_at(functions, wrt, values, real_point, nearby=0)
+    return PointValue(d, point, exact, numeric, report, undefined)
+
+
+def _point(d, values):
+    """{the derivation's symbol: exact number} from names or symbols -> numbers or text."""
+    from ..text.namespace import Namespace
+    from ..text.expressions import parse
+
+    if not isinstance(values, dict):
+        raise DeriveError(f"a point is a dict of symbol (or name) -> number, got {type(values).__name__}")
+    by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) | set(d.wrt) if isinstance(s, sympy.Symbol)}
+    point = {}
+    for key, value in values.items():
+        name = key if isinstance(key, str) else name_of(key) if isinstance(key, sympy.Basic) else None
+        sym = by_name.get(name)
+        if sym is None:
+            raise SymbolError(f"unknown symbol '{key}' in the point: the expression uses "
+                              f"{', '.join(sorted(by_name)) or 'no symbols'}")
+        if not isinstance(key, str):
+            merge(sym, key)  # the same variable, or a SymbolError naming the clash
+        if isinstance(value, str):  # text goes through the safe parser, never sympify
+            value = parse(value, Namespace(strict=True))
+        value = sympy.nsimplify(value) if isinstance(value, float) else as_basic(value)
+        if not (value.is_number and value.is_real) or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+            raise DeriveError(f"the value of {name} must be a finite real number, got {to_text(value)}")
+        for fact in ("positive", "negative", "nonnegative", "nonpositive", "integer", "nonzero"):
+            if getattr(sym, f"is_{fact}") and getattr(value, f"is_{fact}") is False:
+                raise SymbolError(f"'{name}' is {fact}, but the point has {name} = {to_text(value)}")
+        point[sym] = value
+    missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols | set(d.wrt), key=str)
+               if isinstance(s, sympy.Symbol) and s not in point]
+    if missing:
+        raise DeriveError(f"the point gives no value for {', '.join(missing)}")
+    return point
+
+
+def _free(obj):
+    return obj.free_symbols if hasattr(obj, "free_symbols") else set()

@@ -1,0 +1,202 @@
+"""Declarations: "A: n x n, x: n; t s: positive; i: index N; S: n x n spd".
+
+`declare` reads them into a `Declarations` dict (name -> SymPy object, and
+``.properties`` for matrices declared symmetric or spd); an unknown word is
+a `ParseError` naming it (with a "did you mean").
+"""
+
+import re
+
+from sympy import Integer, MatrixSymbol, Symbol
+
+from ..errors import LimitError, ParseError
+from .names import check_name
+
+
+_ASSUMPTIONS = {
+    "scalar": {"real": True},
+    "real": {"real": True},
+    "positive": {"positive": True},
+    "negative": {"negative": True},
+    "nonnegative": {"nonnegative": True, "real": True},
+    "integer": {"integer": True},
+}
+
+
+# Properties of square matrices, after the shape: "S: n x n spd".  spd implies symmetric.
+_PROPERTIES = {
+    "symmetric": frozenset({"symmetric"}),
+    "spd": frozenset({"symmetric", "spd"}),
+}
+
+
+# A size is a number or a short name: one letter, then digits or _ and more (n, N, d2, n_obs).
+_SIZE_NAME = re.compile(r"[A-Za-z](?:\d*|_\w+)")
+
+
+class Declarations(dict):
+    """What `declare` returns: name -> SymPy object, and ``.properties``:
+    name -> set of words ("symmetric", "spd") for matrices declared with them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.properties = {}
+
+    def update(self, other=(), **kwargs):
+        super().update(other, **kwargs)
+        for name, words in getattr(other, "properties", {}).items():
+            self.properties.setdefault(name, set()).update(words)
+
+
+class MatrixProperties(dict):
+    """Declared matrix properties by name; ``props[S]`` and ``props["S"]`` are the same."""
+
+    @staticmethod
+    def _key(key):
+        return getattr(key, "name", key)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __setitem__(self, key, words):
+        super().__setitem__(self._key(key), set(words))
+
+    def __contains__(self, key):
+        return super().__contains__(self._key(key))
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+
+def declare(text):
+    """Parse a declaration string into a dict name -> SymPy object.
+
+    Items are separated by ``,`` or ``;``.  Each item is ``NAMES: SPEC`` where
+    SPEC is ``scalar``/``real``/``positive``/``negative``/``nonnegative``/
+    ``integer``, a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
+    ``3x3`` (a matrix), or an index: ``index`` (0..n-1), ``index m``
+    (0..m-1), ``index 1..n``.  A square shape may be followed by ``symmetric``
+    or ``spd`` (symmetric positive definite): ``"S: n x n spd"``; the word alone
+    (``"S: spd"``) gives the property to a matrix S that comes as a SymPy object.
+    The properties are in ``.properties`` of the result (and of a `Namespace`).
+    Sizes are numbers or short names (``n``, ``N``, ``d2``, ``n_obs``); any other
+    word is a `ParseError`.  Names listed without a spec take the next item's spec
+    (``"x, y: positive"``); trailing bare names are real scalars.
+
+    >>> declare("A: n x n, x: n")
+    {'A': A, 'x': x}
+    >>> sorted(declare("S: 3 x 3 spd").properties["S"])
+    ['spd', 'symmetric']
+    """
+    if not isinstance(text, str) or len(text) > 2000:
+        raise ParseError("declarations must be a string of at most 2000 characters")
+    result, pending = Declarations(), []
+    dims = {}
+    for item in filter(None, (p.strip() for p in re.split(r"[;,]", text))):
+        if ":" not in item:
+            pending += item.split()
+            continue
+        names_part, spec = (s.strip() for s in item.split(":", 1))
+        names = pending + names_part.split()
+        pending = []
+        if not names:
+            raise ParseError(f"declaration '{item}' names nothing before ':'")
+        for name in names:
+            check_name(name)
+            obj, properties = _declared_object(name, spec, dims, item)
+            if obj is not None:
+                result[name] = obj
+            if properties:
+                result.properties[name] = set(properties)
+    for name in pending:
+        check_name(name)
+        result[name] = Symbol(name, real=True)
+    return result
+
+
+class IndexSpec:
+    """A declared index: its symbol and inclusive range."""
+
+    def __init__(self, symbol, lo, hi):
+        self.symbol, self.lo, self.hi = symbol, lo, hi
+
+    def __repr__(self):
+        return f"{self.symbol} in {self.lo}..{self.hi}"
+
+
+def _declared_object(name, spec, dims, item):
+    """(SymPy object or None, properties) for one ``name: spec``."""
+    keyword = spec.lower()
+    if keyword in _ASSUMPTIONS:
+        return Symbol(name, **_ASSUMPTIONS[keyword]), frozenset()
+    if keyword.split()[:1] == ["index"]:
+        return _index_spec(name, spec[len("index"):].strip(), dims, item), frozenset()
+    words = spec.split()
+    properties = frozenset().union(*(_PROPERTIES[w.lower()] for w in words if w.lower() in _PROPERTIES))
+    shape_text = " ".join(w for w in words if w.lower() not in _PROPERTIES)
+    if not shape_text:
+        if properties:
+            return None, properties  # the matrix is the user's SymPy object of this name
+        raise ParseError(f"declaration '{item}' says nothing after ':'")
+    parts = [p for p in re.split(r"\s*(?:\bx\b|(?<=\d)x(?=\d)|(?<=\d)x(?=[A-Za-z])|\*|×)\s*|\s+", shape_text) if p]
+    for part in parts:
+        if not (part.isdigit() or _SIZE_NAME.fullmatch(part)):
+            raise _unknown_word(part, item)
+    if not 1 <= len(parts) <= 2:
+        raise ParseError(
+            f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}), "
+            "a shape like 'n', '3', 'm x n' (square ones optionally symmetric or spd), or index"
+        )
+    shape = [_dimension(p, dims, item) for p in parts]
+    if len(shape) == 1:
+        shape.append(Integer(1))
+    if properties and shape[0] != shape[1]:
+        raise ParseError(f"declaration '{item}': only a square matrix can be "
+                         f"{'spd' if 'spd' in properties else 'symmetric'}; {name} is {shape[0]} x {shape[1]}")
+    return MatrixSymbol(name, *shape), properties
+
+
+def _unknown_word(word, item):
+    import difflib
+
+    known = list(_ASSUMPTIONS) + list(_PROPERTIES) + ["index"]
+    close = difflib.get_close_matches(word.lower(), known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ParseError(f"unknown word '{word}' in the declaration '{item}'{hint}: a declaration is a kind "
+                      f"({', '.join(_ASSUMPTIONS)}), a shape ('n', '3', 'm x n'; sizes are numbers or short names "
+                      "like n, N, d2, n_obs) with optionally symmetric or spd, or index")
+
+
+def _index_spec(name, rest, dims, item):
+    """'index' (0..n-1), 'index m' (0..m-1), 'index 1..n' (1..n)."""
+    if not rest:
+        lo, hi = Integer(0), _dimension("n", dims, item) - 1
+    elif ".." in rest:
+        a, b = (t.strip() for t in rest.split("..", 1))
+        lo, hi = _bound(a, dims, item), _bound(b, dims, item)
+    else:
+        lo, hi = Integer(0), _dimension(rest, dims, item) - 1
+    return IndexSpec(Symbol(name, integer=True), lo, hi)
+
+
+def _bound(token, dims, item):
+    m = re.fullmatch(r"([A-Za-z_]\w*)?\s*([+-]\s*\d+)?|(-?\d+)", token)
+    if not m or not token:
+        raise ParseError(f"cannot read the index bound '{token}' in '{item}'")
+    if m.group(3) is not None:
+        return Integer(int(m.group(3)))
+    base = _dimension(m.group(1), dims, item) if m.group(1) else Integer(0)
+    shift = int(m.group(2).replace(" ", "")) if m.group(2) else 0
+    return base + shift
+
+
+def _dimension(token, dims, item):
+    if token.isdigit():
+        value = int(token)
+        if not 1 <= value <= 1_000_000:
+            raise LimitError(f"dimension {value} in '{item}' is out of range 1..1000000")
+        return Integer(value)
+    check_name(token)
+    if token not in dims:
+        dims[token] = Symbol(token, integer=True, positive=True)
+    return dims[token]

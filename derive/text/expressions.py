@@ -1,0 +1,498 @@
+"""The safe parser: text -> SymPy, built directly from a whitelisted syntax tree.
+
+Never `eval`, `exec`, `sympify` or `parse_expr`: Python's `ast` module only
+*parses* the text; each allowed node type has one method that builds the
+SymPy object, and anything else is refused with a `ParseError` naming the
+column.  The grammar (see docs/grammar.md):
+
+    numbers        2, 0.5, 1e-3, 1/3        (decimals are exact: 0.1 is 1/10)
+    names          x, w_1, alpha            (identifiers; not _private, not Python builtins)
+    operators      + - * / ** ^ @ and unary minus; ^ means power
+    calls          exp(x), log(x), max(a, b), where(x > 0, x, 0), ...   (functions.FUNCTIONS)
+    indexing       x[i], W[i, j], A[0, 1]                              (indices.py)
+    transpose      A.T
+    vectors        [a, b, c] (a column), [[a, b], [c, d]] (a matrix)
+    conditions     < <= > >= == and or & |   (inside where(), or with relations=True: relations.py)
+
+Sizes are bounded (budgets.py): text length, node count, nesting depth and
+the bits of every exact constant, estimated before SymPy computes it.
+"""
+
+import ast
+import decimal
+import math
+
+import sympy
+from sympy import Integer, MatMul, MatrixBase, MatrixExpr, Rational, S
+from sympy.matrices.exceptions import ShapeError as SympyShapeError
+
+from ..errors import LimitError, ParseError, ShapeError
+from . import ranges
+from .budgets import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
+from .functions import (
+    FACTORIAL_LIKE,
+    FUNCTIONS,
+    INDEX_FUNCTIONS,
+    MATRIX_FUNCTIONS,
+    _sum_entries,
+    elementwise,
+)
+from .indices import IndicesMixin
+from .names import check_name
+from .namespace import Namespace
+from .relations import RelationsMixin
+from .shapes import ShapesMixin, _same_dims, _shape_message, shape_of, shape_words
+
+
+def callable_names():
+    """Every name text may call (read from the tables each time: a new entry is callable at once)."""
+    return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS)
+
+
+_NOT_ALLOWED = {
+    ast.Lambda: "lambda expressions are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.IfExp: "conditional expressions are not allowed; use where(condition, a, b)",
+    ast.Dict: "dictionaries are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Starred: "starred arguments are not allowed",
+    ast.NamedExpr: "assignment expressions are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.JoinedStr: "strings are not allowed",
+    ast.Slice: "slices are not allowed; index with single positions",
+}
+
+
+def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=False):
+    """Parse `text` into a SymPy expression (or a Matrix for `[...]` literals).
+
+    `symbols` declares names: a dict name -> SymPy object (Symbol, MatrixSymbol,
+    IndexedBase), an iterable of SymPy symbols, a declaration string such as
+    ``"A: n x n, x: n; t: positive"`` (see `declare`), or a `Namespace`.
+    Undeclared names become real scalar symbols unless `strict` is true, in
+    which case they are an error.  `relations=True` allows a top-level
+    comparison (``"a + 2*b >= 1"``, ``"x**2 + y**2 = 1"``).
+
+    >>> parse("x^2 + sigmoid(y)")
+    x**2 + sigmoid(y)
+    >>> parse("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    derive.errors.ParseError: column 1: names starting with '_' are not allowed: '__import__'
+    """
+    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols, strict=strict)
+    with time_budget(min(limits.seconds, 5.0), "parsing"):
+        return ranges.resolve(_Builder(text, namespace, limits, relations).build(), namespace)
+
+
+def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):
+    """What every subexpression of `text` is: a list of (depth, text, shape words).
+
+    Raises `ShapeError` (with the clash in words) if the shapes do not fit;
+    ``err.partial`` then holds the subexpressions understood before the clash.
+
+    >>> [row[1:] for row in shapes("A @ x - b", "A: m x n, x: n, b: m")][-1]
+    ('A @ x - b', 'm x 1')
+    """
+    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols)
+    builder = _Builder(text, namespace, limits, relations=False)
+    builder.recorder = []
+    rows = lambda: [(d, builder._segment(n), shape_words(shape_of(v))) for d, n, v in builder.recorder]  # noqa: E731
+    try:
+        builder.build()
+    except ShapeError as exc:
+        exc.partial = rows()
+        raise
+    return rows()
+
+
+class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
+    """One method per allowed syntax node; everything else is refused."""
+
+    def __init__(self, text, namespace, limits, relations):
+        if not isinstance(text, str):
+            raise ParseError(f"expected text, got {type(text).__name__}")
+        if len(text) > limits.max_length:
+            raise LimitError(f"input is {len(text)} characters; the limit is {limits.max_length}")
+        if not text.strip():
+            raise ParseError("empty expression")
+        self.original = text
+        self.namespace = namespace
+        self.limits = limits
+        self.relations = relations
+        self.source, self.colmap = _translate(text)
+        self.depth = 0
+        self.recorder = None  # list of (depth, node, value) when shapes are wanted
+
+    # -- entry -------------------------------------------------------------
+    def parse_part(self, text):
+        """Parse a piece of this text (one side of an equation) into the same namespace."""
+        return parse(text, self.namespace, limits=self.limits)
+
+    def build(self):
+        if self.relations:
+            relation = self._top_level_equation()
+            if relation is not None:
+                return relation
+        try:
+            tree = ast.parse(self.source, mode="eval")
+        except SyntaxError as exc:
+            raise self._syntax_error(exc) from None
+        except (RecursionError, MemoryError):
+            raise LimitError("expression is too long or too deeply nested to parse") from None
+        except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+            raise LimitError(f"cannot read the text: {exc}") from None
+        count = sum(1 for _ in ast.walk(tree))
+        if count > self.limits.max_nodes:
+            raise LimitError(f"expression has {count} syntax nodes; the limit is {self.limits.max_nodes}")
+        body = tree.body
+        if self.relations and isinstance(body, (ast.Compare, ast.BoolOp)):
+            return self.visit_condition(body)
+        return self.visit(body)
+
+    # -- dispatch ----------------------------------------------------------
+    def visit(self, node):
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise LimitError(f"expression nests deeper than {self.limits.max_depth} levels")
+        try:
+            method = getattr(self, "visit_" + type(node).__name__, None)
+            if method is None:
+                raise self.error(node, self._refusal(node))
+            value = method(node)
+            if self.recorder is not None:
+                self.recorder.append((self.depth, node, value))
+            return value
+        finally:
+            self.depth -= 1
+
+    def _refusal(self, node):
+        for cls, message in _NOT_ALLOWED.items():
+            if isinstance(node, cls):
+                return message
+        if isinstance(node, ast.Compare):
+            return "comparisons are only allowed inside where(condition, a, b)"
+        if isinstance(node, ast.BoolOp):
+            return "'and'/'or' are only allowed in conditions"
+        return f"{type(node).__name__} syntax is not allowed"
+
+    # -- leaves ------------------------------------------------------------
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, bool) or value is None:
+            raise self.error(node, f"{value!r} is not a number")
+        if isinstance(value, complex):
+            raise self.error(node, "complex numbers are not supported")
+        if isinstance(value, int):
+            check_bits(value.bit_length(), "this integer", self.limits)
+            return Integer(value)
+        if isinstance(value, float):
+            return self._decimal(node)
+        raise self.error(node, "strings are not allowed")
+
+    def _decimal(self, node):
+        """A decimal literal as the exact rational it spells (0.1 -> 1/10)."""
+        literal = ast.get_source_segment(self.source, node) or repr(node.value)
+        number = decimal.Decimal(literal.replace("_", ""))
+        sign, digits, exponent = number.as_tuple()
+        bits = (len(digits) + abs(exponent)) * math.log2(10)
+        check_bits(bits, f"the number {literal[:20]}", self.limits)
+        return Rational(int("".join(map(str, digits)) or "0") * (-1 if sign else 1)) * Rational(10) ** exponent
+
+    def visit_Name(self, node):
+        name = node.id
+        if name in FUNCTIONS and name not in self.namespace:
+            raise self.error(node, f"'{name}' is a function; call it as {name}(...)")
+        check_name(name, self.original, self._column(node))
+        return self.namespace.lookup(name, self._column(node), self.original)
+
+    # -- arithmetic --------------------------------------------------------
+    def visit_BinOp(self, node):
+        op = type(node.op)
+        if op in (ast.Add, ast.Sub):
+            return self._sum(node)
+        if op in (ast.Mult, ast.Div):
+            return self._product(node)
+        if op is ast.Pow:
+            return self._power(node)
+        if op is ast.MatMult:
+            return self._matmul(node)
+        symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>",
+                  ast.BitAnd: "&", ast.BitOr: "|"}.get(op, op.__name__)
+        raise self.error(node, f"operator '{symbol}' is not allowed here")
+
+    def _chain(self, node, ops):
+        """Flatten a left-deep chain a op b op c ... without recursing per link."""
+        items = []
+        while isinstance(node, ast.BinOp) and type(node.op) in ops:
+            items.append((type(node.op), node.right))
+            node = node.left
+        items.append((None, node))
+        items.reverse()
+        return items
+
+    def _sum(self, node):
+        terms, operands = [], []
+        for op, operand in self._chain(node, (ast.Add, ast.Sub)):
+            value = self.visit(operand)
+            operands.append((operand, value))
+            terms.append(-value if op is ast.Sub else value)
+        self._check_sum_shapes(node, operands)
+        self._check_exact(terms, "sum", node, lambda bits: max(bits) + math.log2(len(bits)))
+        return self._combine(node, lambda: sympy.Add(*terms) if not self._has_matrix(terms) else _matadd(terms))
+
+    def _product(self, node):
+        factors, operands = [], []
+        for op, operand in self._chain(node, (ast.Mult, ast.Div)):
+            value = self.visit(operand)
+            operands.append((operand, value))
+            if op is ast.Div:
+                if self._is_matrix(value):
+                    raise self.error(operand, "cannot divide by a matrix; use inv(A)")
+                if value == 0:
+                    raise self.error(operand, "division by zero")
+                value = 1 / value if isinstance(value, Rational) else sympy.Pow(value, -1)
+            factors.append(value)
+        self._check_exact(factors, "product", node, sum)
+        self._check_product_shapes(node, [(o, v) for o, v in operands if self._is_matrix(v)])
+        return self._combine(node, lambda: _multiply(factors))
+
+    def _power(self, node):
+        base = self.visit(node.left)
+        exponent = self.visit(node.right)
+        check_bits(power_bits(base, exponent), "this power", self.limits)
+        if base == 0 and isinstance(exponent, Rational) and exponent < 0:
+            raise self.error(node, "zero to a negative power")
+        if self._is_matrix(base):
+            if not (isinstance(exponent, Integer)):
+                raise self.error(node, "a matrix power needs an integer exponent")
+            if isinstance(base, MatrixBase):  # explicit entries: SymPy multiplies them out
+                if abs(int(exponent)) > 256:
+                    raise LimitError(f"column {self._column(node)}: a power of an explicit matrix above 256 "
+                                     f"({exponent}) is not expanded")
+                bits = max((constant_bits(e) for e in base if isinstance(e, Rational)), default=1)
+                check_bits(max(bits, 1) * abs(int(exponent)) * base.shape[0], "this matrix power", self.limits)
+            return self._combine(node, lambda: base**exponent)
+        if self._is_matrix(exponent):
+            raise self.error(node, "a matrix cannot be an exponent")
+        return self._combine(node, lambda: sympy.Pow(base, exponent))
+
+    def _matmul(self, node):
+        left, right = self.visit(node.left), self.visit(node.right)
+        if not (self._is_matrix(left) and self._is_matrix(right)):
+            raise self.error(node, "'@' multiplies matrices or vectors; use '*' for scalars")
+        self._check_product_shapes(node, [(node.left, left), (node.right, right)])
+        product = self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase)
+                                else left * right)
+        return _as_scalar_if_1x1(product)
+
+    def visit_UnaryOp(self, node):
+        operand = self.visit(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.Not):
+            raise self.error(node, "'not' is only allowed in conditions")
+        raise self.error(node, "operator '~' is not allowed")
+
+    # -- calls -------------------------------------------------------------
+    def visit_Call(self, node):
+        if not isinstance(node.func, ast.Name):
+            raise self.error(node, "only calls of known functions are allowed, like exp(x)")
+        name = node.func.id
+        if name not in callable_names():
+            if name.startswith("_"):
+                raise self.error(node, f"names starting with '_' are not allowed: '{name}'")
+            raise self.error(node, f"unknown function '{name}'; known: {', '.join(sorted(callable_names()))}")
+        if node.keywords:
+            raise self.error(node, f"{name}() takes no keyword arguments")
+        if name == "sum":
+            if len(node.args) == 1:  # sum(v): the sum of a vector's (matrix's) entries
+                value = self.visit(node.args[0])
+                if not self._is_matrix(value):
+                    raise self.error(node, "sum(v) adds the entries of a vector or matrix; for index notation "
+                                           "give the indices: sum(x[i], i)")
+                return self._combine(node, lambda: _as_scalar_if_1x1(_sum_entries(value)))
+            return self._sum_over_indices(node)
+        if name == "delta":
+            self._arity(node, name, 2, 2)
+            i, j = (self._index(a) for a in node.args)
+            return sympy.KroneckerDelta(i, j)
+        if name in MATRIX_FUNCTIONS:
+            fn = MATRIX_FUNCTIONS[name]
+            self._arity(node, name, fn.min_args, fn.max_args)
+            margs = [self.visit(a) for a in node.args]
+            if not all(self._is_matrix(a) for a in margs):
+                raise self.error(node, f"{name}() takes a matrix or vector, not a scalar")
+            if name == "hadamard" and not _same_dims(shape_of(margs[0]), shape_of(margs[1])):
+                raise ShapeError(f"column {self._column(node)}: {self._segment(node)}: an elementwise product "
+                                 f"needs equal shapes, got {shape_words(shape_of(margs[0]))} and "
+                                 f"{shape_words(shape_of(margs[1]))}")
+            if name == "diag" and shape_of(margs[0])[1] != 1:
+                raise self.error(node, "diag() takes a column vector")
+            return self._combine(node, lambda: fn.build(*margs))
+        fn = FUNCTIONS[name]
+        self._arity(node, name, fn.min_args, fn.max_args)
+        if name == "where":
+            args = [self.visit_condition(node.args[0])] + [self.visit(a) for a in node.args[1:]]
+        else:
+            args = [self.visit(a) for a in node.args]
+        if any(self._is_matrix(a) for a in args):
+            if len(args) != 1 or name == "where":
+                raise self.error(node, f"{name}() takes scalars; only one-argument functions apply "
+                                       "elementwise to a matrix")
+            return self._combine(node, lambda: elementwise(fn.build, args[0]))
+        if name == "exp" and args[0].is_number:
+            check_bits(exp_bits(args[0]), f"exp({args[0]})", self.limits)
+        if name in FACTORIAL_LIKE and args[0].is_number:
+            check_bits(factorial_bits(args[0]), f"{name}({args[0]})", self.limits)
+        return self._combine(node, lambda: fn.build(*args))
+
+    def _arity(self, node, name, lo, hi):
+        n = len(node.args)
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+            raise self.error(node, f"{name}() takes {want} argument(s), got {n}")
+
+    def visit_Attribute(self, node):
+        if node.attr != "T":
+            raise self.error(node, f"attribute access '.{node.attr}' is not allowed (only .T, the transpose)")
+        value = self.visit(node.value)
+        if not self._is_matrix(value):
+            raise self.error(node, "'.T' transposes a matrix or vector, not a scalar")
+        return value.T
+
+    def visit_List(self, node):
+        if not node.elts:
+            raise self.error(node, "empty list")
+        rows = [self.visit(e) for e in node.elts]
+        if all(isinstance(r, MatrixBase) and r.shape[1] == 1 for r in rows) and isinstance(node.elts[0], (ast.List, ast.Tuple)):
+            lengths = {r.shape[0] for r in rows}
+            if len(lengths) != 1:
+                raise self.error(node, f"matrix rows have different lengths: {sorted(lengths)}")
+            return sympy.Matrix([list(r) for r in rows])
+        for r, e in zip(rows, node.elts):
+            if self._is_matrix(r):
+                raise self.error(e, "a vector's entries must be scalars")
+        return sympy.Matrix(rows)
+
+    visit_Tuple = visit_List
+
+    # -- helpers -----------------------------------------------------------
+    @staticmethod
+    def _is_matrix(value):
+        return isinstance(value, (MatrixBase, MatrixExpr))
+
+    def _has_matrix(self, values):
+        return any(self._is_matrix(v) for v in values)
+
+    def _check_exact(self, values, what, node, combine):
+        bits = [constant_bits(v) for v in values if isinstance(v, Rational)]
+        if len(bits) > 1:
+            check_bits(combine(bits), f"this {what} of constants", self.limits)
+
+    def _combine(self, node, build):
+        try:
+            value = build()
+        except SympyShapeError as exc:
+            raise ShapeError(f"column {self._column(node)}: {_shape_message(exc)}") from None
+        except TypeError as exc:
+            raise ShapeError(f"column {self._column(node)}: cannot combine these operands ({exc})") from None
+        except ValueError as exc:
+            if isinstance(exc, (LimitError, ParseError, ShapeError)):
+                raise
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise self.error(node, f"{self._segment(node)}: {reason}") from None
+        if isinstance(value, sympy.Basic) and value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
+            segment = ast.get_source_segment(self.source, node) or "this expression"
+            raise self.error(node, f"{segment} is undefined (evaluates to {value})")
+        if isinstance(value, sympy.Basic) and (value.has(S.ImaginaryUnit) or (value.is_number and value.is_real is False)):
+            segment = ast.get_source_segment(self.source, node) or "this expression"
+            raise self.error(node, f"{segment} is not real (evaluates to {value}); derive works over the reals")
+        return value
+
+    def _column(self, node):
+        offset = getattr(node, "col_offset", None)
+        if offset is None:
+            return None
+        return self._original_column(getattr(node, "lineno", 1), self._char_offset(offset))
+
+    def _char_offset(self, byte_offset):
+        """ast reports UTF-8 byte offsets; columns count characters."""
+        return len(self.source.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+    def _original_column(self, lineno, offset):
+        """1-based column in the original text of a 0-based offset in the source
+        (which is one line: `_translate` turned line breaks into spaces)."""
+        return self.colmap[min(max(offset, 0), len(self.colmap) - 1)] + 1
+
+    def error(self, node, message):
+        return ParseError(message, self.original, self._column(node))
+
+    def _syntax_error(self, exc):
+        column = None
+        reason = exc.msg
+        if exc.offset == 0:  # Python reports the end of input as offset 0
+            column, reason = len(self.original), "the expression ends too early"
+        elif exc.offset is not None:
+            column = self._original_column(exc.lineno or 1, exc.offset - 1)
+        if "too many nested parentheses" in reason:
+            raise LimitError("too many nested parentheses") from None
+        if "was never closed" in reason or "unmatched" in reason or "does not match" in reason:
+            reason = "unbalanced brackets: " + reason
+        return ParseError(reason, self.original, column)
+
+
+def _translate(text):
+    """Replace '^' by '**' (power, as in maths) and line breaks by spaces (so an
+    expression may span lines), keeping a map to the original columns."""
+    out, colmap = [], []
+    for i, ch in enumerate(text):
+        if not out and ch.isspace():
+            continue  # leading blanks (Python would call them an indent)
+        if ch == "^":
+            out.append("**")
+            colmap += [i, i]
+        elif ch in "\r\n\t\f\v":
+            out.append(" ")
+            colmap.append(i)
+        else:
+            out.append(ch)
+            colmap.append(i)
+    colmap.append(len(text))
+    return "".join(out), colmap
+
+
+def _as_scalar_if_1x1(value):
+    """x.T @ W @ x is a number: keep it as the trace of the 1 x 1 product, a scalar
+    SymPy can add to other scalars (its matrix element would be a Sum)."""
+    if isinstance(value, MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1):
+        return sympy.Trace(value)
+    if isinstance(value, MatrixBase) and value.shape == (1, 1):
+        return value[0, 0]
+    return value
+
+
+def _multiply(factors):
+    matrices = [f for f in factors if isinstance(f, (MatrixBase, MatrixExpr))]
+    if not matrices:
+        return sympy.Mul(*factors)
+    scalars = [f for f in factors if not isinstance(f, (MatrixBase, MatrixExpr))]
+    result = matrices[0]
+    for m in matrices[1:]:
+        result = result * m
+    result = _as_scalar_if_1x1(result)
+    return sympy.Mul(*scalars) * result if scalars else result
+
+
+def _matadd(terms):
+    result = terms[0]
+    for t in terms[1:]:
+        result = result + t
+    return result

@@ -1,0 +1,92 @@
+"""Index notation in text: x[i], W[i, j], A[0, 1] and sum(body, i, j) or
+sum(body, (i, lo, hi)).  Ranges left open here are settled from the axes
+each index runs over (ranges.py)."""
+
+import ast
+
+import sympy
+from sympy import Integer, MatrixSymbol
+
+from . import ranges
+from .names import check_name
+
+
+class IndicesMixin:
+    """The builder's index notation: elements, index arithmetic, sums."""
+
+    def _sum_over_indices(self, node):
+        """sum(body, i, j) over declared ranges, or the axes i and j index (`ranges.py`);
+        sum(body, (i, lo, hi)) with explicit bounds."""
+        self._arity(node, "sum", 2, None)
+        limits = []
+        for arg in node.args[1:]:
+            if isinstance(arg, ast.Name):
+                index = self.namespace.index(arg.id, self._column(arg), self.original)
+                lo, hi = self.namespace.index_ranges.get(index) or ranges.placeholder(index)
+            elif isinstance(arg, ast.Tuple) and len(arg.elts) == 3 and isinstance(arg.elts[0], ast.Name):
+                index = self.namespace.index(arg.elts[0].id, self._column(arg), self.original)
+                lo, hi = (self._bound_value(e) for e in arg.elts[1:])
+            else:
+                raise self.error(arg, "sum() takes index names (i, j) or (i, lo, hi) after the body")
+            limits.append((index, lo, hi))
+        body = self.visit(node.args[0])
+        if self._is_matrix(body):
+            raise self.error(node, "sum() adds up scalars; the body is a matrix")
+        return self._combine(node, lambda: sympy.Sum(body, *limits))
+
+    def _bound_value(self, node):
+        value = self.visit(node)
+        if value.free_symbols and not all(s.is_integer for s in value.free_symbols):
+            value = value.subs({s: self.namespace.dimension(s.name) for s in value.free_symbols})
+        if not (value.is_integer or all(s.is_integer for s in value.free_symbols)):
+            raise self.error(node, "a sum bound must be an integer or a size like n")
+        return value
+
+    # -- indexing, transpose, literals ---------------------------------------
+    def visit_Subscript(self, node):
+        if not isinstance(node.value, ast.Name):
+            raise self.error(node, "only names can be indexed, like x[i] or W[i, j]")
+        name = node.value.id
+        check_name(name, self.original, self._column(node))
+        idx_nodes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        indices = [self._index(i) for i in idx_nodes]
+        base = self.namespace.names.get(name)
+        if isinstance(base, MatrixSymbol):
+            return self._matrix_element(node, base, indices)
+        if base is not None and not isinstance(base, sympy.IndexedBase):
+            raise self.error(node, f"'{name}' is a scalar and cannot be indexed")
+        if base is None:
+            if self.namespace.strict:
+                raise self.error(node, f"unknown symbol '{name}'")
+            base = self.namespace.array(name)
+        return base[tuple(indices)] if len(indices) > 1 else base[indices[0]]
+
+    def _index(self, node):
+        """An index: an integer, an index name, or a sum/difference of those."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return Integer(node.value)
+        if isinstance(node, ast.Name):
+            check_name(node.id, self.original, self._column(node))
+            return self.namespace.index(node.id, self._column(node), self.original)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            total = Integer(0)
+            for op, operand in self._chain(node, (ast.Add, ast.Sub)):
+                if isinstance(operand, ast.BinOp) and isinstance(operand.op, (ast.Add, ast.Sub)):
+                    raise self.error(operand, "an index must be a simple sum like k + 1")
+                value = self._index(operand)
+                total = total - value if op is ast.Sub else total + value
+            return total
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self._index(node.operand)
+        raise self.error(node, "an index must be an integer or an index name like i, j")
+
+    def _matrix_element(self, node, base, indices):
+        rows, cols = base.shape
+        if len(indices) == 1 and cols == 1:
+            indices = [indices[0], Integer(0)]
+        if len(indices) != 2:
+            raise self.error(node, f"'{base.name}' is {rows} x {cols}; index it as {base.name}[i, j]")
+        for value, size, what in zip(indices, (rows, cols), ("row", "column")):
+            if value.is_Integer and size.is_Integer and not 0 <= int(value) < int(size):
+                raise self.error(node, f"{what} index {value} is out of range for '{base.name}' ({rows} x {cols}; indices start at 0)")
+        return base[indices[0], indices[1]]

@@ -1,0 +1,172 @@
+"""Turning what the user passed (text or SymPy) into expressions and variables."""
+
+from fractions import Fraction
+
+import sympy
+from sympy import Basic, MatrixBase, MatrixExpr, Symbol
+
+from ..errors import DeriveError, ShapeError, SymbolError
+from .namespace import Namespace
+from .expressions import parse
+
+
+def as_basic(value):
+    """A SymPy object from a SymPy object or a Python number.  Never parses text
+    (sympify would eval it): text goes through `derive.parse`."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, bool):
+        raise DeriveError(f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        return sympy.Float(value)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, MatrixBase):
+        return value
+    raise DeriveError(f"expected a number or a SymPy expression, got {type(value).__name__}")
+
+
+def as_expression(f, namespace):
+    """`f` (text or SymPy) as a SymPy object; text is parsed into `namespace`,
+    and every name means the object it means there (`Namespace.unify`)."""
+    if isinstance(f, str):
+        return namespace.unify(parse(f, namespace))
+    if isinstance(f, (list, tuple)):
+        return sympy.Matrix([as_expression(e, namespace) for e in f])
+    if isinstance(f, (Basic, MatrixBase)):
+        return namespace.unify(f)
+    if isinstance(f, (int, float, Fraction)):
+        return as_basic(f)
+    raise DeriveError(f"expected text or a SymPy expression, got {type(f).__name__}")
+
+
+def as_scalar(expr, what="f"):
+    """A scalar expression, or a ShapeError saying what it is instead."""
+    if isinstance(expr, MatrixBase):
+        if expr.shape == (1, 1):
+            return expr[0, 0]
+        rows, cols = expr.shape
+        raise ShapeError(f"{what} is a {rows} x {cols} matrix; this needs a scalar function (use jacobian for vectors)")
+    if isinstance(expr, MatrixExpr):
+        raise ShapeError(f"{what} is a {expr.shape[0]} x {expr.shape[1]} matrix expression; this needs a scalar")
+    if expr.is_Relational or isinstance(expr, (sympy.logic.boolalg.BooleanFunction,
+                                              sympy.logic.boolalg.BooleanAtom)):
+        raise DeriveError(f"{what} is a condition ({expr}), not a function")
+    return expr
+
+
+def as_vector(expr, what="F"):
+    """A column Matrix of scalar expressions."""
+    if isinstance(expr, MatrixBase):
+        if 1 not in expr.shape:
+            rows, cols = expr.shape
+            raise ShapeError(f"{what} is a {rows} x {cols} matrix; a Jacobian needs a vector of functions")
+        return sympy.Matrix(list(expr))
+    return sympy.Matrix([as_scalar(expr, what)])
+
+
+def free_scalars(expr):
+    """Real scalar symbols of `expr`, sorted by name (index symbols excluded)."""
+    syms = [s for s in expr.free_symbols if isinstance(s, Symbol) and not s.is_integer]
+    return sorted(syms, key=lambda s: s.name)
+
+
+def resolve_wrt(wrt, expr, namespace):
+    """The variables to differentiate by, as a tuple of distinct Symbols.
+
+    Accepts a Symbol, a list of Symbols or names, or text ("x y", "x, y").
+    A name means what it means in `namespace` (the user's object of that
+    name, see symbol_table.py); an object is replaced by the one its name
+    means there.  A name f does not know, or a variable f does not use, is
+    a `SymbolError`.
+    """
+    if wrt is None:
+        found = free_scalars(expr)
+        if not found:
+            raise SymbolError("the expression has no variables to differentiate by")
+        return tuple(found)
+    items = wrt_items(wrt)
+    if not items:
+        raise SymbolError("--wrt names no variable")
+    known = {s.name: s for s in expr.free_symbols if isinstance(s, Symbol)}
+    result = []
+    for item in items:
+        if isinstance(item, str):
+            sym = known.get(item) or _from_namespace(namespace, item)
+            if sym is None:
+                raise SymbolError(f"unknown symbol '{item}' in wrt: the expression uses {_uses(expr)}")
+        elif isinstance(item, Basic):
+            sym = namespace.unify(item) if namespace is not None else item
+        else:
+            raise SymbolError(f"wrt takes symbols or their names, got {type(item).__name__}")
+        if isinstance(sym, (sympy.MatrixSymbol, sympy.Indexed)) or not isinstance(sym, Symbol):
+            raise DeriveError(
+                f"differentiating with respect to {sym} ({type(sym).__name__}) is not supported yet; "
+                "use scalar symbols"
+            )
+        if sym.is_integer:
+            raise SymbolError(f"'{sym}' is an integer index, not a variable")
+        if sym in result:
+            raise SymbolError(f"'{sym}' appears twice in wrt")
+        require_used(sym, expr)
+        result.append(sym)
+    return tuple(result)
+
+
+def wrt_items(wrt):
+    """`wrt` as a list of names and objects ("x y", "x, y", "W[k, a], W[l, b]", a Symbol, a list)."""
+    if isinstance(wrt, str):
+        return split_names(wrt)
+    if isinstance(wrt, Basic):
+        return [wrt]
+    if isinstance(wrt, (list, tuple, MatrixBase)):
+        return list(wrt)
+    raise SymbolError(f"wrt must be a symbol, a list of symbols or text like 'x y', got {type(wrt).__name__}")
+
+
+def split_names(text):
+    """Split "x y", "x, y; z" or "W[k, a], W[l, b]" into items: at blanks, commas and
+    semicolons outside brackets (an element's indices stay together)."""
+    items, current, depth = [], [], 0
+    for ch in text:
+        depth += (ch == "[") - (ch == "]")
+        if depth <= 0 and (ch.isspace() or ch in ",;"):
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    return [item for item in items if item]
+
+
+def require_used(variable, expr, what="the expression"):
+    """A SymbolError unless `expr` depends on `variable` (one name, one variable)."""
+    uses = expr.has(variable) if isinstance(expr, (Basic, MatrixBase)) else False
+    if not uses:
+        raise SymbolError(f"'{variable}' is not a variable of {what}, which uses {_uses(expr)}")
+
+
+def _uses(expr):
+    """The names of expr's variables: scalars, then matrices and arrays."""
+    named = [s.name for s in free_scalars(expr)]
+    if isinstance(expr, (Basic, MatrixBase)):
+        named += sorted({m.name for m in expr.atoms(sympy.MatrixSymbol)}
+                        | {str(a.label) for a in expr.atoms(sympy.IndexedBase)})
+    return ", ".join(named) or "no variables"
+
+
+def _from_namespace(namespace, name):
+    obj = namespace.names.get(name) if namespace is not None else None
+    return obj if isinstance(obj, Symbol) else None
+
+
+def new_namespace(symbols=None, *received):
+    """The symbol table of one call: the declarations `symbols` (see
+    `derive.parse`) and every SymPy object among `received` (f, wrt, the
+    claim, constraints, ...: text in them is skipped), adopted before any
+    text is parsed, so that a name in text means the user's object."""
+    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols)
+    namespace.adopt(*received)
+    return namespace

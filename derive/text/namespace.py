@@ -1,0 +1,134 @@
+"""`Namespace`: names -> SymPy objects for everything parsed for one problem
+(one name, one variable; the merge rule itself is symbol_table.py)."""
+
+import sympy
+from sympy import Integer, MatrixBase, MatrixSymbol, Symbol
+
+from ..errors import ParseError, SymbolError
+from .declarations import IndexSpec, MatrixProperties, declare
+from .functions import CONSTANTS
+from .names import check_name
+from .symbol_table import merge, name_of, named_objects
+
+
+class Namespace:
+    """Names -> SymPy objects, shared by everything parsed for one problem.
+
+    One name, one variable (see symbol_table.py): the SymPy objects a call
+    receives are adopted (`adopt`) before its text is read, so a name in the
+    text means the user's object, with its assumptions.  Names the text
+    introduces on its own (real scalars, real arrays, integer indices) are
+    `implicit`: a user's object of the same name replaces them (`unify`).
+    A name given two incompatible ways is a `SymbolError`.
+    """
+
+    def __init__(self, symbols=None, strict=False):
+        self.strict = strict
+        self.names = {}
+        self.implicit = set()  # names the text created, not the user
+        self.index_names = set()
+        self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive: declared or learned
+        self.axis_ranges = {}  # (array name, axis) -> (lo, hi) its indices run over (ranges.py)
+        self.size_names = set()  # sizes named for undeclared ranges (n, n_i, ...)
+        self.properties = MatrixProperties()  # matrix name -> {"symmetric", "spd"} (declared)
+        if symbols is None:
+            return
+        if isinstance(symbols, str):
+            symbols = declare(symbols)
+        for name, words in getattr(symbols, "properties", {}).items():
+            self.properties[name] = words
+        if isinstance(symbols, dict):
+            items = symbols.items()
+        elif isinstance(symbols, (sympy.Basic, MatrixBase)):
+            items = [(name_of(o), o) for o in named_objects(symbols)]
+        else:
+            items = [(str(s.name) if hasattr(s, "name") else str(s), s) for s in symbols]
+        for name, obj in items:
+            check_name(name)
+            if isinstance(obj, IndexSpec):
+                self.index_names.add(name)
+                self.index_ranges[obj.symbol] = (obj.lo, obj.hi)
+                obj = obj.symbol
+            if isinstance(obj, (Symbol, MatrixSymbol, sympy.IndexedBase)):
+                if name_of(obj) != name:
+                    raise SymbolError(f"the name '{name}' is declared as {obj}, which prints as another name")
+                self._settle(obj)
+            else:
+                self.names[name] = obj
+
+    def adopt(self, *objects):
+        """Register the named objects in SymPy `objects` (also inside lists,
+        tuples and dicts) as what their names mean; text is not read here."""
+        for obj in objects:
+            if isinstance(obj, dict):
+                self.adopt(*obj.keys(), *obj.values())
+            elif isinstance(obj, (list, tuple)):
+                self.adopt(*obj)
+            elif isinstance(obj, (sympy.Basic, MatrixBase)):
+                for named in named_objects(obj):
+                    self._settle(named)
+
+    def unify(self, obj):
+        """`obj` (SymPy) with every named object replaced by the one its name means here."""
+        if not isinstance(obj, (sympy.Basic, MatrixBase)):
+            return obj
+        self.adopt(obj)
+        mapping = {o: self.names[name_of(o)] for o in named_objects(obj) if self.names[name_of(o)] != o}
+        return obj.xreplace(mapping) if mapping else obj
+
+    def _settle(self, obj):
+        name = name_of(obj)
+        if isinstance(obj, MatrixSymbol):  # its sizes were settled first (named_objects' order)
+            sizes = {s: self.names[s.name] for d in obj.shape for s in sympy.sympify(d).free_symbols
+                     if self.names.get(s.name, s) != s}
+            obj = obj.xreplace(sizes) if sizes else obj
+        current = self.names.get(name)
+        if current is None or name in self.implicit:
+            self.names[name] = obj
+            self.implicit.discard(name)
+            return
+        if not isinstance(current, (Symbol, MatrixSymbol, sympy.IndexedBase)):
+            raise SymbolError(f"'{name}' is defined as {current} and also used as a variable")
+        self.names[name] = merge(current, obj)
+
+    def dimension(self, name="n"):
+        """The size symbol `name` (a positive integer), shared with declarations."""
+        return Symbol(name, integer=True, positive=True)
+
+    def index_range(self, index):
+        """(lo, hi) of an index: declared or learned (`ranges.py`), or 0..n-1 by default."""
+        return self.index_ranges.get(index, (Integer(0), self.dimension() - 1))
+
+    def lookup(self, name, column=None, text=None):
+        if name in self.names:
+            return self.names[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if self.strict:
+            known = ", ".join(sorted(self.names)) or "none"
+            raise ParseError(f"unknown symbol '{name}' (declared: {known})", text, column)
+        return self._implicit(name, Symbol(name, real=True))
+
+    def array(self, name):
+        """The array `name` in x[i]: the user's, or a real IndexedBase."""
+        return self.names.get(name) or self._implicit(name, sympy.IndexedBase(name, real=True))
+
+    def _implicit(self, name, obj):
+        self.names[name] = obj
+        self.implicit.add(name)
+        return obj
+
+    def index(self, name, column=None, text=None):
+        """An integer index symbol (i in x[i])."""
+        obj = self.names.get(name)
+        if obj is not None and name not in self.index_names and not (
+            isinstance(obj, Symbol) and obj.is_integer
+        ):
+            raise ParseError(f"'{name}' is used both as an index and as a variable", text, column)
+        if obj is None:
+            obj = self._implicit(name, Symbol(name, integer=True))
+            self.index_names.add(name)
+        return obj
+
+    def __contains__(self, name):
+        return name in self.names

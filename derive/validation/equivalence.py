@@ -1,0 +1,151 @@
+"""Are two expressions the same function?  Decided without false verdicts.
+
+Order of evidence:
+
+1. a numeric screen at a few exact rational points (40-digit evaluation):
+   a clear difference is a proof that the claim is wrong, with the point as
+   counterexample;
+2. symbolic: the difference simplified within a time budget (also after
+   rewriting exp/log/trig/hyperbolic forms) — zero proves equality;
+3. numeric evidence: agreement to 25 digits at many random points spread over
+   scales and signs inside the domain.
+
+Simplification that gives up never leads to "equal": step 3 must then agree.
+"""
+
+import random
+from dataclasses import dataclass
+
+import sympy
+from sympy import Rational
+
+from ..text.budgets import attempt
+from ..text.inputs import as_basic
+
+DIGITS = 40
+SCREEN_POINTS = 6
+EVIDENCE_POINTS = 24
+_DENOMINATORS = (2, 3, 4, 5, 7, 8, 9, 11)
+
+
+@dataclass
+class Comparison:
+    equal: bool
+    evidence: str  # how it was decided
+    point: dict | None = None  # symbol -> exact value where the two differ
+    values: tuple | None = None  # (expected, claimed) at `point`
+
+
+def sample_point(symbols, rng, attempt_no, positive=()):
+    """Exact rational values; scale and signs vary with `attempt_no`."""
+    scale = (1, 1, 2, Rational(1, 2), 5, Rational(1, 5), 20, 1)[attempt_no % 8]
+    all_positive = attempt_no % 3 == 2
+    point = {}
+    for s in symbols:
+        q = rng.choice(_DENOMINATORS)
+        p = rng.randint(1, 4 * q)
+        value = Rational(p, q) * scale
+        if s.is_integer:
+            value = sympy.Integer(rng.randint(1, 5))
+        elif not (s.is_positive or s.is_nonnegative or s in positive or all_positive) and rng.random() < 0.5:
+            value = -value
+        if s.is_negative:
+            value = -abs(value)
+        point[s] = value
+    return point
+
+
+def numeric_value(expr, point, digits=DIGITS):
+    """`expr` at `point`: exact when rational, else `digits` digits; None if
+    not a finite real number."""
+    try:
+        value = as_basic(expr).xreplace(point)  # exact: polynomials stay rational
+        if not value.is_Rational:
+            value = value.evalf(digits)
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+        return None
+    if value.is_Rational:
+        return value
+    if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    re, im = value.as_real_imag()
+    if im != 0 and abs(im) > 10 ** (-digits // 2) * abs(re):
+        return None  # not real here (relative test: a tiny value may be wholly imaginary, like sqrt(-1e-48))
+    return sympy.Float(re, digits)
+
+
+def differ(a, b, exprs=None, point=None):
+    """Do two values differ?  Exact rationals: any difference.  Floats: a clear
+    difference at 40 digits, or — when the difference is small enough to be
+    rounding — one that persists at 80 digits."""
+    if a.is_Rational and b.is_Rational:
+        return a != b
+    diff, scale = abs(a - b), max(abs(a), abs(b))
+    if diff > 1e-20 * scale + sympy.Float(10) ** -30:
+        return True
+    if diff == 0 or exprs is None:
+        return False
+    a80, b80 = (numeric_value(e, point, 2 * DIGITS) for e in exprs)
+    if a80 is None or b80 is None:
+        return False
+    return abs(a80 - b80) > sympy.Float(10) ** (-2 * DIGITS + 10) * max(abs(a80), abs(b80), 1)
+
+
+def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=()):
+    """Look for a point where the two differ.  Returns (point, (e, c)) or
+    (None, checked) with `checked` the number of points where both were defined."""
+    rng = random.Random(seed)
+    checked = 0
+    for k in range(n_points * 6):
+        if checked >= n_points:
+            break
+        point = sample_point(symbols, rng, k, positive)
+        if restrict is not None:
+            point = restrict(point)
+            if point is None:
+                continue
+        e = numeric_value(expected, point)
+        c = numeric_value(claimed, point)
+        if e is None:
+            continue
+        if c is None:
+            return point, (e, c)  # the claim is undefined where f' is defined
+        checked += 1
+        if differ(e, c, (expected, claimed), point):
+            return point, (e, c)
+    return None, checked
+
+
+def symbolically_zero(difference, seconds):
+    """True if simplification proves `difference` == 0 within `seconds`."""
+    if difference == 0:
+        return True
+    steps = (
+        lambda d: sympy.expand(d),
+        lambda d: sympy.cancel(sympy.together(d)),
+        lambda d: sympy.simplify(d),
+        lambda d: sympy.simplify(d.rewrite(sympy.exp)),
+        lambda d: sympy.trigsimp(sympy.expand_trig(d)),
+    )
+    for step in steps:
+        result = attempt(lambda step=step: step(difference), seconds / len(steps), None)
+        if result is not None and result == 0:
+            return True
+    return False
+
+
+def compare(expected, claimed, symbols, seconds=1.0, seed=0):
+    """Decide whether two scalar expressions agree as functions of `symbols`."""
+    symbols = sorted(symbols, key=lambda s: s.name)
+    point, info = numeric_search(expected, claimed, symbols, SCREEN_POINTS, seed)
+    if point is not None:
+        return Comparison(False, "numeric: a point where they differ", point, info)
+    if symbolically_zero(as_basic(expected) - as_basic(claimed), seconds):
+        return Comparison(True, "symbolic: the difference simplifies to 0")
+    point, info = numeric_search(expected, claimed, symbols, EVIDENCE_POINTS, seed + 1)
+    if point is not None:
+        return Comparison(False, "numeric: a point where they differ", point, info)
+    if info == 0:
+        return Comparison(False, "undecided: no point where the derivative is defined was found")
+    return Comparison(True, f"numeric: equal to {DIGITS - 15} digits at {info + SCREEN_POINTS} random points "
+                            "(simplification was inconclusive)")

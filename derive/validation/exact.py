@@ -1,0 +1,282 @@
+"""Exact comparison of derivatives on explicit instances: the ground truth for index
+notation, and the fallback for matrix notation when a form cannot be evaluated
+numerically.
+
+On an instance (`instantiate.Instance`: sizes 2 and 3, explicit matrices of
+symbols, explicit sums) a derivative is an ordinary partial derivative, and a
+claim is compared with it entry by entry at exact rational points.  Costly for
+inverses and determinants (symbolic 3 x 3 inverses), which is why matrix
+notation is checked numerically (`check.matrix.NumericProblem`) whenever it can.
+
+`ExactProblem` offers what the diagnosis rules in `check/matrix.py` ask of a
+problem: ``first_difference``, ``equal`` (also at points where one matrix is
+symmetric, or against another claim-like expression), ``ratio`` and
+``counterexample``.
+"""
+
+import itertools
+import random
+
+import sympy
+from sympy import MatrixBase, MatrixExpr, MatrixSymbol
+
+from .equivalence import differ, numeric_value, sample_point
+from ..errors import DeriveError, ShapeError
+from ..calculus.index import diff_indexed
+from .instances import Instance, scalar_symbols
+from ..text.ranges import index_range
+from ..text.inputs import as_basic
+
+POINTS = 4
+
+
+class ExactProblem:
+    """f, the variable, the claim and the expected derivative on explicit instances.
+
+    `target` is a matrix symbol, an element x[k], or (for a second derivative
+    in index notation) a pair (x[k], x[l]).
+    """
+
+    method = "exact comparison"
+
+    def __init__(self, expr, target, claim, ns, kind):
+        self.targets = tuple(target) if isinstance(target, tuple) else (target,)
+        self.f, self.target, self.claim, self.ns = expr, self.targets[0], claim, ns
+        self.index_form = isinstance(self.target, sympy.Indexed)
+        self.kind = kind or infer_kind(expr, self.target, claim)
+        self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr)
+        self.declared = {}
+
+    # -- shapes ----------------------------------------------------------
+    def expected_shape(self):
+        if self.index_form:
+            return None
+        n = self.target.shape[0]
+        if self.kind == "jacobian":
+            return (self.f.shape[0], n)
+        if self.kind == "hessian":
+            return (n, n)
+        return tuple(self.target.shape)
+
+    def describe(self):
+        return " and ".join(i.describe() for i in self.instances)
+
+    # -- the truth on one instance ------------------------------------------
+    def expected_entries(self, inst):
+        """(labels, expected entries, shape) of the derivative at this instance."""
+        f = inst.explicit(self.f)
+        if self.index_form:
+            labels, exp = [], []
+            for sub in self._index_values(inst):
+                elements = [t.subs(sub) for t in self.targets]
+                exp.append(sympy.diff(f, *elements))
+                labels.append(", ".join(str(e) for e in elements))
+            return labels, exp, (len(exp), 1)
+        X = inst.matrix(self.target)
+        if self.kind == "grad":
+            f = _scalar(f)
+            exp = [sympy.diff(f, X[i, j]) for i in range(X.shape[0]) for j in range(X.shape[1])]
+            shape = X.shape
+        elif self.kind == "jacobian":
+            F = f if isinstance(f, MatrixBase) else sympy.Matrix([f])
+            exp = [sympy.diff(F[a], X[b]) for a in range(F.shape[0]) for b in range(X.shape[0])]
+            shape = (F.shape[0], X.shape[0])
+        else:
+            f = _scalar(f)
+            exp = [sympy.diff(f, X[a], X[b]) for a in range(X.shape[0]) for b in range(X.shape[0])]
+            shape = (X.shape[0], X.shape[0])
+        labels = [f"[{i}, {j}]" for i in range(shape[0]) for j in range(shape[1])]
+        return labels, exp, tuple(shape)
+
+    def _index_values(self, inst):
+        """Every assignment of the free indices (k, or k and l) to concrete values."""
+        indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
+        ranges = [inst.index_values(i, *index_range(i, self.ns, self.f, *self.targets)) for i in indices]
+        return [dict(zip(indices, values)) for values in itertools.product(*ranges)]
+
+    def claimed_entries(self, inst, claim):
+        """The claim's entries at this instance, in the order of `expected_entries`."""
+        if self.index_form:
+            return [inst.explicit(claim.subs(sub)) for sub in self._index_values(inst)]
+        value = inst.explicit(claim)
+        value = value if isinstance(value, MatrixBase) else sympy.Matrix([[value]])
+        _, _, shape = self.expected_entries(inst)
+        if tuple(value.shape) != tuple(shape):
+            raise ShapeError(f"at {inst.describe()} the claim is {value.shape[0]} x {value.shape[1]} but the "
+                             f"derivative is {shape[0]} x {shape[1]}")
+        return list(value)
+
+    def display(self):
+        """The derivative to show: symbolic in index notation, explicit at the first instance otherwise."""
+        if self.index_form:
+            return diff_indexed(self.f, self.target)
+        _, exp, shape = self.expected_entries(self.instances[0])
+        return sympy.Matrix(shape[0], shape[1], exp)
+
+    # -- what the diagnosis rules ask -----------------------------------------
+    def first_difference(self, candidate, seed=0, symmetric=None, reference=None):
+        return find_difference(self, candidate, seed, _symmetric_restriction(self, symmetric), reference)
+
+    def equal(self, candidate, symmetric=None, reference=None, seed=3):
+        try:
+            return self.first_difference(candidate, seed, symmetric, reference) is None
+        except (ShapeError, DeriveError, TypeError, ValueError):
+            return False
+
+    def ratio(self, candidate, seed=0):
+        """The constant c with candidate = c * derivative at every point tried, or None."""
+        rng = random.Random(seed)
+        inst = self.instances[0]
+        _, exp, _ = self.expected_entries(inst)
+        clm = self.claimed_entries(inst, candidate)
+        symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm))), key=str)
+        ratios = []
+        for k in range(12):
+            point = sample_point(symbols, rng, k)
+            for e, c in zip(exp, clm):
+                ev, cv = numeric_value(e, point), numeric_value(c, point)
+                if ev is not None and cv is not None and ev != 0:
+                    ratios.append(cv / ev)
+            if len(ratios) >= 8:
+                break
+        if len(ratios) < 3 or any(abs(r - ratios[0]) > 1e-25 * max(abs(ratios[0]), 1) for r in ratios):
+            return None
+        return sympy.nsimplify(ratios[0], tolerance=1e-25, rational=True)
+
+    def symmetric_choices(self):
+        """(name, key) of the square matrices (or 2-index arrays) that could be symmetric."""
+        if self.index_form:
+            bases = {a.base for a in self.f.atoms(sympy.Indexed) if len(a.indices) == 2}
+            return [(str(b), b) for b in sorted(bases, key=str)]
+        found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target}
+        return [(M.name, M) for M in sorted(found, key=str) if _square(M)]
+
+    def difference_text(self, seed=0):
+        inst, point, label, exp, clm = self.first_difference(self.claim, seed)
+        labels, _, _ = self.expected_entries(inst)
+        k = labels.index(label)
+        return (f"it differs from the derivative; at {inst.describe()}, entry {label} is "
+                f"{_text(sympy.expand(exp[k]))} but the claim gives {_text(sympy.expand(clm[k]))}")
+
+    def counterexample(self, found):
+        """The point (sizes, explicit matrices, scalars; exact rationals) and both sides there."""
+        inst, point, label, exp, clm = found
+        out = dict(inst.sizes)
+        matrices = self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)
+        if isinstance(self.target, MatrixSymbol):
+            matrices.add(self.target)
+        covered = set()
+        for M in sorted(matrices, key=str):
+            E = inst.matrix(M)
+            covered |= set(E)
+            out[M] = E.applyfunc(lambda s: point.get(s, sympy.Integer(0)))
+        for s, v in point.items():
+            if s not in covered:
+                out[s] = v
+        _, _, shape = self.expected_entries(inst)
+        values = tuple(sympy.Matrix(shape[0], shape[1], [_exact_or_float(e, point) for e in side])
+                       for side in (exp, clm))
+        return out, values
+
+
+Problem = ExactProblem  # the name tensor.verify has always used
+
+
+def infer_kind(f, target, claim):
+    """grad for a scalar f (a 1 x 1 matrix is a scalar), jacobian for a vector f,
+    hessian for a scalar f and an n x n claim (n > 1) with respect to a vector."""
+    if isinstance(target, sympy.Indexed):
+        return "grad"
+    if _is_matrix(f) and f.shape != (1, 1) and target.shape[1] == 1:
+        return "jacobian"
+    n = target.shape[0]
+    if _is_matrix(claim) and target.shape[1] == 1 and n != 1 and _same(claim.shape, (n, n)):
+        return "hessian"
+    return "grad"
+
+
+def find_difference(problem, claim, seed, restrict=None, reference=None):
+    """The first (instance, point, label, expected, claimed) where `claim` differs
+    from the derivative (or from `reference`, another claim-like expression), or None."""
+    rng = random.Random(seed)
+    for inst in problem.instances:
+        labels, exp, _ = problem.expected_entries(inst)
+        if reference is not None:
+            exp = problem.claimed_entries(inst, reference)
+        clm = problem.claimed_entries(inst, claim)
+        symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm))), key=str)
+        tried = 0
+        for k in range(POINTS * 5):
+            if tried >= POINTS:
+                break
+            point = sample_point(symbols, rng, k)
+            if restrict is not None:
+                point = restrict(inst, point)
+            values = [(numeric_value(e, point), numeric_value(c, point)) for e, c in zip(exp, clm)]
+            if any(e is None for e, _ in values):
+                continue
+            tried += 1
+            for label, e_expr, c_expr, (e, c) in zip(labels, exp, clm, values):
+                if c is None or differ(e, c, (e_expr, c_expr), point):
+                    return inst, point, label, exp, clm
+    return None
+
+
+def _symmetric_restriction(problem, key):
+    """A map of points to points where `key` (a matrix symbol, or an IndexedBase) is symmetric."""
+    if key is None:
+        return None
+    if problem.index_form:
+        def restrict(inst, point):
+            point = dict(point)
+            for s in list(point):
+                if isinstance(s, sympy.Indexed) and s.base == key:
+                    i, j = s.indices
+                    if i > j:
+                        point[s] = point.get(key[j, i], point[s])
+            return point
+        return restrict
+
+    def restrict_matrix(inst, point):
+        point = dict(point)
+        for low, high in inst.symmetric(key).items():
+            if high in point:
+                point[low] = point[high]
+        return point
+    return restrict_matrix
+
+
+def _is_matrix(obj):
+    return isinstance(obj, (MatrixBase, MatrixExpr))
+
+
+def _same(a, b):
+    return all(sympy.simplify(as_basic(x) - as_basic(y)) == 0 for x, y in zip(a, b))
+
+
+def _square(M):
+    return _same((M.shape[0],), (M.shape[1],)) and M.shape[0] != 1
+
+
+def _scalar(value):
+    if isinstance(value, MatrixBase):
+        if value.shape != (1, 1):
+            raise ShapeError(f"f is {value.shape[0]} x {value.shape[1]}, not a scalar")
+        return value[0, 0]
+    return value
+
+
+def _exact_or_float(expr, point):
+    exact = as_basic(expr).subs(point)
+    if exact.is_Rational:
+        return exact
+    return numeric_value(expr, point)
+
+
+def _text(e):
+    from ..text.printing import to_text
+
+    return to_text(e)
+
+
+__all__ = ["ExactProblem", "Problem", "find_difference", "infer_kind"]

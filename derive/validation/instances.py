@@ -1,0 +1,241 @@
+"""Concrete instances of matrix- and index-notation expressions.
+
+A symbolic size n becomes 2 or 3.  Two kinds of instance:
+
+* `Instance` (symbolic): every matrix symbol an explicit matrix of real scalar
+  symbols (``W`` -> ``W_0_1`` ...), every ``sum`` an explicit sum over
+  ``x[0], x[1], ...``.  Derivatives there are ordinary partial derivatives,
+  the ground truth for index notation.  Costly for inverses and determinants
+  (a symbolic 3 x 3 inverse), so matrix notation uses
+* `Point`s (numeric): random values for every matrix symbol and scalar,
+  drawn as multiples of 1/8 so that floats and exact rationals are the same
+  numbers: NumPy evaluates fast, SymPy re-evaluates exactly where a decision
+  needs it.  Declared properties are honoured: a ``symmetric`` matrix is
+  drawn symmetric, an ``spd`` one as L L^T + I; other square matrices get
+  n I added, so that they are comfortably invertible.
+"""
+
+
+import numpy as np
+import sympy
+from sympy import (
+    Identity,
+    ImmutableMatrix,
+    Indexed,
+    MatrixBase,
+    MatrixExpr,
+    MatrixSymbol,
+    OneMatrix,
+    Rational,
+    Symbol,
+    ZeroMatrix,
+)
+
+from ..text.ranges import size_symbols
+from ..text.inputs import as_basic
+
+# Sizes tried, per instance; distinct sizes per dimension catch shape-confusions
+# that happen to work when everything is square.
+SIZE_SETS = ((2, 3, 4), (3, 2, 2))
+
+
+def dimensions(*exprs):
+    """Size symbols: in matrix shapes and in sum bounds (any symbol there that is not
+    an index: N in a SymPy user's Sum(..., (i, 0, N - 1)) need not be declared positive)."""
+    dims = set()
+    for e in exprs:
+        if not isinstance(e, sympy.Basic):
+            continue
+        for m in e.atoms(MatrixSymbol):
+            for d in m.shape:
+                dims |= {s for s in as_basic(d).free_symbols}
+        dims |= size_symbols(e)
+    return sorted(dims, key=str)
+
+
+class Instance:
+    """One choice of sizes, with explicit matrices for the matrix symbols."""
+
+    def __init__(self, sizes):
+        self.sizes = dict(sizes)
+        self._matrices = {}
+
+    @classmethod
+    def all_for(cls, *exprs):
+        dims = dimensions(*exprs)
+        out = []
+        for sizes in SIZE_SETS:
+            out.append(cls({d: sizes[k % len(sizes)] for k, d in enumerate(dims)}))
+        return out
+
+    def describe(self):
+        return ", ".join(f"{d} = {v}" for d, v in self.sizes.items()) or "the given sizes"
+
+    def matrix(self, M):
+        """The explicit matrix of scalar symbols standing for matrix symbol M."""
+        key = M.name
+        if key not in self._matrices:
+            rows, cols = (int(as_basic(d).subs(self.sizes)) for d in M.shape)
+            if cols == 1:
+                entries = [[Symbol(f"{M.name}_{i}", real=True)] for i in range(rows)]
+            elif rows == 1:
+                entries = [[Symbol(f"{M.name}_{j}", real=True) for j in range(cols)]]
+            else:
+                entries = [[Symbol(f"{M.name}_{i}_{j}", real=True) for j in range(cols)] for i in range(rows)]
+            self._matrices[key] = sympy.Matrix(entries)
+        return self._matrices[key]
+
+    def symmetric(self, M):
+        """Restriction making M symmetric: maps M_j_i to M_i_j (i < j)."""
+        E = self.matrix(M)
+        n = E.shape[0]
+        return {E[j, i]: E[i, j] for i in range(n) for j in range(n) if i < j}
+
+    def explicit(self, expr):
+        """`expr` at this instance: scalars stay scalars, matrices become Matrices."""
+        if isinstance(expr, MatrixBase):
+            return expr.applyfunc(self.explicit)
+        expr = as_basic(expr)
+        if self.sizes:
+            expr = expr.subs(self.sizes)
+        mapping = {m: self.matrix(m) for m in expr.atoms(MatrixSymbol)}
+        # constant matrices (ones, identity, zeros) become explicit too, so products evaluate
+        mapping.update({c: c.as_explicit() for c in expr.atoms(OneMatrix, Identity, ZeroMatrix)
+                        if all(as_basic(d).is_Integer for d in c.shape)})
+        if mapping:
+            expr = expr.xreplace(mapping)
+        expr = expr.doit()
+        if isinstance(expr, MatrixExpr) and not isinstance(expr, MatrixBase):
+            expr = expr.as_explicit()
+        if isinstance(expr, MatrixBase):
+            expr = sympy.Matrix(expr)
+        return expr
+
+    def index_values(self, index, lo, hi):
+        lo, hi = (int(as_basic(b).subs(self.sizes)) for b in (lo, hi))
+        return range(lo, hi + 1)
+
+
+def scalar_symbols(expr):
+    """The scalars to assign values to: Symbols and Indexed elements (not indices)."""
+    if isinstance(expr, MatrixBase):
+        out = set()
+        for e in expr:
+            out |= scalar_symbols(e)
+        return out
+    expr = as_basic(expr)
+    out = {a for a in expr.atoms(Indexed)}
+    skip = {i for a in out for i in a.indices} | {a.base.label for a in out}
+    out |= {s for s in expr.free_symbols if isinstance(s, Symbol) and s not in skip and not s.is_integer}
+    return out
+
+
+
+
+# ---------------------------------------------------------------------------
+# numeric points
+
+_GRID = 8  # values are multiples of 1/8: exact in float64
+# (entries positive?, scale, n I added to square matrices?) per attempt, in turn: mixed signs
+# first; positive entries for log/sqrt domains, also small and unshifted (sin(X) > 0)
+_SCHEMES = ((False, 1.0, True), (True, 0.5, False), (False, 0.5, True), (True, 1.0, True),
+            (False, 2.0, True), (True, 0.25, False))
+
+
+def size_choices(*exprs):
+    """The size assignments to try: two (distinct sizes per dimension) if any
+    size is symbolic, else the one given."""
+    dims = dimensions(*exprs)
+    return [{d: sizes[k % len(sizes)] for k, d in enumerate(dims)} for sizes in SIZE_SETS] if dims else [{}]
+
+
+class Point:
+    """Values for the matrix symbols and scalars of a problem at one instance.
+
+    ``values`` maps each (symbolic-shape) MatrixSymbol to a 2-D float array
+    and each scalar Symbol to a float; ``sizes`` maps size symbols to ints.
+    """
+
+    def __init__(self, sizes, values):
+        self.sizes, self.values = sizes, values
+
+    @classmethod
+    def draw(cls, sizes, symbols, rng, attempt=0, properties=None):
+        """Random values; attempts vary signs and scales (`_SCHEMES`) so that domains
+        like log or sqrt of entries are found."""
+        properties = properties or {}
+        positive, scale, shift = _SCHEMES[attempt % len(_SCHEMES)]
+        values = {}
+        for s in sorted(symbols, key=str):
+            if isinstance(s, MatrixSymbol):
+                values[s] = _matrix(s, sizes, rng, positive, scale, shift, properties.get(s, ()))
+            else:
+                values[s] = _scalar(s, rng, positive, scale)
+        return cls(sizes, values)
+
+    def describe(self):
+        return ", ".join(f"{d} = {v}" for d, v in self.sizes.items()) or "the given sizes"
+
+    def exact(self):
+        """The same point as exact SymPy values: {symbol: Rational or ImmutableMatrix}."""
+        out = {}
+        for s, v in self.values.items():
+            if isinstance(s, MatrixSymbol):
+                out[s] = ImmutableMatrix(v.shape[0], v.shape[1], [_rational(e) for e in v.ravel()])
+            else:
+                out[s] = _rational(v)
+        return out
+
+    def exact_value(self, expr, digits=40):
+        """`expr` at this point, exactly where rational, else to `digits` digits."""
+        exact = self.exact()
+        e = as_basic(expr)
+        if self.sizes:
+            e = e.subs(self.sizes)
+            exact = {(k.subs(self.sizes) if isinstance(k, MatrixSymbol) else k): v for k, v in exact.items()}
+        e = e.xreplace(exact)
+        constants = {c: c.as_explicit() for c in e.atoms(OneMatrix, Identity, ZeroMatrix)
+                     if all(as_basic(d).is_Integer for d in c.shape)}
+        e = e.xreplace(constants) if constants else e
+        for _ in range(3):  # tr(c*M) evaluates in two rounds: the product, then the trace
+            e = e.doit()
+            if isinstance(e, MatrixExpr) and not isinstance(e, MatrixBase):
+                e = e.as_explicit()
+        if isinstance(e, MatrixBase):
+            return ImmutableMatrix(e.applyfunc(lambda v: v if v.is_Rational else v.evalf(digits)))
+        return e if e.is_Rational else e.evalf(digits)
+
+
+def _rational(v):
+    return Rational(int(round(float(v) * _GRID ** 4)), _GRID ** 4)
+
+
+def _grid(rng, shape, positive, scale):
+    k = rng.integers(2, 2 * _GRID + 1, size=shape) if positive else rng.integers(-2 * _GRID, 2 * _GRID + 1, size=shape)
+    return k / _GRID * scale
+
+
+def _matrix(M, sizes, rng, positive, scale, shift, props):
+    rows, cols = (int(as_basic(d).subs(sizes)) for d in M.shape)
+    for _ in range(20):
+        if "spd" in props:
+            L = _grid(rng, (rows, rows), False, 0.5)
+            A = L @ L.T + np.eye(rows)
+        else:
+            A = _grid(rng, (rows, cols), positive, scale)
+            if "symmetric" in props:
+                A = (A + A.T) / 2
+            if rows == cols and rows > 1 and shift:
+                A = A + rows * scale * np.eye(rows)
+        if rows != cols or rows == 1 or np.linalg.cond(A) < 1e6:
+            return A
+    return A
+
+
+def _scalar(s, rng, positive, scale):
+    if s.is_integer:
+        return float(rng.integers(1, 5))
+    value = float(rng.integers(2, 2 * _GRID + 1)) / _GRID * scale
+    if s.is_negative or not (s.is_positive or s.is_nonnegative or positive) and rng.random() < 0.5:
+        value = -value
+    return value
