@@ -340,12 +340,7 @@ def _numpy_functions(spec, arrays, hoisted, rows, stat_rows, temps, res, data):
               f"    Tb = numpy.empty(({len(spec.stats)}, n))",
               "    lp = numpy.empty((logw.shape[0], n))",
               '    with numpy.errstate(all="ignore"):']
-    for c, sym in enumerate(data):
-        lines.append(f"        {sym.name} = X[lo:hi, {c}] - shift[{c}]")
-    for sym, value in rows:
-        lines.append(f"        {sym.name} = numpy.broadcast_to({printer.doprint(value)}, (n,))")
-    for m, T in enumerate(stat_rows, 1):
-        lines.append(f"        Tb[{m}] = {T.name}")
+    lines += _row_statistics(data, rows, stat_rows, printer)
     lines.append("        for k in range(logw.shape[0]):")
     for sym in sorted(used & set(spec.elements), key=lambda v: v.name):
         name, idx = spec.elements[sym]
@@ -380,12 +375,7 @@ def _numpy_functions(spec, arrays, hoisted, rows, stat_rows, temps, res, data):
               "    n = hi - lo",
               f"    Tb = numpy.empty(({len(spec.stats)}, n))",
               '    with numpy.errstate(all="ignore"):']
-    for c, sym in enumerate(data):
-        lines.append(f"        {sym.name} = X[lo:hi, {c}] - shift[{c}]")
-    for sym, value in rows:
-        lines.append(f"        {sym.name} = numpy.broadcast_to({printer.doprint(value)}, (n,))")
-    for m, T in enumerate(stat_rows, 1):
-        lines.append(f"        Tb[{m}] = {T.name}")
+    lines += _row_statistics(data, rows, stat_rows, printer)
     lines += [f"    r = nearest_np({metric}, soft)",
               "    acc[:, 0] += r.sum(axis=1)",
               "    acc[:, 1:] += r @ Tb[1:].T", ""]
@@ -399,3 +389,12 @@ def _blocks_version():
     from . import _blocks
 
     return hashlib.sha256(Path(_blocks.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _row_statistics(data, rows, stat_rows, printer):
+    """NumPy lines: the centred data columns, the per-row values, and Tb[m] = each statistic's row part."""
+    lines = [f"        {sym.name} = X[lo:hi, {c}] - shift[{c}]" for c, sym in enumerate(data)]
+    lines += [f"        {sym.name} = numpy.broadcast_to({printer.doprint(value)}, (n,))" for sym, value in rows]
+    lines += [f"        Tb[{m}] = {T.name}" for m, T in enumerate(stat_rows, 1)]
+    return lines
+

@@ -30,7 +30,7 @@ from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
 from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
 from ..calculus.reals import RealView
-from .results import ResultList
+from .results import ResultList, point_latex
 from ..text.printing import to_text
 from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
@@ -68,10 +68,7 @@ class CriticalPoint:
         return "\n".join([line] + [f"    {n}" for n in self.notes])
 
     def _repr_latex_(self):
-        where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.x.items())
-        when = (",\\ \\text{if } " + " \\wedge ".join(sympy.latex(c) for c in self.conditions)
-                if self.conditions else "")
-        return f"$\\text{{{self.kind} at }} {where},\\ f = {sympy.latex(self.value)}{when}$"
+        return point_latex(f"{self.kind} at ", self.x, self.value, self.conditions)
 
     def to_dict(self):
         return {"x": {str(s): to_text(v) for s, v in self.x.items()}, "kind": self.kind,

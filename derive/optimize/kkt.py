@@ -32,7 +32,7 @@ from .parametric import Case, describe, settle
 from ..text.expressions import parse
 from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
 from ..calculus.reals import RealView
-from .results import ResultList
+from .results import ResultList, point_latex
 from ..text.printing import to_text
 from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
@@ -85,10 +85,7 @@ class KKTPoint:
         return "\n".join(lines)
 
     def _repr_latex_(self):
-        where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.x.items())
-        when = (",\\ \\text{if } " + " \\wedge ".join(sympy.latex(c) for c in self.conditions)
-                if self.conditions else "")
-        return f"$\\text{{{self.kind}: }} {where},\\ f = {sympy.latex(self.value)}{when}$"
+        return point_latex(f"{self.kind}: ", self.x, self.value, self.conditions)
 
     def to_dict(self):
         return {"x": {str(s): to_text(v) for s, v in self.x.items()},
