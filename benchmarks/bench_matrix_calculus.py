@@ -187,7 +187,7 @@ def main():
             cold[name].append(t)
             statuses_cold[name] = status
 
-    print(f"## Matrix calculus at concrete sizes: SymPy's matrix-derivative tests (issue 10)\n")
+    print("## Matrix calculus at concrete sizes: SymPy's matrix-derivative tests (issue 10)\n")
     print(f"`python benchmarks/bench_matrix_calculus.py --repeat {args.repeat}` — {machine()}.\n")
     print("Each row: `derive.differentiate` (derivation plus the numeric check) and SymPy's unchecked "
           "`expr.diff(X)`, cold (SymPy cache cleared), interleaved; median and max of "

@@ -28,5 +28,5 @@ from .version import __version__
 __all__ = [
     "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
-    "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text",
+    "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]

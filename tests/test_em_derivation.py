@@ -34,7 +34,7 @@ def test_weights_through_a_lagrange_multiplier(full):
 
 
 def test_full_covariance_by_matrix_calculus_is_the_lecture_homework(full):
-    mu, Sigma = sympy.IndexedBase("mu", real=True), sympy.IndexedBase("Sigma", real=True)
+    mu = sympy.IndexedBase("mu", real=True)
     assert full.m_step["means"] == Eq(mu[k, j], rows(r[i, k] * x[i, j]) / NK)
     expected = rows((x[i, j] - mu[k, j]) * (x[i, l] - mu[k, l]) * r[i, k]) / NK
     assert sympy.simplify(full.m_step["covariances"].rhs - expected) == 0
@@ -114,7 +114,7 @@ def test_gamma_shape_has_no_closed_form_so_generalized_em():
     gem = u.m_step["a"]
     assert gem.gradient_index.has(digamma) or gem.gradient_index.has(sympy.polygamma)
     assert "never decreases" in gem.label
-    a_, b_ = sympy.IndexedBase("a", positive=True), sympy.IndexedBase("b", positive=True)
+    a_ = sympy.IndexedBase("a", positive=True)
     assert sympy.simplify(u.m_step["b"].rhs - a_[k] * NK / rows(r[i, k] * x[i])) == 0
     assert "generalized-EM gradient and Hessian equal J's" in str(u.validation)
 

@@ -57,7 +57,7 @@ class Updates:
     def __str__(self):
         lines = [f"EM updates for a {self.model.describe()}",
                  f"  J(theta) = {to_text(self.objective)}",
-                 f"  E-step: r[i, k] = exp(log w[k] + ell(i, k) - logsumexp_q(log w[q] + ell(i, q)))",
+                 "  E-step: r[i, k] = exp(log w[k] + ell(i, k) - logsumexp_q(log w[q] + ell(i, q)))",
                  f"          ell(i, k) = {to_text(self.model.log_density)}",
                  "  M-step (in this order):"]
         for s in self.steps:
