@@ -234,6 +234,26 @@ def test_log_sum_exp_is_max_shifted():
                 assert kern(*p) == pytest.approx(want, rel=1e-14, abs=1e-15 * max(1.0, abs(max(p)))), (order, p)
 
 
+def test_ten_term_log_sum_exp_hessian_is_shifted_and_exact():
+    """The shift is one unevaluated max of all ten exponents (SymPy's Max compared every
+    pair symbolically: 10 s); the Hessian diag(p) - p p^T holds where exp overflows."""
+    from codegen.printing.rewrite import ShiftMax, stable
+
+    xs = sympy.symbols("x0:10", real=True)
+    f = log(sum(exp(x) for x in xs))
+    shifted = stable(f)
+    maxes = list(shifted.atoms(ShiftMax))
+    assert len(maxes) == 1 and set(maxes[0].args) == set(xs)
+    H = sympy.hessian(f, xs)
+    point = np.array([1000.0, 999.0, -1000.0, 3.0, 998.5, 0.0, -2.0, 1000.0, 750.0, 1.0])
+    p = np.exp(point - point.max())
+    p /= p.sum()
+    want = np.diag(p) - np.outer(p, p)
+    for backend in ("numba", "numpy"):
+        got = codegen.kernel(H, list(xs), backend=backend)(*point)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
 def test_loop_kernels_use_the_stable_forms_too():
     from derive import Namespace, grad, parse
 

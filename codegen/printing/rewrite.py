@@ -55,6 +55,17 @@ class IndexMax(ExprWithLimits):
         return self.function.is_real
 
 
+class ShiftMax(Max):
+    """Max that never compares its arguments: any upper bound of the exponents is a
+    valid log-sum-exp shift, and SymPy's Max compares every pair symbolically
+    (factor_terms on each difference), seconds for ten exponents, again each time
+    cse rebuilds it. The printers print it as Max; the kernel's max() finds the
+    largest at run time."""
+
+    def __new__(cls, *args, **options):
+        return Max.__new__(cls, *args, evaluate=False)
+
+
 def stable(expr):
     """`expr` with every rule applied, bottom-up, until none applies."""
     if not isinstance(expr, sympy.Basic) or expr.is_Atom:
@@ -330,7 +341,7 @@ def _max_shifted(terms, build):
     """build(m, sum c*exp(a - m)) with m = max of the exponents; None if already shifted."""
     if any(a.has(Max, IndexMax) for _, a in terms):
         return None
-    m = Max(*(a for _, a in terms))
+    m = ShiftMax(*(a for _, a in terms))
     return build(m, Add(*(c * exp(a - m) for c, a in terms)))
 
 
