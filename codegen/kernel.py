@@ -21,6 +21,7 @@ from .printing.printers import ARRAY_HELPERS, printer_for, scalar_helpers
 from .printing.rewrite import stable
 
 BACKENDS = ("numba", "numpy")
+LISTED_OUTPUTS = 12  # outputs named in a module's docstring
 
 
 def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False, directory=None):
@@ -219,11 +220,14 @@ def _docstring(flat, shape, arg_names, backend):
         "",
         "Outputs (row-major):",
     ]
-    for i, e in enumerate(flat):
+    for i, e in enumerate(flat[:LISTED_OUTPUTS]):
         text = str(e)
         if len(text) > 96:
             text = text[:93] + "..."
         lines.append(f"  [{i}] {text}")
+    if len(flat) > LISTED_OUTPUTS:
+        # printing every entry of a large Hessian costs more than compiling it from cache
+        lines.append(f"  ... and {len(flat) - LISTED_OUTPUTS} more")
     return '"""' + "\n".join(lines).replace('"""', "'''").replace("\\", "\\\\") + '\n"""'
 
 
