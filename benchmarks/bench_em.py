@@ -10,7 +10,10 @@ Side by side in one run (full covariances, N = 10^6, d = 2, K = 8, float64):
   rate of NumPy's SIMD exp, one core's time divided by the number of cores.
 
 Contenders are interleaved (derive, scikit-learn, limit, derive, ...) so the
-ratios are paired; the table gives the median and the range over the runs.
+ratios are paired, with paired.py's pause before each (scikit-learn's
+OpenBLAS threads spin for about 0.1 s after its last call and would take a
+core from whatever runs next); the table gives the median and the range over
+the runs.
 Compilation is excluded from the iteration times and measured separately, in
 fresh processes: cold (empty kernel cache) and warm (the cache on disk).
 
@@ -32,6 +35,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from paired import SETTLE  # noqa: E402 - benchmarks/ is on sys.path when run as a script
 
 from derive import em
 from derive.em._base import threads_available
@@ -173,7 +178,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--k", type=int, default=8)
-    ap.add_argument("--iterations", type=int, default=3, help="iterations per run (their median is the run's time)")
+    ap.add_argument("--iterations", type=int, default=5, help="iterations per run (their median is the run's time)")
     ap.add_argument("--no-compile", action="store_true", help="skip the compile-time processes")
     args = ap.parse_args()
 
@@ -192,8 +197,11 @@ def main():
     rows = {"derive": [], "sklearn": [], "read": [], "exps": []}
     for run in range(args.runs):
         gm = sklearn_model(X, init)
+        time.sleep(SETTLE)
         d_times, _ = derive_iterations(updates, X, init, args.iterations)
+        time.sleep(SETTLE)
         s_times = sklearn_iterations(gm, X, args.iterations)
+        time.sleep(SETTLE)
         read, exps = machine_limit(X, args.k, threads)
         rows["derive"].append(np.median(d_times))
         rows["sklearn"].append(np.median(s_times))

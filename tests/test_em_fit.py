@@ -302,6 +302,19 @@ def test_exp_of_the_kernel_is_accurate():
     assert out[-1] == 0.0
 
 
+def test_exp_polynomial_coefficients_are_exp_to_float64_accuracy():
+    """EXP_POLY (rounded to float64, evaluated exactly) against exp in 40 digits on |r| <= log(2)/2."""
+    import mpmath
+
+    from derive.em._blocks import EXP_POLY
+
+    with mpmath.workdps(40):
+        half = mpmath.log(2) / 2
+        worst = max(abs(mpmath.polyval([mpmath.mpf(c) for c in reversed(EXP_POLY)], r) / mpmath.exp(r) - 1)
+                    for r in mpmath.linspace(-half, half, 4001))
+    assert worst < 2e-17  # a tenth of an ulp: the rounding of the evaluation decides the result
+
+
 def test_singular_covariance_is_an_error_not_nan(normal_full):
     X = np.concatenate([blobs(300, 2, 2, seed=2), np.full((5, 2), 50.0)])  # five identical far rows
     init = {"weights": np.array([0.45, 0.45, 0.1]), "means": np.array([[-3.0, 0.0], [3.0, 0.0], [50.0, 50.0]]),

@@ -220,19 +220,21 @@ def kernel_source(spec):
     lines += [f"        H[k, {n}] = {printer.doprint(v)}" for n, (_, v) in enumerate(hoisted)]
     lines += ["    return H", "", ""]
 
+    body = [res] + [v for _, v in temps]
+    used = set().union(*(e.free_symbols for e in body))
+
     lines += [JIT, "def fill(X, b0, nb, shift, D, Q, Tb):",
               '    """The block\'s data columns D, per-row subexpressions Q and statistics parts Tb[m >= 1]."""',
               "    for t in range(nb):"]
     for c, sym in enumerate(data):
         lines += [f"        {sym.name} = X[b0 + t, {c}] - shift[{c}]", f"        D[{c}, t] = {sym.name}"]
     for n, (sym, value) in enumerate(rows):
-        lines += [f"        {sym.name} = {printer.doprint(value)}", f"        Q[{n}, t] = {sym.name}"]
+        lines.append(f"        {sym.name} = {printer.doprint(value)}")
+        if sym in used:  # a row value only the statistics need goes to Tb alone (a store less per row)
+            lines.append(f"        Q[{n}, t] = {sym.name}")
     for m, T in enumerate(stat_rows, 1):
         lines.append(f"        Tb[{m}, t] = {T.name}")
     lines += ["", ""]
-
-    body = [res] + [v for _, v in temps]
-    used = set().union(*(e.free_symbols for e in body))
     lines += [JIT, f"def log_joint(D, Q, nb, logw, H, {args_c}lp):",
               '    """lp[k, t] = log w[k] + ell(x_t; theta_k); returns the number of NaNs."""',
               "    nans = 0",
