@@ -513,3 +513,15 @@ def test_an_f_that_returns_its_own_input_is_measured_right():
         wrong = codegen.gradcheck(lambda v: v.reshape(3, 1), lambda v: 2 * np.eye(3), np.array([1.0, 2.0, 3.0]),
                                   complex_step=mode, output_names=("F0", "F1", "F2"))
         assert wrong.status == "mismatch", (mode, wrong)
+
+
+def test_fast_variation_below_the_probe_step_is_not_taken_for_noise():
+    """sin(1e6 w) near w = 1e-7 varies on a scale below the precision probe's step: it was measured as
+    70 % rounding noise, every tolerance loosened, and a zero, halved or negated gradient passed."""
+    f = lambda w: np.sin(1e6 * w).sum()  # noqa: E731
+    x = np.array([1e-7, 2e-7])
+    right = lambda w: 1e6 * np.cos(1e6 * w)  # noqa: E731
+    assert codegen.gradcheck(f, right, x).status == "ok"
+    for wrong in (lambda w: 0 * w, lambda w: 0.5 * right(w), lambda w: -right(w)):
+        report = codegen.gradcheck(f, wrong, x)
+        assert report.status == "mismatch" and "noise" not in str(report)

@@ -12,8 +12,12 @@ gradient as a mismatch at 4e-6.  Three signs, checked in this order:
 3. f's rounding noise: along a random direction the second difference
    f(y + d u) + f(y - d u) - 2 f(y) shrinks like d^2 for a smooth float64
    function (like d at a kink) but stays put when it is rounding noise;
-   measured at d and d/16, at a random point y near x (a jump of f at x
-   itself would look like noise there; rounding is everywhere).  Noise of
+   measured at d, d/16 and d/256, at a random point y near x (a jump of f at
+   x itself would look like noise there; rounding is everywhere).  It must
+   stay put over both ratios: a smooth f that varies on a scale below d
+   (sin(1e6 w) near w = 1e-7) does not shrink from d to d/16 either, and
+   taking that for noise would loosen every tolerance until a wrong
+   gradient passed.  Noise of
    float32's size (a sum of many float32 terms averages some of it away, so
    down to 1/256 of its eps) is called float32; other noise well above
    float64's rounding is kept as measured ("noisy").
@@ -29,7 +33,7 @@ import numpy as np
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 NAMED = (("float16", float(np.finfo(np.float16).eps)), ("float32", float(np.finfo(np.float32).eps)))
 DTYPES = {np.dtype(np.float16): "float16", np.dtype(np.float32): "float32", np.dtype(np.complex64): "float32"}
-PROBE_STEP = 2.0**-14  # relative to max(|x_j|, 1); its 1/16 is still 32 float32 ulps
+PROBE_STEP = 2.0**-14  # relative to max(|x_j|, 1); its 1/256 is still 2 float32 ulps
 NOISY = 1e3  # a non-shrinking second difference this many float64 ulps of f is noise, not roundoff
 
 
@@ -71,19 +75,21 @@ def detect(value, x, f0, out_dtype, rng):
         u = rng.normal(size=x.size)
         u *= scale / np.linalg.norm(u)
         second = []
-        for d in (PROBE_STEP, PROBE_STEP / 16):
+        for d in (PROBE_STEP, PROBE_STEP / 16, PROBE_STEP / 256):
             plus, minus = value(x + d * u), value(x - d * u)
             if plus is None or minus is None:
                 break
             seen += [plus, minus]
             level = np.maximum(np.maximum(np.abs(plus), np.abs(minus)), np.abs(f0))
             second.append((np.abs(plus + minus - 2 * f0), level))
-        if len(second) == 2:
-            (s1, level), (s2, _) = second
-            # noise: does not shrink with the step (a d^2 or a kink's d would), and is well above float64 roundoff
-            noise = (s2 >= s1 / 4) & (s2 > NOISY * FLOAT64_EPS * level)
+        if len(second) == 3:
+            (s1, level), (s2, _), (s3, _) = second
+            # noise: does not shrink with the step (a d^2 or a kink's d would), twice over, and is well above
+            # float64 roundoff at the smallest step
+            noise = (s2 >= s1 / 4) & (s3 >= s2 / 4) & (s3 > NOISY * FLOAT64_EPS * level)
             if np.any(noise):
-                noisy_eps = max(noisy_eps, float(np.max(np.where(noise, np.maximum(s1, s2) / (4 * level), 0.0))))
+                top = np.maximum(np.maximum(s1, s2), s3)
+                noisy_eps = max(noisy_eps, float(np.max(np.where(noise, top / (4 * level), 0.0))))
     values = np.concatenate(seen)
     with np.errstate(over="ignore"):  # values beyond float32's range are simply not float32 numbers
         as32, as16 = values.astype(np.float32), values.astype(np.float16)
