@@ -155,3 +155,10 @@ def test_bad_claims_are_clear_errors():
         derive.check("x**2", "x", "2*x +")
     with pytest.raises(derive.SymbolError):
         derive.check("x**2", "z", "2*x")
+
+
+def test_a_named_condition_holds_up_at_many_points():
+    """d/dx max(x, y) = heaviside(x - y): the claim 1 holds only where x > y; "y < 0" (found at 6 points) was wrong."""
+    v = derive.check("max(x, y)", "x", "1")
+    assert v.status == "wrong" and "y < 0" not in v.explanation
+    assert derive.check("abs(x)", "x", "1").explanation.endswith("holds only if x > 0")

@@ -140,3 +140,11 @@ def test_bad_problems_are_clear_errors():
         derive.kkt("x**2", "x", sense="minimize")
     with pytest.raises(derive.LimitError):
         derive.kkt("x**2", "x", ineq=[f"x - {k}" for k in range(20)])
+
+
+def test_strict_inequality_is_refused_not_answered_at_its_boundary():
+    """min x**2 s.t. x > 1 has no minimum; the boundary point x = 1 is infeasible."""
+    import pytest
+
+    with pytest.raises(derive.DeriveError, match="strict inequality"):
+        derive.kkt("x**2", "x", st=["x > 1"])

@@ -20,29 +20,77 @@ from sympy import Add, Indexed, KroneckerDelta, Mul, Sum
 from ..errors import DeriveError
 
 
-def diff_indexed(expr, target):
-    """d expr / d target for an element ``target = x[k]``, deltas contracted."""
-    return contract(sympy.diff(expr, target))
+def diff_indexed(expr, target, targets=None, ranges=None):
+    """d expr / d target for an element ``target = x[k]``, deltas contracted.
+
+    The contraction is exact only where k lies in the contracted sum's range, so
+    every sum contracted onto a free index of `target` must have one range, the
+    index's own (`ranges`: index -> (lo, hi), when known).  And what cannot be
+    contracted, a delta between k and an index no sum runs over (z[c] in f, or a
+    single entry x[0]), would make the answer depend on whether k equals it.
+    Both are refused with a one-line DeriveError rather than answered for some k
+    only.  `targets`: every element differentiated by (a delta between two of
+    them, as in a Hessian's delta(k, l), is part of the answer)."""
+    require_symbolic_index(target)
+    seen = {}
+    result = contract(sympy.diff(expr, target), seen)
+    _require_one_range(target, seen, ranges or {})
+    _require_contracted(result, target, targets or (target,))
+    return result
 
 
-def contract(expr):
-    """Remove every KroneckerDelta that sits inside a sum over one of its indices."""
+def require_symbolic_index(target):
+    """Index notation differentiates by x[k], k an index; a single entry x[2] would need k's range checked
+    against 2 at every size (at n = 2 it does not exist), so it is refused with the way round."""
+    fixed = [i for i in target.indices if i.is_number]
+    if fixed:
+        base = target.base
+        raise DeriveError(f"{target} is a single entry: differentiate with respect to {base}[k] (an index) and read "
+                          f"off k = {fixed[0]}, or write f with plain symbols")
+
+
+def _require_one_range(target, seen, ranges):
+    for index in target.indices:
+        found = set(seen.get(index, ()))
+        if index in ranges and found:
+            found.add(tuple(ranges[index]))
+        if len(found) > 1:
+            spans = " and ".join(sorted(f"{lo}..{hi}" for lo, hi in found))
+            raise DeriveError(f"{target.base}[...] is summed over different ranges of its index ({spans}): the "
+                              f"derivative wrt {target} would depend on where {index} lies; give the sums one range")
+
+
+def _require_contracted(result, target, targets):
+    free = {i for t in targets for i in t.indices}
+    for delta in result.atoms(KroneckerDelta):
+        a, b = delta.args
+        if (a in target.indices or b in target.indices) and not (a in free and b in free):
+            other = b if a in target.indices else a
+            what = f"the single entry {target.base}[{other}]" if other.is_number else f"an index {other} no sum runs over"
+            raise DeriveError(f"f uses {what}, so d/d{target} depends on whether {a if other is b else b} equals "
+                              f"{other} (delta({a}, {b})); sum over it, or differentiate with respect to plain "
+                              f"symbols")
+
+
+def contract(expr, seen=None):
+    """Remove every KroneckerDelta that sits inside a sum over one of its indices.
+    `seen` (if given) collects, per index a sum was contracted onto, the sums' ranges."""
     if isinstance(expr, Sum):
-        return _contract_sum(contract(expr.function), list(expr.limits))
+        return _contract_sum(contract(expr.function, seen), list(expr.limits), seen)
     if expr.args and not expr.is_Atom and not isinstance(expr, Indexed):
-        return expr.func(*(contract(a) for a in expr.args))
+        return expr.func(*(contract(a, seen) for a in expr.args))
     return expr
 
 
-def _contract_sum(body, limits):
+def _contract_sum(body, limits, seen=None):
     out = []
     for term in Add.make_args(sympy.expand_mul(body)):
-        term, remaining = _contract_term(term, limits)
+        term, remaining = _contract_term(term, limits, seen)
         out.append(Sum(term, *remaining) if remaining else term)
     return Add(*out)
 
 
-def _contract_term(term, limits):
+def _contract_term(term, limits, seen=None):
     remaining = list(limits)
     changed = True
     while changed:
@@ -54,6 +102,8 @@ def _contract_term(term, limits):
                 if index not in (a, b):
                     continue
                 other = b if index == a else a
+                if seen is not None:
+                    seen.setdefault(other, set()).add((limit[1], limit[2]))
                 term = (term / delta).xreplace({index: other})
                 remaining = [lim if lim[0] != index else None for lim in remaining]
                 remaining = [lim for lim in remaining if lim is not None]
@@ -102,15 +152,19 @@ def _additive_pieces(expr):
 
 
 def _index_derivative(expr, targets, kind, namespace):
+    for target in targets:
+        require_symbolic_index(target)
     if kind == "jacobian":
         raise DeriveError("in index notation, differentiate each output F[i] with grad(F[i], x[k])")
     first = targets[0]
     if kind == "grad":
         if len(targets) != 1:
             raise DeriveError("grad in index notation takes one element, like x[k]")
-        return tidy_index(diff_indexed(expr, first)), first
+        return tidy_index(diff_indexed(expr, first, ranges=namespace.index_ranges)), first
     second = targets[1] if len(targets) > 1 else _second_element(first, expr, namespace)
-    result = diff_indexed(diff_indexed(expr, first), second)
+    pair = (first, second)
+    result = diff_indexed(diff_indexed(expr, first, pair, namespace.index_ranges), second, pair,
+                          namespace.index_ranges)
     return tidy_index(result), (first, second)
 
 

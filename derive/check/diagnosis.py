@@ -26,8 +26,11 @@ _RATIO_POINTS = 6
 _NEGLIGIBLE = sympy.Float(10) ** -30
 
 
-def _same(a, b, symbols, restrict=None, positive=()):
-    point, info = numeric_search(a, b, symbols, 6, seed=17, restrict=restrict, positive=positive)
+_CONDITION_POINTS = 40  # a named condition must hold up at this many points (6 let "y < 0" stand for x > y)
+
+
+def _same(a, b, symbols, restrict=None, positive=(), points=6):
+    point, info = numeric_search(a, b, symbols, points, seed=17, restrict=restrict, positive=positive)
     return point is None and info > 0
 
 
@@ -104,12 +107,12 @@ def assumption(e, c, ctx):
             point[s] = -abs(point[s])
             return point
 
-        if _same(e, c, ctx.symbols, restrict=only_positive):
+        if _same(e, c, ctx.symbols, restrict=only_positive, points=_CONDITION_POINTS):
             return f"holds only if {s.name} > 0"
-        if _same(e, c, ctx.symbols, restrict=only_negative):
+        if _same(e, c, ctx.symbols, restrict=only_negative, points=_CONDITION_POINTS):
             return f"holds only if {s.name} < 0"
     for condition, restrict in ctx.constraints():
-        if _same(e, c, ctx.symbols, restrict=restrict):
+        if _same(e, c, ctx.symbols, restrict=restrict, points=_CONDITION_POINTS):
             return f"holds only if {condition}"
     return None
 

@@ -29,7 +29,7 @@ from sympy import MatrixBase, MatrixExpr, MatrixSymbol
 from ..validation.equivalence import differ
 from ..errors import DeriveError, ShapeError
 from ..validation.exact import ExactProblem, infer_kind
-from ..calculus.index import occurrence_terms
+from ..calculus.index import diff_indexed, occurrence_terms
 from ..validation.instances import Point, size_choices
 from ..validation.matrix_eval import NotEvaluable, evaluate
 from ..calculus.matrix_rules import UnsupportedOperator
@@ -233,6 +233,7 @@ def expected_derivative(expr, wrt, ns, kind=None):
 
 
 def _problem(expr, target, claim, ns, kind, seed):
+    _refuse_uncontractible(expr, target, ns)
     if isinstance(target, tuple):
         return NumericProblem(expr, target, claim, ns, kind, seed)
     if isinstance(target, MatrixSymbol):
@@ -244,6 +245,17 @@ def _problem(expr, target, claim, ns, kind, seed):
         except (UnsupportedOperator, NotEvaluable):
             pass  # no rule, or no numeric evaluation: compare on explicit instances
     return ExactProblem(expr, target, claim, ns, kind)
+
+
+def _refuse_uncontractible(expr, target, ns):
+    """Index notation: the forms whose derivative depends on where the free index lies (a free index
+    or single entry in f, sums over different ranges) are refused, as `grad` refuses them, rather
+    than compared on instances that fix that index one way."""
+    targets = target if isinstance(target, tuple) else (target,)
+    if not targets or not all(isinstance(t, sympy.Indexed) for t in targets) or not isinstance(expr, sympy.Expr):
+        return
+    for t in targets:
+        expr = diff_indexed(expr, t, targets, ns.index_ranges)
 
 
 def _evidence(problem):

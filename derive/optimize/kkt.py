@@ -544,9 +544,14 @@ def _constraint(item, default, ns):
     value = parse(item, ns, relations=True) if isinstance(item, str) else ns.unify(as_basic(item))
     if isinstance(value, Eq):
         return Constraint(value.lhs - value.rhs, "eq", text)
-    if isinstance(value, (Ge, Gt)):
+    if isinstance(value, (Gt, Lt)):
+        # KKT describes optima on closed sets; an optimum on the boundary of x > 1 is not attained,
+        # and answering x = 1 would be an infeasible point
+        raise DeriveError(f"'{text}' is a strict inequality: KKT conditions need closed constraints; "
+                          f"write it with >= or <=")
+    if isinstance(value, Ge):
         return Constraint(value.rhs - value.lhs, "ineq", text)
-    if isinstance(value, (Le, Lt)):
+    if isinstance(value, Le):
         return Constraint(value.lhs - value.rhs, "ineq", text)
     if isinstance(value, sympy.logic.boolalg.BooleanFunction):
         raise DeriveError(f"'{text}': one relation per constraint, please")
