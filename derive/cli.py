@@ -166,10 +166,22 @@ def build_parser():
     return parser
 
 
+_SHORT_OPTIONS = ("-h", "-o")
+
+
+def _minus_is_math(argv):
+    """'-x', '--claim -inv(S)@(x - mu)': argparse takes a word that starts with one '-' for an option.
+    derive has no short options but -h and -o, so such a word is an expression (or a negative number):
+    a leading space keeps argparse off it, and the parser ignores the space."""
+    return [" " + a if a.startswith("-") and not a.startswith("--") and a not in _SHORT_OPTIONS else a
+            for a in argv]
+
+
 def main(argv=None):
     from .errors import ValidationError
 
     parser = build_parser()
+    argv = _minus_is_math(sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):

@@ -152,3 +152,13 @@ def test_critical_and_kkt():
     assert r.returncode == 0 and "x = 5, y = 5" in r.stdout
     r = run("kkt", "--min", "x", "--max", "y")
     assert r.returncode == 2 and "exactly one of" in r.stderr
+
+
+def test_expressions_and_claims_may_start_with_a_minus_sign():
+    r = run("grad", "-x**2", "--wrt", "x")
+    assert r.returncode == 0, r.stderr
+    assert "df/dx = -2*x" in r.stdout
+    r = run("check", "x**2/2", "--wrt", "x", "--claim", "-x")
+    assert r.returncode == 1 and "sign" in r.stdout, r.stdout + r.stderr
+    r = run("grad", "x**3", "--wrt", "x", "--at", "x=-1")
+    assert r.returncode == 0 and "df/dx = 3" in r.stdout
