@@ -396,3 +396,10 @@ def test_plot_is_headless(normal_full, tmp_path):
     fit = normal_full.fit(blobs(300, 3, 2), max_iter=10)
     path = fit.plot(tmp_path / "fit.png")
     assert path.stat().st_size > 10_000
+
+
+def test_data_too_large_to_square_is_a_clear_error():
+    X = np.random.default_rng(0).normal(size=(50, 2)) * 1e300
+    with pytest.raises(DeriveError, match="overflow float64; rescale") as err:
+        em.derive_updates(em.mixture("normal", 2, dim=2)).fit(X)
+    assert "\n" not in str(err.value)

@@ -134,6 +134,9 @@ def check_sizes(k, dim):
     return int(k), int(dim)
 
 
+MAX_MAGNITUDE = 1e100  # its square, 1e200, summed over any realistic number of rows stays finite
+
+
 def check_data(model, X):
     """Validate data for `model`: shape, finiteness, kind; NumPy arrays come back as float64."""
     lazy = hasattr(X, "dask") or type(X).__module__.startswith("dask")
@@ -163,6 +166,11 @@ def _check_values(model, X):
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise DeriveError(f"the data has a NaN or infinite value (row {row}, column {col})")
+    big = np.abs(X) > MAX_MAGNITUDE
+    if big.any():  # the statistics sum squares of the data: they would overflow to inf
+        row, col = np.argwhere(big)[0]
+        raise DeriveError(f"the data has a value of {X[row, col]:.3g} (row {row}, column {col}): sums of squares "
+                          f"of values beyond {MAX_MAGNITUDE:.0e} overflow float64; rescale the data")
     kind = model.data
     if kind == "binary":
         wrong = (X != 0) & (X != 1)
