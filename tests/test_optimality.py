@@ -148,3 +148,12 @@ def test_strict_inequality_is_refused_not_answered_at_its_boundary():
 
     with pytest.raises(derive.DeriveError, match="strict inequality"):
         derive.kkt("x**2", "x", st=["x > 1"])
+
+
+def test_a_set_of_kkt_points_is_named_not_reported_as_unattained():
+    """min x + y s.t. x + y >= 1 is attained all along x + y = 1 (mu = 1): not 'the optimum is not attained'."""
+    sol = derive.kkt("x + y", "x y", st=["x + y >= 1"]).solve()
+    assert not sol.points and "not attained" not in sol.note.split(";")[0]
+    assert "x = 1 - y" in sol.note and "mu1 = 1" in sol.note
+    sol = derive.kkt("x**2", "x y", st=["y >= 0"]).solve()
+    assert len(sol.points) == 1 and "y free" in sol.note  # (0, 0) listed, the half-line x = 0 named

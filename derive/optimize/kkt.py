@@ -212,6 +212,7 @@ class KKTProblem:
     def _solve(self):
         grad_F = [sympy.diff(self._F, x) for x in self.wrt]
         found, undecided = [], 0
+        self._families = []  # solution sets of linear KKT systems with free variables (not isolated points)
         budget_per_set = 2.0
         for active in self._active_sets():
             solutions, exact = self._solve_active_set(active, grad_F, budget_per_set)
@@ -225,6 +226,14 @@ class KKTProblem:
                     found.append(point)
         note = "" if found or undecided else "no KKT point: the constraints may be infeasible (no point satisfies " \
                                             "them all), or the optimum is not attained"
+        if self._families:
+            shown = "; ".join(", ".join(f"{k} = {to_text(v)}" for k, v in family.items() if k != v)
+                              for family in self._families[:2])
+            free = sorted({str(v) for family in self._families for v in family if family[v] == v})
+            lead = "no isolated KKT point" if not found and not undecided else note
+            note = (lead + "; " if lead else "") + (
+                f"the KKT conditions also hold on a set of points ({shown}; {', '.join(free)} free, within "
+                "the constraints): not isolated, so not listed, and the optimum may be attained all along it")
         if undecided:
             note = (f"{undecided} active set(s) could not be solved exactly within the time budget "
                     "(transcendental or large systems)")
@@ -264,7 +273,13 @@ class KKTProblem:
         equations, unknowns = self._active_set_equations(active, grad_F)
         if self._polynomial:
             if all(_is_linear(e, unknowns) for e in equations):
-                return [(s, {}) for s in _solve_linear(equations, unknowns)], True
+                families = []
+                points = _solve_linear(equations, unknowns, families)
+                act = [self.inequalities[j] for j in active]
+                for family in families:  # dual feasibility where the multipliers are fixed numbers
+                    if all(not (family[c.multiplier].is_number and family[c.multiplier] < 0) for c in act):
+                        self._families.append(family)
+                return [(s, {}) for s in points], True
             # a lex Groebner basis decides at once whether there is any solution, and is
             # triangular: solve it unknown by unknown with exact real roots
             basis = attempt(lambda: sympy.groebner(equations, *unknowns, order="lex"), seconds, None)
@@ -583,7 +598,7 @@ def _is_linear(e, unknowns):
         return False
 
 
-def _solve_linear(equations, unknowns):
+def _solve_linear(equations, unknowns, families=None):
     A, b = sympy.linear_eq_to_matrix(equations, unknowns)
     try:
         solution = A.LUsolve(b) if A.rows == A.cols and A.det() != 0 else None
@@ -596,6 +611,8 @@ def _solve_linear(equations, unknowns):
     for sol in found:
         if all(not v.free_symbols & set(unknowns) for v in sol):
             out.append(dict(zip(unknowns, sol)))
+        elif families is not None:  # a line or plane of solutions: not isolated points
+            families.append(dict(zip(unknowns, sol)))
     return out
 
 
