@@ -301,3 +301,15 @@ def test_symmetric_instances_do_not_hide_a_transpose_error(monkeypatch):
         derive.grad("trace(S @ X @ A)", "X", symbols="S: n x n symmetric, A: n x n, X: n x n")
     with pytest.raises(derive.ValidationError):  # a row where the column belongs: same entries, wrong shape
         derive.grad("x.T @ S @ A @ x", "x", symbols="S: n x n symmetric, A: n x n, x: n")
+
+
+def test_concrete_sizes_too_large_to_instantiate_are_a_limit_error():
+    import pytest
+
+    with pytest.raises(derive.LimitError, match="declare a symbolic size"):
+        derive.grad("det(X)", "X", symbols="X: 1000000 x 1000000")  # was a MemoryError
+
+
+def test_large_concrete_sizes_are_validated_on_a_sample_and_say_so():
+    d = derive.differentiate("norm(X)", "X", symbols="X: 300 x 300")  # every entry took > 20 s
+    assert d.report.ok and "a random 400 of 90000 entries and 20 random directions" in str(d.report)

@@ -150,6 +150,10 @@ def _declared_object(name, spec, dims, item):
     shape = [_dimension(p, dims, item) for p in parts]
     if len(shape) == 1:
         shape.append(Integer(1))
+    if all(d.is_number for d in shape) and shape[0] * shape[1] > MAX_ENTRIES:
+        # results are validated on an instance of that size: it must fit in memory
+        raise LimitError(f"declaration '{item}' has {int(shape[0] * shape[1]):,} entries, more than derive instantiates "
+                         f"({MAX_ENTRIES:,}); declare a symbolic size instead (the derivative is the same)")
     if properties and shape[0] != shape[1]:
         raise ParseError(f"declaration '{item}': only a square matrix can be "
                          f"{'spd' if 'spd' in properties else 'symmetric'}; {name} is {shape[0]} x {shape[1]}")
@@ -188,6 +192,9 @@ def _bound(token, dims, item):
     base = _dimension(m.group(1), dims, item) if m.group(1) else Integer(0)
     shift = int(m.group(2).replace(" ", "")) if m.group(2) else 0
     return base + shift
+
+
+MAX_ENTRIES = 10_000_000  # of a matrix at a concrete size (80 MB of float64)
 
 
 def _dimension(token, dims, item):
