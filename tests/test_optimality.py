@@ -157,3 +157,9 @@ def test_a_set_of_kkt_points_is_named_not_reported_as_unattained():
     assert "x = 1 - y" in sol.note and "mu1 = 1" in sol.note
     sol = derive.kkt("x**2", "x y", st=["y >= 0"]).solve()
     assert len(sol.points) == 1 and "y free" in sol.note  # (0, 0) listed, the half-line x = 0 named
+
+
+def test_a_nondifferentiable_f_says_its_kinks_are_not_searched():
+    found = derive.critical_points("abs(x) + x**2", "x")  # the minimum is the kink at 0, where grad f does not exist
+    assert not found.points and "not differentiable everywhere (abs)" in found.note
+    assert "differentiable" not in derive.critical_points("x**2 - 2*x", "x").note

@@ -187,7 +187,7 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
         if params:
             return view.user(_parametric_points(expr, variables, params, grad, hess))
         solutions, note = _solve_gradient(grad, variables)
-        notes = [note, _periodic_note(grad, variables)]
+        notes = [note, _periodic_note(grad, variables), _kink_note(expr)]
         points = []
         for sol, real_notes in solutions:
             point = {v: sympy.nsimplify(sol[v]) if sol[v].is_Float else sol[v] for v in variables}
@@ -201,6 +201,19 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
             points.append(p)
         points.sort(key=lambda p: [float(approx(v)) for v in p.x.values()])
         return view.user(CriticalPoints(expr, variables, points, "; ".join(n for n in notes if n)))
+
+
+_NONSMOOTH = (sympy.Abs, sympy.Max, sympy.Min, sympy.Heaviside, sympy.sign, sympy.floor, sympy.ceiling,
+              sympy.Piecewise)
+
+
+def _kink_note(expr):
+    """Where f is not differentiable (|x| at 0), a minimum can sit without grad f = 0 there."""
+    kinds = sorted({type(a).__name__.lower() for a in expr.atoms(*_NONSMOOTH)})
+    if not kinds:
+        return ""
+    return (f"f is not differentiable everywhere ({', '.join(kinds)}): points where grad f does not exist, such as "
+            "kinks, can be minima or maxima too and are not searched")
 
 
 def _solve_gradient(grad, variables):
