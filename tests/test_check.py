@@ -162,3 +162,11 @@ def test_a_named_condition_holds_up_at_many_points():
     v = derive.check("max(x, y)", "x", "1")
     assert v.status == "wrong" and "y < 0" not in v.explanation
     assert derive.check("abs(x)", "x", "1").explanation.endswith("holds only if x > 0")
+
+
+def test_counterexamples_with_huge_exact_values_print():
+    """x**100000 at x = -3 has 47,717 digits; Python refuses to print more than 4300."""
+    v = derive.check("x**100000", "x", "99999*x**99999")
+    assert v.status == "wrong" and "99999/100000" in v.explanation
+    text = str(v)
+    assert "e+477" in text and len(text) < 2000

@@ -16,6 +16,18 @@ class TextPrinter(StrPrinter):
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
 
+    def _print_Integer(self, expr):
+        # Python refuses to print integers of more than 4300 digits; a counterexample at x = 3 of
+        # x**100000 has 47,713: print its leading digits and its size
+        if abs(expr.p).bit_length() > 3300:  # about 1000 digits
+            return _huge(expr.p)
+        return super()._print_Integer(expr)
+
+    def _print_Rational(self, expr):
+        if max(abs(expr.p).bit_length(), expr.q.bit_length()) > 3300:
+            return f"{_huge(expr.p)}/{_huge(expr.q)}"
+        return super()._print_Rational(expr)
+
     def _print_Max(self, expr):
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
@@ -135,6 +147,14 @@ class TextPrinter(StrPrinter):
         if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
             arg = f"({arg})"
         return f"{arg}.T"
+
+
+def _huge(n):
+    """1.2345678901e+47712 for an integer too long to print in full (mpmath reads it without str)."""
+    import mpmath
+
+    with mpmath.workdps(12):
+        return mpmath.nstr(mpmath.mpf(n), 11, min_fixed=0, max_fixed=0)
 
 
 def to_text(expr):
