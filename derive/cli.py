@@ -545,6 +545,8 @@ def parse_point(text, namespace):
         if "=" not in item:
             raise ParseError(f"--at expects name=value pairs like x=1,y=2; got '{item}'")
         name, value_text = (s.strip() for s in item.split("=", 1))
+        if name in point:
+            raise ParseError(f"--at gives {name} twice")
         value = parse(value_text, Namespace(strict=True))
         if not isinstance(value, sympy.Basic) or isinstance(value, sympy.MatrixBase) or not value.is_number:
             raise DeriveError(f"--at value for {name} must be a single number, got '{value_text}'")

@@ -162,3 +162,8 @@ def test_expressions_and_claims_may_start_with_a_minus_sign():
     assert r.returncode == 1 and "sign" in r.stdout, r.stdout + r.stderr
     r = run("grad", "x**3", "--wrt", "x", "--at", "x=-1")
     assert r.returncode == 0 and "df/dx = 3" in r.stdout
+
+
+def test_at_naming_a_variable_twice_is_an_error():
+    r = run("grad", "x**2", "--wrt", "x", "--at", "x=1,x=2")
+    assert r.returncode == 2 and "gives x twice" in r.stderr

@@ -308,3 +308,12 @@ def test_a_sum_inside_a_1x1_trace_keeps_its_parentheses_when_printed():
     again = derive.parse(text, {"x": x, "b": b})  # a scalar: tr(b.T x)/2 + tr(x.T x)/2
     point = {x: sympy.Matrix([1, 2, 3]), b: sympy.Matrix([1, 0, -1])}
     assert again.subs(point).doit() == 6  # (x.x + b.x)/2 = (14 - 2)/2; printed the old way it read 7 + (-2) = 5
+
+
+def test_a_name_declared_twice_differently_is_an_error():
+    import pytest
+
+    for text in ("x: positive; x: negative", "x: n; x: m"):
+        with pytest.raises(derive.ParseError, match="declared twice"):
+            derive.declare(text)
+    assert str(derive.declare("x: n; x: n")["x"]) == "x"  # the same twice is harmless

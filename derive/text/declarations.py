@@ -105,6 +105,8 @@ def declare(text):
             check_name(name)
             obj, properties = _declared_object(name, spec, dims, item)
             if obj is not None:
+                if name in result and result[name] != obj:  # the last one winning silently hides a typo
+                    raise ParseError(f"'{name}' is declared twice, differently: '{item}' and an earlier item")
                 result[name] = obj
             if properties:
                 result.properties[name] = set(properties)
