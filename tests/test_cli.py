@@ -167,3 +167,8 @@ def test_expressions_and_claims_may_start_with_a_minus_sign():
 def test_at_naming_a_variable_twice_is_an_error():
     r = run("grad", "x**2", "--wrt", "x", "--at", "x=1,x=2")
     assert r.returncode == 2 and "gives x twice" in r.stderr
+
+
+def test_e_as_a_variable_is_explained():
+    r = run("grad", "e*x", "--wrt", "e")
+    assert r.returncode == 2 and "Euler's number" in r.stderr

@@ -96,6 +96,10 @@ def resolve_wrt(wrt, expr, namespace):
         if isinstance(item, str):
             sym = known.get(item) or _from_namespace(namespace, item)
             if sym is None:
+                constant = {"e": "Euler's number e", "pi": "the number pi", "E": "Euler's number e"}.get(item)
+                if constant:
+                    raise SymbolError(f"'{item}' is {constant} in derive's text, not a variable: name the "
+                                      f"variable differently (the expression uses {_uses(expr)})")
                 raise SymbolError(f"unknown symbol '{item}' in wrt: the expression uses {_uses(expr)}")
         elif isinstance(item, Basic):
             sym = namespace.unify(item) if namespace is not None else item
