@@ -172,3 +172,10 @@ def test_at_naming_a_variable_twice_is_an_error():
 def test_e_as_a_variable_is_explained():
     r = run("grad", "e*x", "--wrt", "e")
     assert r.returncode == 2 and "Euler's number" in r.stderr
+
+
+def test_a_plot_file_of_an_unknown_format_is_an_error_before_anything_is_written(tmp_path):
+    target = tmp_path / "g.txt"
+    r = run("grad", "x**2", "--wrt", "x", "--plot", str(target))
+    assert r.returncode == 2 and "give a file ending in .png" in r.stderr and "plot written" not in r.stdout
+    assert not target.exists()

@@ -28,9 +28,10 @@ def plot_fit(fit, path=None, X=None):
     right.grid(alpha=0.3)
     fig.suptitle(model.describe())
     fig.tight_layout()
+    written = finish(fig, path)
     if path is not None:
         print(f"plot written to {path}")
-    return finish(fig, path)
+    return written
 
 
 def _sample(fit, X):

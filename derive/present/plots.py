@@ -58,6 +58,11 @@ def finish(fig, path=None, dpi=110):
     if path is None:
         return fig
     path = Path(path)
+    formats = fig.canvas.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in formats:
+        from ..errors import DeriveError
+
+        raise DeriveError(f"cannot write a plot to '{path.name}': give a file ending in .png, .svg or .pdf")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path

@@ -209,7 +209,7 @@ def verify_numerically(checks, wrt, properties, seed=0):
                 f"could not validate the derivative: found no point at {point.describe()} where f and its "
                 f"derivative are finite and real (tried {ATTEMPTS}); pass validate=False to skip")
     method = "complex-step" if methods <= {"complex-step"} else "finite differences"
-    described = " and ".join(_describe_sizes(s) for s in sizes_list)
+    described = " and ".join(dict.fromkeys(_describe_sizes(s) for s in sizes_list))  # "the given sizes" once
     return InstanceReport(described, checked, True, method, describe_properties(properties), sampled)
 
 
