@@ -62,7 +62,7 @@ def _require_one_range(target, seen, ranges):
 
 def _require_contracted(result, target, targets):
     free = {i for t in targets for i in t.indices}
-    for delta in result.atoms(KroneckerDelta):
+    for delta in sorted(result.atoms(KroneckerDelta), key=str):  # the same message every run
         a, b = delta.args
         if (a in target.indices or b in target.indices) and not (a in free and b in free):
             other = b if a in target.indices else a
