@@ -53,7 +53,6 @@ def test_softmax_hessian_in_index_notation_is_validated():
 
 def test_sums_over_different_ranges_are_refused_not_answered_for_some_k():
     import numpy as np
-    import pytest
 
     x, i, k = sympy.IndexedBase("x"), sympy.Symbol("i", integer=True), sympy.Symbol("k", integer=True)
     f = sympy.Sum(x[i] ** 2, (i, 0, 4)) + sympy.Sum(x[i], (i, 0, 2))  # d/dx[k] is 2 x[k] + [k <= 2]

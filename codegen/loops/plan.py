@@ -236,10 +236,10 @@ def _renamed(expr, arrays, scalars, outputs):
         raise CodegenError(f"the expression uses the array {unknown[0]}, which is not a kernel argument")
     limits = [lim for s in expr.atoms(Sum) for lim in s.limits]
     indices = {lim[0] for lim in limits} | set(outputs)
-    indices |= {x for e in expr.atoms(Indexed) for i in e.indices for x in sympy.sympify(i).free_symbols}
+    indices |= {x for e in expr.atoms(Indexed) for i in e.indices for x in i.free_symbols}
     bound_syms = {x for _, lo, hi in limits for x in (lo.free_symbols | hi.free_symbols)}
     shape_syms = {x for a in arrays if getattr(a, "shape", None) is not None
-                  for d in a.shape for x in sympy.sympify(d).free_symbols}
+                  for d in a.shape for x in d.free_symbols}
     sizes = sorted((bound_syms | shape_syms) - indices - set(scalars), key=str)
     names = safe_names([str(a.label) for a in arrays] + list(scalars) + sizes + sorted(indices, key=str))
     if len({names[str(a.label)] for a in arrays}) != len(arrays):

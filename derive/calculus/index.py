@@ -152,8 +152,6 @@ def _additive_pieces(expr):
 
 
 def _index_derivative(expr, targets, kind, namespace):
-    for target in targets:
-        require_symbolic_index(target)
     if kind == "jacobian":
         raise DeriveError("in index notation, differentiate each output F[i] with grad(F[i], x[k])")
     first = targets[0]

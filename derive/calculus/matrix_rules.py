@@ -62,6 +62,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import DeriveError
+from ..text.inputs import as_basic
 
 
 class UnsupportedOperator(DeriveError):
@@ -100,7 +101,7 @@ def is_integer_power(k, base=None):
     A's own sizes, which are integers whatever their assumptions say."""
     if k.is_Integer or (k.is_integer and not k.is_number):
         return True
-    sizes = set().union(*(sympy.sympify(d).free_symbols for d in base.shape)) if base is not None else set()
+    sizes = set().union(*(as_basic(d).free_symbols for d in base.shape)) if base is not None else set()
     return isinstance(k, sympy.Symbol) and k in sizes
 
 

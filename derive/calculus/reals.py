@@ -28,6 +28,7 @@ import dataclasses
 import sympy
 from sympy import Abs, Dummy, Function, Heaviside, IndexedBase, KroneckerDelta, MatrixBase, Symbol, ceiling, floor, sign
 
+from ..text.inputs import as_basic
 from ..text.symbol_table import named_objects
 
 # Each function with a kink or a step, and its derivative where it has one.
@@ -107,7 +108,7 @@ def _integer_positions(obj):
     found = set()
     for basic in _sympy_objects([obj]):
         for m in basic.atoms(sympy.MatrixSymbol):
-            found |= {s for d in m.shape for s in sympy.sympify(d).free_symbols}
+            found |= {s for d in m.shape for s in as_basic(d).free_symbols}
         for e in basic.atoms(sympy.Indexed):
             found |= {s for i in e.indices for s in i.free_symbols}
         for e in basic.atoms(KroneckerDelta):

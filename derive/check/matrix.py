@@ -37,7 +37,7 @@ from ..text.expressions import parse
 from ..validation.tensor import ATTEMPTS, verify_numerically
 from ..calculus.targets import describe_properties, matrix_derivative, properties_of, scalar_derivative, symmetric_matrices, tensor_targets
 from ..text.printing import to_text
-from ..text.inputs import split_names
+from ..text.inputs import as_basic, split_names
 from .verdict import Verdict
 
 POINTS = 3  # random points per instance
@@ -441,7 +441,7 @@ def _matrices_and_scalars(*exprs):
     sizes = set()
     for M in [s for s in out if isinstance(s, MatrixSymbol)]:
         for d in M.shape:
-            sizes |= sympy.sympify(d).free_symbols
+            sizes |= d.free_symbols  # a MatrixSymbol's sizes are SymPy objects
     return out - sizes
 
 
@@ -450,7 +450,7 @@ def _is_matrix(obj):
 
 
 def _same(a, b):
-    return all(sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) == 0 for x, y in zip(a, b))
+    return all(sympy.simplify(as_basic(x) - as_basic(y)) == 0 for x, y in zip(a, b))
 
 
 def _square(M):
@@ -480,7 +480,7 @@ def _matrix_or_scalar(value):
 
 
 def _entry_label(k, shape, point):
-    cols = int(sympy.sympify(shape[1]).subs(point.sizes))
+    cols = int(as_basic(shape[1]).subs(point.sizes))
     return f"[{k // cols}, {k % cols}]"
 
 

@@ -72,7 +72,7 @@ def loop_arguments(f, expr, namespace=None):
     indices = {i for e in indexed for i in e.indices}
     bounds = {x for e in (f, expr) if isinstance(e, sympy.Basic) for s in e.atoms(sympy.Sum)
               for lim in s.limits for x in (lim[1].free_symbols | lim[2].free_symbols)}
-    dims = bounds | {x for m in matrices.values() for d in m.shape for x in sympy.sympify(d).free_symbols}
+    dims = bounds | {x for m in matrices.values() for d in m.shape for x in d.free_symbols}
     labels = {a.label for a in arrays} | {b.label for b in bases.values()}
     scalars = sorted((s for s in _free(f) | expr.free_symbols if isinstance(s, sympy.Symbol) and s not in indices
                       and s not in dims and s not in labels and not s.is_integer), key=lambda s: s.name)

@@ -212,10 +212,10 @@ class KKTProblem:
     def _solve(self):
         grad_F = [sympy.diff(self._F, x) for x in self.wrt]
         found, undecided = [], 0
-        self._families = []  # solution sets of linear KKT systems with free variables (not isolated points)
+        families = []  # solution sets of linear KKT systems with free variables (not isolated points)
         budget_per_set = 2.0
         for active in self._active_sets():
-            solutions, exact = self._solve_active_set(active, grad_F, budget_per_set)
+            solutions, exact = self._solve_active_set(active, grad_F, budget_per_set, families)
             if solutions is None:
                 undecided += 1
                 continue
@@ -226,10 +226,10 @@ class KKTProblem:
                     found.append(point)
         note = "" if found or undecided else "no KKT point: the constraints may be infeasible (no point satisfies " \
                                             "them all), or the optimum is not attained"
-        if self._families:
+        if families:
             shown = "; ".join(", ".join(f"{k} = {to_text(v)}" for k, v in family.items() if k != v)
-                              for family in self._families[:2])
-            free = sorted({str(v) for family in self._families for v in family if family[v] == v})
+                              for family in families[:2])
+            free = sorted({str(v) for family in families for v in family if family[v] == v})
             lead = "no isolated KKT point" if not found and not undecided else note
             note = (lead + "; " if lead else "") + (
                 f"the KKT conditions also hold on a set of points ({shown}; {', '.join(free)} free, within "
@@ -267,18 +267,18 @@ class KKTProblem:
                         for k, g in enumerate(grad_F)]
         return stationarity + [c.expr for c in self.equalities] + [c.expr for c in act], unknowns
 
-    def _solve_active_set(self, active, grad_F, seconds):
+    def _solve_active_set(self, active, grad_F, seconds, families):
         """Real solutions (solution dict, notes) of the KKT equations with these inequalities
-        active, and whether they are exact; (None, False) when out of reach."""
+        active, and whether they are exact; (None, False) when out of reach.  Sets of
+        solutions of a linear system (free variables, dual feasible) go into `families`."""
         equations, unknowns = self._active_set_equations(active, grad_F)
         if self._polynomial:
             if all(_is_linear(e, unknowns) for e in equations):
-                families = []
-                points = _solve_linear(equations, unknowns, families)
+                sets = []
+                points = _solve_linear(equations, unknowns, sets)
                 act = [self.inequalities[j] for j in active]
-                for family in families:  # dual feasibility where the multipliers are fixed numbers
-                    if all(not (family[c.multiplier].is_number and family[c.multiplier] < 0) for c in act):
-                        self._families.append(family)
+                families += [family for family in sets  # dual feasibility where the multipliers are fixed numbers
+                             if all(not (family[c.multiplier].is_number and family[c.multiplier] < 0) for c in act)]
                 return [(s, {}) for s in points], True
             # a lex Groebner basis decides at once whether there is any solution, and is
             # triangular: solve it unknown by unknown with exact real roots

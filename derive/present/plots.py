@@ -3,6 +3,8 @@
 import functools
 from pathlib import Path
 
+from ..errors import DeriveError
+
 
 def pyplot():
     """matplotlib's pyplot on the Agg backend (no screen needed)."""
@@ -60,8 +62,6 @@ def finish(fig, path=None, dpi=110):
     path = Path(path)
     formats = fig.canvas.get_supported_filetypes()
     if path.suffix.lower().lstrip(".") not in formats:
-        from ..errors import DeriveError
-
         raise DeriveError(f"cannot write a plot to '{path.name}': give a file ending in .png, .svg or .pdf")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")

@@ -79,7 +79,7 @@ class Namespace:
     def _settle(self, obj):
         name = name_of(obj)
         if isinstance(obj, MatrixSymbol):  # its sizes were settled first (named_objects' order)
-            sizes = {s: self.names[s.name] for d in obj.shape for s in sympy.sympify(d).free_symbols
+            sizes = {s: self.names[s.name] for d in obj.shape for s in d.free_symbols
                      if self.names.get(s.name, s) != s}
             obj = obj.xreplace(sizes) if sizes else obj
         current = self.names.get(name)

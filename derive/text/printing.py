@@ -4,6 +4,7 @@
 (or into a homework answer) as they are printed.
 """
 
+import mpmath
 import sympy
 from sympy import S
 from sympy.printing.precedence import PRECEDENCE
@@ -151,8 +152,6 @@ class TextPrinter(StrPrinter):
 
 def _huge(n):
     """1.2345678901e+47712 for an integer too long to print in full (mpmath reads it without str)."""
-    import mpmath
-
     with mpmath.workdps(12):
         return mpmath.nstr(mpmath.mpf(n), 11, min_fixed=0, max_fixed=0)
 

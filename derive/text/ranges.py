@@ -94,7 +94,7 @@ def size_symbols(expr):
     """Symbols in sum bounds that are sizes (neither summation nor array indices)."""
     sums = expr.atoms(Sum)
     indices = {lim[0] for s in sums for lim in s.limits}
-    indices |= {x for e in expr.atoms(Indexed) for i in e.indices for x in sympy.sympify(i).free_symbols}
+    indices |= {x for e in expr.atoms(Indexed) for i in e.indices for x in i.free_symbols}
     bounds = {x for s in sums for lim in s.limits for b in lim[1:] for x in b.free_symbols}
     return {x for x in bounds - indices if isinstance(x, Symbol) and not isinstance(x, _Placeholder)}
 
@@ -199,7 +199,7 @@ class _Classes:
         taken = set(namespace.names) | used
         for M in namespace.names.values():
             if isinstance(M, MatrixSymbol):
-                taken |= {str(x) for d in M.shape for x in sympy.sympify(d).free_symbols}
+                taken |= {str(x) for d in M.shape for x in d.free_symbols}
         if count == 1 and "n" not in namespace.names and "n" not in used:
             name = "n"  # may be the n of a declared "A: n x n": the same symbol, as before
         else:

@@ -53,7 +53,7 @@ def named_objects(obj):
     bases = {b for b in obj.atoms(IndexedBase)} | {e.base for e in obj.atoms(Indexed)}
     labels = {b.label for b in bases}
     matrices = {m for m in free | obj.atoms(MatrixSymbol) if isinstance(m, MatrixSymbol)}
-    sizes = {s for m in matrices for d in m.shape for s in sympy.sympify(d).free_symbols}
+    sizes = {s for m in matrices for d in m.shape for s in d.free_symbols}
     scalars = {s for s in free | sizes if isinstance(s, Symbol) and not isinstance(s, Dummy) and s not in labels}
     order = lambda o: name_of(o)  # noqa: E731 - deterministic
     return sorted(scalars, key=order) + sorted(matrices, key=order) + sorted(bases, key=order)

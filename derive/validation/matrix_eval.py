@@ -100,7 +100,7 @@ class _Evaluator:
         raise NotEvaluable(f"cannot evaluate {type(expr).__name__} ({expr}) numerically")
 
     def size(self, d):
-        value = sympy.sympify(d).xreplace(self.sizes) if not isinstance(d, int) else d
+        value = d if isinstance(d, int) else d.xreplace(self.sizes)
         if not getattr(value, "is_Integer", isinstance(value, int)):
             raise NotEvaluable(f"the size {d} has no value")
         return int(value)

@@ -22,6 +22,7 @@ domain on either side, a kink, a vertical tangent, a jump.
 import sympy
 from sympy import Rational
 
+from ..text.inputs import as_basic
 from .equivalence import numeric_value
 
 _STEPS = (Rational(1, 10**30), Rational(1, 10**40))
@@ -32,7 +33,7 @@ _AGREE = sympy.Float(10) ** -12  # relative agreement of the quotients (error ~ 
 def value_at(expr, point):
     """`expr` at `point` (all substituted at once): an exact real number, or None."""
     try:
-        value = sympy.sympify(expr).xreplace(point)
+        value = as_basic(expr).xreplace(point)
     except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
         return None
     if value.free_symbols or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
@@ -52,7 +53,7 @@ def entry_value(g, var, formula, point, g_value):
         for h in _STEPS:
             moved = {**point, var: point[var] + side * h}
             try:
-                shifted = sympy.sympify(g).xreplace(moved)
+                shifted = as_basic(g).xreplace(moved)
             except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
                 return None
             q = numeric_value((shifted - g_value) / (side * h), {}, _DIGITS)
