@@ -187,6 +187,37 @@ def test_one_based_bounds_are_honoured():
     assert codegen.kernel(text, [a, b])(av, bv) == pytest.approx(np.sum(av[1:] ** 2 * bv[1:]))
 
 
+def test_negative_lower_bounds_are_walked_from_where_they_start():
+    """The row loop starts at max(start, 0) only when the sum provably starts at 0 or
+    above; sum over i = -2..n-3 of x[i + 2] reads x[0] .. x[n - 1], all of it."""
+    n = sympy.Symbol("n")
+    i = sympy.Symbol("i", integer=True)
+    x, y = sympy.IndexedBase("x"), sympy.IndexedBase("y")
+    kern = codegen.kernel(sympy.Sum(x[i + 2] * y[i + 2] ** 2, (i, -2, n - 3)), [x, y])
+    assert "max(_start, 0)" not in kern.source
+    for N in (3, 5000):  # one chunk; several chunks, so some chunks start below 0
+        xv, yv = rng.normal(size=N), rng.normal(size=N)
+        assert kern(xv, yv) == pytest.approx(np.sum(xv * yv ** 2), rel=1e-12)
+
+
+def test_rows_read_whole_are_prefetched_and_others_are_not(logistic):
+    """The gradient pass requests the rows of X ahead (it reads them whole); w and y
+    are not streamed by rows.  Rows of several axes, short or long (no prefetch),
+    give the same numbers as NumPy."""
+    core = logistic["grad"].source.split("def core")[1]
+    assert "_prefetch(X," in core and "_prefetch(w" not in core and "_prefetch(y" not in core
+    N, i, j, m = sympy.Symbol("N"), *sympy.symbols("i j m", integer=True)
+    T, a, b = sympy.IndexedBase("T"), sympy.IndexedBase("a"), sympy.IndexedBase("b")
+    J, M = sympy.symbols("J M")
+    f = sympy.Sum(sympy.Sum(T[i, j, m] * a[j] * b[m], (j, 0, J - 1), (m, 0, M - 1)) ** 2, (i, 0, N - 1))
+    kern = codegen.kernel(f, [T, a, b])
+    assert "_prefetch(T," in kern.source
+    for shape in ((3001, 4, 5), (300, 30, 40)):  # 160-byte rows; 9600-byte rows, left to the hardware
+        Tv, av, bv = rng.normal(size=shape), rng.normal(size=shape[1]), rng.normal(size=shape[2])
+        want = np.sum(np.einsum("ijm,j,m->i", Tv, av, bv) ** 2)
+        assert kern(Tv, av, bv) == pytest.approx(want, rel=1e-12)
+
+
 def test_explicit_bounds_must_fit_inside_the_arrays():
     i = sympy.Symbol("i", integer=True)
     x = sympy.IndexedBase("x")

@@ -8,8 +8,10 @@ Arrays are `IndexedBase` arguments; every size (n in i = 0..n-1) is read from
 the shape of an array indexed by that index.  The plan:
 
 * **fused passes**: every additive term that is a sum over the same data
-  index (sum_i ...) is accumulated in one loop over i, split into one chunk
-  per thread (`prange`) with private partial results, added at the end;
+  index (sum_i ...) is accumulated in one loop over i, split into chunks
+  the threads take as they become free (`prange`), each chunk adding into a
+  local accumulator, then once into its thread's partial result; the rows
+  the pass reads whole are prefetched (streaming.py);
 * **hoisting**: each subexpression is computed at the outermost loop where
   all its indices are known ("let-floating").  In the logistic Hessian
   sum_i X[i,k] X[i,l] s_i (1 - s_i), s_i (a sum over j, then a sigmoid) is
@@ -32,6 +34,7 @@ from .gram import gram_code, gram_pattern, shares_rows
 from ..printing.names import safe_names
 from ..printing.printers import scalar_helpers
 from .products import hoist_products
+from .streaming import PREFETCH_HELPER, row_loop, streamed_rows
 from ..printing.rewrite import stable
 
 
@@ -194,7 +197,9 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
         residual = fl.float_out(_shared_sums(Add(*bodies)), len(outputs) + 1)
         code = fl.finish(residual, len(outputs) + 1)
         lines += fl.blocks.pop(0, [])
-        lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl, code, symmetric, parallel)
+        streamed = streamed_rows(Add(*bodies), i, plan.ranks)
+        lines += _reduction_loops(g, i, lo, hi, outputs, shape_code, fl, code, symmetric, parallel, streamed,
+                                  plan.ranks)
 
     # the other terms: loops over the outputs, inner sums as local loops
     if pointwise:
@@ -262,39 +267,40 @@ def _renamed(expr, arrays, scalars, outputs):
             tuple(mapping.get(o, o) for o in outputs), shapes, display)
 
 
-def _reduction_loops(g, i, lo, hi, outputs, shape_code, floater, residual_code, symmetric, parallel):
-    """One pass over i = lo..hi in chunks; each thread adds into its own row of
-    `_part` (padded so that two threads never write the same cache line)."""
+def _reduction_loops(g, i, lo, hi, outputs, shape_code, floater, residual_code, symmetric, parallel, streamed,
+                     ranks):
+    """One pass over i = lo..hi in chunks.  Each chunk adds into its own local
+    accumulator `_acc`, then once into its thread's row of `_part` (the loop
+    body never stores to memory another thread or another row could share)."""
+    target = f"_acc{g}" + ("[" + ", ".join(o.name for o in outputs) + "]" if outputs else "")
     if len(outputs) == 0:
-        pad = "(_threads, 8)"
-    elif len(outputs) == 1:
-        pad = f"(_threads, {shape_code[0]} + 8)"
+        part, acc = "(_threads,)", "0.0"
     else:
-        pad = "(_threads, " + ", ".join([f"{shape_code[0]} + 1"] + shape_code[1:]) + ")"
-    target = ", ".join(["_t"] + ([o.name for o in outputs] if outputs else ["0"]))
-    lines = [f"_part{g} = numpy.zeros({pad})",
+        part = "(_threads, " + ", ".join(shape_code) + ")"
+        acc = "numpy.zeros((" + ", ".join(shape_code) + ",))"
+    before, header, top, bottom = row_loop(g, i, lo, streamed, ranks)
+    lines = [f"_part{g} = numpy.zeros({part})",
              f"_lo{g}, _hi{g} = {int_code(lo)}, {int_code(hi + 1)}",
              f"_nc{g} = _chunk_count(_hi{g} - _lo{g}, _threads)",
+             *before,
              f"for _c in {'numba.prange' if parallel else 'range'}(_nc{g}):",
              "    _t = numba.get_thread_id()" if parallel else "    _t = 0",
              f"    _start = _lo{g} + (_hi{g} - _lo{g}) * _c // _nc{g}",
              f"    _stop = _lo{g} + (_hi{g} - _lo{g}) * (_c + 1) // _nc{g}",
+             f"    _acc{g} = {acc}",
              *("    " + line for line in floater.allocations),
-             f"    for {i.name} in range(_start, _stop):"]
+             *("    " + line for line in header)]
     blocks = floater.blocks
     indent = " " * 8
-    lines += [indent + line for line in blocks.get(1, [])]
+    lines += [indent + line for line in top + blocks.get(1, [])]
     for depth, (o, size) in enumerate(zip(outputs, shape_code), 2):
         start = outputs[0].name if (symmetric and depth == 3) else "0"
         lines.append(f"{indent}for {o.name} in range({start}, {size}):")
         indent += "    "
         lines += [indent + line for line in blocks.get(depth, [])]
-    lines.append(f"{indent}_part{g}[{target}] += {residual_code}")
-    lines.append("for _t in range(_threads):")
-    if not outputs:
-        lines.append(f"    out += _part{g}[_t, 0]")
-    else:
-        lines.append(f"    out += _part{g}[_t, :{shape_code[0]}]")
+    lines.append(f"{indent}{target} += {residual_code}")
+    lines += [" " * 8 + line for line in bottom]
+    lines += [f"    _part{g}[_t] += _acc{g}", "for _t in range(_threads):", f"    out += _part{g}[_t]"]
     return lines
 
 
@@ -351,7 +357,7 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
     if plan.boundscheck:
         options += ", boundscheck=True"
-    helpers = scalar_helpers(body + "\n".join(wrapper))
+    helpers = scalar_helpers(body + "\n".join(wrapper)) + (PREFETCH_HELPER if "_prefetch(" in body else "")
     return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n{helpers}\n\n"
             f"@numba.njit({options})\n"
             f"def core({', '.join(core_args)}):\n{body}\n\n\n"
