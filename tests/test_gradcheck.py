@@ -193,6 +193,25 @@ def test_bad_inputs_raise_clear_errors():
         gradcheck("f", lambda v: v, 1.0)
 
 
+def test_f_that_returns_no_numbers_is_named():
+    """f returning a string, None or objects is a one-line error about f, not a NumPy TypeError."""
+    for value, said in (("abc", "a str"), (None, "None"), (np.array(["a", "b"]), "an array of <U1")):
+        with pytest.raises(CodegenError, match=f"f returned {said}, not a number"):
+            gradcheck(lambda v, value=value: value, lambda v: 2 * v, np.ones(2))
+    with pytest.raises(CodegenError, match="df returned None"):
+        gradcheck(lambda v: float(np.sum(v)), lambda v: None, np.ones(2))
+
+
+def test_df_raising_an_arithmetic_error_is_said_in_the_report():
+    """A hand-written backward that divides by zero is a mismatch (its claim has no value where f is
+    smooth), and the report says what df raised instead of only 'claimed nan'."""
+    report = check(lambda v: float(np.sum(v ** 2)), lambda v: 1 / 0, np.ones(3), "mismatch")
+    assert "df raised ZeroDivisionError (division by zero)" in str(report)
+    assert any("ZeroDivisionError" in n for n in report.to_dict()["notes"])
+    ok = check(lambda v: float(np.sum(v ** 2)), lambda v: 2 * v, np.ones(3), "ok")
+    assert "df raised" not in str(ok)
+
+
 def test_random_smooth_functions_no_false_alarms_no_misses():
     """Random compositions: correct gradients pass, 1e-4 perturbations fail."""
     import sympy

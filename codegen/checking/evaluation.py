@@ -87,6 +87,14 @@ class Directions:
         return pts
 
 
+def _what(value):
+    """A short description of a value that is not numbers: 'a str', 'an array of <U3'."""
+    if isinstance(value, np.ndarray):
+        return f"an array of {value.dtype}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
 class Target:
     """f, df and x normalized to vectors, with counted (optionally batched) evaluation.
 
@@ -109,10 +117,13 @@ class Target:
         self.n = self.x.size
         self.evals = 1
         self.out_dtype = None
+        self.df_failures = []  # what df raised where it gave no value (said in the report)
         raw = self._call(f_one, self.x)
         if raw is None:
-            raise CodegenError("f(x) raised an arithmetic error at the given x")
+            raise CodegenError(f"f(x) raised {self._failure} at the given x")
         f0 = np.asarray(raw)
+        if f0.dtype.kind not in "biufc":
+            raise CodegenError(f"f returned {_what(raw)}, not a number or an array of numbers")
         self.out_dtype = f0.dtype
         self.scalar_output = f0.ndim == 0 or f0.size == 1 and f0.ndim <= 1 and output_names is None
         self.m = int(f0.size)
@@ -132,10 +143,15 @@ class Target:
         # no np.errstate here: gradcheck sets it once around everything (it costs ~2 us a call)
         arg = v[0] if self.scalar_input else v
         try:
-            return fn(arg)
+            out = fn(arg)
+            if out is None:  # None is our "no value here"; from f or df it is a missing return
+                raise CodegenError(f"{'df' if fn is self.df else 'f'} returned None, not a number or an array "
+                                   "of numbers (a missing return?)")
+            return out
         except CodegenError:
             raise  # our own complaint about shapes, not an arithmetic failure of f
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError) as exc:
+            self._failure = f"{type(exc).__name__} ({exc})" if str(exc) else type(exc).__name__
             return None
 
     def value(self, v):
@@ -173,6 +189,9 @@ class Target:
         except Exception as exc:
             raise CodegenError(f"df raised {type(exc).__name__}: {exc}") from None
         if out is None:
+            failure = f"df raised {self._failure}; its claim there is read as no value (nan)"
+            if failure not in self.df_failures:
+                self.df_failures.append(failure)
             return np.full((self.m, self.n), np.nan)
         out = np.asarray(out)
         if np.iscomplexobj(out):

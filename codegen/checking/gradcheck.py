@@ -353,7 +353,8 @@ class _Checker:
         report = Report(
             "ok", 0.0, None, [p.copy() for p in pts], len(entries), mism, nond, methods, self.rtol,
             evals=t.evals, input_names=t.input_names, output_names=t.output_names, entries=entries,
-            precision=self.precision.name, notes=[self.precision.note()] if self.precision.reduced else [],
+            precision=self.precision.name,
+            notes=([self.precision.note()] if self.precision.reduced else []) + t.df_failures[:3],
             sample=None if not self.sampled else {"entries": self.n_columns * t.m, "of": t.n * t.m,
                                                   "directions": self.n_directions},
             claim_constant=len(claims) > 1 and all(np.array_equal(c, claims[0], equal_nan=True) for c in claims))
