@@ -68,8 +68,8 @@ def test_explain(capsys):
 
 @pytest.mark.parametrize("content, message", [
     ("1,2\n3,4\n5\n", "line 3: 1 column, but the file has 2"),
-    ("1,2\n3,nan\n5,6\n7,8\n", "NaN or infinite value (row 1, column 1)"),
-    ("1,2\n3,4\n", "too few rows for k = 3"),
+    ("1,2\n3,nan\n5,6\n7,8\n", "NaN or infinite value (row 2, column 2 of the data, X[1, 1])"),
+    ("1,2\n3,4\n", "2 rows of data for k = 3 components; EM needs at least one row per component"),
     ("a,b\n1,x\n", "line 2: 'x' is not a number"),
     ("", "no rows of numbers"),
 ])

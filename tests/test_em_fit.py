@@ -334,9 +334,9 @@ def test_map_em_with_a_prior_survives_the_collapse():
 
 
 @pytest.mark.parametrize("X, message", [
-    (np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]]), "NaN or infinite value .row 0, column 1."),
+    (np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]]), r"NaN or infinite value \(row 1, column 2 of the data, X\[0, 1\]\)"),
     (np.ones((10, 3)), "10 rows? .*|the data has 3 columns; the model expects 2"),
-    (np.ones((2, 2)), "too few rows for k = 3"),
+    (np.ones((2, 2)), "2 rows of data for k = 3 components"),
     (np.ones((4, 2, 2)), "2-D array"),
     ("abc", "numbers"),
 ])
@@ -347,7 +347,7 @@ def test_bad_data_is_a_one_line_error(normal_full, X, message):
 
 
 def test_data_of_the_wrong_kind():
-    with pytest.raises(DeriveError, match="0 or 1; row 1, column 0 is 0.5"):
+    with pytest.raises(DeriveError, match=r"0 or 1; row 2, column 1 of the data, X\[1, 0\] is 0.5"):
         em.derive_updates(em.mixture("bernoulli", 2, dim=2)).fit(np.array([[0, 1], [0.5, 1], [1, 1]]))
     with pytest.raises(DeriveError, match="integer codes 0..2"):
         em.derive_updates(em.mixture("categorical", 2, dim=3)).fit(np.array([0, 1, 3, 2]))

@@ -155,21 +155,27 @@ def check_data(model, X):
                           + (" (integer codes in one column)" if model.data == "codes" else ""))
     rows = X.shape[0]
     if rows is not None and rows < model.k:
-        raise DeriveError(f"too few rows for k = {model.k} components: {rows}")
+        raise DeriveError(f"{rows} row{'s' if rows != 1 else ''} of data for k = {model.k} components; EM needs "
+                          "at least one row per component")
     if not lazy:
         _check_values(model, X)
     return X
+
+
+def _where(row, col):
+    """A data entry for people and for Python: 'row 2, column 1 of the data, X[1, 0]'."""
+    return f"row {row + 1}, column {col + 1} of the data, X[{row}, {col}]"
 
 
 def _check_values(model, X):
     bad = ~np.isfinite(X)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise DeriveError(f"the data has a NaN or infinite value (row {row}, column {col})")
+        raise DeriveError(f"the data has a NaN or infinite value ({_where(row, col)})")
     big = np.abs(X) > MAX_MAGNITUDE
     if big.any():  # the statistics sum squares of the data: they would overflow to inf
         row, col = np.argwhere(big)[0]
-        raise DeriveError(f"the data has a value of {X[row, col]:.3g} (row {row}, column {col}): sums of squares "
+        raise DeriveError(f"the data has a value of {X[row, col]:.3g} ({_where(row, col)}): sums of squares "
                           f"of values beyond {MAX_MAGNITUDE:.0e} overflow float64; rescale the data")
     kind = model.data
     if kind == "binary":
@@ -187,7 +193,7 @@ def _check_values(model, X):
     if wrong.any():
         row, col = np.argwhere(wrong)[0]
         raise DeriveError(f"the {model.family} model needs {DATA_KINDS[kind].replace('C-1', str((model.categories or 1) - 1))}; "
-                          f"row {row}, column {col} is {float(X[row, col])!r}")
+                          f"{_where(row, col)} is {float(X[row, col])!r}")
 
 
 # the families: name -> builder(k, dim, cov, prior) -> Model; filled in by the family modules
