@@ -25,6 +25,15 @@ IDENTITIES = [
      lambda S, m, x: (x - m) @ S @ (x - m), lambda S, m, x: (S + S.T) @ (x - m)),
     ("(Ax)^T (Bx)", "(A@x).T @ (B@x)", "x", "A: m x n, B: m x n, x: n", "grad",
      lambda A, B, x: (A @ x) @ (B @ x), lambda A, B, x: A.T @ B @ x + B.T @ A @ x),
+    ("sum (y - Xw)^2 (** entrywise on a vector)", "sum((y - X@w)**2)", "w", "X: m x n, w: n, y: m", "grad",
+     lambda X, w, y: np.sum((y - X @ w) ** 2), lambda X, w, y: -2 * X.T @ (y - X @ w)),
+    ("sum (y - Xw)^2, Hessian", "sum((y - X@w)**2)", "w", "X: m x n, w: n, y: m", "hessian",
+     None, lambda X, w, y: 2 * X.T @ X),
+    ("sum w^3 (entrywise)", "sum(w**3)", "w", "w: n", "grad", lambda w: np.sum(w ** 3), lambda w: 3 * w ** 2),
+    ("sum X^2 (entrywise on an m x n matrix)", "sum(X**2)", "X", "X: m x n", "grad",
+     lambda X: np.sum(X ** 2), lambda X: 2 * X),
+    ("sum sqrt(exp(w))", "sum(exp(w)**(1/2))", "w", "w: n", "grad",
+     lambda w: np.sum(np.exp(w / 2)), lambda w: np.exp(w / 2) / 2),
     ("||x||", "norm(x)", "x", "x: n", "grad", lambda x: np.linalg.norm(x), lambda x: x / np.linalg.norm(x)),
     ("||Ax - b||^2", "norm(A@x - b)**2", "x", "A: m x n, x: n, b: m", "grad",
      lambda A, b, x: np.sum((A @ x - b) ** 2), lambda A, b, x: 2 * A.T @ (A @ x - b)),
@@ -156,6 +165,30 @@ def test_readable_forms():
     assert derive.to_text(derive.hessian("x.T @ A @ x", "x", symbols="A: n x n, x: n")) == "A + A.T"
     assert derive.to_text(derive.grad("sum(softplus(X@w)) - y.T@X@w", "w", symbols="X: m x n, w: n, y: m")) \
         == "X.T*(sigmoid(X*w) - y)"
+
+
+def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_power():
+    """** on a vector or a non-square matrix has one meaning, NumPy's: each entry.  Text, SymPy
+    objects (HadamardPower), and the two mixed give the same gradient; SymPy's MatPow of a
+    vector (which SymPy builds for an N x 1 base) is refused by name, not failed in validation."""
+    decl = "X: N x d, w: d, y: N"
+    text = derive.grad("sum((y - X@w)**2) + lam*w.T@w", "w", symbols=decl)
+    assert derive.to_text(text) == "(2*lam)*w - X.T*(-2*X*w + 2*y)"
+    N, d, lam = sympy.symbols("N d lam")
+    X, w, y = sympy.MatrixSymbol("X", N, d), sympy.MatrixSymbol("w", d, 1), sympy.MatrixSymbol("y", N, 1)
+    ones = sympy.OneMatrix(1, N)
+    objects = derive.grad(sympy.Trace(ones * sympy.HadamardPower(y - X * w, 2)) + lam * sympy.Trace(w.T * w), w)
+    mixed = derive.grad("sum((y - X@w)**2) + lam*w.T@w", w, symbols=decl)
+    for g in (objects, mixed):
+        assert derive.to_text(g) == derive.to_text(text)
+    with pytest.raises(derive.ShapeError, match=r"matrix power .* not square.*HadamardPower"):
+        derive.grad(sympy.Trace(ones * (y - X * w) ** 2), w)
+    # printed text reads back as the same expression
+    ns = derive.Namespace(derive.declare(decl))
+    f = derive.parse("sum((y - X@w)**3)", ns)
+    assert derive.parse(derive.to_text(f), ns) == f
+    # a square matrix keeps the matrix power: d tr(A^2)/dA = 2 A^T, not 2 A o I
+    assert derive.to_text(derive.grad("trace(A**2)", "A", symbols="A: n x n")) == "2*A.T"
 
 
 def test_concrete_dimensions():

@@ -214,6 +214,15 @@ def test_plain_and_real_symbols_in_one_call_are_one_variable():
     assert g == Matrix([2 * xr + 3 * xr**2])
 
 
+def test_a_matrix_symbol_declared_in_text_and_given_in_sympy_is_one_variable():
+    """w: d in text makes d a positive integer; MatrixSymbol("w", d, 1) with a plain d is the same w.
+    Sizes that disagree are an error naming both shapes."""
+    w = sympy.MatrixSymbol("w", Symbol("d"), 1)
+    assert derive.to_text(derive.grad("w.T@w", w, symbols="w: d")) == "2*w"
+    with pytest.raises(SymbolError, match="d x 1 matrix symbol and as a 3 x 1"):
+        derive.grad("w.T@w", sympy.MatrixSymbol("w", 3, 1), symbols="w: d")
+
+
 # ---------------------------------------------------------------------------
 # values at points
 

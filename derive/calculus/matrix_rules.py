@@ -54,6 +54,7 @@ from sympy import (
     MatMul,
     MatPow,
     MatrixBase,
+    OneMatrix,
     Trace,
     Transpose,
 )
@@ -114,6 +115,16 @@ def scaled(c, M):
     """c * M for a scalar c, unevaluated: SymPy's c * M runs a deep doit() every time,
     which is quadratic over a derivation; `tidy` evaluates once at the end."""
     return M if c == 1 else MatMul(c, M)
+
+
+def hadamard_power(base, q):
+    """base raised entrywise to q: base itself for q = 1, a matrix of ones for q = 0 (so the
+    derivative of sum(v**2) prints as 2*v, and its Hessian as 2*X.T*X)."""
+    if q == 1:
+        return base
+    if q == 0:
+        return OneMatrix(*base.shape)
+    return HadamardPower(base, q)
 
 
 def scale(factor, M):
@@ -189,7 +200,7 @@ def vjp_hadamard(node, G):
 
 def vjp_hadamard_power(node, G):
     base, p = node.args
-    return [(base, scaled(p, HadamardProduct(G, HadamardPower(base, p - 1)))), (p, _hadamard_power_exponent(node, G))]
+    return [(base, scaled(p, HadamardProduct(G, hadamard_power(base, p - 1)))), (p, _hadamard_power_exponent(node, G))]
 
 
 def _hadamard_power_exponent(node, G):
@@ -332,7 +343,7 @@ def jvp_hadamard_power(L, M, R, ctx):
     base, p = M.args
     if p.has(ctx.x):
         raise UnsupportedOperator(f"the Jacobian of {M} with respect to a variable in its exponent")
-    return _through_entrywise(L, R, ctx, base, scaled(p, HadamardPower(base, p - 1)))
+    return _through_entrywise(L, R, ctx, base, scaled(p, hadamard_power(base, p - 1)))
 
 
 def jvp_transpose(L, M, R, ctx):
@@ -425,7 +436,7 @@ def diff_hadamard_power(M, ctx):
     terms = []
     db = ctx.d(base)
     if db is not None:
-        terms.append(scaled(p, HadamardProduct(HadamardPower(base, p - 1), db)))
+        terms.append(scaled(p, HadamardProduct(hadamard_power(base, p - 1), db)))
     dp = ctx.scalar_d(p)
     if dp != 0:
         t = Dummy("t")

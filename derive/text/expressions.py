@@ -23,7 +23,7 @@ import decimal
 import math
 
 import sympy
-from sympy import Integer, MatMul, MatrixBase, MatrixExpr, Rational, S
+from sympy import HadamardPower, Integer, MatMul, MatrixBase, MatrixExpr, Rational, S
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
 from ..errors import LimitError, ParseError, ShapeError
@@ -41,7 +41,7 @@ from .indices import IndicesMixin
 from .names import check_name
 from .namespace import Namespace
 from .relations import RelationsMixin
-from .shapes import ShapesMixin, _same_dims, _shape_message, shape_of, shape_words
+from .shapes import ShapesMixin, _same_dims, _shape_message, is_square, shape_of, shape_words
 
 
 def callable_names():
@@ -268,6 +268,11 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         check_bits(power_bits(base, exponent), "this power", self.limits)
         if base == 0 and isinstance(exponent, Rational) and exponent < 0:
             raise self.error(node, "zero to a negative power")
+        if self._is_matrix(base) and not self._is_matrix(exponent) and not is_square(shape_of(base)):
+            # NumPy's reading, and the only one a non-square matrix has: (y - X@w)**2 squares each entry
+            if isinstance(base, MatrixBase):
+                return self._combine(node, lambda: base.applyfunc(lambda e: sympy.Pow(e, exponent)))
+            return self._combine(node, lambda: HadamardPower(base, exponent))
         if self._is_matrix(base):
             if not (isinstance(exponent, Integer)):
                 raise self.error(node, "a matrix power needs an integer exponent")

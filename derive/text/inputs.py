@@ -8,6 +8,7 @@ from sympy import Basic, MatrixBase, MatrixExpr, Symbol
 from ..errors import DeriveError, ShapeError, SymbolError
 from .namespace import Namespace
 from .expressions import parse
+from .shapes import is_square, shape_words
 
 
 def as_basic(value):
@@ -28,6 +29,18 @@ def as_basic(value):
     raise DeriveError(f"expected a number or a SymPy expression, got {type(value).__name__}")
 
 
+def _check_matrix_powers(f):
+    """SymPy builds (y - X*w)**2 for an N x 1 vector as a matrix power (it cannot rule out
+    N = 1); derive refuses it instead of failing later in validation."""
+    if not isinstance(f, Basic):
+        return
+    for power in f.atoms(sympy.MatPow):
+        base = power.args[0]
+        if not is_square(base.shape):
+            raise ShapeError(f"{power} is a matrix power of a matrix of shape {shape_words(base.shape)}, which is not "
+                             f"square; for the power of each entry use HadamardPower({base}, {power.args[1]})")
+
+
 def as_expression(f, namespace):
     """`f` (text or SymPy) as a SymPy object; text is parsed into `namespace`,
     and every name means the object it means there (`Namespace.unify`)."""
@@ -36,6 +49,7 @@ def as_expression(f, namespace):
     if isinstance(f, (list, tuple)):
         return sympy.Matrix([as_expression(e, namespace) for e in f])
     if isinstance(f, (Basic, MatrixBase)):
+        _check_matrix_powers(f)
         return namespace.unify(f)
     if isinstance(f, (int, float, Fraction)):
         return as_basic(f)

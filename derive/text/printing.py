@@ -10,6 +10,8 @@ from sympy import S
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from .shapes import is_square
+
 
 class TextPrinter(StrPrinter):
     """StrPrinter with the parser's names: abs, max, min, where, heaviside, e."""
@@ -130,6 +132,16 @@ class TextPrinter(StrPrinter):
 
     def _print_HadamardProduct(self, expr):
         return "hadamard(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_HadamardPower(self, expr):
+        base, p = expr.args
+        if is_square(base.shape):  # there ** is the matrix power: keep SymPy's name
+            return f"HadamardPower({self._print(base)}, {self._print(p)})"
+        text = self._print(base)  # ** on a vector or non-square matrix is entrywise in derive's text
+        if not (getattr(base, "is_symbol", False) or text.isidentifier()):
+            text = f"({text})"
+        exponent = self._print(p)
+        return f"{text}**{exponent if p.is_Symbol or (p.is_Integer and p >= 0) else f'({exponent})'}"
 
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"

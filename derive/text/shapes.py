@@ -39,6 +39,13 @@ def _same_dims(a, b):
     return all(_as_sympy(x) == _as_sympy(y) for x, y in zip(a, b))
 
 
+def is_square(shape):
+    """True when the two sizes are the same expression (3 x 3, n x n); N x 1 and N x d are
+    not square (a vector, and sizes declared with different names)."""
+    rows, cols = (_as_sympy(d) for d in shape)
+    return sympy.expand(rows - cols) == 0
+
+
 def _as_sympy(value):
     return value if isinstance(value, sympy.Basic) else sympy.Integer(value)
 

@@ -89,6 +89,29 @@ def _refines(a, b):
     return all(fa.get(k) == v for k, v in _facts(b).items())
 
 
+def _merge_matrix_symbols(name, a, b):
+    """w: d x 1 declared in text (d a positive integer) and a SymPy MatrixSymbol("w", d, 1) with
+    a plain d are one variable: the sizes merge like symbols, and the one that says more wins."""
+    sizes = []
+    for x, y in zip(a.shape, b.shape):
+        if isinstance(x, Symbol) and isinstance(y, Symbol) and x.name == y.name:
+            try:
+                sizes.append(merge(x, y))
+            except SymbolError:
+                break
+        elif x == y:
+            sizes.append(x)
+        else:
+            break
+    for candidate in (a, b):
+        if tuple(sizes) == tuple(candidate.shape):
+            return candidate
+    shapes = [", ".join(f"{d}: {assumption_words(d)}" for d in m.shape if isinstance(d, Symbol)) for m in (a, b)]
+    detail = f" (sizes {shapes[0]}; and {shapes[1]})" if kind_words(a) == kind_words(b) else ""
+    raise SymbolError(f"'{name}' is given as {kind_words(a)} and as {kind_words(b)}{detail}; a name means one "
+                      "variable")
+
+
 def merge(a, b):
     """The object a name means when it came as `a` and as `b` (see module doc)."""
     if a == b:
@@ -97,7 +120,7 @@ def merge(a, b):
     if type(a) is not type(b) and not (isinstance(a, Symbol) and isinstance(b, Symbol)):
         raise SymbolError(f"'{name}' is used as {kind_words(a)} and as {kind_words(b)}; a name means one variable")
     if isinstance(a, MatrixSymbol):
-        raise SymbolError(f"'{name}' is given as {kind_words(a)} and as {kind_words(b)}; a name means one variable")
+        return _merge_matrix_symbols(name, a, b)
     if isinstance(a, IndexedBase):
         if a.shape != b.shape:
             raise SymbolError(f"'{name}' is given as an array of shape {a.shape} and of shape {b.shape}")
