@@ -36,6 +36,7 @@ from ..calculus.matrix_rules import UnsupportedOperator
 from ..text.expressions import parse
 from ..validation.tensor import ATTEMPTS, verify_numerically
 from ..calculus.targets import describe_properties, matrix_derivative, properties_of, scalar_derivative, symmetric_matrices, tensor_targets
+from ..text.budgets import attempt
 from ..text.printing import to_text
 from ..text.inputs import as_basic, split_names
 from .verdict import Verdict
@@ -43,6 +44,7 @@ from .verdict import Verdict
 POINTS = 3  # random points per instance
 CLOSE = 1e-8  # relative float difference that is certainly a real difference
 ROUNDING = 1e-13  # below this, float agreement; in between, exact evaluation decides
+DIFFERENCE_SECONDS = 1.0  # for expanding derivative - claim into a short difference (optional work)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
@@ -185,8 +187,27 @@ class NumericProblem:
         point, k, e, c = self.first_difference(self.claim, seed) or self.confirm(self.claim)
         exp, clm = (_entries(point.exact_value(x)) for x in (self.expected, self.claim))
         label = _entry_label(k, self.expected_shape(), point)
-        return (f"it differs from the derivative; at {point.describe()}, entry {label} is "
-                f"{_show(exp[k])} but the claim gives {_show(clm[k])}")
+        by = self.difference()
+        return (f"it differs from the derivative{f' by {to_text(by)} (the derivative minus the claim)' if by else ''}; "
+                f"at {point.describe()}, entry {label} is {_show(exp[k])} but the claim gives {_show(clm[k])}")
+
+    def difference(self):
+        """derivative - claim in matrix notation when it is shorter than both (a missing or
+        doubled term: lam*w), checked exactly at every point; else None."""
+        if not isinstance(self.expected, MatrixExpr) or not isinstance(self.claim, MatrixExpr):
+            return None
+        by = attempt(lambda: sympy.expand(self.expected - self.claim).doit(), DIFFERENCE_SECONDS, None)
+        if by is None or by == 0 or len(to_text(by)) >= min(len(to_text(self.expected)), len(to_text(self.claim))):
+            return None
+        try:
+            for point in self.points():
+                want = [a - b for a, b in zip(*(_entries(point.exact_value(x)) for x in (self.expected, self.claim)))]
+                got = _entries(point.exact_value(by))
+                if len(got) != len(want) or any(differ(a, b) for a, b in zip(got, want)):
+                    return None
+        except (ShapeError, DeriveError, TypeError, ValueError, NotEvaluable):
+            return None
+        return by
 
     def counterexample(self, found):
         """The point (sizes, matrices and scalars as exact rationals) and both sides there."""
