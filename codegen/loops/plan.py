@@ -300,7 +300,17 @@ def _reduction_loops(g, i, lo, hi, outputs, shape_code, floater, residual_code, 
         lines += [indent + line for line in blocks.get(depth, [])]
     lines.append(f"{indent}{target} += {residual_code}")
     lines += [" " * 8 + line for line in bottom]
-    lines += [f"    _part{g}[_t] += _acc{g}", "for _t in range(_threads):", f"    out += _part{g}[_t]"]
+    # element loops, not `_part[_t] += _acc`: Numba turns array expressions into nested
+    # parallel loops, which doubled the compile time (4.9 s against 2.6 s for the logistic gradient)
+    merge = [f"_part{g}[_t{''.join(', ' + o.name for o in outputs)}] += _acc{g}"
+             + ("[" + ", ".join(o.name for o in outputs) + "]" if outputs else "")]
+    total = [f"out{'[' + ', '.join(o.name for o in outputs) + ']' if outputs else ''} += _part{g}"
+             + "[" + ", ".join(["_t"] + [o.name for o in outputs]) + "]"]
+    for o, size in reversed(list(zip(outputs, shape_code))):
+        merge = [f"for {o.name} in range({size}):"] + ["    " + line for line in merge]
+        total = [f"for {o.name} in range({size}):"] + ["    " + line for line in total]
+    lines += ["    " + line for line in merge]
+    lines += ["for _t in range(_threads):"] + ["    " + line for line in total]
     return lines
 
 
