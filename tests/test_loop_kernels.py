@@ -321,8 +321,8 @@ def _data_loops_nest(source, size="N"):
 
     def visit(node, inside):
         for child in ast.iter_child_nodes(node):
-            over_data = isinstance(child, ast.For) and bool(
-                {n.id for n in ast.walk(child.iter) if isinstance(n, ast.Name)} & data)
+            bound = child.iter if isinstance(child, ast.For) else child.test if isinstance(child, ast.While) else None
+            over_data = bound is not None and bool({n.id for n in ast.walk(bound) if isinstance(n, ast.Name)} & data)
             if over_data and inside:
                 return True
             if visit(child, inside or over_data):
@@ -347,6 +347,7 @@ def test_nested_data_loops_are_detected():
     old = ("def core(X, N):\n    _lo0, _hi0 = 0, N\n    for c in range(2):\n        for i0 in range(_lo0, _hi0):\n"
            "            for j in range(0, N):\n                pass\n")
     assert _data_loops_nest(old)
+    assert _data_loops_nest(old.replace("for i0 in range(_lo0, _hi0):", "while i0 < _hi0:"))
 
 
 def test_matrix_notation_signatures_list_every_array(matrix_kernels):
@@ -412,3 +413,17 @@ def test_matrix_notation_ridge_and_quadratic_form():
     A = rng.normal(size=(5, 5))
     np.testing.assert_allclose(quad(A, rng.normal(size=5)), A + A.T, rtol=1e-14)
     assert ridge.arg_names == ("X", "w", "y", "lam") and quad.arg_names == ("A", "x")
+
+
+def test_user_names_never_clash_with_generated_ones():
+    """A scalar called i0 (the old name of the row counter) or an array called core (the compiled
+    function) is the user's: the kernel gives NumPy's numbers."""
+    N, i, j, k = sympy.Symbol("N"), *sympy.symbols("i j k", integer=True)
+    core, w, i0 = sympy.IndexedBase("core"), sympy.IndexedBase("w"), sympy.Symbol("i0")
+    f = i0 * sympy.Sum(sympy.log(1 + sympy.exp(sympy.Sum(core[i, j] * w[j], (j, 0, 3)))), (i, 0, N - 1))
+    g = derive.grad(f, w[k])
+    X, wv = rng.normal(size=(3000, 4)), rng.normal(size=4)
+    want = 2.5 * X.T @ sig(X @ wv)
+    np.testing.assert_allclose(codegen.kernel(g, [core, w, i0], index=k)(X, wv, 2.5), want, rtol=1e-10)
+    np.testing.assert_allclose(codegen.kernel(f, [core, w, i0])(X, wv, 2.5),
+                               2.5 * np.sum(np.logaddexp(0, X @ wv)), rtol=1e-10)

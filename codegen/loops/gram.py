@@ -134,7 +134,7 @@ def gram_code(gram, printer, sizes, p="_g", rows_of=None):
     from Numba's allocator are page-faulted in 4 kB pages on every call (18 ms for
     two 16 MB arrays here), NumPy's come in huge pages (2 ms).
     """
-    i = Symbol("i0")
+    i = Symbol("_i0")  # underscored: never a user's name (safe_names)
     weight, A, B = (e.xreplace({gram.index: i}) for e in (gram.weight, gram.A, gram.B))
     lo, hi = int_code(gram.lo), int_code(gram.hi + 1)
     single = len(gram.K) == 1 and gram.coupling is None
@@ -227,7 +227,7 @@ def _rows_pass(name, expr, group, i, weight, printer, sizes, p, scale, temps, co
     lines += ["    " + line for line in fl.blocks.pop(1, [])]
     factor = ""
     if scale == "signs":  # rows sqrt(|w|) A(i, :) and the signs of w
-        lines += [f"    {p}w = {w_code}", f"    {p}b[i0 - {p}lo, 0] = 1.0 if {p}w >= 0.0 else -1.0",
+        lines += [f"    {p}w = {w_code}", f"    {p}b[_i0 - {p}lo, 0] = 1.0 if {p}w >= 0.0 else -1.0",
                   f"    {p}r = math.sqrt(abs({p}w))"]
         factor = f"{p}r * "
     elif scale == "weight":
@@ -239,7 +239,7 @@ def _rows_pass(name, expr, group, i, weight, printer, sizes, p, scale, temps, co
         indent += "    "
         lines += [indent + line for line in fl.blocks.pop(depth, [])]
     slots = [o.name for o in group]
-    target = ", ".join(slots[:1] + [f"i0 - {p}lo"] + slots[1:] if coupled else [f"i0 - {p}lo"] + slots)
+    target = ", ".join(slots[:1] + [f"_i0 - {p}lo"] + slots[1:] if coupled else [f"_i0 - {p}lo"] + slots)
     lines.append(f"{indent}{name}[{target}] = {factor}({body})")
     return lines
 

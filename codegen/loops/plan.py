@@ -184,7 +184,7 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
     # split into chunks that the threads take as they become free, each thread
     # adding into its own (padded) partial result
     for g, ((lo, hi), group) in enumerate(reductions.items()):
-        i = Symbol(f"i{g}")
+        i = Symbol(f"_i{g}")  # underscored: never a user's name (safe_names)
         bodies = []
         for t in group:
             body = t.body.xreplace({t.index: i})

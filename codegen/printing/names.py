@@ -10,7 +10,7 @@ RESERVED = frozenset(
     set(keyword.kwlist)
     | set(keyword.softkwlist)
     | set(dir(builtins))
-    | {"math", "numpy", "numba", "np", "out", "like", "kernel", "ufunc"}
+    | {"math", "numpy", "numba", "np", "out", "like", "kernel", "ufunc", "core", "ArgumentError"}
 )
 
 

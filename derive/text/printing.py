@@ -16,6 +16,14 @@ from .shapes import is_square
 class TextPrinter(StrPrinter):
     """StrPrinter with the parser's names: abs, max, min, where, heaviside, e."""
 
+    def parenthesize(self, item, level, strict=False):
+        # x.T*A*x prints as a product but is one Trace object, which SymPy ranks as an atom:
+        # inside a power or a quotient it needs its parentheses ((x.T*x)**2, 1/(x.T*x))
+        if isinstance(item, sympy.Trace) and tuple(item.arg.shape) == (1, 1) \
+                and isinstance(item.arg, sympy.MatMul) and level >= PRECEDENCE["Mul"]:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
 
