@@ -427,3 +427,35 @@ def test_user_names_never_clash_with_generated_ones():
     np.testing.assert_allclose(codegen.kernel(g, [core, w, i0], index=k)(X, wv, 2.5), want, rtol=1e-10)
     np.testing.assert_allclose(codegen.kernel(f, [core, w, i0])(X, wv, 2.5),
                                2.5 * np.sum(np.logaddexp(0, X @ wv)), rtol=1e-10)
+
+
+def test_a_declared_shape_is_not_redefined_by_a_sum_that_stops_short(tmp_path):
+    """x: (N,) summed as x[i - 1] over i = 1..N-1 reads x[0..N-2]: 45 for 1..10, not all of x."""
+    N, i = sympy.Symbol("N"), sympy.Symbol("i", integer=True)
+    x = sympy.IndexedBase("x", shape=(N,))
+    xv = np.arange(1.0, 11.0)
+    assert codegen.kernel(sympy.Sum(x[i - 1], (i, 1, N - 1)), [x])(xv) == 45.0
+    import importlib.util
+
+    from derive.cli import main
+
+    path = tmp_path / "stops_short.py"  # the same in text, through the CLI
+    assert main(["codegen", "sum(x[i-1], (i, 1, N-1))", "--let", "x: N", "--what", "value", "-o", str(path)]) == 0
+    spec = importlib.util.spec_from_file_location("stops_short", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.kernel(xv) == 45.0
+    undeclared = sympy.IndexedBase("x")  # no shape: the sum reaches the end of x
+    assert codegen.kernel(sympy.Sum(undeclared[i - 1], (i, 1, N - 1)), [undeclared])(xv) == 55.0
+
+
+def test_one_index_over_two_ranges_constrains_each_sum_by_its_own_reads():
+    """sum(y[i], i < N) + sum(X[i, k] y[i+1], i < N-1): X has N - 1 rows, y has N."""
+    N, i, k = sympy.Symbol("N"), *sympy.symbols("i k", integer=True)
+    X, y = sympy.IndexedBase("X"), sympy.IndexedBase("y")
+    kern = codegen.kernel(sympy.Sum(y[i], (i, 0, N - 1)) + sympy.Sum(X[i, k] * y[i + 1], (i, 0, N - 2)), [X, y],
+                          index=k)
+    Xv, yv = rng.normal(size=(4, 3)), rng.normal(size=5)
+    np.testing.assert_allclose(kern(Xv, yv), yv.sum() + Xv.T @ yv[1:], rtol=1e-12)
+    with pytest.raises(codegen.CodegenError, match="y has length 5 and X has 5 rows, so y needs length 6"):
+        kern(rng.normal(size=(5, 3)), yv)

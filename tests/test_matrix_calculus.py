@@ -187,6 +187,12 @@ def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_pow
     ns = derive.Namespace(derive.declare(decl))
     f = derive.parse("sum((y - X@w)**3)", ns)
     assert derive.parse(derive.to_text(f), ns) == f
+    # a 1 x 1 product keeps its parentheses in a power or a quotient, so it does not read back entrywise
+    ns = derive.Namespace(derive.declare("x: n, y: n"))
+    for text, printed in (("(x.T@x)**2", "(x.T*x)**2"), ("1/(x.T@x)", "1/(x.T*x)"),
+                          ("(y.T@x)/(x.T@x)", "(y.T*x)/(x.T*x)")):
+        f = derive.parse(text, ns)
+        assert derive.to_text(f) == printed and derive.parse(printed, ns) == f
     # a square matrix keeps the matrix power: d tr(A^2)/dA = 2 A^T, not 2 A o I
     assert derive.to_text(derive.grad("trace(A**2)", "A", symbols="A: n x n")) == "2*A.T"
 

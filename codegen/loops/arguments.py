@@ -80,8 +80,14 @@ def _axis(name, rank, axis, length):
 def _agree(a, a_name, a_axis, a_shift, b, b_name, b_axis, b_shift, what):
     """Two axes one index runs over (or one size describes) must have the same length."""
     if a.shape[a_axis] + a_shift != b.shape[b_axis] + b_shift:
-        raise ArgumentError(f"{_axis(b_name, b.ndim, b_axis, b.shape[b_axis])} but "
-                            f"{_axis(a_name, a.ndim, a_axis, a.shape[a_axis])} ({what})")
+        if a_shift == b_shift:
+            raise ArgumentError(f"{_axis(b_name, b.ndim, b_axis, b.shape[b_axis])} but "
+                                f"{_axis(a_name, a.ndim, a_axis, a.shape[a_axis])} ({what})")
+        need = a.shape[a_axis] + a_shift - b_shift  # the sums read them with different offsets
+        raise ArgumentError(f"{_axis(b_name, b.ndim, b_axis, b.shape[b_axis])} and "
+                            f"{_axis(a_name, a.ndim, a_axis, a.shape[a_axis])}, so "
+                            f"{_axis(b_name, b.ndim, b_axis, need).replace(' has ', ' needs ', 1)} ({what}; the "
+                            "sums read them with different offsets or ranges)")
 
 
 def _fits(lo, hi, a, name, axis, index, offset):
@@ -153,7 +159,14 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
             known[s] = s.name
     # sizes from the axes a bounded index runs over first (messages then name the index), then from
     # declared shapes (which also cover arrays the expression no longer reads)
-    candidates = _limit_candidates(limits, occurrences, size_syms) + _shape_candidates(shapes, size_syms)
+    declared = _shape_candidates(shapes, size_syms)
+    # a declared shape is the truth: a sum that stops short of its axis (x: (N,) summed as x[i - 1]
+    # over i = 1..N-1) does not redefine N; the fit check below keeps its reads inside the axis
+    shifts = {(c.size, c.array, c.axis): c.shift for c in declared}
+    inside = _occurrences_inside(expr)
+    guessed = [c for c in _limit_candidates(limits, inside, size_syms)
+               if shifts.get((c.size, c.array, c.axis), c.shift) == c.shift]
+    candidates = guessed + declared
     checked = set()  # (size, array, axis, index) whose fit follows from the binding or an agreement check
     compared = set()  # pairs of axes already compared
     for cand in candidates:
@@ -182,7 +195,7 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
     plan.sizes = [s.name for s in size_syms if s.name not in scalars]
     for o in outputs:
         plan.output_sizes[o] = _output_size(o, occurrences, plan, name)
-    plan.lines += _fit_checks(limits, occurrences, checked, name, plan, set(outputs))
+    plan.lines += _fit_checks(limits, inside, checked, name, plan, set(outputs))
     return plan
 
 
@@ -261,7 +274,24 @@ def _shape_candidates(shapes, size_syms):
     return out
 
 
-def _limit_candidates(limits, occurrences, size_syms):
+def _occurrences_inside(expr):
+    """limit -> the occurrences of its index inside the sums it bounds.  Two sums may use
+    one index name over different ranges (sum(y[i], (i, 0, N-1)) + sum(y[i+1], (i, 0, N-2)));
+    each range constrains only what its own sum reads."""
+    out = {}
+    for s in sorted(expr.atoms(Sum), key=sympy.default_sort_key):
+        for lim in s.limits:
+            found = out.setdefault(lim, [])
+            for e in sorted(s.function.atoms(Indexed), key=sympy.default_sort_key):
+                for axis, idx in enumerate(e.indices):
+                    index, offset = _split_offset(idx)
+                    occ = Occurrence(str(e.base.label), axis, index, offset)
+                    if index == lim[0] and occ not in found:
+                        found.append(occ)
+    return out
+
+
+def _limit_candidates(limits, inside, size_syms):
     """hi = s + c: the sum reaches the end of every axis its index runs over, so
     s = length - 1 - c - offset (the largest offset of the index on that axis)."""
     out = []
@@ -271,7 +301,7 @@ def _limit_candidates(limits, occurrences, size_syms):
             if c is None:
                 continue
             offsets = {}
-            for occ in occurrences:
+            for occ in inside.get((index, lo, hi), []):
                 if occ.index == index:
                     key = (occ.array, occ.axis)
                     offsets[key] = max(offsets.get(key, occ.offset), occ.offset)
@@ -295,15 +325,15 @@ def _output_size(o, occurrences, plan, name):
     return size
 
 
-def _fit_checks(limits, occurrences, checked, name, plan, outputs):
-    """Explicit bounds must lie inside every axis their index runs over."""
+def _fit_checks(limits, inside, checked, name, plan, outputs):
+    """Explicit bounds must lie inside every axis their index runs over (in their own sums)."""
     lines = []
     indices = {lim[0] for lim in limits} | outputs
     for index, lo, hi in limits:
         if (lo.free_symbols | hi.free_symbols) & indices:
             plan.boundscheck = True  # a range that depends on another index: checked at each access
             continue
-        for occ in occurrences:
+        for occ in inside.get((index, lo, hi), []):
             if occ.index != index or _implied(lo, hi, occ, checked):
                 continue
             lines.append(f"_fits({_code(lo)}, {_code(hi)}, {occ.array}, {name(occ.array)!r}, {occ.axis}, "
