@@ -459,3 +459,39 @@ def test_one_index_over_two_ranges_constrains_each_sum_by_its_own_reads():
     np.testing.assert_allclose(kern(Xv, yv), yv.sum() + Xv.T @ yv[1:], rtol=1e-12)
     with pytest.raises(codegen.CodegenError, match="y has length 5 and X has 5 rows, so y needs length 6"):
         kern(rng.normal(size=(5, 3)), yv)
+
+
+def test_concrete_sizes_stay_loops_and_are_checked_exactly(tmp_path):
+    """X: 3000 x 4 is a loop over 3000 rows, not 12,000 unrolled entries; X: 5 x 2 called with 7
+    rows, 4 rows or 1 column is an error, never the first 5 rows or a read past the end."""
+    import importlib.util
+
+    from derive.cli import main
+
+    modules = {}
+    for rows in (5, 3000):
+        path = tmp_path / f"concrete{rows}.py"
+        assert main(["codegen", "sum(softplus(X @ w)) - y.T @ X @ w", "--let", f"X: {rows} x 2, w: 2, y: {rows}",
+                     "--wrt", "w", "--what", "grad", "-o", str(path)]) == 0
+        assert path.stat().st_size < 20_000  # rolled: the size of the symbolic-size kernel
+        spec = importlib.util.spec_from_file_location(f"concrete{rows}", path)
+        modules[rows] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(modules[rows])
+    for rows, module in modules.items():
+        X, w, y = data(N=rows, d=2)
+        np.testing.assert_allclose(module.kernel(X, w, y), X.T @ (sig(X @ w) - y), rtol=1e-10)
+    X, w, y = data(N=5, d=2)
+    for args, message in (((data(N=7, d=2)[0], w, np.ones(7)), "X has 7 rows but is declared 5 x 2"),
+                          ((X[:4], w, y), "X has 4 rows"),
+                          ((X[:, :1], w, y), "X has 1 column but is declared 5 x 2")):
+        with pytest.raises(ValueError, match=message):
+            modules[5].kernel(*args)
+
+
+def test_entries_read_at_fixed_positions_must_exist():
+    N, i = sympy.Symbol("N"), sympy.Symbol("i", integer=True)
+    x, y = sympy.IndexedBase("x"), sympy.IndexedBase("y")
+    kern = codegen.kernel(sympy.Sum(y[i] ** 2, (i, 0, N - 1)) + x[3], [x, y])
+    assert kern(np.arange(5.0), np.ones(3)) == 6.0
+    with pytest.raises(codegen.CodegenError, match="x is read at position 3 along axis 0 but x has length 2"):
+        kern(np.arange(2.0), np.ones(3))

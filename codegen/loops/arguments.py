@@ -73,7 +73,7 @@ def _axis(name, rank, axis, length):
     if rank == 1:
         return f"{name} has length {length}"
     if rank == 2:
-        return f"{name} has {length} {'rows' if axis == 0 else 'columns'}"
+        return f"{name} has {length} {'row' if axis == 0 else 'column'}{'s' if length != 1 else ''}"
     return f"{name} has {length} entries along axis {axis}"
 
 
@@ -88,6 +88,19 @@ def _agree(a, a_name, a_axis, a_shift, b, b_name, b_axis, b_shift, what):
                             f"{_axis(a_name, a.ndim, a_axis, a.shape[a_axis])}, so "
                             f"{_axis(b_name, b.ndim, b_axis, need).replace(' has ', ' needs ', 1)} ({what}; the "
                             "sums read them with different offsets or ranges)")
+
+
+def _declared(a, name, axis, length, layout):
+    """An axis declared with a number must have exactly that length."""
+    if a.shape[axis] != length:
+        raise ArgumentError(f"{_axis(name, a.ndim, axis, a.shape[axis])} but is declared {layout}")
+
+
+def _reaches(a, name, axis, at):
+    """An entry read at a fixed position (x[3]) must exist."""
+    if not -a.shape[axis] <= at < a.shape[axis]:
+        raise ArgumentError(f"{name} is read at position {at} along axis {axis} but "
+                            f"{_axis(name, a.ndim, axis, a.shape[axis])}")
 
 
 def _fits(lo, hi, a, name, axis, index, offset):
@@ -196,7 +209,28 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
     for o in outputs:
         plan.output_sizes[o] = _output_size(o, occurrences, plan, name)
     plan.lines += _fit_checks(limits, inside, checked, name, plan, set(outputs))
+    declared, reached = _fixed_checks(expr, shapes, layouts, name)
+    plan.lines = declared + plan.lines + reached  # a declared length first: the plainest message
     return plan
+
+
+def _fixed_checks(expr, shapes, layouts, name):
+    """(lines, lines): axes declared with a number have that length (X: 5 x 2 called with 7 rows is an error,
+    not the first 5 rows), and entries read at fixed positions (x[3]) exist."""
+    declared, lines = [], []
+    for array, shape in shapes.items():
+        for axis, n in enumerate(shape or ()):
+            if isinstance(n, (int, sympy.Integer)):
+                declared.append(f"_declared({array}, {name(array)!r}, {axis}, {int(n)}, {layouts[array]!r})")
+    reach = {}
+    for e in expr.atoms(Indexed):
+        for axis, idx in enumerate(e.indices):
+            if idx.is_Integer:
+                key = (str(e.base.label), axis)
+                reach[key] = max(reach.get(key, 0), int(idx), key=abs) if key in reach else int(idx)
+    for (array, axis), at in sorted(reach.items()):
+        lines.append(f"_reaches({array}, {name(array)!r}, {axis}, {at})")
+    return declared, lines
 
 
 def _occurrences(expr, arrays, shapes, display):

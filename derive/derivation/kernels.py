@@ -45,16 +45,31 @@ def index_form(d):
     if d.notation == "index":
         outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
         return d.result, outputs
-    if d.result.shape[1] == 1:
-        return to_index(d.result, [_K]), (_K,)
-    return to_index(d.result, [_K, _L]), (_K, _L)
+    result = _rolled(d.result)
+    if result.shape[1] == 1:
+        return to_index(result, [_K]), (_K,)
+    return to_index(result, [_K, _L]), (_K, _L)
+
+
+def _rolled(expr):
+    """`expr` with every concrete matrix size above 1 replaced by a size symbol, so that
+    X: 3000 x 4 becomes loops over 3000 rows, not 12,000 unrolled entries (which took 24 s
+    to compile at 200 x 4 and overflowed Python's parser at 3000 x 4).  The arrays keep
+    their declared sizes in the signature (`loop_arguments` reads them from f), and the
+    kernel checks them exactly."""
+    matrices = expr.atoms(sympy.MatrixSymbol)
+    values = {int(n) for m in matrices for n in m.shape if n.is_Integer and n > 1}
+    size = {v: sympy.Symbol(f"_size{v}", integer=True, positive=True) for v in values}
+    swap = {m: sympy.MatrixSymbol(m.name, *(size.get(int(n), n) if n.is_Integer else n for n in m.shape))
+            for m in matrices if any(n.is_Integer and n > 1 for n in m.shape)}
+    return expr.xreplace(swap) if swap else expr
 
 
 def loop_arguments(f, expr, namespace=None):
     """(index expression, arrays, scalars) of the loop kernel computing `expr`, a value
     or derivative of `f`, with the signature described in the module doc."""
     if expr.atoms(sympy.MatrixSymbol):
-        expr = to_index(expr)
+        expr = to_index(_rolled(expr))
     indexed = _atoms(f, sympy.Indexed) | expr.atoms(sympy.Indexed)
     matrices = {m.name: m for m in _atoms(f, sympy.MatrixSymbol)}
     bases = {str(e.base.label): e.base for e in indexed}
