@@ -221,6 +221,11 @@ def test_a_matrix_symbol_declared_in_text_and_given_in_sympy_is_one_variable():
     assert derive.to_text(derive.grad("w.T@w", w, symbols="w: d")) == "2*w"
     with pytest.raises(SymbolError, match="d x 1 matrix symbol and as a 3 x 1"):
         derive.grad("w.T@w", sympy.MatrixSymbol("w", 3, 1), symbols="w: d")
+    # the plain d inside other SymPy objects (OneMatrix(1, d)) means the declared d too
+    ones = sympy.OneMatrix(1, Symbol("d"))
+    cube = derive.grad(sympy.Trace(ones * sympy.HadamardPower(w, 3)), w, symbols="w: d")
+    assert derive.to_text(cube) == "3*w**2"
+    assert derive.to_text(derive.grad(sympy.Trace(ones * w), w, symbols="w: d")) == "ones(d, 1)"
 
 
 # ---------------------------------------------------------------------------

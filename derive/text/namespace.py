@@ -90,6 +90,9 @@ class Namespace:
         if not isinstance(current, (Symbol, MatrixSymbol, sympy.IndexedBase)):
             raise SymbolError(f"'{name}' is defined as {current} and also used as a variable")
         self.names[name] = merge(current, obj)
+        if isinstance(self.names[name], MatrixSymbol):  # its sizes mean the merged ones everywhere
+            for size in (x for d in self.names[name].shape for x in d.free_symbols):
+                self.names[size.name] = merge(self.names.get(size.name, size), size)
 
     def dimension(self, name="n"):
         """The size symbol `name` (a positive integer), shared with declarations."""
