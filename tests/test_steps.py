@@ -70,6 +70,8 @@ MATRIX = [
     ("A@x", "x", "A: m x n, x: n", "jacobian"),
     ("sigmoid(A@x)", "x", "A: m x n, x: n", "jacobian"),
     ("x.T @ A @ x", "x", "A: n x n, x: n", "hessian"),
+    ("sum(w**3) + 2*sum(w)", "w", "w: d", "grad"),  # an entrywise power next to another term
+    ("sum((y - X@w)**2) + w.T@w", "w", "X: N x d, w: d, y: N", "grad"),
 ]
 
 
@@ -130,7 +132,9 @@ def _explicit(expr, values, sizes):
     expr = expr.subs(sizes) if sizes else expr
     swap = {M: sympy.ImmutableMatrix(values[M.name]) for M in expr.atoms(MatrixSymbol)}
     swap.update({c: c.as_explicit() for c in expr.atoms(sympy.OneMatrix, sympy.Identity, sympy.ZeroMatrix)})
-    out = expr.xreplace(swap).doit()
+    out = expr.xreplace(swap).replace(  # SymPy's doit() does not raise explicit entries entrywise
+        lambda e: isinstance(e, sympy.HadamardPower),
+        lambda e: sympy.ImmutableMatrix(np.array(e.args[0].doit(), dtype=float) ** float(e.args[1]))).doit()
     if isinstance(out, sympy.MatrixExpr) and not isinstance(out, sympy.MatrixBase):
         out = out.as_explicit()
     return out

@@ -203,7 +203,10 @@ class MatrixEvaluator:
         swap.update({c: c.as_explicit() for c in expr.atoms(sympy.OneMatrix, sympy.Identity, sympy.ZeroMatrix)
                      if all(as_basic(d).is_Integer for d in c.shape)})
         swap.update(self.scalars)
-        value = expr.xreplace(swap).doit()
+        # SymPy's doit() leaves HadamardPower(Matrix(...), 3) as it is: raise each entry here
+        value = expr.xreplace(swap).replace(
+            lambda e: isinstance(e, sympy.HadamardPower) and isinstance(e.args[0].doit(), MatrixBase),
+            lambda e: e.args[0].doit().applyfunc(lambda v: v ** e.args[1])).doit()
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, MatrixBase):
             value = value.as_explicit()
         return value
