@@ -42,6 +42,7 @@ CORPUS = [
     ("trace(A @ X)", "X", "A.T", None, "A: n x n, X: n x n", "correct", ""),
     ("logdet(X)", "X", "inv(X).T", None, "X: n x n", "correct", ""),
     ("A @ x", "x", "A", None, "A: m x n, x: n", "correct", ""),
+    ("norm(w)", "w", "w/sqrt(sum(w**2))", None, "w: d", "correct", ""),  # an entrywise power in the claim
     # wrong answers, every kind of mistake
     ("x**3 - 2*x**2 + 1", "x", "3*x**2 - 4", None, None, "wrong", "-4*x"),
     (SIG, "z", "2*s*(1 - s)", "s = 1/(1+exp(-z))", None, "wrong", "factor: the claim is 2 times"),

@@ -25,7 +25,7 @@ from sympy.matrices.utilities import dotprodsimp
 
 from ..validation.equivalence import differ, numeric_value, sample_point
 from ..errors import ValidationError
-from ..validation.instances import Instance, scalar_symbols
+from ..validation.instances import Instance, entrywise_powers, scalar_symbols
 from ..text.inputs import as_basic
 from ..present.formulas import text
 
@@ -203,10 +203,7 @@ class MatrixEvaluator:
         swap.update({c: c.as_explicit() for c in expr.atoms(sympy.OneMatrix, sympy.Identity, sympy.ZeroMatrix)
                      if all(as_basic(d).is_Integer for d in c.shape)})
         swap.update(self.scalars)
-        # SymPy's doit() leaves HadamardPower(Matrix(...), 3) as it is: raise each entry here
-        value = expr.xreplace(swap).replace(
-            lambda e: isinstance(e, sympy.HadamardPower) and isinstance(e.args[0].doit(), MatrixBase),
-            lambda e: e.args[0].doit().applyfunc(lambda v: v ** e.args[1])).doit()
+        value = entrywise_powers(expr.xreplace(swap)).doit()
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, MatrixBase):
             value = value.as_explicit()
         return value

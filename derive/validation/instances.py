@@ -104,7 +104,7 @@ class Instance:
                         if all(as_basic(d).is_Integer for d in c.shape)})
         if mapping:
             expr = expr.xreplace(mapping)
-        expr = expr.doit()
+        expr = entrywise_powers(expr).doit()
         if isinstance(expr, MatrixExpr) and not isinstance(expr, MatrixBase):
             expr = expr.as_explicit()
         if isinstance(expr, MatrixBase):
@@ -198,12 +198,22 @@ class Point:
                      if all(as_basic(d).is_Integer for d in c.shape)}
         e = e.xreplace(constants) if constants else e
         for _ in range(3):  # tr(c*M) evaluates in two rounds: the product, then the trace
-            e = e.doit()
+            e = entrywise_powers(e).doit()
             if isinstance(e, MatrixExpr) and not isinstance(e, MatrixBase):
                 e = e.as_explicit()
         if isinstance(e, MatrixBase):
             return ImmutableMatrix(e.applyfunc(lambda v: v if v.is_Rational else v.evalf(digits)))
         return e if e.is_Rational else e.evalf(digits)
+
+
+def entrywise_powers(expr):
+    """HadamardPower(Matrix(...), p) raised entry by entry: SymPy's doit() leaves it as it is,
+    so sum(w**3) at an instance would stay symbolic (and compare as 'undefined')."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.HadamardPower):
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, sympy.HadamardPower) and isinstance(e.args[0].doit(), MatrixBase),
+        lambda e: e.args[0].doit().applyfunc(lambda v: v ** e.args[1]))
 
 
 def _rational(v):
