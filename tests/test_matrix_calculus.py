@@ -205,3 +205,19 @@ def test_concrete_dimensions():
 def test_unsupported_operators_are_clear_errors():
     with pytest.raises(derive.DeriveError):
         derive.hessian("trace(X@X)", "X", symbols="X: n x n")  # a 4-tensor
+
+
+@pytest.mark.parametrize("text, f", [
+    ("sum([a, b]**2)", "a**2 + b**2"),
+    ("sum([a, b])", "a + b"),
+    ("sum(exp([a, 2*b]))", "exp(a) + exp(2*b)"),
+    ("sum(hadamard([a, b], [b, a]))", "2*a*b"),
+])
+def test_explicit_vectors_are_added_and_mapped_entry_by_entry(text, f):
+    """[a, b] has explicit entries: sum, entrywise functions and products act on them (these raised
+    a bare NotImplementedError from SymPy's Trace)."""
+    a, b = sympy.symbols("a b", real=True)
+    d = derive.differentiate(text, "a b", "grad")
+    want = derive.parse(f)
+    assert sympy.simplify(d.f - want) == 0
+    assert sympy.simplify(sympy.Matrix(d.result) - sympy.Matrix([want.diff(a), want.diff(b)])) == sympy.zeros(2, 1)

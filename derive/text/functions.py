@@ -12,6 +12,7 @@ from typing import Callable
 
 from sympy import (
     Abs,
+    Add,
     Determinant,
     DiracDelta,
     Dummy,
@@ -21,6 +22,7 @@ from sympy import (
     Heaviside,
     Inverse,
     Lambda,
+    MatrixBase,
     Max,
     Min,
     OneMatrix,
@@ -182,17 +184,24 @@ def _norm(v):
 
 
 def _sum_entries(M):
-    """The sum of all entries: 1^T M 1, kept as a (1 x 1 -> scalar) trace."""
+    """The sum of all entries: 1^T M 1, kept as a (1 x 1 -> scalar) trace; for explicit
+    entries ([a, b]) simply their sum."""
+    if isinstance(M, MatrixBase):
+        return Add(*M)
     rows, cols = M.shape
     return Trace(OneMatrix(1, rows) * M * OneMatrix(cols, 1))
 
 
 def _hadamard(A, B):
+    if isinstance(A, MatrixBase) and isinstance(B, MatrixBase):  # explicit entries: multiply them
+        return A.multiply_elementwise(B)
     return HadamardProduct(A, B)
 
 
 def elementwise(fn, M):
     """fn applied to every entry of M (exp(A@x) means elementwise exp)."""
+    if isinstance(M, MatrixBase):  # explicit entries: apply it to each
+        return M.applyfunc(fn)
     t = Dummy("t")
     return ElementwiseApplyFunction(Lambda(t, fn(t)), M)
 
