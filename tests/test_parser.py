@@ -67,6 +67,19 @@ def test_shape_clash_is_named(text, decl, column):
         parse(text, decl)
 
 
+def test_powers_of_matrices_read_as_numpy_does():
+    """** on a vector or non-square matrix is entrywise, on a square matrix the matrix power;
+    a vector exponent is a clear error that says how to write it."""
+    from sympy import HadamardPower, MatPow
+
+    assert isinstance(parse("x**2", "x: n"), HadamardPower)
+    assert isinstance(parse("X**2", "X: m x n"), HadamardPower)
+    assert isinstance(parse("A**2", "A: n x n"), MatPow)
+    with pytest.raises(ParseError, match=r"column 1: x\*\*y: a power with a vector or matrix exponent .*"
+                                         r"exp\(hadamard\(y, log\(x\)\)\)"):
+        parse("x**y", "x: n, y: n")
+
+
 HOSTILE = [
     "__import__('os').system('echo pwned')",
     "__import__",

@@ -268,6 +268,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         check_bits(power_bits(base, exponent), "this power", self.limits)
         if base == 0 and isinstance(exponent, Rational) and exponent < 0:
             raise self.error(node, "zero to a negative power")
+        if self._is_matrix(base) and self._is_matrix(exponent):
+            raise self.error(node, f"{self._segment(node)}: a power with a vector or matrix exponent is not "
+                                   "supported; for positive entries write exp(hadamard(y, log(x))) for x**y")
         if self._is_matrix(base) and not self._is_matrix(exponent) and not is_square(shape_of(base)):
             # NumPy's reading, and the only one a non-square matrix has: (y - X@w)**2 squares each entry
             if isinstance(base, MatrixBase):
