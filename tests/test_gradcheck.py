@@ -202,6 +202,19 @@ def test_f_that_returns_no_numbers_is_named():
         gradcheck(lambda v: float(np.sum(v)), lambda v: None, np.ones(2))
 
 
+def test_f_returning_numbers_of_other_libraries_is_checked():
+    """mpmath, SymPy, Fraction and Decimal numbers are numbers: checked, not refused."""
+    import decimal
+    import fractions
+
+    import mpmath
+    import sympy
+
+    for number in (mpmath.mpf, sympy.Float, lambda v: fractions.Fraction(v), lambda v: decimal.Decimal(v)):
+        check(lambda x, number=number: number(float(x) ** 2), lambda x: 2 * x, 1.3, "ok")
+        check(lambda x, number=number: number(float(x) ** 2), lambda x: 3 * x, 1.3, "mismatch")
+
+
 def test_df_raising_an_arithmetic_error_is_said_in_the_report():
     """A hand-written backward that divides by zero is a mismatch (its claim has no value where f is
     smooth), and the report says what df raised instead of only 'claimed nan'."""

@@ -123,7 +123,10 @@ class Target:
             raise CodegenError(f"f(x) raised {self._failure} at the given x")
         f0 = np.asarray(raw)
         if f0.dtype.kind not in "biufc":
-            raise CodegenError(f"f returned {_what(raw)}, not a number or an array of numbers")
+            try:  # mpmath, SymPy, Fraction and Decimal numbers are numbers too
+                f0 = np.asarray(raw, dtype=float)
+            except (TypeError, ValueError):
+                raise CodegenError(f"f returned {_what(raw)}, not a number or an array of numbers") from None
         self.out_dtype = f0.dtype
         self.scalar_output = f0.ndim == 0 or f0.size == 1 and f0.ndim <= 1 and output_names is None
         self.m = int(f0.size)
