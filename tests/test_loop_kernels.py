@@ -495,3 +495,12 @@ def test_entries_read_at_fixed_positions_must_exist():
     assert kern(np.arange(5.0), np.ones(3)) == 6.0
     with pytest.raises(codegen.CodegenError, match="x is read at position 3 along axis 0 but x has length 2"):
         kern(np.arange(2.0), np.ones(3))
+
+
+def test_no_rows_give_zeros(logistic, matrix_kernels):
+    """N = 0: every kernel returns its zero (the Gram path reshaped an empty array with -1)."""
+    X, w, y = np.zeros((0, 7)), rng.normal(size=7), np.zeros(0)
+    assert logistic["loss"](X, w, y) == 0.0
+    np.testing.assert_array_equal(logistic["grad"](X, w, y), np.zeros(7))
+    np.testing.assert_array_equal(logistic["hess"](X, w, y), np.zeros((7, 7)))
+    np.testing.assert_array_equal(matrix_kernels["hessian"].kernel(X, w, y), np.zeros((7, 7)))
