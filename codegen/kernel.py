@@ -24,7 +24,7 @@ BACKENDS = ("numba", "numpy")
 LISTED_OUTPUTS = 12  # outputs named in a module's docstring
 
 
-def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False, directory=None):
+def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False, directory=None, ranges=None):
     """Compile `exprs` (an expression, a list, or a Matrix) as a function of `args`.
 
     Returns a `Kernel`: ``k(*values)`` evaluates at points and broadcasts over
@@ -53,7 +53,7 @@ def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False
 
         _require_numba()
         return index_kernel(exprs, list(args) if isinstance(args, (list, tuple)) else [args], index,
-                            parallel=True, directory=directory)
+                            parallel=True, directory=directory, ranges=ranges)
     flat, shape = _flatten(exprs)
     args = _check_args(args, flat)
     source = module_source(flat, shape, args, backend, use_cse=cse, parallel=parallel)

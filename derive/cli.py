@@ -341,7 +341,7 @@ def _run_codegen(args):
     import codegen
 
     from .derivation.api import differentiate
-    from .derivation.kernels import index_form, loop_arguments
+    from .derivation.kernels import index_form, loop_arguments, output_ranges
     from .text.inputs import as_expression, free_scalars, resolve_wrt
 
     ns = _namespace(args)
@@ -350,17 +350,18 @@ def _run_codegen(args):
         exprs = expr
         tensor = expr.has(sympy.Sum, sympy.Indexed) or bool(expr.atoms(sympy.MatrixSymbol))
         wrt = () if tensor else resolve_wrt(args.wrt, expr, ns)
-        outputs = ()
+        outputs, ranges = (), None
     else:
         d = differentiate(args.expr, args.wrt, args.what, validate_result=not args.no_validate, symbols=ns)
         expr, wrt, exprs = d.f, d.wrt, d.result
         tensor = d.notation != "components"
-        outputs = ()
+        outputs, ranges = (), None
         if tensor:
             exprs, outputs = index_form(d)
+            ranges = output_ranges(d)
     if tensor:
         exprs, arrays, scalars = loop_arguments(expr, exprs, ns)
-        source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs)
+        source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs, ranges=ranges)
         arg_names = [str(a.label) for a in arrays] + [s.name for s in scalars]
     else:
         others = [s for s in free_scalars(exprs if hasattr(exprs, "free_symbols") else expr) if s not in wrt]

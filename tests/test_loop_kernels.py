@@ -504,3 +504,18 @@ def test_no_rows_give_zeros(logistic, matrix_kernels):
     np.testing.assert_array_equal(logistic["grad"](X, w, y), np.zeros(7))
     np.testing.assert_array_equal(logistic["hess"](X, w, y), np.zeros((7, 7)))
     np.testing.assert_array_equal(matrix_kernels["hessian"].kernel(X, w, y), np.zeros((7, 7)))
+
+
+@pytest.mark.parametrize("f, grad", [
+    ("exp(w.T@w)", lambda w: 2 * np.exp(w @ w) * w),
+    ("(w.T@w)**2", lambda w: 4 * (w @ w) * w),
+    ("sqrt(w.T@w)", lambda w: w / np.sqrt(w @ w)),
+    ("sum(w**2)**2", lambda w: 4 * (w @ w) * w),
+    ("sum(w)**2", lambda w: 2 * w.sum() * np.ones_like(w)),  # no array is indexed by the output index
+])
+def test_kernels_of_scalar_factors_of_sums(f, grad):
+    """A scalar factor made of sums (exp(w.T*w) * w) is written entrywise too; these were refused
+    ('w is used as a matrix symbol and as an indexed array')."""
+    d = derive.differentiate(f, "w", "grad", symbols="w: n")
+    w = rng.normal(size=4) * 0.5
+    np.testing.assert_allclose(derive.kernel(d)(w), grad(w), rtol=1e-12)

@@ -149,7 +149,7 @@ class Candidate:
                                                       f" - {-self.shift}" if self.shift else "")
 
 
-def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
+def plan_arguments(expr, arrays, scalars, outputs, shapes, display, ranges=None):
     """The checks for a renamed expression.
 
     `arrays` and `scalars` are the (safe) argument names, `outputs` the output
@@ -207,7 +207,7 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display):
                            f"(IndexedBase('X', shape=({name(missing[0])}, ...)))")
     plan.sizes = [s.name for s in size_syms if s.name not in scalars]
     for o in outputs:
-        plan.output_sizes[o] = _output_size(o, occurrences, plan, name)
+        plan.output_sizes[o] = _output_size(o, occurrences, plan, name, (ranges or {}).get(o), known)
     plan.lines += _fit_checks(limits, inside, checked, name, plan, set(outputs))
     declared, reached = _fixed_checks(expr, shapes, layouts, name)
     plan.lines = declared + plan.lines + reached  # a declared length first: the plainest message
@@ -344,9 +344,16 @@ def _limit_candidates(limits, inside, size_syms):
     return out
 
 
-def _output_size(o, occurrences, plan, name):
-    """An output index's length: the first axis it indexes; every other must agree."""
+def _output_size(o, occurrences, plan, name, length=None, known=()):
+    """An output index's length: the first axis it indexes; every other must agree.
+    Without one, the length given for it (`ranges`), if its sizes are known."""
     axes = list(dict.fromkeys((occ.array, occ.axis) for occ in occurrences if occ.index == o and occ.offset == 0))
+    if not axes and length is not None and all(x in known or x.name in {k.name for k in known}
+                                               for x in length.free_symbols):
+        size = f"_n_{o.name}"
+        plan.lines.append(f"{size} = {_code(length)}")
+        plan.sizes.append(size)
+        return size
     if not axes:
         raise CodegenError(f"the output index {name(o)} indexes no array, so its range is unknown")
     (array, axis), rest = axes[0], axes[1:]

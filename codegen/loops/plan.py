@@ -101,8 +101,11 @@ def _reduction(term, outputs):
 # ---------------------------------------------------------------------------
 
 
-def index_kernel(expr, args, index=None, *, parallel=True, directory=None):
-    """Compile an index-notation expression into a loop kernel (see module doc)."""
+def index_kernel(expr, args, index=None, *, parallel=True, directory=None, ranges=None):
+    """Compile an index-notation expression into a loop kernel (see module doc).
+
+    `ranges` gives, per output index, its length (a size symbol or a number) for
+    outputs no array is indexed by (the gradient of sum(w)**2 is 2*sum(w) at every k)."""
     if not isinstance(expr, sympy.Basic):
         raise CodegenError("index kernels take SymPy expressions; parse text with derive.parse first")
     outputs = tuple(index) if isinstance(index, (tuple, list)) else ((index,) if index is not None else ())
@@ -110,7 +113,7 @@ def index_kernel(expr, args, index=None, *, parallel=True, directory=None):
     scalars = [a for a in args if isinstance(a, Symbol)]
     if len(arrays) + len(scalars) != len(args):
         raise CodegenError("index kernel arguments must be IndexedBase arrays or Symbols")
-    source, meta = kernel_source(expr, arrays, scalars, outputs, parallel)
+    source, meta = kernel_source(expr, arrays, scalars, outputs, parallel, ranges)
     module = load_module(source, directory)
     return IndexKernel(module, expr, args, outputs, source, meta)
 
@@ -143,11 +146,13 @@ class IndexKernel:
         return f"<IndexKernel ({', '.join(self.arg_names)}) -> rank {self.shape_rank}>"
 
 
-def kernel_source(expr, arrays, scalars, outputs, parallel=True):
+def kernel_source(expr, arrays, scalars, outputs, parallel=True, ranges=None):
     """(module text, plan facts) for `expr` as a function of `arrays` then `scalars`."""
+    original = outputs
     expr, arrays, scalars, outputs, shapes, display = _renamed(expr, arrays, scalars, outputs)
+    ranges = _renamed_ranges(ranges, original, outputs, display)
     expr = stable(expr)
-    plan = plan_arguments(expr, arrays, scalars, outputs, shapes, display)
+    plan = plan_arguments(expr, arrays, scalars, outputs, shapes, display, ranges)
     expr = _shared_sums(expr)
     _check_free(expr, outputs, [Symbol(s) for s in scalars] + [Symbol(s) for s in plan.sizes])
     expr, products, _ = hoist_products(expr, arrays, plan.ranks)
@@ -225,6 +230,19 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True):
     return source, {"names": [display[a] for a in arrays + scalars], "symmetric": symmetric,
                     "grams": len(grams), "products": [name for name, _ in products],
                     "boundscheck": plan.boundscheck}
+
+
+def _renamed_ranges(ranges, original, outputs, display):
+    """{renamed output index: its length with size symbols under their safe names}."""
+    if not ranges:
+        return {}
+    safe = {user: Symbol(name) for name, user in display.items()}
+    out = {}
+    for o, new, length in zip(original, outputs, ranges):
+        if length is not None:
+            length = sympy.Integer(length) if isinstance(length, int) else length
+            out[new] = length.xreplace({x: safe.get(str(x), x) for x in length.free_symbols})
+    return out
 
 
 def _renamed(expr, arrays, scalars, outputs):

@@ -37,7 +37,7 @@ def kernel(d, *, backend="numba", directory=None):
         return codegen.kernel(d.result, list(d.wrt) + others, backend=backend, directory=directory)
     expr, outputs = index_form(d)
     expr, arrays, scalars = loop_arguments(d.f, expr)
-    return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory)
+    return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory, ranges=output_ranges(d))
 
 
 def index_form(d):
@@ -49,6 +49,15 @@ def index_form(d):
     if result.shape[1] == 1:
         return to_index(result, [_K]), (_K,)
     return to_index(result, [_K, _L]), (_K, _L)
+
+
+def output_ranges(d):
+    """The lengths of the output indices of a matrix-notation result (n for an n x 1
+    gradient), for outputs no array is indexed by: 2*sum(w)*ones(n, 1)."""
+    if d.notation != "matrix":
+        return None
+    rows, cols = d.result.shape
+    return (rows,) if cols == 1 else (rows, cols)
 
 
 def _rolled(expr):
@@ -102,4 +111,4 @@ def _atoms(expr, kind):
     return expr.atoms(kind) if isinstance(expr, sympy.Basic) else set()
 
 
-__all__ = ["index_form", "kernel", "loop_arguments"]
+__all__ = ["index_form", "kernel", "loop_arguments", "output_ranges"]

@@ -53,6 +53,7 @@ def _to_index(expr, indices, arrays):
         else:
             raise DeriveError(f"give {'one index' if cols == 1 else 'two indices'} for the entry of a "
                               f"{rows} x {cols} expression")
+        entry = _scalar_entries(entry)  # a scalar factor inside (exp(w.T*w)*w) is a sum too
     # diag(v)[i, j] = delta(i, j) v[i] and identities leave deltas inside sums; contracting
     # them removes the sum (X.T diag(s) X: one sum over the data index, not two)
     from ..calculus.index import tidy_index
