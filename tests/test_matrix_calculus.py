@@ -193,6 +193,12 @@ def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_pow
                           ("(y.T@x)/(x.T@x)", "(y.T*x)/(x.T*x)")):
         f = derive.parse(text, ns)
         assert derive.to_text(f) == printed and derive.parse(printed, ns) == f
+    # the entrywise power of a square matrix is hadamard_power, printed so and read back
+    ns = derive.Namespace(derive.declare("A: n x n, x: n"))
+    f = derive.parse("sum(hadamard_power(A, 2)@x)", ns)
+    assert derive.to_text(f) == "sum(hadamard_power(A, 2)*x)" and derive.parse(derive.to_text(f), ns) == f
+    g = derive.grad("sum(hadamard(A, A)@x)", "x", symbols="A: n x n, x: n")
+    assert derive.to_text(g) == "hadamard_power(A.T, 2)*ones(n, 1)"
     # a square matrix keeps the matrix power: d tr(A^2)/dA = 2 A^T, not 2 A o I
     assert derive.to_text(derive.grad("trace(A**2)", "A", symbols="A: n x n")) == "2*A.T"
 

@@ -332,6 +332,14 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             self._arity(node, name, 2, 2)
             i, j = (self._index(a) for a in node.args)
             return sympy.KroneckerDelta(i, j)
+        if name == "hadamard_power":  # entrywise power of any matrix, square ones included
+            self._arity(node, name, 2, 2)
+            base, exponent = (self.visit(a) for a in node.args)
+            if not self._is_matrix(base) or self._is_matrix(exponent):
+                raise self.error(node, "hadamard_power(A, p) takes a matrix or vector and a scalar exponent")
+            if isinstance(base, MatrixBase):
+                return self._combine(node, lambda: base.applyfunc(lambda e: sympy.Pow(e, exponent)))
+            return self._combine(node, lambda: HadamardPower(base, exponent))
         if name in MATRIX_FUNCTIONS:
             fn = MATRIX_FUNCTIONS[name]
             self._arity(node, name, fn.min_args, fn.max_args)

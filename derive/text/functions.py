@@ -18,6 +18,7 @@ from sympy import (
     Dummy,
     E,
     Function,
+    HadamardPower,
     HadamardProduct,
     Heaviside,
     Inverse,
@@ -209,6 +210,8 @@ def elementwise(fn, M):
 # Functions of matrices and vectors (arguments must be matrix-valued).
 MATRIX_FUNCTIONS = {
     "hadamard": Fn(_hadamard, 2, 2, "elementwise product of two same-shaped matrices"),
+    # the parser builds it itself (its exponent is a scalar); ** is entrywise only off the square
+    "hadamard_power": Fn(lambda A, p: HadamardPower(A, p), 2, 2, "A raised entrywise to p (any shape)"),
     "diag": Fn(DiagMatrix, 1, 1, "the diagonal matrix of a vector"),
     "trace": Fn(Trace, 1, 1, "trace of a square matrix"),
     "tr": Fn(Trace, 1, 1, "trace of a square matrix"),

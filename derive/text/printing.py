@@ -143,8 +143,8 @@ class TextPrinter(StrPrinter):
 
     def _print_HadamardPower(self, expr):
         base, p = expr.args
-        if is_square(base.shape):  # there ** is the matrix power: keep SymPy's name
-            return f"HadamardPower({self._print(base)}, {self._print(p)})"
+        if is_square(base.shape):  # there ** is the matrix power
+            return f"hadamard_power({self._print(base)}, {self._print(p)})"
         text = self._print(base)  # ** on a vector or non-square matrix is entrywise in derive's text
         if not (getattr(base, "is_symbol", False) or text.isidentifier()):
             text = f"({text})"
