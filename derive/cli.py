@@ -341,7 +341,7 @@ def _run_codegen(args):
     import codegen
 
     from .derivation.api import differentiate
-    from .derivation.kernels import index_form, loop_arguments, output_ranges
+    from .derivation.kernels import index_form, loop_arguments
     from .text.inputs import as_expression, free_scalars, resolve_wrt
 
     ns = _namespace(args)
@@ -357,8 +357,7 @@ def _run_codegen(args):
         tensor = d.notation != "components"
         outputs, ranges = (), None
         if tensor:
-            exprs, outputs = index_form(d)
-            ranges = output_ranges(d)
+            exprs, outputs, ranges = index_form(d)
     if tensor:
         exprs, arrays, scalars = loop_arguments(expr, exprs, ns)
         source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs, ranges=ranges)

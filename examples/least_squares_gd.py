@@ -5,6 +5,9 @@
 derive's gradient of the component form must equal A^T (A x - b); a compiled
 kernel of it drives gradient descent with step 1/L (L = largest eigenvalue of
 A^T A), which converges to the least-squares solution numpy.linalg.lstsq finds.
+The same loss in matrix notation, sum((A@x - b)**2)/2 (** on a vector squares
+each entry, as in NumPy), gives A^T (A x - b) directly, and a homework answer
+to the ridge version that forgets the 2 of lam*x^T x is told which term is off.
 
     python examples/least_squares_gd.py [OUTDIR]
 """
@@ -53,6 +56,14 @@ def main(outdir=".", iterations=200):
     print(f"gradient descent after {iterations} steps: {x}, lstsq: {lstsq}, "
           f"distance {np.linalg.norm(x - lstsq):.2e}")
 
+    # the same loss in matrix notation, and a ridge homework answer missing a factor 2
+    matrix = derive.grad("sum((A@x - b)**2)/2", "x", symbols="A: m x n, x: n, b: m")
+    textbook = derive.check("sum((A@x - b)**2)/2", "x", "A.T@(A@x - b)", symbols="A: m x n, x: n, b: m")
+    print("in matrix notation:", derive.to_text(matrix), "-", textbook.explanation)
+    ridge = derive.check("sum((A@x - b)**2)/2 + lam*x.T@x", "x", "A.T@(A@x - b) + lam*x",
+                         symbols="A: m x n, x: n, b: m")
+    print("ridge homework:", ridge.explanation)
+
     g1, g2 = np.meshgrid(np.linspace(-2.5, 2.5, 200), np.linspace(-1.5, 3, 200))
     loss = 0.5 * sum((A[i, 0] * g1 + A[i, 1] * g2 - b[i]) ** 2 for i in range(len(b)))
     fig, ax = plt.subplots(figsize=(6, 5))
@@ -63,7 +74,7 @@ def main(outdir=".", iterations=200):
     ax.set_title("1/2 ||Ax - b||², step 1/L")
     out = save(fig, outdir, "least_squares_gd.png", dpi=100)
     return {"x": x, "lstsq": lstsq, "max_diff_matrix_form": float(np.max(np.abs(ours - matrix_form))),
-            "plot": str(out)}
+            "textbook": textbook, "ridge": ridge, "plot": str(out)}
 
 
 if __name__ == "__main__":

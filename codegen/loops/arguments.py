@@ -227,10 +227,20 @@ def _fixed_checks(expr, shapes, layouts, name):
         for axis, idx in enumerate(e.indices):
             if idx.is_Integer:
                 key = (str(e.base.label), axis)
-                reach[key] = max(reach.get(key, 0), int(idx), key=abs) if key in reach else int(idx)
+                reach[key] = max(reach.get(key, int(idx)), int(idx), key=abs)
     for (array, axis), at in sorted(reach.items()):
         lines.append(f"_reaches({array}, {name(array)!r}, {axis}, {at})")
     return declared, lines
+
+
+def basic(value):
+    """A SymPy object from a SymPy object or a Python int (shapes and bounds); never parses
+    text, which sympify would evaluate."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    raise CodegenError(f"expected a SymPy size or index, got {type(value).__name__} {value!r}")
 
 
 def _occurrences(expr, arrays, shapes, display):
@@ -245,24 +255,26 @@ def _occurrences(expr, arrays, shapes, display):
                                f"ind{'ex' if rank == 1 else 'ices'} but has {ranks[array]} axes")
         ranks[array] = rank
         layouts.setdefault(array, f"{display.get(array, array)}[" + ", ".join(
-            str(i.xreplace({x: Symbol(display.get(str(x), str(x))) for x in sympy.sympify(i).free_symbols}))
+            str(i.xreplace({x: Symbol(display.get(str(x), str(x))) for x in basic(i).free_symbols}))
             for i in e.indices) + "]")
-        for axis, idx in enumerate(e.indices):
-            index, offset = _split_offset(idx)
-            if index is not None:
-                found.append(Occurrence(array, axis, index, offset))
+        found += [occ for occ in _indexed_occurrences(e) if occ.index is not None]
     return found, ranks, layouts
 
 
+def _indexed_occurrences(e):
+    """The occurrences in one array element: X[i, j + 1] -> (X, 0, i, 0), (X, 1, j, 1)."""
+    return [Occurrence(str(e.base.label), axis, *_split_offset(idx)) for axis, idx in enumerate(e.indices)]
+
+
 def _shape_words(shape, display):
-    dims = [str(sympy.sympify(d).xreplace({x: Symbol(display.get(str(x), str(x)))
-                                          for x in sympy.sympify(d).free_symbols})) for d in shape]
+    dims = [str(basic(d).xreplace({x: Symbol(display.get(str(x), str(x)))
+                                          for x in basic(d).free_symbols})) for d in shape]
     return f"length {dims[0]}" if len(dims) == 1 else " x ".join(dims)
 
 
 def _split_offset(idx):
     """i + 2 -> (i, 2); i -> (i, 0); anything else (a constant, k + l) -> (None, None)."""
-    idx = sympy.sympify(idx)
+    idx = basic(idx)
     if idx.is_Symbol:
         return idx, 0
     if idx.is_Add:
@@ -286,7 +298,7 @@ def _size_symbols(limits, shapes, indices):
     syms = {x for _, lo, hi in limits for x in (lo.free_symbols | hi.free_symbols)}
     for shape in shapes.values():
         for d in shape or ():
-            syms |= sympy.sympify(d).free_symbols
+            syms |= basic(d).free_symbols
     return {s for s in syms - indices if isinstance(s, Symbol)}
 
 
@@ -300,7 +312,7 @@ def _shape_candidates(shapes, size_syms):
     out = []
     for array, shape in shapes.items():
         for axis, d in enumerate(shape or ()):
-            d = sympy.sympify(d)
+            d = basic(d)
             for s in sorted(d.free_symbols & set(size_syms), key=str):
                 c = _linear(d, s)
                 if c is not None:
@@ -317,11 +329,7 @@ def _occurrences_inside(expr):
         for lim in s.limits:
             found = out.setdefault(lim, [])
             for e in sorted(s.function.atoms(Indexed), key=sympy.default_sort_key):
-                for axis, idx in enumerate(e.indices):
-                    index, offset = _split_offset(idx)
-                    occ = Occurrence(str(e.base.label), axis, index, offset)
-                    if index == lim[0] and occ not in found:
-                        found.append(occ)
+                found += [occ for occ in _indexed_occurrences(e) if occ.index == lim[0] and occ not in found]
     return out
 
 
@@ -336,9 +344,8 @@ def _limit_candidates(limits, inside, size_syms):
                 continue
             offsets = {}
             for occ in inside.get((index, lo, hi), []):
-                if occ.index == index:
-                    key = (occ.array, occ.axis)
-                    offsets[key] = max(offsets.get(key, occ.offset), occ.offset)
+                key = (occ.array, occ.axis)
+                offsets[key] = max(offsets.get(key, occ.offset), occ.offset)
             for (array, axis), offset in offsets.items():
                 out.append(Candidate(s, array, axis, -1 - c - offset, index))
     return out
@@ -348,8 +355,7 @@ def _output_size(o, occurrences, plan, name, length=None, known=()):
     """An output index's length: the first axis it indexes; every other must agree.
     Without one, the length given for it (`ranges`), if its sizes are known."""
     axes = list(dict.fromkeys((occ.array, occ.axis) for occ in occurrences if occ.index == o and occ.offset == 0))
-    if not axes and length is not None and all(x in known or x.name in {k.name for k in known}
-                                               for x in length.free_symbols):
+    if not axes and length is not None and {x.name for x in length.free_symbols} <= {k.name for k in known}:
         size = f"_n_{o.name}"
         plan.lines.append(f"{size} = {_code(length)}")
         plan.sizes.append(size)
@@ -375,7 +381,7 @@ def _fit_checks(limits, inside, checked, name, plan, outputs):
             plan.boundscheck = True  # a range that depends on another index: checked at each access
             continue
         for occ in inside.get((index, lo, hi), []):
-            if occ.index != index or _implied(lo, hi, occ, checked):
+            if _implied(lo, hi, occ, checked):
                 continue
             lines.append(f"_fits({_code(lo)}, {_code(hi)}, {occ.array}, {name(occ.array)!r}, {occ.axis}, "
                          f"{name(index)!r}, {occ.offset})")
@@ -392,8 +398,8 @@ def _implied(lo, hi, occ, checked):
 
 def _code(e):
     """An integer bound as Python code (sizes are ints in the wrapper)."""
-    e = sympy.sympify(e)
+    e = basic(e)
     return str(int(e)) if e.is_Integer else sympy.pycode(e)
 
 
-__all__ = ["HELPERS", "ArgumentPlan", "plan_arguments"]
+__all__ = ["HELPERS", "ArgumentPlan", "basic", "plan_arguments"]

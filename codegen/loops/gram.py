@@ -125,6 +125,13 @@ def _positive(e):
     return False
 
 
+def _matrix(name, keep=1):
+    """Code for array `name` with the axes after the first `keep` flattened into one (an
+    explicit length, not -1: an array with no rows has no -1 to infer)."""
+    kept = ", ".join(f"{name}.shape[{n}]" for n in range(keep))
+    return f"{name}.reshape({kept}, math.prod({name}.shape[{keep}:]))"
+
+
 def gram_code(gram, printer, sizes, p="_g", rows_of=None):
     """The code adding the Gram term to `out`; every name made here starts with `p`.
 
@@ -159,7 +166,7 @@ def gram_code(gram, printer, sizes, p="_g", rows_of=None):
                            coupled=batched)
     if signs:
         buffers.append((f"{p}b", f"({rows}, 1)"))
-        wrapper = [f"{p}s = {p}a.reshape({p}a.shape[0], math.prod({p}a.shape[1:]))",
+        wrapper = [f"{p}s = {_matrix(p + 'a')}",
                    f"if numpy.all({p}b > 0.0):  # S^T S with S = diag(sqrt w) A: SYRK",
                    f"    {p}g = {p}s.T @ {p}s",
                    f"elif numpy.all({p}b < 0.0):",
@@ -183,8 +190,7 @@ def gram_code(gram, printer, sizes, p="_g", rows_of=None):
         rows_b = f"{p}b"
         buffers.append((rows_b, _shape(group_b, rows, sizes, False)))
         core += _rows_pass(rows_b, B, group_b, i, None, printer, sizes, p, None, p + "b")
-    product = (f"({name_a}.reshape({name_a}.shape[0], math.prod({name_a}.shape[1:])).T @ "
-               f"{rows_b}.reshape({rows_b}.shape[0], math.prod({rows_b}.shape[1:])))")
+    product = f"({_matrix(name_a)}.T @ {_matrix(rows_b)})"
     if gram.coupling is None:
         return GramCode(core, [f"out = out + {product}.reshape(out.shape)"], buffers)
     return GramCode(core, _diagonal_scatter(gram, p, product, sizes), buffers)
@@ -254,8 +260,7 @@ def _batched_blocks(gram, p):
     rest_l = [f"{p}b.shape[{2 + n}]" for n in range(len(gram.L) - 1)]
     slots = [":" if n != pa else f"{p}d" for n in range(len(gram.K))]
     slots += [":" if n != pb else f"{p}d" for n in range(len(gram.L))]
-    lines = [(f"{p}g = numpy.matmul({p}a.reshape({p}a.shape[0], {p}a.shape[1], math.prod({p}a.shape[2:]))"
-              f".transpose(0, 2, 1), {p}b.reshape({p}b.shape[0], {p}b.shape[1], math.prod({p}b.shape[2:])))"
+    lines = [(f"{p}g = numpy.matmul({_matrix(p + 'a', 2)}.transpose(0, 2, 1), {_matrix(p + 'b', 2)})"
               f"  # one Gram matrix per value of {a}"),
              f"{p}g = {p}g.reshape(({p}g.shape[0], {', '.join(rest_k + rest_l)}))",
              f"{p}d = numpy.arange({p}g.shape[0])"]

@@ -35,29 +35,23 @@ def kernel(d, *, backend="numba", directory=None):
         others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
                          and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
         return codegen.kernel(d.result, list(d.wrt) + others, backend=backend, directory=directory)
-    expr, outputs = index_form(d)
+    expr, outputs, ranges = index_form(d)
     expr, arrays, scalars = loop_arguments(d.f, expr)
-    return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory, ranges=output_ranges(d))
+    return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory, ranges=ranges)
 
 
 def index_form(d):
-    """(index expression, output indices) for a matrix- or index-notation derivation."""
+    """(index expression, output indices, their lengths or None) for a matrix- or
+    index-notation derivation.  The lengths of a matrix result (n for an n x 1 gradient)
+    serve outputs no array is indexed by: the gradient of sum(w)**2 is 2*sum(w)*ones(n, 1)."""
     if d.notation == "index":
         outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
-        return d.result, outputs
+        return d.result, outputs, None
     result = _rolled(d.result)
-    if result.shape[1] == 1:
-        return to_index(result, [_K]), (_K,)
-    return to_index(result, [_K, _L]), (_K, _L)
-
-
-def output_ranges(d):
-    """The lengths of the output indices of a matrix-notation result (n for an n x 1
-    gradient), for outputs no array is indexed by: 2*sum(w)*ones(n, 1)."""
-    if d.notation != "matrix":
-        return None
     rows, cols = d.result.shape
-    return (rows,) if cols == 1 else (rows, cols)
+    if cols == 1:
+        return to_index(result, [_K]), (_K,), (rows,)
+    return to_index(result, [_K, _L]), (_K, _L), (rows, cols)
 
 
 def _rolled(expr):
@@ -111,4 +105,4 @@ def _atoms(expr, kind):
     return expr.atoms(kind) if isinstance(expr, sympy.Basic) else set()
 
 
-__all__ = ["index_form", "kernel", "loop_arguments", "output_ranges"]
+__all__ = ["index_form", "kernel", "loop_arguments"]

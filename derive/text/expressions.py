@@ -23,7 +23,7 @@ import decimal
 import math
 
 import sympy
-from sympy import HadamardPower, Integer, MatMul, MatrixBase, MatrixExpr, Rational, S
+from sympy import Integer, MatMul, MatrixBase, MatrixExpr, Rational, S
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
 from ..errors import LimitError, ParseError, ShapeError
@@ -36,6 +36,7 @@ from .functions import (
     MATRIX_FUNCTIONS,
     _sum_entries,
     elementwise,
+    entrywise_power,
 )
 from .indices import IndicesMixin
 from .names import check_name
@@ -273,9 +274,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
                                    "supported; for positive entries write exp(hadamard(y, log(x))) for x**y")
         if self._is_matrix(base) and not self._is_matrix(exponent) and not is_square(shape_of(base)):
             # NumPy's reading, and the only one a non-square matrix has: (y - X@w)**2 squares each entry
-            if isinstance(base, MatrixBase):
-                return self._combine(node, lambda: base.applyfunc(lambda e: sympy.Pow(e, exponent)))
-            return self._combine(node, lambda: HadamardPower(base, exponent))
+            return self._combine(node, lambda: entrywise_power(base, exponent))
         if self._is_matrix(base):
             if not (isinstance(exponent, Integer)):
                 raise self.error(node, "a matrix power needs an integer exponent")
@@ -337,9 +336,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             base, exponent = (self.visit(a) for a in node.args)
             if not self._is_matrix(base) or self._is_matrix(exponent):
                 raise self.error(node, "hadamard_power(A, p) takes a matrix or vector and a scalar exponent")
-            if isinstance(base, MatrixBase):
-                return self._combine(node, lambda: base.applyfunc(lambda e: sympy.Pow(e, exponent)))
-            return self._combine(node, lambda: HadamardPower(base, exponent))
+            return self._combine(node, lambda: entrywise_power(base, exponent))
         if name in MATRIX_FUNCTIONS:
             fn = MATRIX_FUNCTIONS[name]
             self._arity(node, name, fn.min_args, fn.max_args)

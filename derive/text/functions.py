@@ -199,6 +199,13 @@ def _hadamard(A, B):
     return HadamardProduct(A, B)
 
 
+def entrywise_power(M, p):
+    """M raised to p entry by entry (hadamard_power(A, p), and ** off the square)."""
+    if isinstance(M, MatrixBase):  # explicit entries: raise each
+        return M.applyfunc(lambda e: e**p)
+    return HadamardPower(M, p)
+
+
 def elementwise(fn, M):
     """fn applied to every entry of M (exp(A@x) means elementwise exp)."""
     if isinstance(M, MatrixBase):  # explicit entries: apply it to each
@@ -210,8 +217,8 @@ def elementwise(fn, M):
 # Functions of matrices and vectors (arguments must be matrix-valued).
 MATRIX_FUNCTIONS = {
     "hadamard": Fn(_hadamard, 2, 2, "elementwise product of two same-shaped matrices"),
-    # the parser builds it itself (its exponent is a scalar); ** is entrywise only off the square
-    "hadamard_power": Fn(lambda A, p: HadamardPower(A, p), 2, 2, "A raised entrywise to p (any shape)"),
+    # its exponent is a scalar, so the parser checks its arguments itself; ** is entrywise only off the square
+    "hadamard_power": Fn(entrywise_power, 2, 2, "A raised entrywise to p (any shape)"),
     "diag": Fn(DiagMatrix, 1, 1, "the diagonal matrix of a vector"),
     "trace": Fn(Trace, 1, 1, "trace of a square matrix"),
     "tr": Fn(Trace, 1, 1, "trace of a square matrix"),
@@ -247,4 +254,4 @@ def is_analytic(expr):
     return not any(expr.has(cls) for cls in NON_ANALYTIC)
 
 
-__all__ = ["elementwise", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
+__all__ = ["elementwise", "entrywise_power", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
