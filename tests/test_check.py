@@ -45,7 +45,7 @@ CORPUS = [
     ("norm(w)", "w", "w/sqrt(sum(w**2))", None, "w: d", "correct", ""),  # an entrywise power in the claim
     # wrong answers, every kind of mistake
     ("x**3 - 2*x**2 + 1", "x", "3*x**2 - 4", None, None, "wrong", "-4*x"),
-    (SIG, "z", "2*s*(1 - s)", "s = 1/(1+exp(-z))", None, "wrong", "factor: the claim is 2 times"),
+    (SIG, "z", "2*s*(1 - s)", "s = 1/(1+exp(-z))", None, "wrong", "an extra factor 2 (the claim is 2 times"),
     ("x**2 + y**3", "x y", "[2*x, 2*y]", None, None, "wrong", "df/dy"),
     ("exp(3*x)", "x", "exp(3*x)", None, None, "wrong", "1/3 times"),
     ("sin(x**2)", "x", "cos(x**2)", None, None, "wrong", "missing chain-rule factor"),
@@ -73,7 +73,7 @@ CORPUS = [
     ("trace(A @ X)", "X", "A", None, "A: n x n, X: n x n", "transposed", "transpose"),
     ("sum((y - X@w)**2) + lam*w.T@w", "w", "-2*X.T@(y - X@w) + lam*w", None, "X: N x d, w: d, y: N", "wrong",
      "differs from the derivative by lam*w (the derivative minus the claim)"),
-    ("x.T@A@x + b.T@x", "x", "(A + A.T)@x", None, "A: n x n, x: n, b: n", "wrong", "differs from the derivative by b"),
+    ("x.T@A@x + b.T@x", "x", "(A + A.T)@x", None, "A: n x n, x: n, b: n", "wrong", "a term is missing: b"),
     ("A @ x", "x", "A.T", None, "A: m x n, x: n", "transposed", "transpose"),
 ]
 

@@ -27,6 +27,7 @@ from ..text.expressions import parse
 from ..calculus.reals import RealView
 from ..calculus.simplify import tidy
 from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
+from ..validation.instances import data_kinds
 from .verdict import Verdict
 
 
@@ -50,7 +51,7 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
             written = as_expression(claimed, ns)
         except ShapeError as exc:
             return _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
-        claim = _substitute(written, definitions)
+        claim = _align_sizes(_explicit_claim(_substitute(written, definitions), expr, wrt, ns), expr)
         if _is_matrix_problem(expr, wrt, ns, claim):
             from .matrix import check_matrix_notation
 
@@ -97,6 +98,49 @@ def _substitute(expr, definitions):
     raise DeriveError("the definitions refer to each other in a cycle")
 
 
+def _align_sizes(claim, expr):
+    """A claim whose sums run over f's axes with their own size names (derive's own result pasted
+    back as a SymPy object, with n_j where this call's f says n_j1) uses f's names: one axis, one size."""
+    if not isinstance(claim, sympy.Basic) or not isinstance(expr, sympy.Basic) or not claim.has(sympy.Sum):
+        return claim
+    ours, theirs = _axis_bounds(expr), _axis_bounds(claim)
+    mapping = {}
+    for axis, (lo, hi) in theirs.items():
+        if axis not in ours or ours[axis] == (lo, hi):
+            continue
+        (size,) = hi.free_symbols
+        (want,) = ours[axis][1].free_symbols
+        if size not in expr.free_symbols and hi.xreplace({size: want}) == ours[axis][1] and lo == ours[axis][0]:
+            mapping.setdefault(size, want)
+    return claim.xreplace(mapping) if mapping else claim
+
+
+def _axis_bounds(expr):
+    """{(array, axis): (lo, hi)} for each sum index used as an array index: i in x[i, j] over 0..n_i - 1."""
+    out = {}
+    for s in expr.atoms(sympy.Sum):
+        for index, lo, hi in s.limits:
+            if len(hi.free_symbols) != 1 or lo.free_symbols:
+                continue
+            for a in s.function.atoms(sympy.Indexed):
+                for axis, i in enumerate(a.indices):
+                    if i == index:
+                        out.setdefault((a.base.label, axis), (lo, hi))
+    return out
+
+
+def _explicit_claim(claim, expr, wrt, ns):
+    """A matrix-expression claim (a SymPy MatrixSymbol g, or G*v) of a problem in scalar symbols
+    is the explicit matrix of its entries (g[0, 0], ...): a claim like any other."""
+    if not isinstance(claim, MatrixExpr) or isinstance(claim, MatrixBase) or not all(
+            as_basic(d).is_Integer for d in claim.shape):
+        return claim
+    matrix_problem = isinstance(wrt, (MatrixSymbol, sympy.Indexed)) or (
+        isinstance(expr, sympy.Basic) and (isinstance(expr, MatrixExpr) or expr.atoms(MatrixSymbol))) or (
+        isinstance(wrt, str) and any("[" in w or isinstance(ns.names.get(w), MatrixSymbol) for w in split_names(wrt)))
+    return claim if matrix_problem else sympy.Matrix(claim.as_explicit())
+
+
 def _is_matrix_problem(expr, wrt, ns, claim):
     def matrixish(obj):
         return isinstance(obj, MatrixExpr) and not isinstance(obj, MatrixBase)
@@ -109,9 +153,9 @@ def _is_matrix_problem(expr, wrt, ns, claim):
         return True
     if isinstance(wrt, str):
         names = split_names(wrt)
-        if any("[" in w for w in names):
+        if any("[" in w for w in names) or any(isinstance(ns.names.get(w), MatrixSymbol) for w in names):
             return True
-        return any(isinstance(ns.names.get(w), MatrixSymbol) for w in names)
+    # index notation, or scalars of a sample (mu in sum((x[i] - mu)**2, i)): compared on instances
     return bool(getattr(expr, "has", lambda *_: False)(sympy.Sum, sympy.Indexed))
 
 
@@ -125,10 +169,12 @@ def _check_scalar_symbols(expr, wrt, claim, ns, kind, seed):
     f = as_vector(expr) if vector_f else as_scalar(expr)
     variables = resolve_wrt(wrt, f, ns)
     view = RealView(f, claim_m, variables)  # derive works over the reals; the verdict speaks of the user's symbols
-    return view.user(_check_over_reals(view.real(f), view.real(claim_m), view.real(variables), vector_f, kind, seed))
+    kinds = {view.real(s) if isinstance(s, sympy.Symbol) else s: k for s, k in data_kinds(ns, f, claim_m).items()}
+    return view.user(_check_over_reals(view.real(f), view.real(claim_m), view.real(variables), vector_f, kind, seed,
+                                       kinds))
 
 
-def _check_over_reals(f, claim_m, variables, vector_f, kind, seed):
+def _check_over_reals(f, claim_m, variables, vector_f, kind, seed, kinds=None):
     n = len(variables)
     kind = kind or _infer_kind(vector_f, claim_m.shape, n)
     if kind == "jacobian" and not vector_f:
@@ -141,7 +187,7 @@ def _check_over_reals(f, claim_m, variables, vector_f, kind, seed):
     claim_m = claim_m.reshape(*expected.shape)
     symbols = sorted((derivation.f.free_symbols | claim_m.free_symbols | expected.free_symbols), key=str)
     symbols = [s for s in symbols if isinstance(s, sympy.Symbol)]
-    return _compare_entries(derivation, expected, claim_m, symbols, kind, variables, seed)
+    return _compare_entries(derivation, expected, claim_m, symbols, kind, variables, seed, kinds)
 
 
 def _infer_kind(vector_f, shape, n):
@@ -165,6 +211,9 @@ def _shape_check(expected, claim, kind, variables, derivation):
                            f"the entries are right, but the gradient is a column ({rows} x 1) and the claim is a "
                            f"row (1 x {rows}): numerator vs denominator layout", "symbolic/numeric comparison of "
                            "the transpose", kind=kind, wrt=variables)
+    other = _other_kind(kind, claim, variables, derivation)
+    if other is not None:
+        return other
     if got == (cols, rows) and kind == "jacobian":
         note = "; its transpose is the Jacobian" if _all_equal(expected.T, claim) else ""
         return Verdict("transposed", expected, claim,
@@ -177,17 +226,39 @@ def _shape_check(expected, claim, kind, variables, derivation):
                    "shapes", kind=kind, wrt=variables)
 
 
+_WHAT = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
+
+
+def _other_kind(kind, claim, variables, derivation):
+    """A claim of the wrong kind (the gradient where the Hessian was asked, or the other way): say so."""
+    n = len(variables)
+    other = {"hessian": "grad", "grad": "hessian"}.get(kind)
+    if other is None or isinstance(derivation.f, MatrixBase) or claim.shape not in {"grad": [(n, 1), (1, n)],
+                                                                                     "hessian": [(n, n)]}[other]:
+        return None
+    try:
+        truth = differentiate(derivation.f, variables, other, validate_result=False).result
+    except DeriveError:
+        return None
+    if not _all_equal(truth, claim.reshape(*truth.shape)):
+        return None
+    return Verdict("wrong", derivation.result, claim, f"this is the {_WHAT[other]}; the question asks for the "
+                   f"{_WHAT[kind]}", "symbolic/numeric comparison with the " + _WHAT[other], kind=kind,
+                   wrt=variables, mistake="wrong_kind")
+
+
 def _all_equal(a, b):
     return all(compare(x, y, sorted(x.free_symbols | y.free_symbols, key=str), seconds=0.3).equal
                for x, y in zip(a, b))
 
 
-def _compare_entries(derivation, expected, claim, symbols, kind, variables, seed):
+def _compare_entries(derivation, expected, claim, symbols, kind, variables, seed, kinds=None):
     rows, cols = expected.shape
     wrong, evidences, first = [], set(), None
     for i in range(rows):
         for j in range(cols):
-            result = compare(expected[i, j], claim[i, j], symbols, seconds=0.5, seed=seed)
+            domain = [_output(derivation.f, i if kind == "jacobian" else 0)]
+            result = compare(expected[i, j], claim[i, j], symbols, seconds=0.5, seed=seed, domain=domain, kinds=kinds)
             if result.evidence.startswith("undecided"):
                 raise DeriveError(f"cannot decide {derivation.entry_label(i, j)}: {result.evidence}")
             evidences.add(result.evidence.split(":")[0])
@@ -205,15 +276,21 @@ def _compare_entries(derivation, expected, claim, symbols, kind, variables, seed
         return Verdict("transposed", expected, claim,
                        f"the claim is the transpose of the {kind}: entry [i, j] must be dF_i/dx_j", "numeric",
                        *_counterexample(expected, claim, first), kind=kind, wrt=variables)
-    details = []
+    details, mistakes = [], []
     for i, j in wrong:
-        ctx = _Context(derivation, j if kind != "grad" else i, symbols, i)
-        details.append((derivation.entry_label(i, j), diagnosis.explain(expected[i, j], claim[i, j], ctx)))
+        ctx = _Context(derivation, j if kind != "grad" else i, symbols, i, kinds)
+        found = diagnosis.explain(expected[i, j], claim[i, j], ctx)
+        details.append((derivation.entry_label(i, j), found.text))
+        mistakes.append(found.mistake)
     explanation = _summarize(details, rows * cols)
     point, values = _counterexample(expected, claim, first)
     return Verdict("wrong", expected, claim, explanation,
                    "numeric: exact evaluation at the counterexample", point, values, kind=kind,
-                   wrt=variables, details=details)
+                   wrt=variables, details=details, mistake=mistakes[0])
+
+
+def _output(f, i):
+    return f[i] if isinstance(f, MatrixBase) else f
 
 
 def _correct_text(kind, derivation):
@@ -264,11 +341,13 @@ def _expected_only(expr, wrt, ns, kind):
 class _Context:
     """What the diagnosis rules may ask about one wrong entry."""
 
-    def __init__(self, derivation, var_index, symbols, output=0):
+    def __init__(self, derivation, var_index, symbols, output=0, kinds=None):
         self.symbols = symbols
         self.var = derivation.wrt[var_index]
         f = derivation.f
         self.f = f[output] if isinstance(f, MatrixBase) else f
+        self.domain = (self.f,)  # points where f is defined
+        self.kinds = kinds or None  # declared data kinds (binary labels, ...)
 
     def inner_derivatives(self):
         seen, out = set(), []

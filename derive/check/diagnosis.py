@@ -1,21 +1,22 @@
 """What exactly is wrong with a claimed derivative entry: a table of rules.
 
 Each rule looks at one wrong entry (expected e, claimed c) and either names
-the mistake or passes.  They run in order; the first that recognizes the
-mistake explains it:
+the mistake, as a `Finding` (its kind, one of `verdict.MISTAKES`, and words),
+or passes.  They run in order; the first that recognizes the mistake explains it:
 
-    constant factor   c = k e            "off by a factor of 2", "the sign is flipped"
+    constant factor   c = k e            "the factor 2 is missing", "the sign is flipped"
     chain rule        e = c du/dx        "missing chain-rule factor du/dx = ..."
                       c = e du/dx        "an extra factor ..."
     additive term     e - c is a term    "a term is missing: ..." / "an extra term: ..."
     assumption        c = e if x > 0     "holds only if x > 0"
     difference        otherwise          "differs from the derivative by ..."
 
-All comparisons are numeric at exact rational points (40 digits), so a rule
-never fires by accident of simplification.
+All comparisons are numeric at exact rational points (40 digits) where f is
+defined, so a rule never fires by accident of simplification.
 """
 
 import random
+from typing import NamedTuple
 
 import sympy
 
@@ -29,8 +30,31 @@ _NEGLIGIBLE = sympy.Float(10) ** -30
 _CONDITION_POINTS = 40  # a named condition must hold up at this many points (6 let "y < 0" stand for x > y)
 
 
-def _same(a, b, symbols, restrict=None, positive=(), points=6):
-    point, info = numeric_search(a, b, symbols, points, seed=17, restrict=restrict, positive=positive)
+class Finding(NamedTuple):
+    """A named mistake: ``mistake`` (one of `verdict.MISTAKES`) and the words for it."""
+
+    mistake: str
+    text: str
+
+
+def factor_finding(k):
+    """The words for a claim that is k times the derivative (k a number, not 0 or 1)."""
+    k = sympy.nsimplify(k)
+    if k == -1:
+        return Finding("sign", "the sign is flipped (the claim is minus the derivative)")
+    times = f"(the claim is {to_text(k)} times the derivative)"
+    sign = "the sign is flipped and " if k.is_negative else ""
+    size = abs(k)
+    if size.is_Rational and size.p == 1 and size.q > 1:
+        return Finding("factor", f"{sign}the factor {size.q} is missing {times}")
+    if size.is_Integer and size > 1:
+        return Finding("factor", f"{sign}{'there is ' if sign else ''}an extra factor {size} {times}")
+    return Finding("factor", f"off by a constant factor: the claim is {to_text(k)} times the derivative")
+
+
+def _same(a, b, ctx, restrict=None, points=6):
+    point, info = numeric_search(a, b, ctx.symbols, points, seed=17, restrict=restrict,
+                                 domain=getattr(ctx, "domain", ()), kinds=getattr(ctx, "kinds", None))
     return point is None and info > 0
 
 
@@ -39,7 +63,7 @@ def constant_factor(e, c, ctx):
     rng = random.Random(5)
     ratios = []
     for k in range(_RATIO_POINTS * 4):
-        point = sample_point(ctx.symbols, rng, k)
+        point = sample_point(ctx.symbols, rng, k, kinds=getattr(ctx, "kinds", None))
         ev, cv = numeric_value(e, point), numeric_value(c, point)
         if ev is None or cv is None or abs(ev) < _NEGLIGIBLE:
             continue  # a ratio with (nearly) zero says nothing about a constant factor
@@ -52,11 +76,9 @@ def constant_factor(e, c, ctx):
     if any(abs(r - first) > 1e-25 * max(abs(first), 1) for r in ratios) or abs(first - 1) < 1e-25:
         return None
     k = sympy.nsimplify(first, [sympy.pi, sympy.E], tolerance=1e-25, rational=False)
-    if k == -1:
-        return "the sign is flipped (the claim is minus the derivative)"
     if k == 0:
         return None
-    return f"off by a constant factor: the claim is {to_text(k)} times the derivative"
+    return factor_finding(k)
 
 
 def chain_rule(e, c, ctx):
@@ -64,11 +86,12 @@ def chain_rule(e, c, ctx):
     for inner, du in ctx.inner_derivatives():
         if du.is_number:
             continue  # a constant inner derivative is a constant factor, found before
-        if _same(e, c * du, ctx.symbols):
-            return (f"missing chain-rule factor: the derivative of the inner function {to_text(inner)}, "
-                    f"which is {to_text(du)}")
-        if _same(c, e * du, ctx.symbols):
-            return f"an extra factor {to_text(du)} (the derivative of {to_text(inner)}) that does not belong"
+        if _same(e, c * du, ctx):
+            return Finding("chain_rule", f"missing chain-rule factor: the derivative of the inner function "
+                                         f"{to_text(inner)}, which is {to_text(du)}")
+        if _same(c, e * du, ctx):
+            return Finding("chain_rule", f"an extra factor {to_text(du)} (the derivative of {to_text(inner)}) "
+                                         "that does not belong")
     return None
 
 
@@ -77,17 +100,16 @@ def additive_term(e, c, ctx):
     difference = ctx.tidy(e - c)
     terms_e = sympy.Add.make_args(sympy.expand(e))
     terms_c = sympy.Add.make_args(sympy.expand(c))
-    missing = [t for t in terms_e if not any(_same(t, s, ctx.symbols) for s in terms_c)]
-    extra = [t for t in terms_c if not any(_same(t, s, ctx.symbols) for s in terms_e)]
-    if missing and not extra and len(missing) < len(terms_e) and _same(sum(missing), difference, ctx.symbols):
+    missing = [t for t in terms_e if not any(_same(t, s, ctx) for s in terms_c)]
+    extra = [t for t in terms_c if not any(_same(t, s, ctx) for s in terms_e)]
+    if missing and not extra and len(missing) < len(terms_e) and _same(sum(missing), difference, ctx):
         what = "a term is" if len(missing) == 1 else "terms are"
-        return f"{what} missing: {to_text(sum(missing))}"
-    if extra and not missing and len(extra) < len(terms_c) and _same(-sum(extra), difference, ctx.symbols):
+        return Finding("missing_term", f"{what} missing: {to_text(sum(missing))}")
+    if extra and not missing and len(extra) < len(terms_c) and _same(-sum(extra), difference, ctx):
         what = "an extra term" if len(extra) == 1 else "extra terms"
-        return f"{what}: {to_text(sum(extra))} (not part of the derivative)"
-    if len(missing) == 1 and len(extra) == 1 and len(terms_e) > 1 and _same(missing[0] - extra[0], difference,
-                                                                            ctx.symbols):
-        return f"the term {to_text(missing[0])} is wrong: the claim has {to_text(extra[0])} instead"
+        return Finding("extra_term", f"{what}: {to_text(sum(extra))} (not part of the derivative)")
+    if len(missing) == 1 and len(extra) == 1 and len(terms_e) > 1 and _same(missing[0] - extra[0], difference, ctx):
+        return Finding("other", f"the term {to_text(missing[0])} is wrong: the claim has {to_text(extra[0])} instead")
     return None
 
 
@@ -107,27 +129,28 @@ def assumption(e, c, ctx):
             point[s] = -abs(point[s])
             return point
 
-        if _same(e, c, ctx.symbols, restrict=only_positive, points=_CONDITION_POINTS):
-            return f"holds only if {s.name} > 0"
-        if _same(e, c, ctx.symbols, restrict=only_negative, points=_CONDITION_POINTS):
-            return f"holds only if {s.name} < 0"
+        if _same(e, c, ctx, restrict=only_positive, points=_CONDITION_POINTS):
+            return Finding("needs_assumption", f"holds only if {s.name} > 0")
+        if _same(e, c, ctx, restrict=only_negative, points=_CONDITION_POINTS):
+            return Finding("needs_assumption", f"holds only if {s.name} < 0")
     for condition, restrict in ctx.constraints():
-        if _same(e, c, ctx.symbols, restrict=restrict, points=_CONDITION_POINTS):
-            return f"holds only if {condition}"
+        if _same(e, c, ctx, restrict=restrict, points=_CONDITION_POINTS):
+            return Finding("needs_assumption", f"holds only if {condition}")
     return None
 
 
 def difference(e, c, ctx):
-    return f"expected {to_text(e)}, the claim has {to_text(c)} (they differ by {to_text(ctx.tidy(e - c))})"
+    return Finding("other", f"expected {to_text(e)}, the claim has {to_text(c)} "
+                            f"(they differ by {to_text(ctx.tidy(e - c))})")
 
 
 RULES = (constant_factor, chain_rule, additive_term, assumption, difference)
 
 
 def explain(e, c, ctx):
-    """The first rule that recognizes the mistake in entry (e expected, c claimed)."""
+    """The `Finding` of the first rule that recognizes the mistake in entry (e expected, c claimed)."""
     for rule in RULES:
-        text = rule(e, c, ctx)
-        if text:
-            return text
+        found = rule(e, c, ctx)
+        if found:
+            return found
     return None

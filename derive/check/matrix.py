@@ -11,13 +11,23 @@ the same point.  No symbolic 3 x 3 inverse is ever formed.
 Index notation, and matrix forms the numeric evaluator has no rule for, are
 compared exactly on explicit instances (`validation.exact.ExactProblem`).
 
-Diagnoses, tried in order on the same points:
+Points lie where f is defined, with declared data (binary labels, a
+simplex) drawn as such.  Index notation is read by its free indices first
+(`index_form`): a second free index makes it a Hessian, a stray one is "the
+index j is not bound by any sum".
+
+Diagnoses (`RULES`), tried in order on the same points; each names the mistake
+with a `Verdict.mistake`:
 
     the whole result transposed (the claim's transpose is right)     -> "transposed"
-    one factor where its transpose belongs (A(Ax - b) for A^T(Ax - b)) -> "wrong", "A should be A.T: ..."
-    a constant factor or a flipped sign                               -> "wrong", named
-    right only for symmetric W                                        -> "wrong", "holds only if W is symmetric"
-    index form missing the terms of one occurrence (product rule)    -> "wrong", "the terms with j = k are missing: ..."
+    one factor where its transpose belongs (A(Ax - b) for A^T(Ax - b)) -> "A should be A.T: ..."
+    a constant factor or a flipped sign                               -> "the factor 2 is missing", "the sign is flipped"
+    index form missing the terms of one occurrence (product rule)    -> "the terms with j = k are missing: ..."
+    a factor or a term missing or extra (`findings`)                  -> "the factor c[i] is missing", ...
+    right only for symmetric W                                        -> "holds only if W is symmetric"
+    right only for data on the simplex, or K = a size (`findings`)   -> "holds only if sum_j y[j] = 1 (...)"
+Otherwise the difference is given as a short formula or in numbers at the
+counterexample, never as whole expressions at an instance.
 """
 
 import itertools
@@ -29,8 +39,8 @@ from sympy import MatrixBase, MatrixExpr, MatrixSymbol
 from ..validation.equivalence import differ
 from ..errors import DeriveError, ShapeError
 from ..validation.exact import ExactProblem, infer_kind
-from ..calculus.index import diff_indexed, occurrence_terms
-from ..validation.instances import Point, size_choices
+from ..calculus.index import _index_derivative, _second_element, diff_indexed, occurrence_terms
+from ..validation.instances import DATA_KINDS, Point, data_kinds, size_choices
 from ..validation.matrix_eval import NotEvaluable, evaluate
 from ..calculus.matrix_rules import UnsupportedOperator
 from ..text.expressions import parse
@@ -38,7 +48,9 @@ from ..validation.tensor import ATTEMPTS, verify_numerically
 from ..calculus.targets import describe_properties, matrix_derivative, properties_of, scalar_derivative, symmetric_matrices, tensor_targets
 from ..text.budgets import attempt
 from ..text.printing import to_text
-from ..text.inputs import as_basic, split_names
+from ..text.inputs import as_basic, resolve_wrt, split_names
+from . import findings, index_form
+from .diagnosis import Finding, factor_finding
 from .verdict import Verdict
 
 POINTS = 3  # random points per instance
@@ -58,6 +70,7 @@ class NumericProblem:
         self.targets = tuple(targets)
         self.f, self.target, self.claim, self.ns, self.seed = expr, self.targets[0], claim, ns, seed
         self.declared = {**properties_of(claim, ns), **properties_of(expr, ns)}
+        self.declared.update({s: {kind} for s, kind in data_kinds(ns, expr, claim).items() if isinstance(s, sympy.Symbol)})
         symmetric = symmetric_matrices(self.declared)
         if isinstance(self.target, MatrixSymbol):
             self.kind = kind or infer_kind(expr, self.target, claim)
@@ -82,13 +95,18 @@ class NumericProblem:
         return self.expected
 
     # -- points ----------------------------------------------------------------
-    def points(self, symmetric=None):
-        """POINTS points per instance where the derivative is finite and real
-        (with `symmetric`, a matrix symbol drawn symmetric as well)."""
-        if symmetric not in self._points:
+    def points(self, symmetric=None, assume=None):
+        """POINTS points per instance where f and the derivative are finite and real (with
+        `symmetric`, a matrix symbol drawn symmetric as well; with `assume`, {symbol: data kind or
+        ("size", d)} taken to hold: a vector on the simplex, a scalar equal to a size)."""
+        key = (symmetric, tuple(sorted((assume or {}).items(), key=str)))
+        if key not in self._points:
             properties = dict(self.declared)
             if symmetric is not None:
                 properties[symmetric] = properties.get(symmetric, set()) | {"symmetric"}
+            for s, how in (assume or {}).items():
+                if isinstance(how, str):
+                    properties[s] = properties.get(s, set()) | {how}
             rng = np.random.default_rng(self.seed + 17)
             found = []
             for sizes in self.sizes:
@@ -97,13 +115,24 @@ class NumericProblem:
                     if kept >= POINTS:
                         break
                     point = Point.draw(sizes, self._symbols, rng, attempt, properties)
-                    if self.values(self.expected, point) is not None:
+                    for s, how in (assume or {}).items():
+                        if isinstance(how, tuple) and how[1] in sizes:
+                            point.values[s] = float(sizes[how[1]])
+                    if self.values(self.expected, point) is not None and self._f_defined(point):
                         found.append(point)
                         kept += 1
             if not found:
                 raise DeriveError("found no point where the derivative is finite and real")
-            self._points[symmetric] = found
-        return self._points[symmetric]
+            self._points[key] = found
+        return self._points[key]
+
+    def _f_defined(self, point):
+        """f is finite and real at `point` (a counterexample inside f's domain); True where f has no
+        numeric evaluation."""
+        try:
+            return self.values(self.f, point) is not None
+        except NotEvaluable:
+            return True
 
     def values(self, expr, point):
         """`expr` at `point` as a flat float array, or None where it is not finite and real."""
@@ -117,11 +146,11 @@ class NumericProblem:
         return value.real
 
     # -- what the diagnosis rules ask --------------------------------------------
-    def first_difference(self, candidate, seed=0, symmetric=None, reference=None):
+    def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None):
         """(point, entry, expected, claimed) where `candidate` differs from the derivative
         (or from `reference`), or None."""
         truth = self.expected if reference is None else reference
-        for point in self.points(symmetric):
+        for point in self.points(symmetric, assume):
             e = self.values(truth, point)
             c = self.values(candidate, point)
             if e is None:
@@ -156,10 +185,10 @@ class NumericProblem:
         exact_a, exact_b = (_entries(point.exact_value(x)) for x in (a, b))
         return len(exact_a) != len(exact_b) or any(differ(x, y) for x, y in zip(exact_a, exact_b))
 
-    def equal(self, candidate, symmetric=None, reference=None, seed=3):
+    def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
-            return self.first_difference(candidate, seed, symmetric, reference) is None
-        except (ShapeError, DeriveError, TypeError, ValueError, NotEvaluable):
+            return self.first_difference(candidate, seed, symmetric, reference, assume) is None
+        except (ShapeError, DeriveError, TypeError, ValueError, NotEvaluable, ArithmeticError):
             return False
 
     def ratio(self, candidate, seed=0):
@@ -226,8 +255,10 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     if isinstance(claim, MatrixBase):
         claim = sympy.ImmutableMatrix(claim)  # hashable, and a matrix expression like the others
     target = _target(wrt, ns, expr)
+    early, target, kind = _read_free_indices(expr, target, claim, ns, kind, seed)
+    if early is not None:
+        return early
     problem = _problem(expr, target, claim, ns, kind, seed)
-    target = problem.targets if len(problem.targets) > 1 else problem.target
     shape_verdict = _shape_check(problem)
     if shape_verdict is not None:
         return shape_verdict
@@ -240,10 +271,52 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     if found is None:
         return Verdict("correct", problem.display(), claim, "the claim equals the derivative", _evidence(problem),
                        kind=problem.kind, wrt=problem.targets)
-    status, explanation = _diagnose(problem, claim, seed)
+    status, finding = _diagnose(problem, claim, seed)
     counterexample, values = problem.counterexample(found)
-    return Verdict(status, problem.display(), claim, explanation, "numeric: exact evaluation at the counterexample",
-                   counterexample, values, kind=problem.kind, wrt=problem.targets)
+    return Verdict(status, problem.display(), claim, finding.text, "numeric: exact evaluation at the counterexample",
+                   counterexample, values, kind=problem.kind, wrt=problem.targets, mistake=finding.mistake)
+
+
+def _read_free_indices(expr, target, claim, ns, kind, seed):
+    """(verdict or None, target, kind) from the claim's free indices in index notation: a second
+    free index of the variable's kind is a Hessian; the Hessian asked of a claim with one free
+    index, or an index no sum binds, is answered before anything is compared."""
+    targets = target if isinstance(target, tuple) else (target,)
+    if not all(isinstance(t, sympy.Indexed) for t in targets) or _is_matrix(claim):
+        return None, target, kind
+    first = targets[0]
+    if len(targets) == 1:
+        second = index_form.second_target(first, claim, expr)
+        if second is not None and kind in (None, "hessian"):
+            targets, kind = (first, second), "hessian"
+        elif second is not None and kind == "grad":
+            hessian = _problem(expr, (first, second), claim, ns, "hessian", seed)
+            if hessian.equal(claim):
+                return _kind_verdict(hessian, _problem(expr, first, claim, ns, "grad", seed), claim), target, kind
+        elif kind == "hessian":
+            targets = (first, _second_element(first, expr, ns))
+            hessian = _problem(expr, targets, claim, ns, "hessian", seed)
+            gradient = _problem(expr, first, claim, ns, "grad", seed)
+            if gradient.equal(claim):
+                return _kind_verdict(gradient, hessian, claim), target, kind
+            names = " and ".join(str(i) for t in targets for i in t.indices)
+            return Verdict("shape", hessian.display(), claim, f"the claim has only the free index "
+                           f"{', '.join(str(i) for i in first.indices)}; the Hessian has two: {names}", "free indices",
+                           kind="hessian", wrt=targets, mistake="shape"), target, kind
+    stray = index_form.unbound(claim, expr, targets)
+    if stray:
+        problem = _problem(expr, targets if len(targets) > 1 else first, claim, ns, kind, seed)
+        return Verdict("wrong", problem.display(), claim, index_form.unbound_words(stray, claim, expr),
+                       "free indices: an index no sum binds", kind=problem.kind, wrt=problem.targets,
+                       mistake="index_unbound"), target, kind
+    return None, targets if len(targets) > 1 else first, kind
+
+
+def _kind_verdict(claimed_kind, asked, claim):
+    what = {"grad": "gradient", "hessian": "Hessian", "jacobian": "Jacobian"}
+    return Verdict("wrong", asked.display(), claim, f"this is the {what[claimed_kind.kind]}; the question asks for "
+                   f"the {what[asked.kind]}", "exact comparison with the " + what[claimed_kind.kind],
+                   kind=asked.kind, wrt=asked.targets, mistake="wrong_kind")
 
 
 def expected_derivative(expr, wrt, ns, kind=None):
@@ -255,6 +328,13 @@ def expected_derivative(expr, wrt, ns, kind=None):
 
 def _problem(expr, target, claim, ns, kind, seed):
     _refuse_uncontractible(expr, target, ns)
+    if isinstance(target, tuple) and all(isinstance(t, sympy.Indexed) for t in target):
+        return ExactProblem(expr, target, claim, ns, "hessian", display=_index_display(expr, target, "hessian", ns))
+    if isinstance(target, sympy.Indexed):
+        kind = kind or "grad"
+        return ExactProblem(expr, target, claim, ns, kind, display=_index_display(expr, (target,), kind, ns))
+    if isinstance(target, tuple) and _sample(expr, claim):
+        return ExactProblem(expr, target, claim, ns, kind, display=_sample_display(expr, target, kind, claim, ns))
     if isinstance(target, tuple):
         return NumericProblem(expr, target, claim, ns, kind, seed)
     if isinstance(target, MatrixSymbol):
@@ -266,6 +346,33 @@ def _problem(expr, target, claim, ns, kind, seed):
         except (UnsupportedOperator, NotEvaluable):
             pass  # no rule, or no numeric evaluation: compare on explicit instances
     return ExactProblem(expr, target, claim, ns, kind)
+
+
+def _index_display(expr, targets, kind, ns):
+    """derive's own index-notation derivative (deltas contracted, sums tidied), as `grad` gives it."""
+    try:
+        return _index_derivative(expr, targets, kind, ns)[0]
+    except (DeriveError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _sample(expr, claim):
+    """Scalars of a sample: sums over array elements and no matrix symbols (mu in sum((x[i] - mu)**2, i))."""
+    return all(not (isinstance(e, sympy.Basic) and e.atoms(MatrixSymbol)) for e in (expr, claim)) and \
+        isinstance(expr, sympy.Expr) and expr.has(sympy.Sum, sympy.Indexed)
+
+
+def _sample_display(expr, targets, kind, claim, ns):
+    """derive's derivative with respect to a sample's parameters, where derive has one; else None
+    (the problem then shows SymPy's derivative of the sums)."""
+    from ..derivation.api import differentiate
+
+    n = len(targets)
+    kind = kind or ("hessian" if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad")
+    try:
+        return differentiate(expr, list(targets), kind, symbols=ns, validate_result=False).result
+    except (DeriveError, TypeError, ValueError, AttributeError, NotImplementedError):
+        return None
 
 
 def _refuse_uncontractible(expr, target, ns):
@@ -283,9 +390,15 @@ def _evidence(problem):
     if isinstance(problem, NumericProblem):
         text = (f"derive's derivative (checked against complex-step derivatives of f) agrees with the claim at "
                 f"{problem.describe()}, {POINTS} random points each, and exactly at one point per size")
-        declared = describe_properties(problem.declared)
+        structure = {M: words for M, words in problem.declared.items() if words & {"symmetric", "spd"}}
+        declared = describe_properties(structure)
+        data = ", ".join(f"{getattr(s, 'name', s)} {w}" for s, words in sorted(problem.declared.items(), key=str)
+                         for w in sorted(words) if w in DATA_KINDS)
+        declared = "; ".join(p for p in (declared, data and f"data as declared: {data}") if p)
         return text + (f"; {declared}" if declared else "")
-    return (f"exact comparison at {problem.describe()} with 4 random points each (agreement to 25 digits)")
+    data = ", ".join(f"{s} {w}" for s, w in sorted(problem.kinds.items(), key=str))
+    return (f"exact comparison at {problem.describe()} with 4 random points each (agreement to 25 digits)"
+            + (f"; data as declared: {data}" if data else ""))
 
 
 def _target(wrt, ns, expr):
@@ -293,6 +406,8 @@ def _target(wrt, ns, expr):
     (derivatives of a matrix expression by scalars)."""
     if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
         return wrt
+    if _sample(expr, None) and not _names_arrays(wrt, ns):
+        return tuple(resolve_wrt(wrt, expr, ns))  # scalars of a sample: mu, s2
     if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
                                            for w in split_names(wrt)):
         targets = tensor_targets(wrt, ns, expr)
@@ -307,6 +422,16 @@ def _target(wrt, ns, expr):
             return target
         raise DeriveError(f"'{items[0]}' is not a declared matrix/vector or an element like x[k]")
     raise DeriveError(f"cannot differentiate with respect to {wrt!r} in matrix notation")
+
+
+def _names_arrays(wrt, ns):
+    """Does `wrt` name a matrix, an array or an element (x[k]) rather than scalars?"""
+    items = split_names(wrt) if isinstance(wrt, str) else list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    for item in items:
+        obj = ns.names.get(item) if isinstance(item, str) and "[" not in item else item
+        if isinstance(item, str) and "[" in item or isinstance(obj, (MatrixSymbol, sympy.Indexed, sympy.IndexedBase)):
+            return True
+    return False
 
 
 def _scalar_kind(f, targets, claim):
@@ -345,19 +470,22 @@ def _shape_check(problem):
 
 
 def _diagnose(problem, claim, seed):
-    """(status, explanation) for a claim known to be wrong."""
+    """(status, `Finding`) for a claim known to be wrong."""
     for rule in RULES:
         found = rule(problem, claim)
         if found:
-            return found
-    return "wrong", problem.difference_text(seed)
+            return ("transposed" if found.mistake == "transpose" and rule is _rule_transposed_result else "wrong"), found
+    by = findings.short_difference(problem, claim)
+    if by is not None:
+        return "wrong", by
+    return "wrong", Finding("other", problem.difference_text(seed))
 
 
 def _rule_transposed_result(problem, claim):
     if problem.index_form or not _is_matrix(claim) or claim.shape[0] != claim.shape[1]:
         return None
     if problem.equal(_transpose(claim)):
-        return "transposed", "the claim is the transpose of the derivative"
+        return Finding("transpose", "the claim is the transpose of the derivative (transposed)")
     return None
 
 
@@ -373,7 +501,7 @@ def _rule_transposed_factor(problem, claim):
             if problem.equal(swapped):
                 which = f"the {_ORDINALS[k]} " if len(variants) > 1 and k < len(_ORDINALS) else ""
                 wrote, meant = (f"{M.name}.T", M.name) if was_transposed else (M.name, f"{M.name}.T")
-                return "wrong", f"{which}{wrote} should be {meant}: {to_text(swapped)} is the derivative"
+                return Finding("transpose", f"{which}{wrote} should be {meant}: {to_text(swapped)} is the derivative")
     return None
 
 
@@ -411,9 +539,7 @@ def _rule_constant_factor(problem, claim):
         return None
     if factor is None or factor == 1 or factor == 0:
         return None
-    if factor == -1:
-        return "wrong", "the sign is flipped (the claim is minus the derivative)"
-    return "wrong", f"off by a constant factor: the claim is {to_text(factor)} times the derivative"
+    return factor_finding(factor)
 
 
 def _rule_missing_occurrence(problem, claim):
@@ -434,19 +560,20 @@ def _rule_missing_occurrence(problem, claim):
                         pairs = ", ".join(f"{a} = {b}" for a, b in zip(occurrence.indices, problem.target.indices))
                         where = f"with {pairs} (where {to_text(occurrence)} is {to_text(problem.target)}) "
                     parts.append(f"the terms {where}are missing: {to_text(term)}")
-                return "wrong", "; ".join(parts)
+                return Finding("missing_term", "; ".join(parts))
     return None
 
 
 def _rule_symmetric_only(problem, claim):
     for name, key in problem.symmetric_choices():
         if problem.equal(claim, symmetric=key):
-            return "wrong", f"holds only if {name} is symmetric"
+            return Finding("needs_assumption", f"holds only if {name} is symmetric")
     return None
 
 
 RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_constant_factor, _rule_missing_occurrence,
-         _rule_symmetric_only)
+         findings.missing_factor, findings.terms, _rule_symmetric_only, findings.data_assumption,
+         findings.size_assumption)
 
 
 # ---------------------------------------------------------------------------

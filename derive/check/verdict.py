@@ -8,6 +8,13 @@ from ..text.printing import to_text
 
 STATUSES = ("correct", "wrong", "transposed", "shape")
 
+# What kind of mistake a claim makes, for graders and rubrics (None when the claim is right).
+MISTAKES = ("sign", "factor", "transpose", "missing_term", "extra_term", "index_unbound", "index_range",
+            "chain_rule", "needs_assumption", "wrong_kind", "shape", "other")
+
+# the mistake a status implies when no rule named one
+_STATUS_MISTAKE = {"correct": None, "wrong": "other", "transposed": "transpose", "shape": "shape"}
+
 
 @dataclass
 class Verdict:
@@ -19,7 +26,10 @@ class Verdict:
     exact where possible) where the two differ, with ``values`` =
     (expected, claimed) there; ``explanation`` names the mistake;
     ``evidence`` says what decided (symbolic simplification, or numeric
-    agreement at many points).
+    agreement at many points).  ``mistake`` is the kind of mistake, machine-readable:
+    one of `MISTAKES` ("sign", "factor", "transpose", "missing_term", ...), None when
+    right; "needs_assumption" says the claim holds only under the condition the
+    explanation names (the status stays "wrong": it does not hold in general).
     """
 
     status: str
@@ -35,6 +45,15 @@ class Verdict:
     as_written: object = None  # the claim before abbreviations were substituted
     definitions: dict = field(default_factory=dict)  # abbreviation -> expression
     step: object = None  # the step the claim went wrong at (derive.steps.mistakes.StepFinding), if found
+    mistake: str | None = "unset"  # one of MISTAKES; by default the one the status implies
+
+    def __post_init__(self):
+        if self.mistake == "unset":
+            self.mistake = _STATUS_MISTAKE[self.status]
+        if self.status == "correct":
+            self.mistake = None
+        elif self.mistake not in MISTAKES:
+            raise ValueError(f"unknown mistake {self.mistake!r}; one of {', '.join(MISTAKES)}")
 
     @property
     def ok(self):
@@ -42,6 +61,8 @@ class Verdict:
 
     def __str__(self):
         head = {"correct": "CORRECT", "wrong": "WRONG", "transposed": "TRANSPOSED", "shape": "SHAPE CLASH"}[self.status]
+        if self.mistake == "needs_assumption":
+            head = "NOT IN GENERAL"  # right under a condition the explanation names, not everywhere
         lines = [f"{head}: {self.explanation}"]
         if self.step is not None:
             lines.append(f"  step: {self.step}")
@@ -73,6 +94,7 @@ class Verdict:
         return {
             "status": self.status,
             "ok": self.ok,
+            "mistake": self.mistake,
             "kind": self.kind,
             "wrt": [_name(s) for s in self.wrt],
             "expected": _text(self.expected),

@@ -20,6 +20,8 @@ _ASSUMPTIONS = {
     "negative": {"negative": True},
     "nonnegative": {"nonnegative": True, "real": True},
     "integer": {"integer": True},
+    "positive integer": {"integer": True, "positive": True},  # a count or a size: n, N, K
+    "nonnegative integer": {"integer": True, "nonnegative": True},  # a count that may be 0: x[i] events
 }
 
 
@@ -28,6 +30,17 @@ _PROPERTIES = {
     "symmetric": frozenset({"symmetric"}),
     "spd": frozenset({"symmetric", "spd"}),
 }
+_SQUARE_ONLY = {"symmetric", "spd"}
+
+# Kinds of data, alone ("y: binary": y as the text uses it, a scalar or an array) or after a
+# shape ("y: n sign", "r: N x K simplex"): draws, counterexamples and instances honour them.
+_DATA = {
+    "binary": frozenset({"binary"}),  # 0/1 labels
+    "sign": frozenset({"sign"}),  # +-1 labels
+    "probability": frozenset({"probability"}),  # 0 < p < 1
+    "simplex": frozenset({"simplex"}),  # entries >= 0 summing to 1 (each row of a matrix)
+}
+_PROPERTIES.update(_DATA)
 
 
 # A size is a number or a short name: one letter, then digits or _ and more (n, N, d2, n_obs).
@@ -73,7 +86,10 @@ def declare(text):
 
     Items are separated by ``,`` or ``;``.  Each item is ``NAMES: SPEC`` where
     SPEC is ``scalar``/``real``/``positive``/``negative``/``nonnegative``/
-    ``integer``, a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
+    ``integer``/``positive integer``/``nonnegative integer``, a kind of data:
+    ``binary`` (0/1), ``sign`` (+-1), ``probability`` (0 < p < 1), ``simplex``
+    (entries >= 0 summing to 1; each row of a matrix), alone or after a shape
+    (``"y: n binary"``, ``"r: N x K simplex"``), a shape: ``n`` or ``3`` (a column vector), ``m x n`` or
     ``3x3`` (a matrix), or an index: ``index`` (0..n-1), ``index m``
     (0..m-1), ``index 1..n``.  A square shape may be followed by ``symmetric``
     or ``spd`` (symmetric positive definite): ``"S: n x n spd"``; the word alone
@@ -128,7 +144,7 @@ class IndexSpec:
 
 def _declared_object(name, spec, dims, item):
     """(SymPy object or None, properties) for one ``name: spec``."""
-    keyword = spec.lower()
+    keyword = " ".join(spec.lower().split())
     if keyword in _ASSUMPTIONS:
         return Symbol(name, **_ASSUMPTIONS[keyword]), frozenset()
     if keyword.split()[:1] == ["index"]:
@@ -136,6 +152,9 @@ def _declared_object(name, spec, dims, item):
     words = spec.split()
     properties = frozenset().union(*(_PROPERTIES[w.lower()] for w in words if w.lower() in _PROPERTIES))
     shape_text = " ".join(w for w in words if w.lower() not in _PROPERTIES)
+    if len(properties & set(_DATA)) > 1:
+        raise ParseError(f"declaration '{item}' gives {name} two kinds of data: "
+                         f"{' and '.join(sorted(properties & set(_DATA)))}")
     if not shape_text:
         if properties:
             return None, properties  # the matrix is the user's SymPy object of this name
@@ -146,8 +165,9 @@ def _declared_object(name, spec, dims, item):
             raise _unknown_word(part, item)
     if not 1 <= len(parts) <= 2:
         raise ParseError(
-            f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}), "
-            "a shape like 'n', '3', 'm x n' (square ones optionally symmetric or spd), or index"
+            f"cannot read declaration '{item}': expected a kind ({', '.join(_ASSUMPTIONS)}), a kind of data "
+            f"({', '.join(_DATA)}), a shape like 'n', '3', 'm x n' (square ones optionally symmetric or spd), "
+            "or index"
         )
     shape = [_dimension(p, dims, item) for p in parts]
     if len(shape) == 1:
@@ -156,21 +176,23 @@ def _declared_object(name, spec, dims, item):
         # results are validated on an instance of that size: it must fit in memory
         raise LimitError(f"declaration '{item}' has {int(shape[0] * shape[1]):,} entries, more than derive instantiates "
                          f"({MAX_ENTRIES:,}); declare a symbolic size instead (the derivative is the same)")
-    if properties and shape[0] != shape[1]:
+    if properties & _SQUARE_ONLY and shape[0] != shape[1]:
         raise ParseError(f"declaration '{item}': only a square matrix can be "
                          f"{'spd' if 'spd' in properties else 'symmetric'}; {name} is {shape[0]} x {shape[1]}")
+
     return MatrixSymbol(name, *shape), properties
 
 
 def _unknown_word(word, item):
     import difflib
 
-    known = list(_ASSUMPTIONS) + list(_PROPERTIES) + ["index"]
+    known = [w for k in list(_ASSUMPTIONS) + list(_PROPERTIES) for w in k.split()] + ["index"]
     close = difflib.get_close_matches(word.lower(), known, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return ParseError(f"unknown word '{word}' in the declaration '{item}'{hint}: a declaration is a kind "
-                      f"({', '.join(_ASSUMPTIONS)}), a shape ('n', '3', 'm x n'; sizes are numbers or short names "
-                      "like n, N, d2, n_obs) with optionally symmetric or spd, or index")
+                      f"({', '.join(_ASSUMPTIONS)}), a kind of data ({', '.join(_DATA)}), a shape ('n', '3', "
+                      "'m x n'; sizes are numbers or short names like n, N, d2, n_obs) with optionally symmetric, "
+                      "spd or a kind of data, or index")
 
 
 def _index_spec(name, rest, dims, item):

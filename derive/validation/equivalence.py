@@ -10,6 +10,11 @@ Order of evidence:
 3. numeric evidence: agreement to 25 digits at many random points spread over
    scales and signs inside the domain.
 
+Every point used lies inside the domain: where f itself (the `domain`
+expressions) is finite and real, and where declared data kinds hold (a
+binary label is 0 or 1, a simplex sums to 1: `instances.conform`).  So a
+counterexample is never log(s2) at s2 < 0 or a label y = -3.
+
 Simplification that gives up never leads to "equal": step 3 must then agree.
 """
 
@@ -21,6 +26,7 @@ from sympy import Rational
 
 from ..text.budgets import attempt
 from ..text.inputs import as_basic
+from .instances import conform
 
 DIGITS = 40
 SCREEN_POINTS = 6
@@ -36,8 +42,10 @@ class Comparison:
     values: tuple | None = None  # (expected, claimed) at `point`
 
 
-def sample_point(symbols, rng, attempt_no, positive=()):
-    """Exact rational values; scale and signs vary with `attempt_no`."""
+def sample_point(symbols, rng, attempt_no, positive=(), kinds=None):
+    """Exact rational values; scale and signs vary with `attempt_no`.  `kinds` (symbol or
+    array -> a data kind: "binary", "sign", "probability", "simplex") makes the values data
+    of that kind (`instances.conform`)."""
     scale = (1, 1, 2, Rational(1, 2), 5, Rational(1, 5), 20, 1)[attempt_no % 8]
     all_positive = attempt_no % 3 == 2
     point = {}
@@ -52,7 +60,7 @@ def sample_point(symbols, rng, attempt_no, positive=()):
         if s.is_negative:
             value = -abs(value)
         point[s] = value
-    return point
+    return conform(point, kinds) if kinds else point
 
 
 def numeric_value(expr, point, digits=DIGITS):
@@ -69,9 +77,12 @@ def numeric_value(expr, point, digits=DIGITS):
     if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
     re, im = value.as_real_imag()
-    if im != 0 and abs(im) > 10 ** (-digits // 2) * abs(re):
-        return None  # not real here (relative test: a tiny value may be wholly imaginary, like sqrt(-1e-48))
-    return sympy.Float(re, digits)
+    try:
+        if im != 0 and abs(im) > 10 ** (-digits // 2) * abs(re):
+            return None  # not real here (relative test: a tiny value may be wholly imaginary, like sqrt(-1e-48))
+        return sympy.Float(re, digits)
+    except TypeError:  # not a number after all (a sum with an array left in it)
+        return None
 
 
 def differ(a, b, exprs=None, point=None):
@@ -91,19 +102,27 @@ def differ(a, b, exprs=None, point=None):
     return abs(a80 - b80) > sympy.Float(10) ** (-2 * DIGITS + 10) * max(abs(a80), abs(b80), 1)
 
 
-def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=()):
+def defined_at(exprs, point):
+    """Are all `exprs` finite and real at `point`?"""
+    return all(numeric_value(e, point) is not None for e in exprs)
+
+
+def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=(), domain=(), kinds=None):
     """Look for a point where the two differ.  Returns (point, (e, c)) or
-    (None, checked) with `checked` the number of points where both were defined."""
+    (None, checked) with `checked` the number of points where both were defined.
+    Only points where every `domain` expression (f) is defined are used."""
     rng = random.Random(seed)
     checked = 0
     for k in range(n_points * 6):
         if checked >= n_points:
             break
-        point = sample_point(symbols, rng, k, positive)
+        point = sample_point(symbols, rng, k, positive, kinds)
         if restrict is not None:
             point = restrict(point)
             if point is None:
                 continue
+        if domain and not defined_at(domain, point):
+            continue  # outside f's domain: no counterexample, no evidence
         e = numeric_value(expected, point)
         c = numeric_value(claimed, point)
         if e is None:
@@ -134,15 +153,16 @@ def symbolically_zero(difference, seconds):
     return False
 
 
-def compare(expected, claimed, symbols, seconds=1.0, seed=0):
-    """Decide whether two scalar expressions agree as functions of `symbols`."""
+def compare(expected, claimed, symbols, seconds=1.0, seed=0, domain=(), kinds=None):
+    """Decide whether two scalar expressions agree as functions of `symbols` on the domain
+    of the `domain` expressions (f), with data of the declared `kinds`."""
     symbols = sorted(symbols, key=lambda s: s.name)
-    point, info = numeric_search(expected, claimed, symbols, SCREEN_POINTS, seed)
+    point, info = numeric_search(expected, claimed, symbols, SCREEN_POINTS, seed, domain=domain, kinds=kinds)
     if point is not None:
         return Comparison(False, "numeric: a point where they differ", point, info)
     if symbolically_zero(as_basic(expected) - as_basic(claimed), seconds):
         return Comparison(True, "symbolic: the difference simplifies to 0")
-    point, info = numeric_search(expected, claimed, symbols, EVIDENCE_POINTS, seed + 1)
+    point, info = numeric_search(expected, claimed, symbols, EVIDENCE_POINTS, seed + 1, domain=domain, kinds=kinds)
     if point is not None:
         return Comparison(False, "numeric: a point where they differ", point, info)
     if info == 0:

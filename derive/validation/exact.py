@@ -10,8 +10,12 @@ notation is checked numerically (`check.matrix.NumericProblem`) whenever it can.
 
 `ExactProblem` offers what the diagnosis rules in `check/matrix.py` ask of a
 problem: ``first_difference``, ``equal`` (also at points where one matrix is
-symmetric, or against another claim-like expression), ``ratio`` and
-``counterexample``.
+symmetric, or an array is assumed to be data of a kind, or against another
+claim-like expression), ``ratio`` and ``counterexample``.
+
+Points lie in the domain: f is defined there, and arrays declared as data
+(binary labels, a simplex) hold such data (`instances.conform`).  Scalar
+parameters of a sample (mu in sum((x[i] - mu)**2, i)) are targets too.
 """
 
 import itertools
@@ -23,7 +27,7 @@ from sympy import MatrixBase, MatrixExpr, MatrixSymbol
 from .equivalence import differ, numeric_value, sample_point
 from ..errors import DeriveError, ShapeError
 from ..calculus.index import diff_indexed
-from .instances import Instance, scalar_symbols
+from .instances import Instance, conform, data_kinds, scalar_symbols
 from ..text.ranges import index_range
 from ..text.inputs import as_basic
 
@@ -33,24 +37,34 @@ POINTS = 4
 class ExactProblem:
     """f, the variable, the claim and the expected derivative on explicit instances.
 
-    `target` is a matrix symbol, an element x[k], or (for a second derivative
-    in index notation) a pair (x[k], x[l]).
+    `target` is a matrix symbol, an element x[k], (for a second derivative
+    in index notation) a pair (x[k], x[l]), or a tuple of scalar symbols
+    (parameters of a sample: mu, s2 in sums over x[i]).
     """
 
     method = "exact comparison"
 
-    def __init__(self, expr, target, claim, ns, kind):
+    def __init__(self, expr, target, claim, ns, kind, display=None):
         self.targets = tuple(target) if isinstance(target, tuple) else (target,)
         self.f, self.target, self.claim, self.ns = expr, self.targets[0], claim, ns
         self.index_form = isinstance(self.target, sympy.Indexed)
-        self.kind = kind or infer_kind(expr, self.target, claim)
+        self.scalar_form = all(isinstance(t, sympy.Symbol) for t in self.targets)
+        self.kind = kind or (_scalar_kind(self.targets, claim) if self.scalar_form else infer_kind(expr, self.target,
+                                                                                                   claim))
         self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr)
         self.declared = {}
+        self.kinds = data_kinds(ns, expr, claim)  # declared data: binary labels, simplex rows, ...
+        self._display = display
+        self._expected = {}  # instance number -> (labels, entries, shape): computed once
+        self._explicit_f = {}
 
     # -- shapes ----------------------------------------------------------
     def expected_shape(self):
         if self.index_form:
             return None
+        if self.scalar_form:
+            n = len(self.targets)
+            return (n, n) if self.kind == "hessian" else (n, 1)
         n = self.target.shape[0]
         if self.kind == "jacobian":
             return (self.f.shape[0], n)
@@ -62,9 +76,30 @@ class ExactProblem:
         return " and ".join(i.describe() for i in self.instances)
 
     # -- the truth on one instance ------------------------------------------
+    def explicit_f(self, inst):
+        """f at this instance (sums written out), computed once."""
+        key = id(inst)
+        if key not in self._explicit_f:
+            self._explicit_f[key] = inst.explicit(self.f)
+        return self._explicit_f[key]
+
     def expected_entries(self, inst):
-        """(labels, expected entries, shape) of the derivative at this instance."""
-        f = inst.explicit(self.f)
+        """(labels, expected entries, shape) of the derivative at this instance (computed once)."""
+        key = id(inst)
+        if key not in self._expected:
+            self._expected[key] = self._expected_entries(inst)
+        return self._expected[key]
+
+    def _expected_entries(self, inst):
+        f = self.explicit_f(inst)
+        if self.scalar_form:
+            f = _scalar(f)
+            ts = self.targets
+            if self.kind == "hessian":
+                exp = [sympy.diff(f, a, b) for a in ts for b in ts]
+                labels = [f"d2f/d{a}d{b}" for a in ts for b in ts]
+                return labels, exp, (len(ts), len(ts))
+            return [f"df/d{t}" for t in ts], [sympy.diff(f, t) for t in ts], (len(ts), 1)
         if self.index_form:
             labels, exp = [], []
             for sub in self._index_values(inst):
@@ -98,6 +133,8 @@ class ExactProblem:
         """The claim's entries at this instance, in the order of `expected_entries`."""
         if self.index_form:
             return [inst.explicit(claim.subs(sub)) for sub in self._index_values(inst)]
+        if self.scalar_form and not isinstance(claim, (MatrixBase, MatrixExpr)):
+            claim = sympy.Matrix([[claim]])
         value = inst.explicit(claim)
         value = value if isinstance(value, MatrixBase) else sympy.Matrix([[value]])
         _, _, shape = self.expected_entries(inst)
@@ -107,21 +144,50 @@ class ExactProblem:
         return list(value)
 
     def display(self):
-        """The derivative to show: symbolic in index notation, explicit at the first instance otherwise."""
+        """The derivative to show: symbolic in index notation (or as given), explicit at the first
+        instance otherwise."""
+        if self._display is not None:
+            return self._display
         if self.index_form:
             return diff_indexed(self.f, self.target)
+        if self.scalar_form:
+            ts = self.targets
+            if self.kind == "hessian":
+                return sympy.Matrix(len(ts), len(ts), [sympy.diff(self.f, a, b) for a in ts for b in ts])
+            return sympy.Matrix([sympy.diff(self.f, t) for t in ts])
         _, exp, shape = self.expected_entries(self.instances[0])
         return sympy.Matrix(shape[0], shape[1], exp)
 
     # -- what the diagnosis rules ask -----------------------------------------
-    def first_difference(self, candidate, seed=0, symmetric=None, reference=None):
-        return find_difference(self, candidate, seed, _symmetric_restriction(self, symmetric), reference)
+    def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None):
+        """`assume`: {array, symbol or matrix: data kind or ("size", d)} taken to hold as well."""
+        return find_difference(self, candidate, seed, _symmetric_restriction(self, symmetric), reference, assume)
 
-    def equal(self, candidate, symmetric=None, reference=None, seed=3):
+    def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
-            return self.first_difference(candidate, seed, symmetric, reference) is None
-        except (ShapeError, DeriveError, TypeError, ValueError):
+            return self.first_difference(candidate, seed, symmetric, reference, assume) is None
+        except (ShapeError, DeriveError, TypeError, ValueError, ArithmeticError):
             return False
+
+    def point_kinds(self, inst, assume=None):
+        """The data kinds at this instance, for `instances.conform`: arrays and scalars as
+        declared (and as assumed), matrix symbols' explicit entries one by one or, for a
+        simplex, per row (a vector: all its entries)."""
+        out = {}
+        for key, kind in {**self.kinds, **(assume or {})}.items():
+            if not isinstance(kind, str):
+                continue
+            if not isinstance(key, MatrixSymbol):
+                out[key] = kind
+                continue
+            E = inst.matrix(key)
+            if kind != "simplex":
+                out.update({s: kind for s in E})
+            elif 1 in E.shape:
+                out[tuple(E)] = kind
+            else:
+                out.update({tuple(E.row(r)): kind for r in range(E.rows)})
+        return out
 
     def ratio(self, candidate, seed=0):
         """The constant c with candidate = c * derivative at every point tried, or None."""
@@ -132,7 +198,7 @@ class ExactProblem:
         symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm))), key=str)
         ratios = []
         for k in range(12):
-            point = sample_point(symbols, rng, k)
+            point = sample_point(symbols, rng, k, kinds=self.point_kinds(inst))
             for e, c in zip(exp, clm):
                 ev, cv = numeric_value(e, point), numeric_value(c, point)
                 if ev is not None and cv is not None and ev != 0:
@@ -152,11 +218,14 @@ class ExactProblem:
         return [(M.name, M) for M in sorted(found, key=str) if _square(M)]
 
     def difference_text(self, seed=0):
+        """Where the claim and the derivative part, in numbers (never whole expressions at an instance)."""
         inst, point, label, exp, clm = self.first_difference(self.claim, seed)
         labels, _, _ = self.expected_entries(inst)
         k = labels.index(label)
-        return (f"it differs from the derivative; at {inst.describe()}, entry {label} is "
-                f"{_text(sympy.expand(exp[k]))} but the claim gives {_text(sympy.expand(clm[k]))}")
+        e, c = (_show(_exact_or_float(side[k], point)) for side in (exp, clm))
+        where = f"{label} " if self.index_form else f"entry {label} "
+        return f"it differs from the derivative; at the counterexample ({inst.describe()}) {where}is {e} but the " \
+               f"claim gives {c}"
 
     def counterexample(self, found):
         """The point (sizes, explicit matrices, scalars; exact rationals) and both sides there."""
@@ -182,6 +251,11 @@ class ExactProblem:
 Problem = ExactProblem  # the name tensor.verify has always used
 
 
+def _scalar_kind(targets, claim):
+    n = len(targets)
+    return "hessian" if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad"
+
+
 def infer_kind(f, target, claim):
     """grad for a scalar f (a 1 x 1 matrix is a scalar), jacobian for a vector f,
     hessian for a scalar f and an n x n claim (n > 1) with respect to a vector."""
@@ -195,23 +269,34 @@ def infer_kind(f, target, claim):
     return "grad"
 
 
-def find_difference(problem, claim, seed, restrict=None, reference=None):
+def find_difference(problem, claim, seed, restrict=None, reference=None, assume=None):
     """The first (instance, point, label, expected, claimed) where `claim` differs
-    from the derivative (or from `reference`, another claim-like expression), or None."""
+    from the derivative (or from `reference`, another claim-like expression), or None.
+    Points are inside f's domain, with declared (and `assume`d) data kinds."""
     rng = random.Random(seed)
     for inst in problem.instances:
         labels, exp, _ = problem.expected_entries(inst)
         if reference is not None:
             exp = problem.claimed_entries(inst, reference)
         clm = problem.claimed_entries(inst, claim)
-        symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm))), key=str)
+        f = problem.explicit_f(inst) if hasattr(problem, "explicit_f") else None
+        symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm)),
+                                     scalar_symbols(f) if f is not None else ()), key=str)
+        kinds = problem.point_kinds(inst, assume) if hasattr(problem, "point_kinds") else None
+        sizes = {}  # a scalar assumed to equal a size: ("size", n)
+        for s, how in (assume or {}).items():
+            if isinstance(how, tuple) and how[0] == "size" and how[1] in inst.sizes:
+                sizes[s] = inst.sizes[how[1]]
         tried = 0
         for k in range(POINTS * 5):
             if tried >= POINTS:
                 break
-            point = sample_point(symbols, rng, k)
+            point = conform(sample_point(symbols, rng, k), kinds)
+            point.update({s: sympy.Integer(v) for s, v in sizes.items()})
             if restrict is not None:
                 point = restrict(inst, point)
+            if f is not None and not isinstance(f, MatrixBase) and numeric_value(f, point) is None:
+                continue  # outside f's domain
             values = [(numeric_value(e, point), numeric_value(c, point)) for e, c in zip(exp, clm)]
             if any(e is None for e, _ in values):
                 continue
@@ -277,6 +362,12 @@ def _text(e):
     from ..text.printing import to_text
 
     return to_text(e)
+
+
+def _show(value):
+    if value is None:
+        return "undefined"
+    return _text(value if value.is_Rational else sympy.Float(value, 12))
 
 
 __all__ = ["ExactProblem", "Problem", "find_difference", "infer_kind"]

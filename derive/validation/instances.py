@@ -13,7 +13,16 @@ A symbolic size n becomes 2 or 3.  Two kinds of instance:
   needs it.  Declared properties are honoured: a ``symmetric`` matrix is
   drawn symmetric, an ``spd`` one as L L^T + I; other square matrices get
   n I added, so that they are comfortably invertible.
+
+Declarations also describe data (`DATA_KINDS`): ``binary`` (0/1 labels),
+``sign`` (+-1 labels), ``probability`` (0 < p < 1), ``simplex`` (entries > 0
+summing to 1: a distribution, each row of a matrix such as responsibilities
+r[i, k]).  Every draw honours them, for matrices and vectors (`Point.draw`),
+for scalars and the elements of arrays (`conform`), so a counterexample is a
+point a user could meet.
 """
+
+import math
 
 
 import numpy as np
@@ -33,6 +42,9 @@ from sympy import (
 
 from ..text.ranges import size_symbols
 from ..text.inputs import as_basic
+from ..text.symbol_table import name_of
+
+DATA_KINDS = ("binary", "sign", "probability", "simplex")
 
 # Sizes tried, per instance; distinct sizes per dimension catch shape-confusions
 # that happen to work when everything is square.
@@ -133,6 +145,73 @@ def scalar_symbols(expr):
 
 
 # ---------------------------------------------------------------------------
+# declared data kinds
+
+
+def data_kinds(namespace, *exprs):
+    """{Symbol, IndexedBase or MatrixSymbol: data kind} for the objects in `exprs` whose
+    names were declared binary, sign, probability or simplex."""
+    declared = getattr(namespace, "properties", None) or {}
+    out = {}
+    for e in exprs:
+        if not isinstance(e, sympy.Basic):
+            continue
+        objects = e.free_symbols | e.atoms(MatrixSymbol) | {a.base for a in e.atoms(Indexed)}
+        for obj in objects:
+            if not isinstance(obj, (Symbol, MatrixSymbol, sympy.IndexedBase)):
+                continue
+            words = declared.get(name_of(obj)) or ()
+            kind = next((w for w in DATA_KINDS if w in words), None)
+            if kind is not None:
+                out[obj] = kind
+    return out
+
+
+def data_value(kind, value):
+    """An exact value of `kind` made from a random nonzero rational `value` (its numerator's
+    parity picks a label, its size a probability)."""
+    if kind == "binary":
+        return sympy.Integer(abs(value.p) % 2) if value.is_Rational else sympy.Integer(int(abs(value) * 8) % 2)
+    if kind == "sign":
+        return sympy.Integer(1 if (value.p if value.is_Rational else int(abs(value) * 8)) % 2 else -1)
+    if kind == "probability":
+        a = abs(value)
+        return a / (a + 1)
+    return value
+
+
+def conform(point, kinds):
+    """`point` (symbol or element -> exact value) with declared data kinds honoured.
+
+    `kinds` maps a Symbol, an IndexedBase (each element; a simplex is normalized over
+    the last index, per value of the others: rows of r[i, k]) or a tuple of Symbols
+    (the entries of one simplex) to a kind."""
+    if not kinds:
+        return point
+    point = dict(point)
+    groups = {}
+    for key in list(point):
+        kind = kinds.get(key)
+        group_key = key
+        if kind is None and isinstance(key, Indexed):
+            kind = kinds.get(key.base)
+            group_key = (key.base, key.indices[:-1])
+        if kind == "simplex":
+            groups.setdefault(group_key, []).append(key)
+        elif kind is not None:
+            point[key] = data_value(kind, point[key])
+    for key, kind in kinds.items():
+        if kind == "simplex" and isinstance(key, tuple):
+            groups[key] = [s for s in key if s in point]
+    for members in groups.values():
+        weights = [abs(point[m]) or sympy.Integer(1) for m in members]
+        total = sum(weights)
+        for m, w in zip(members, weights):
+            point[m] = w / total
+    return point
+
+
+# ---------------------------------------------------------------------------
 # numeric points
 
 _GRID = 8  # values are multiples of 1/8: exact in float64
@@ -170,7 +249,7 @@ class Point:
             if isinstance(s, MatrixSymbol):
                 values[s] = _matrix(s, sizes, rng, positive, scale, shift, properties.get(s, ()))
             else:
-                values[s] = _scalar(s, rng, positive, scale)
+                values[s] = _scalar(s, rng, positive, scale, properties.get(s, ()))
         return cls(sizes, values)
 
     def describe(self):
@@ -227,6 +306,9 @@ def _grid(rng, shape, positive, scale):
 
 def _matrix(M, sizes, rng, positive, scale, shift, props):
     rows, cols = (int(as_basic(d).subs(sizes)) for d in M.shape)
+    kind = next((w for w in DATA_KINDS if w in props), None)
+    if kind is not None:
+        return _data_array(kind, (rows, cols), rng)
     for _ in range(20):
         if "spd" in props:
             L = _grid(rng, (rows, rows), False, 0.5)
@@ -242,7 +324,31 @@ def _matrix(M, sizes, rng, positive, scale, shift, props):
     return A
 
 
-def _scalar(s, rng, positive, scale):
+def _data_array(kind, shape, rng):
+    """Data of a declared kind, exact in float64: labels, probabilities on the 1/8 grid, and
+    simplex rows (a vector: its one column) made of parts of a power of two."""
+    rows, cols = shape
+    if kind == "binary":
+        return rng.integers(0, 2, size=shape).astype(float)
+    if kind == "sign":
+        return rng.choice([-1.0, 1.0], size=shape)
+    if kind == "probability":
+        return rng.integers(1, _GRID, size=shape) / _GRID
+    vector = cols == 1
+    length = rows if vector else cols
+    total = 2 ** (max(1, math.ceil(math.log2(length))) + 4)
+    out = []
+    for _ in range(1 if vector else rows):
+        cuts = np.sort(rng.choice(np.arange(1, total), size=length - 1, replace=False))
+        out.append(np.diff(np.concatenate([[0], cuts, [total]])) / total)
+    A = np.array(out)
+    return A.T if vector else A
+
+
+def _scalar(s, rng, positive, scale, props=()):
+    kind = next((w for w in DATA_KINDS if w in props), None)
+    if kind in ("binary", "sign", "probability"):
+        return float(_data_array(kind, (1, 1), rng)[0, 0])
     if s.is_integer:
         return float(rng.integers(1, 5))
     value = float(rng.integers(2, 2 * _GRID + 1)) / _GRID * scale
