@@ -11,6 +11,7 @@ from .derivation.api import differentiate, grad, hessian, jacobian
 from .check.api import check
 from .optimize.kkt import KKTPoint, KKTProblem, kkt
 from .optimize.critical import CriticalPoint, critical_points
+from .optimize.convexity import Convexity, convexity
 from .derivation.result import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .text.functions import sigmoid, softplus
@@ -26,7 +27,7 @@ from .version import __version__
 
 
 __all__ = [
-    "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]

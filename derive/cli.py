@@ -27,6 +27,7 @@ examples:
   derive check "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]" --steps
   derive check --sheet homework.toml
   derive critical "x**3 - 2*x**2 + 1"
+  derive convex "norm(X@w - y)**2 + lam*norm(w)**2" --wrt w --let "X: n x d, w: d, y: n; lam: nonnegative"
   derive kkt --min "a**2 + b**2" --wrt a,b,c --st "-c >= 1" --st "a + 2*b + c >= 1" --st "2*a + b + c >= 1"
   derive em normal --k 3 --dim 2 --cov full            derive em poisson --k 2 --data counts.csv --plot fit.png
   derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
@@ -124,6 +125,17 @@ def build_parser():
     common(p)
     _show_options(p, plot=True)
     p.set_defaults(run=_run_critical)
+
+    p = sub.add_parser("convex", help="is f convex? the Hessian shown PSD, or a counterexample",
+                       description="Decide convexity from derive's own Hessian: an argument in words that it is "
+                                   "PSD (a Gram form X^T D X with D >= 0, a diagonal with entries >= 0, "
+                                   "diag(p) - p p^T, a Schur complement, sums and nonnegative multiples), checked "
+                                   "at random points; otherwise a point and direction of negative curvature, "
+                                   "confirmed exactly. Symbols not in --wrt are parameters: convex means for every "
+                                   "value they may take (declare 'lam: nonnegative'). Exit 0 when decided (convex, "
+                                   "strictly convex, concave, not convex), 1 when not decided, 2 on bad input.")
+    common(p)
+    p.set_defaults(run=_run_convex)
 
     p = sub.add_parser("kkt", help="constrained optimization: Lagrangian, KKT conditions, exact solutions",
                        description="min or max f subject to constraints; every KKT point found exactly by "
@@ -393,6 +405,17 @@ def _run_critical(args):
         print(found)
         _print_shown(shown)
     return 0
+
+
+def _run_convex(args):
+    from .optimize.convexity import convexity
+
+    result = convexity(args.expr, args.wrt, symbols=_namespace(args))
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(result)
+    return 1 if result.status == "not decided" else 0
 
 
 def _run_kkt(args):
