@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import parametric
+from . import notation, parametric
 from ..derivation.api import differentiate
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
@@ -58,22 +58,41 @@ class CriticalPoint:
     conditions: list = field(default_factory=list)
     approx: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    requires: list = field(default_factory=list)
+    display: dict = field(default_factory=dict)
+    when: str = ""
 
     def __str__(self):
-        eig = ", ".join(short_text(e) for e in self.eigenvalues) or "not computed"
-        when = f" when {describe(self.conditions)}" if self.conditions else ""
-        where = _where(self.x, self.approx)
-        line = (f"{self.kind:10} at {where}{when}: f {short_text(self.value, '= ')}; "
-                f"Hessian eigenvalues {eig} ({self.reason})")
+        if isinstance(self.hessian, sympy.MatrixExpr) and not isinstance(self.hessian, sympy.MatrixBase):
+            hessian = f"Hessian {to_text(self.hessian)} "
+        elif self.eigenvalues or self.hessian is not None:
+            hessian = "Hessian eigenvalues " + (", ".join(short_text(e) for e in self.eigenvalues) or "not computed") + " "
+        else:
+            hessian = ""
+        when = self.condition_text()
+        when = f" when {when}" if when else ""
+        where = _where(self.display or self.x, self.approx)
+        line = f"{self.kind:10} at {where}{when}: f {short_text(self.value, '= ')}; {hessian}({self.reason})"
         return "\n".join([line] + [f"    {n}" for n in self.notes])
 
+    def __repr__(self):
+        return f"CriticalPoint({self})"
+
+    def condition_text(self):
+        """The conditions in words: the relations (or their wording in ``when``) and the requirements."""
+        parts = [self.when or describe(self.conditions)] if (self.when or self.conditions) else []
+        return " and ".join(parts + [str(r) for r in self.requires])
+
     def _repr_latex_(self):
-        return point_latex(f"{self.kind} at ", self.x, self.value, self.conditions)
+        return point_latex(f"{self.kind} at ", self.x, self.value, self.conditions, self.requires)
 
     def to_dict(self):
         return {"x": {str(s): to_text(v) for s, v in self.x.items()}, "kind": self.kind,
                 "eigenvalues": [to_text(e) for e in self.eigenvalues], "value": to_text(self.value),
                 "reason": self.reason, "conditions": [to_text(c) for c in self.conditions],
+                "requires": [str(r) for r in self.requires], "when": self.condition_text(),
+                "display": {str(s): to_text(v) for s, v in self.display.items()},
+                "hessian": None if self.hessian is None else to_text(self.hessian),
                 "approx": {str(s): v for s, v in self.approx.items()}, "notes": list(self.notes)}
 
 
@@ -178,6 +197,9 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
     with time_budget(limits.seconds, "finding critical points"):
         ns = new_namespace(symbols, f, wrt)  # one name, one variable
         expr = as_scalar(as_expression(f, ns), "f")
+        path = notation.route([expr], wrt, ns)
+        if path.kind != "scalar":
+            return _in_notation(path, expr, wrt, ns)
         variables = resolve_wrt(wrt, expr, ns)
         view = RealView(expr, variables)  # derive works over the reals; results in the user's symbols
         expr, variables = view.real(expr), view.real(variables)
@@ -201,6 +223,24 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
             points.append(p)
         points.sort(key=lambda p: [float(approx(v)) for v in p.x.values()])
         return view.user(CriticalPoints(expr, variables, points, "; ".join(n for n in notes if n)))
+
+
+def _in_notation(path, expr, wrt, ns):
+    """Critical points in matrix notation, index notation, or of a function of a sample."""
+    from . import sample
+
+    if path.kind == "matrix":
+        from . import matrix_form
+
+        return matrix_form.critical_points(expr, path.variable, ns, sample.parameters(expr, ()))
+    if path.kind == "index":
+        from . import elementwise
+
+        return elementwise.critical_points(expr, path, ns)
+    variables = resolve_wrt(wrt, expr, ns) if wrt is not None else sample.parameters(expr, ())
+    view = RealView(expr, variables)
+    expr, variables = view.real(expr), view.real(variables)
+    return view.user(sample.critical_points(expr, variables, sample.parameters(expr, variables)))
 
 
 _NONSMOOTH = (sympy.Abs, sympy.Max, sympy.Min, sympy.Heaviside, sympy.sign, sympy.floor, sympy.ceiling,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Eq, Ge, Gt, Le, Lt, Matrix, Symbol
 
-from . import parametric
+from . import notation, parametric
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
@@ -37,6 +37,13 @@ from ..text.printing import to_text
 from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
 MAX_INEQUALITIES = 16
+# The sign convention, the same in Python, on the command line and in --json.
+CONVENTION = {
+    "min": "L = f + lambda*h + mu*g (h = 0, g <= 0, mu >= 0); relaxing g <= 0 to g <= eps lowers the minimum "
+           "by about mu*eps, and moving h = 0 to h = eps changes it by about -lambda*eps",
+    "max": "L = f - lambda*h - mu*g (h = 0, g <= 0, mu >= 0); relaxing g <= 0 to g <= eps raises the maximum "
+           "by about mu*eps, and moving h = 0 to h = eps changes it by about lambda*eps",
+}
 SAMPLES = 3  # random admissible parameter values each parametric point is checked at
 
 
@@ -72,26 +79,46 @@ class KKTPoint:
     notes: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     approx: dict = field(default_factory=dict)
+    requires: list = field(default_factory=list)
+    implicit: list = field(default_factory=list)
+    every: str = ""
 
     def __str__(self):
         where = ", ".join(f"{s} = {to_text(v)}" + (f" (~ {self.approx[s]:.10g})" if s in self.approx else "")
                           for s, v in self.x.items())
+        where += f" {self.every}" if self.every else ""
         mult = ", ".join(f"{s} = {to_text(v)}" for s, v in self.multipliers.items())
         label = "" if self.exact else " [numeric, not exact]"
-        when = f" when {describe(self.conditions)}" if self.conditions else ""
+        when = self.condition_text()
+        when = f" when {when}" if when else ""
         lines = [f"{self.kind}{label}: {where}{when}; objective {short_text(self.value)}"
                  + (f"; multipliers {mult}" if mult else "")]
+        lines += [f"    {m} solves {to_text(e.lhs)} = {to_text(e.rhs)} (an implicit equation: no closed form; "
+                  "solve it numerically at your data)" for e in self.implicit for m in self._implicit_names(e)]
         lines += [f"    {n}" for n in self.notes]
         return "\n".join(lines)
 
+    def _implicit_names(self, equation):
+        names = [str(m) for m, v in self.multipliers.items() if v == m and equation.has(m)]
+        return [" and ".join(names)] if names else ["it"]
+
+    def __repr__(self):
+        return f"KKTPoint({self})"
+
+    def condition_text(self):
+        parts = [describe(self.conditions)] if self.conditions else []
+        return " and ".join(parts + [str(r) for r in self.requires])
+
     def _repr_latex_(self):
-        return point_latex(f"{self.kind}: ", self.x, self.value, self.conditions)
+        return point_latex(f"{self.kind}: ", self.x, self.value, self.conditions, self.requires)
 
     def to_dict(self):
         return {"x": {str(s): to_text(v) for s, v in self.x.items()},
                 "multipliers": {str(s): to_text(v) for s, v in self.multipliers.items()},
                 "active": list(self.active), "value": to_text(self.value), "kind": self.kind,
                 "exact": self.exact, "notes": list(self.notes), "conditions": [to_text(c) for c in self.conditions],
+                "requires": [str(r) for r in self.requires], "when": self.condition_text(),
+                "implicit": [to_text(e) for e in self.implicit], "every": self.every,
                 "approx": {str(s): v for s, v in self.approx.items()}}
 
 
@@ -103,13 +130,27 @@ class KKTSolution(ResultList):
     points: list
     note: str = ""
 
+    irregular: list = field(default_factory=list)
+
     def __str__(self):
-        head = f"{len(self.points)} KKT point(s) of: {self.problem.sense} {to_text(self.problem.objective)}"
+        head = f"{len(self.points)} KKT point(s) of: {self.problem.sense_text()} {to_text(self.problem.objective)}"
+        convention = f"  multipliers: {CONVENTION[self.problem.sense]}" if self.problem.constraints else ""
         body = "\n".join(f"  {p}" for p in self.points) or "  none"
-        return head + "\n" + body + (f"\n  note: {self.note}" if self.note else "")
+        irregular = "\n".join(f"  {q}" for q in self.irregular)
+        return "\n".join(x for x in (head, convention, body, irregular) if x) + \
+            (f"\n  note: {self.note}" if self.note else "")
+
+    def __repr__(self):
+        return f"KKTSolution({self})"
+
+    def _repr_latex_(self):
+        rows = [p._repr_latex_().strip("$") for p in self.points] + [q.latex() for q in self.irregular]
+        body = r"\\ ".join(rows) if rows else r"\text{no KKT point}"
+        return f"$$\\begin{{gathered}}{self.problem.latex()}\\\\ {body}\\end{{gathered}}$$"
 
     def to_dict(self):
-        return {"problem": self.problem.to_dict(), "points": [p.to_dict() for p in self.points], "note": self.note}
+        return {"problem": self.problem.to_dict(), "points": [p.to_dict() for p in self.points], "note": self.note,
+                "irregular": [q.to_dict() for q in self.irregular]}
 
     def _repr_html_(self):
         from ..present.notebook import kkt_html
@@ -133,26 +174,54 @@ class KKTProblem:
     SymPy relations).  ``solve()`` returns a `KKTSolution`.
     """
 
-    def __init__(self, objective, wrt, constraints, sense, limits):
+    notation = "scalar"
+
+    def __init__(self, objective, wrt, constraints, sense, limits, namespace=None, sense_given=True):
         self.objective, self.wrt, self.constraints, self.sense, self.limits = objective, wrt, constraints, sense, limits
+        self.namespace, self.sense_given = namespace, sense_given
         self.equalities = [c for c in constraints if c.kind == "eq"]
         self.inequalities = [c for c in constraints if c.kind == "ineq"]
-        taken = {s.name for e in [objective] + [c.expr for c in constraints] for s in e.free_symbols}
+        taken = {getattr(s, "name", str(s)) for e in [objective] + [c.expr for c in constraints]
+                 for s in e.free_symbols}
         for k, c in enumerate(self.equalities, 1):
-            c.multiplier = _fresh_symbol(f"lambda{k}", taken)
+            c.multiplier = self._multiplier(c, f"lambda{k}", taken)
         for k, c in enumerate(self.inequalities, 1):
-            c.multiplier = _fresh_symbol(f"mu{k}", taken)
-        sign = 1 if sense == "min" else -1
-        self.lagrangian = objective + sign * sum(c.multiplier * c.expr for c in constraints)
+            c.multiplier = self._multiplier(c, f"mu{k}", taken)
+        sign = self.sense_sign
+        self.lagrangian = objective + sign * sum((self._pairing(c) for c in constraints), sympy.S.Zero)
         # internally always a minimization of F = +-f
         self._F = sign * objective
-        self._L = self._F + sum(c.multiplier * c.expr for c in constraints)
+        self._L = self._F + sum((self._pairing(c) for c in constraints), sympy.S.Zero)
         self.conditions = {
-            "stationarity": [Eq(sympy.diff(self.lagrangian, x), 0) for x in wrt],
+            "stationarity": self._stationarity(),
             "primal feasibility": [Eq(c.expr, 0) for c in self.equalities] + [Le(c.expr, 0) for c in self.inequalities],
             "dual feasibility": [Ge(c.multiplier, 0) for c in self.inequalities],
-            "complementary slackness": [Eq(c.multiplier * c.expr, 0) for c in self.inequalities],
+            "complementary slackness": [Eq(self._pairing(c), 0) for c in self.inequalities],
         }
+
+    @property
+    def sense_sign(self):
+        """+1 for a minimization, -1 for a maximization: L = f + sign * (lambda.h + mu.g)."""
+        return 1 if self.sense == "min" else -1
+
+    def _multiplier(self, c, name, taken):
+        return _fresh_symbol(name, taken)
+
+    def _pairing(self, c):
+        """The constraint's term in the Lagrangian (lambda * h)."""
+        return c.multiplier * c.expr
+
+    def _stationarity(self):
+        return [Eq(sympy.diff(self.lagrangian, x), 0) for x in self.wrt]
+
+    def __repr__(self):
+        cons = len(self.constraints)
+        return (f"KKTProblem({self.sense} {to_text(self.objective)} over {', '.join(map(str, self.wrt))}, "
+                f"{cons} constraint{'s' if cons != 1 else ''})")
+
+    def sense_text(self):
+        """'min' or 'max', saying when min is the default (no sense was given)."""
+        return self.sense if self.sense_given else f"{self.sense} (the default sense; pass sense='max' to maximize)"
 
     def _over_reals(self):
         """(this problem with every assumption-free symbol made real, the view back to the
@@ -167,7 +236,7 @@ class KKTProblem:
 
     def __str__(self):
         params = f", parameters {', '.join(map(str, self.parameters))}" if self.parameters else ""
-        lines = [f"{self.sense} {to_text(self.objective)} over ({', '.join(map(str, self.wrt))}){params}"]
+        lines = [f"{self.sense_text()} {to_text(self.objective)} over ({', '.join(map(str, self.wrt))}){params}"]
         for c in self.constraints:
             lines.append(f"  subject to {c.text}   [{c.multiplier}; "
                          f"{'h' if c.kind == 'eq' else 'g'} = {to_text(c.expr)}{' = 0' if c.kind == 'eq' else ' <= 0'}]")
@@ -177,8 +246,15 @@ class KKTProblem:
         return "\n".join(lines)
 
     def _repr_latex_(self):
+        return f"$${self.latex()}$$"
+
+    def latex(self):
+        """The problem, its Lagrangian and its conditions, as LaTeX (no $ delimiters)."""
         conds = r"\\ ".join(sympy.latex(c) for items in self.conditions.values() for c in items)
-        return f"$$\\mathcal{{L}} = {sympy.latex(self.lagrangian)}\\qquad \\begin{{gathered}}{conds}\\end{{gathered}}$$"
+        head = (f"\\text{{{self.sense}}}\\ {sympy.latex(self.objective)}"
+                + "".join(f"\\quad \\text{{s.t. }} {sympy.latex(_relation(c))}" for c in self.constraints))
+        return (f"{head}\\qquad \\mathcal{{L}} = {sympy.latex(self.lagrangian)}"
+                f"\\qquad \\begin{{gathered}}{conds}\\end{{gathered}}")
 
     def plot(self, path=None, **options):
         """The feasible region, objective contours, the optimum and its active constraints (solves the
@@ -188,7 +264,9 @@ class KKTProblem:
         return plot_kkt(self, path, **options)
 
     def to_dict(self):
-        return {"sense": self.sense, "objective": to_text(self.objective), "wrt": [str(x) for x in self.wrt],
+        return {"sense": self.sense, "sense_given": self.sense_given, "notation": self.notation,
+                "convention": CONVENTION[self.sense],
+                "objective": to_text(self.objective), "wrt": [str(x) for x in self.wrt],
                 "parameters": [str(p) for p in self.parameters],
                 "constraints": [{"text": c.text, "kind": c.kind, "expr": to_text(c.expr),
                                  "multiplier": str(c.multiplier)} for c in self.constraints],
@@ -528,7 +606,7 @@ class KKTProblem:
         return points
 
 
-def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None, limits=DEFAULT_LIMITS):
+def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None, limits=DEFAULT_LIMITS):
     """Set up min/max `objective` subject to `eq` (h = 0) and `ineq` (g <= 0).
 
     Constraints are text or SymPy: relations ("a + 2*b + c >= 1",
@@ -536,6 +614,8 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
     plain expressions mean h = 0 in `eq` and g <= 0 in `ineq`.  `st` takes a
     mixed list of relations.  Returns a `KKTProblem`; call ``.solve()``.
     """
+    sense_given = sense is not None
+    sense = "min" if sense is None else sense
     if sense not in ("min", "max"):
         raise DeriveError(f"sense must be 'min' or 'max', got {sense!r}")
     ns = new_namespace(symbols, objective, wrt, eq, ineq, st)
@@ -549,9 +629,21 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense="min", *, st=(), symbols=None
     if len([c for c in constraints if c.kind == "ineq"]) > MAX_INEQUALITIES:
         raise LimitError(f"more than {MAX_INEQUALITIES} inequality constraints: the exact active-set "
                          "enumeration is out of reach")
+    path = notation.route([f] + [c.expr for c in constraints], wrt, ns)
+    if path.kind == "matrix":
+        from .matrix_form import MatrixKKTProblem
+
+        return MatrixKKTProblem(f, (path.variable,), constraints, sense, limits, ns, sense_given)
+    if path.kind == "index":
+        from .elementwise import IndexKKTProblem
+
+        return IndexKKTProblem(f, path, constraints, sense, limits, ns, sense_given)
+    if path.kind == "sample":
+        raise LimitError("KKT problems in scalar variables that sit inside sums over data are out of reach; "
+                         "for an unconstrained likelihood use critical points (derive critical)")
     everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
     variables = resolve_wrt(wrt, everything, ns)
-    return KKTProblem(f, variables, constraints, sense, limits)
+    return KKTProblem(f, variables, constraints, sense, limits, ns, sense_given)
 
 
 def _constraint(item, default, ns):
@@ -573,6 +665,10 @@ def _constraint(item, default, ns):
     if default is None:
         raise DeriveError(f"'{text}' is not a relation: write it as ... = ..., ... <= ... or ... >= ...")
     return Constraint(value, default, text + (" = 0" if default == "eq" else " <= 0"))
+
+
+def _relation(c):
+    return Eq(c.expr, 0) if c.kind == "eq" else Le(c.expr, 0)
 
 
 def _fresh_symbol(name, taken):

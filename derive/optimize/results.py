@@ -18,9 +18,11 @@ class ResultList:
         return self.points[i]
 
 
-def point_latex(head, x, value, conditions=()):
-    """$text{head} x_1 = v_1, ..., f = value, if conditions$ for a critical or KKT point."""
+def point_latex(head, x, value, conditions=(), requires=()):
+    """$text{head} x_1 = v_1, ..., f = value, if conditions$ for a critical or KKT point
+    (`requires`: conditions in words, such as a rank)."""
     where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in x.items())
-    when = (",\\ \\text{if } " + " \\wedge ".join(sympy.latex(c) for c in conditions) if conditions else "")
+    parts = [sympy.latex(c) for c in conditions] + [f"\\text{{{r}}}" for r in requires]
+    when = (",\\ \\text{if } " + " \\wedge ".join(parts)) if parts else ""
     return f"$\\text{{{head}}} {where},\\ f = {sympy.latex(value)}{when}$"
 

@@ -159,7 +159,7 @@ def _decide(d, setup, rng):
         _cross_check(argument, found, 1, where)
         if not found:
             return _result(d, setup, "not decided", argument.steps, note=(
-                "the Hessian was shown PSD, but no point of f's domain was found to check that numerically"))
+                "the Hessian was shown PSD, but that could not be checked numerically: " + _unevaluated(setup)))
         if not domain.convex:
             return _result(d, setup, "not decided", argument.steps, evidence=f"the Hessian is PSD {where}",
                            note=f"the Hessian is PSD wherever f is defined, but {domain.why_not}")
@@ -185,8 +185,13 @@ def _decide(d, setup, rng):
         note = (f"f has kinks in the variables ({', '.join(kinks)}); the Hessian test needs f twice differentiable, "
                 f"so only a counterexample could decide, and none was found {where}")
     if not found:
-        note = "no point of f's domain was found to search for negative curvature; check the declarations"
+        note = "no direction of negative curvature could be searched for: " + _unevaluated(setup)
     return _result(d, setup, "not decided", [], note=note)
+
+
+def _unevaluated(setup):
+    failures = [s.failure for s in setup.samplers if s.failure]
+    return "; ".join(dict.fromkeys(failures)) or "no point of f's domain was found (check the declarations)"
 
 
 def _concave_steps(ctx, H):

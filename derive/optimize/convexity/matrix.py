@@ -6,9 +6,9 @@ One function per structure, tried in the order of `RULES`:
     constant        I, a matrix declared spd: positive definite
     transpose       M^T is PSD when M is
     covariance      H = c diag(u) - c^2 u u^T with c = 1/sum(u), u >= 0 (log-sum-exp: diag(p) - p p^T)
+    scaled          c M with c >= 0 and M PSD
     diagonal        a diagonal expression whose entries are >= 0 (sum p log p: 1/p_k > 0)
     sum             a sum of PSD terms
-    scaled          c M with c >= 0 and M PSD
     congruence      B^T C B with C PSD (X^T X, X^T diag(sigma (1 - sigma)) X, u u^T)
 
 The entries of vectors are written with a stand-in index k (`Entries`): entry k of
@@ -269,9 +269,9 @@ RULES = (
     ("identity or declared spd", constant),
     ("transpose", transpose),
     ("covariance", covariance),
+    ("nonnegative multiple", scaled),
     ("diagonal", diagonal),
     ("sum", terms),
-    ("nonnegative multiple", scaled),
     ("congruence", congruence),
 )
 

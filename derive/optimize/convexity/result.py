@@ -93,14 +93,23 @@ class Convexity:
         return "\n".join(lines)
 
     def headline(self):
-        variables = ", ".join(_name(w) for w in self.wrt)
-        what = {"not decided": "is not decided (neither a proof nor a counterexample was found)"}.get(
+        return f"{to_text(self.f)} {self._verdict()} in {self._variables()}"
+
+    def _verdict(self):
+        return {"not decided": "is not decided (neither a proof nor a counterexample was found)"}.get(
             self.status, f"is {self.status}")
-        return f"{to_text(self.f)} {what} in ({variables})"
+
+    def _variables(self):
+        """(x, y); w; or w for index notation (w[k], w[l] are the Hessian's entries)."""
+        if self.notation == "index":
+            return str(self.wrt[0].base)
+        if self.notation == "matrix":
+            return _name(self.wrt[0])
+        return "(" + ", ".join(_name(w) for w in self.wrt) + ")"
 
     def _repr_latex_(self):
-        lines = [r"\text{" + _escape(self.headline()) + "}",
-                 r"\nabla^2 f = " + sympy.latex(self.hessian)]
+        lines = [f"f = {sympy.latex(self.f)}" + r"\ \text{" + _escape(f" {self._verdict()} in {self._variables()}")
+                 + "}", r"\nabla^2 f = " + sympy.latex(self.hessian)]
         lines += [f"{k}.\\ " + step.latex() for k, step in enumerate(self.argument, 1)]
         if self.counterexample:
             c = self.counterexample

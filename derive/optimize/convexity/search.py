@@ -55,20 +55,25 @@ class ExplicitSampler:
         others = (sympy.Matrix([f]).free_symbols | self.H.free_symbols) - set(self.variables)
         self.params = sorted((s for s in others if isinstance(s, Symbol)), key=lambda s: s.name)
         self.args = self.variables + self.params
-        self.fk = codegen.kernel(sympy.Matrix([f]), self.args, backend="numpy")
-        self.hk = codegen.kernel(self.H, self.args, backend="numpy")
+        self.failure = ""  # why nothing could be evaluated, if so
         self.sizes = sizes or {}
         self.elements = elements or {}  # plain symbol -> the array element it stands for
         self.kinds, self.simplices = _declared_kinds(self.args, self.elements, kinds or {})
 
     def candidates(self, rng):
+        try:
+            fk = codegen.kernel(sympy.Matrix([self.f]), self.args, backend="numpy")
+            hk = codegen.kernel(self.H, self.args, backend="numpy")
+        except codegen.CodegenError as exc:
+            self.failure = f"f or its Hessian cannot be evaluated numerically ({exc})"
+            return
         for power, positive_only in SCHEMES:
             columns = [_draw(s, rng, power, positive_only) for s in self.args]
             _honour_kinds(columns, self.kinds, self.simplices, rng)
             with np.errstate(all="ignore"):
                 values = np.broadcast_arrays(*columns)
-                F = np.asarray(self.fk(*values), dtype=complex).reshape(BATCH, -1)
-                H = np.asarray(self.hk(*values), dtype=complex).reshape(BATCH, *self.H.shape)
+                F = np.asarray(fk(*values), dtype=complex).reshape(BATCH, -1)
+                H = np.asarray(hk(*values), dtype=complex).reshape(BATCH, *self.H.shape)
             ok = np.all(np.isfinite(F), axis=1) & np.all(np.abs(F.imag) <= 1e-12 * (1 + np.abs(F.real)), axis=1)
             ok &= np.all(np.isfinite(H), axis=(1, 2)) & np.all(np.abs(H.imag) <= 1e-9 * (1 + np.abs(H.real)),
                                                                 axis=(1, 2))
@@ -105,6 +110,7 @@ class MatrixSampler:
     def __init__(self, f, target, H, properties):
         self.f, self.target, self.H, self.properties = f, target, H, properties
         self.sizes = size_choices(f, H, target)
+        self.failure = ""
         self.symbols = set(f.atoms(MatrixSymbol)) | {target} | {
             s for s in f.free_symbols | H.free_symbols if isinstance(s, Symbol) and s not in _size_symbols(self.sizes)}
 
@@ -117,7 +123,10 @@ class MatrixSampler:
                     with np.errstate(all="ignore"):
                         F = np.asarray(evaluate(self.f, values, sizes), dtype=complex)
                         H = np.asarray(evaluate(self.H, values, sizes), dtype=complex)
-                except (NotEvaluable, ArithmeticError, ValueError, np.linalg.LinAlgError):
+                except NotEvaluable as exc:
+                    self.failure = f"f or its Hessian cannot be evaluated numerically ({exc})"
+                    return
+                except (ArithmeticError, ValueError, np.linalg.LinAlgError):
                     continue
                 if not (np.all(np.isfinite(F)) and np.all(np.isfinite(H)) and np.all(np.abs(F.imag) < 1e-12)
                         and np.all(np.abs(H.imag) < 1e-9 * (1 + np.abs(H.real)))):

@@ -1,0 +1,712 @@
+"""Critical points and KKT points in index notation: the variable is a whole array p (every p[i]).
+
+    kkt("-sum(p[i]*log(p[i]), i)", "p", st="sum(p[i], i) = 1", sense="max").solve()
+        max at p[k] = 1/n (every k), lambda1 = log(n) - 1: the uniform distribution
+    kkt("-sum(p[i]*log(p[i]), i)", "p", st=["sum(p[i], i) = 1", "sum(p[i]*E[i], i) = m"], sense="max")
+        max at p[k] = exp(-lambda2*E[k])/sum(exp(-lambda2*E[i]), i) (the Gibbs distribution), with
+        lambda2 the root of an implicit equation (no closed form), said so
+
+How.  The stationarity condition of one entry, dL/dp[k] = 0 (derive's index
+derivative, validated), is an equation in p[k], the data at k (E[k]), the
+multipliers and sums over the whole array (sum(p[i], i), called aggregates).
+With the sums and the data at k held as symbols, SymPy solves it for p[k]:
+p[k] = phi(E[k], multipliers, aggregates).  Substituting phi into the
+constraints and into the aggregates' own definitions leaves equations in a few
+scalars (multipliers, aggregates), with sums over the data pulled out
+(`sums.pull`: sum(exp(-1 - lam), i) = n*exp(-1 - lam)).  Those are solved one
+unknown at a time; an unknown that stays inside a sum over data
+(lambda2 in sum(exp(-lambda2*E[i]), i)) is left as the root of an implicit
+equation, stated as such.
+
+Every entry is given the same solution branch (a stationarity condition with
+two roots could take one at some entries and the other elsewhere: such mixed
+points are not listed, and the note says so).  Per-entry inequalities
+(p[i] >= 0) are taken inactive at every entry or active at every entry (mixed
+active sets, as in water-filling, are not searched; the note says so).
+
+Every point is checked on written-out instances (n = 2, 3, 5 entries, random
+data; an implicit multiplier solved numerically there): each partial
+derivative of the Lagrangian vanishes, the constraints hold, and the kind
+agrees with the reduced Hessian's eigenvalues.
+"""
+
+import itertools
+import random
+from dataclasses import dataclass, field
+
+import sympy
+from sympy import Eq, Ge, Indexed, IndexedBase, KroneckerDelta, Le, Sum, Symbol
+
+from ..derivation.api import differentiate
+from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol, _times_eps
+from ..errors import LimitError, ValidationError
+from ..text.budgets import attempt
+from ..text.printing import to_text
+from .sums import Placeholders, pull, written_out
+
+SIZES = (2, 3, 5)
+
+
+@dataclass
+class Constraint:
+    """h = 0 ("eq") or g <= 0 ("ineq"); ``per_entry`` is its free index (p[i] >= 0 for every i) or None."""
+
+    expr: object
+    kind: str
+    multiplier: object
+    text: str = ""
+    per_entry: object = None
+
+
+@dataclass
+class Solution:
+    """One point: ``value`` of p[k] (in the free index k), ``multipliers`` (symbol -> value; an implicit
+    multiplier maps to itself), ``implicit`` (equations that multiplier solves), ``active`` (indices
+    of the active inequalities), ``kind`` and ``reason``, ``notes``."""
+
+    value: object
+    multipliers: dict
+    implicit: list = field(default_factory=list)
+    active: tuple = ()
+    kind: str = ""
+    reason: str = ""
+    objective: object = None
+    notes: list = field(default_factory=list)
+
+
+class IndexProblem:
+    """min F(p) over every entry of the array `base`, subject to `constraints` (`Constraint`s)."""
+
+    def __init__(self, F, base, index, constraints, namespace):
+        self.F, self.base, self.k, self.constraints, self.namespace = F, base, index, constraints, namespace
+        self.range = _range_of(base, [F] + [c.expr for c in constraints])
+        if self.range is None:
+            raise LimitError(f"{base} is not summed over in the problem: give its range with a sum over its "
+                             f"entries (sum(... {base}[i] ..., i))")
+        if any(len(e.indices) != 1 for e in _entries(F, base)):
+            raise LimitError(f"{base} has {len(next(iter(_entries(F, base))).indices)} indices: optimizing over "
+                             "a matrix in index notation is out of reach; take a vector variable")
+
+    @property
+    def element(self):
+        return self.base[self.k]
+
+    def solve(self):
+        """Every `Solution`, and a note on what was not searched."""
+        scalar_ineq = [j for j, c in enumerate(self.constraints) if c.kind == "ineq" and c.per_entry is None]
+        entry_ineq = [j for j, c in enumerate(self.constraints) if c.kind == "ineq" and c.per_entry is not None]
+        out, notes = [], []
+        for size in range(len(scalar_ineq) + 1):
+            for active_scalar in itertools.combinations(scalar_ineq, size):
+                for pattern in itertools.product((False, True), repeat=len(entry_ineq)):
+                    active = tuple(sorted(active_scalar + tuple(j for j, on in zip(entry_ineq, pattern) if on)))
+                    for s in self._solve_active(active, notes):
+                        if not any(_same(s, t) for t in out):
+                            out.append(s)
+        if entry_ineq:
+            notes.append("per-entry inequalities are taken active at every entry or at none; points where they are "
+                         "active at some entries only (as in water-filling) are not searched")
+        return out, list(dict.fromkeys(notes))
+
+    # ------------------------------------------------------------------
+    def _solve_active(self, active, notes):
+        k, p = self.k, self.base
+        u = Symbol("u_entry", real=True)
+        used = [c for j, c in enumerate(self.constraints) if c.kind == "eq" or j in active]
+        L = self.F + sum((c.multiplier * c.expr for c in used if c.per_entry is None), sympy.S.Zero)
+        s = differentiate(L, self.element, symbols=self.namespace).result
+        entry_unknowns, entry_equations = [u], []
+        for c in used:
+            if c.per_entry is not None:  # multiplier of this entry, m, and the constraint active here
+                m = Symbol(f"{c.multiplier}_entry", real=True)
+                g_k = c.expr.xreplace({c.per_entry: k})
+                s = s + m * sympy.diff(g_k, self.element)
+                entry_unknowns.append(m)
+                entry_equations.append(g_k)
+        aggregates = Placeholders({str(x) for x in L.free_symbols} | {"u_entry"})
+        local = aggregates.hide(s)
+        data_at_k = {}
+        for e in sorted(local.atoms(Indexed), key=str):
+            if e.base == p and e.indices == (k,):
+                continue
+            if k in e.free_symbols:
+                data_at_k[e] = Symbol(f"d_{len(data_at_k)}", real=True)
+            if e.base == p:
+                raise LimitError(f"the stationarity condition of {p}[{k}] involves {e}: entries coupled other than "
+                                 "through sums over the whole array are out of reach")
+        for agg, total in aggregates.sums.items():
+            if k in total.free_symbols:
+                raise LimitError(f"the stationarity condition of {p}[{k}] holds {to_text(total)}, a sum that depends "
+                                 f"on {k}: the entries are coupled through the data (as in least squares); use "
+                                 "matrix notation for linear problems")
+        at_k = {self.element: u, **data_at_k}
+        equations = [sympy.numer(sympy.together(e.xreplace(at_k))) for e in [local] + entry_equations]
+        roots = attempt(lambda: fast_solve(equations, entry_unknowns), 4.0, None)
+        if roots is None:
+            raise LimitError(f"could not solve the stationarity condition of {p}[{k}] for {p}[{k}] exactly")
+        if len([r for r in roots if u in r]) > 1:
+            notes.append(f"the stationarity condition of {p}[{k}] has {len(roots)} roots; points that take "
+                         "different roots at different entries are not listed")
+        back = {v: e for e, v in data_at_k.items()}
+        out = []
+        for root in roots:
+            if u not in root:
+                notes.append(f"the stationarity condition of {p}[{k}] does not fix {p}[{k}] (a whole set of points)")
+                continue
+            phi = root[u].xreplace(back)
+            entry_mults = {m: root.get(m, m).xreplace(back) for m in entry_unknowns[1:]}
+            out += self._global(phi, entry_mults, aggregates, active, used)
+        return out
+
+    def _global(self, phi, entry_mults, aggregates, active, used):
+        """Solutions of the scalar equations left once p[i] = phi(i)."""
+        k = self.k
+        i = _summation_index(self.namespace, k)
+        phi_i = phi.xreplace({k: i})
+        lo, hi = self.range
+        scalars = [c.multiplier for c in used if c.per_entry is None] + list(aggregates.sums)
+        everywhere = {self.base[j]: phi.xreplace({k: j}) for j in [k]}
+
+        def at_point(expr):
+            """expr with every p[j] replaced by phi(j), sums pulled."""
+            replaced = expr.replace(lambda e: isinstance(e, Indexed) and e.base == self.base,
+                                    lambda e: phi.xreplace({k: e.indices[0]}))
+            return pull(replaced, tuple(scalars))
+
+        equations = []
+        for agg, total in aggregates.sums.items():
+            equations.append(agg - at_point(total))
+        for c in used:
+            if c.per_entry is None:
+                equations.append(at_point(c.expr))
+        del everywhere, phi_i
+        data = Placeholders({str(s) for e in equations for s in e.free_symbols})
+        hidden = [sympy.numer(sympy.together(data.hide(sympy.expand_log(e, force=False)))) for e in equations]
+        implicit_unknowns = [u for u in scalars if any(s.has(u) for s in data.sums.values())]
+        explicit = [u for u in scalars if u not in implicit_unknowns]
+        branches = _triangular(hidden, explicit)
+        out = []
+        for solved, leftover in branches:
+            values = {u: data.show(v) for u, v in solved.items()}
+            leftover = [data.show(e) for e in leftover if e != 0]
+            value = _simplify(phi.xreplace(values).xreplace(values))
+            multipliers = {c.multiplier: _simplify(values.get(c.multiplier, c.multiplier))
+                           for c in self.constraints if c.per_entry is None}
+            for j, c in enumerate(self.constraints):
+                if c.kind == "ineq" and c.per_entry is None and c in used:
+                    pass
+            implicit = [Eq(_simplify(e.xreplace(values)), 0) for e in leftover]
+            if any(e.lhs.free_symbols - set(implicit_unknowns) == e.lhs.free_symbols and not e.lhs.has(*scalars)
+                   for e in implicit if e.lhs != 0):
+                continue  # an equation in the data alone: holds only for special data
+            unsolved = [u for u in explicit if u not in solved]
+            if unsolved:
+                raise LimitError(f"could not solve for {', '.join(map(str, unsolved))} exactly")
+            entry = {m: _simplify(v.xreplace(values)) for m, v in entry_mults.items()}
+            multipliers.update({c.multiplier: entry.get(Symbol(f"{c.multiplier}_entry", real=True), sympy.S.Zero)
+                                for c in self.constraints if c.per_entry is not None})
+            out.append(Solution(value, multipliers, [e for e in implicit if e.lhs != 0], active))
+        return out
+
+
+def fast_solve(equations, unknowns):
+    """sympy.solve (dict form) without its own substitution check, which costs most of the time here;
+    every point is checked on written-out instances anyway, and roots that make an equation's
+    denominator vanish are dropped."""
+    try:
+        found = sympy.solve(equations, unknowns, dict=True, manual=True, check=False)
+    except (NotImplementedError, ValueError, TypeError):
+        found = None
+    if not found:
+        found = sympy.solve(equations, unknowns, dict=True)
+    return [r for r in found if all(not sympy.denom(sympy.together(e)).xreplace(r).is_zero for e in equations)]
+
+
+def _simplify(e):
+    """simplify with every sum held as a symbol (SymPy's own simplification of sums can fail)."""
+    held = Placeholders({str(s) for s in e.free_symbols})
+    hidden = held.hide(e)
+    try:
+        return held.show(attempt(lambda: sympy.simplify(hidden), 2.0, hidden))
+    except (StopIteration, TypeError, ValueError):  # pragma: no cover - SymPy on unusual input
+        return e
+
+
+def _triangular(equations, unknowns, solved=None):
+    """[(solved values, equations left)]: each equation with one unsolved unknown solved for it, in turn;
+    several roots branch."""
+    solved = dict(solved or {})
+    current = [sympy.numer(sympy.together(sympy.simplify(e.xreplace(solved)))) if solved else e for e in equations]
+    current = [e for e in current if e != 0]
+    for e in current:
+        unknown = [u for u in unknowns if u not in solved and e.has(u)]
+        if len(unknown) != 1:
+            continue
+        u = unknown[0]
+        roots = attempt(lambda: sympy.solve(e, u), 3.0, None)
+        if roots is None:
+            continue
+        out = []
+        for r in roots:
+            if r.has(sympy.I) and not _real_candidate(r):
+                continue
+            rest = [x for x in current if x is not e]
+            out += _triangular(rest, unknowns, {**{v: w.xreplace({u: r}) for v, w in solved.items()}, u: r})
+        return out
+    left = [u for u in unknowns if u not in solved]
+    if left and current:
+        joint = attempt(lambda: sympy.solve(current, left, dict=True), 3.0, None) or []
+        out = []
+        for sol in joint:
+            done = {**{v: w.xreplace(sol) for v, w in solved.items()}, **sol}
+            rest = [x for x in (sympy.simplify(c.xreplace(sol)) for c in current) if x != 0]
+            out.append((done, rest))
+        if out:
+            return out
+    return [(solved, current)]
+
+
+def _real_candidate(r):
+    return False
+
+
+def _same(a, b):
+    return sympy.simplify(a.value - b.value) == 0 and a.active == b.active
+
+
+def _entries(expr, base):
+    return {e for e in expr.atoms(Indexed) if e.base == base}
+
+
+def _range_of(base, exprs):
+    """(lo, hi) of the sums whose summand holds base[i] with i their index."""
+    for e in exprs:
+        if not isinstance(e, sympy.Basic):
+            continue
+        for s in e.atoms(Sum):
+            for index, lo, hi in s.limits:
+                if any(x.base == base and x.indices == (index,) for x in s.function.atoms(Indexed)):
+                    return lo, hi
+    return None
+
+
+def _summation_index(namespace, avoid):
+    for name in ("i", "j", "l", "m", "q"):
+        if name != str(avoid):
+            return Symbol(name, integer=True)
+    return Symbol("i_", integer=True)
+
+
+# ---------------------------------------------------------------------------
+# checks on written-out instances, and the kind
+
+class Instance:
+    """The problem written out at `size` entries with random data: ``L`` (the minimized Lagrangian as
+    a function of the entries p[0], ..., and of the multipliers), the constraints, the data and
+    parameter values."""
+
+    def __init__(self, problem, size, rng, param_values):
+        self.problem, self.size = problem, size
+        exprs = [problem.F] + [c.expr for c in problem.constraints]
+        self.sizes = {s: size for s in sizes_of(exprs)}
+        self.params = param_values
+        self.data = draw_data(exprs, problem.base, self.sizes, rng)
+        self.entries = [problem.base[j] for j in range(int(problem.range[0].xreplace(self.sizes)),
+                                                       int(problem.range[1].xreplace(self.sizes)) + 1)]
+
+    def write(self, expr):
+        return written_out(expr.xreplace(self.params), self.sizes).xreplace(self.data)
+
+    def per_entry(self, c):
+        """The written-out constraint at every entry (for a per-entry constraint), else once."""
+        if c.per_entry is None:
+            return [self.write(c.expr)]
+        lo = int(self.problem.range[0].xreplace(self.sizes))
+        return [self.write(c.expr.xreplace({c.per_entry: j})) for j in range(lo, lo + len(self.entries))]
+
+    def point(self, value):
+        """{p[j]: the point's value at entry j} (exact, or numeric where an implicit multiplier is)."""
+        lo = int(self.problem.range[0].xreplace(self.sizes))
+        return {self.problem.base[j]: self.write(value.xreplace({self.problem.k: j}))
+                for j in range(lo, lo + len(self.entries))}
+
+    def describe(self):
+        return f"{len(self.entries)} entries" + "".join(f", {p} = {v}" for p, v in self.params.items())
+
+
+def draw_data(exprs, base, sizes, rng):
+    """Random rational values for every data entry (arrays other than `base`) at these sizes."""
+    values = {}
+    for expr in exprs:
+        e = written_out(expr, sizes)
+        for x in sorted(e.atoms(Indexed), key=str):
+            if x.base != base and x not in values and all(i.is_Integer for i in x.indices):
+                v = sympy.Rational(rng.randint(1, 24), 8)
+                values[x] = v if rng.random() < 0.5 else -v
+    return values
+
+
+def sizes_of(exprs):
+    out = set()
+    for e in exprs:
+        if isinstance(e, sympy.Basic):
+            for s in e.atoms(Sum):
+                for _, lo, hi in s.limits:
+                    out |= {x for x in lo.free_symbols | hi.free_symbols if x.is_integer}
+    return out
+
+
+def instances(problem, solution, params, seed=0, count=2, tries=25):
+    """Up to `count` (Instance, values of the multipliers and the point) where the solution's implicit
+    equations have a real root (found numerically) and its values are finite."""
+    rng = random.Random(seed)
+    found = []
+    for attempt_no in range(tries):
+        size = SIZES[(len(found) + attempt_no) % len(SIZES)]
+        values = {p: sympy.Rational(rng.randint(-24, 24), 8) for p in params}
+        inst = Instance(problem, size, rng, values)
+        multipliers = _implicit_roots(inst, solution)
+        if multipliers is None:
+            continue
+        point = {e: v.xreplace(multipliers) for e, v in inst.point(solution.value).items()}
+        if not all(_finite(v) for v in point.values()):
+            continue
+        found.append((inst, multipliers, point))
+        if len(found) == count:
+            break
+    return found
+
+
+def _finite(v):
+    value = sympy.N(v, 30)
+    return value.is_number and value.is_finite and abs(sympy.im(value)) < 1e-25
+
+
+def _implicit_roots(inst, solution):
+    """{multiplier: value}: the explicit ones written out, the implicit ones solved numerically."""
+    import mpmath
+
+    unknowns = [m for m, v in solution.multipliers.items() if v == m]
+    if not solution.implicit:
+        return {m: inst.write(v) for m, v in solution.multipliers.items() if v != m}
+    equations = [inst.write(e.lhs) for e in solution.implicit]
+    fn = sympy.lambdify(unknowns, equations, modules="mpmath")
+    with mpmath.workdps(40):
+        for start in (0.0, 0.5, -0.5, 2.0, -2.0):
+            try:
+                root = mpmath.findroot(lambda *a: fn(*a), [start] * len(unknowns) if len(unknowns) > 1 else start)
+            except (ValueError, ZeroDivisionError, TypeError):
+                continue
+            roots = list(root) if isinstance(root, (mpmath.matrix, list, tuple)) else [root]
+            if any(abs(mpmath.im(r)) > 1e-30 for r in roots):
+                continue
+            values = {m: sympy.Float(mpmath.re(r), 40) for m, r in zip(unknowns, roots)}
+            out = {m: inst.write(v).xreplace(values) for m, v in solution.multipliers.items() if v != m}
+            out.update(values)
+            return out
+    return None
+
+
+def check(problem, solution, params, seed=0):
+    """Every KKT condition holds at written-out instances; raises `ValidationError` otherwise.
+    Returns the instances (for the kind)."""
+    found = instances(problem, solution, params, seed)
+    if not found:
+        raise LimitError("could not find data at which to check the point "
+                         f"{problem.base}[{problem.k}] = {to_text(solution.value)}; it is left out")
+    for inst, multipliers, point in found:
+        exact = not solution.implicit
+        close = _zero if exact else (lambda e: abs(complex(sympy.N(e, 30))) < 1e-18)
+        L = inst.write(problem.lagrangian_min(solution))
+        subs = {**point, **multipliers}
+        for e in inst.entries:
+            if not close(sympy.diff(L, e).xreplace(subs)):
+                raise ValidationError(f"internal check failed: dL/d{e} does not vanish at {inst.describe()}; please "
+                                      "report this")
+        for j, c in enumerate(problem.constraints):
+            for g in inst.per_entry(c):
+                value = g.xreplace(subs)
+                holds = close(value) if (c.kind == "eq" or j in solution.active) else \
+                    close(value) or sympy.N(value, 30) < 0
+                if not holds:
+                    raise ValidationError(f"internal check failed: the constraint {c.text} fails at "
+                                          f"{inst.describe()}; please report this")
+    return found
+
+
+def _zero(e):
+    e = sympy.simplify(e) if not e.is_number else e
+    return e == 0 or (e.is_number and abs(complex(sympy.N(e, 40))) < 1e-30)
+
+
+def kind_at(problem, solution, found):
+    """The kind of the minimized problem's point (min, max, saddle, degenerate) from the reduced Hessian
+    of the written-out Lagrangian at each instance; one kind when they agree, else None."""
+    import numpy as np
+
+    kinds = set()
+    for inst, multipliers, point in found:
+        subs = {**point, **multipliers}
+        L = inst.write(problem.lagrangian_min(solution))
+        H = sympy.hessian(L, inst.entries).xreplace(subs)
+        rows = []
+        for j, c in enumerate(problem.constraints):
+            strong = c.kind == "eq" or (j in solution.active and not _zero_multiplier(solution, c))
+            if strong:
+                for g in inst.per_entry(c):
+                    rows.append([sympy.diff(g, e).xreplace(subs) for e in inst.entries])
+        Hn = np.array(H.evalf(30).tolist(), dtype=float)
+        if rows:
+            J = np.array(sympy.Matrix(rows).evalf(30).tolist(), dtype=float)
+            _, sv, vt = np.linalg.svd(J)
+            rank = int(np.sum(sv > 1e-10 * max(1.0, sv.max())))
+            Z = vt[rank:].T
+        else:
+            Z = np.eye(len(inst.entries))
+        if Z.shape[1] == 0:
+            kinds.add("min")
+            continue
+        eig = np.linalg.eigvalsh(Z.T @ Hn @ Z)
+        scale = 1e-9 * max(1.0, np.abs(eig).max())
+        kinds.add("min" if np.all(eig > scale) else "max" if np.all(eig < -scale) else
+                  "saddle" if eig.min() < -scale and eig.max() > scale else "degenerate")
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _zero_multiplier(solution, c):
+    value = solution.multipliers.get(c.multiplier, 0)
+    return value == 0
+
+
+def diagonal_kind(problem, solution):
+    """(kind, reason) when the Lagrangian's index Hessian is diagonal, d(k) delta(k, l), and the sign of
+    d at the point is known for every entry and data; else None."""
+    k = problem.k
+    try:
+        H = differentiate(problem.lagrangian_min(solution), problem.element, "hessian",
+                          symbols=problem.namespace, validate_result=False).result
+    except Exception:  # an index Hessian derive cannot take: the instances decide
+        return None
+    deltas = [d for d in H.atoms(KroneckerDelta)]
+    if len(deltas) != 1:
+        return None
+    delta = deltas[0]
+    d = sympy.simplify(H / delta)
+    if d.has(KroneckerDelta) or d.free_symbols & set(delta.free_symbols) - {k}:
+        return None
+    value = sympy.simplify(d.xreplace({problem.element: solution.value}).xreplace(
+        {m: v for m, v in solution.multipliers.items() if v != m}))
+    if value.is_positive:
+        return "min", f"the Lagrangian's Hessian is diagonal with entries {to_text(value)} > 0"
+    if value.is_negative:
+        return "max", f"the Lagrangian's Hessian is diagonal with entries {to_text(value)} < 0"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# the problems users build (kkt(...), critical_points(...)) in index notation
+
+def free_index(expr, base):
+    """The index of `base` left free in a constraint (p[i] >= 0 for every i), or None."""
+    for e in expr.atoms(Indexed) if isinstance(expr, sympy.Basic) else ():
+        if e.base == base:
+            for i in e.indices:
+                if i in expr.free_symbols and i.is_integer and not i.is_positive:
+                    return i
+    return None
+
+
+def _entry_index(namespace, exprs, taken=("k", "l", "q", "r")):
+    used = {s.name for e in exprs if isinstance(e, sympy.Basic) for s in e.free_symbols}
+    used |= {lim[0].name for e in exprs if isinstance(e, sympy.Basic) for s in e.atoms(Sum) for lim in s.limits}
+    for name in taken:
+        if name not in used:
+            return namespace.index(name)
+    return namespace.index("k_1")
+
+
+def _problem_for(objective, base, k, constraints, namespace):
+    return IndexProblem(objective, base, k, constraints, namespace)
+
+
+def lagrangian_min(problem, solution):
+    """The minimized problem's Lagrangian with per-entry multipliers written as their values."""
+    L = problem.F
+    for c in problem.constraints:
+        if c.kind == "ineq" and solution is not None and c not in _used(problem, solution):
+            continue
+        if c.per_entry is None:
+            L += c.multiplier * c.expr
+        else:
+            i = c.per_entry
+            value = solution.multipliers.get(c.multiplier, sympy.S.Zero).xreplace({problem.k: i})
+            L += Sum(value * c.expr, (i, *problem.range))
+    return L
+
+
+def _used(problem, solution):
+    return [c for j, c in enumerate(problem.constraints) if c.kind == "eq" or j in solution.active]
+
+
+IndexProblem.lagrangian_min = lagrangian_min
+
+
+def value_at(problem, expr, value):
+    """expr with every entry p[j] replaced by the point's value at j, sums pulled, simplified
+    (logarithms of positive products split: log(exp(-b*E[i])/Z) = -b*E[i] - log(Z))."""
+    replaced = expr.replace(lambda e: isinstance(e, Indexed) and e.base == problem.base,
+                            lambda e: value.xreplace({problem.k: e.indices[0]}))
+    replaced = replaced.replace(lambda e: isinstance(e, sympy.log) and e.args[0].is_positive,
+                                lambda e: sympy.expand_log(e, force=True))
+    unknowns = tuple(s for s in replaced.free_symbols if not s.is_integer) + tuple(replaced.atoms(Sum))
+    return _simplify(pull(replaced, unknowns))
+
+
+def points(problem, sense, params, seed=0):
+    """(KKT-like points as dicts, notes): every solution checked at written-out instances and classified."""
+    solutions, notes = problem.solve()
+    out = []
+    for sol in solutions:
+        conditions = _sign_conditions(problem, sol)
+        if conditions is None:
+            continue
+        found = check(problem, sol, params, seed)
+        decided = diagonal_kind(problem, sol)
+        if decided is None:
+            kind = kind_at(problem, sol, found) or "degenerate"
+            reason = (f"the reduced Hessian of the written-out Lagrangian at {len(found)} random instances "
+                      f"({', '.join(inst.describe() for inst, _, _ in found)})")
+        else:
+            kind, reason = decided
+        if sense == "max":
+            kind = {"min": "max", "max": "min"}.get(kind, kind)
+        sol.kind, sol.reason = kind, reason
+        sol.objective = value_at(problem, problem.F, sol.value) * (1 if sense == "min" else -1)
+        sol.notes = list(conditions)
+        out.append(sol)
+    return out, notes
+
+
+def _sign_conditions(problem, sol):
+    """Words for sign conditions that could not be decided (mu >= 0, inactive g <= 0); None when one
+    surely fails."""
+    words = []
+    for j, c in enumerate(problem.constraints):
+        if c.kind != "ineq":
+            continue
+        if j in sol.active:
+            value, want, what = sol.multipliers.get(c.multiplier, 0), "nonnegative", f"{c.multiplier} >= 0"
+        else:
+            g = c.expr.xreplace({c.per_entry: problem.k}) if c.per_entry is not None else c.expr
+            value, want, what = value_at(problem, g, sol.value), "nonpositive", f"{c.text}"
+        value = sympy.S(value)
+        verdict = getattr(value, f"is_{want}")
+        if verdict is False:
+            return None
+        if verdict is None:
+            words.append(f"needs {what} (for every entry)" if c.per_entry is not None else f"needs {what}")
+    return words
+
+
+def critical_points(expr, path, namespace):
+    """CriticalPoints of a scalar function of a whole array (index notation)."""
+    from .critical import CriticalPoint, CriticalPoints
+    from .sample import parameters
+
+    base = path.variable
+    k = path.element.indices[0] if path.element is not None else _entry_index(namespace, [expr])
+    problem = _problem_for(expr, base, k, [], namespace)
+    params = parameters(expr, ())
+    found, notes = points(problem, "min", params)
+    out = []
+    for sol in found:
+        x = {base[k]: sol.value}
+        lo, hi = problem.range
+        out.append(CriticalPoint(x, sol.kind, [], sol.objective, sol.reason, None,
+                                 notes=[f"the same at every entry {k} = {to_text(lo)}, ..., {to_text(hi)}"] + sol.notes))
+    return CriticalPoints(expr, (base,), out, "; ".join(notes), params, [])
+
+
+class IndexKKTProblem(KKTProblem):
+    """min/max f over a whole array p (every p[i]) in index notation; constraints are sums
+    (sum(p[i], i) = 1) or hold at every entry (p[i] >= 0).  See the module doc."""
+
+    notation = "index"
+
+    def __init__(self, objective, path, constraints, sense, limits, namespace, sense_given=True):
+        self.base = path.variable
+        exprs = [objective] + [c.expr for c in constraints]
+        self.k = path.element.indices[0] if path.element is not None else _entry_index(namespace, exprs)
+        self.namespace = namespace
+        for c in constraints:
+            c.per_entry = free_index(c.expr, self.base)
+        self.range = _range_of(self.base, exprs)
+        super().__init__(objective, (self.base,), constraints, sense, limits, namespace, sense_given)
+        self.conditions["complementary slackness"] = [
+            Eq(self._entry_pairing(c), 0) for c in self.inequalities]
+
+    def _multiplier(self, c, name, taken):
+        symbol = _fresh_symbol(name, taken)
+        if getattr(c, "per_entry", None) is not None:
+            return IndexedBase(Symbol(symbol.name, real=True))
+        return symbol
+
+    def _entry_pairing(self, c):
+        if getattr(c, "per_entry", None) is not None:
+            return c.multiplier[c.per_entry] * c.expr
+        return c.multiplier * c.expr
+
+    def _pairing(self, c):
+        if getattr(c, "per_entry", None) is not None:
+            if self.range is None:
+                raise LimitError(f"the range of {self.base}'s entries is unknown: sum over them in f")
+            return Sum(c.multiplier[c.per_entry] * c.expr, (c.per_entry, *self.range))
+        return c.multiplier * c.expr
+
+    def _stationarity(self):
+        element = self.base[self.k]
+        g = differentiate(self.lagrangian, element, symbols=self.namespace).result
+        return [Eq(g, 0)]
+
+    @property
+    def parameters(self):
+        from .sample import parameters
+
+        return parameters(sympy.Add(*[self.objective] + [c.expr for c in self.constraints]), ())
+
+    def solve(self):
+        from ..text.budgets import time_budget
+
+        with time_budget(self.limits.seconds, "solving the KKT conditions"):
+            constraints = [Constraint(c.expr, c.kind, c.multiplier, c.text, c.per_entry) for c in self.constraints]
+            problem = IndexProblem(self.sense_sign * self.objective, self.base, self.k, constraints,
+                                   self.namespace)
+            found, notes = points(problem, self.sense, self.parameters)
+            lo, hi = problem.range
+            out = []
+            for sol in found:
+                multipliers = {c.multiplier: sol.multipliers.get(c.multiplier, sympy.S.Zero)
+                               for c in self.constraints}
+                tight = tuple(j for j in sol.active)
+                point = KKTPoint({self.base[self.k]: sol.value}, multipliers, tight, sol.objective, sol.kind,
+                                 not sol.implicit, implicit=sol.implicit,
+                                 every=f"for every {self.k} = {to_text(lo)}, ..., {to_text(hi)}")
+                point.notes = self._explain(point) + [f"{sol.kind}: {sol.reason}"] + sol.notes
+                out.append(point)
+            return KKTSolution(self, out, "; ".join(notes) if out or notes else
+                               "no KKT point: the constraints may be infeasible, or the optimum is not attained")
+
+    def _explain(self, p):
+        notes = []
+        for c in self.equalities:
+            lam = p.multipliers[c.multiplier]
+            notes.append(f"equality {c.text} ({c.multiplier} = {to_text(lam)}): moving it to h = eps changes the "
+                         f"optimal value by about {_times_eps(-lam if self.sense == 'min' else lam)}")
+        for j, c in enumerate(self.inequalities):
+            where = " at every entry" if c.per_entry is not None else ""
+            state = "active" if j in p.active else "inactive"
+            notes.append(f"{state}{where}: {c.text} ({c.multiplier} = {to_text(p.multipliers[c.multiplier])})")
+        return notes
+
+    def plot(self, path=None, **options):
+        raise LimitError("plots of KKT problems need one or two scalar variables, not an array")

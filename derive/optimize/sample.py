@@ -1,0 +1,626 @@
+"""Critical points of a function of a sample: scalar parameters inside sums over data.
+
+    critical_points("sum(-log(sigma) - (x[i] - mu)**2/(2*sigma**2), i)", "mu sigma")
+        max at mu = sum(x[i], i)/n, sigma = sqrt(sum((x[i] - mu)**2, i)/n)
+            when the x[i] are not all equal
+    critical_points("sum(x[i]*log(lam) - lam - log(factorial(x[i])), i)", "lam")
+        max at lam = sum(x[i], i)/n when sum(x[i], i) > 0
+
+How: the gradient is taken under the sums and each sum is split so that the
+parameters stand outside (`sums.pull`: sum(x[i] - mu, i) = sum(x[i], i) - n*mu).
+What is left inside the sums is data; while SymPy solves, each data sum is a
+placeholder symbol (`sums.Placeholders`), so grad f = 0 is an ordinary system in
+the parameters.  Sums of data are data, not free parameters: there is no case
+split on them.  The conditions that remain (a logarithm's argument > 0, a
+square root's >= 0, a denominator != 0) are decided under what is known about
+data (`Facts`): a size n is a positive integer, sum(x[i]**2) >= 0, and the
+sample variance sum(x[i]**2)/n - (sum(x[i])/n)**2 is >= 0, 0 only when every
+x[i] is the same.  A condition that always holds is dropped; one that says the
+variance is positive reads "the x[i] are not all equal".
+
+The answer is written as a textbook writes it: each parameter from its own
+equation, in terms of the ones before (sigma from its equation with the sum
+(x[i] - mu)**2 kept whole, after mu), when that solves to the same value.
+The kind comes from the Hessian's leading minors, whose signs are decided from
+the same facts.  Every point is checked on written-out samples: at two random
+data sets of different sizes that meet its conditions, the partial derivatives
+of f (the sums expanded, no index calculus) vanish exactly at the point.
+"""
+
+import random
+
+import sympy
+from sympy import Eq, Ge, Gt, Indexed, IndexedBase, Le, Lt, Ne, Sum, Symbol
+
+from ..errors import LimitError, SymbolError, ValidationError
+from ..text.budgets import attempt
+from ..text.printing import to_text
+from . import parametric
+from .concrete import require_zero
+from .elementwise import fast_solve
+from .sums import Placeholders, pull, written_out
+
+SAMPLE_SIZES = (3, 4, 6)
+_FLIPPED = {Gt: Lt, Lt: Gt, Ge: Le, Le: Ge, Eq: Eq, Ne: Ne}
+DRAW_SCHEMES = ("mixed", "positive", "counts", "binary")
+
+
+def has_data_sums(expr, variables):
+    """Does `expr` sum over data, with some of the scalar `variables` inside a sum?"""
+    return any(s.has(*variables) for s in expr.atoms(Sum)) if isinstance(expr, sympy.Basic) else False
+
+
+def parameters(expr, variables):
+    """Scalar symbols of expr that are neither variables, nor indices, sizes or array names."""
+    labels = {b.label for b in expr.atoms(IndexedBase)} | {a.base.label for a in expr.atoms(Indexed)}
+    out = [s for s in expr.free_symbols if isinstance(s, Symbol) and not s.is_integer and s not in labels
+           and s not in set(variables)]
+    return tuple(sorted(out, key=lambda s: s.name))
+
+
+def as_indexed(expr):
+    """Entries of declared vectors (x[i, 0] of a MatrixSymbol x: n) as entries of an IndexedBase x[i],
+    and the map back."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    forward, back = {}, {}
+    for e in expr.atoms(MatrixElement):
+        M = e.parent
+        if M.shape[1] == 1:
+            base = IndexedBase(Symbol(M.name, real=True))
+            forward[e] = base[e.i]
+            back[base[e.i]] = e
+        else:
+            base = IndexedBase(Symbol(M.name, real=True))
+            forward[e] = base[e.i, e.j]
+            back[base[e.i, e.j]] = e
+    return (expr.xreplace(forward) if forward else expr), back
+
+
+def _restore(value, back):
+    """Values in the user's own objects (x[i, 0] of their vector x), whatever index they carry."""
+    if not back or not isinstance(value, sympy.Basic):
+        return value
+    bases = {k.base: v.parent for k, v in back.items()}
+    return value.replace(lambda e: isinstance(e, Indexed) and e.base in bases,
+                         lambda e: bases[e.base][e.indices[0], 0] if len(e.indices) == 1 else bases[e.base][e.indices])
+
+
+class Facts:
+    """What is known about data sums: their placeholders' signs, positive sizes, and for every array
+    x with sum(x[i]) and sum(x[i]**2) among them, the sample variance V_x >= 0 (0 only when all x[i]
+    are equal): sum(x[i]**2) is rewritten n*V_x + sum(x[i])**2/n."""
+
+    def __init__(self, placeholders):
+        self.subs, self.words, self.variance = {}, {}, {}
+        first, second = {}, {}
+        for sym, s in placeholders.sums.items():
+            if len(s.limits) != 1:
+                continue
+            index, lo, hi = s.limits[0]
+            f = s.function
+            if isinstance(f, Indexed) and f.indices == (index,):
+                first[(f.base, lo, hi)] = (sym, s)
+            elif f.is_Pow and f.exp == 2 and isinstance(f.base, Indexed) and f.base.indices == (index,):
+                second[(f.base.base, lo, hi)] = sym
+        for key, (s1, sum1) in first.items():
+            if key not in second:
+                continue
+            base, lo, hi = key
+            count = hi - lo + 1
+            V = Symbol(f"V_{base}", nonnegative=True)
+            self.subs[second[key]] = count * V + s1 ** 2 / count
+            index = sum1.limits[0][0]
+            j = Symbol("j" if index.name != "j" else "k", integer=True)
+            spread = Sum((base[index] - Sum(base[j], (j, lo, hi)) / count) ** 2, (index, lo, hi))
+            self.variance[V] = spread / count
+            self.words[V] = f"the {base}[{index}] are not all equal"
+
+    def decide(self, relation):
+        """(verdict, relation, words): True (always holds), False (never), or None with the relation
+        reduced (positive factors such as n dropped, a root's sign read from its radicand) and, when
+        it says the sample variance is positive, the words "the x[i] are not all equal"."""
+        if not isinstance(relation, sympy.Rel) or type(relation) not in parametric.SIGNS:
+            return None, relation, ""
+        d = sympy.factor(sympy.together((relation.lhs - relation.rhs).xreplace(self.subs)))
+        decided = type(relation)(d, 0)
+        if decided in (sympy.true, sympy.false):
+            return bool(decided), relation, ""
+        core, flip = self._core(d)
+        rel = _FLIPPED[type(relation)] if flip else type(relation)
+        decided = rel(core, 0)
+        if decided in (sympy.true, sympy.false):
+            return bool(decided), relation, ""
+        for V, spread in self.variance.items():
+            if core == V and rel in (Gt, Ne):
+                return None, Gt(spread, 0), self.words[V]
+        if core.has(*self.variance):
+            return None, relation, ""
+        return None, rel(core, 0), ""
+
+    @staticmethod
+    def _core(d):
+        """(d without its factors of known sign, whether a negative one flipped it); a root stands for its
+        radicand (same sign where it is defined), and an odd power for its base."""
+        keep, flip = [], False
+        for factor in sympy.Mul.make_args(d):
+            base, exp = factor.as_base_exp()
+            if factor.is_positive or (base.is_positive and exp.is_real):
+                continue
+            if factor.is_number and factor.is_negative:
+                flip = not flip
+                continue
+            if exp.is_Rational and exp > 0 and (not exp.is_integer or exp % 2 == 1):
+                keep.append(base)
+            else:
+                keep.append(factor)
+        return sympy.Mul(*keep), flip
+
+    def readable(self, value, budget=0.5):
+        """`value` simplified with each sample variance as one symbol, then written as the variance
+        (so -n*log(sigma) - n/2 at sigma**2 = V reads -n*log(V)/2 - n/2)."""
+        v = value.xreplace(self.subs)
+        v = attempt(lambda: sympy.simplify(v), budget, v)
+        return v.xreplace(self.variance)
+
+    def sign(self, expr, positives=()):
+        """+1, -1 or None: the sign of expr from its factors, each a known-positive quantity (a size, a
+        positive placeholder, a positive variance, one of `positives`), a number or an even power."""
+        e = sympy.factor(sympy.together(sympy.S(expr).xreplace(self.subs)))
+        if e.is_zero:
+            return 0
+        sign = 1
+        for factor in sympy.Mul.make_args(e):
+            base, exp = factor.as_base_exp()
+            s = _factor_sign(base, positives)
+            if exp.is_Integer and exp % 2 == 0 and s != 0 and (s is not None or base.is_nonzero):
+                continue
+            if s is None or not (exp.is_Rational or exp.is_number):
+                return None
+            if s < 0 and not exp.is_Integer:
+                return None
+            sign *= s if (exp.is_Integer and exp % 2) or s > 0 else 1
+        return sign
+
+
+def _factor_sign(base, positives):
+    if base.is_positive:
+        return 1
+    if base.is_negative:
+        return -1
+    if base.is_zero:
+        return 0
+    for p in positives:
+        ratio = sympy.cancel(base / p)
+        if ratio.is_number and ratio != 0:
+            return 1 if ratio > 0 else -1
+    return None
+
+
+# ---------------------------------------------------------------------------
+
+def critical_points(expr, variables, params=(), seed=0):
+    """CriticalPoints of a scalar function of a sample in the scalar `variables` (see module doc)."""
+    from .critical import DEFINITENESS, CriticalPoint, CriticalPoints
+
+    user_expr = expr
+    expr, back = as_indexed(expr)
+    unknowns = tuple(variables)
+    taken = {s.name for s in expr.free_symbols}
+    ph = Placeholders(taken)
+    gradient = [pull(sympy.diff(expr, v), unknowns) for v in unknowns]
+    _require_separable(gradient, unknowns)
+    hidden = [ph.hide(g) for g in gradient]
+    objective = ph.hide(pull(expr, unknowns))
+    hessian = sympy.Matrix(len(unknowns), len(unknowns),
+                           lambda a, b: ph.hide(pull(sympy.diff(expr, unknowns[a], unknowns[b]), unknowns)))
+    facts = Facts(ph)
+    numerators = [sympy.numer(sympy.together(g)) for g in hidden]
+    found = attempt(lambda: fast_solve(numerators, list(unknowns)), 8.0, None)
+    if found is None:
+        raise LimitError("could not solve grad f = 0 exactly within the time budget")
+    _size_named_as_parameter(expr, params)
+    points, notes = [], []
+    everything = list(params) + list(ph.sums) + sorted(_sizes(expr), key=str)
+    for sol in found:
+        if len(sol) < len(unknowns):
+            free = ", ".join(str(v) for v in unknowns if v not in sol)
+            notes.append(f"grad f = 0 also holds on a whole set ({free} free); not listed")
+            continue
+        conditions = _conditions(sol, unknowns, objective, hidden, everything)
+        if conditions is None:
+            continue
+        kept, words = [], []
+        for c in conditions:
+            verdict, relation, text = facts.decide(c)
+            if verdict is False:
+                kept = None
+                break
+            if verdict is None:
+                kept.append(relation)
+                words.append(text)
+        if kept is None:
+            continue
+        kept, words = _merged_conditions(kept, words, ph)
+        if kept is None:
+            continue
+        positives = _positives(kept, facts)
+        kind, reason = _kind(hessian, sol, facts, positives)
+        value = ph.show(facts.readable(objective.xreplace(sol)))
+        x = {v: ph.show(sol[v]) for v in unknowns}
+        display, statistics = _display(expr, unknowns, sol, ph, facts)
+        if display:
+            x = _substituted(display, unknowns)
+        relations = [ph.show(r) for r in kept]
+        point = CriticalPoint(x, kind or "degenerate", [], value, reason, None, relations,
+                              display=display, when=" and ".join(dict.fromkeys(words)), notes=statistics)
+        _check(expr, unknowns, point, relations, params, seed)
+        if kind is None:
+            point.kind, point.reason = _kind_at_samples(expr, unknowns, point, relations, params, seed)
+        points.append(point)
+    restored = [_restored(p, back) for p in points]
+    return CriticalPoints(user_expr, unknowns, _merged(restored), "; ".join(notes), tuple(params), [])
+
+
+def _sizes(expr):
+    out = set()
+    for s in expr.atoms(Sum):
+        for _, lo, hi in s.limits:
+            out |= {x for x in (lo.free_symbols | hi.free_symbols) if x.is_integer}
+    return out
+
+
+def _size_named_as_parameter(expr, params):
+    """n written in f while the sums run over n_i terms: two different things; say how to make them one."""
+    for size in _sizes(expr):
+        stem = size.name.split("_")[0]
+        for p in params:
+            if p.name == stem and p != size:
+                index = next(lim[0] for s in expr.atoms(Sum) for lim in s.limits if size in lim[2].free_symbols)
+                raise SymbolError(f"'{p.name}' in f is a scalar, but the sums run over {size.name} terms: if {p.name} is "
+                                  f"the number of terms, declare the index's range (--let \"{index}: index {p.name}\", "
+                                  f"symbols=\"{index}: index {p.name}\")")
+
+
+def _require_separable(gradient, unknowns):
+    for g in gradient:
+        for s in g.atoms(Sum):
+            if s.has(*unknowns):
+                raise LimitError(f"grad f = 0 holds {to_text(s)}, a sum of a function of both the parameters and "
+                                 "the data that no rule separates: no closed form (as for logistic regression); "
+                                 "solve it numerically at your data")
+
+
+def _conditions(sol, unknowns, objective, gradient, everything):
+    """Relations under which the point is real and f and grad f are defined there, and the variables'
+    own assumptions (sigma: positive) hold; None when never."""
+    out = []
+    for v in unknowns:
+        value = sol[v]
+        extra = parametric.reality_conditions(value, everything)
+        if extra is None:
+            return None
+        out += extra
+        for word, rel in (("positive", Gt), ("negative", Lt), ("nonnegative", Ge), ("nonpositive", Le)):
+            if getattr(v, f"is_{word}"):
+                out.append(rel(value, 0))
+    for e in [objective] + list(gradient):
+        extra = parametric.reality_conditions(e.xreplace(sol), everything)
+        if extra is None:
+            return None
+        out += extra
+    normalized = []
+    for c in out:
+        c = parametric._normalize(c)
+        if c is sympy.false:
+            return None
+        if c is not sympy.true and c not in normalized:
+            normalized.append(c)
+    return normalized
+
+
+def _merged_conditions(kept, words, ph):
+    """Relations on one expression merged (S > 0 and S != 0: S > 0), then written with the data sum
+    on the left (n - S > 0: S < n); a variance condition keeps its words."""
+    worded = {r: w for r, w in zip(kept, words) if w}
+    merged = parametric._merge_signs([r for r in kept if r.rhs == 0] + [r for r in kept if r.rhs != 0])
+    if merged is None:
+        return None, None
+    out, text = [], []
+    for r in merged:
+        shown = parametric._normalize(r) if r.rhs == 0 and not r.lhs.has(Sum) else r
+        if isinstance(shown, sympy.Rel) and shown.rhs == 0 and shown.lhs.is_Add:
+            sums = [t for t in shown.lhs.args if (-t) in ph.sums]
+            if len(sums) == 1:  # n - S > 0: S < n
+                shown = _FLIPPED[type(shown)](-sums[0], shown.lhs - sums[0])
+        if shown is sympy.true:
+            continue
+        if shown is sympy.false:
+            return None, None
+        out.append(shown)
+        text.append(worded.get(r) or to_text(ph.show(shown)))
+    return out, text
+
+
+def _positives(kept, facts):
+    out = []
+    for r in kept:
+        if isinstance(r, Gt):
+            out.append(sympy.factor((r.lhs - r.rhs).xreplace(facts.subs)))
+            for V, spread in facts.variance.items():
+                if r.lhs == spread:
+                    out.append(V)
+        elif isinstance(r, Lt):
+            out.append(sympy.factor((r.rhs - r.lhs).xreplace(facts.subs)))
+    return out
+
+
+def _kind(hessian, sol, facts, positives):
+    """(kind, reason) from the Hessian's leading principal minors at the point, or (None, "")."""
+    H = hessian.xreplace(sol)
+    n = H.rows
+    signs = []
+    for k in range(1, n + 1):
+        minor = sympy.factor(sympy.together(H[:k, :k].det()))
+        signs.append(facts.sign(minor, positives))
+    if any(s is None for s in signs):
+        return None, ""
+    if all(s > 0 for s in signs):
+        return "min", "Hessian positive definite (its leading minors are positive for every such sample)"
+    if all((-1) ** k * s > 0 for k, s in enumerate(signs, 1)):
+        return "max", "Hessian negative definite (its leading minors alternate in sign for every such sample)"
+    if n == 2 and signs[1] < 0:
+        return "saddle", "Hessian indefinite (its determinant is negative for every such sample)"
+    return None, ""
+
+
+def _tidy(value):
+    """A cheap tidy (simplify takes most of a second on a log-likelihood's value)."""
+    return sympy.factor_terms(sympy.expand_log(sympy.together(value)))
+
+
+# ---------------------------------------------------------------------------
+# the textbook form
+
+def _display(expr, unknowns, sol, ph, facts):
+    """({variable: value in terms of the variables solved before it}, notes naming the statistics),
+    or ({}, []) when the equations do not solve one by one to the same point."""
+    display, order = {}, []
+    remaining = list(unknowns)
+    while remaining:
+        for v in remaining:
+            candidate = _one_by_one(expr, v, set(remaining) - {v}, sol, display, ph, facts)
+            if candidate is not None:
+                display[v] = candidate
+                remaining.remove(v)
+                break
+        else:
+            return {}, []
+    return display, _statistics(display, unknowns)
+
+
+def _one_by_one(expr, v, unsolved, sol, display, ph, facts):
+    local = Placeholders({s.name for s in expr.free_symbols} | set(ph.taken))
+    equation = pull(sympy.diff(expr, v), [v])
+    hidden = local.hide(equation)
+    roots = attempt(lambda: sympy.solve(sympy.numer(sympy.together(hidden)), v), 2.0, None)
+    if not roots:
+        return None
+    for root in roots:
+        shown = local.show(root)
+        if shown.has(*unsolved) if unsolved else False:
+            continue
+        full = shown.xreplace({u: _full(u, display) for u in display})
+        if _same(ph.hide(pull(full, tuple(sol) + tuple(full.atoms(Sum)))), sol[v], facts):
+            return _readable(shown)
+    return None
+
+
+def _full(u, display):
+    value = display[u]
+    return value.xreplace({w: _full(w, display) for w in display if w != u and value.has(w)})
+
+
+def _readable(value):
+    """sqrt(S)/sqrt(n) as sqrt(S/n): one root of the whole quotient, as textbooks write it."""
+    roots = [p for p in value.atoms(sympy.Pow) if p.exp == sympy.S.Half or p.exp == -sympy.S.Half]
+    if not roots:
+        return value
+    square = sympy.powsimp(sympy.expand_power_base(value ** 2, force=True), force=True)
+    if square.has(sympy.Pow) and any(p.exp.is_Rational and not p.exp.is_integer for p in square.atoms(sympy.Pow)):
+        return value
+    root = sympy.Pow(sympy.together(square), sympy.S.Half, evaluate=False)  # kept whole: sqrt(S/n)
+    return -root if value.could_extract_minus_sign() else root
+
+
+def _same(a, b, facts):
+    d = (a - b).xreplace(facts.subs)
+    if attempt(lambda: sympy.simplify(d) == 0, 1.0, False):
+        return True
+    symbols = sorted(d.free_symbols, key=str)
+    rng = random.Random(1)
+    for _ in range(3):
+        values = {s: sympy.Rational(rng.randint(1, 40), rng.randint(1, 7)) if not s.is_integer else rng.randint(2, 9)
+                  for s in symbols}
+        value = sympy.N(d.xreplace(values), 30)
+        if not value.is_number or abs(complex(value)) > 1e-20:
+            return False
+    return True
+
+
+def _substituted(display, unknowns):
+    """The exact values: each variable's display with the earlier ones substituted (their sums'
+    indices renamed, so that sum((x[i] - sum(x[j], j)/n)**2, i) reads as it means)."""
+    out = {}
+    for v in unknowns:
+        value = display[v]
+        inner = {u: _renamed(out[u], value) for u in out if value.has(u)}
+        out[v] = value.xreplace(inner) if inner else value
+    return out
+
+
+def _renamed(value, host):
+    """`value` with its summation indices renamed away from those of the sums in `host`."""
+    used = {lim[0] for s in host.atoms(Sum) for lim in s.limits}
+    names = iter(["j", "l", "m", "q", "r", "t"])
+    mapping = {}
+    for s in value.atoms(Sum):
+        for lim in s.limits:
+            if lim[0] in used and lim[0] not in mapping:
+                name = next(names)
+                while any(u.name == name for u in used):
+                    name = next(names)
+                mapping[lim[0]] = Symbol(name, integer=True)
+    if not mapping:
+        return value
+    return value.replace(lambda e: isinstance(e, Sum),
+                         lambda s: Sum(s.function.xreplace(mapping), *[(mapping.get(lim[0], lim[0]), *lim[1:])
+                                                                       for lim in s.limits]))
+
+
+def _statistics(display, unknowns):
+    """Notes naming the sample mean and the biased sample variance where a value is one."""
+    notes = []
+    for v, value in display.items():
+        for s in value.atoms(Sum):
+            (index, lo, hi), = s.limits if len(s.limits) == 1 else (((None, None, None),))
+            if index is None:
+                continue
+            count = hi - lo + 1
+            if isinstance(s.function, Indexed) and sympy.simplify(value - s / count) == 0:
+                notes.append(f"{v} is the sample mean of {s.function.base}")
+            for power, name in ((1, f"{v}"), (2, f"{v}**2")):
+                base = _variance_base(value ** power, display, count)
+                if base is not None:
+                    notes.append(f"{name} is the biased sample variance of {base} (divided by {to_text(count)}, "
+                                 f"not {to_text(count - 1)})")
+    return list(dict.fromkeys(notes))
+
+
+def _variance_base(value, display, count):
+    square = sympy.powsimp(value, force=True)
+    for s in square.atoms(Sum):
+        f = s.function
+        if f.is_Pow and f.exp == 2 and sympy.simplify(square - s / count) == 0:
+            inner = f.base
+            for u, mean in display.items():
+                if inner.has(u):
+                    parts = sympy.Add.make_args(inner)
+                    if len(parts) == 2 and any(isinstance(p, Indexed) for p in parts) and -u in parts:
+                        data = next(p for p in parts if isinstance(p, Indexed))
+                        if sympy.simplify(mean * count - Sum(data, s.limits[0])) == 0:
+                            return data.base
+    return None
+
+
+# ---------------------------------------------------------------------------
+# checks on written-out samples
+
+def _draw_sample(expr, relations, params, size, scheme, rng, param_values):
+    """(sizes, values of every data entry) for a sample of `size` rows drawn by `scheme`, or None
+    when the relations do not hold there."""
+    sizes = {s: size for s in _sizes(expr)}
+    written = written_out(expr, sizes)
+    values = {}
+    for e in sorted(written.atoms(Indexed), key=str):
+        values[e] = _entry(scheme, rng)
+    for r in relations:
+        at = written_out(r, sizes).xreplace(values).xreplace(param_values)
+        try:
+            if not bool(at):
+                return None
+        except TypeError:
+            return None
+    return sizes, values, written.xreplace(values)
+
+
+def _entry(scheme, rng):
+    if scheme == "binary":
+        return sympy.Integer(rng.randint(0, 1))
+    if scheme == "counts":
+        return sympy.Integer(rng.randint(0, 6))
+    value = sympy.Rational(rng.randint(1, 24), 8)
+    return value if scheme == "positive" or rng.random() < 0.5 else -value
+
+
+def samples_for(expr, relations, params, seed=0, count=2):
+    """Up to `count` written-out samples (sizes, data values, f written out, parameter values) of
+    different sizes where the point's relations hold."""
+    rng = random.Random(seed)
+    case = parametric.Case({}, [r for r in relations if not r.has(Sum)])
+    param_draws = parametric.samples(case, list(params), 3, seed) if params else [{}]
+    out = []
+    for size in SAMPLE_SIZES:
+        for scheme in DRAW_SCHEMES:
+            done = False
+            for _ in range(6):
+                values = param_draws[len(out) % len(param_draws)] if param_draws else {}
+                drawn = _draw_sample(expr, relations, params, size, scheme, rng, values)
+                if drawn is not None:
+                    out.append((*drawn, values))
+                    done = True
+                    break
+            if done:
+                break
+        if len(out) == count:
+            break
+    return out
+
+
+def _at_sample(value, sizes, data, params):
+    return written_out(value.xreplace(params), sizes).xreplace(data)
+
+
+def _check(expr, unknowns, point, relations, params, seed):
+    """grad f, written out at random samples meeting the relations, vanishes exactly at the point."""
+    found = samples_for(expr, relations, params, seed)
+    if not found:
+        raise LimitError("could not draw a sample meeting the conditions "
+                         f"{' and '.join(to_text(r) for r in relations)} to check the critical point; give the "
+                         "data's properties")
+    for sizes, data, written, param_values in found:
+        at = {v: _at_sample(point.x[v], sizes, data, param_values) for v in unknowns}
+        f = written.xreplace(param_values)
+        for v in unknowns:
+            residual = sympy.diff(f, v).xreplace(at)
+            desc = type("D", (), {"describe": lambda self: ", ".join(f"{k} = {w}" for k, w in sizes.items())})()
+            require_zero(sympy.simplify(residual) if not residual.is_number else residual,
+                         f"d f/d {v} at the critical point", desc)
+
+
+def _kind_at_samples(expr, unknowns, point, relations, params, seed):
+    """The kind from the Hessian's eigenvalues at random samples, when its sign was not proven."""
+    import numpy as np
+
+    kinds = set()
+    for sizes, data, written, param_values in samples_for(expr, relations, params, seed + 1, count=3):
+        at = {v: _at_sample(point.x[v], sizes, data, param_values) for v in unknowns}
+        H = sympy.hessian(written.xreplace(param_values), list(unknowns)).xreplace(at)
+        eig = np.linalg.eigvalsh(np.array(H.evalf(30).tolist(), dtype=float))
+        kinds.add("min" if np.all(eig > 0) else "max" if np.all(eig < 0) else
+                  "saddle" if eig.min() < 0 < eig.max() else "degenerate")
+    if len(kinds) == 1 and kinds != {"degenerate"}:
+        kind = kinds.pop()
+        return kind, (f"Hessian {'positive' if kind == 'min' else 'negative' if kind == 'max' else 'in'}definite at "
+                      "every random sample checked (its sign was not decided symbolically)")
+    return "degenerate", "the Hessian's definiteness depends on the data (or is singular)"
+
+
+def _restored(point, back):
+    if not back:
+        return point
+    point.x = {v: _restore(e, back) for v, e in point.x.items()}
+    point.display = {v: _restore(e, back) for v, e in point.display.items()}
+    point.conditions = [_restore(c, back) for c in point.conditions]
+    point.value = _restore(point.value, back)
+    return point
+
+
+def _merged(points):
+    """Equal branches once: the same point and kind under the same conditions."""
+    out = []
+    for p in points:
+        if not any(p.kind == q.kind and p.conditions == q.conditions and
+                   all(sympy.simplify(p.x[v] - q.x[v]) == 0 for v in p.x) for q in out):
+            out.append(p)
+    return out
