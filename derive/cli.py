@@ -340,7 +340,9 @@ def _run_check(args):
         raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
     verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
                     symbols=_namespace(args))
-    shown = _show(args, (lambda: _check_steps(args, verdict)) if args.steps else None)
+    from .check.locate import MarkedSteps
+
+    shown = _show(args, (lambda: MarkedSteps(_check_steps(args, verdict), verdict.step)) if args.steps else None)
     if args.json:
         _print_json({**verdict.to_dict(), **shown})
     else:
