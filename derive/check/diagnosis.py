@@ -31,25 +31,29 @@ _CONDITION_POINTS = 40  # a named condition must hold up at this many points (6 
 
 
 class Finding(NamedTuple):
-    """A named mistake: ``mistake`` (one of `verdict.MISTAKES`) and the words for it."""
+    """A named mistake: ``mistake`` (one of `verdict.MISTAKES`), the words for it, and what it is
+    about for the step locator: ("factor", k) for a claim k times the derivative, ("missing factor",
+    m) / ("extra factor", m) for a factor of f's left out or put in."""
 
     mistake: str
     text: str
+    detail: tuple | None = None
 
 
 def factor_finding(k):
     """The words for a claim that is k times the derivative (k a number, not 0 or 1)."""
     k = sympy.nsimplify(k)
+    detail = ("factor", k)
     if k == -1:
-        return Finding("sign", "the sign is flipped (the claim is minus the derivative)")
+        return Finding("sign", "the sign is flipped (the claim is minus the derivative)", detail)
     times = f"(the claim is {to_text(k)} times the derivative)"
     sign = "the sign is flipped and " if k.is_negative else ""
     size = abs(k)
     if size.is_Rational and size.p == 1 and size.q > 1:
-        return Finding("factor", f"{sign}the factor {size.q} is missing {times}")
+        return Finding("factor", f"{sign}the factor {size.q} is missing {times}", detail)
     if size.is_Integer and size > 1:
-        return Finding("factor", f"{sign}{'there is ' if sign else ''}an extra factor {size} {times}")
-    return Finding("factor", f"off by a constant factor: the claim is {to_text(k)} times the derivative")
+        return Finding("factor", f"{sign}{'there is ' if sign else ''}an extra factor {size} {times}", detail)
+    return Finding("factor", f"off by a constant factor: the claim is {to_text(k)} times the derivative", detail)
 
 
 def _same(a, b, ctx, restrict=None, points=6):

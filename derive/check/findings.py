@@ -10,8 +10,10 @@ exactly where a decision is close).  It returns a `Finding` or None:
                       claim / m is right                          "an extra factor m"
     terms             claim + t is right, t a term of f'          "a term is missing: 2*lam*w[k]"
                       claim - t is right, t a term of the claim   "an extra term: ..."
+                      claim - 2 t is right                        "the sign of the term ... is flipped"
     data_assumption   right when y is on the simplex (or binary)  "holds only if sum_j y[j] = 1 (y on the simplex)"
     size_assumption   right when K equals an axis' length         "holds only if K equals n, the length of z"
+                      (and both together: label smoothing)
     short_difference  derivative - claim is short                 "it differs from the derivative by ..."
 """
 
@@ -52,10 +54,11 @@ def missing_factor(problem, claim):
             if problem.equal(variant_times):
                 if chain:
                     return Finding("chain_rule", f"the factor {to_text(placed)} is missing (a chain-rule factor: "
-                                                 f"the derivative of an inner function)")
-                return Finding("factor", f"the factor {to_text(placed)} is missing")
+                                                 f"the derivative of an inner function)", ("missing factor", m))
+                return Finding("factor", f"the factor {to_text(placed)} is missing", ("missing factor", m))
             if problem.equal(variant_over):
-                return Finding("factor", f"an extra factor {to_text(placed)} (not part of the derivative)")
+                return Finding("factor", f"an extra factor {to_text(placed)} (not part of the derivative)",
+                               ("extra factor", m))
     return None
 
 
@@ -126,6 +129,9 @@ def terms(problem, claim):
         for t in claim_terms:
             if problem.equal(claim - t):
                 return Finding("extra_term", f"an extra term: {to_text(t)} (not part of the derivative)")
+        for t in claim_terms:
+            if problem.equal(claim - 2 * t):
+                return Finding("sign", f"the sign of the term {to_text(t)} is flipped")
     return None
 
 
@@ -147,6 +153,18 @@ def data_assumption(problem, claim):
         for kind in ("simplex", "binary", "sign"):
             if problem.equal(claim, assume={array: kind}):
                 return Finding("needs_assumption", f"holds only if {_condition(array, kind, problem.f)}")
+    return None
+
+
+def data_and_size_assumption(problem, claim):
+    """Right when both hold: y on the simplex and K the number of classes (label smoothing)."""
+    sizes = _sizes(problem)
+    for array in _data_arrays(problem):
+        for K in _size_like(problem, sizes):
+            for d in sizes:
+                if problem.equal(claim, assume={array: "simplex", K: ("size", d)}):
+                    return Finding("needs_assumption", f"holds only if {_condition(array, 'simplex', problem.f)} "
+                                                       f"and {K} equals {d}{_length_of(d, problem)}")
     return None
 
 
@@ -181,13 +199,17 @@ def size_assumption(problem, claim):
     sizes = _sizes(problem)
     if not sizes:
         return None
-    scalars = sorted((s for s in problem.f.free_symbols if isinstance(s, Symbol) and not s.is_integer
-                      and s not in set(problem.targets) and s not in sizes), key=str)
-    for K in scalars:
+    for K in _size_like(problem, sizes):
         for d in sizes:
             if problem.equal(claim, assume={K: ("size", d)}):
                 return Finding("needs_assumption", f"holds only if {K} equals {d}{_length_of(d, problem)}")
     return None
+
+
+def _size_like(problem, sizes):
+    """Scalars of f that could stand for a size (K in eps/K): not variables, not sizes already."""
+    return sorted((s for s in problem.f.free_symbols if isinstance(s, Symbol) and not s.is_integer
+                   and s not in set(problem.targets) and s not in sizes), key=str)
 
 
 def _sizes(problem):
@@ -262,6 +284,6 @@ def _is_matrix_expr(obj):
     return isinstance(obj, MatrixExpr) and not isinstance(obj, sympy.MatrixBase)
 
 
-RULES = (missing_factor, terms, data_assumption, size_assumption)
+RULES = (missing_factor, terms, data_assumption, size_assumption, data_and_size_assumption)
 
 __all__ = ["RULES", "data_assumption", "missing_factor", "short_difference", "size_assumption", "terms"]

@@ -15,6 +15,11 @@ q); when none does, the first step is named with the whole claim.
 
 Index notation: the claim is compared with subsets of the product rule's
 delta terms ("d/dx[k] hits both x[i] and x[j]; the claim keeps only ...").
+For a sign, a factor or a factor of f's left out (what the diagnosis found,
+`Verdict.detail`), the derivation is rebuilt with that mistake made at one
+pending derivative at a time, deepest first, and compared with the claim on
+instances: "the chain rule's inner derivative d/dw[k](-y[i]*s) = -x[i, k]*y[i];
+the claim has x[i, k]*y[i] (the sign is lost here)".
 Matrix notation: the claim is compared, on instances, with the derivation
 in which one factor of one term's coefficient (or of the gradient) is
 transposed ("the trace/cyclic rule writes x.T*W*dx as (W.T*x).T*dx ...").
@@ -205,6 +210,8 @@ def _locate_index(f, verdict, ns):
     if len(verdict.wrt) != 1 or verdict.kind != "grad":
         return None
     claim = verdict.claimed
+    if verdict.detail is not None:
+        return _locate_index_mistake(f, verdict, ns)
     terms = occurrence_terms(f, target)
     if len(terms) < 2:
         return None
@@ -224,6 +231,66 @@ def _locate_index(f, verdict, ns):
             words = (f"d/d{text(target)} hits both {hit} (the product rule gives one Kronecker delta each); "
                      f"the claim keeps only {kept}, and drops {dropped}")
             return StepFinding(label, produced, expected, claim, words)
+    return None
+
+
+_CANDIDATES = 4  # derivations with the mistake made at one node, compared with the claim (deepest first)
+
+
+def _locate_index_mistake(f, verdict, ns):
+    """The deepest pending derivative at which making the diagnosed mistake (a flipped sign, a
+    factor k, a factor of f left out) gives the claim."""
+    from ..calculus.index import diff_indexed, tidy_index
+    from ..steps.scalar import derivative_steps
+    from ..validation.exact import ExactProblem
+
+    target, claim = verdict.wrt[0], verdict.claimed
+    label = f"df/d{text(target)}"
+    start, steps, _ = derivative_steps(f, target, label)
+    inner = {du: u for step in steps for part in step.parts for u, du in part.inner}
+    candidates = []
+    for k, step in enumerate(steps):
+        for part in step.parts:
+            node = part.node
+            if not isinstance(node, Derivative) or isinstance(node.expr, sympy.Indexed) or node == start:
+                continue
+            truth = sympy.factor_terms(tidy_index(diff_indexed(node.expr, target, ranges=ns.index_ranges)))
+            q = _with_mistake(truth, verdict.detail)
+            if q is not None:
+                candidates.append((k, node, truth, q))
+    problem = ExactProblem(f, target, claim, ns, "grad")
+    for k, node, truth, q in sorted(candidates, key=lambda c: -c[0])[:_CANDIDATES]:
+        line = steps[k].before.xreplace({node: q})
+        if not problem.equal(claim, reference=line, seed=5):
+            continue
+        what, value = verdict.detail
+        if node in inner and what == "missing factor" and q == 1:
+            words = f"the chain rule's inner derivative {text(node)} = {text(truth)} is missing"
+        else:
+            head = "the chain rule's inner derivative" if node in inner else f"{steps[k].rule}:"
+            tail = {"factor": " (the sign is lost here)" if value == -1 else "",
+                    "missing factor": f" (the factor {text(value)} is dropped here)"}.get(what, "")
+            words = f"{head} {text(node)} = {text(truth)}; the claim has {text(q)}{tail}"
+        return StepFinding(label, steps[k], truth, q, words)
+    return None
+
+
+def _with_mistake(truth, detail):
+    """`truth` as it would be with the diagnosed mistake made there, or None where that mistake
+    cannot have happened (no minus sign to lose, no factor 2 to drop, no c[i] to leave out)."""
+    what, value = detail
+    if what == "factor":
+        coefficient = truth.as_coeff_Mul()[0]
+        if value == -1 and not truth.could_extract_minus_sign():
+            return None
+        if value != -1 and abs(coefficient) in (0, 1):
+            return None
+        return value * truth
+    if what == "missing factor":
+        factors = sympy.Mul.make_args(truth)
+        if value not in factors:
+            return None
+        return sympy.Mul(*(m for m in factors if m != value))
     return None
 
 
@@ -283,3 +350,47 @@ def _locate_matrix(f, verdict, ns):
 
 
 __all__ = ["StepFinding", "locate"]
+
+
+class MarkedSteps:
+    """The derivation of `check --steps` with the step the claim left it at marked ("<- the claim
+    leaves the derivation here: ..."); `to_dict` adds ``left_at`` (entry, step number, words)."""
+
+    def __init__(self, steps, finding):
+        self.steps, self.finding = steps, finding
+        self.at = _find_step(steps, finding) if finding is not None else None
+
+    def __str__(self):
+        lines = str(self.steps).split("\n")
+        if self.finding is None:
+            return "\n".join(lines)
+        mark = f"  ^ the claim leaves the derivation here: {self.finding.text}"
+        if self.at is None:
+            return "\n".join(lines + [f"the claim leaves the derivation at: {self.finding.text}"])
+        chain, j = self.at
+        row = sum(2 + max(len(steps), 1) for _, _, steps in self.steps.chains[:chain]) + 2 + j
+        return "\n".join(lines[:row + 1] + [mark] + lines[row + 1:])
+
+    def to_dict(self):
+        out = self.steps.to_dict()
+        if self.finding is not None:
+            chain, j = self.at if self.at is not None else (None, None)
+            out["left_at"] = {"entry": self.finding.entry, "chain": chain, "step": j, "rule": self.finding.step.rule,
+                              "text": self.finding.text}
+        return out
+
+    def _repr_latex_(self):
+        return self.steps._repr_latex_()
+
+
+def _find_step(steps, finding):
+    """(chain number, step number) of the step in `steps` that `finding` names, or None."""
+    want = finding.step
+    matches = []
+    for c, (label, _, chain) in enumerate(steps.chains):
+        for j, s in enumerate(chain):
+            if s.rule == want.rule and text(s.before) == text(want.before):
+                return c, j
+            if s.rule == want.rule and text(s.after) == text(want.after):
+                matches.append((c, j))
+    return matches[0] if matches else None

@@ -274,7 +274,8 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     status, finding = _diagnose(problem, claim, seed)
     counterexample, values = problem.counterexample(found)
     return Verdict(status, problem.display(), claim, finding.text, "numeric: exact evaluation at the counterexample",
-                   counterexample, values, kind=problem.kind, wrt=problem.targets, mistake=finding.mistake)
+                   counterexample, values, kind=problem.kind, wrt=problem.targets, mistake=finding.mistake,
+                   detail=finding.detail)
 
 
 def _read_free_indices(expr, target, claim, ns, kind, seed):
@@ -573,7 +574,7 @@ def _rule_symmetric_only(problem, claim):
 
 RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_constant_factor, _rule_missing_occurrence,
          findings.missing_factor, findings.terms, _rule_symmetric_only, findings.data_assumption,
-         findings.size_assumption)
+         findings.size_assumption, findings.data_and_size_assumption)
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Verdict:
     definitions: dict = field(default_factory=dict)  # abbreviation -> expression
     step: object = None  # the step the claim went wrong at (derive.steps.mistakes.StepFinding), if found
     mistake: str | None = "unset"  # one of MISTAKES; by default the one the status implies
+    detail: tuple | None = field(default=None, repr=False)  # what the mistake is about (diagnosis.Finding.detail)
 
     def __post_init__(self):
         if self.mistake == "unset":

@@ -7,7 +7,7 @@ a `ParseError` naming it (with a "did you mean").
 
 import re
 
-from sympy import Integer, MatrixSymbol, Symbol
+from sympy import Function, Integer, MatrixSymbol, Symbol
 
 from ..errors import LimitError, ParseError
 from .names import check_name
@@ -145,6 +145,8 @@ class IndexSpec:
 def _declared_object(name, spec, dims, item):
     """(SymPy object or None, properties) for one ``name: spec``."""
     keyword = " ".join(spec.lower().split())
+    if keyword == "function":  # g: function, an unspecified real function of one or more arguments
+        return Function(name, real=True), frozenset()
     if keyword in _ASSUMPTIONS:
         return Symbol(name, **_ASSUMPTIONS[keyword]), frozenset()
     if keyword.split()[:1] == ["index"]:

@@ -103,8 +103,28 @@ def differ(a, b, exprs=None, point=None):
 
 
 def defined_at(exprs, point):
-    """Are all `exprs` finite and real at `point`?"""
-    return all(numeric_value(e, point) is not None for e in exprs)
+    """Are all `exprs` finite and real at `point`, and is every log's argument positive there
+    (and every fractional power's base nonnegative)?  The second part matters where a factor
+    vanishes: y*log(p) at y = 0 and p = -3 is 0 to SymPy, but outside the domain of f."""
+    for e in exprs:
+        if numeric_value(e, point) is None:
+            return False
+        for arg in _domain_arguments(e):
+            value = numeric_value(arg, point)
+            if value is None or value < 0 or (value == 0 and arg in _log_arguments(e)):
+                return False
+    return True
+
+
+def _log_arguments(expr):
+    return {a.args[0] for a in as_basic(expr).atoms(sympy.log)}
+
+
+def _domain_arguments(expr):
+    """Arguments that must be positive (log) or nonnegative (sqrt, fractional powers)."""
+    expr = as_basic(expr)
+    roots = {p.base for p in expr.atoms(sympy.Pow) if p.exp.is_Rational and not p.exp.is_Integer}
+    return _log_arguments(expr) | roots
 
 
 def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=(), domain=(), kinds=None):

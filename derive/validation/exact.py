@@ -24,7 +24,7 @@ import random
 import sympy
 from sympy import MatrixBase, MatrixExpr, MatrixSymbol
 
-from .equivalence import differ, numeric_value, sample_point
+from .equivalence import defined_at, differ, numeric_value, sample_point
 from ..errors import DeriveError, ShapeError
 from ..calculus.index import diff_indexed
 from .instances import Instance, conform, data_kinds, scalar_symbols
@@ -92,19 +92,28 @@ class ExactProblem:
 
     def _expected_entries(self, inst):
         f = self.explicit_f(inst)
+        first = {}  # each first derivative once: a Hessian's n^2 entries reuse them
+
+        def d(g, *variables):
+            if g is not f or not variables:
+                return sympy.diff(g, *variables)
+            if variables[0] not in first:
+                first[variables[0]] = sympy.diff(f, variables[0])
+            return sympy.diff(first[variables[0]], *variables[1:]) if len(variables) > 1 else first[variables[0]]
+
         if self.scalar_form:
             f = _scalar(f)
             ts = self.targets
             if self.kind == "hessian":
-                exp = [sympy.diff(f, a, b) for a in ts for b in ts]
+                exp = [d(f, a, b) for a in ts for b in ts]
                 labels = [f"d2f/d{a}d{b}" for a in ts for b in ts]
                 return labels, exp, (len(ts), len(ts))
-            return [f"df/d{t}" for t in ts], [sympy.diff(f, t) for t in ts], (len(ts), 1)
+            return [f"df/d{t}" for t in ts], [d(f, t) for t in ts], (len(ts), 1)
         if self.index_form:
             labels, exp = [], []
             for sub in self._index_values(inst):
                 elements = [t.subs(sub) for t in self.targets]
-                exp.append(sympy.diff(f, *elements))
+                exp.append(d(f, *elements))
                 labels.append(", ".join(str(e) for e in elements))
             return labels, exp, (len(exp), 1)
         X = inst.matrix(self.target)
@@ -118,21 +127,30 @@ class ExactProblem:
             shape = (F.shape[0], X.shape[0])
         else:
             f = _scalar(f)
-            exp = [sympy.diff(f, X[a], X[b]) for a in range(X.shape[0]) for b in range(X.shape[0])]
+            exp = [d(f, X[a], X[b]) for a in range(X.shape[0]) for b in range(X.shape[0])]
             shape = (X.shape[0], X.shape[0])
         labels = [f"[{i}, {j}]" for i in range(shape[0]) for j in range(shape[1])]
         return labels, exp, tuple(shape)
 
     def _index_values(self, inst):
         """Every assignment of the free indices (k, or k and l) to concrete values."""
-        indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
-        ranges = [inst.index_values(i, *index_range(i, self.ns, self.f, *self.targets)) for i in indices]
-        return [dict(zip(indices, values)) for values in itertools.product(*ranges)]
+        key = ("index values", id(inst))
+        if key not in self._expected:
+            indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
+            ranges = [inst.index_values(i, *index_range(i, self.ns, self.f, *self.targets)) for i in indices]
+            self._expected[key] = [dict(zip(indices, values)) for values in itertools.product(*ranges)]
+        return self._expected[key]
 
     def claimed_entries(self, inst, claim):
         """The claim's entries at this instance, in the order of `expected_entries`."""
         if self.index_form:
-            return [inst.explicit(claim.subs(sub)) for sub in self._index_values(inst)]
+            free = {i for t in self.targets for i in t.indices}
+            if any(lim[1].free_symbols & free or lim[2].free_symbols & free for s in as_basic(claim).atoms(sympy.Sum)
+                   for lim in s.limits):
+                return [inst.explicit(claim.subs(sub)) for sub in self._index_values(inst)]
+            # the bound sums are written out once; the free indices then take each value
+            explicit = inst.explicit(claim)
+            return [explicit.xreplace({i: sympy.Integer(v) for i, v in sub.items()}) for sub in self._index_values(inst)]
         if self.scalar_form and not isinstance(claim, (MatrixBase, MatrixExpr)):
             claim = sympy.Matrix([[claim]])
         value = inst.explicit(claim)
@@ -161,7 +179,8 @@ class ExactProblem:
     # -- what the diagnosis rules ask -----------------------------------------
     def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None):
         """`assume`: {array, symbol or matrix: data kind or ("size", d)} taken to hold as well."""
-        return find_difference(self, candidate, seed, _symmetric_restriction(self, symmetric), reference, assume)
+        return find_difference(self, candidate, seed, _symmetric_restriction(self, symmetric), reference, assume,
+                               strict=True)
 
     def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
@@ -269,11 +288,13 @@ def infer_kind(f, target, claim):
     return "grad"
 
 
-def find_difference(problem, claim, seed, restrict=None, reference=None, assume=None):
+def find_difference(problem, claim, seed, restrict=None, reference=None, assume=None, strict=False):
     """The first (instance, point, label, expected, claimed) where `claim` differs
     from the derivative (or from `reference`, another claim-like expression), or None.
-    Points are inside f's domain, with declared (and `assume`d) data kinds."""
+    Points are inside f's domain, with declared (and `assume`d) data kinds.  `strict`: a
+    `DeriveError` when no point was found at all (None would mean "equal")."""
     rng = random.Random(seed)
+    used = 0
     for inst in problem.instances:
         labels, exp, _ = problem.expected_entries(inst)
         if reference is not None:
@@ -288,14 +309,14 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
             if isinstance(how, tuple) and how[0] == "size" and how[1] in inst.sizes:
                 sizes[s] = inst.sizes[how[1]]
         tried = 0
-        for k in range(POINTS * 5):
+        for k in range(POINTS * 10):
             if tried >= POINTS:
                 break
             point = conform(sample_point(symbols, rng, k), kinds)
             point.update({s: sympy.Integer(v) for s, v in sizes.items()})
             if restrict is not None:
                 point = restrict(inst, point)
-            if f is not None and not isinstance(f, MatrixBase) and numeric_value(f, point) is None:
+            if f is not None and not isinstance(f, MatrixBase) and not defined_at((f,), point):
                 continue  # outside f's domain
             values = [(numeric_value(e, point), numeric_value(c, point)) for e, c in zip(exp, clm)]
             if any(e is None for e, _ in values):
@@ -304,6 +325,10 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
             for label, e_expr, c_expr, (e, c) in zip(labels, exp, clm, values):
                 if c is None or differ(e, c, (e_expr, c_expr), point):
                     return inst, point, label, exp, clm
+        used += tried
+    if strict and not used:
+        raise DeriveError("found no point where f and its derivative are defined and real (declare the data: "
+                          "'p: probability', 'y: binary', 'x: positive', ...)")
     return None
 
 
