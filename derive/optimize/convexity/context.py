@@ -31,7 +31,7 @@ class Context:
     f: object = None
     gradient: object = None
     variables: tuple = ()
-    extra: dict = None  # notation-specific: index ranges, the namespace
+    extra: dict = None  # notation-specific: vector entries and declared properties (matrix), index ranges
     depth: int = 0
 
     def prove(self, H, f=None):

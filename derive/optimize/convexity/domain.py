@@ -15,7 +15,7 @@ from sympy import Indexed, Sum, Symbol
 
 from ...text.printing import to_text
 from .result import Step
-from .signs import Facts, sign
+from .signs import sign
 
 
 @dataclass
@@ -135,5 +135,3 @@ def linear_in(expr, is_variable):
         return linear_in(expr.function, is_variable)
     return False
 
-
-__all__ = ["Domain", "Facts", "linear_in", "read_domain"]

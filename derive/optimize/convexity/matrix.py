@@ -25,7 +25,6 @@ from sympy import (
     IndexedBase,
     MatAdd,
     MatMul,
-    MatrixExpr,
     MatrixSymbol,
     OneMatrix,
     Symbol,
@@ -289,6 +288,3 @@ def domain_facts(f, facts, entries):
                 if atom.args[0] == t:
                     facts.add_positive(entries.label(node.expr), f"log({node.expr.name}) needs {node.expr.name} > 0")
 
-
-def is_matrix_expression(H):
-    return isinstance(H, MatrixExpr) and not isinstance(H, sympy.MatrixBase)

@@ -1,19 +1,23 @@
 """The numeric side: Hessian eigenvalues at random points of f's domain.
 
-Two uses, one sampler per notation:
+One sampler per notation yields `Candidate`s: points where f and H are finite
+and real (so inside f's domain; declarations and data kinds honoured), with H
+there in float64.  On them
 
-* `cross_check`: a symbolic argument is returned only if the smallest
-  eigenvalue is >= -tol at every point tried (each with f and H finite and
-  real, so inside f's domain, declarations honoured);
-* `find_counterexample`: the point and direction of the most negative
-  curvature found, made exact (rational point, rational direction) and
-  re-evaluated exactly or to 40 digits; only a confirmed v^T H v < 0 counts.
+* the cross-check of a symbolic argument: `violation` must find nothing (the
+  smallest eigenvalue >= -1e-9 relative to H's size everywhere);
+* the search for a counterexample: `violation` takes the most negative
+  curvature found, rounds its eigenvector to a small integer direction v,
+  re-evaluates v^T H v exactly (or to 40 digits where exp or sin make it
+  irrational), and asks that the chord test f(x + t v) + f(x - t v) < 2 f(x)
+  hold too; only then is it a counterexample.
 
 Points are multiples of 1/8 times powers of two, so a float64 point and its
 exact rational are the same number.  Scalar notation and index notation (at
-explicit sizes, `index_instances`) are compiled to NumPy kernels and evaluated
-in batches; matrix notation is evaluated by `validation.matrix_eval` at
-`validation.instances.Point`s, as derive's own matrix checks are.
+explicit sizes, `index_instances`, `data_instances`) are compiled to NumPy
+kernels and evaluated in batches; matrix notation is evaluated by
+`validation.matrix_eval` at `validation.instances.Point`s, as derive's own
+matrix checks are.
 """
 
 import itertools
@@ -40,7 +44,7 @@ KEEP = 6  # candidates re-examined exactly, worst first
 
 @dataclass
 class Candidate:
-    """A point (in a sampler's own terms) and the float eigen-decomposition of H there."""
+    """A point (in its sampler's own terms) and H there, in float64."""
 
     sampler: object
     key: object
@@ -224,7 +228,8 @@ def _confirm(c, sense):
         number = sympy.N(value, DIGITS)
         if not number.is_real or not number.is_finite:
             return None
-        if sense * number < 0 and abs(number) > sympy.Float(10) ** (5 - DIGITS) * (1 + float(np.max(np.abs(c.hessian)))):
+        resolution = sympy.Float(10) ** (5 - DIGITS) * (1 + float(np.max(np.abs(c.hessian))))
+        if sense * number < 0 and abs(number) > resolution:
             t = Rational(1, 2 ** 12) / max(abs(x) for x in v)
             gap = sympy.N(c.sampler.second_difference(c.key, v, t), DIGITS)
             if not gap.is_real or sense * gap >= 0:
@@ -254,9 +259,9 @@ def _quadratic(Hx, v):
     Hx = sympy.Matrix(Hx)
     total = sympy.Add(*[v[i] * v[j] * Hx[i, j] for i, j in itertools.product(range(len(v)), repeat=2)
                         if v[i] != 0 and v[j] != 0])
-    if total.is_Rational:
+    if total.is_Rational or total.has(sympy.Float):  # 40-digit floats stay floats: never guessed exact
         return total
-    simpler = sympy.nsimplify(total) if total.has(sympy.Float) else sympy.powsimp(sympy.expand(total))
+    simpler = sympy.powsimp(sympy.expand(total))
     return simpler if sympy.count_ops(simpler) <= sympy.count_ops(total) else total
 
 
