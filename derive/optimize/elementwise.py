@@ -159,13 +159,10 @@ class IndexProblem:
         return out
 
     def _global(self, phi, entry_mults, aggregates, active, used):
-        """Solutions of the scalar equations left once p[i] = phi(i)."""
+        """Solutions of the scalar equations left once p[i] = phi(i): the aggregates' definitions and
+        the sum constraints, in the multipliers and aggregates."""
         k = self.k
-        i = _summation_index(self.namespace, k)
-        phi_i = phi.xreplace({k: i})
-        lo, hi = self.range
         scalars = [c.multiplier for c in used if c.per_entry is None] + list(aggregates.sums)
-        everywhere = {self.base[j]: phi.xreplace({k: j}) for j in [k]}
 
         def at_point(expr):
             """expr with every p[j] replaced by phi(j), sums pulled."""
@@ -173,39 +170,28 @@ class IndexProblem:
                                     lambda e: phi.xreplace({k: e.indices[0]}))
             return pull(replaced, tuple(scalars))
 
-        equations = []
-        for agg, total in aggregates.sums.items():
-            equations.append(agg - at_point(total))
-        for c in used:
-            if c.per_entry is None:
-                equations.append(at_point(c.expr))
-        del everywhere, phi_i
+        equations = [agg - at_point(total) for agg, total in aggregates.sums.items()]
+        equations += [at_point(c.expr) for c in used if c.per_entry is None]
         data = Placeholders({str(s) for e in equations for s in e.free_symbols})
         hidden = [sympy.numer(sympy.together(data.hide(sympy.expand_log(e, force=False)))) for e in equations]
         implicit_unknowns = [u for u in scalars if any(s.has(u) for s in data.sums.values())]
         explicit = [u for u in scalars if u not in implicit_unknowns]
-        branches = _triangular(hidden, explicit)
         out = []
-        for solved, leftover in branches:
+        for solved, leftover in _triangular(hidden, explicit):
             values = {u: data.show(v) for u, v in solved.items()}
-            leftover = [data.show(e) for e in leftover if e != 0]
-            value = _simplify(phi.xreplace(values).xreplace(values))
-            multipliers = {c.multiplier: _simplify(values.get(c.multiplier, c.multiplier))
-                           for c in self.constraints if c.per_entry is None}
-            for j, c in enumerate(self.constraints):
-                if c.kind == "ineq" and c.per_entry is None and c in used:
-                    pass
-            implicit = [Eq(_simplify(e.xreplace(values)), 0) for e in leftover]
-            if any(e.lhs.free_symbols - set(implicit_unknowns) == e.lhs.free_symbols and not e.lhs.has(*scalars)
-                   for e in implicit if e.lhs != 0):
-                continue  # an equation in the data alone: holds only for special data
+            implicit = [_simplify(data.show(e).xreplace(values)) for e in leftover]
+            implicit = [e for e in implicit if e != 0]
+            if any(not e.has(*implicit_unknowns) for e in implicit) if implicit_unknowns else implicit:
+                continue  # a constant or an equation in the data alone: no point for generic data
             unsolved = [u for u in explicit if u not in solved]
             if unsolved:
                 raise LimitError(f"could not solve for {', '.join(map(str, unsolved))} exactly")
+            multipliers = {c.multiplier: _simplify(values.get(c.multiplier, c.multiplier))
+                           for c in self.constraints if c.per_entry is None}
             entry = {m: _simplify(v.xreplace(values)) for m, v in entry_mults.items()}
             multipliers.update({c.multiplier: entry.get(Symbol(f"{c.multiplier}_entry", real=True), sympy.S.Zero)
                                 for c in self.constraints if c.per_entry is not None})
-            out.append(Solution(value, multipliers, [e for e in implicit if e.lhs != 0], active))
+            out.append(Solution(_simplify(phi.xreplace(values)), multipliers, [Eq(e, 0) for e in implicit], active))
         return out
 
 
@@ -248,8 +234,8 @@ def _triangular(equations, unknowns, solved=None):
             continue
         out = []
         for r in roots:
-            if r.has(sympy.I) and not _real_candidate(r):
-                continue
+            if r.has(sympy.I):
+                continue  # a multiplier is real
             rest = [x for x in current if x is not e]
             out += _triangular(rest, unknowns, {**{v: w.xreplace({u: r}) for v, w in solved.items()}, u: r})
         return out
@@ -264,10 +250,6 @@ def _triangular(equations, unknowns, solved=None):
         if out:
             return out
     return [(solved, current)]
-
-
-def _real_candidate(r):
-    return False
 
 
 def _same(a, b):
@@ -497,9 +479,9 @@ def diagonal_kind(problem, solution):
     value = sympy.simplify(d.xreplace({problem.element: solution.value}).xreplace(
         {m: v for m, v in solution.multipliers.items() if v != m}))
     if value.is_positive:
-        return "min", f"the Lagrangian's Hessian is diagonal with entries {to_text(value)} > 0"
+        return "min", value
     if value.is_negative:
-        return "max", f"the Lagrangian's Hessian is diagonal with entries {to_text(value)} < 0"
+        return "max", value
     return None
 
 
@@ -577,7 +559,10 @@ def points(problem, sense, params, seed=0):
             reason = (f"the reduced Hessian of the written-out Lagrangian at {len(found)} random instances "
                       f"({', '.join(inst.describe() for inst, _, _ in found)})")
         else:
-            kind, reason = decided
+            kind, d = decided
+            d = d if sense == "min" else -d
+            reason = (f"the Hessian of the Lagrangian is diagonal, with entries {to_text(d)} "
+                      f"{'> 0' if d.is_positive else '< 0'} at the point for every entry and data")
         if sense == "max":
             kind = {"min": "max", "max": "min"}.get(kind, kind)
         sol.kind, sol.reason = kind, reason
@@ -689,7 +674,7 @@ class IndexKKTProblem(KKTProblem):
                                for c in self.constraints}
                 tight = tuple(j for j in sol.active)
                 point = KKTPoint({self.base[self.k]: sol.value}, multipliers, tight, sol.objective, sol.kind,
-                                 not sol.implicit, implicit=sol.implicit,
+                                 True, implicit=sol.implicit,
                                  every=f"for every {self.k} = {to_text(lo)}, ..., {to_text(hi)}")
                 point.notes = self._explain(point) + [f"{sol.kind}: {sol.reason}"] + sol.notes
                 out.append(point)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Eq, Ge, Gt, Le, Lt, Matrix, Symbol
 
-from . import notation, parametric
+from . import notation, parametric, qualification
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
@@ -327,7 +327,11 @@ class KKTProblem:
                 "numeric: the exact roots were out of reach; values are roots of the Groebner basis to 50 digits"])
         reverse = self.sense == "max"
         found.sort(key=lambda p: float(approx(p.value)), reverse=reverse)
-        return KKTSolution(self, found, note)
+        irregular = qualification.irregular_points(self, found) if self._polynomial else []
+        if irregular and not found:
+            note = ("no KKT point; LICQ fails at the point(s) listed, where a "
+                    f"{'minimizer' if self.sense == 'min' else 'maximizer'} need not satisfy the KKT conditions")
+        return KKTSolution(self, found, note, irregular)
 
     def _active_sets(self):
         """Active sets of at most n - (equalities) inequalities: by Caratheodory, a KKT point with

@@ -46,6 +46,10 @@ def route(expressions, wrt, namespace):
         if not any(e.has(obj) for e in expressions if isinstance(e, sympy.Basic)):
             raise SymbolError(f"'{obj}' is not a variable of the problem")
         return Route("index", obj)
+    if wrt is None:
+        arrays = {a.base for e in expressions if isinstance(e, sympy.Basic) for a in e.atoms(Indexed)}
+        if len(arrays) == 1 and not _sums_over_scalars(expressions) and not _free_scalars(expressions, arrays):
+            return Route("index", arrays.pop())
     variables = [o for o in objects if isinstance(o, sympy.Symbol)]
     if any(isinstance(e, sympy.Basic) and any(s.has(*variables) for s in e.atoms(Sum))
            for e in expressions) if variables else _sums_over_scalars(expressions):
@@ -79,3 +83,9 @@ def _sums_over_scalars(expressions):
             if scalars:
                 return True
     return False
+
+
+def _free_scalars(expressions, arrays):
+    labels = {a.label for a in arrays}
+    return [s for e in expressions if isinstance(e, sympy.Basic) for s in e.free_symbols
+            if isinstance(s, sympy.Symbol) and not s.is_integer and s not in labels]
