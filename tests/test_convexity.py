@@ -149,11 +149,27 @@ def test_x4_plus_y2_is_convex_from_its_diagonal_hessian():
 
 
 def test_schur_complement_and_minors():
-    r = derive.convexity("x**2/y", "x y", "y: positive")
-    assert r.status == "convex" and "Schur complement" in texts(r)
+    r = derive.convexity("x**2 + x*y + y**2 + 3*z**2 - z*y", "x y z")
+    assert r.status == "strictly convex" and "Schur complement" in texts(r)
+    assert derive.convexity("x**2 + 3*x*y + y**2", "x y").status == "not convex"  # the same pivot, S = 2 - 9/2
+    r = derive.convexity("x**2/y", "x y", "y: positive")  # quadratic over linear: 2/y^3 (y, -x)(y, -x)^T
+    assert r.status == "convex" and "rank one" in texts(r)
     assert derive.convexity("x**2/y", "x y", "y: negative").status == "concave"
     r = derive.convexity("x**4 + y**4 + 6*x**2*y**2", "x y")
     assert r.status == "convex" and "principal minor" in texts(r)
+
+
+def test_rank_one_hessians_of_a_function_of_a_linear_form():
+    r = derive.convexity("(x1 + x2 + x3 + x4 + x5)**4")
+    assert r.status == "convex" and "rank one" in texts(r)
+    assert derive.convexity("-(x1 + x2 + x3 + x4 + x5)**4").status == "concave"
+    assert derive.convexity("(x1 + x2 + x3 + x4 + x5)**3").status == "not convex"
+
+
+def test_inverse_of_a_positive_definite_matrix():
+    r = derive.convexity("x.T@inv(S)@x", "x", "S: n x n spd, x: n")
+    assert r.status == "strictly convex" and "inverse of a positive definite" in texts(r)
+    assert derive.convexity("x.T@inv(S)@x", "x", "S: n x n, x: n").status == "not convex"
 
 
 def test_sums_of_convex_terms_and_samples():
@@ -309,6 +325,8 @@ def test_sympy_objects_and_mixed():
     ("[x, y]", "x y", None, derive.ShapeError),
     ("X@w", "w", "X: n x d, w: d", derive.ShapeError),
     ("x**2 +", "x", None, derive.ParseError),
+    ("sum(W[i,j]**2, i, j)", "W[k, a]", None, derive.DeriveError),
+    ("log(det(X))", "X", "X: n x n", derive.ShapeError),
 ])
 def test_bad_input_is_a_one_line_error(f, wrt, let, error):
     with pytest.raises(error) as info:

@@ -33,7 +33,8 @@ from ...derivation.api import differentiate
 from ...calculus.reals import RealView
 from ...errors import DeriveError, ValidationError
 from ...text.budgets import DEFAULT_LIMITS, time_budget
-from ...text.inputs import new_namespace
+from ...calculus.targets import tensor_targets
+from ...text.inputs import as_expression, new_namespace
 from ...text.printing import to_text
 from ...validation.instances import data_kinds
 from . import components, index, matrix, search
@@ -60,9 +61,22 @@ def convexity(f, wrt=None, symbols=None, *, seed=0, limits=DEFAULT_LIMITS):
     """
     with time_budget(limits.seconds, "deciding convexity"):
         namespace = new_namespace(symbols, f, wrt)
+        _require_vector(f, wrt, namespace)
         d = differentiate(f, wrt, "hessian", symbols=namespace, seed=seed)
         setup = _SETUPS[d.notation](d, namespace)
         return _decide(d, setup, np.random.default_rng(seed))
+
+
+def _require_vector(f, wrt, namespace):
+    """Index notation by an element of a vector (w[k]): a Hessian in W[k, a] would be a 4-index array."""
+    if wrt is None:
+        return
+    targets = tensor_targets(wrt, namespace, as_expression(f, namespace)) or ()
+    for t in targets:
+        if isinstance(t, Indexed) and len(t.indices) != 1:
+            raise DeriveError(f"convexity in index notation needs an element of a vector, like w[k]; {t} has "
+                              f"{len(t.indices)} indices (its Hessian would have {2 * len(t.indices)}): write the "
+                              "matrix's entries as a vector, or use scalar variables")
 
 
 class _Setup:

@@ -7,6 +7,7 @@ One function per structure, tried in the order of `RULES`:
     diagonal        every H_ii >= 0 (x^4 + y^2; sum p_i log p_i: 1/p_i > 0)
     covariance      H = diag(p) - p p^T with p = grad f >= 0, sum p <= 1 (log-sum-exp)
     terms of f      f = f_1 + f_2 + ...: each term's Hessian PSD
+    rank one        every 2 x 2 minor 0 and the diagonal >= 0 (g(a^T x): H = g'' a a^T)
     Schur           a pivot H_ii > 0 and its Schur complement PSD (x^2/y on y > 0)
     minors          every principal minor >= 0 (Sylvester's criterion for semidefinite matrices)
 """
@@ -110,6 +111,25 @@ def terms_of_f(H, ctx):
     return sum_argument(parts, "f is a sum of terms, so its Hessian is the sum of theirs: PSD if each is")
 
 
+def rank_one(H, ctx):
+    """Every 2 x 2 minor 0: H = c u u^T (f = g(a^T x) has H = g'' a a^T), PSD iff its diagonal is >= 0."""
+    n = H.shape[0]
+    if n < 2 or all(is_zero(e) for e in H):
+        return None
+    for i, k in itertools.combinations(range(n), 2):
+        for j, l in itertools.combinations(range(n), 2):
+            if not is_zero(sympy.expand(H[i, j] * H[k, l] - H[i, l] * H[k, j])):
+                return None
+    steps = [Step(f"every 2 x 2 minor of {ctx.this} vanishes, so it has rank one, c u u^T, and is PSD when its "
+                  "diagonal (c u_i^2) is >= 0")]
+    for i, h in _distinct(H[i, i] for i in range(n)):
+        found = sign(h, ctx.facts)
+        if found is None:
+            return None
+        steps.append(sign_step(f"H[{i}, {i}] = {to_text(h)}", h, found))
+    return Argument(False, steps)
+
+
 def schur(H, ctx):
     """[[a, b^T], [b, C]] with a > 0 is PSD iff C - b b^T / a is; a zero pivot needs a zero row."""
     n = H.shape[0]
@@ -170,6 +190,7 @@ RULES = (
     ("diagonal", diagonal),
     ("covariance", covariance),
     ("terms of f", terms_of_f),
+    ("rank one", rank_one),
     ("Schur complement", schur),
     ("principal minors", minors),
 )

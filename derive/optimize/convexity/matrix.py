@@ -3,7 +3,7 @@
 One function per structure, tried in the order of `RULES`:
 
     zero            H = 0: f is affine
-    constant        I, a matrix declared spd: positive definite
+    constant        I, a matrix declared spd, the inverse of a positive definite matrix
     transpose       M^T is PSD when M is
     covariance      H = c diag(u) - c^2 u u^T with c = 1/sum(u), u >= 0 (log-sum-exp: diag(p) - p p^T)
     scaled          c M with c >= 0 and M PSD
@@ -23,6 +23,7 @@ from sympy import (
     HadamardProduct,
     Identity,
     IndexedBase,
+    Inverse,
     MatAdd,
     MatMul,
     MatrixSymbol,
@@ -132,6 +133,11 @@ def constant(H, ctx):
         return Argument(True, [Step("the identity is positive definite (v^T I v = |v|^2)", H)])
     if isinstance(H, MatrixSymbol) and "spd" in ctx.extra["properties"].get(H, ()):
         return Argument(True, [Step(f"{H.name} is declared symmetric positive definite", H)])
+    if isinstance(H, Inverse):
+        found = ctx.prove(H.arg)
+        if found is not None and found.definite:
+            return Argument(True, found.steps + [Step("the inverse of a positive definite matrix is positive definite "
+                                                      "(its eigenvalues are the reciprocals)", H)])
     return None
 
 
