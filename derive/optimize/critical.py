@@ -196,7 +196,7 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
     """
     with time_budget(limits.seconds, "finding critical points"):
         ns = new_namespace(symbols, f, wrt)  # one name, one variable
-        expr = as_scalar(as_expression(f, ns), "f")
+        expr = as_scalar(notation.one_by_one(as_expression(f, ns)), "f")
         path = notation.route([expr], wrt, ns)
         if path.kind != "scalar":
             return _in_notation(path, expr, wrt, ns)

@@ -598,6 +598,9 @@ def critical_points(expr, path, namespace):
     from .critical import CriticalPoint, CriticalPoints
     from .sample import parameters
 
+    from .sample import as_indexed
+
+    expr, _ = as_indexed(expr)  # entries of a declared vector, x[i, 0], as x[i]
     base = path.variable
     k = path.element.indices[0] if path.element is not None else _entry_index(namespace, [expr])
     problem = _problem_for(expr, base, k, [], namespace)

@@ -623,7 +623,7 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None,
     if sense not in ("min", "max"):
         raise DeriveError(f"sense must be 'min' or 'max', got {sense!r}")
     ns = new_namespace(symbols, objective, wrt, eq, ineq, st)
-    f = as_scalar(as_expression(objective, ns), "the objective")
+    f = as_scalar(notation.one_by_one(as_expression(objective, ns)), "the objective")
     constraints = []
     for group, default in ((eq, "eq"), (ineq, "ineq"), (st, None)):
         if isinstance(group, (str, sympy.Basic)):

@@ -57,6 +57,13 @@ def route(expressions, wrt, namespace):
     return Route("scalar")
 
 
+def one_by_one(expr):
+    """A 1 x 1 matrix expression (x.T*A*x from SymPy) as the scalar it is (its trace)."""
+    if isinstance(expr, sympy.MatrixExpr) and not isinstance(expr, sympy.MatrixBase) and expr.shape == (1, 1):
+        return sympy.Trace(expr)
+    return expr
+
+
 def _object(item, namespace):
     if isinstance(item, str):
         if "[" in item:
