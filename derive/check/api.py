@@ -46,12 +46,12 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
         if isinstance(wrt, (sympy.Basic, list, tuple)):
             wrt = ns.unify(wrt) if isinstance(wrt, sympy.Basic) else [ns.unify(w) for w in wrt]
         definitions = parse_definitions(let, ns)
-        expr = _substitute(as_expression(f, ns), definitions)
+        expr = _scalars_as_traces(_substitute(as_expression(f, ns), definitions))
         try:
-            written = as_expression(claimed, ns)
+            written = _scalars_as_traces(as_expression(claimed, ns))
         except ShapeError as exc:
             return _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
-        claim = _align_sizes(_explicit_claim(_substitute(written, definitions), expr, wrt, ns), expr)
+        claim = _align_sizes(_explicit_claim(_substitute(written, definitions), expr, wrt, ns), expr, ns)
         if _is_matrix_problem(expr, wrt, ns, claim):
             from .matrix import check_matrix_notation
 
@@ -98,9 +98,21 @@ def _substitute(expr, definitions):
     raise DeriveError("the definitions refer to each other in a cycle")
 
 
-def _align_sizes(claim, expr):
+def _scalars_as_traces(expr):
+    """(x.T*A*x)[0, 0], how SymPy users take the scalar of a 1 x 1 product, as the parser writes
+    it: tr(x.T*A*x), a matrix expression matrix calculus and the evaluators know."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    if not isinstance(expr, sympy.Basic) or isinstance(expr, MatrixBase) or not expr.has(MatrixElement):
+        return expr
+    return expr.replace(lambda e: isinstance(e, MatrixElement) and not isinstance(e.parent, (MatrixSymbol, MatrixBase))
+                        and tuple(e.parent.shape) == (1, 1), lambda e: sympy.Trace(e.parent))
+
+
+def _align_sizes(claim, expr, ns=None):
     """A claim whose sums run over f's axes with their own size names (derive's own result pasted
-    back as a SymPy object, with n_j where this call's f says n_j1) uses f's names: one axis, one size."""
+    back as a SymPy object, with n_j where this call's f says n_j1; a text claim beside a SymPy f
+    summed to d - 1) uses f's names: one axis, one size.  The ranges the namespace learned follow."""
     if not isinstance(claim, sympy.Basic) or not isinstance(expr, sympy.Basic) or not claim.has(sympy.Sum):
         return claim
     ours, theirs = _axis_bounds(expr), _axis_bounds(claim)
@@ -112,6 +124,10 @@ def _align_sizes(claim, expr):
         (want,) = ours[axis][1].free_symbols
         if size not in expr.free_symbols and hi.xreplace({size: want}) == ours[axis][1] and lo == ours[axis][0]:
             mapping.setdefault(size, want)
+    if mapping and ns is not None:
+        for table in (ns.index_ranges, ns.axis_ranges):
+            for key, (lo, hi) in list(table.items()):
+                table[key] = (sympy.sympify(lo).xreplace(mapping), sympy.sympify(hi).xreplace(mapping))
     return claim.xreplace(mapping) if mapping else claim
 
 

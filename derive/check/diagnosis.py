@@ -100,10 +100,17 @@ def chain_rule(e, c, ctx):
 
 
 def additive_term(e, c, ctx):
-    """The claim misses a term of the derivative, or has one too many."""
+    """The claim misses a term of the derivative, or has one too many, or one term is wrong:
+    the terms as written first ((1 - y)/(1 - p) whole), then expanded."""
     difference = ctx.tidy(e - c)
-    terms_e = sympy.Add.make_args(sympy.expand(e))
-    terms_c = sympy.Add.make_args(sympy.expand(c))
+    for split in (lambda t: sympy.Add.make_args(t), lambda t: sympy.Add.make_args(sympy.expand(t))):
+        found = _term_finding(split(e), split(c), difference, ctx)
+        if found:
+            return found
+    return None
+
+
+def _term_finding(terms_e, terms_c, difference, ctx):
     missing = [t for t in terms_e if not any(_same(t, s, ctx) for s in terms_c)]
     extra = [t for t in terms_c if not any(_same(t, s, ctx) for s in terms_e)]
     if missing and not extra and len(missing) < len(terms_e) and _same(sum(missing), difference, ctx):
@@ -113,6 +120,9 @@ def additive_term(e, c, ctx):
         what = "an extra term" if len(extra) == 1 else "extra terms"
         return Finding("extra_term", f"{what}: {to_text(sum(extra))} (not part of the derivative)")
     if len(missing) == 1 and len(extra) == 1 and len(terms_e) > 1 and _same(missing[0] - extra[0], difference, ctx):
+        if _same(missing[0], -extra[0], ctx):
+            return Finding("sign", f"the sign of the term {to_text(missing[0])} is flipped: the claim has "
+                                   f"{to_text(extra[0])}")
         return Finding("other", f"the term {to_text(missing[0])} is wrong: the claim has {to_text(extra[0])} instead")
     return None
 

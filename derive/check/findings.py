@@ -75,6 +75,9 @@ def _factors(expr, problem):
         for m in node.args:
             if m.is_number or isinstance(m, MatrixExpr) or not m.is_commutative or m in found:
                 continue
+            indices = {s for a in m.atoms(Indexed) for s in a.free_symbols if isinstance(s, Symbol)}
+            if m.has(MatrixExpr) or any(s.is_integer for s in m.free_symbols - indices if isinstance(s, Symbol)):
+                continue  # an entry of a matrix product, a size: not a factor a student leaves out
             if m.free_symbols & targets or any(a.base in bases for a in m.atoms(Indexed)) or m.has(Sum):
                 continue
             if sympy.count_ops(m) > 3:

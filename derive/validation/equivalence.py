@@ -70,7 +70,7 @@ def numeric_value(expr, point, digits=DIGITS):
         value = as_basic(expr).xreplace(point)  # exact: polynomials stay rational
         if not value.is_Rational:
             value = value.evalf(digits)
-    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, IndexError):
         return None
     if value.is_Rational:
         return value

@@ -52,7 +52,9 @@ class ExactProblem:
         self.kind = kind or (_scalar_kind(self.targets, claim) if self.scalar_form else infer_kind(expr, self.target,
                                                                                                    claim))
         self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr)
-        self.declared = {}
+        declared = getattr(ns, "properties", None) or {}
+        self.declared = {M: set(declared.get(M.name)) for M in _matrix_symbols(expr, claim)
+                         if declared.get(M.name) and set(declared.get(M.name)) & {"symmetric", "spd"}}
         self.kinds = data_kinds(ns, expr, claim)  # declared data: binary labels, simplex rows, ...
         self._display = display
         self._expected = {}  # instance number -> (labels, entries, shape): computed once
@@ -178,14 +180,22 @@ class ExactProblem:
 
     # -- what the diagnosis rules ask -----------------------------------------
     def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None):
-        """`assume`: {array, symbol or matrix: data kind or ("size", d)} taken to hold as well."""
-        return find_difference(self, candidate, seed, _symmetric_restriction(self, symmetric), reference, assume,
+        """`assume`: {array, symbol or matrix: data kind or ("size", d)} taken to hold as well.
+        Matrices declared symmetric (or spd) are symmetric at every point."""
+        restrictions = [_symmetric_restriction(self, M) for M in [symmetric, *self.declared] if M is not None]
+
+        def restrict(inst, point):
+            for r in restrictions:
+                point = r(inst, point)
+            return point
+
+        return find_difference(self, candidate, seed, restrict if restrictions else None, reference, assume,
                                strict=True)
 
     def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
             return self.first_difference(candidate, seed, symmetric, reference, assume) is None
-        except (ShapeError, DeriveError, TypeError, ValueError, ArithmeticError):
+        except (ShapeError, DeriveError, TypeError, ValueError, ArithmeticError, IndexError):
             return False
 
     def point_kinds(self, inst, assume=None):
@@ -233,7 +243,7 @@ class ExactProblem:
         if self.index_form:
             bases = {a.base for a in self.f.atoms(sympy.Indexed) if len(a.indices) == 2}
             return [(str(b), b) for b in sorted(bases, key=str)]
-        found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target}
+        found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target} - set(self.declared)
         return [(M.name, M) for M in sorted(found, key=str) if _square(M)]
 
     def difference_text(self, seed=0):
@@ -354,6 +364,10 @@ def _symmetric_restriction(problem, key):
                 point[low] = point[high]
         return point
     return restrict_matrix
+
+
+def _matrix_symbols(*exprs):
+    return {M for e in exprs if isinstance(e, sympy.Basic) for M in e.atoms(MatrixSymbol)}
 
 
 def _is_matrix(obj):
