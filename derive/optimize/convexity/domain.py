@@ -11,7 +11,7 @@ convex (x**2 + 1/x**2); anything else is reported as not shown convex.
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Indexed, Sum, Symbol
+from sympy import Indexed, MatrixSymbol, Sum, Symbol
 
 from ...text.printing import to_text
 from .result import Step
@@ -49,20 +49,23 @@ class Domain:
             self.obstacles.remove(obstacle)
 
 
-def read_domain(f, facts, is_variable):
+def read_domain(f, facts, is_variable, readable=lambda u: u):
     """The conditions f imposes; known-sign atoms go into `facts`.  `is_variable(atom)` says
-    whether a Symbol / Indexed is one of the variables (conditions on data alone do not
-    restrict the variables' domain)."""
+    whether a Symbol / Indexed / MatrixSymbol is one of the variables (conditions on data alone
+    do not restrict the variables' domain); `readable(u)` writes u so the sign rules can read it
+    (in matrix notation, sums of entries as sums over k)."""
     domain = Domain()
     if not isinstance(f, sympy.Basic):
         return domain
-    for u, strict, nonzero_only in _requirements(f):
+    for raw, strict, nonzero_only in _requirements(f):
+        u = readable(raw)
+        varies = any(is_variable(a) for a in _atoms(raw))
         relation = "!=" if nonzero_only else (">" if strict else ">=")
         words = f"{to_text(u)} {relation} 0"
         if nonzero_only:
             if sign(u, facts, "positive") or sign(-u, facts, "positive"):
                 continue
-            if any(is_variable(a) for a in _atoms(u)):
+            if varies:
                 domain.conditions.append(words)
                 domain.obstacles.append(f"f is undefined where {to_text(u)} = 0, which splits its domain into "
                                         "pieces that are not one convex set; declare the sign (e.g. 'x: positive')")
@@ -74,14 +77,14 @@ def read_domain(f, facts, is_variable):
             (facts.add_positive if strict else facts.add_nonnegative)(key, f"{words} (where f is defined)")
             domain.conditions.append(words)
             continue
-        if not any(is_variable(a) for a in _atoms(u)):
+        if not varies:
             continue  # a condition on the data or parameters alone
         (facts.add_positive if strict else facts.add_nonnegative)(u, f"{words} (where f is defined)")
         domain.conditions.append(words)
-        if not linear_in(u, is_variable):
+        if not linear_in(raw, is_variable):
             obstacle = f"the domain {words} is not shown to be convex"
             domain.obstacles.append(obstacle)
-            domain.curved.append((u, words, obstacle))
+            domain.curved.append((raw, words, obstacle))
     return domain
 
 
@@ -111,7 +114,7 @@ def _nodes(expr):
 
 
 def _atoms(u):
-    return u.atoms(Symbol, Indexed)
+    return u.atoms(Symbol, Indexed, MatrixSymbol)
 
 
 def _summed(element, f):

@@ -98,20 +98,27 @@ class Entries:
         return None
 
     def scalar(self, c):
-        """A scalar coefficient with the sums of entries it holds (tr(1^T u)) written as sums over k."""
-        traces = {t: self.total(t) for t in c.atoms(Trace)}
-        traces = {t: s for t, s in traces.items() if s is not None}
-        return c.xreplace(traces) if traces else c
+        """A scalar with the sums of entries it holds (tr(1^T u), w^T w) written as sums over k."""
+        if isinstance(c, MatMul):
+            return self.inner(c) if self.inner(c) is not None else c
+        found = {t: self.total(t) for t in c.atoms(Trace)}
+        found.update({m: self.inner(m) for m in c.atoms(MatMul)})
+        found = {t: s for t, s in found.items() if s is not None}
+        return c.xreplace(found) if found else c
 
     def total(self, trace):
         """sum_k u[k] for tr(1^T u) (how derive writes sum(u)), else None."""
-        arg = trace.arg
-        if isinstance(arg, MatMul):
-            _, matrices = split(arg)
-            if len(matrices) == 2 and isinstance(matrices[0], OneMatrix):
-                n = matrices[1].shape[0]
-                return sympy.Sum(self.entry(matrices[1]), (K, 0, n - 1))
-        return None
+        return self.inner(trace.arg)
+
+    def inner(self, product):
+        """sum_k a[k] b[k] for a 1 x 1 product a^T b of two vectors (1^T u, w^T w), else None."""
+        if not isinstance(product, MatMul) or tuple(product.shape) != (1, 1):
+            return None
+        scalars, matrices = split(product)
+        if len(matrices) != 2 or not all(1 in m.shape for m in matrices):
+            return None
+        a, b = matrices
+        return sympy.Mul(*scalars) * sympy.Sum(self.entry(a) * self.entry(b), (K, 0, b.shape[0] - 1))
 
 
 def split(M):
