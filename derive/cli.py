@@ -372,6 +372,15 @@ def _run_codegen(args):
         outputs, ranges = (), None
         if tensor:
             exprs, outputs, ranges = index_form(d)
+        elif expr.has(sympy.Sum) or expr.atoms(sympy.Indexed):  # parameters of a sample: a loop kernel
+            entries = list(dict.fromkeys(exprs))
+            if len(entries) > 1:
+                from .errors import DeriveError
+
+                raise DeriveError(f"the {args.what} by {', '.join(str(w) for w in wrt)} is {len(entries)} "
+                                  "loop kernels, one per entry: write one at a time (--wrt one parameter), or "
+                                  "call derive.kernel(derive.differentiate(...)) from Python for all at once")
+            exprs, tensor = entries[0], True
     if tensor:
         exprs, arrays, scalars = loop_arguments(expr, exprs, ns)
         source, _ = codegen.loops.kernel_source(exprs, arrays, scalars, outputs, ranges=ranges)

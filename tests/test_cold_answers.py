@@ -52,8 +52,8 @@ def test_simplification_keeps_what_pays():
     assert str(derive.grad("sin(x)*cos(y) + cos(x)*sin(y)", "x y")[0]) == "cos(x + y)"
     assert derive.grad("log(cosh(x - y))", "x y")[0].func == sympy.tanh
     g = derive.grad("log(1 + exp(-y*(w0*a0 + b)))", "w0")[0]
-    assert g.has(sympy.exp) and len(str(g)) < len("-a0*y*exp(-y*(a0*w0 + b))/(1 + exp(-y*(a0*w0 + b)))")
-    assert "exp(y*(a0*w0 + b))" in str(g)  # the exponent stays factored
+    assert len(str(g)) < len("-a0*y*exp(-y*(a0*w0 + b))/(1 + exp(-y*(a0*w0 + b)))")
+    assert "sigmoid(y*(a0*w0 + b))" in str(g)  # the textbook's logistic function, its argument factored
 
 
 class _Counting:

@@ -92,7 +92,7 @@ def test_gaussian_mle(root):
     out = load(root, "gaussian_mle").main()
     assert out["max_grad_at_mle"] < 1e-9
     assert out["max_grad_off"] > 1.0
-    assert derive.to_text(out["grad_mu_spd"]) == "N*inv(S)*(-mu + xbar)"
+    assert derive.to_text(out["grad_mu_spd"]) == "N*inv(S)*(xbar - mu)"
     assert out["textbook_verdict"].ok and "symmetric positive definite" in out["textbook_verdict"].evidence
     assert out["spd_agrees"] < 1e-9  # the spd form equals the general one at a symmetric S
 

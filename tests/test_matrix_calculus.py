@@ -173,7 +173,7 @@ def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_pow
     vector (which SymPy builds for an N x 1 base) is refused by name, not failed in validation."""
     decl = "X: N x d, w: d, y: N"
     text = derive.grad("sum((y - X@w)**2) + lam*w.T@w", "w", symbols=decl)
-    assert derive.to_text(text) == "(2*lam)*w - X.T*(-2*X*w + 2*y)"
+    assert derive.to_text(text) == "(2*lam)*w - X.T*(2*y - 2*X*w)"
     N, d, lam = sympy.symbols("N d lam")
     X, w, y = sympy.MatrixSymbol("X", N, d), sympy.MatrixSymbol("w", d, 1), sympy.MatrixSymbol("y", N, 1)
     ones = sympy.OneMatrix(1, N)

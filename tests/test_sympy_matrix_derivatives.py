@@ -8,10 +8,12 @@ are not used (some are silently 0).  Refused cases must be one-line
 `DeriveError`s saying what is unsupported.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 import sympy
-from sympy import ImmutableMatrix, MatrixBase, MatrixExpr, MatrixSymbol
+from sympy import ImmutableMatrix, Matrix, MatrixBase, MatrixExpr, MatrixSymbol, Rational, Symbol
 
 import derive
 from tests.sympy_matrix_cases import CASES, K, all_variants, variant_names
@@ -40,7 +42,42 @@ def test_sympy_case(case, size):
         return
     d = derive.differentiate(f, wrt, case.kind)
     assert d.report is not None and d.report.ok
+    if case.index:
+        assert d.notation == "index"
+        _agrees_componentwise(f, wrt, d.result)
+        return
     _agrees_with_finite_differences(f, wrt, d.result, case, seed=hash(case.id) % 2**32)
+
+
+def _agrees_componentwise(f, element, result, size=3):
+    """An index-notation answer d f / d X[m, n] against SymPy's partial derivatives of f written out
+    with explicit matrices at size 3, for every value of every free index (f's and the variable's)."""
+    X = element.args[0]
+    mats = {M: Matrix(*[int(d.subs({K: size})) for d in M.shape],
+                      lambda r, c, M=M: Symbol(f"{M.name}_{r}_{c}", real=True))
+            for M in f.atoms(MatrixSymbol) | {X}}
+    explicit_f = f.subs({K: size}).xreplace({M.subs({K: size}): mats[M] for M in mats}).doit()
+    bound = {lim[0] for e in result.atoms(sympy.Sum) for lim in e.limits}
+    indices = set(element.args[1].free_symbols | element.args[2].free_symbols)
+    indices |= {i for e in f.atoms(sympy.matrices.expressions.matexpr.MatrixElement) for a in e.args[1:]
+                for i in a.free_symbols}
+    indices |= {i for e in result.atoms(sympy.Indexed) for a in e.indices for i in a.free_symbols}
+    indices |= {i for d in result.atoms(sympy.KroneckerDelta) for i in d.free_symbols}
+    free = sorted({s for s in indices - bound if s != K}, key=str)
+    rng = np.random.default_rng(5)
+    values = {e: Rational(int(rng.integers(-9, 10)), 4) for M in mats.values() for e in M}
+    for combo in itertools.product(range(size), repeat=len(free)):
+        at = {}
+        for s_, v in zip(free, combo):  # the user's index and derive's integer one of the same name
+            at[s_] = v
+            at[Symbol(s_.name, integer=True)] = v
+        r_, c_ = (int(i.subs(at)) for i in element.args[1:])
+        expected = sympy.diff(explicit_f.xreplace(at), mats[X][r_, c_])
+        got = result.xreplace(at).subs({K: size}).doit()
+        got = got.xreplace({a: mats[next(M for M in mats if M.name == str(a.base.label))][
+            tuple(int(i) for i in a.indices) if len(a.indices) == 2 else (int(a.indices[0]), 0)]
+            for a in got.atoms(sympy.Indexed)})
+        assert sympy.simplify((expected - got).xreplace(values)) == 0, (at, expected, got)
 
 
 def _agrees_with_finite_differences(f, wrt, result, case, seed):

@@ -65,8 +65,6 @@ def test_sums_over_different_ranges_are_refused_not_answered_for_some_k():
 
 
 @pytest.mark.parametrize("f, wrt, what", [
-    ("log(sum(exp(z[j]), j)) - z[c]", "z[k]", "index c no sum runs over"),
-    ("x[i]**2", "x[k]", "index i no sum runs over"),
     ("x[0]*x[1]", "x[k]", "single entry x[0]"),
     ("sum(x[i]**2, i)", "x[2]", "x[2] is a single entry"),
     ("x[0]*x[1]", "x[0]", "x[0] is a single entry"),
@@ -81,3 +79,15 @@ def test_uncontractible_index_forms_are_one_line_errors_in_grad_and_check(f, wrt
     for claim in ("42", "0"):  # check said CORRECT to any claim here
         with pytest.raises(derive.DeriveError, match=what):
             derive.check(f, wrt, claim)
+
+
+@pytest.mark.parametrize("f, wrt, answer, free", [
+    ("log(sum(exp(z[j]), j)) - z[c]", "z[k]", "softmax(z)[k] - delta(c, k)", "c (of f); k (of the variable)"),
+    ("x[i]**2", "x[k]", "2*delta(i, k)*x[i]", "i (of f); k (of the variable)"),
+])
+def test_an_index_no_sum_runs_over_is_a_free_index_of_the_answer(f, wrt, answer, free):
+    """Once refused; the delta between the label and k is the answer (p - e_c), exact for every k, c."""
+    d = derive.differentiate(f, wrt)
+    assert derive.to_text(d.result) == answer and d.free_indices == free
+    assert not derive.check(f, wrt, "42").ok
+    assert derive.check(f, wrt, answer).ok

@@ -35,8 +35,16 @@ def diff_indexed(expr, target, targets=None, ranges=None):
     seen = {}
     result = contract(sympy.diff(expr, target), seen)
     _require_one_range(target, seen, ranges or {})
-    _require_contracted(result, target, targets or (target,))
+    _require_contracted(result, target, targets or (target,), free_indices(expr))
     return result
+
+
+def free_indices(expr):
+    """The indices of f that no sum runs over (i in sum(X[i, k]*A[k, j], k) is one, and j)."""
+    bound = {lim[0] for e in expr.atoms(Sum) for lim in e.limits}
+    used = {i for e in expr.atoms(Indexed) for i in e.indices if isinstance(i, sympy.Symbol)}
+    used |= {a for d in expr.atoms(KroneckerDelta) for a in d.args if isinstance(a, sympy.Symbol)}
+    return sorted(used - bound, key=str)
 
 
 def require_symbolic_index(target):
@@ -60,8 +68,11 @@ def _require_one_range(target, seen, ranges):
                               f"derivative wrt {target} would depend on where {index} lies; give the sums one range")
 
 
-def _require_contracted(result, target, targets):
-    free = {i for t in targets for i in t.indices}
+def _require_contracted(result, target, targets, f_free=()):
+    """A delta between the variable's index k and a single entry (x[0]) is refused; one with an
+    index of f that no sum runs over (the label c in -log(softmax(z)[c])) is part of the answer:
+    d/dz[k] of z[c] is delta(c, k), exactly, for every k and c."""
+    free = {i for t in targets for i in t.indices} | set(f_free)
     for delta in sorted(result.atoms(KroneckerDelta), key=str):  # the same message every run
         a, b = delta.args
         if (a in target.indices or b in target.indices) and not (a in free and b in free):
@@ -158,12 +169,28 @@ def _index_derivative(expr, targets, kind, namespace):
     if kind == "grad":
         if len(targets) != 1:
             raise DeriveError("grad in index notation takes one element, like x[k]")
-        return tidy_index(diff_indexed(expr, first, ranges=namespace.index_ranges)), first
+        return shortest(tidy_index(diff_indexed(expr, first, ranges=namespace.index_ranges))), first
     second = targets[1] if len(targets) > 1 else _second_element(first, expr, namespace)
     pair = (first, second)
     result = diff_indexed(diff_indexed(expr, first, pair, namespace.index_ranges), second, pair,
                           namespace.index_ranges)
-    return tidy_index(result), (first, second)
+    return shortest(tidy_index(result)), (first, second)
+
+
+def shortest(expr, size_limit=120):
+    """`expr` expanded, with its Kronecker deltas collected, when that is shorter: the label-smoothing
+    gradient (eps - 1)*(delta(c, k) - p[k]) - eps*(1 - K*p[k])/K reads p[k] - (1 - eps)*delta(c, k) - eps/K."""
+    if sympy.count_ops(expr) > size_limit:
+        return expr
+    from .sums import tidy_sums  # factors that do not depend on a sum's index outside it
+
+    expanded = sympy.expand_mul(expr)
+    collected = sympy.collect(expanded, sorted(expanded.atoms(KroneckerDelta), key=str))
+    from .textbook import logistic_form
+
+    candidates = [tidy_sums(expr), expr, collected]
+    candidates = [logistic_form(c) for c in candidates]
+    return min(candidates, key=sympy.count_ops)  # the first of the shortest: sums with their factors outside
 
 
 def _second_element(first, expr, namespace):

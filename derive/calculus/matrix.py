@@ -33,6 +33,7 @@ from sympy import (
     ZeroMatrix,
 )
 from sympy import Determinant
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 from .matrix_rules import DIFF, JVP, SCALAR_DIFF, SCALAR_NODES, VJP, UnsupportedOperator, rewrite_determinant, rule_for, scaled
 
@@ -73,10 +74,24 @@ def _scalar_gradient(f, X):
     back = dict(zip(dummies, atoms))
     terms = []
     for atom, t in zip(atoms, dummies):
-        coeff = sympy.diff(plain, t).xreplace(back)
+        coeff = _pending_at(sympy.diff(plain, t), dummies).xreplace(back)
         if coeff != 0:
             terms.append(scaled(coeff, _backprop(atom, S.One, X)))
     return _sum(terms, X.shape)
+
+
+def _pending_at(coeff, dummies):
+    """g'(a) for an unspecified g stays a pending derivative at the point a; written as
+    Subs(Derivative(g(xi), xi), xi, a), so that a may become tr(a.T*x) again."""
+    def at_point(d):
+        point = next(v for v, _ in d.variable_count if v in dummies)
+        xi = Dummy("xi")
+        return sympy.Subs(sympy.Derivative(d.expr.xreplace({point: xi}), *[(xi if v == point else v, n)
+                                                                          for v, n in d.variable_count]),
+                          xi, point)
+
+    return coeff.replace(lambda e: isinstance(e, sympy.Derivative) and any(v in dummies for v in e.variables),
+                         at_point)
 
 
 def _matrix_atoms(f):
@@ -261,8 +276,19 @@ def _drop_ones(expr):
         if len(kept) == 1:
             return kept[0]
         return HadamardProduct(*kept) if kept else expr
+    if isinstance(expr, DiagMatrix) and _is_ones(args[0]):  # diag(1) = I
+        return Identity(max(args[0].shape, key=lambda d: d != 1))
+    if isinstance(expr, DiagonalOf) and isinstance(args[0], MatMul):
+        # diag(1 M) = M.T 1: the diagonal of ones times M holds M's column sums
+        coeff, mats = args[0].as_coeff_matrices()
+        if len(mats) >= 2 and isinstance(mats[0], OneMatrix):
+            rest = mats[1:]
+            M = rest[0] if len(rest) == 1 else MatMul(*rest)
+            return coeff * (Transpose(M).doit() * OneMatrix(M.shape[0], 1))
     if isinstance(expr, MatMul):
         kept = [a for a in args if not (isinstance(a, (Identity, OneMatrix)) and a.shape == (1, 1))]
+        if sum(1 for a in kept if isinstance(a, MatrixExpr)) > 1:  # I M = M
+            kept = [a for a in kept if not isinstance(a, Identity)]
         if not kept:
             return expr
         return MatMul(*kept).doit() if len(kept) > 1 else kept[0]
@@ -270,6 +296,10 @@ def _drop_ones(expr):
         return expr.func(*args)
     except (TypeError, ValueError):
         return expr
+
+
+def _is_ones(M):
+    return isinstance(M, OneMatrix) or (isinstance(M, Transpose) and isinstance(M.arg, OneMatrix))
 
 
 def _factor_common(expr):

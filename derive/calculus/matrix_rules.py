@@ -224,6 +224,12 @@ def vjp_diag(node, G):
     return [(v, d if v.shape[1] == 1 else Transpose(d))]
 
 
+def vjp_diagonal(node, G):
+    """diagonal(A) -> the vector of A's diagonal: <G, diagonal(dA)> = <diag(G), dA>."""
+    (A,) = node.args
+    return [(A, DiagMatrix(G))]
+
+
 def vjp_matpow(node, G):
     base, k = node.args
     if base.shape == (1, 1):  # a 1 x 1 power is a scalar power: any exponent
@@ -260,6 +266,7 @@ VJP = {
     HadamardPower: vjp_hadamard_power,
     ElementwiseApplyFunction: vjp_elementwise,
     DiagMatrix: vjp_diag,
+    DiagonalOf: vjp_diagonal,
     MatPow: vjp_matpow,
     KroneckerProduct: vjp_kronecker,
 }
@@ -359,6 +366,15 @@ def jvp_diag(L, M, R, ctx):
     return ctx.recurse(product([L, DiagMatrix(R)]) if R is not None else L, column, None)
 
 
+def jvp_explicit(L, M, R, ctx):
+    """An explicit matrix (the gradient of x[0]**2*x[1]): entry by entry,
+    L dM R = sum over (a, b) of L E_ab R (grad M[a, b])^T dx."""
+    rows, cols = M.shape
+    return [MatMul(product([L, ImmutableMatrix(rows, cols, lambda i, j: int((i, j) == (a, b))), R]),
+                   Transpose(ctx.gradient(M[a, b])))
+            for a in range(rows) for b in range(cols) if M[a, b].has(ctx.x)]
+
+
 JVP = {
     MatAdd: jvp_matadd,
     MatMul: jvp_matmul,
@@ -369,6 +385,7 @@ JVP = {
     HadamardProduct: jvp_hadamard,
     HadamardPower: jvp_hadamard_power,
     DiagMatrix: jvp_diag,
+    MatrixBase: jvp_explicit,
 }
 
 
@@ -454,6 +471,11 @@ def diff_diag(M, ctx):
     return None if inner is None else DiagMatrix(inner)
 
 
+def diff_diagonal(M, ctx):
+    inner = ctx.d(M.args[0])
+    return None if inner is None else DiagonalOf(inner)
+
+
 def diff_explicit(M, ctx):
     out = M.applyfunc(ctx.scalar_d)
     return None if all(e == 0 for e in out) else ImmutableMatrix(out)
@@ -469,6 +491,7 @@ DIFF = {
     HadamardPower: diff_hadamard_power,
     ElementwiseApplyFunction: diff_elementwise,
     DiagMatrix: diff_diag,
+    DiagonalOf: diff_diagonal,
     KroneckerProduct: diff_multilinear,
     MatrixBase: diff_explicit,
 }
@@ -502,10 +525,12 @@ WORDING = {
     HadamardPower: ("power rule (Hadamard)", "d(A^(o p)) = p A^(o p-1) o dA"),
     ElementwiseApplyFunction: ("chain rule (elementwise)", "d f.(A) = f'.(A) o dA"),
     DiagMatrix: ("differential of diag", "d diag(a) = diag(da)"),
+    DiagonalOf: ("differential of the diagonal", "d diagonal(A) = diagonal(dA)"),
     KroneckerProduct: ("product rule (Kronecker)", "d(A (x) B) = dA (x) B + A (x) dB"),
     Trace: ("differential of the trace", "d tr(A) = tr(dA)"),
     Determinant: ("differential of the determinant", "d det(A) = det(A) tr(inv(A) dA)"),
     MatrixElement: ("differential of an entry", "d(A[i, j]) = dA[i, j]"),
+    MatrixBase: ("differential entry by entry", "d [a_ij] = [d a_ij]"),
 }
 
 
@@ -524,6 +549,22 @@ class _PendingContext:
         return self.d(e) is not None
 
 
+# d(A^k) for a symbolic k has no closed form (k terms A^i dA A^(k-1-i)), but under a trace
+# the terms are equal (the cyclic rule), and det(A^k) = det(A)^k: the same identities the
+# gradient uses (vjp_matpow, rewrite_determinant)
+OF_A_POWER = {
+    Trace: ("differential of the trace of a power", "d tr(A^k) = k tr(A^(k-1) dA)",
+            lambda node, A, k, dA: k * Trace(MatMul(MatPow(A, k - 1), dA))),
+    Determinant: ("differential of the determinant of a power", "d det(A^k) = k det(A^k) tr(inv(A) dA)",
+                  lambda node, A, k, dA: k * node * Trace(MatMul(Inverse(A), dA))),
+}
+
+
+def _symbolic_power(M):
+    return isinstance(M, MatPow) and not M.args[1].is_Integer and M.args[0].shape != (1, 1) \
+        and is_integer_power(M.args[1], M.args[0])
+
+
 def differential(node, d):
     """(rule, identity, d(node)) from the tables, given ``d(child)`` for the children;
     None when no rule applies.  d(node) is None when node is constant."""
@@ -531,6 +572,10 @@ def differential(node, d):
     if cls is None:
         return None
     rule, identity = WORDING[cls]
+    if cls in OF_A_POWER and _symbolic_power(node.args[0]):
+        rule, identity, rewritten = OF_A_POWER[cls]
+        (A, k), inner = node.args[0].args, d(node.args[0].args[0])
+        return rule, identity, None if inner is None else rewritten(node, A, k, inner)
     if cls in SCALAR_DIFF:
         inner = d(node.args[0])
         return rule, identity, None if inner is None else SCALAR_DIFF[cls](node, inner)

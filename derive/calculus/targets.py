@@ -38,6 +38,8 @@ def tensor_targets(wrt, namespace, expr=None):
             obj = parse(item, namespace) if "[" in item else namespace.names.get(item, matrices.get(item, item))
         else:
             obj = namespace.unify(item) if isinstance(item, sympy.Basic) else item
+        if isinstance(obj, sympy.IndexedBase):  # wrt the array w: its element w[k], k a fresh index
+            obj = element_of(obj, expr, namespace, found)
         found.append(obj)
     if any(isinstance(o, MatrixBase) for o in found):
         raise DeriveError("differentiate with respect to a MatrixSymbol, not an explicit Matrix")
@@ -56,6 +58,22 @@ def tensor_targets(wrt, namespace, expr=None):
         for obj in found:
             require_used(obj if isinstance(obj, MatrixSymbol) else obj.base, expr)
     return found
+
+
+_FREE_NAMES = ("k", "l", "m", "q", "r", "s", "k1", "k2", "k3")
+
+
+def element_of(base, expr, namespace, taken=()):
+    """base[k] (base[k, l] for a 2-D array) with index names f does not use."""
+    used = {s.name for s in expr.free_symbols} if isinstance(expr, sympy.Basic) else set()
+    used |= {str(i) for t in taken if isinstance(t, Indexed) for i in t.indices} | set(namespace.names)
+    used |= {str(lim[0]) for e in expr.atoms(sympy.Sum) for lim in e.limits} if isinstance(expr, sympy.Basic) else set()
+    rank = max((len(e.indices) for e in expr.atoms(Indexed) if e.base == base), default=1) \
+        if isinstance(expr, sympy.Basic) else 1
+    names = [n for n in _FREE_NAMES if n not in used][:rank]
+    if len(names) < rank:
+        raise DeriveError(f"no free index name left for an element of {base}; write it as {base}[k]")
+    return base[tuple(namespace.index(n) for n in names)]
 
 
 def _has_matrix_parts(expr):

@@ -12,9 +12,12 @@ import sympy
 from sympy import Indexed, MatrixSymbol
 
 from ..calculus.index import _index_derivative
+from ..calculus.powers import substitute as change_of_variables
 from ..calculus.reals import RealView
 from ..calculus.scalar import RULES, function_vector
 from ..calculus.simplify import MATRIX_SECONDS, tidy_matrix
+from ..calculus.textbook import logistic_form
+from ..calculus.sums import as_index_form, has_index_sums, tidy_sums
 from ..calculus.targets import (
     _check_shapes,
     _check_uses,
@@ -26,10 +29,14 @@ from ..calculus.targets import (
 )
 from ..errors import DeriveError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
+from ..text.namespace import Namespace
 from ..text.inputs import as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
 from ..validation.matrix_eval import NotEvaluable
 from ..validation.numeric import validate
+from ..validation import unspecified
+from ..validation.samples import verify_sample
 from ..validation.tensor import verify, verify_index, verify_numerically
+from .elements import index_problem, matrix_problem
 from .result import Derivation
 
 
@@ -49,7 +56,18 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
     with time_budget(limits.seconds, f"computing the {kind}"):
         namespace = new_namespace(symbols, f, wrt)
         expr = as_expression(f, namespace)
+        elements = index_problem(expr, wrt, namespace)  # -log(softmax(z)[c]) with z: K, wrt z
+        expr = matrix_problem(expr, namespace) or expr if elements is None else expr  # logdet(P) + sum(P[j,k]...)
+        if elements is not None:
+            expr, targets = elements
+            result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
+            return Derivation(kind, expr, variables, result, report)
         targets = tensor_targets(wrt, namespace, expr)
+        if targets is not None and all(isinstance(t, sympy.Symbol) for t in targets):
+            # scalars of a sum over a declared vector's elements (x: n, then x[i]): index notation
+            indexed = as_index_form(expr)
+            if indexed is not expr and not indexed.atoms(MatrixSymbol):
+                expr, targets = indexed, None
         if targets is not None:  # matrix notation (wrt a matrix symbol) or index notation (wrt x[k])
             result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
             return Derivation(kind, expr, variables, result, report)
@@ -57,15 +75,24 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
             expr = as_vector(expr, "F")
         else:
             expr = as_scalar(expr, "f")
+        user_f = expr
+        expr, wrt, powers = change_of_variables(expr, wrt, namespace)  # wrt sigma^2: v = sigma^2
         wrt = resolve_wrt(wrt, expr, namespace)
         view = RealView(expr, wrt)  # derive works over the reals; the user gets their own symbols back
         expr, wrt = view.real(expr), view.real(wrt)
         result = RULES[kind](expr, wrt)
+        sample = has_index_sums(expr)  # parameters of a sample: sum((x[i] - mu)**2, i) wrt mu
         if simplify:
-            result = tidy_matrix(result, seconds=min(MATRIX_SECONDS, limits.seconds / 4), symmetric=kind == "hessian")
+            result = tidy_sums(result) if sample else \
+                tidy_matrix(result, seconds=min(MATRIX_SECONDS, limits.seconds / 4), symmetric=kind == "hessian")
+            result = logistic_form(result)
         report = None
         if validate_result:
-            report = check_derivation(kind, expr, wrt, result, points=points, seed=seed)
+            report = _for_each_g(lambda f, r: check_derivation(kind, f, wrt, r, points=points, seed=seed,
+                                                               namespace=namespace if sample else None),
+                                 expr, result, seed)
+    if powers:
+        return view.user(Derivation(kind, user_f, powers.wrt(wrt), powers.to_old(result), report, powers))
     return view.user(Derivation(kind, expr, wrt, result, report))
 
 
@@ -74,7 +101,8 @@ def differentiate_tensor(expr, targets, kind, namespace, validate=True, seed=0):
     first = targets[0]
     if isinstance(first, Indexed):
         result, pair = _index_derivative(expr, targets, kind, namespace)
-        report = verify_index(expr, pair, result, kind, namespace, seed) if validate else None
+        report = _for_each_g(lambda f, r: verify_index(f, pair, r, kind, namespace, seed), expr, result, seed) \
+            if validate else None
         return result, report, pair if isinstance(pair, tuple) else (pair,)
     _check_uses(expr, targets)
     _check_shapes(expr, targets, kind)
@@ -89,7 +117,9 @@ def differentiate_tensor(expr, targets, kind, namespace, validate=True, seed=0):
     report = None
     if validate:
         try:
-            report = verify_numerically(checks, tuple(targets), properties, seed)
+            for round_checks in _checks_for_each_g(checks, seed):
+                report = verify_numerically(round_checks, tuple(targets), properties, seed,
+                                            row=kind == "jacobian")
         except NotEvaluable:
             if not isinstance(first, MatrixSymbol):
                 raise
@@ -97,12 +127,41 @@ def differentiate_tensor(expr, targets, kind, namespace, validate=True, seed=0):
     return result, report, tuple(targets)
 
 
-def check_derivation(kind, expr, wrt, result, points=3, seed=0):
-    """Validate numerically; for a Hessian also the gradient it comes from."""
+def _for_each_g(check, expr, result, seed):
+    """`check(f, result)`, once; with unspecified functions (g: function), once per round of
+    concrete functions standing for them (validation/unspecified.py).  The last report."""
+    report = None
+    for f, r in unspecified.instances(expr, result, seed):
+        report = check(f, r)
+    return report
+
+
+def _checks_for_each_g(checks, seed):
+    """The (F, dF) pairs of a matrix-notation derivative, per round of concrete functions."""
+    functions = unspecified.unspecified_functions(*(e for pair in checks for e in pair))
+    if not functions:
+        return [checks]
+    return [[(unspecified.with_functions(F, m), unspecified.with_functions(dF, m)) for F, dF in checks]
+            for m in unspecified.concrete_choices(functions, seed)]
+
+
+def check_derivation(kind, expr, wrt, result, points=3, seed=0, namespace=None):
+    """Validate numerically; for a Hessian also the gradient it comes from.  With a
+    `namespace`, f has index sums and is checked with the sums written out."""
     functions, claimed = function_vector(kind, expr, wrt, result)
+    if namespace is not None:
+        if kind == "hessian":
+            verify_sample(sympy.Matrix([expr]), wrt, functions.T, namespace, what="gradient", seed=seed)
+        return verify_sample(functions, wrt, claimed, namespace, what=kind, seed=seed)
     if kind == "hessian":
         validate(sympy.Matrix([expr]), wrt, functions.T, points=points, seed=seed, what="gradient")
     return validate(functions, wrt, claimed, points=points, seed=seed, what=kind)
+
+
+def _namespace_of(symbols):
+    """One namespace for the call, so that its result can say which names only the text introduced
+    (those come back as plain Symbols, see Namespace.plain)."""
+    return symbols if isinstance(symbols, Namespace) else Namespace(symbols)
 
 
 def grad(f, wrt=None, *, validate=True, simplify=True, symbols=None):
@@ -114,7 +173,9 @@ def grad(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     >>> grad("x**2 + y**3", "x y").tolist()
     [[2*x], [3*y**2]]
     """
-    return differentiate(f, wrt, "grad", validate_result=validate, simplify=simplify, symbols=symbols).result
+    ns = _namespace_of(symbols)
+    return ns.plain(differentiate(f, wrt, "grad", validate_result=validate, simplify=simplify,
+                                  symbols=ns).result)
 
 
 def jacobian(F, wrt=None, *, validate=True, simplify=True, symbols=None):
@@ -123,7 +184,9 @@ def jacobian(F, wrt=None, *, validate=True, simplify=True, symbols=None):
     >>> jacobian("[2*x*y, x**2*y]", "x y").tolist()
     [[2*y, 2*x], [2*x*y, x**2]]
     """
-    return differentiate(F, wrt, "jacobian", validate_result=validate, simplify=simplify, symbols=symbols).result
+    ns = _namespace_of(symbols)
+    return ns.plain(differentiate(F, wrt, "jacobian", validate_result=validate, simplify=simplify,
+                                  symbols=ns).result)
 
 
 def hessian(f, wrt=None, *, validate=True, simplify=True, symbols=None):
@@ -132,4 +195,6 @@ def hessian(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     >>> hessian("x**2*y", "x y").tolist()
     [[2*y, 2*x], [2*x, 0]]
     """
-    return differentiate(f, wrt, "hessian", validate_result=validate, simplify=simplify, symbols=symbols).result
+    ns = _namespace_of(symbols)
+    return ns.plain(differentiate(f, wrt, "hessian", validate_result=validate, simplify=simplify,
+                                  symbols=ns).result)

@@ -18,11 +18,13 @@ Results in components (gradients of scalar symbols) become `codegen.kernel`
 ufunc kernels of the wrt variables, then the other symbols alphabetically.
 """
 
+import numpy as np
 import sympy
 
 import codegen
 
 from .notation import to_index
+from ..calculus.sums import has_index_sums
 from ..text.namespace import Namespace
 from ..text.ranges import axis_sizes
 
@@ -31,6 +33,8 @@ _K, _L = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
 
 def kernel(d, *, backend="numba", directory=None):
     """A compiled kernel for the result of the Derivation `d` (see the module doc)."""
+    if d.notation == "components" and has_index_sums(d.f):
+        return SampleKernel(d, directory)
     if d.notation == "components":
         others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
                          and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
@@ -38,6 +42,40 @@ def kernel(d, *, backend="numba", directory=None):
     expr, outputs, ranges = index_form(d)
     expr, arrays, scalars = loop_arguments(d.f, expr)
     return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory, ranges=ranges)
+
+
+class SampleKernel:
+    """The derivative of a sum over data by scalar parameters (d/dmu sum((x[i] - mu)**2, i)):
+    one loop kernel per distinct entry, each one pass over the data, called with the
+    arrays (sorted by name), then the scalars, like every loop kernel of f.
+
+    ``k(x, mu)`` returns an array of the derivative's shape (m x 1 for a gradient)."""
+
+    def __init__(self, d, directory=None):
+        self.shape = tuple(d.result.shape)
+        self.entries = list(d.result)
+        distinct = list(dict.fromkeys(self.entries))
+        self.kernels = {}
+        for e in distinct:
+            expr, arrays, scalars = loop_arguments(d.f, e)
+            self.kernels[e] = codegen.kernel(expr, arrays + scalars, index=(), directory=directory)
+        # every entry's kernel takes f's arguments (loop_arguments reads them from f and the entry);
+        # the union, in the order of the entry that needs most, is the signature
+        signature = max((k.args for k in self.kernels.values()), key=len)
+        self.args = signature
+        self.arg_names = tuple(str(getattr(a, "label", a)) for a in signature)
+        self.source = "\n\n".join(k.source for k in self.kernels.values())
+
+    def __call__(self, *values):
+        bound = dict(zip(self.args, values))
+        if len(values) != len(self.args):
+            raise codegen.CodegenError(f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), "
+                                       f"got {len(values)}")
+        cache = {e: k(*(bound[a] for a in k.args)) for e, k in self.kernels.items()}
+        return np.array([cache[e] for e in self.entries], dtype=float).reshape(self.shape)
+
+    def __repr__(self):
+        return f"<SampleKernel ({', '.join(self.arg_names)}) -> {self.shape[0]} x {self.shape[1]}>"
 
 
 def index_form(d):

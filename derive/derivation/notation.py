@@ -18,6 +18,7 @@ from ..errors import DeriveError
 from ..calculus.index import contract
 from ..validation.instances import Instance, scalar_symbols
 from ..text.inputs import as_basic, as_expression, new_namespace
+from ..text.printing import to_text
 
 _NAMES = ("i", "j", "p", "q", "r", "s", "t", "u", "v")
 
@@ -41,12 +42,17 @@ def to_index(expr, indices=(), namespace=None):
 
 
 def _to_index(expr, indices, arrays):
-    if isinstance(expr, Trace) or not isinstance(expr, MatrixExpr):
+    if isinstance(expr, Trace) or not isinstance(expr, (MatrixExpr, MatrixBase)):
         scalar = expr
         entry = _scalar_entries(scalar)
     else:
         rows, cols = expr.shape
-        if cols == 1 and len(indices) == 1:
+        if isinstance(expr, MatrixBase) and len(indices) in (1, 2):
+            # explicit (the gradient of x[0]**2*x[1]): M[k, l] = sum of M[a, b] delta(k, a) delta(l, b)
+            at = list(indices) + [0] * (2 - len(indices))
+            entry = Add(*(e * sympy.KroneckerDelta(at[0], a) * sympy.KroneckerDelta(at[1], b)
+                          for (a, b), e in expr.todok().items()))
+        elif cols == 1 and len(indices) == 1:
             entry = expr[indices[0], 0]
         elif len(indices) == 2:
             entry = expr[indices[0], indices[1]]
@@ -81,6 +87,9 @@ def _readable(expr, keep, arrays):
     name in `arrays` if there is one); dummy indices -> i, j, ..."""
     def element(e):
         M, r, c = e.args
+        if not isinstance(M, MatrixSymbol):  # inv(X)[i, j], (X**k)[i, j]: no sum of products of entries
+            raise DeriveError(f"{to_text(M)} has no index form (its entries are not sums of products of the "
+                              "arrays' entries), so it cannot be written in index notation or compiled as a loop")
         base = arrays.get(M.name) or IndexedBase(M.name, real=True)
         if M.shape[1] == 1:
             return base[r]
@@ -89,7 +98,7 @@ def _readable(expr, keep, arrays):
         return base[r, c]
 
     expr = expr.replace(lambda e: isinstance(e, sympy.matrices.expressions.matexpr.MatrixElement), element)
-    used = {str(s) for s in keep}
+    used = {str(s) for s in keep} | {str(s) for s in expr.free_symbols}  # free indices (i in (tr(A) A)[i, j])
     renames = {}
     names = (n for n in _NAMES if n not in used)
     for s in sorted(expr.atoms(Sum), key=str):
@@ -204,15 +213,14 @@ def _chain(tensors, free, summed, dims):
     start = free[0] if free else None
     product, current, used = [], start, set()
     # a chain starts at a free index, or (scalar result) at a vector's index
+    closes_at = None  # a scalar of matrices only: the chain must close (sum P[j,k]*S[j,k] = tr(P^T S))
     if current is None:
         vectors = [k for k, (_, (r, c)) in enumerate(items) if c is None]
-        if not vectors:
-            raise DeriveError("no matrix form: a scalar needs the chain to start at a vector")
-        k = vectors[0]
-        M, (r, _) = items[k]
-        product.append(Transpose(M))
+        k = vectors[0] if vectors else 0
+        M, (r, c) = items[k]
+        product.append(Transpose(M) if vectors else M)
         used.add(k)
-        current = r
+        current, closes_at = (r, None) if vectors else (c, r)
     while len(used) < len(items):
         k = next((k for k, (_, idx) in enumerate(items) if k not in used and current in idx), None)
         if k is None:
@@ -230,6 +238,10 @@ def _chain(tensors, free, summed, dims):
     if len(used) < len(items):
         raise DeriveError("no matrix form: the factors do not form a single chain of products")
     result = product[0] if len(product) == 1 else sympy.MatMul(*product)
+    if closes_at is not None:
+        if current != closes_at:
+            raise DeriveError(f"no matrix form: the chain of products ends at index {current}, not {closes_at}")
+        return Trace(result)
     if len(free) == 2 and current != free[1]:
         raise DeriveError(f"no matrix form: the chain ends at index {current}, not {free[1]}")
     return result

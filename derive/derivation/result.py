@@ -41,6 +41,7 @@ class Derivation:
     wrt: tuple
     result: sympy.Matrix
     report: codegen.Report | None = None
+    change: object = None  # `calculus.powers.PowerVariables` when wrt has a power (sigma^2)
 
     @property
     def notation(self):
@@ -60,12 +61,30 @@ class Derivation:
             wrt = "".join(f"d{_name(w)}" for w in self.wrt)
             return {"grad": f"df/{wrt}", "hessian": f"d2f/{wrt}" if len(self.wrt) > 1 else f"d2f/{wrt}^2",
                     "jacobian": f"dF/{wrt}"}[self.kind]
-        names = [s.name for s in self.wrt]
+        names = [_label(s) for s in self.wrt]
         if self.kind == "grad":
             return f"df/d{names[i]}"
         if self.kind == "hessian":
             return f"d2f/d{names[i]}d{names[j]}"
         return f"dF{i}/d{names[j]}"
+
+    @property
+    def free_indices(self):
+        """'i, j (of f); m, n (of the variable)': the indices the index-notation result depends
+        on, or "" (a result that holds for every value of them)."""
+        if self.notation != "index":
+            return ""
+        from ..calculus.index import free_indices
+
+        own = list(dict.fromkeys(i for w in self.wrt if isinstance(w, sympy.Indexed) for i in w.indices
+                                 if isinstance(i, sympy.Symbol)))
+        of_f = [i for i in free_indices(self.f) if i not in own] if isinstance(self.f, sympy.Basic) else []
+        parts = []
+        if of_f:
+            parts.append(f"{', '.join(map(str, of_f))} (of f)")
+        if own:
+            parts.append(f"{', '.join(map(str, own))} (of the variable)")
+        return "; ".join(parts)
 
     def entries(self):
         """(label, expression) for every entry, row-major."""
@@ -83,6 +102,8 @@ class Derivation:
         lines = [f"{_TITLES[self.kind]} of {f_text} with respect to ({variables}), {size}:"]
         width = max(len(label) for label, _ in self.entries())
         lines += [f"  {label.ljust(width)} = {to_text(e)}" for label, e in self.entries()]
+        if self.free_indices:
+            lines.append(f"free indices: {self.free_indices}")
         lines.append(f"validated: {self.report}" if self.report else "not validated (validate=False)")
         return "\n".join(lines)
 
@@ -110,6 +131,7 @@ class Derivation:
             "shape": shape,
             "result": result,
             "latex": sympy.latex(self.result),
+            "free_indices": self.free_indices,
             "validation": self.report.to_dict() if self.report else None,
         }
 
@@ -202,6 +224,12 @@ def _name(s):
     return getattr(s, "name", None) or to_text(s)
 
 
+def _label(s):
+    """x, or (sigma**2) for a power of a variable: df/d(sigma**2)."""
+    name = _name(s)
+    return name if name.isidentifier() else f"({name})"
+
+
 def point_value(d, values):
     """`d` at the point `values` (names or the user's symbols -> numbers or text)."""
     from ..calculus.scalar import function_vector
@@ -210,8 +238,11 @@ def point_value(d, values):
         raise DeriveError("evaluate a matrix- or index-notation derivative with codegen.kernel, or check it at "
                           "concrete sizes with derive.check")
     point = _point(d, values)
-    view = RealView(d.f, d.result, d.wrt)  # derive works over the reals
-    f, wrt, result, real_point = view.real(d.f), view.real(d.wrt), view.real(d.result), view.real(point)
+    f, wrt, result, at = d.f, d.wrt, d.result, point
+    if d.change:  # wrt sigma^2: evaluate in v = sigma^2 (at v = sigma**2 of the point)
+        f, wrt, result, at = d.change.to_new(f), d.change.new(wrt), d.change.to_new(result), d.change.point(point)
+    view = RealView(f, result, wrt)  # derive works over the reals
+    f, wrt, result, real_point = view.real(f), view.real(wrt), view.real(result), view.real(at)
     functions, claimed = function_vector(d.kind, f, wrt, result)
     if d.kind == "hessian":  # the Hessian differentiates the gradient, whose values are decided first
         outer = value_at(f, real_point)
@@ -238,7 +269,8 @@ def _point(d, values):
 
     if not isinstance(values, dict):
         raise DeriveError(f"a point is a dict of symbol (or name) -> number, got {type(values).__name__}")
-    by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) | set(d.wrt) if isinstance(s, sympy.Symbol)}
+    variables = set().union(*(_free(w) for w in d.wrt))
+    by_name = {s.name: s for s in d.result.free_symbols | _free(d.f) | variables if isinstance(s, sympy.Symbol)}
     point = {}
     for key, value in values.items():
         name = key if isinstance(key, str) else name_of(key) if isinstance(key, sympy.Basic) else None
@@ -257,7 +289,7 @@ def _point(d, values):
             if getattr(sym, f"is_{fact}") and getattr(value, f"is_{fact}") is False:
                 raise SymbolError(f"'{name}' is {fact}, but the point has {name} = {to_text(value)}")
         point[sym] = value
-    missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols | set(d.wrt), key=str)
+    missing = [s.name for s in sorted(_free(d.f) | d.result.free_symbols | variables, key=str)
                if isinstance(s, sympy.Symbol) and s not in point]
     if missing:
         raise DeriveError(f"the point gives no value for {', '.join(missing)}")

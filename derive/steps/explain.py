@@ -25,6 +25,13 @@ from .verify import check_scalar_chain
 def derivation_steps(d, limits=DEFAULT_LIMITS):
     """`Steps` for a `derive.Derivation` (every step checked numerically)."""
     with time_budget(limits.seconds, "building the steps"):
+        if d.change:  # wrt sigma^2: the steps differentiate by the new variable (sigma2 = sigma**2)
+            import dataclasses
+
+            steps = derivation_steps(dataclasses.replace(d, f=d.change.to_new(d.f), wrt=d.change.new(d.wrt),
+                                                         result=d.change.to_new(d.result), change=None), limits)
+            steps.checked = "; ".join(filter(None, [d.change.describe(), steps.checked]))
+            return steps
         if d.notation == "components":
             return _component_steps(d)
         if d.notation == "index":

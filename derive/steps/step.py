@@ -11,7 +11,7 @@ gradient from the differential (``relation`` "=>").
     >>> [s.rule for s in steps]
     ['sum rule', 'constant factor', 'power rule']
     >>> print(steps[-1])
-    power rule: -2*d/dx(x**2) + d/dx(x**3) = 3*x**2 - 4*x   (d/dx x**n = n*x**(n - 1))
+    power rule: d/dx(x**3) - 2*d/dx(x**2) = 3*x**2 - 4*x   (d/dx x**n = n*x**(n - 1))
 """
 
 from dataclasses import dataclass, field

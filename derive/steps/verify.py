@@ -21,6 +21,7 @@ import random
 
 import sympy
 from sympy import Indexed, MatrixBase, MatrixSymbol, Sum, Symbol
+from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.utilities import dotprodsimp
 
 from ..validation.equivalence import differ, numeric_value, sample_point
@@ -80,6 +81,8 @@ def _unequal(a, b):
 
 
 def check_scalar_chain(start, steps, what="", seed=0):
+    if start.atoms(Indexed) or start.has(Sum):  # d/dmu sum((x[i] - mu)**2, i): sums written out at instances
+        return check_index_chain(start, start, steps, (), what, seed)
     exprs = [start] + [s.after for s in steps]
     evaluated = [e.doit() for e in exprs]
     symbols = sorted((s for s in start.free_symbols if isinstance(s, Symbol) and not s.is_integer), key=str)
@@ -119,6 +122,17 @@ def free_index_ranges(f, targets):
     return ranges
 
 
+def _unbound_index_ranges(f):
+    """Indices of f that no sum runs over (i in sum(w[j]*x[i, j] + b, j)), ranged like the sums
+    over the same axis, else 0..n-1; each takes values like a free index."""
+    bound = {lim[0] for s in f.atoms(Sum) for lim in s.limits}
+    unbound = [i for a in f.atoms(Indexed) for i in a.indices if isinstance(i, Symbol) and i not in bound]
+    if not unbound:
+        return {}
+    found = free_index_ranges(f, [a for a in f.atoms(Indexed) if set(a.indices) & set(unbound)])
+    return {i: r for i, r in found.items() if i in unbound}
+
+
 def index_assignments(inst, ranges, limit=4):
     """Values of the free indices at this instance: all of them, or `limit`
     spread over the diagonal and off it."""
@@ -134,7 +148,7 @@ def index_assignments(inst, ranges, limit=4):
 
 def check_index_chain(f, start, steps, targets, what="", seed=0):
     exprs = [start] + [s.after for s in steps]
-    ranges = free_index_ranges(f, targets)
+    ranges = {**_unbound_index_ranges(f), **free_index_ranges(f, targets)}
     cases = []
     for inst in Instance.all_for(f, *exprs):
         for assign in index_assignments(inst, ranges):
@@ -186,6 +200,7 @@ class MatrixEvaluator:
         from .differentials import PENDING
         from .scalar import outermost
 
+        expr = _without_diagonal_of(expr)
         with dotprodsimp(False):  # SymPy would simplify every entry of every product: slow, and not needed
             nodes = {node: self._directional(node.args[0]) for node in outermost(expr, PENDING)}
             return self._explicit(expr.xreplace(nodes), self.matrices)
@@ -209,6 +224,14 @@ class MatrixEvaluator:
         return value
 
 
+def _without_diagonal_of(expr):
+    """diagonal(A) as (A o I) 1: SymPy cannot build DiagonalOf of an explicit matrix (its shape
+    code expects SymPy integers), which evaluating at a point does."""
+    return expr.replace(lambda e: isinstance(e, DiagonalOf),
+                        lambda e: sympy.HadamardProduct(e.arg, sympy.Identity(e.arg.shape[0]))
+                        * sympy.OneMatrix(e.arg.shape[0], 1))
+
+
 def _numeric(value):
     if isinstance(value, MatrixBase):
         if value.shape == (1, 1):
@@ -222,9 +245,10 @@ def check_matrix_chain(exprs, steps, X, dX, what="", seed=0, points=2):
     """exprs[i] == exprs[i + 1] on instances; exprs may be scalar or vector differential expressions."""
     rng = random.Random(seed)
     instances = Instance.all_for(*exprs, X)
-    matrices = sorted(set().union(*(e.atoms(MatrixSymbol) for e in exprs)), key=str)
+    matrices = sorted(set().union(*(e.atoms(MatrixSymbol) for e in exprs)) | {X, dX}, key=str)  # d(a) = 0: no X
+    # scalars get values, integer ones too (the exponent of det(X**j)); only sizes come from instances
     scalars = sorted({s for e in exprs for s in e.free_symbols
-                      if isinstance(s, Symbol) and not s.is_integer and s not in
+                      if isinstance(s, Symbol) and s not in
                       {d for M in matrices for dim in M.shape for d in as_basic(dim).free_symbols}}, key=str)
     for inst in instances:
         entries = {M.name: inst.matrix(M) for M in matrices}

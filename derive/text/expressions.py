@@ -23,16 +23,18 @@ import decimal
 import math
 
 import sympy
-from sympy import Integer, MatMul, MatrixBase, MatrixExpr, Rational, S
+from sympy import Integer, MatMul, MatrixBase, MatrixExpr, MatrixSymbol, Rational, S
 from sympy.matrices.exceptions import ShapeError as SympyShapeError
 
 from ..errors import LimitError, ParseError, ShapeError
 from . import ranges
 from .budgets import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
+from .vector_functions import VECTOR_FUNCTIONS, entry_of, fresh_index, is_log_of_softmax, whole
 from .functions import (
     FACTORIAL_LIKE,
     FUNCTIONS,
     INDEX_FUNCTIONS,
+    MATRIX_CONSTRUCTORS,
     MATRIX_FUNCTIONS,
     _sum_entries,
     elementwise,
@@ -47,7 +49,7 @@ from .shapes import ShapesMixin, _same_dims, _shape_message, is_square, shape_of
 
 def callable_names():
     """Every name text may call (read from the tables each time: a new entry is callable at once)."""
-    return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS)
+    return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS) | set(VECTOR_FUNCTIONS) | set(MATRIX_CONSTRUCTORS)
 
 
 _NOT_ALLOWED = {
@@ -243,6 +245,10 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             value = self.visit(operand)
             operands.append((operand, value))
             terms.append(-value if op is ast.Sub else value)
+        if self._has_matrix(terms) and self._identity_symbol() is not None:  # X.T@X + lam*I
+            square = next(shape_of(v) for v in terms if self._is_matrix(v))
+            operands = [(o, self._as_identity(o, v, square)) for o, v in operands]
+            terms = [self._as_identity(None, t, square) for t in terms]
         self._check_sum_shapes(node, operands)
         self._check_exact(terms, "sum", node, lambda bits: max(bits) + math.log2(len(bits)))
         return self._combine(node, lambda: sympy.Add(*terms) if not self._has_matrix(terms) else _matadd(terms))
@@ -313,6 +319,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         if not isinstance(node.func, ast.Name):
             raise self.error(node, "only calls of known functions are allowed, like exp(x)")
         name = node.func.id
+        declared = self.namespace.names.get(name)
+        if isinstance(declared, sympy.core.function.UndefinedFunction):  # g: function
+            return self._unspecified_call(node, declared)
         if name not in callable_names():
             if name.startswith("_"):
                 raise self.error(node, f"names starting with '_' are not allowed: '{name}'")
@@ -327,6 +336,12 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
                                            "give the indices: sum(x[i], i)")
                 return self._combine(node, lambda: _as_scalar_if_1x1(_sum_entries(value)))
             return self._sum_over_indices(node)
+        if name in VECTOR_FUNCTIONS:
+            return self.visit(self._vector_function(node, name))
+        if is_log_of_softmax(node):
+            return self.visit(self._vector_function(node.args[0], "log_softmax"))
+        if name in MATRIX_CONSTRUCTORS:
+            return self._constant_matrix(node, name)
         if name == "delta":
             self._arity(node, name, 2, 2)
             i, j = (self._index(a) for a in node.args)
@@ -341,6 +356,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             fn = MATRIX_FUNCTIONS[name]
             self._arity(node, name, fn.min_args, fn.max_args)
             margs = [self.visit(a) for a in node.args]
+            if name in ("trace", "tr", "det") and len(margs) == 1 and not self._is_matrix(margs[0]):
+                return margs[0]  # the trace (determinant) of a 1 x 1 product such as d.T @ d is its value
             if not all(self._is_matrix(a) for a in margs):
                 raise self.error(node, f"{name}() takes a matrix or vector, not a scalar")
             if name == "hadamard" and not _same_dims(shape_of(margs[0]), shape_of(margs[1])):
@@ -366,6 +383,79 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         if name in FACTORIAL_LIKE and args[0].is_number:
             check_bits(factorial_bits(args[0]), f"{name}({args[0]})", self.limits)
         return self._combine(node, lambda: fn.build(*args))
+
+    def _unspecified_call(self, node, g):
+        """g(a.T @ x) for a declared function g: its derivative stays g'(a.T @ x)."""
+        if node.keywords or not node.args:
+            raise self.error(node, f"{g}() takes one or more arguments and no keywords")
+        args = [self.visit(a) for a in node.args]
+        for a, arg_node in zip(args, node.args):
+            if self._is_matrix(a) and tuple(shape_of(a)) != (1, 1):
+                raise self.error(arg_node, f"{g} is a function of scalars; its argument here is "
+                                           f"{shape_words(shape_of(a))}")
+        args = [_as_scalar_if_1x1(a) if self._is_matrix(a) else a for a in args]
+        return self._combine(node, lambda: g(*args))
+
+    def _constant_matrix(self, node, name):
+        """eye(n), ones(n), ones(n, m), zeros(n, m): sizes are numbers or size names."""
+        fn = MATRIX_CONSTRUCTORS[name]
+        self._arity(node, name, fn.min_args, fn.max_args)
+        sizes = []
+        for arg in node.args:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, int) and not isinstance(arg.value, bool) \
+                    and 0 < arg.value <= 10_000:
+                sizes.append(Integer(arg.value))
+            elif isinstance(arg, ast.Name):
+                check_name(arg.id, self.original, self._column(arg))
+                sizes.append(self.namespace.dimension(arg.id))
+            else:
+                raise self.error(arg, f"{name}() takes sizes: whole numbers from 1 to 10000 or size names like n")
+        value = fn.build(*sizes)
+        if value is None:
+            raise self.error(node, "eye(n) is square: give one size")
+        return value
+
+    def _identity_symbol(self):
+        """The name I when the text uses it undeclared: the identity matrix, sized where it meets one."""
+        symbol = self.namespace.names.get("I")
+        return symbol if "I" in self.namespace.implicit and isinstance(symbol, sympy.Symbol) else None
+
+    def _as_identity(self, node, value, shape):
+        """c*I beside an n x n matrix -> c*Identity(n); other terms as they are."""
+        I = self._identity_symbol()
+        if self._is_matrix(value) or not value.has(I):
+            return value
+        coeff = sympy.expand(value).coeff(I)
+        if coeff.has(I) or sympy.expand(value - coeff * I) != 0:
+            return value  # I appears other than as a factor: the shape check says what clashes
+        if not is_square(shape):
+            where = f"column {self._column(node)}: " if node is not None else ""
+            raise ShapeError(f"{where}I is the identity, but it is added to a {shape_words(shape)} matrix, "
+                             "which is not square")
+        return coeff * sympy.Identity(shape[0])
+
+    def _vector_function(self, node, name, index=None):
+        """softmax(z), logsumexp(z) (and softmax(z)[c] with `index`) as the grammar's sums
+        (vector_functions.py), located at the call for error messages."""
+        self._arity(node, name, 1, 1)
+        arg = node.args[0]
+        if not isinstance(arg, ast.Name):
+            raise self.error(node, f"{name}() takes the name of a vector (softmax(z)[c]); for an expression "
+                                   "write the sums out: exp(a[c])/sum(exp(a[j]), j)")
+        matrix = isinstance(self.namespace.names.get(arg.id), MatrixSymbol)
+        j = fresh_index(self.source)
+        try:
+            size = self.namespace.names[arg.id].shape[0] if matrix else None
+            tree = entry_of(name, arg.id, index, j) if index is not None else whole(name, arg.id, j, matrix, size)
+        except KeyError:
+            if name == "logsumexp":
+                raise self.error(node, "logsumexp(z) is a number: it takes no index") from None
+            raise self.error(node, f"{name}({arg.id}) is a vector: take one entry, {name}({arg.id})[c], or "
+                                   f"declare {arg.id} as a vector ('{arg.id}: K')") from None
+        for child in ast.walk(tree):
+            ast.copy_location(child, node)
+            child.end_lineno, child.end_col_offset = node.end_lineno, node.end_col_offset
+        return tree
 
     def _arity(self, node, name, lo, hi):
         n = len(node.args)

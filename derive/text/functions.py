@@ -21,6 +21,7 @@ from sympy import (
     HadamardPower,
     HadamardProduct,
     Heaviside,
+    Identity,
     Inverse,
     Lambda,
     MatrixBase,
@@ -31,6 +32,7 @@ from sympy import (
     S,
     Trace,
     Transpose,
+    ZeroMatrix,
     acos,
     acosh,
     asin,
@@ -59,7 +61,7 @@ from sympy import (
     tanh,
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 
 def _sigmoid_special_values(x):
@@ -220,6 +222,7 @@ MATRIX_FUNCTIONS = {
     # its exponent is a scalar, so the parser checks its arguments itself; ** is entrywise only off the square
     "hadamard_power": Fn(entrywise_power, 2, 2, "A raised entrywise to p (any shape)"),
     "diag": Fn(DiagMatrix, 1, 1, "the diagonal matrix of a vector"),
+    "diagonal": Fn(DiagonalOf, 1, 1, "the diagonal of a square matrix, as a vector"),
     "trace": Fn(Trace, 1, 1, "trace of a square matrix"),
     "tr": Fn(Trace, 1, 1, "trace of a square matrix"),
     "det": Fn(Determinant, 1, 1, "determinant"),
@@ -227,6 +230,13 @@ MATRIX_FUNCTIONS = {
     "inv": Fn(Inverse, 1, 1, "matrix inverse"),
     "transpose": Fn(Transpose, 1, 1, "transpose (same as .T)"),
     "norm": Fn(_norm, 1, 1, "2-norm of a vector, Frobenius norm of a matrix"),
+}
+
+# Constant matrices of given sizes (sizes are numbers or size names: eye(n), ones(n), ones(1, d)).
+MATRIX_CONSTRUCTORS = {
+    "eye": Fn(lambda n, m=None: Identity(n) if m is None or m == n else None, 1, 2, "the n x n identity, eye(n)"),
+    "ones": Fn(lambda n, m=1: OneMatrix(n, m), 1, 2, "the vector of ones ones(n), or the n x m matrix ones(n, m)"),
+    "zeros": Fn(lambda n, m=1: ZeroMatrix(n, m), 1, 2, "zeros(n) or zeros(n, m)"),
 }
 
 # Index notation: sum(body, i, j) and delta(i, j) take index arguments.
@@ -254,4 +264,4 @@ def is_analytic(expr):
     return not any(expr.has(cls) for cls in NON_ANALYTIC)
 
 
-__all__ = ["elementwise", "entrywise_power", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
+__all__ = ["MATRIX_CONSTRUCTORS", "elementwise", "entrywise_power", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]

@@ -44,8 +44,13 @@ class IndicesMixin:
 
     # -- indexing, transpose, literals ---------------------------------------
     def visit_Subscript(self, node):
+        if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
+                and node.value.func.id in ("softmax", "log_softmax"):
+            if isinstance(node.slice, ast.Tuple):
+                raise self.error(node, f"{node.value.func.id}(z)[c] takes one index")
+            return self.visit(self._vector_function(node.value, node.value.func.id, node.slice))
         if not isinstance(node.value, ast.Name):
-            raise self.error(node, "only names can be indexed, like x[i] or W[i, j]")
+            return self._entry_of_expression(node)
         name = node.value.id
         check_name(name, self.original, self._column(node))
         idx_nodes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -60,6 +65,36 @@ class IndicesMixin:
                 raise self.error(node, f"unknown symbol '{name}'")
             base = self.namespace.array(name)
         return base[tuple(indices)] if len(indices) > 1 else base[indices[0]]
+
+    def _entry_of_expression(self, node):
+        """(X @ A)[i, j]: an entry of a matrix expression, as SymPy writes it (a sum over the
+        inner index for a product)."""
+        value = self.visit(node.value)
+        if not self._is_matrix(value):
+            raise self.error(node, "only vectors and matrices can be indexed, like x[i], W[i, j] or (X @ A)[i, j]")
+        idx_nodes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        indices = [self._index(i) for i in idx_nodes]
+        rows, cols = value.shape
+        if len(indices) == 1 and cols == 1:
+            indices.append(Integer(0))
+        if len(indices) != 2:
+            raise self.error(node, f"this is a {rows} x {cols} matrix; index it with two indices, [i, j]")
+        return self._combine(node, lambda: self._named_dummies(value[indices[0], indices[1]]))
+
+    def _named_dummies(self, entry):
+        """SymPy sums over a Dummy inside the entry of a product ((X @ A)[i, j]); the user's
+        result names it like any other index (one the text does not use)."""
+        from .vector_functions import fresh_index
+
+        for s in sorted(entry.atoms(sympy.Sum), key=str):
+            for index, _, _ in s.limits:
+                if isinstance(index, sympy.Dummy):
+                    taken = [str(x) for x in entry.free_symbols] + list(self.namespace.names) + \
+                        [str(d) for M in self.namespace.names.values() if isinstance(M, MatrixSymbol)
+                         for d in M.shape]
+                    name = fresh_index(self.source + " " + " ".join(taken))
+                    entry = entry.xreplace({index: self.namespace.index(name)})
+        return entry
 
     def _index(self, node):
         """An index: an integer, an index name, or a sum/difference of those."""

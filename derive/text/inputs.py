@@ -1,5 +1,6 @@
 """Turning what the user passed (text or SymPy) into expressions and variables."""
 
+import re
 from fractions import Fraction
 
 import sympy
@@ -186,5 +187,19 @@ def new_namespace(symbols=None, *received):
     claim, constraints, ...: text in them is skipped), adopted before any
     text is parsed, so that a name in text means the user's object."""
     namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols)
-    namespace.adopt(*received)
+    namespace.received(*received)
+    namespace.index_names_in_text |= _bracketed_names(received)
     return namespace
+
+
+def _bracketed_names(received):
+    """Names written inside brackets (X[m, n]) anywhere in the call's text: indices, which a size
+    the parser names itself must not be called (wrt X[m, n] beside a sum over 0..n-1)."""
+    found = set()
+    for item in received:
+        texts = [item] if isinstance(item, str) else [t for t in item if isinstance(t, str)] \
+            if isinstance(item, (list, tuple)) else []
+        for text in texts:
+            for inside in re.findall(r"\[([^\[\]]*)\]", text):
+                found |= set(re.findall(r"[A-Za-z_]\w*", inside))
+    return found

@@ -30,6 +30,9 @@ class Namespace:
         self.index_ranges = {}  # index symbol -> (lo, hi), both inclusive: declared or learned
         self.axis_ranges = {}  # (array name, axis) -> (lo, hi) its indices run over (ranges.py)
         self.size_names = set()  # sizes named for undeclared ranges (n, n_i, ...)
+        self.text_scalars = set()  # scalars only the text introduced (see `plain`)
+        self.user_names = set()  # names of the SymPy objects the call received (`received`)
+        self.index_names_in_text = set()  # names the call's text uses as indices (never a size's name)
         self.properties = MatrixProperties()  # matrix name -> {"symmetric", "spd"} (declared)
         if symbols is None:
             return
@@ -68,6 +71,16 @@ class Namespace:
                 for named in named_objects(obj):
                     self._settle(named)
 
+    def received(self, *objects):
+        """Adopt the SymPy objects the user passed (f, wrt, claims...): theirs, never made plain."""
+        for obj in objects:
+            items = list(obj.keys()) + list(obj.values()) if isinstance(obj, dict) else \
+                list(obj) if isinstance(obj, (list, tuple)) else [obj]
+            for item in items:
+                if isinstance(item, (sympy.Basic, MatrixBase)):
+                    self.user_names |= {name_of(o) for o in named_objects(item)}
+        self.adopt(*objects)
+
     def unify(self, obj):
         """`obj` (SymPy) with every named object replaced by the one its name means here."""
         if not isinstance(obj, (sympy.Basic, MatrixBase)):
@@ -94,6 +107,19 @@ class Namespace:
             for size in (x for d in self.names[name].shape for x in d.free_symbols):
                 self.names[size.name] = merge(self.names.get(size.name, size), size)
 
+    def plain(self, obj):
+        """`obj` with the real scalars that only the text introduced as plain `Symbol`s, as SymPy
+        users write them: grad("x**2", "x").subs(Symbol("x"), 2) works.  Declared names and the
+        user's own objects keep their assumptions."""
+        if not isinstance(obj, (sympy.Basic, MatrixBase)):
+            return obj
+        swap = {}
+        for name in self.text_scalars - self.user_names:
+            s = self.names.get(name)
+            if s == Symbol(name, real=True):  # as the text made it: neither declared nor the user's
+                swap[s] = Symbol(name)
+        return obj.xreplace(swap) if swap else obj
+
     def dimension(self, name="n"):
         """The size symbol `name` (a positive integer), shared with declarations."""
         return Symbol(name, integer=True, positive=True)
@@ -119,6 +145,8 @@ class Namespace:
     def _implicit(self, name, obj):
         self.names[name] = obj
         self.implicit.add(name)
+        if isinstance(obj, Symbol):
+            self.text_scalars.add(name)
         return obj
 
     def index(self, name, column=None, text=None):

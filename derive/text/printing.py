@@ -24,6 +24,47 @@ class TextPrinter(StrPrinter):
             return f"({self._print(item)})"
         return super().parenthesize(item, level, strict)
 
+    def _as_ordered_terms(self, expr, order=None):
+        # x[i] - mu, not SymPy's -mu + x[i]: a sum starts with a term that has no minus sign
+        # when it has one (order only: the expression read back is the same)
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        if isinstance(expr, sympy.Add) and terms and _negative(terms[0]):
+            first = next((k for k, t in enumerate(terms) if not _negative(t)), None)
+            if first is not None:
+                terms.insert(0, terms.pop(first))
+        return terms
+
+    def _print_Mul(self, expr):
+        softmax = _softmax_entries(expr)
+        if softmax is not None:
+            return self._print(softmax)
+        return super()._print_Mul(expr)
+
+    def _print_MatMul(self, expr):
+        softmax = _softmax_vector(expr)
+        if softmax is not None:
+            coeff, z = softmax
+            if coeff == 1:
+                return f"softmax({self._print(z)})"
+            text = self._print(coeff)
+            return f"{f'({text})' if isinstance(coeff, sympy.Add) else text}*softmax({self._print(z)})"
+        return super()._print_MatMul(expr)
+
+    def _print_Subs(self, expr):
+        # g'(a.T*x): the derivative of an unspecified one-argument function at a point
+        prime = _prime(expr.expr)
+        if prime is not None and len(expr.variables) == 1 and expr.variables[0] == expr.expr.variables[0]:
+            g, order = prime
+            return f"{g}{chr(39) * order}({self._print(expr.point[0])})"
+        return super()._print_Subs(expr)
+
+    def _print_Derivative(self, expr):
+        prime = _prime(expr)
+        if prime is not None:
+            g, order = prime
+            return f"{g}{chr(39) * order}({self._print(expr.expr.args[0])})"
+        return super()._print_Derivative(expr)
+
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
 
@@ -125,6 +166,9 @@ class TextPrinter(StrPrinter):
                 inner = mats[1:-1] if isinstance(mats[-1], sympy.OneMatrix) else mats[1:]
                 if inner:
                     return f"sum({self._print(sympy.MatMul(*inner) if len(inner) > 1 else inner[0])})"
+        summed = _sum_of(expr)
+        if summed is not None and tuple(arg.shape) == (1, 1):  # y.T*1: the sum of y's entries
+            return f"sum({self._print(summed)})"
         if tuple(arg.shape) == (1, 1):  # x.T*A*x: the trace of a 1 x 1 product is the product
             # a sum keeps its parentheses: the trace may be a factor ((x.T*x + b.T*x)/2)
             return f"({self._print(arg)})" if isinstance(arg, sympy.MatAdd) else self._print(arg)
@@ -154,6 +198,9 @@ class TextPrinter(StrPrinter):
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"
 
+    def _print_DiagonalOf(self, expr):
+        return f"diagonal({self._print(expr.arg)})"
+
     def _print_OneMatrix(self, expr):
         return f"ones({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
 
@@ -168,6 +215,77 @@ class TextPrinter(StrPrinter):
         if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
             arg = f"({arg})"
         return f"{arg}.T"
+
+
+def _prime(d):
+    """(g, order) when `d` is the derivative of an unspecified one-argument function g by its argument."""
+    if isinstance(d, sympy.Derivative) and isinstance(d.expr, sympy.core.function.AppliedUndef) \
+            and len(d.expr.args) == 1 and len(d.variable_count) == 1 and d.variable_count[0][0] == d.expr.args[0]:
+        return d.expr.func.__name__, int(d.variable_count[0][1])
+    return None
+
+
+def _exp_of(E):
+    """z when E is exp applied entrywise to z, else None."""
+    if isinstance(E, sympy.matrices.expressions.applyfunc.ElementwiseApplyFunction):
+        fn = E.function
+        if isinstance(fn.expr, sympy.exp) and fn.expr.args == fn.variables:
+            return E.expr
+    return None
+
+
+def _sum_of(T):
+    """M when T is the scalar sum of M's entries (tr(1^T M), tr(M^T 1), ...), else None."""
+    if not isinstance(T, sympy.Trace) or not isinstance(T.arg, sympy.MatMul):
+        return None
+    _, mats = T.arg.as_coeff_matrices()
+    ones = [m for m in mats if isinstance(m, sympy.OneMatrix)]
+    rest = [m for m in mats if not isinstance(m, sympy.OneMatrix)]
+    if len(rest) != 1 or not ones:
+        return None
+    M = rest[0]
+    return M.arg if isinstance(M, sympy.Transpose) else M
+
+
+def _softmax_vector(expr):
+    """(c, z) when a matrix product is c * exp(z)/sum(exp(z)) (z a vector): softmax(z) is read back as that."""
+    coeff, mats = expr.as_coeff_matrices()
+    if len(mats) != 1 or _exp_of(mats[0]) is None:
+        return None
+    z = _exp_of(mats[0])
+    for factor in sympy.Mul.make_args(coeff):
+        if factor.is_Pow and factor.exp == -1 and _sum_of(factor.base) is not None \
+                and _exp_of(_sum_of(factor.base)) == z:
+            return coeff / factor, z
+    return None
+
+
+def _softmax_entries(expr):
+    """exp(z[k])/sum(exp(z[j]), j) as softmax(z)[k] (which the parser reads back as that quotient),
+    or None.  Only a sum from 0 over a bare exp of the same array's entries qualifies."""
+    factors = list(sympy.Mul.make_args(expr))
+    for den in factors:
+        if not (den.is_Pow and den.exp == -1 and isinstance(den.base, sympy.Sum) and len(den.base.limits) == 1):
+            continue
+        total = den.base
+        j, lo, _ = total.limits[0]
+        body = total.function
+        if lo != 0 or not (isinstance(body, sympy.exp) and isinstance(body.args[0], sympy.Indexed)
+                           and body.args[0].indices == (j,)):
+            continue
+        base = body.args[0].base
+        for num in factors:
+            if isinstance(num, sympy.exp) and isinstance(num.args[0], sympy.Indexed) \
+                    and num.args[0].base == base and len(num.args[0].indices) == 1:
+                index = num.args[0].indices[0]
+                entry = sympy.Symbol(f"softmax({base})[{TextPrinter().doprint(index)}]")
+                rest = [f for f in factors if f is not num and f is not den]
+                return sympy.Mul(*rest, entry, evaluate=False) if rest else entry
+    return None
+
+
+def _negative(term):
+    return term.could_extract_minus_sign() or (term.is_Number and term.is_negative)
 
 
 def _huge(n):

@@ -69,9 +69,9 @@ def index_range(index, namespace, *exprs):
     if index in namespace.index_ranges:
         return namespace.index_ranges[index]
     classes = _Classes([e for e in exprs if isinstance(e, (sympy.Basic, sympy.MatrixBase))], namespace)
-    if index in classes.parent:
+    if index in classes.parent and classes.find(index) in classes.ranges(namespace):
         return classes.ranges(namespace)[classes.find(index)]
-    return Integer(0), namespace.dimension() - 1
+    return Integer(0), namespace.dimension() - 1  # an index no sum and no declared axis bounds
 
 
 def axis_sizes(namespace, *exprs):
@@ -196,11 +196,11 @@ class _Classes:
     def _fresh_size(self, namespace, first, count):
         """`n` for the only new class (if no user symbol is called n), else n_<index>."""
         used = _learned(namespace, "size_names", set)
-        taken = set(namespace.names) | used
+        taken = set(namespace.names) | used | getattr(namespace, "index_names_in_text", set())
         for M in namespace.names.values():
             if isinstance(M, MatrixSymbol):
                 taken |= {str(x) for d in M.shape for x in d.free_symbols}
-        if count == 1 and "n" not in namespace.names and "n" not in used:
+        if count == 1 and "n" not in taken:
             name = "n"  # may be the n of a declared "A: n x n": the same symbol, as before
         else:
             base = name = f"n_{first}"

@@ -25,6 +25,7 @@ import codegen
 from ..calculus.targets import describe_properties
 from ..errors import DeriveError, ValidationError
 from ..text.functions import is_analytic
+from ..text.inputs import as_basic
 from ..text.ranges import index_range
 from .exact import Problem, find_difference
 from .instances import Point, size_choices
@@ -91,12 +92,16 @@ def verify_index(expr, targets, result, kind, namespace, seed=0):
     targets = targets if isinstance(targets, tuple) else (targets,)
     problem = Problem(expr, targets, result, namespace, kind)
     methods, points = {}, 0
+    free = _free_indices(expr, targets)
     try:
         for inst in problem.instances:
-            functions, wrt, claimed = _index_instance(problem, inst, expr, targets, result, kind)
-            report = validate(functions, wrt, claimed, points=2, seed=seed, what=f"{kind} in index notation")
-            methods.update(report.methods)
-            points += len(report.points)
+            # an index of f no sum runs over (the label c of -log(softmax(z)[c])) takes each value in turn
+            for assignment in _assignments(problem, inst, free):
+                functions, wrt, claimed = _index_instance(problem, inst, expr.xreplace(assignment), targets,
+                                                          result.xreplace(assignment), kind)
+                report = validate(functions, wrt, claimed, points=2, seed=seed, what=f"{kind} in index notation")
+                methods.update(report.methods)
+                points += len(report.points)
     except ValidationError as exc:
         raise ValidationError(f"the {kind} in index notation failed its numeric check at {inst.describe()}: "
                               f"{exc}", getattr(exc, "report", None)) from None
@@ -104,6 +109,34 @@ def verify_index(expr, targets, result, kind, namespace, seed=0):
         return verify(expr, targets if len(targets) > 1 else targets[0], result, kind, namespace, seed)
     method = "complex-step" if set(methods) <= {"complex-step"} else "finite differences"
     return InstanceReport(problem.describe(), points, method=method)
+
+
+def _free_indices(expr, targets):
+    """Indices of f that no sum runs over and that are not the variable's own (k, l)."""
+    bound = {lim[0] for e in expr.atoms(sympy.Sum) for lim in e.limits}
+    own = {i for t in targets for i in t.indices}
+    found = {i for e in expr.atoms(Indexed) for i in e.indices if isinstance(i, sympy.Symbol)}
+    found |= {a for d in expr.atoms(sympy.KroneckerDelta) for a in d.args if isinstance(a, sympy.Symbol)}
+    return sorted(found - bound - own, key=str)
+
+
+def _assignments(problem, inst, free, limit=6):
+    """Values of f's free indices at `inst`: every combination, or the first `limit`
+    (the diagonal, where two free indices meet, among them)."""
+    if not free:
+        return [{}]
+    values = [free_index_values(inst, *index_range(i, problem.ns, problem.f, *problem.targets)) for i in free]
+    combos = [dict(zip(free, c)) for c in itertools.product(*values)]
+    diagonal = [c for c in combos if len(set(c.values())) == 1]
+    return (diagonal[:2] + [c for c in combos if c not in diagonal[:2]])[:limit]
+
+
+def free_index_values(inst, lo, hi):
+    """The values of a free index at `inst`; a size that only this index has (i in
+    sum(X[i, k]*A[k, j], k): X's rows) takes the instance's first size."""
+    unknown = {s: next(iter(inst.sizes.values()), 2) for b in (lo, hi) for s in as_basic(b).free_symbols
+               if s not in inst.sizes}
+    return inst.index_values(None, as_basic(lo).subs(unknown), as_basic(hi).subs(unknown))
 
 
 def _index_instance(problem, inst, expr, targets, result, kind):
@@ -128,7 +161,7 @@ def _index_instance(problem, inst, expr, targets, result, kind):
 def _elements(problem, inst, target):
     """[(index assignment, array element)] for every value of `target`'s indices at `inst`."""
     indices = list(target.indices)
-    ranges = [inst.index_values(i, *index_range(i, problem.ns, problem.f, *problem.targets)) for i in indices]
+    ranges = [free_index_values(inst, *index_range(i, problem.ns, problem.f, *problem.targets)) for i in indices]
     out = []
     for values in itertools.product(*ranges):
         assignment = dict(zip(indices, values))
@@ -169,12 +202,12 @@ def verify(expr, target, result, kind, namespace, seed=0):
     return InstanceReport(" and ".join(i.describe() for i in problem.instances), 4)
 
 
-def verify_numerically(checks, wrt, properties, seed=0):
+def verify_numerically(checks, wrt, properties, seed=0, row=False):
     """Check each (F, dF) pair: dF must be the derivative of F with respect to `wrt`
     (one matrix symbol, or scalar symbols) at random points of every instance.
     Raises `ValidationError` naming the entry when one is wrong."""
     for F, dF in checks:
-        _check_result_shape(F, dF, wrt)
+        _check_result_shape(F, dF, wrt, row)
     everything = [e for pair in checks for e in pair] + list(wrt)
     sizes_list = size_choices(*everything)
     symbols = _symbols_to_draw(everything, sizes_list[0])
@@ -213,13 +246,16 @@ def verify_numerically(checks, wrt, properties, seed=0):
     return InstanceReport(described, checked, True, method, describe_properties(properties), sampled)
 
 
-def _check_result_shape(F, dF, wrt):
-    """The entries could all be right and the shape wrong (a row for a column): refuse that too."""
+def _check_result_shape(F, dF, wrt, row=False):
+    """The entries could all be right and the shape wrong (a row for a column): refuse that too.
+    `row`: the Jacobian of a scalar, 1 x n (the gradient is n x 1)."""
     f_shape = tuple(F.shape) if isinstance(F, (sympy.MatrixExpr, MatrixBase)) else (1, 1)
     d_shape = tuple(dF.shape) if isinstance(dF, (sympy.MatrixExpr, MatrixBase)) else (1, 1)
     if isinstance(wrt[0], MatrixSymbol):
         X = wrt[0]
         want = tuple(X.shape) if f_shape == (1, 1) else (f_shape[0] if f_shape[1] == 1 else f_shape[1], X.shape[0])
+        if row and f_shape == (1, 1):
+            want = (1, X.shape[0])
     elif len(wrt) == 1 and f_shape != (1, 1):
         want = f_shape
     else:
