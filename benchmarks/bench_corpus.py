@@ -6,13 +6,21 @@ derive.critical_points and KKTProblem.solve is one answer a user waits for: the
 script prints their latency (median, p90, max), the 10 slowest, and per problem
 whether it passed, and with --failures the one-line reason for each failure.
 
-    python3 benchmarks/bench_corpus.py [--failures] [-k SUBSTRING]
+    python3 benchmarks/bench_corpus.py [--failures] [--sync-xfail] [-k SUBSTRING]
+
+--sync-xfail rewrites the `xfail:` marks in tests/corpus/*.yaml to what this run saw:
+a mark is removed where the problem now passes, its message updated where it still
+fails (keeping its issue item), and added where a problem newly fails, with the item
+guessed from the error (ITEMS below) or "?" (which tests/test_corpus.py rejects, so a
+person classifies it).  Review the diff: a new mark on a problem that passed before is
+a regression to report, not a mark to keep.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import statistics
 import sys
 import time
@@ -51,6 +59,48 @@ class Timer:
         setattr(owner, name, timed)
 
 
+# Issue 19's items, guessed from the error of a newly failing problem (first match wins).
+ITEMS = [
+    (r"checked with respect to one variable at a time|unknown function '(ones|eye)'", 3),
+    (r"unknown symbol 'sigma\^2'|parametric system is out of reach|took longer than|not among \[\]", 1),
+    (r"unknown symbol '.*' in wrt|no KKT point", 4),
+    (r"Cannot convert symbols to int|summed over different ranges|index .* no sum runs over", 2),
+    (r"is a scalar and cannot be indexed|found no point where f and its derivative are defined", 7),
+    (r"matrix power needs an integer exponent", 9),
+    (r"explanation lacks|^AssertionError: mistake ", 6),
+]
+
+
+def sync_xfail(results, directory):
+    """Rewrite the xfail marks of the YAML files in `directory` to the outcomes in `results`."""
+    outcome = {problem_id: reason for problem_id, _, _, _, reason in results}
+    changes = []
+    for path in sorted(directory.glob("*.yaml")):
+        blocks = re.split(r"(?m)^(?=- id: )", path.read_text(encoding="utf-8"))
+        for n, block in enumerate(blocks):
+            found = re.match(r"- id: (\S+)", block)
+            if not found or found.group(1) not in outcome:
+                continue
+            problem_id, reason = found.group(1), outcome[found.group(1)]
+            old = re.search(r'(?m)^  xfail: "issue 19 item (\S+?):', block)
+            block = re.sub(r"(?m)^  xfail: .*\n", "", block)
+            if reason:
+                item = old.group(1) if old else next(
+                    (str(number) for pattern, number in ITEMS if re.search(pattern, reason)), "?")
+                text = reason if len(reason) <= 230 else reason[:227] + "..."
+                line = f"issue 19 item {item}: {text}".replace("\\", "\\\\").replace('"', '\\"')
+                block = re.sub(r"(?m)^(  mistake: .*)$", lambda m: f'{m.group(1)}\n  xfail: "{line}"', block, count=1)
+                if not old:
+                    changes.append(f"  marked {problem_id} (item {item})")
+            elif old:
+                changes.append(f"  unmarked {problem_id} (passes now)")
+            blocks[n] = block
+        path.write_text("".join(blocks), encoding="utf-8")
+    print("xfail marks synced" + (":" if changes else " (no mark added or removed)"))
+    for change in changes:
+        print(change)
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -59,6 +109,7 @@ def percentile(values, q):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="print the reason of each failing problem")
+    parser.add_argument("--sync-xfail", action="store_true", help="rewrite the YAML xfail marks to this run")
     parser.add_argument("-k", default="", help="only problems whose id contains this")
     args = parser.parse_args(argv)
 
@@ -80,7 +131,7 @@ def main(argv=None):
             outcome, reason = "pass", ""
         except Exception as exc:  # a failure is data here, not a crash of the benchmark
             outcome = "fail"
-            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         elapsed = time.perf_counter() - start
         per_problem.append(elapsed)
         expected = "xfail" if problem.get("xfail") else "pass"
@@ -108,7 +159,11 @@ def main(argv=None):
         print("failures:")
         for problem_id, outcome, _, seconds, reason in results:
             if outcome == "fail":
-                print(f"  {problem_id} [{seconds:.2f} s]: {reason}")
+                print(f"  {problem_id} [{seconds:.2f} s]: {reason[:300]}")
+    if args.sync_xfail:
+        if args.k:
+            parser.error("--sync-xfail needs the whole corpus (no -k)")
+        sync_xfail(results, ROOT / "tests" / "corpus")
 
 
 if __name__ == "__main__":
