@@ -18,6 +18,7 @@ exactly where a decision is close).  It returns a `Finding` or None:
 """
 
 import itertools
+import time
 
 import sympy
 from sympy import Add, Indexed, IndexedBase, MatAdd, MatrixExpr, MatrixSymbol, Mul, Sum, Symbol
@@ -49,7 +50,7 @@ def missing_factor(problem, claim):
     for m, chain in [(m, False) for m in from_f] + [(m, True) for m in from_derivative]:
         for placed, variant_times, variant_over in _placements(claim, m, problem):
             tried += 1
-            if tried > 3 * MAX_FACTORS:
+            if tried > 3 * MAX_FACTORS or late(problem):
                 return None
             if problem.equal(variant_times):
                 if chain:
@@ -60,6 +61,12 @@ def missing_factor(problem, claim):
                 return Finding("factor", f"an extra factor {to_text(placed)} (not part of the derivative)",
                                ("extra factor", m))
     return None
+
+
+def late(problem):
+    """Past the diagnosis' deadline (`check.matrix.DIAGNOSIS_SECONDS`)?"""
+    deadline = getattr(problem, "deadline", None)
+    return deadline is not None and time.monotonic() > deadline
 
 
 def _factors(expr, problem):
@@ -126,6 +133,8 @@ def terms(problem, claim):
     claim_terms = _terms(claim)
     if 1 < len(expected_terms) <= MAX_TERMS:
         for t in expected_terms:
+            if late(problem):
+                return None
             if problem.equal(claim + t):
                 return Finding("missing_term", f"a term is missing: {to_text(t)}")
     if 1 < len(claim_terms) <= MAX_TERMS:
@@ -154,6 +163,8 @@ def data_assumption(problem, claim):
     """Right when an array of f (not the variable, not declared) is on the simplex, binary or signs."""
     for array in _data_arrays(problem):
         for kind in ("simplex", "binary", "sign"):
+            if late(problem):
+                return None
             if problem.equal(claim, assume={array: kind}):
                 return Finding("needs_assumption", f"holds only if {_condition(array, kind, problem.f)}")
     return None
@@ -165,6 +176,8 @@ def data_and_size_assumption(problem, claim):
     for array in _data_arrays(problem):
         for K in _size_like(problem, sizes):
             for d in sizes:
+                if late(problem):
+                    return None
                 if problem.equal(claim, assume={array: "simplex", K: ("size", d)}):
                     return Finding("needs_assumption", f"holds only if {_condition(array, 'simplex', problem.f)} "
                                                        f"and {K} equals {d}{_length_of(d, problem)}")
@@ -204,6 +217,8 @@ def size_assumption(problem, claim):
         return None
     for K in _size_like(problem, sizes):
         for d in sizes:
+            if late(problem):
+                return None
             if problem.equal(claim, assume={K: ("size", d)}):
                 return Finding("needs_assumption", f"holds only if {K} equals {d}{_length_of(d, problem)}")
     return None

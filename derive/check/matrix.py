@@ -31,6 +31,7 @@ counterexample, never as whole expressions at an instance.
 """
 
 import itertools
+import time
 
 import numpy as np
 import sympy
@@ -271,6 +272,8 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     if found is None:
         return Verdict("correct", problem.display(), claim, "the claim equals the derivative", _evidence(problem),
                        kind=problem.kind, wrt=problem.targets)
+    if isinstance(problem, ExactProblem):
+        problem.witness = found  # candidates of the diagnosis are screened at this entry and point first
     status, finding = _diagnose(problem, claim, seed)
     counterexample, values = problem.counterexample(found)
     return Verdict(status, problem.display(), claim, finding.text, "numeric: exact evaluation at the counterexample",
@@ -328,7 +331,8 @@ def expected_derivative(expr, wrt, ns, kind=None):
 
 
 def _problem(expr, target, claim, ns, kind, seed):
-    _refuse_uncontractible(expr, target, ns)
+    # index notation: derive's own derivative, which refuses (DeriveError) the forms whose derivative
+    # depends on where the free index lies, as `grad` does
     if isinstance(target, tuple) and all(isinstance(t, sympy.Indexed) for t in target):
         return ExactProblem(expr, target, claim, ns, "hessian", display=_index_display(expr, target, "hessian", ns))
     if isinstance(target, sympy.Indexed):
@@ -350,10 +354,15 @@ def _problem(expr, target, claim, ns, kind, seed):
 
 
 def _index_display(expr, targets, kind, ns):
-    """derive's own index-notation derivative (deltas contracted, sums tidied), as `grad` gives it."""
+    """derive's own index-notation derivative (deltas contracted, sums tidied), as `grad` gives it;
+    a form it refuses is refused here too (`DeriveError`), rather than compared on instances that fix
+    the free index one way."""
+    if not isinstance(expr, sympy.Expr):
+        return None
     try:
         return _index_derivative(expr, targets, kind, ns)[0]
-    except (DeriveError, TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError):
+        _refuse_uncontractible(expr, targets if len(targets) > 1 else targets[0], ns)
         return None
 
 
@@ -470,9 +479,15 @@ def _shape_check(problem):
 # diagnosis: each rule looks at a claim known to be wrong
 
 
+DIAGNOSIS_SECONDS = 1.5  # naming the mistake is optional work: past this, the difference is given instead
+
+
 def _diagnose(problem, claim, seed):
     """(status, `Finding`) for a claim known to be wrong."""
+    problem.deadline = time.monotonic() + DIAGNOSIS_SECONDS
     for rule in RULES:
+        if time.monotonic() > problem.deadline:
+            break
         found = rule(problem, claim)
         if found:
             return ("transposed" if found.mistake == "transpose" and rule is _rule_transposed_result else "wrong"), found

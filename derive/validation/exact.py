@@ -13,6 +13,10 @@ problem: ``first_difference``, ``equal`` (also at points where one matrix is
 symmetric, or an array is assumed to be data of a kind, or against another
 claim-like expression), ``ratio`` and ``counterexample``.
 
+First derivatives of f with exp, log and the like are not differentiated symbolically on the
+instance: their values come by complex step in 60-digit arithmetic (`fast`), and a difference
+found that way is confirmed exactly before it counts.
+
 Points lie in the domain: f is defined there, and arrays declared as data
 (binary labels, a simplex) hold such data (`instances.conform`).  Scalar
 parameters of a sample (mu in sum((x[i] - mu)**2, i)) are targets too.
@@ -24,6 +28,7 @@ import random
 import sympy
 from sympy import MatrixBase, MatrixExpr, MatrixSymbol
 
+from . import fast
 from .equivalence import defined_at, differ, numeric_value, sample_point
 from ..errors import DeriveError, ShapeError
 from ..calculus.index import diff_indexed
@@ -51,7 +56,14 @@ class ExactProblem:
         self.scalar_form = all(isinstance(t, sympy.Symbol) for t in self.targets)
         self.kind = kind or (_scalar_kind(self.targets, claim) if self.scalar_form else infer_kind(expr, self.target,
                                                                                                    claim))
-        self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr)
+        # indices f leaves free (a label c in z[c]) take every value, like the variable's k
+        self.free = sorted(_free_indices(expr) - {i for t in self.targets for i in getattr(t, "indices", ())},
+                           key=str) if self.index_form else []
+        extra = set()
+        if self.index_form:
+            for i in [*dict.fromkeys(i for t in self.targets for i in t.indices), *self.free]:
+                extra |= set().union(*(sympy.sympify(b).free_symbols for b in index_range(i, ns, expr, *self.targets)))
+        self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr, extra=extra)
         declared = getattr(ns, "properties", None) or {}
         self.declared = {M: set(declared.get(M.name)) for M in _matrix_symbols(expr, claim)
                          if declared.get(M.name) and set(declared.get(M.name)) & {"symmetric", "spd"}}
@@ -85,6 +97,65 @@ class ExactProblem:
             self._explicit_f[key] = inst.explicit(self.f)
         return self._explicit_f[key]
 
+    def instance_symbols(self, inst):
+        """The scalars of f and of the derivative at this instance (computed once)."""
+        key = ("symbols", id(inst))
+        if key not in self._expected:
+            found = scalar_symbols(self.explicit_f(inst))
+            if self.engine(inst) is None:
+                _, exp, _ = self.expected_entries(inst)
+                found = found.union(*(scalar_symbols(e) for e in exp))
+            self._expected[key] = found
+        return self._expected[key]
+
+    def labels(self, inst):
+        """(labels, shape, elements) of the derivative's entries at this instance, without computing them;
+        `elements` are the variables of a first derivative (None otherwise)."""
+        key = ("labels", id(inst))
+        if key not in self._expected:
+            if self.index_form and self.kind == "grad" and len(self.targets) == 1 and not self.free:
+                elements = [self.target.subs(sub) for sub in self._index_values(inst)]
+                self._expected[key] = ([str(e) for e in elements], (len(elements), 1), elements)
+            elif self.scalar_form and self.kind == "grad":
+                self._expected[key] = ([f"df/d{t}" for t in self.targets], (len(self.targets), 1), list(self.targets))
+            else:
+                labels, _, shape = self.expected_entries(inst)
+                self._expected[key] = (labels, shape, None)
+        return self._expected[key]
+
+    def engine(self, inst):
+        """f at this instance as a `fast.Program` when first derivatives are taken by complex step
+        there (f analytic, with exp, log, ...), else None (exact symbolic derivatives)."""
+        key = ("engine", id(inst))
+        if key not in self._expected:
+            self._expected[key] = None
+            if self.kind == "grad" and (self.index_form and len(self.targets) == 1 and not self.free
+                                         or self.scalar_form):
+                try:
+                    program = fast.Program([_scalar(self.explicit_f(inst))])
+                except (fast.Unsupported, ShapeError):
+                    program = None
+                if program is not None and program.analytic and program.transcendental:
+                    self._expected[key] = program
+        return self._expected[key]
+
+    def fast_values(self, inst, point):
+        """(f defined here?, the derivative's entries) at `point` by complex step; entries None where
+        not real."""
+        program = self.engine(inst)
+        try:
+            values = program.run(point)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return False, None
+        if program.real_outputs(values)[0] is None or not program.inside_domain(values):
+            return False, None
+        _, _, elements = self.labels(inst)
+        entries = []
+        for e in elements:
+            d = fast.derivative(program, point, e)
+            entries.append(None if d is None else d[0])
+        return True, entries
+
     def expected_entries(self, inst):
         """(labels, expected entries, shape) of the derivative at this instance (computed once)."""
         key = id(inst)
@@ -115,6 +186,12 @@ class ExactProblem:
             labels, exp = [], []
             for sub in self._index_values(inst):
                 elements = [t.subs(sub) for t in self.targets]
+                if self.free:  # f at these values of its free indices
+                    labelled = {i: sympy.Integer(sub[i]) for i in self.free}
+                    exp.append(sympy.diff(f.xreplace(labelled), *elements))
+                    labels.append(", ".join(str(e) for e in elements) + " ("
+                                  + ", ".join(f"{i} = {v}" for i, v in labelled.items()) + ")")
+                    continue
                 exp.append(d(f, *elements))
                 labels.append(", ".join(str(e) for e in elements))
             return labels, exp, (len(exp), 1)
@@ -138,7 +215,7 @@ class ExactProblem:
         """Every assignment of the free indices (k, or k and l) to concrete values."""
         key = ("index values", id(inst))
         if key not in self._expected:
-            indices = list(dict.fromkeys(i for t in self.targets for i in t.indices))
+            indices = list(dict.fromkeys([*(i for t in self.targets for i in t.indices), *self.free]))
             ranges = [inst.index_values(i, *index_range(i, self.ns, self.f, *self.targets)) for i in indices]
             self._expected[key] = [dict(zip(indices, values)) for values in itertools.product(*ranges)]
         return self._expected[key]
@@ -157,7 +234,7 @@ class ExactProblem:
             claim = sympy.Matrix([[claim]])
         value = inst.explicit(claim)
         value = value if isinstance(value, MatrixBase) else sympy.Matrix([[value]])
-        _, _, shape = self.expected_entries(inst)
+        _, shape, _ = self.labels(inst)
         if tuple(value.shape) != tuple(shape):
             raise ShapeError(f"at {inst.describe()} the claim is {value.shape[0]} x {value.shape[1]} but the "
                              f"derivative is {shape[0]} x {shape[1]}")
@@ -194,9 +271,30 @@ class ExactProblem:
 
     def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
+            if symmetric is None and reference is None and assume is None and not self.screen(candidate):
+                return False
             return self.first_difference(candidate, seed, symmetric, reference, assume) is None
         except (ShapeError, DeriveError, TypeError, ValueError, ArithmeticError, IndexError):
             return False
+
+    witness = None  # (instance, point, label, expected, claimed) where the claim differs, once known
+
+    def screen(self, candidate):
+        """False if `candidate` differs from the derivative at the witness (the entry and point where
+        the claim was found wrong): one entry written out instead of every entry at every point.  The
+        diagnosis rules try many candidates; most fail here."""
+        if self.witness is None:
+            return True
+        inst, point, label, exp, _ = self.witness
+        labels, _, _ = self.labels(inst)
+        at = labels.index(label)
+        if self.index_form:
+            sub = {i: sympy.Integer(v) for i, v in self._index_values(inst)[at].items()}
+            value = inst.explicit(as_basic(candidate).xreplace(sub))
+        else:
+            value = self.claimed_entries(inst, candidate)[at]
+        c, e = numeric_value(value, point), numeric_value(exp[at], point)
+        return e is None or (c is not None and not differ(e, c, (exp[at], value), point))
 
     def point_kinds(self, inst, assume=None):
         """The data kinds at this instance, for `instances.conform`: arrays and scalars as
@@ -222,14 +320,21 @@ class ExactProblem:
         """The constant c with candidate = c * derivative at every point tried, or None."""
         rng = random.Random(seed)
         inst = self.instances[0]
-        _, exp, _ = self.expected_entries(inst)
         clm = self.claimed_entries(inst, candidate)
-        symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm))), key=str)
+        symbols = sorted(self.instance_symbols(inst).union(*(scalar_symbols(c) for c in clm)), key=str)
+        exp = None if self.engine(inst) is not None else self.expected_entries(inst)[1]
         ratios = []
         for k in range(12):
             point = sample_point(symbols, rng, k, kinds=self.point_kinds(inst))
-            for e, c in zip(exp, clm):
-                ev, cv = numeric_value(e, point), numeric_value(c, point)
+            if exp is None:
+                defined, values = self.fast_values(inst, point)
+                if not defined:
+                    continue
+                expected = [fast.as_sympy(v) for v in values]
+            else:
+                expected = [numeric_value(e, point) for e in exp]
+            for ev, c in zip(expected, clm):
+                cv = numeric_value(c, point)
                 if ev is not None and cv is not None and ev != 0:
                     ratios.append(cv / ev)
             if len(ratios) >= 8:
@@ -240,16 +345,17 @@ class ExactProblem:
 
     def symmetric_choices(self):
         """(name, key) of the square matrices (or 2-index arrays) that could be symmetric."""
-        if self.index_form:
-            bases = {a.base for a in self.f.atoms(sympy.Indexed) if len(a.indices) == 2}
+        if self.index_form:  # 2-index arrays whose two axes run over one range
+            bases = {a.base for a in self.f.atoms(sympy.Indexed) if len(a.indices) == 2
+                     and index_range(a.indices[0], self.ns, self.f) == index_range(a.indices[1], self.ns, self.f)}
             return [(str(b), b) for b in sorted(bases, key=str)]
         found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target} - set(self.declared)
         return [(M.name, M) for M in sorted(found, key=str) if _square(M)]
 
     def difference_text(self, seed=0):
         """Where the claim and the derivative part, in numbers (never whole expressions at an instance)."""
-        inst, point, label, exp, clm = self.first_difference(self.claim, seed)
-        labels, _, _ = self.expected_entries(inst)
+        inst, point, label, exp, clm = self.witness or self.first_difference(self.claim, seed)
+        labels, _, _ = self.labels(inst)
         k = labels.index(label)
         e, c = (_show(_exact_or_float(side[k], point)) for side in (exp, clm))
         where = f"{label} " if self.index_form else f"entry {label} "
@@ -271,7 +377,7 @@ class ExactProblem:
         for s, v in point.items():
             if s not in covered:
                 out[s] = v
-        _, _, shape = self.expected_entries(inst)
+        _, shape, _ = self.labels(inst)
         values = tuple(sympy.Matrix(shape[0], shape[1], [_exact_or_float(e, point) for e in side])
                        for side in (exp, clm))
         return out, values
@@ -306,13 +412,25 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
     rng = random.Random(seed)
     used = 0
     for inst in problem.instances:
-        labels, exp, _ = problem.expected_entries(inst)
+        engine = problem.engine(inst) if reference is None and hasattr(problem, "engine") else None
+        if engine is not None:
+            labels, _, _ = problem.labels(inst)
+            exp = None
+        else:
+            labels, exp, _ = problem.expected_entries(inst)
         if reference is not None:
             exp = problem.claimed_entries(inst, reference)
         clm = problem.claimed_entries(inst, claim)
+        claimed = None
+        if engine is not None:
+            try:
+                claimed = fast.Program(clm)
+            except fast.Unsupported:
+                engine, exp = None, problem.expected_entries(inst)[1]
         f = problem.explicit_f(inst) if hasattr(problem, "explicit_f") else None
-        symbols = sorted(set().union(*(scalar_symbols(e) | scalar_symbols(c) for e, c in zip(exp, clm)),
-                                     scalar_symbols(f) if f is not None else ()), key=str)
+        known = problem.instance_symbols(inst) if hasattr(problem, "instance_symbols") else set()
+        symbols = sorted(known.union(*(scalar_symbols(c) for c in clm),
+                                     *(() if known else (scalar_symbols(e) for e in exp))), key=str)
         kinds = problem.point_kinds(inst, assume) if hasattr(problem, "point_kinds") else None
         sizes = {}  # a scalar assumed to equal a size: ("size", n)
         for s, how in (assume or {}).items():
@@ -326,6 +444,14 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
             point.update({s: sympy.Integer(v) for s, v in sizes.items()})
             if restrict is not None:
                 point = restrict(inst, point)
+            if engine is not None:
+                found = _fast_difference(problem, inst, point, labels, clm, claimed)
+                if found is None:
+                    continue  # outside f's domain, or the derivative not real here
+                if found is not True:
+                    return found
+                tried += 1
+                continue
             if f is not None and not isinstance(f, MatrixBase) and not defined_at((f,), point):
                 continue  # outside f's domain
             values = [(numeric_value(e, point), numeric_value(c, point)) for e, c in zip(exp, clm)]
@@ -340,6 +466,34 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
         raise DeriveError("found no point where f and its derivative are defined and real (declare the data: "
                           "'p: probability', 'y: binary', 'x: positive', ...)")
     return None
+
+
+_CLOSE = 1e-30  # relative difference at 60 digits that is certainly not rounding
+
+
+def _fast_difference(problem, inst, point, labels, clm, claimed):
+    """At one point, by complex step: None when the point is unusable (outside f's domain), True when
+    the claim agrees, else the difference found, confirmed exactly (instance, point, label, expected,
+    claimed) with the confirmed entry's expected value exact."""
+    defined, expected = problem.fast_values(inst, point)
+    if not defined or any(e is None for e in expected):
+        return None
+    values = fast.evaluate(claimed, point)
+    for k, (e, label) in enumerate(zip(expected, labels)):
+        c = None if values is None else values[k]
+        if c is not None and abs(e - c) <= _CLOSE * max(abs(e), abs(c)) + 1e-45:
+            continue
+        # a candidate difference: confirmed with the exact derivative of this one entry
+        _, _, elements = problem.labels(inst)
+        truth = sympy.diff(_scalar(problem.explicit_f(inst)), elements[k])
+        e_exact, c_exact = numeric_value(truth, point), numeric_value(clm[k], point)
+        if e_exact is None:
+            return None
+        if c_exact is None or differ(e_exact, c_exact, (truth, clm[k]), point):
+            entries = [fast.as_sympy(v) for v in expected]
+            entries[k] = e_exact
+            return inst, point, label, entries, clm
+    return True
 
 
 def _symmetric_restriction(problem, key):
@@ -364,6 +518,15 @@ def _symmetric_restriction(problem, key):
                 point[low] = point[high]
         return point
     return restrict_matrix
+
+
+def _free_indices(expr):
+    """Index symbols of f's array elements that no sum binds (a label c in -log(softmax(z)[c]))."""
+    if not isinstance(expr, sympy.Basic):
+        return set()
+    indices = {s for a in expr.atoms(sympy.Indexed) for i in a.indices for s in sympy.sympify(i).free_symbols
+               if isinstance(s, sympy.Symbol)}
+    return indices & expr.free_symbols
 
 
 def _matrix_symbols(*exprs):
@@ -391,9 +554,8 @@ def _scalar(value):
 
 
 def _exact_or_float(expr, point):
-    exact = as_basic(expr).subs(point)
-    if exact.is_Rational:
-        return exact
+    """Exact where rational, else 40 digits (numeric_value substitutes with xreplace: subs is 30
+    times slower on a written-out instance)."""
     return numeric_value(expr, point)
 
 

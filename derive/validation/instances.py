@@ -73,8 +73,10 @@ class Instance:
         self._matrices = {}
 
     @classmethod
-    def all_for(cls, *exprs):
-        dims = dimensions(*exprs)
+    def all_for(cls, *exprs, extra=()):
+        """Instances at the size sets for the sizes of `exprs` (and the `extra` size symbols:
+        the range of a free index no sum or matrix names)."""
+        dims = sorted(set(dimensions(*exprs)) | set(extra), key=str)
         out = []
         for sizes in SIZE_SETS:
             out.append(cls({d: sizes[k % len(sizes)] for k, d in enumerate(dims)}))
