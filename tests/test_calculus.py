@@ -12,7 +12,7 @@ import derive
 from derive import DeriveError, ShapeError, SymbolError, ValidationError
 from derive.text.functions import sigmoid
 
-x, y, z, a, w, b = sympy.symbols("x y z a w b", real=True)
+x, y, z, a, w, b = sympy.symbols("x y z a w b")  # text-only names come back plain (DESIGN: one name, one variable)
 
 
 def same(m1, m2):

@@ -12,7 +12,7 @@ import derive
 from derive import LimitError, ParseError, ShapeError, parse, to_text
 from derive.text.functions import sigmoid
 
-x, y = sympy.symbols("x y", real=True)
+x, y = sympy.symbols("x y")  # text on its own: plain symbols
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_symbol_names_are_checked():
 
 
 def test_relations_for_constraints():
-    a, b, c = sympy.symbols("a b c", real=True)
+    a, b, c = sympy.symbols("a b c")
     assert parse("a + 2*b + c >= 1", relations=True) == sympy.Ge(a + 2 * b + c, 1)
     assert parse("x**2 + y**2 = 1", relations=True) == sympy.Eq(x**2 + y**2, 1, evaluate=False)
     with pytest.raises(ParseError):
@@ -275,7 +275,7 @@ def test_accepted_names_are_identifiers():
     e = parse("alpha_1 * beta + x")
     for s in e.free_symbols:
         assert s.name.isidentifier()
-    assert Symbol("alpha_1", real=True) in e.free_symbols
+    assert Symbol("alpha_1") in e.free_symbols
 
 
 # --- found in review ---------------------------------------------------------

@@ -19,7 +19,7 @@ from derive import SymbolError
 from derive.cli import main
 
 x, y, z = sympy.symbols("x y z")  # plain: SymPy's default, complex to SymPy
-xr, yr = sympy.symbols("x y", real=True)  # what text means on its own
+xr, yr = sympy.symbols("x y")  # what text means on its own: plain symbols, as SymPy users write them
 
 
 def names_are_unique(*objects):
@@ -134,7 +134,7 @@ def test_the_more_specific_of_two_compatible_declarations_wins():
 def test_user_assumptions_are_kept_in_text():
     t = Symbol("t", positive=True)
     assert derive.parse("sqrt(t**2)", symbols=[t]) == t
-    assert derive.parse("abs(t) + s", symbols={"t": t}).free_symbols == {t, Symbol("s", real=True)}
+    assert derive.parse("abs(t) + s", symbols={"t": t}).free_symbols == {t, Symbol("s")}
 
 
 def test_let_definitions_and_the_claim_share_the_users_symbols():

@@ -23,13 +23,12 @@
     (sign(x), True)
 """
 
-import dataclasses
 
 import sympy
 from sympy import Abs, Dummy, Function, Heaviside, IndexedBase, KroneckerDelta, MatrixBase, Symbol, ceiling, floor, sign
 
 from ..text.inputs import as_basic
-from ..text.symbol_table import named_objects
+from ..text.symbol_table import map_symbols, named_objects
 
 # Each function with a kink or a step, and its derivative where it has one.
 KINK_RULES = {
@@ -87,11 +86,11 @@ class RealView:
 
     def real(self, obj):
         """`obj` (SymPy, or lists/tuples/dicts of it) in real counterparts."""
-        return _map(obj, self.to_real)
+        return map_symbols(obj, self.to_real)
 
     def user(self, obj):
         """`obj` with the user's own symbols back (also inside derive's result objects)."""
-        return _map(obj, self.to_user)
+        return map_symbols(obj, self.to_user)
 
 
 def _real_counterpart(named):
@@ -126,18 +125,3 @@ def _sympy_objects(objects):
             yield from _sympy_objects(obj)
         elif isinstance(obj, (sympy.Basic, MatrixBase)):
             yield obj
-
-
-def _map(obj, mapping):
-    if not mapping:
-        return obj
-    if isinstance(obj, (sympy.Basic, MatrixBase)):
-        return obj.xreplace(mapping)
-    if isinstance(obj, dict):
-        return {_map(k, mapping): _map(v, mapping) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
-        return type(obj)(_map(v, mapping) for v in obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type) and type(obj).__module__.startswith("derive"):
-        changes = {f.name: _map(getattr(obj, f.name), mapping) for f in dataclasses.fields(obj) if f.init}
-        return dataclasses.replace(obj, **changes)
-    return obj

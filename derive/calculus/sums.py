@@ -39,7 +39,7 @@ def as_index_form(expr):
     if not elements:
         return expr
     arrays = {e.args[0] for e in elements}
-    if arrays & _matrix_uses(expr):
+    if arrays & matrix_uses(expr):
         return expr
     bases = {M: IndexedBase(M.name, real=True) for M in arrays}  # no shape: sizes substituted at instances must not make another array
 
@@ -64,7 +64,7 @@ def _summed_elements(expr):
             and any(not i.is_number for i in e.args[1:])}
 
 
-def _matrix_uses(expr):
+def matrix_uses(expr):
     """Matrix symbols used other than through their elements."""
     stripped = expr.replace(lambda e: isinstance(e, MatrixElement), lambda e: sympy.S.Zero) \
         if expr.atoms(MatrixElement) else expr

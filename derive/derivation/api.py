@@ -92,8 +92,16 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
                                                                namespace=namespace if sample else None),
                                  expr, result, seed)
     if powers:
-        return view.user(Derivation(kind, user_f, powers.wrt(wrt), powers.to_old(result), report, powers))
-    return view.user(Derivation(kind, expr, wrt, result, report))
+        d = view.user(Derivation(kind, user_f, powers.wrt(wrt), powers.to_old(result), report, powers))
+    else:
+        d = view.user(Derivation(kind, expr, wrt, result, report))
+    return _plain(d, namespace)
+
+
+def _plain(d, namespace):
+    """The Derivation with names that only the text introduced as plain Symbols (Namespace.plain),
+    so that d.result.subs(Symbol("x"), 2) works; steps, values and kernels take either."""
+    return namespace.plain(d) if isinstance(namespace, Namespace) else d
 
 
 def differentiate_tensor(expr, targets, kind, namespace, validate=True, seed=0):

@@ -18,7 +18,7 @@ import sympy
 from sympy import Indexed, MatrixSymbol, Sum
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..calculus.sums import as_index_form
+from ..calculus.sums import as_index_form, matrix_uses
 from ..calculus.targets import element_of
 from ..errors import DeriveError
 from ..text.expressions import parse
@@ -108,8 +108,8 @@ def matrix_problem(expr, namespace):
     """f with every sum over elements of declared matrices written in matrix notation
     (sum(P[j,k]*S[j,k], j, k) -> tr(P S^T)), so that matrix calculus takes the whole of f;
     None when f has no such sum beside matrix parts."""
-    if not isinstance(expr, sympy.Basic) or not expr.atoms(MatrixSymbol):
-        return None
+    if not isinstance(expr, sympy.Basic) or not matrix_uses(expr):
+        return None  # no matrix notation beside the sums: index notation alone
     sums = [s for s in expr.atoms(Sum) if s.atoms(MatrixElement) and not _inside_another(s, expr)]
     if not sums:
         return None

@@ -77,8 +77,9 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     `symbols` declares names: a dict name -> SymPy object (Symbol, MatrixSymbol,
     IndexedBase), an iterable of SymPy symbols, a declaration string such as
     ``"A: n x n, x: n; t: positive"`` (see `declare`), or a `Namespace`.
-    Undeclared names become real scalar symbols unless `strict` is true, in
-    which case they are an error.  `relations=True` allows a top-level
+    Undeclared names become scalar symbols (plain `Symbol`s, as SymPy users write them; real
+    ones while derive works on a problem, in a `Namespace`) unless `strict` is true, in which
+    case they are an error.  `relations=True` allows a top-level
     comparison (``"a + 2*b >= 1"``, ``"x**2 + y**2 = 1"``).
 
     >>> parse("x^2 + sigmoid(y)")
@@ -88,9 +89,13 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     ...
     derive.errors.ParseError: column 1: names starting with '_' are not allowed: '__import__'
     """
-    namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols, strict=strict)
+    own = not isinstance(symbols, Namespace)
+    namespace = Namespace(symbols, strict=strict) if own else symbols
     with time_budget(min(limits.seconds, 5.0), "parsing"):
-        return ranges.resolve(_Builder(text, namespace, limits, relations).build(), namespace)
+        expr = ranges.resolve(_Builder(text, namespace, limits, relations).build(), namespace)
+    # a call of its own gives names only the text introduced back as plain Symbols, as SymPy users
+    # write them; inside a problem (a Namespace) they stay real, derive's working assumption
+    return namespace.plain(expr) if own else expr
 
 
 def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):

@@ -8,7 +8,7 @@ from ..errors import ParseError, SymbolError
 from .declarations import IndexSpec, MatrixProperties, declare
 from .functions import CONSTANTS
 from .names import check_name
-from .symbol_table import merge, name_of, named_objects
+from .symbol_table import map_symbols, merge, name_of, named_objects
 
 
 class Namespace:
@@ -111,14 +111,12 @@ class Namespace:
         """`obj` with the real scalars that only the text introduced as plain `Symbol`s, as SymPy
         users write them: grad("x**2", "x").subs(Symbol("x"), 2) works.  Declared names and the
         user's own objects keep their assumptions."""
-        if not isinstance(obj, (sympy.Basic, MatrixBase)):
-            return obj
         swap = {}
         for name in self.text_scalars - self.user_names:
             s = self.names.get(name)
             if s == Symbol(name, real=True):  # as the text made it: neither declared nor the user's
                 swap[s] = Symbol(name)
-        return obj.xreplace(swap) if swap else obj
+        return map_symbols(obj, swap)
 
     def dimension(self, name="n"):
         """The size symbol `name` (a positive integer), shared with declarations."""

@@ -22,6 +22,8 @@ declarations, `let` definitions, points) is read into one `Namespace`
     derive.errors.SymbolError: 'x' is declared two ways: positive and negative; a name means one variable
 """
 
+import dataclasses
+
 import sympy
 from sympy import Dummy, Indexed, IndexedBase, MatrixBase, MatrixSymbol, Symbol
 
@@ -131,3 +133,20 @@ def merge(a, b):
         return b
     raise SymbolError(f"'{name}' is declared two ways: {assumption_words(a)} and {assumption_words(b)}; "
                       "a name means one variable")
+
+
+def map_symbols(obj, mapping):
+    """`obj` with `mapping` (SymPy object -> SymPy object) applied everywhere: in SymPy objects,
+    lists, tuples, dicts and derive's result dataclasses (a Derivation, a CriticalPoint, ...)."""
+    if not mapping:
+        return obj
+    if isinstance(obj, (sympy.Basic, MatrixBase)):
+        return obj.xreplace(mapping)
+    if isinstance(obj, dict):
+        return {map_symbols(k, mapping): map_symbols(v, mapping) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(map_symbols(v, mapping) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type) and type(obj).__module__.startswith("derive"):
+        changes = {f.name: map_symbols(getattr(obj, f.name), mapping) for f in dataclasses.fields(obj) if f.init}
+        return dataclasses.replace(obj, **changes)
+    return obj
