@@ -10,9 +10,9 @@ whether it passed, and with --failures the one-line reason for each failure.
 
 --sync-xfail rewrites the `xfail:` marks in tests/corpus/*.yaml to what this run saw:
 a mark is removed where the problem now passes, its message updated where it still
-fails (keeping its issue item), and added where a problem newly fails, with the item
-guessed from the error (ITEMS below) or "?" (which tests/test_corpus.py rejects, so a
-person classifies it).  Review the diff: a new mark on a problem that passed before is
+fails, and added where a problem newly fails; the issue item is guessed from the error
+(ITEMS below), else kept from the old mark, else "?" (which tests/test_corpus.py
+rejects, so a person classifies it).  Review the diff: a new mark on a problem that passed before is
 a regression to report, not a mark to keep.
 """
 
@@ -85,8 +85,8 @@ def sync_xfail(results, directory):
             old = re.search(r'(?m)^  xfail: "issue 19 item (\S+?):', block)
             block = re.sub(r"(?m)^  xfail: .*\n", "", block)
             if reason:
-                item = old.group(1) if old else next(
-                    (str(number) for pattern, number in ITEMS if re.search(pattern, reason)), "?")
+                guessed = next((str(number) for pattern, number in ITEMS if re.search(pattern, reason)), None)
+                item = guessed or (old.group(1) if old else "?")
                 text = reason if len(reason) <= 230 else reason[:227] + "..."
                 line = f"issue 19 item {item}: {text}".replace("\\", "\\\\").replace('"', '\\"')
                 block = re.sub(r"(?m)^(  mistake: .*)$", lambda m: f'{m.group(1)}\n  xfail: "{line}"', block, count=1)
