@@ -302,7 +302,7 @@ def _compare_entries(derivation, expected, claim, symbols, kind, variables, seed
     point, values = _counterexample(expected, claim, first)
     return Verdict("wrong", expected, claim, explanation,
                    "numeric: exact evaluation at the counterexample", point, values, kind=kind,
-                   wrt=variables, details=details, mistake=mistakes[0])
+                   wrt=variables, details=details, mistake=mistakes[0], derivation=derivation)
 
 
 def _output(f, i):

@@ -66,7 +66,7 @@ def missing_factor(problem, claim):
 def late(problem):
     """Past the diagnosis' deadline (`check.matrix.DIAGNOSIS_SECONDS`)?"""
     deadline = getattr(problem, "deadline", None)
-    return deadline is not None and time.monotonic() > deadline
+    return deadline is not None and time.process_time() > deadline
 
 
 def _factors(expr, problem):

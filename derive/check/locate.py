@@ -39,7 +39,7 @@ from ..present.formulas import text
 from ..steps.scalar import pending, recognize
 from ..steps.step import Step
 
-SECONDS = 8.0
+SECONDS = 3.0  # the step only adds words: it never holds the answer up long
 
 
 @dataclass
@@ -65,10 +65,16 @@ class StepFinding:
                 "expected": text(self.expected), "claimed": text(self.claimed), "step": self.step.to_dict()}
 
 
+# mistakes no step of the derivation makes: the claim uses an index no sum binds, or answers another question
+_NO_STEP = ("index_unbound", "wrong_kind", "shape")
+
+
 def locate(f, verdict, namespace=None, definitions=None):
     """A `StepFinding` for a wrong verdict, or None (never raises: it only adds words)."""
-    if verdict.ok or verdict.status == "shape":
+    if verdict.ok or verdict.status == "shape" or verdict.mistake in _NO_STEP:
         return None
+    if verdict.mistake == "needs_assumption" and not (_is_index(verdict) or _is_matrix(verdict)):
+        return None  # right under a condition on the data: no step of the scalar derivation departs
 
     def run():
         try:
@@ -103,8 +109,8 @@ def _locate_components(f, verdict, definitions):
     expected, claim = verdict.expected, verdict.claimed
     if not isinstance(expected, MatrixBase) or not isinstance(claim, MatrixBase) or expected.shape != claim.shape:
         return None
-    d = differentiate(f if verdict.kind != "jacobian" else sympy.Matrix(f), verdict.wrt, verdict.kind,
-                      validate_result=False)
+    d = verdict.derivation or differentiate(f if verdict.kind != "jacobian" else sympy.Matrix(f), verdict.wrt,
+                                            verdict.kind, validate_result=False)
     for i in range(expected.rows):
         for j in range(expected.cols):
             e, c = expected[i, j], claim[i, j]
@@ -173,8 +179,8 @@ def _explains(node, line, claim, x):
     if B == 0 or sympy.diff(B, t) != 0:
         return None
     A = E.subs(t, 0)
-    q = claim if (A, B) == (0, 1) else tidy((claim - A) / B, 0.5)
-    truth = tidy(node.doit(), 0.5)
+    q = claim if (A, B) == (0, 1) else tidy((claim - A) / B, _TIDY_SECONDS)
+    truth = _truth(node)
     if q.has(Derivative) or not q.free_symbols <= node.expr.free_symbols:
         return None  # a derivative of u is a function of what u depends on
     budget = max(sympy.count_ops(truth), sympy.count_ops(node.expr)) + 2
@@ -184,6 +190,19 @@ def _explains(node, line, claim, x):
     if numeric_search(truth, q, symbols, 4)[0] is None:
         return None  # the claim agrees with the derivation here
     return q, truth
+
+
+_TIDY_SECONDS = 0.15  # per candidate node: enough for the short q that pins a step; a long one never does
+_TRUTHS = {}
+
+
+def _truth(node):
+    """The value of a pending derivative, tidied once (the same nodes recur across entries)."""
+    if node not in _TRUTHS:
+        if len(_TRUTHS) > 256:
+            _TRUTHS.clear()
+        _TRUTHS[node] = tidy(node.doit(), _TIDY_SECONDS)
+    return _TRUTHS[node]
 
 
 def _in_user_terms(q, definitions):

@@ -47,6 +47,7 @@ class Verdict:
     step: object = None  # the step the claim went wrong at (derive.steps.mistakes.StepFinding), if found
     mistake: str | None = "unset"  # one of MISTAKES; by default the one the status implies
     detail: tuple | None = field(default=None, repr=False)  # what the mistake is about (diagnosis.Finding.detail)
+    derivation: object = field(default=None, repr=False, compare=False)  # derive's (scalar notation), for locate
 
     def __post_init__(self):
         if self.mistake == "unset":

@@ -26,6 +26,7 @@ from sympy import Rational
 
 from ..text.budgets import attempt
 from ..text.inputs import as_basic
+from . import fast
 from .instances import conform
 
 DIGITS = 40
@@ -127,12 +128,16 @@ def _domain_arguments(expr):
     return _log_arguments(expr) | roots
 
 
-def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=(), domain=(), kinds=None):
+def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, positive=(), domain=(), kinds=None,
+                   confirm=True):
     """Look for a point where the two differ.  Returns (point, (e, c)) or
     (None, checked) with `checked` the number of points where both were defined.
-    Only points where every `domain` expression (f) is defined are used."""
+    Only points where every `domain` expression (f) is defined are used.  With
+    ``confirm=False`` a clear difference in fast 60-digit arithmetic is taken as it is
+    (the diagnosis rules, which only pick words); otherwise SymPy confirms it exactly."""
     rng = random.Random(seed)
     checked = 0
+    programs = _programs(expected, claimed, *domain)
     for k in range(n_points * 6):
         if checked >= n_points:
             break
@@ -141,6 +146,16 @@ def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, 
             point = restrict(point)
             if point is None:
                 continue
+        if programs is not None:
+            quick = _quick(programs, point)
+            if quick is _OUTSIDE:
+                continue
+            if quick is _AGREE:
+                checked += 1
+                continue
+            if not confirm and isinstance(quick, tuple):
+                return point, quick
+            # a candidate difference (or a value fast evaluation could not give): decided exactly below
         if domain and not defined_at(domain, point):
             continue  # outside f's domain: no counterexample, no evidence
         e = numeric_value(expected, point)
@@ -153,6 +168,54 @@ def numeric_search(expected, claimed, symbols, n_points, seed=0, restrict=None, 
         if differ(e, c, (expected, claimed), point):
             return point, (e, c)
     return None, checked
+
+
+# ---------------------------------------------------------------------------
+# fast screening: most points agree (or fall outside f's domain); SymPy's evalf decides the rest
+
+_OUTSIDE, _AGREE, _DECIDE = "outside", "agree", "decide"
+_ROUNDING = 1e-40  # relative difference at 60 digits that is rounding; above it SymPy decides
+_CLEAR = 1e-12  # a relative difference no rounding explains
+_PROGRAMS = {}  # expression -> fast.Program, or None where the fast table has no rule
+
+
+def _program(expr):
+    expr = as_basic(expr)
+    if expr not in _PROGRAMS:
+        if len(_PROGRAMS) > 512:
+            _PROGRAMS.clear()
+        try:
+            _PROGRAMS[expr] = fast.Program([expr])
+        except (fast.Unsupported, TypeError, ValueError, AttributeError):
+            _PROGRAMS[expr] = None
+    return _PROGRAMS[expr]
+
+
+def _programs(*exprs):
+    programs = [_program(e) for e in exprs]
+    return None if any(p is None for p in programs) else programs
+
+
+def _quick(programs, point):
+    """_OUTSIDE (f or the derivative undefined here), _AGREE, (e, c) clearly different, or _DECIDE
+    (SymPy must look)."""
+    expected, claimed, *domain = programs
+    try:
+        for program in domain:
+            values = program.run(point)
+            if program.real_outputs(values)[0] is None or not program.inside_domain(values):
+                return _OUTSIDE
+        e = expected.real_outputs(expected.run(point))[0]
+        if e is None:
+            return _OUTSIDE
+        c = claimed.real_outputs(claimed.run(point))[0]
+    except (fast.Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
+        return _DECIDE
+    if c is not None and abs(e - c) > _CLEAR * max(abs(e), abs(c)):
+        return fast.as_sympy(e), fast.as_sympy(c)  # clearly different (rounding is 1e-58)
+    if c is None or abs(e - c) > _ROUNDING * max(abs(e), abs(c)) + fast.mpmath.mpf(10) ** -50:
+        return _DECIDE
+    return _AGREE
 
 
 def symbolically_zero(difference, seconds):

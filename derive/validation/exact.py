@@ -413,13 +413,14 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
     used = 0
     for inst in problem.instances:
         engine = problem.engine(inst) if reference is None and hasattr(problem, "engine") else None
-        if engine is not None:
+        if reference is not None:  # compared with another claim-like expression: no derivative needed
+            labels = problem.labels(inst)[0] if hasattr(problem, "labels") else problem.expected_entries(inst)[0]
+            exp = problem.claimed_entries(inst, reference)
+        elif engine is not None:
             labels, _, _ = problem.labels(inst)
             exp = None
         else:
             labels, exp, _ = problem.expected_entries(inst)
-        if reference is not None:
-            exp = problem.claimed_entries(inst, reference)
         clm = problem.claimed_entries(inst, claim)
         claimed = None
         if engine is not None:
