@@ -44,7 +44,7 @@ class Draw:
 
 
 def draws(exprs, variables, properties, params=(), case=None, requires=(), count=2, seed=0, tries=40,
-          min_size=2, max_size=5):
+          min_size=2, max_size=4):
     """Up to `count` instances where the parameters meet `case`'s conditions and the data meet
     `requires` (rank conditions).  Sizes are drawn per dimension, distinct where possible."""
     rng = random.Random(seed)
@@ -126,8 +126,15 @@ def gradient_at(expr, draw, variable, value, variables=None):
     subs = {}
     for v, val in variables.items():
         subs.update(dict(zip(list(symbols[v]), list(val) if isinstance(val, sympy.MatrixBase) else [val])))
-    written = sympy.expand(_scalar(written))
+    written = _scalar(written)
     entries = symbols[variable]
+    unknowns = [s for v in variables for s in symbols[v]]
+    if written.is_polynomial(*unknowns):  # a quadratic's gradient: differentiate a Poly, much faster than an Expr
+        poly = sympy.Poly(written, *unknowns)
+        point = [subs[s] for s in unknowns]
+        values = [poly.diff(e).eval(dict(zip(unknowns, point))) if poly.diff(e).total_degree() > 0 else
+                  poly.diff(e).as_expr() for e in entries]
+        return ImmutableMatrix(entries.shape[0], entries.shape[1], [sympy.S(v) for v in values])
     return ImmutableMatrix(entries.shape[0], entries.shape[1],
                            [sympy.diff(written, e).xreplace(subs) for e in entries])
 

@@ -42,6 +42,7 @@ from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol, _times_eps
 from ..errors import LimitError, ValidationError
 from ..text.budgets import attempt
 from ..text.printing import to_text
+from . import light
 from .sums import Placeholders, pull, written_out
 
 SIZES = (2, 3, 5)
@@ -195,41 +196,38 @@ class IndexProblem:
         return out
 
 
-def fast_solve(equations, unknowns):
+def fast_solve(equations, unknowns, manual=True):
     """sympy.solve (dict form) without its own substitution check, which costs most of the time here;
     every point is checked on written-out instances anyway, and roots that make an equation's
     denominator vanish are dropped."""
-    try:
-        found = sympy.solve(equations, unknowns, dict=True, manual=True, check=False)
-    except (NotImplementedError, ValueError, TypeError):
-        found = None
+    found = None
+    if manual:  # fastest for one equation; for systems it may divide by data that can vanish
+        try:
+            found = sympy.solve(equations, unknowns, dict=True, manual=True, check=False, simplify=False)
+        except (NotImplementedError, ValueError, TypeError):
+            found = None
     if not found:
-        found = sympy.solve(equations, unknowns, dict=True)
+        found = sympy.solve(equations, unknowns, dict=True, simplify=False, check=False)
     return [r for r in found if all(not sympy.denom(sympy.together(e)).xreplace(r).is_zero for e in equations)]
 
 
 def _simplify(e):
-    """simplify with every sum held as a symbol (SymPy's own simplification of sums can fail)."""
-    held = Placeholders({str(s) for s in e.free_symbols})
-    hidden = held.hide(e)
-    try:
-        return held.show(attempt(lambda: sympy.simplify(hidden), 2.0, hidden))
-    except (StopIteration, TypeError, ValueError):  # pragma: no cover - SymPy on unusual input
-        return e
+    """A short form, with every sum held as a symbol (see `light`)."""
+    return light.tidy(e)
 
 
 def _triangular(equations, unknowns, solved=None):
     """[(solved values, equations left)]: each equation with one unsolved unknown solved for it, in turn;
     several roots branch."""
     solved = dict(solved or {})
-    current = [sympy.numer(sympy.together(sympy.simplify(e.xreplace(solved)))) if solved else e for e in equations]
+    current = [sympy.numer(sympy.together(light.tidy(e.xreplace(solved)))) if solved else e for e in equations]
     current = [e for e in current if e != 0]
     for e in current:
         unknown = [u for u in unknowns if u not in solved and e.has(u)]
         if len(unknown) != 1:
             continue
         u = unknown[0]
-        roots = attempt(lambda: sympy.solve(e, u), 3.0, None)
+        roots = attempt(lambda: sympy.solve(e, u, simplify=False, check=False), 3.0, None)
         if roots is None:
             continue
         out = []
@@ -241,11 +239,11 @@ def _triangular(equations, unknowns, solved=None):
         return out
     left = [u for u in unknowns if u not in solved]
     if left and current:
-        joint = attempt(lambda: sympy.solve(current, left, dict=True), 3.0, None) or []
+        joint = light.solve(current, left, 3.0) or []
         out = []
         for sol in joint:
             done = {**{v: w.xreplace(sol) for v, w in solved.items()}, **sol}
-            rest = [x for x in (sympy.simplify(c.xreplace(sol)) for c in current) if x != 0]
+            rest = [x for x in (light.tidy(c.xreplace(sol)) for c in current) if x != 0]
             out.append((done, rest))
         if out:
             return out
@@ -253,7 +251,7 @@ def _triangular(equations, unknowns, solved=None):
 
 
 def _same(a, b):
-    return sympy.simplify(a.value - b.value) == 0 and a.active == b.active
+    return light.is_zero(a.value - b.value) is True and a.active == b.active
 
 
 def _entries(expr, base):
@@ -417,8 +415,9 @@ def check(problem, solution, params, seed=0):
 
 
 def _zero(e):
-    e = sympy.simplify(e) if not e.is_number else e
-    return e == 0 or (e.is_number and abs(complex(sympy.N(e, 40))) < 1e-30)
+    if light.is_zero(e):
+        return True
+    return e.is_number and abs(complex(sympy.N(e, 40))) < 1e-30
 
 
 def kind_at(problem, solution, found):
@@ -473,10 +472,10 @@ def diagonal_kind(problem, solution):
     if len(deltas) != 1:
         return None
     delta = deltas[0]
-    d = sympy.simplify(H / delta)
+    d = light.tidy(H / delta)
     if d.has(KroneckerDelta) or d.free_symbols & set(delta.free_symbols) - {k}:
         return None
-    value = sympy.simplify(d.xreplace({problem.element: solution.value}).xreplace(
+    value = light.tidy(d.xreplace({problem.element: solution.value}).xreplace(
         {m: v for m, v in solution.multipliers.items() if v != m}))
     if value.is_positive:
         return "min", value

@@ -29,7 +29,7 @@ from sympy import Eq, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Ze
 from ..derivation.api import differentiate
 from ..errors import DeriveError, LimitError
 from ..text.printing import to_text
-from . import concrete, definite
+from . import concrete, definite, light
 from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol
 from .parametric import Case, settle
 
@@ -289,7 +289,7 @@ def kkt_solve(problem):
         scalar = not isinstance(lam, MatrixSymbol)
         if scalar:
             s = Trace(S).doit()
-            lam_value = sympy.simplify(-(rhs + Trace((J * Hinv * g0c).doit()).doit()) / s)
+            lam_value = light.tidy(-(rhs + Trace((J * Hinv * g0c).doit()).doit()) / s)
             x_value = (-Hinv * (g0c + JT_lam.xreplace({lam: lam_value}))).doit()
             requires_s = []
         else:
@@ -299,7 +299,7 @@ def kkt_solve(problem):
             requires_s = [definite.full_rank(J, "row")] if isinstance(J, MatrixSymbol) else \
                 [definite.Requirement(f"{to_text(S)} is invertible")]
         x_value = _tidy_matrix(x_value)
-        lam_value = _tidy_matrix(lam_value) if not scalar else sympy.simplify(lam_value)
+        lam_value = _tidy_matrix(lam_value) if not scalar else light.tidy(lam_value)
         for kind, requires in kinds_for(d, Hc):
             kind = kind if problem.sense == "min" else {"min": "max", "max": "min"}.get(kind, kind)
             requires = list(requires) + requires_s

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..text.budgets import attempt
+from . import light
 from ..text.printing import to_text
 from .realroots import Continuum, approx, reality, triangular_real_solutions, vanishes
 
@@ -140,7 +141,7 @@ def _feasible(c, point):
 
 def _irregular(problem, point, active, x):
     values, multipliers = point
-    value = sympy.simplify(problem.objective.subs(values))
+    value = light.tidy(problem.objective.subs(values))
     p = IrregularPoint(values, [c.text for c in active], multipliers, value,
                        _local_test(problem, values, x))
     p.sense_word = "minimizer" if problem.sense == "min" else "maximizer"

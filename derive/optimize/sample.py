@@ -36,6 +36,7 @@ from ..errors import LimitError, SymbolError, ValidationError
 from ..text.budgets import attempt
 from ..text.printing import to_text
 from . import parametric
+from . import light
 from .concrete import require_zero
 from .elementwise import fast_solve
 from .sums import Placeholders, pull, written_out
@@ -156,12 +157,13 @@ class Facts:
                 keep.append(factor)
         return sympy.Mul(*keep), flip
 
-    def readable(self, value, budget=0.5):
-        """`value` simplified with each sample variance as one symbol, then written as the variance
-        (so -n*log(sigma) - n/2 at sigma**2 = V reads -n*log(V)/2 - n/2)."""
-        v = value.xreplace(self.subs)
-        v = attempt(lambda: sympy.simplify(v), budget, v)
-        return v.xreplace(self.variance)
+    def readable(self, value):
+        """`value` with each sample variance as one (positive) symbol, logarithms split, then written as
+        the variance (so -n*log(sigma) - n/2 at sigma**2 = V reads -n*log(V)/2 - n/2)."""
+        positive = {V: sympy.Dummy(V.name, positive=True) for V in self.variance}
+        v = value.xreplace({s: e.xreplace(positive) for s, e in self.subs.items()})
+        v = light.tidy(sympy.expand_log(v, force=False))
+        return v.xreplace({d: self.variance[V] for V, d in positive.items()})
 
     def sign(self, expr, positives=()):
         """+1, -1 or None: the sign of expr from its factors, each a known-positive quantity (a size, a
@@ -216,7 +218,7 @@ def critical_points(expr, variables, params=(), seed=0):
                            lambda a, b: ph.hide(pull(sympy.diff(expr, unknowns[a], unknowns[b]), unknowns)))
     facts = Facts(ph)
     numerators = [sympy.numer(sympy.together(g)) for g in hidden]
-    found = attempt(lambda: fast_solve(numerators, list(unknowns)), 8.0, None)
+    found = attempt(lambda: fast_solve(numerators, list(unknowns), manual=False), 8.0, None)
     if found is None:
         raise LimitError("could not solve grad f = 0 exactly within the time budget")
     _size_named_as_parameter(expr, params)
@@ -403,7 +405,7 @@ def _one_by_one(expr, v, unsolved, sol, display, ph, facts):
     local = Placeholders({s.name for s in expr.free_symbols} | set(ph.taken))
     equation = pull(sympy.diff(expr, v), [v])
     hidden = local.hide(equation)
-    roots = attempt(lambda: sympy.solve(sympy.numer(sympy.together(hidden)), v), 2.0, None)
+    roots = attempt(lambda: sympy.solve(sympy.numer(sympy.together(hidden)), v, simplify=False, check=False), 2.0, None)
     if not roots:
         return None
     for root in roots:
@@ -435,7 +437,7 @@ def _readable(value):
 
 def _same(a, b, facts):
     d = (a - b).xreplace(facts.subs)
-    if attempt(lambda: sympy.simplify(d) == 0, 1.0, False):
+    if light.is_zero(d):
         return True
     symbols = sorted(d.free_symbols, key=str)
     rng = random.Random(1)
@@ -487,7 +489,7 @@ def _statistics(display, unknowns):
             if index is None:
                 continue
             count = hi - lo + 1
-            if isinstance(s.function, Indexed) and sympy.simplify(value - s / count) == 0:
+            if isinstance(s.function, Indexed) and light.is_zero(value - s / count):
                 notes.append(f"{v} is the sample mean of {s.function.base}")
             for power, name in ((1, f"{v}"), (2, f"{v}**2")):
                 base = _variance_base(value ** power, display, count)
@@ -501,14 +503,14 @@ def _variance_base(value, display, count):
     square = sympy.powsimp(value, force=True)
     for s in square.atoms(Sum):
         f = s.function
-        if f.is_Pow and f.exp == 2 and sympy.simplify(square - s / count) == 0:
+        if f.is_Pow and f.exp == 2 and light.is_zero(square - s / count):
             inner = f.base
             for u, mean in display.items():
                 if inner.has(u):
                     parts = sympy.Add.make_args(inner)
                     if len(parts) == 2 and any(isinstance(p, Indexed) for p in parts) and -u in parts:
                         data = next(p for p in parts if isinstance(p, Indexed))
-                        if sympy.simplify(mean * count - Sum(data, s.limits[0])) == 0:
+                        if light.is_zero(mean * count - Sum(data, s.limits[0])):
                             return data.base
     return None
 
@@ -516,22 +518,21 @@ def _variance_base(value, display, count):
 # ---------------------------------------------------------------------------
 # checks on written-out samples
 
-def _draw_sample(expr, relations, params, size, scheme, rng, param_values):
+def _draw_sample(written, size, scheme, rng, param_values):
     """(sizes, values of every data entry) for a sample of `size` rows drawn by `scheme`, or None
-    when the relations do not hold there."""
-    sizes = {s: size for s in _sizes(expr)}
-    written = written_out(expr, sizes)
+    when the relations do not hold there; `written` holds f and the relations written out at that size."""
+    sizes, f, relations = written
     values = {}
-    for e in sorted(written.atoms(Indexed), key=str):
+    for e in sorted(f.atoms(Indexed), key=str):
         values[e] = _entry(scheme, rng)
     for r in relations:
-        at = written_out(r, sizes).xreplace(values).xreplace(param_values)
+        at = r.xreplace(values).xreplace(param_values)
         try:
             if not bool(at):
                 return None
         except TypeError:
             return None
-    return sizes, values, written.xreplace(values)
+    return sizes, values, f.xreplace(values)
 
 
 def _entry(scheme, rng):
@@ -551,11 +552,13 @@ def samples_for(expr, relations, params, seed=0, count=2):
     param_draws = parametric.samples(case, list(params), 3, seed) if params else [{}]
     out = []
     for size in SAMPLE_SIZES:
+        sizes = {s: size for s in _sizes(expr)}
+        written = (sizes, written_out(expr, sizes), [written_out(r, sizes) for r in relations])
         for scheme in DRAW_SCHEMES:
             done = False
             for _ in range(6):
                 values = param_draws[len(out) % len(param_draws)] if param_draws else {}
-                drawn = _draw_sample(expr, relations, params, size, scheme, rng, values)
+                drawn = _draw_sample(written, size, scheme, rng, values)
                 if drawn is not None:
                     out.append((*drawn, values))
                     done = True
@@ -584,7 +587,7 @@ def _check(expr, unknowns, point, relations, params, seed):
         for v in unknowns:
             residual = sympy.diff(f, v).xreplace(at)
             desc = type("D", (), {"describe": lambda self: ", ".join(f"{k} = {w}" for k, w in sizes.items())})()
-            require_zero(sympy.simplify(residual) if not residual.is_number else residual,
+            require_zero(light.tidy(residual) if not residual.is_number else residual,
                          f"d f/d {v} at the critical point", desc)
 
 
@@ -621,6 +624,6 @@ def _merged(points):
     out = []
     for p in points:
         if not any(p.kind == q.kind and p.conditions == q.conditions and
-                   all(sympy.simplify(p.x[v] - q.x[v]) == 0 for v in p.x) for q in out):
+                   all(light.is_zero(p.x[v] - q.x[v]) for v in p.x) for q in out):
             out.append(p)
     return out
