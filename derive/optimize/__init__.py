@@ -8,4 +8,13 @@ May import: derive.derivation and everything below it.
     parametric.py  symbols that are not variables: solutions with conditions
     realroots.py   real roots SymPy writes with I, kept exact
     results.py     ResultList
+    notation.py    which notation a problem is in (scalar, matrix, index, a sample) from what wrt names
+    matrix_form.py critical points and one affine equality in matrix notation (ridge, least norm)
+    definite.py    definiteness of a matrix Hessian from its structure (Gram, identity, spd) and rank conditions
+    elementwise.py index notation: p[k] solved from its stationarity, sums over p as aggregates (max entropy)
+    sample.py      scalar parameters inside sums over data (MLE): textbook forms, conditions on data
+    sums.py        sums split so the unknowns stand outside; placeholders for data sums
+    qualification.py  where LICQ fails: Fritz John points with multiplier 0 on f
+    concrete.py    problems written out at random sizes and data: the check of every point above
+    light.py       simplification and solving without sympy.simplify (its first call costs 0.5 s)
 """
