@@ -23,7 +23,7 @@ def _gradient(f, wrt):
     return sympy.Matrix([real_diff(f, v) for v in wrt])
 
 
-def _polynomial(f, wrt):
+def _polynomial(f, wrt, build=True):
     """f as a polynomial in `wrt` when it is written as a sum of monomials (x0**2*x1 + 3*x1*x2/2):
     differentiating a sparse polynomial is exact and an order of magnitude faster than SymPy's expression
     tree (whose assumption queries dominate a 40-variable Hessian).  A power of a sum,
@@ -39,7 +39,12 @@ def _polynomial(f, wrt):
             if not (factor.free_symbols & variables):
                 continue  # a coefficient: a parameter, or a function of parameters
             return None
-    return _SparsePolynomial(f, wrt)
+    return _SparsePolynomial(f, wrt) if build else True
+
+
+def is_polynomial_in(f, wrt):
+    """Is f a sum of monomials in `wrt` (the sparse-polynomial route)?"""
+    return isinstance(f, sympy.Basic) and _polynomial(f, wrt, build=False) is not None
 
 
 class _SparsePolynomial:

@@ -14,7 +14,7 @@ from sympy import Indexed, MatrixSymbol
 from ..calculus.index import _index_derivative
 from ..calculus.powers import substitute as change_of_variables
 from ..calculus.reals import RealView
-from ..calculus.scalar import RULES, function_vector
+from ..calculus.scalar import RULES, function_vector, is_polynomial_in
 from ..calculus.simplify import MATRIX_SECONDS, tidy_matrix
 from ..calculus.textbook import logistic_form
 from ..calculus.sums import as_index_form, has_index_sums, tidy_sums
@@ -82,7 +82,7 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
         expr, wrt = view.real(expr), view.real(wrt)
         result = RULES[kind](expr, wrt)
         sample = has_index_sums(expr)  # parameters of a sample: sum((x[i] - mu)**2, i) wrt mu
-        if simplify:
+        if simplify and not is_polynomial_in(expr, wrt):  # a polynomial's derivatives are already in their form
             result = tidy_sums(result) if sample else \
                 tidy_matrix(result, seconds=min(MATRIX_SECONDS, limits.seconds / 4), symmetric=kind == "hessian")
             result = logistic_form(result)

@@ -58,6 +58,10 @@ class IndicesMixin:
         base = self.namespace.names.get(name)
         if isinstance(base, MatrixSymbol):
             return self._matrix_element(node, base, indices)
+        if isinstance(base, sympy.Symbol) and name not in self.namespace.implicit \
+                and name not in self.namespace.index_names:
+            # "x: positive", "y: nonnegative integer" describe the data x[i], y[i] as well as a scalar x
+            base = self.namespace.declared_array(name, base)
         if base is not None and not isinstance(base, sympy.IndexedBase):
             raise self.error(node, f"'{name}' is a scalar and cannot be indexed")
         if base is None:

@@ -169,10 +169,10 @@ def require_used(variable, expr, what="the expression"):
 
 def _uses(expr):
     """The names of expr's variables: scalars, then matrices and arrays."""
-    named = [s.name for s in free_scalars(expr)]
+    arrays = {str(a.label) for a in expr.atoms(sympy.IndexedBase)} if isinstance(expr, (Basic, MatrixBase)) else set()
+    named = [s.name for s in free_scalars(expr) if s.name not in arrays]  # x, not x and its label x
     if isinstance(expr, (Basic, MatrixBase)):
-        named += sorted({m.name for m in expr.atoms(sympy.MatrixSymbol)}
-                        | {str(a.label) for a in expr.atoms(sympy.IndexedBase)})
+        named += sorted({m.name for m in expr.atoms(sympy.MatrixSymbol)} | arrays)
     return ", ".join(named) or "no variables"
 
 

@@ -51,13 +51,24 @@ class Namespace:
             if isinstance(obj, IndexSpec):
                 self.index_names.add(name)
                 self.index_ranges[obj.symbol] = (obj.lo, obj.hi)
+                self._settle_sizes(obj.lo, obj.hi)
                 obj = obj.symbol
+            if isinstance(obj, MatrixSymbol):
+                self._settle_sizes(*obj.shape)
             if isinstance(obj, (Symbol, MatrixSymbol, sympy.IndexedBase)):
                 if name_of(obj) != name:
                     raise SymbolError(f"the name '{name}' is declared as {obj}, which prints as another name")
                 self._settle(obj)
             else:
                 self.names[name] = obj
+
+    def _settle_sizes(self, *bounds):
+        """The size names of a declaration (n in "x: n", "i: index 1..n") mean those sizes in text:
+        eps/K beside "z: K" divides by the number of classes."""
+        for b in bounds:
+            for size in getattr(b, "free_symbols", ()):
+                if isinstance(size, Symbol) and size.name not in self.names:
+                    self._settle(size)
 
     def adopt(self, *objects):
         """Register the named objects in SymPy `objects` (also inside lists,
@@ -135,6 +146,13 @@ class Namespace:
             known = ", ".join(sorted(self.names)) or "none"
             raise ParseError(f"unknown symbol '{name}' (declared: {known})", text, column)
         return self._implicit(name, Symbol(name, real=True))
+
+    def declared_array(self, name, symbol):
+        """The array `name` whose entries have `symbol`'s declared kind (x: positive, then x[i]):
+        an IndexedBase labelled by that symbol, which means the array from now on."""
+        array = sympy.IndexedBase(symbol)
+        self.names[name] = array
+        return array
 
     def array(self, name):
         """The array `name` in x[i]: the user's, or a real IndexedBase."""
