@@ -75,7 +75,8 @@ def build_parser():
                        ("hessian", "Hessian of a scalar function (n x n)")):
         p = sub.add_parser(kind, help=what, description=what)
         common(p)
-        p.add_argument("--at", metavar="POINT", help="also evaluate (exactly) and check at x=1,y=2")
+        p.add_argument("--at", metavar="POINT", help="also evaluate (exactly) and check at x=1,y=2 (arrays in "
+                                                     "matrix notation: x=[1,2],A=[[1,2],[3,4]]); --plot marks it")
         p.add_argument("--no-validate", action="store_true", help="skip the finite-difference validation")
         p.add_argument("--no-simplify", action="store_true", help="print the derivative unsimplified")
         _show_options(p, steps=True, plot=True)
@@ -265,8 +266,10 @@ def _run_derivative(args):
     ns = _namespace(args)
     d = differentiate(args.expr, args.wrt, args.kind, validate_result=not args.no_validate,
                       simplify=not args.no_simplify, symbols=ns)
-    at = d.at(parse_point(args.at, ns)) if args.at else None
-    shown = _show(args, (lambda: d.steps) if args.steps else None, (lambda path: d.plot(path)) if args.plot else None)
+    point = parse_point(args.at, ns) if args.at else None
+    at = d.at(point) if point else None
+    shown = _show(args, (lambda: d.steps) if args.steps else None,
+                  (lambda path: d.plot(path, at=point)) if args.plot else None)  # drawn around the point
     if args.json:
         out = d.to_dict()
         if at is not None:
@@ -391,8 +394,7 @@ def _run_codegen(args):
         source = codegen.kernel_source(exprs, arg_syms, backend=args.backend, parallel=args.parallel)
         arg_names = [s.name for s in arg_syms]
     if args.output:
-        with open(args.output, "w") as fh:
-            fh.write(source)
+        _write_file(args.output, source)
     if args.json:
         shape = [str(x) for x in getattr(exprs, "shape", ())] if not tensor else [o.name for o in outputs]
         _print_json({"what": args.what, "backend": "numba" if tensor else args.backend, "args": arg_names,
@@ -403,6 +405,20 @@ def _run_codegen(args):
     else:
         print(source)
     return 0
+
+
+def _write_file(path, text):
+    """Write `text` to `path`, creating its folder as most tools' -o do."""
+    from .errors import DeriveError
+
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(text)
+    except (FileExistsError, NotADirectoryError):
+        raise DeriveError(f"cannot write {path}: a part of its folder path is a file") from None
+    except OSError as exc:
+        raise DeriveError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _run_critical(args):
@@ -567,7 +583,9 @@ def _check_steps(args, verdict):
 
 
 def parse_point(text, namespace):
-    """'x=1, y=2/3' -> {name: exact SymPy number}.  Values are parsed safely."""
+    """'x=1, y=2/3' or 'x=[1, 2], A=[[1, 2], [3, 4]]' -> {name: exact SymPy number or matrix}.
+    Values are parsed with derive's own parser (never eval); a matrix declared symmetric or spd
+    must be one."""
     import sympy
 
     from .errors import DeriveError, ParseError
@@ -577,21 +595,41 @@ def parse_point(text, namespace):
     point = {}
     for item in _split_top_level(text):
         if "=" not in item:
-            raise ParseError(f"--at expects name=value pairs like x=1,y=2; got '{item}'")
+            raise ParseError(f"--at expects name=value pairs like x=1,y=2 or x=[1, 2]; got '{item}'")
         name, value_text = (s.strip() for s in item.split("=", 1))
         if name in point:
             raise ParseError(f"--at gives {name} twice")
         value = parse(value_text, Namespace(strict=True))
-        if not isinstance(value, sympy.Basic) or isinstance(value, sympy.MatrixBase) or not value.is_number:
-            raise DeriveError(f"--at value for {name} must be a single number, got '{value_text}'")
-        if value.free_symbols:
-            raise DeriveError(f"--at value for {name} must be a number, got '{value_text}'")
-        if not value.is_real:
-            raise DeriveError(f"--at value for {name} must be real, got '{value_text}'")
+        entries = list(value) if isinstance(value, sympy.MatrixBase) else [value]
+        for entry in entries:
+            if not isinstance(entry, sympy.Basic) or not entry.is_number or entry.free_symbols:
+                raise DeriveError(f"--at value for {name} must be a number or an array of numbers "
+                                  f"([1, 2], [[1, 2], [3, 4]]), got '{value_text}'")
+            if not entry.is_real:
+                raise DeriveError(f"--at value for {name} must be real, got '{value_text}'")
+        if isinstance(value, sympy.MatrixBase):
+            value = sympy.ImmutableMatrix(value)
+            _check_declared(name, value, namespace.properties.get(name, ()))
         point[name] = value
     if not point:
         raise ParseError("--at names no point")
     return point
+
+
+def _check_declared(name, value, words):
+    """A matrix declared symmetric (or spd) at a point that is not: its derivative assumed it."""
+    import numpy as np
+
+    from .errors import DeriveError
+
+    words = set(words)
+    if not words & {"symmetric", "spd"}:
+        return
+    if value.shape[0] != value.shape[1] or value != value.T:
+        raise DeriveError(f"--at value for {name} is not symmetric, but {name} is declared "
+                          f"{'spd' if 'spd' in words else 'symmetric'}")
+    if "spd" in words and np.linalg.eigvalsh(np.array(value, dtype=float)).min() <= 0:
+        raise DeriveError(f"--at value for {name} is not positive definite, but {name} is declared spd")
 
 
 def _split_top_level(text):

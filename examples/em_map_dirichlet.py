@@ -31,7 +31,7 @@ def data(seed=2):
 
 def main(outdir="."):
     X = data()
-    init = {"weights": np.array([0.5, 0.5 - 1e-6, 1e-6]), "rates": np.array([[3.0], [15.0], [200.0]])}
+    init = {"weights": np.array([0.5, 0.5 - 1e-6, 1e-6]), "rates": np.array([3.0, 15.0, 200.0])}
     ml = em.derive_updates(em.mixture("poisson", k=3))
     mapem = em.derive_updates(em.mixture("poisson", k=3, prior={"weights": em.Dirichlet(2.0)}))
     print(mapem.m_step["weights"])
@@ -44,7 +44,7 @@ def main(outdir="."):
     out = {"ml": ml_fit, "map": map_fit,
            "ml_min_weight": float(ml_fit.params["weights"].min()),
            "map_min_weight": float(map_fit.params["weights"].min()),
-           "map_rates": np.sort(map_fit.params["rates"][:, 0]),
+           "map_rates": np.sort(map_fit.params["rates"]),
            "ml_loglik": float(ml_fit.loglik[-1]), "map_loglik": float(map_loglik)}
     print(f"\nsmallest weight: ML {out['ml_min_weight']:.3g}, MAP {out['map_min_weight']:.3g}; "
           f"MAP rates {out['map_rates'].round(2)}; log-likelihood ML {out['ml_loglik']:.2f} "
@@ -65,7 +65,7 @@ def _plot(X, ml_fit, map_fit, path):
     grid = np.arange(0, X.max() + 1)
     left.hist(X, bins=np.arange(-0.5, X.max() + 1.5), density=True, alpha=0.4, label="counts")
     for fit, name in ((ml_fit, "ML (a component collapsed)"), (map_fit, "MAP, Dirichlet(2)")):
-        pmf = sum(w * poisson.pmf(grid, lam) for w, lam in zip(fit.params["weights"], fit.params["rates"][:, 0]))
+        pmf = sum(w * poisson.pmf(grid, lam) for w, lam in zip(fit.params["weights"], fit.params["rates"]))
         left.plot(grid, pmf, marker=".", label=name)
     left.legend()
     left.set_xlabel("count")

@@ -32,10 +32,10 @@ def main(outdir="."):
     bfit = bernoulli.fit(bits)
     print(bfit)
 
-    order = np.argsort(pfit.params["rates"][:, 0])
+    order = np.argsort(pfit.params["rates"])
     recovered = np.round(bfit.params["probs"])
     matches = min(np.abs(recovered - prototypes).sum(), np.abs(recovered[::-1] - prototypes).sum())
-    out = {"poisson": pfit, "bernoulli": bfit, "rates": pfit.params["rates"][order, 0],
+    out = {"poisson": pfit, "bernoulli": bfit, "rates": pfit.params["rates"][order],
            "weights": pfit.params["weights"][order], "prototype_bits_wrong": int(matches),
            "plots": [pfit.plot(f"{outdir}/em_poisson.png"), _bernoulli_plot(bfit, f"{outdir}/em_bernoulli.png")]}
     print(f"\nrates {out['rates'].round(2)} (truth 3, 12); prototype bits recovered wrongly: {matches}")

@@ -57,7 +57,7 @@ def test_custom_model_and_priors(tmp_path, capsys):
     code, out, err = run(["em", "poisson", "--k", "2", "--prior", "rates: gamma(2, 1)",
                           "--prior", "weights: dirichlet(alpha=3)"], capsys)
     assert code == 0, err
-    assert "(a_lam + sum(r[i, k]*x[i, j], (i, 0, N - 1)) - 1)/(b_lam + sum(r[i, k], (i, 0, N - 1)))" in out
+    assert "(a_lam + sum(r[i, k]*x[i], (i, 0, N - 1)) - 1)/(b_lam + sum(r[i, k], (i, 0, N - 1)))" in out
 
 
 def test_explain(capsys):

@@ -84,7 +84,7 @@ def test_map_updates_with_priors():
     alpha, a, b = Symbol("alpha", positive=True), Symbol("a_lam", positive=True), Symbol("b_lam", positive=True)
     w = u.m_step["weights"].rhs
     assert sympy.simplify(w - (NK + alpha - 1) / (N + K * (alpha - 1))) == 0
-    assert sympy.simplify(u.m_step["rates"].rhs - (rows(r[i, k] * x[i, j]) + a - 1) / (NK + b)) == 0
+    assert sympy.simplify(u.m_step["rates"].rhs - (rows(r[i, k] * x[i]) + a - 1) / (NK + b)) == 0  # 1-D: x[i]
     assert u.model.hyper[alpha] == 3.0 and u.model.hyper[a] == 2.0
     beta = em.derive_updates(em.mixture("bernoulli", 2, dim=2, prior={"probs": em.Beta(2.0, 3.0)}))
     a, b = Symbol("a_p", positive=True), Symbol("b_p", positive=True)

@@ -38,8 +38,6 @@ def index_problem(expr, wrt, namespace):
     by_elements = indexed is not expr and not indexed.atoms(MatrixSymbol)
     if not elements and not by_elements:
         return None
-    if not elements and _fixed_entries(expr, items):
-        return None  # x[0]**2*x[1] wrt x: 3: matrix notation, each entry an atom (its gradient a unit matrix)
     if not by_elements:  # f in matrix notation, wrt an element: f entrywise
         if isinstance(expr, sympy.MatrixExpr) and expr.shape != (1, 1):
             raise DeriveError(f"f is a matrix: differentiate one entry of it (f[i, j]) with respect to the single "
@@ -60,17 +58,6 @@ def index_problem(expr, wrt, namespace):
             return None  # a scalar among the variables: not an element problem
         targets.append(obj)
     return _rename_bound(indexed, {i for t in targets for i in t.indices}, namespace), targets
-
-
-def _fixed_entries(expr, items):
-    """f reads the matrices it is differentiated by only at fixed positions (x[0], X[1, 2]) and they
-    have concrete sizes: the gradient is the explicit matrix of partial derivatives.  (In index
-    notation d x[0] / d x[k] = delta(0, k) would leave k's value open.)"""
-    variables = [o for o in items if isinstance(o, MatrixSymbol)]
-    if len(variables) != len(items) or not all(d.is_Integer for M in variables for d in M.shape):
-        return False
-    entries = [e for e in expr.atoms(MatrixElement) if e.args[0] in variables]
-    return bool(entries) and all(i.is_Integer for e in entries for i in e.args[1:])
 
 
 def _rename_bound(expr, taken, namespace):

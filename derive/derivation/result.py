@@ -234,9 +234,14 @@ def point_value(d, values):
     """`d` at the point `values` (names or the user's symbols -> numbers or text)."""
     from ..calculus.scalar import function_vector
 
+    if d.notation == "matrix":  # arrays for the matrices: they fix the sizes
+        from .matrix_point import matrix_point_value
+
+        return matrix_point_value(d, values, point_value)
     if d.notation != "components":
-        raise DeriveError("evaluate a matrix- or index-notation derivative with codegen.kernel, or check it at "
-                          "concrete sizes with derive.check")
+        raise DeriveError("a derivative in index notation has no value at a point as a whole: differentiate "
+                          "in matrix notation (wrt the vector or matrix) to evaluate it at arrays, or compile "
+                          "it with derive.kernel")
     point = _point(d, values)
     f, wrt, result, at = d.f, d.wrt, d.result, point
     if d.change:  # wrt sigma^2: evaluate in v = sigma^2 (at v = sigma**2 of the point)
@@ -282,6 +287,8 @@ def _point(d, values):
             merge(sym, key)  # the same variable, or a SymbolError naming the clash
         if isinstance(value, str):  # text goes through the safe parser, never sympify
             value = parse(value, Namespace(strict=True))
+        if isinstance(value, (sympy.MatrixBase, list, tuple, np.ndarray)):
+            raise DeriveError(f"{name} is a scalar variable: give it a number, not an array")
         value = sympy.nsimplify(value) if isinstance(value, float) else as_basic(value)
         if not (value.is_number and value.is_real) or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
             raise DeriveError(f"the value of {name} must be a finite real number, got {to_text(value)}")

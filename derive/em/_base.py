@@ -150,7 +150,7 @@ def fit(updates, X, init=None, max_iter=100, tol=1e-8, seed=0, reg_covar=0.0, ba
             break
     _, ll = run.e_pass(params, n_iter)
     history.append(ll + run.log_prior(params))
-    return Fit(updates, run.public(params), np.array(history), n_iter, converged, run, params, notes,
+    return Fit(updates, run.model.public(run.public(params)), np.array(history), n_iter, converged, run, params, notes,
                {"compile_seconds": compile_seconds, "iteration_seconds": times})
 
 
@@ -253,14 +253,14 @@ class _Run:
     # -- initialisation --------------------------------------------------------
     def initial(self, init, seed):
         model = self.model
-        given = _check_init(model, init)
+        given = model.internal(_check_init(model, init))
         params = default_params(model)
         if set(given) != {p.name for p in model.all_params}:
             idx, rng = sample_rows(self.data.rows, seed)
             points = np.asarray(self.data.sample(idx), dtype=float) - self.shift
             centers = kmeans_pp(points, model.k, rng, codes=model.data == "codes")
             if "means" in given:
-                centers = np.asarray(given["means"], dtype=float) - self.shift
+                centers = np.asarray(given["means"], dtype=float).reshape(model.k, -1) - self.shift
             S = self.data.seed(self.shift, centers, SOFT)
             params, _ = self.program.m_step(S, params, self.data.rows)
         params.update(self.internal(given) if model.location in given else given)

@@ -92,15 +92,25 @@ class Model:
         raise DeriveError(f"no parameter {name!r}; this model has {', '.join(p.name for p in self.all_params)}")
 
     def shapes(self):
-        """{public name: NumPy shape}."""
-        return {p.name: p.shape(self.sizes) for p in self.all_params}
+        """{public name: NumPy shape} (the shapes of `Fit.params` and of `init`)."""
+        return {p.name: p.public_shape(self.sizes) for p in self.all_params}
+
+    def public(self, params):
+        """Parameter arrays in the public shapes (1-D rates (K,)), from the internal ones ((K, 1))."""
+        shapes = self.shapes()
+        return {name: np.reshape(v, shapes[name]) if name in shapes else v for name, v in params.items()}
+
+    def internal(self, params):
+        """Parameter arrays in the shapes the kernels and M-steps use, from the public ones."""
+        shapes = {p.name: p.shape(self.sizes) for p in self.all_params}
+        return {name: np.reshape(v, shapes[name]) if name in shapes else v for name, v in params.items()}
 
     def describe(self):
         head = {"normal": f"normal ({self.cov} covariance)"}.get(self.family, self.family)
         what = f"{self.k}-component {head} mixture"
         if self.family == "categorical":
             what += f" over {self.categories} categories"
-        elif self.vector:
+        elif self.vector or self.family != "custom":  # a 1-D family reads x[i], like custom models
             what += f" in {self.dim} dimension{'s' if self.dim != 1 else ''}"
         if self.prior:
             priors = dict.fromkeys(f"{type(p).__name__} on {name}" for name, p in self.prior.items())
@@ -115,7 +125,7 @@ class Model:
 
     def to_dict(self):
         return {"family": self.family, "k": self.k, "dim": self.dim, "cov": self.cov, "data": self.data,
-                "params": {p.name: {"symbol": p.symbol, "shape": list(p.shape(self.sizes)),
+                "params": {p.name: {"symbol": p.symbol, "shape": list(p.public_shape(self.sizes)),
                                     "constraint": p.constraint} for p in self.all_params},
                 "log_density": to_text(self.log_density),
                 "prior": {name: p.to_dict() for name, p in self.prior.items()}}

@@ -56,10 +56,19 @@ Lambda = IndexedBase("Lambda", real=True)  # the precision Sigma[k]^-1, element 
 NIW = NormalInverseWishart
 
 
+# one dimension: x[i], a mean and a variance per component whatever the covariance type; the
+# public shapes stay scikit-learn's (means (K, 1), covariances (K, 1, 1) | (K, 1) | (K,))
+MEAN_1D = Param("means", "mu", (k,), "real", public_axes=(k, j))
+VARIANCE_1D = {cov: Param("covariances", "sigma2", (k,), "positive", public_axes=axes)
+               for cov, axes in (("full", (k, j, l)), ("diag", (k, j)), ("spherical", (k,)))}
+
+
 @register("normal")
 def normal(k_, dim, cov, prior):
     if cov not in COV_TYPES:
         raise DeriveError(f"cov must be one of {', '.join(COV_TYPES)} for a normal mixture, got {cov!r}")
+    if dim == 1:
+        return _one_dimensional(k_, cov, prior)
     cov_param = {"full": FULL, "diag": DIAG, "spherical": SPHERICAL}[cov]
     params = (MEANS, cov_param)
     prior = attach(prior, (Model.weights,) + params, "normal")
@@ -84,12 +93,34 @@ def normal(k_, dim, cov, prior):
                  matrix_route=full_route if cov == "full" else None, numeric_log_prior=numeric)
 
 
+def _one_dimensional(k_, cov, prior):
+    """ell = -log(2 pi sigma2[k])/2 - (x[i] - mu[k])^2 / (2 sigma2[k]): the lecture's 1-D updates
+    mu_k = sum_i r_ik x_i / N_k and sigma_k^2 = sum_i r_ik (x_i - mu_k)^2 / N_k, derived and
+    validated like every family's."""
+    mean, variance = MEAN_1D, VARIANCE_1D[cov]
+    params = (mean, variance)
+    prior = attach(prior, (Model.weights,) + params, "normal")
+    log_prior, hyper = generic_log_prior((), prior)  # the weights' Dirichlet, if any
+    mu, s = mean.element, variance.element
+    ell = -log(2 * pi * s) / 2 - (x[i] - mu) ** 2 / (2 * s)
+    niw = prior.get("means")
+    if niw is not None:  # N(mu | m0, s/kappa) InvGamma(s | nu/2, psi0/2): IW in one dimension
+        m, kap, dof, scale = niw.resolved(1)
+        body = (-log(2 * pi * s / kappa) / 2 - kappa * (mu - m0_1d) ** 2 / (2 * s)
+                + nu / 2 * log(psi0 / 2) - loggamma(nu / 2) - (nu / 2 + 1) * log(s) - psi0 / (2 * s))
+        log_prior += total(body, k)
+        hyper.update({kappa: kap, nu: dof, m0_1d: float(m[0]), psi0: float(scale[0, 0])})
+    return Model("normal", k_, 1, params, ell, vector=False, cov=cov, prior=prior, log_prior=log_prior,
+                 hyper=hyper, location="means")
+
+
 # ---------------------------------------------------------------------------
 # the normal-inverse-Wishart prior, written for each covariance type
 
 m0, kappa, nu = NIW.mean_base, NIW.kappa_symbol, NIW.dof_symbol
 Psi0, psi0 = NIW.scale_base, NIW.scale_symbol
 psi0_j = IndexedBase("psi0", positive=True)
+m0_1d = Symbol("m0", real=True)  # the prior mean of a 1-D component
 
 
 def _niw_log_prior(prior, cov, dim):

@@ -34,6 +34,7 @@ class Param:
     axes: tuple
     constraint: str = "real"
     axis: Symbol = None  # the axis that sums to one, for "simplex"
+    public_axes: tuple = None  # the axes users see, when they differ (a 1-D normal's mu[k] is means (K, 1))
 
     def __post_init__(self):
         if self.constraint not in CONSTRAINTS:
@@ -58,9 +59,13 @@ class Param:
         free = tuple(TARGET_INDEX[a] for a in self.axes)
         return self.base[free] if len(free) > 1 else self.base[free[0]]
 
-    def shape(self, sizes):
+    def shape(self, sizes, axes=None):
         """The NumPy shape, given sizes {K: 3, d: 2, C: 4}."""
-        return tuple(int(sizes[RANGES[a]]) for a in self.axes)
+        return tuple(int(sizes[RANGES[a]]) for a in (axes or self.axes))
+
+    def public_shape(self, sizes):
+        """The NumPy shape users see (`Fit.params`, `init`): scikit-learn's."""
+        return self.shape(sizes, self.public_axes)
 
     @property
     def size_symbols(self):

@@ -3,7 +3,9 @@
     poisson:      ell = sum_j x[i, j] log lam[k, j] - lam[k, j] - log Gamma(x[i, j] + 1)
     exponential:  ell = sum_j log lam[k, j] - lam[k, j] x[i, j]
 
-Both M-steps are closed forms (a rate is a ratio of responsibility-weighted
+In one dimension the data are x[i] and the rates lam[k] (`Fit.params["rates"]`
+has shape (K,)), so the updates read as the lecture writes them.  Both
+M-steps are closed forms (a rate is a ratio of responsibility-weighted
 sums); a Gamma prior on "rates" gives the MAP rate.
 """
 
@@ -15,24 +17,28 @@ from ._priors import attach
 from ._symbols import i, j, k, total, x
 
 RATES = Param("rates", "lam", (k, j), "positive")
+RATES_1D = Param("rates", "lam", (k,), "positive")
 
 
-def _rate_model(name, data, ell, k_, dim, cov, prior):
+def _rate_model(name, data, ell_of, k_, dim, cov, prior):
+    """The model with ell_of(x, lam) the log density of one coordinate."""
     del cov  # only the normal family has a covariance type
-    params = (RATES,)
+    one = dim == 1
+    rates = RATES_1D if one else RATES
+    ell = ell_of(x[i], rates.element) if one else total(ell_of(x[i, j], rates.element), j)
+    params = (rates,)
     prior = attach(prior, (Model.weights,) + params, name)
     log_prior, hyper = generic_log_prior(params, prior)
-    return Model(name, k_, dim, params, total(ell, j), data=data, prior=prior, log_prior=log_prior, hyper=hyper)
+    return Model(name, k_, dim, params, ell, data=data, vector=not one, prior=prior, log_prior=log_prior,
+                 hyper=hyper)
 
 
 @register("poisson")
 def poisson(k_, dim, cov, prior):
-    lam = RATES.element
-    ell = x[i, j] * log(lam) - lam - loggamma(x[i, j] + 1)
-    return _rate_model("poisson", "counts", ell, k_, dim, cov, prior)
+    return _rate_model("poisson", "counts", lambda xi, lam: xi * log(lam) - lam - loggamma(xi + 1),
+                       k_, dim, cov, prior)
 
 
 @register("exponential")
 def exponential(k_, dim, cov, prior):
-    lam = RATES.element
-    return _rate_model("exponential", "nonnegative", log(lam) - lam * x[i, j], k_, dim, cov, prior)
+    return _rate_model("exponential", "nonnegative", lambda xi, lam: log(lam) - lam * xi, k_, dim, cov, prior)

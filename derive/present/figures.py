@@ -159,6 +159,11 @@ def _curves(ax, kind, functions, jac, x, x0, bounds):
         pad = 0.15 * max(high - low, 1e-9)
         ax.set_ylim(low - pad, high + pad)
     ax.axhline(0, color="gray", lw=0.5)
+    ax.axvline(x0, color="tab:red", lw=0.8, ls=":")
+    at_point = float(dk[0](np.array([x0]))[0])
+    if np.isfinite(at_point):  # the point (--at, or the checker's first): where the V-curve is taken
+        ax.plot([x0], [at_point], "*", color="gold", mec="black", ms=14, zorder=5,
+                label=f"{names[1]} at {x.name} = {x0:.4g}: {at_point:.4g}")
     ax.set_xlabel(x.name)
     ax.legend(fontsize=8, loc="best")
     ax.set_title(f"{names[1]} (symbolic) and finite differences", fontsize=10)
@@ -195,6 +200,8 @@ def _gradient_field(ax, f, jac, wrt, x0, bounds):
     ax.quiver(P.ravel(), Q.ravel(), *arrows(est[:, 0], est[:, 1]), color="tab:red", scale=9, width=0.014,
               label="finite differences (the checker's estimator)")
     ax.quiver(U, V, *arrows(GU, GV), color="white", scale=9, width=0.004, label="grad f (symbolic)")
+    ax.plot(x0[0], x0[1], "*", color="gold", mec="black", ms=14, zorder=5,
+            label=f"the point ({wrt[0].name} = {x0[0]:.4g}, {wrt[1].name} = {x0[1]:.4g})")
     ax.set_xlabel(wrt[0].name)
     ax.set_ylabel(wrt[1].name)
     ax.set_aspect("auto")

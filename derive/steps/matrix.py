@@ -20,7 +20,7 @@ Every line is checked on instances (verify.check_matrix_chain).
 """
 
 import sympy
-from sympy import Add, Derivative, MatAdd, MatrixExpr, Mul, Symbol, Trace
+from sympy import Add, Derivative, MatAdd, MatrixExpr, Mul, Symbol, Trace, ZeroMatrix
 
 from ..calculus import matrix as matrix_calculus
 from ..errors import DeriveError, LimitError
@@ -78,6 +78,10 @@ def matrix_chain(f, X, dX, target, label, what):
     d = _Differentiator(X, dX)
     start = d(f)
     steps, current = [], start
+    if start is None:  # f free of X (the gradient of a linear function): d f = 0
+        pending = MatrixDifferential if isinstance(f, MatrixExpr) else ScalarDifferential
+        start, current = pending(f), ZeroMatrix(*f.shape) if isinstance(f, MatrixExpr) else sympy.S.Zero
+        steps.append(Step("constant rule", start, current, f"{text(f)} does not depend on {X.name}", label, "matrix"))
     while True:
         nodes = _pending(current)
         if not nodes:

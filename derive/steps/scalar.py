@@ -208,11 +208,18 @@ def _independent(g, x):
 
 def quotient_rule(g, x):
     if isinstance(g, Mul):
-        num, den = sympy.fraction(g)
+        num, den = _as_written(g)
         if den != 1 and depends(den, x) and depends(num, x):
             return ((d(num, x) * den - num * d(den, x)) / den**2,
                     f"d(u/v) = (du*v - u*dv)/v**2 with u = {text(num)}, v = {text(den)}")
     return None
+
+
+def _as_written(g):
+    """(u, v) for g = u/v as g prints: v collects the powers with a negative exponent (x/(x + 1),
+    exp(x)/x**2, x/2**x); exp(-x) is a factor, as it prints (x*exp(-x) is a product, not x/exp(x))."""
+    below = [f for f in Mul.make_args(g) if isinstance(f, Pow) and f.exp.as_coeff_Mul()[0].is_negative]
+    return Mul(*(f for f in Mul.make_args(g) if f not in below)), Mul(*(1 / f for f in below))
 
 
 def product_rule(g, x):
