@@ -197,6 +197,29 @@ def test_one_dimensional_normal_updates_are_the_lectures(cov, shape):
     np.testing.assert_allclose(np.ravel(fit.params["covariances"]), variances, rtol=1e-10)
 
 
+def test_one_dimensional_normal_with_a_normal_inverse_wishart_prior():
+    from scipy import stats
+
+    X = np.array([-1.0, 0.2, 0.5, 4.0, 5.5, 6.1])
+    w0, m0, v0 = np.array([0.4, 0.6]), np.array([0.0, 5.0]), np.array([1.0, 2.0])
+    kappa, nu, psi, mean = 0.5, 4.0, 1.5, 1.0
+    prior = {"means": em.NormalInverseWishart(mean=mean, kappa=kappa, dof=nu, scale=psi)}
+    u = em.derive_updates(em.mixture("normal", 2, prior=prior))
+    fit = u.fit(X, init={"weights": w0, "means": m0.reshape(2, 1), "covariances": v0.reshape(2, 1, 1)},
+                max_iter=1, tol=0)
+    logp = -0.5 * np.log(2 * np.pi * v0) - (X[:, None] - m0) ** 2 / (2 * v0) + np.log(w0)
+    R = np.exp(logp - logp.max(axis=1, keepdims=True))
+    R /= R.sum(axis=1, keepdims=True)
+    Nk = R.sum(axis=0)
+    mu = (R.T @ X + kappa * mean) / (Nk + kappa)  # the MAP updates: IW in one dimension is InvGamma
+    var = ((R * (X[:, None] - mu) ** 2).sum(axis=0) + kappa * (mu - mean) ** 2 + psi) / (Nk + nu + 3)
+    np.testing.assert_allclose(fit.params["means"].ravel(), mu, rtol=1e-10)
+    np.testing.assert_allclose(fit.params["covariances"].ravel(), var, rtol=1e-10)
+    log_prior = sum(stats.norm.logpdf(m0[k], mean, np.sqrt(v0[k] / kappa))
+                    + stats.invgamma.logpdf(v0[k], nu / 2, scale=psi / 2) for k in range(2))
+    assert fit.loglik[0] == pytest.approx(np.log(np.exp(logp).sum(axis=1)).sum() + log_prior, rel=1e-12)
+
+
 def test_cli_em_normal_dim_1_prints_the_one_dimensional_updates(capsys):
     code, out, err = cli(capsys, "em", "normal", "--k", "2", "--dim", "1")
     assert code == 0, err
