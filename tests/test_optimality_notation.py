@@ -391,3 +391,22 @@ def test_example_runs(root):
 def test_errors_are_derive_errors():
     with pytest.raises(DeriveError):
         derive.kkt(ENTROPY, "p q", st="sum(p[i], i) = 1")
+
+
+def test_sigma_squared_as_the_variable():
+    found = derive.critical_points("sum(-log(sigma**2)/2 - (x[i] - mu)**2/(2*sigma**2), i)", "mu, sigma^2")
+    (point,) = found.points
+    mu, variance = found.wrt
+    assert str(variance) == "sigma**2" and point.kind == "max"
+    sample = np.array([0.5, 2.0, -3.0, 1.25])
+    assert at_sample(point.x[variance], {"x": sample}, 4) == pytest.approx(np.var(sample))
+    with pytest.raises(SymbolError, match="not only on sigma"):
+        derive.critical_points("sum(-log(sigma) - (x[i] - mu)**2/(2*sigma**2), i)", "mu, sigma^2")
+
+
+def test_requirements_in_latex_are_escaped():
+    from derive.optimize.results import text_latex
+
+    assert text_latex("X_1 has 50% {rank}") == r"X\_1 has 50\% \{rank\}"
+    latex = derive.critical_points(RIDGE, "w", symbols=RIDGE_DECL)._repr_latex_()
+    assert latex.startswith("$$") and r"\text{X has full column rank (rank d)}" in latex

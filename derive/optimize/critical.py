@@ -120,6 +120,13 @@ class CriticalPoints(ResultList):
             return head + " none" + (f" ({self.note})" if self.note else "")
         return head + "\n" + "\n".join(lines) + (f"\n  note: {self.note}" if self.note else "")
 
+    def __repr__(self):
+        return f"CriticalPoints({self})"
+
+    def _repr_latex_(self):
+        rows = [p._repr_latex_().strip("$") for p in self.points]
+        return "$$\\begin{gathered}" + (r"\\ ".join(rows) or r"\text{no critical point}") + "\\end{gathered}$$"
+
     def kind_summary(self):
         """Lines saying how the kind of a parametric point depends on the parameters."""
         groups = {}
@@ -237,7 +244,13 @@ def _in_notation(path, expr, wrt, ns):
         from . import elementwise
 
         return elementwise.critical_points(expr, path, ns)
-    variables = resolve_wrt(wrt, expr, ns) if wrt is not None else sample.parameters(expr, ())
+    expr, wrt, squared = sample.squared_variables(expr, wrt)
+    if wrt is None:
+        variables = sample.parameters(expr, ())
+    else:
+        named = [w for w in wrt if not (isinstance(w, sympy.Symbol) and w in squared)]
+        found = iter(resolve_wrt(named, expr, ns)) if named else iter(())
+        variables = tuple(w if isinstance(w, sympy.Symbol) and w in squared else next(found) for w in wrt)
     view = RealView(expr, variables)
     expr, variables = view.real(expr), view.real(variables)
     return view.user(sample.critical_points(expr, variables, sample.parameters(expr, variables)))

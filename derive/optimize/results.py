@@ -18,11 +18,20 @@ class ResultList:
         return self.points[i]
 
 
+LATEX_TEXT = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}",
+              **{c: "\\" + c for c in "{}_%&#$"}}
+
+
+def text_latex(words):
+    """Words for LaTeX's \\text{...}: the characters that are commands there escaped, in one pass."""
+    return "".join(LATEX_TEXT.get(c, c) for c in str(words))
+
+
 def point_latex(head, x, value, conditions=(), requires=()):
     """$text{head} x_1 = v_1, ..., f = value, if conditions$ for a critical or KKT point
     (`requires`: conditions in words, such as a rank)."""
     where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in x.items())
-    parts = [sympy.latex(c) for c in conditions] + [f"\\text{{{r}}}" for r in requires]
+    parts = [sympy.latex(c) for c in conditions] + [f"\\text{{{text_latex(r)}}}" for r in requires]
     when = (",\\ \\text{if } " + " \\wedge ".join(parts)) if parts else ""
     return f"$\\text{{{head}}} {where},\\ f = {sympy.latex(value)}{when}$"
 

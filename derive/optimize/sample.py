@@ -28,6 +28,7 @@ of f (the sums expanded, no index calculus) vanish exactly at the point.
 """
 
 import random
+import re
 
 import sympy
 from sympy import Eq, Ge, Gt, Indexed, IndexedBase, Le, Lt, Ne, Sum, Symbol
@@ -57,6 +58,36 @@ def parameters(expr, variables):
     out = [s for s in expr.free_symbols if isinstance(s, Symbol) and not s.is_integer and s not in labels
            and s not in set(variables)]
     return tuple(sorted(out, key=lambda s: s.name))
+
+
+_SQUARE = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(\^|\*\*)\s*2\s*$")
+
+
+def squared_variables(expr, wrt):
+    """(f, wrt, the new variables) with a wrt item "sigma^2" (or "sigma**2") made a variable of its own:
+    f written in v = sigma**2 (a positive symbol that prints as sigma**2).  f must depend on sigma only
+    through sigma**2 (log(sigma**2), 1/sigma**2): then sigma**2 is a variance to estimate directly."""
+    if wrt is None:
+        return expr, None, set()
+    from ..text.inputs import wrt_items
+
+    items, squared = [], set()
+    for item in wrt_items(wrt):
+        match = _SQUARE.match(item) if isinstance(item, str) else None
+        if match is None:
+            items.append(item)
+            continue
+        name = match.group(1)
+        base = next((s for s in expr.free_symbols if isinstance(s, Symbol) and s.name == name), None)
+        if base is None:
+            raise SymbolError(f"unknown symbol '{name}' in wrt '{item.strip()}'")
+        v = Symbol(f"{name}**2", positive=True)
+        expr = expr.subs(base ** 2, v)
+        if expr.has(base):
+            raise SymbolError(f"f depends on {name} itself, not only on {name}**2: take {name} as the variable")
+        items.append(v)
+        squared.add(v)
+    return expr, items, squared
 
 
 def as_indexed(expr):
