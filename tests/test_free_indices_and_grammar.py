@@ -174,3 +174,26 @@ def test_jacobian_of_a_scalar_is_a_row():
     J = derive.jacobian("x.T@A@x", "x", symbols="A: n x n, x: n")
     assert J.shape == (1, sp.Symbol("n", integer=True, positive=True))
     assert derive.to_text(J) == "x.T*(A + A.T)"
+
+
+def test_symbolic_matrix_power_with_an_integer_exponent():
+    """The Matrix Cookbook's (58): d det(X^k)/dX = k det(X^k) X^-T, k declared an integer."""
+    v = derive.check("det(X**k)", "X", "k*det(X**k)*inv(X).T", symbols="X: n x n, k: integer")
+    assert v.ok
+    with pytest.raises(derive.ParseError, match="integer exponent"):
+        derive.parse("X**k", "X: n x n, k: positive")
+    assert derive.to_text(derive.grad("trace(matrix_power(X, 3))", "X", symbols="X: n x n")) == "3*X.T**2"
+
+
+def test_a_declared_kind_describes_an_arrays_entries():
+    """x: positive, y: nonnegative integer, then x[i], y[i] (was "'y' is a scalar and cannot be indexed")."""
+    d = derive.differentiate("sum(y[i]*log(lam*x[i]) - lam*x[i], i)", "lam",
+                             symbols="lam: positive, x: positive, y: nonnegative integer")
+    x = next(a for a in d.f.atoms(sp.Indexed) if a.base.label.name == "x")
+    assert x.base.label.is_positive
+    assert derive.to_text(d.result) == "sum(y[i] - lam*x[i], i)/lam"
+
+
+def test_a_declared_size_is_the_same_size_in_text():
+    e = derive.parse("sum(x[i], i)/n", "i: index n")
+    assert len({s.name for s in e.free_symbols}) == len(e.free_symbols)  # one n

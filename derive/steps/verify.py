@@ -27,6 +27,7 @@ from sympy.matrices.utilities import dotprodsimp
 from ..validation.equivalence import differ, numeric_value, sample_point
 from ..errors import ValidationError
 from ..validation.instances import Instance, entrywise_powers, scalar_symbols
+from ..validation.tensor import free_index_values
 from ..text.inputs import as_basic
 from ..present.formulas import text
 
@@ -137,7 +138,7 @@ def index_assignments(inst, ranges, limit=4):
     """Values of the free indices at this instance: all of them, or `limit`
     spread over the diagonal and off it."""
     names = list(ranges)
-    values = [list(inst.index_values(k, *ranges[k])) for k in names]
+    values = [list(free_index_values(inst, *ranges[k])) for k in names]  # a size no sum has: the instance's
     combos = [dict(zip(names, c)) for c in itertools.product(*values)]
     if len(combos) <= limit:
         return combos

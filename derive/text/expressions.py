@@ -36,6 +36,7 @@ from .functions import (
     INDEX_FUNCTIONS,
     MATRIX_CONSTRUCTORS,
     MATRIX_FUNCTIONS,
+    MATRIX_POWER,
     _sum_entries,
     elementwise,
     entrywise_power,
@@ -49,7 +50,7 @@ from .shapes import ShapesMixin, _same_dims, _shape_message, is_square, shape_of
 
 def callable_names():
     """Every name text may call (read from the tables each time: a new entry is callable at once)."""
-    return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS) | set(VECTOR_FUNCTIONS) | set(MATRIX_CONSTRUCTORS)
+    return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS) | set(VECTOR_FUNCTIONS) | set(MATRIX_CONSTRUCTORS) | set(MATRIX_POWER)
 
 
 _NOT_ALLOWED = {
@@ -287,8 +288,14 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             # NumPy's reading, and the only one a non-square matrix has: (y - X@w)**2 squares each entry
             return self._combine(node, lambda: entrywise_power(base, exponent))
         if self._is_matrix(base):
-            if not (isinstance(exponent, Integer)):
-                raise self.error(node, "a matrix power needs an integer exponent")
+            symbolic = not exponent.is_number and exponent.is_integer  # X**k with k declared an integer
+            if not (isinstance(exponent, Integer) or symbolic):
+                raise self.error(node, "a matrix power needs an integer exponent (a number, or a name declared "
+                                       "'k: integer')")
+            if symbolic:
+                if isinstance(base, MatrixBase):
+                    raise self.error(node, "a symbolic power of an explicit matrix is not supported")
+                return self._combine(node, lambda: sympy.MatPow(base, exponent))
             if isinstance(base, MatrixBase):  # explicit entries: SymPy multiplies them out
                 if abs(int(exponent)) > 256:
                     raise LimitError(f"column {self._column(node)}: a power of an explicit matrix above 256 "
@@ -347,6 +354,14 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             return self.visit(self._vector_function(node.args[0], "log_softmax"))
         if name in MATRIX_CONSTRUCTORS:
             return self._constant_matrix(node, name)
+        if name in MATRIX_POWER:  # NumPy's name: the power of a square matrix (k an integer)
+            self._arity(node, name, 2, 2)
+            base = self.visit(node.args[0])
+            if not self._is_matrix(base) or not is_square(shape_of(base)):
+                raise self.error(node, "matrix_power(A, k) takes a square matrix and an integer k")
+            power = ast.copy_location(ast.BinOp(left=node.args[0], op=ast.Pow(), right=node.args[1]), node)
+            power.end_lineno, power.end_col_offset = node.end_lineno, node.end_col_offset
+            return self._power(power)
         if name == "delta":
             self._arity(node, name, 2, 2)
             i, j = (self._index(a) for a in node.args)

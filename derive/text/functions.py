@@ -239,6 +239,9 @@ MATRIX_CONSTRUCTORS = {
     "zeros": Fn(lambda n, m=1: ZeroMatrix(n, m), 1, 2, "zeros(n) or zeros(n, m)"),
 }
 
+# A matrix and an exponent, read by the parser itself (the exponent is a scalar, the base a square matrix).
+MATRIX_POWER = {"matrix_power": "matrix_power(A, k): A multiplied by itself k times (k an integer)"}
+
 # Index notation: sum(body, i, j) and delta(i, j) take index arguments.
 INDEX_FUNCTIONS = {
     "sum": "sum(body, i, j, ...) over index ranges; sum(body, (i, 1, n)) with explicit bounds",
@@ -264,4 +267,4 @@ def is_analytic(expr):
     return not any(expr.has(cls) for cls in NON_ANALYTIC)
 
 
-__all__ = ["MATRIX_CONSTRUCTORS", "elementwise", "entrywise_power", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
+__all__ = ["MATRIX_CONSTRUCTORS", "MATRIX_POWER", "elementwise", "entrywise_power", "CONSTANTS", "INDEX_FUNCTIONS", "MATRIX_FUNCTIONS", "UNDEFINED_NAMES", "FACTORIAL_LIKE", "FUNCTIONS", "Fn", "is_analytic", "sigmoid", "softplus"]
