@@ -191,7 +191,7 @@ def test_a_declared_kind_describes_an_arrays_entries():
                              symbols="lam: positive, x: positive, y: nonnegative integer")
     x = next(a for a in d.f.atoms(sp.Indexed) if a.base.label.name == "x")
     assert x.base.label.is_positive
-    assert derive.to_text(d.result) == "sum(y[i] - lam*x[i], i)/lam"
+    assert derive.to_text(d.result[0]) == "sum(y[i] - lam*x[i], i)/lam"
 
 
 def test_a_declared_size_is_the_same_size_in_text():
