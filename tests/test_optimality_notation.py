@@ -410,3 +410,35 @@ def test_requirements_in_latex_are_escaped():
     assert text_latex("X_1 has 50% {rank}") == r"X\_1 has 50\% \{rank\}"
     latex = derive.critical_points(RIDGE, "w", symbols=RIDGE_DECL)._repr_latex_()
     assert latex.startswith("$$") and r"\text{X has full column rank (rank d)}" in latex
+
+
+def test_kl_projection_onto_the_simplex_needs_positive_data_for_its_kind():
+    q = sympy.IndexedBase("q", positive=True)
+    (point,) = derive.kkt("sum(p[i]*log(p[i]/q[i]), i)", "p", st="sum(p[i], i) = 1", symbols={"q": q}).solve()
+    (entry,) = point.x
+    k, n = entry.indices[0], named(point.x[entry], "n")
+    weights = np.array([0.5, 2.0, 1.5])
+    p = [float(point.x[entry].xreplace({k: j, n: 3}).doit().xreplace(
+        {q[t]: sympy.nsimplify(v) for t, v in enumerate(weights)})) for j in range(3)]
+    assert np.allclose(p, weights / weights.sum()) and point.kind == "min"
+    # with q of any sign the point needs sum(q) > 0, and its kind depends on the data
+    (general,) = derive.kkt("sum(p[i]*log(p[i]/q[i]), i)", "p", st="sum(p[i], i) = 1").solve()
+    assert [str(c) for c in general.conditions] == ["Sum(q[i], (i, 0, n - 1)) > 0"]
+    assert general.kind == "degenerate" and "depends on the data" in str(general)
+
+
+def test_scalar_ridge_over_a_sample_splits_on_the_parameter():
+    found = derive.critical_points("sum((y[i] - w*x[i])**2, i) + lam*w**2", "w")
+    (point,) = found.points
+    (w,) = found.wrt
+    assert point.kind == "min" and point.when == "lam + sum(x[i]**2, i) > 0"
+    xs, ys, lam = np.array([1.0, -2.0, 0.5]), np.array([0.25, 3.0, -1.0]), 0.75
+    value = point.x[w].xreplace({named(point.x[w], "lam"): sympy.nsimplify(lam)})
+    assert at_sample(value, {"x": xs, "y": ys}, 3) == pytest.approx(xs @ ys / (lam + xs @ xs))
+
+
+def test_exponential_rate_mle():
+    (point,) = derive.critical_points("sum(log(lam) - lam*x[i], i)", "lam").points
+    (lam,) = point.x
+    assert point.kind == "max" and point.when == "sum(x[i], i) > 0"
+    assert at_sample(point.x[lam], {"x": [0.5, 2.0, 1.5]}, 3) == pytest.approx(1 / np.mean([0.5, 2.0, 1.5]))

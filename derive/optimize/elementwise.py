@@ -43,6 +43,7 @@ from ..errors import LimitError, ValidationError
 from ..text.budgets import attempt
 from ..text.printing import to_text
 from . import light
+from . import parametric
 from .sums import Placeholders, pull, written_out
 
 SIZES = (2, 3, 5)
@@ -73,6 +74,7 @@ class Solution:
     reason: str = ""
     objective: object = None
     notes: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)
 
 
 class IndexProblem:
@@ -285,12 +287,12 @@ class Instance:
     a function of the entries p[0], ..., and of the multipliers), the constraints, the data and
     parameter values."""
 
-    def __init__(self, problem, size, rng, param_values):
+    def __init__(self, problem, size, rng, param_values, positive=False):
         self.problem, self.size = problem, size
         exprs = [problem.F] + [c.expr for c in problem.constraints]
         self.sizes = {s: size for s in sizes_of(exprs)}
         self.params = param_values
-        self.data = draw_data(exprs, problem.base, self.sizes, rng)
+        self.data = draw_data(exprs, problem.base, self.sizes, rng, positive)
         self.entries = [problem.base[j] for j in range(int(problem.range[0].xreplace(self.sizes)),
                                                        int(problem.range[1].xreplace(self.sizes)) + 1)]
 
@@ -314,7 +316,7 @@ class Instance:
         return f"{len(self.entries)} entries" + "".join(f", {p} = {v}" for p, v in self.params.items())
 
 
-def draw_data(exprs, base, sizes, rng):
+def draw_data(exprs, base, sizes, rng, positive=False):
     """Random rational values for every data entry (arrays other than `base`) at these sizes."""
     values = {}
     for expr in exprs:
@@ -322,7 +324,7 @@ def draw_data(exprs, base, sizes, rng):
         for x in sorted(e.atoms(Indexed), key=str):
             if x.base != base and x not in values and all(i.is_Integer for i in x.indices):
                 v = sympy.Rational(rng.randint(1, 24), 8)
-                values[x] = v if rng.random() < 0.5 else -v
+                values[x] = v if positive or x.is_positive or x.is_nonnegative or rng.random() < 0.5 else -v
     return values
 
 
@@ -337,19 +339,25 @@ def sizes_of(exprs):
 
 
 def instances(problem, solution, params, seed=0, count=2, tries=25):
-    """Up to `count` (Instance, values of the multipliers and the point) where the solution's implicit
-    equations have a real root (found numerically) and its values are finite."""
+    """Up to `count` (Instance, values of the multipliers and the point) inside the problem's domain:
+    the solution's conditions hold there, its implicit equations have a real root (found numerically),
+    and the point, the multipliers and the Lagrangian there are real and finite.  Data are drawn of
+    mixed signs and positive in turn (log q[i] needs q[i] > 0)."""
     rng = random.Random(seed)
     found = []
     for attempt_no in range(tries):
         size = SIZES[(len(found) + attempt_no) % len(SIZES)]
         values = {p: sympy.Rational(rng.randint(-24, 24), 8) for p in params}
-        inst = Instance(problem, size, rng, values)
+        inst = Instance(problem, size, rng, values, positive=attempt_no % 2 == 1)
+        if not all(_holds(inst.write(c)) for c in solution.conditions):
+            continue
         multipliers = _implicit_roots(inst, solution)
-        if multipliers is None:
+        if multipliers is None or not all(_finite(v) for v in multipliers.values()):
             continue
         point = {e: v.xreplace(multipliers) for e, v in inst.point(solution.value).items()}
         if not all(_finite(v) for v in point.values()):
+            continue
+        if not _finite(inst.write(problem.lagrangian_min(solution)).xreplace({**point, **multipliers})):
             continue
         found.append((inst, multipliers, point))
         if len(found) == count:
@@ -359,7 +367,14 @@ def instances(problem, solution, params, seed=0, count=2, tries=25):
 
 def _finite(v):
     value = sympy.N(v, 30)
-    return value.is_number and value.is_finite and abs(sympy.im(value)) < 1e-25
+    return bool(value.is_number and value.is_finite and abs(sympy.im(value)) < 1e-25)
+
+
+def _holds(relation):
+    try:
+        return bool(relation)
+    except TypeError:
+        return False
 
 
 def _implicit_roots(inst, solution):
@@ -551,12 +566,19 @@ def points(problem, sense, params, seed=0):
         conditions = _sign_conditions(problem, sol)
         if conditions is None:
             continue
+        sol.conditions = _domain(problem, sol, params)
+        if sol.conditions is None:
+            continue
         found = check(problem, sol, params, seed)
         decided = diagonal_kind(problem, sol)
         if decided is None:
-            kind = kind_at(problem, sol, found) or "degenerate"
-            reason = (f"the reduced Hessian of the written-out Lagrangian at {len(found)} random instances "
-                      f"({', '.join(inst.describe() for inst, _, _ in found)})")
+            kind = kind_at(problem, sol, found)
+            where = ", ".join(inst.describe() for inst, _, _ in found)
+            reason = (f"the reduced Hessian of the written-out Lagrangian at {len(found)} random instances ({where})"
+                      if kind else "the kind depends on the data: the reduced Hessian of the written-out "
+                      f"Lagrangian differs between random instances ({where}); declaring the data's signs "
+                      "(an IndexedBase with positive=True) may decide it")
+            kind = kind or "degenerate"
         else:
             kind, d = decided
             d = d if sense == "min" else -d
@@ -569,6 +591,25 @@ def points(problem, sense, params, seed=0):
         sol.notes = list(conditions)
         out.append(sol)
     return out, notes
+
+
+def _domain(problem, sol, params):
+    """Relations under which the point, its multipliers and the objective there are real and defined
+    (log(sum(q[i], i)) needs sum(q[i], i) > 0); those that always hold dropped; None when one never does."""
+    values = [sol.value] + list(sol.multipliers.values()) + [value_at(problem, problem.F, sol.value)]
+    out = []
+    for v in values:
+        extra = parametric.reality_conditions(v, list(params))
+        if extra is None:
+            return None
+        for c in extra:
+            c = parametric._normalize(c)
+            if c is sympy.false:
+                return None
+            if c is not sympy.true and c not in out and c.free_symbols.isdisjoint({problem.k}):
+                out.append(c)
+    merged = parametric._merge_signs([c for c in out if c.rhs == 0])
+    return None if merged is None else merged + [c for c in out if c.rhs != 0]
 
 
 def _sign_conditions(problem, sol):
@@ -609,7 +650,7 @@ def critical_points(expr, path, namespace):
     for sol in found:
         x = {base[k]: sol.value}
         lo, hi = problem.range
-        out.append(CriticalPoint(x, sol.kind, [], sol.objective, sol.reason, None,
+        out.append(CriticalPoint(x, sol.kind, [], sol.objective, sol.reason, None, sol.conditions,
                                  notes=[f"the same at every entry {k} = {to_text(lo)}, ..., {to_text(hi)}"] + sol.notes))
     return CriticalPoints(expr, (base,), out, "; ".join(notes), params, [])
 
@@ -676,7 +717,7 @@ class IndexKKTProblem(KKTProblem):
                                for c in self.constraints}
                 tight = tuple(j for j in sol.active)
                 point = KKTPoint({self.base[self.k]: sol.value}, multipliers, tight, sol.objective, sol.kind,
-                                 True, implicit=sol.implicit,
+                                 True, implicit=sol.implicit, conditions=sol.conditions,
                                  every=f"for every {self.k} = {to_text(lo)}, ..., {to_text(hi)}")
                 point.notes = self._explain(point) + [f"{sol.kind}: {sol.reason}"] + sol.notes
                 out.append(point)

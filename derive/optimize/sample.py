@@ -280,19 +280,58 @@ def critical_points(expr, variables, params=(), seed=0):
         positives = _positives(kept, facts)
         kind, reason = _kind(hessian, sol, facts, positives)
         value = ph.show(facts.readable(objective.xreplace(sol)))
-        x = {v: ph.show(sol[v]) for v in unknowns}
+        x = {v: ph.show(light.tidy(sol[v])) for v in unknowns}
         display, statistics = _display(expr, unknowns, sol, ph, facts)
         if display:
             x = _substituted(display, unknowns)
         relations = [ph.show(r) for r in kept]
+        when = " and ".join(w or to_text(ph.show(r)) for r, w in zip(kept, words))
         point = CriticalPoint(x, kind or "degenerate", [], value, reason, None, relations,
-                              display=display, when=" and ".join(dict.fromkeys(words)), notes=statistics)
+                              display=display, when=when, notes=statistics)
         _check(expr, unknowns, point, relations, params, seed)
+        if kind is None and params:  # the kind depends on a parameter (lam in lam*w**2): Sylvester's criterion
+            split = _split_by_parameters(expr, unknowns, hessian, sol, point, kept, ph, params, seed, notes)
+            if split:
+                points += split
+                continue
         if kind is None:
             point.kind, point.reason = _kind_at_samples(expr, unknowns, point, relations, params, seed)
         points.append(point)
     restored = [_restored(p, back) for p in points]
     return CriticalPoints(user_expr, unknowns, _merged(restored), "; ".join(notes), tuple(params), [])
+
+
+def _split_by_parameters(expr, unknowns, hessian, sol, point, kept, ph, params, seed, notes):
+    """One point per kind, each with the Hessian's sign conditions added, checked at samples that meet
+    them; kinds no sample reaches are named in the notes."""
+    import copy
+
+    out = []
+    H = hessian.xreplace(sol).applyfunc(lambda e: sympy.factor(sympy.together(e)))
+    for kind, conditions in parametric.definiteness(H):
+        if kind == "degenerate":
+            continue
+        extra = [c for c in (parametric._normalize(c) for c in conditions) if c is not sympy.true]
+        if any(c is sympy.false for c in extra):
+            continue
+        relations = point.conditions + [ph.show(c) for c in extra]
+        merged = parametric._merge_signs([r for r in relations if r.rhs == 0])
+        if merged is None:
+            continue
+        relations = merged + [r for r in relations if r.rhs != 0]
+        found = samples_for(expr, relations, params, seed)
+        if not found:
+            notes.append(f"no sample checked reaches {kind} at {', '.join(f'{v} = {to_text(e)}' for v, e in point.x.items())} "
+                         f"(it would need {' and '.join(to_text(ph.show(c)) for c in extra)}); not listed")
+            continue
+        p = copy.copy(point)
+        p.kind, p.conditions = kind, relations
+        p.when = " and ".join(to_text(r) for r in relations)
+        p.reason = {"min": "Hessian positive definite", "max": "Hessian negative definite",
+                    "saddle": "Hessian indefinite"}[kind] + " under these conditions (Sylvester's criterion)"
+        _check(expr, unknowns, p, relations, params, seed)
+        out.append(p)
+    return out
 
 
 def _sizes(expr):
@@ -445,7 +484,7 @@ def _one_by_one(expr, v, unsolved, sol, display, ph, facts):
             continue
         full = shown.xreplace({u: _full(u, display) for u in display})
         if _same(ph.hide(pull(full, tuple(sol) + tuple(full.atoms(Sum)))), sol[v], facts):
-            return _readable(shown)
+            return _readable(light.tidy(shown))
     return None
 
 
