@@ -119,7 +119,7 @@ def _term(core, properties):
     return None
 
 
-def _split(term):
+def split_term(term):
     """(scalar coefficient, matrix part) of a term."""
     if isinstance(term, MatMul):
         scalars = [a for a in term.args if not a.is_Matrix]
@@ -147,7 +147,7 @@ def cases(H, properties, params=None):
     params = params if params is not None else sorted(H.free_symbols - set(H.atoms(MatrixSymbol)), key=str)
     params = [p for p in params if isinstance(p, sympy.Symbol) and not p.is_integer]
     terms = list(H.args) if isinstance(H, MatAdd) else [H]
-    split = [_split(t) for t in terms]
+    split = [split_term(t) for t in terms]
     known = [_term(core, properties) for _, core in split]
     signs = [_sign_cases(c, params) for c, _ in split]
     if any(s is None for s in signs):

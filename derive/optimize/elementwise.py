@@ -35,15 +35,14 @@ import random
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Eq, Ge, Indexed, IndexedBase, KroneckerDelta, Le, Sum, Symbol
+from sympy import Eq, Indexed, IndexedBase, KroneckerDelta, Sum, Symbol
 
 from ..derivation.api import differentiate
-from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol, _times_eps
 from ..errors import LimitError, ValidationError
 from ..text.budgets import attempt
 from ..text.printing import to_text
-from . import light
-from . import parametric
+from . import light, parametric
+from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol, _times_eps
 from .sums import Placeholders, pull, written_out
 
 SIZES = (2, 3, 5)
@@ -521,10 +520,6 @@ def _entry_index(namespace, exprs, taken=("k", "l", "q", "r")):
     return namespace.index("k_1")
 
 
-def _problem_for(objective, base, k, constraints, namespace):
-    return IndexProblem(objective, base, k, constraints, namespace)
-
-
 def lagrangian_min(problem, solution):
     """The minimized problem's Lagrangian with per-entry multipliers written as their values."""
     L = problem.F
@@ -643,7 +638,7 @@ def critical_points(expr, path, namespace):
     expr, _ = as_indexed(expr)  # entries of a declared vector, x[i, 0], as x[i]
     base = path.variable
     k = path.element.indices[0] if path.element is not None else _entry_index(namespace, [expr])
-    problem = _problem_for(expr, base, k, [], namespace)
+    problem = IndexProblem(expr, base, k, [], namespace)
     params = parameters(expr, ())
     found, notes = points(problem, "min", params)
     out = []

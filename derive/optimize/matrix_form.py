@@ -27,7 +27,7 @@ import sympy
 from sympy import Eq, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
 
 from ..derivation.api import differentiate
-from ..errors import DeriveError, LimitError
+from ..errors import DeriveError, LimitError, ValidationError
 from ..text.printing import to_text
 from . import concrete, definite, light
 from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol
@@ -57,8 +57,8 @@ def numeric_content(*exprs):
     coefficients = []
     for e in exprs:
         for term in (e.args if isinstance(e, MatAdd) else (e,)):
-            coeff = definite._split(term)[0] if isinstance(term, (MatMul, sympy.MatrixExpr)) else term
-            coefficients.append(sympy.Mul(*[a for a in sympy.Mul.make_args(coeff)]).as_coeff_Mul()[0])
+            coefficient = definite.split_term(term)[0] if isinstance(term, sympy.MatrixExpr) else term
+            coefficients.append(sympy.S(coefficient).as_coeff_Mul()[0])
     content = coefficients[0] if coefficients else sympy.S.One
     for c in coefficients[1:]:
         content = sympy.gcd(content, c)
@@ -91,10 +91,11 @@ def solve_linear(H, r):
 
 def scaled(H, r):
     """H and r divided by their common numeric factor (H x = r unchanged)."""
-    c = numeric_content(H, r) if not isinstance(r, ZeroMatrix) else numeric_content(H)
-    if c == 1:
-        return H, r
-    return (H / c).doit(deep=False) if hasattr(H / c, "doit") else H / c, (r / c) if not isinstance(r, ZeroMatrix) else r
+    if isinstance(r, ZeroMatrix):
+        c = numeric_content(H)
+        return (H if c == 1 else (H / c).doit(deep=False)), r
+    c = numeric_content(H, r)
+    return (H, r) if c == 1 else ((H / c).doit(deep=False), r / c)
 
 
 def cases_of(H, properties, params):
@@ -248,8 +249,6 @@ def _check_point(expr, x, value, case, properties, params, requires, point, chec
 
             eig = np.linalg.eigvalsh(np.array(draw.value(point.hessian).tolist(), dtype=float))
             if not (np.all(eig > 0) if point.kind == "min" else np.all(eig < 0)):
-                from ..errors import ValidationError
-
                 raise ValidationError(f"internal check failed: the Hessian at {draw.describe()} has eigenvalues "
                                       f"{eig}, not those of a {point.kind}imum; please report this")
 

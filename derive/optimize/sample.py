@@ -33,7 +33,7 @@ import re
 import sympy
 from sympy import Eq, Ge, Gt, Indexed, IndexedBase, Le, Lt, Ne, Sum, Symbol
 
-from ..errors import LimitError, SymbolError, ValidationError
+from ..errors import LimitError, SymbolError
 from ..text.budgets import attempt
 from ..text.printing import to_text
 from . import parametric
@@ -234,7 +234,7 @@ def _factor_sign(base, positives):
 
 def critical_points(expr, variables, params=(), seed=0):
     """CriticalPoints of a scalar function of a sample in the scalar `variables` (see module doc)."""
-    from .critical import DEFINITENESS, CriticalPoint, CriticalPoints
+    from .critical import CriticalPoint, CriticalPoints
 
     user_expr = expr
     expr, back = as_indexed(expr)
@@ -457,7 +457,7 @@ def _tidy(value):
 def _display(expr, unknowns, sol, ph, facts):
     """({variable: value in terms of the variables solved before it}, notes naming the statistics),
     or ({}, []) when the equations do not solve one by one to the same point."""
-    display, order = {}, []
+    display = {}
     remaining = list(unknowns)
     while remaining:
         for v in remaining:
