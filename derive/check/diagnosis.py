@@ -7,6 +7,7 @@ or passes.  They run in order; the first that recognizes the mistake explains it
     constant factor   c = k e            "the factor 2 is missing", "the sign is flipped"
     chain rule        e = c du/dx        "missing chain-rule factor du/dx = ..."
                       c = e du/dx        "an extra factor ..."
+    missing factor    e = c m, m a factor of e   "the factor b is missing" (or one too many)
     additive term     e - c is a term    "a term is missing: ..." / "an extra term: ..."
     assumption        c = e if x > 0     "holds only if x > 0"
     difference        otherwise          "differs from the derivative by ..."
@@ -20,6 +21,7 @@ from typing import NamedTuple
 
 import sympy
 
+from ..text.functions import sigmoid
 from ..validation.equivalence import numeric_search, numeric_value, sample_point
 from ..text.printing import to_text
 
@@ -99,6 +101,27 @@ def chain_rule(e, c, ctx):
     return None
 
 
+def missing_factor(e, c, ctx):
+    """A factor of the derivative left out, or one too many: "the factor b is missing" (not the whole
+    derivative: a claim 1 for sign(x) holds only where x > 0, said by `assumption`)."""
+    if c.is_number or e.is_number:
+        return None
+    for m in sympy.Mul.make_args(e):
+        if not m.is_number and m != e and _same(e, c * m, ctx):
+            return Finding("factor", f"the factor {to_text(_plain(m))} is missing", ("missing factor", m))
+    for m in sympy.Mul.make_args(c):
+        if not m.is_number and _same(c, e * m, ctx):
+            return Finding("factor", f"an extra factor {to_text(_plain(m))} (not part of the derivative)",
+                           ("extra factor", m))
+    return None
+
+
+def _plain(m):
+    """sigmoid(-u) as a student writes it: 1 - sigmoid(u)."""
+    return m.replace(lambda t: isinstance(t, sigmoid) and t.args[0].could_extract_minus_sign(),
+                     lambda t: 1 - sigmoid(-t.args[0]))
+
+
 def additive_term(e, c, ctx):
     """The claim misses a term of the derivative, or has one too many, or one term is wrong:
     the terms as written first ((1 - y)/(1 - p) whole), then expanded."""
@@ -158,7 +181,7 @@ def difference(e, c, ctx):
                             f"(they differ by {to_text(ctx.tidy(e - c))})")
 
 
-RULES = (constant_factor, chain_rule, additive_term, assumption, difference)
+RULES = (constant_factor, chain_rule, missing_factor, additive_term, assumption, difference)
 
 
 def explain(e, c, ctx):

@@ -11,6 +11,7 @@ exactly where a decision is close).  It returns a `Finding` or None:
     terms             claim + t is right, t a term of f'          "a term is missing: 2*lam*w[k]"
                       claim - t is right, t a term of the claim   "an extra term: ..."
                       claim - 2 t is right                        "the sign of the term ... is flipped"
+    wrong_term        claim - t + t' is right (last)              "the term n/lam is wrong: the claim has 1/lam"
     data_assumption   right when y is on the simplex (or binary)  "holds only if sum_j y[j] = 1 (y on the simplex)"
     size_assumption   right when K equals an axis' length         "holds only if K equals n, the length of z"
                       (and both together: label smoothing)
@@ -47,7 +48,11 @@ def missing_factor(problem, claim):
     expected = _symbolic_expected(problem)
     from_derivative = [m for m in _factors(expected, problem) if m not in from_f] if expected is not None else []
     tried = 0
-    for m, chain in [(m, False) for m in from_f] + [(m, True) for m in from_derivative]:
+    # a factor only the derivative has, on the variable's index (x[i, k] from d sum(w[j]*x[i, j], j)/dw[k]),
+    # is an inner derivative: the chain rule's
+    free = {i for t in problem.targets if isinstance(t, Indexed) for i in t.indices}
+    candidates = [(m, False) for m in from_f] + [(m, bool(m.free_symbols & free)) for m in from_derivative]
+    for m, chain in candidates:
         for placed, variant_times, variant_over in _placements(claim, m, problem):
             tried += 1
             if tried > 3 * MAX_FACTORS or late(problem):
@@ -75,6 +80,8 @@ def _factors(expr, problem):
         return []
     targets = set(problem.targets)
     bases = {t.base for t in targets if isinstance(t, Indexed)}
+    sizes = {s for M in expr.atoms(MatrixSymbol) for d in M.shape for s in sympy.sympify(d).free_symbols}
+    sizes |= {s for e in expr.atoms(Sum) for lim in e.limits for b in lim[1:] for s in b.free_symbols}
     found = []
     for node in sympy.preorder_traversal(expr):
         if not isinstance(node, (Mul, sympy.MatMul)):
@@ -82,9 +89,8 @@ def _factors(expr, problem):
         for m in node.args:
             if m.is_number or isinstance(m, MatrixExpr) or not m.is_commutative or m in found:
                 continue
-            indices = {s for a in m.atoms(Indexed) for s in a.free_symbols if isinstance(s, Symbol)}
-            if m.has(MatrixExpr) or any(s.is_integer for s in m.free_symbols - indices if isinstance(s, Symbol)):
-                continue  # an entry of a matrix product, a size: not a factor a student leaves out
+            if m.has(MatrixExpr, sympy.KroneckerDelta) or m.free_symbols & sizes:
+                continue  # an entry of a matrix product, a size, a delta (free_index_assumption): no such factor
             if m.free_symbols & targets or any(a.base in bases for a in m.atoms(Indexed)) or m.has(Sum):
                 continue
             if sympy.count_ops(m) > 3:
@@ -126,10 +132,7 @@ def _placements(claim, m, problem):
 
 
 def terms(problem, claim):
-    expected = _symbolic_expected(problem)
-    if expected is None:
-        return None
-    expected_terms = _terms(expected)
+    expected_terms = _expected_terms(problem)
     claim_terms = _terms(claim)
     if 1 < len(expected_terms) <= MAX_TERMS:
         for t in expected_terms:
@@ -144,6 +147,52 @@ def terms(problem, claim):
         for t in claim_terms:
             if problem.equal(claim - 2 * t):
                 return Finding("sign", f"the sign of the term {to_text(t)} is flipped")
+    return None
+
+
+def _expected_terms(problem):
+    expected = _symbolic_expected(problem)
+    if expected is None:
+        return []
+    found = _terms(expected)
+    if len(found) < 2 and not _is_matrix_claim(expected):  # sums split: sum(1/lam, i) is n/lam
+        split = attempt(lambda: sympy.expand(sympy.expand(expected).doit()), 0.5, None)
+        found = _terms(split) if split is not None else found
+    return found
+
+
+def wrong_term(problem, claim):
+    """One term of the claim in place of one of the derivative's: "the term n/lam is wrong: the claim
+    has 1/lam", or, where the claim's term is the derivative's sum without one factor of its body,
+    "the factor x[i] is missing in sum(x[i], i)".  Not in matrix notation, which says what the claim
+    differs by."""
+    expected_terms, claim_terms = _expected_terms(problem), _terms(claim)
+    if _is_matrix_claim(claim) or not (1 < len(expected_terms) <= MAX_TERMS and 1 < len(claim_terms) <= MAX_TERMS):
+        return None
+    for mine in claim_terms:
+        for theirs in expected_terms:
+            if late(problem):
+                return None
+            if not problem.equal(claim - mine + theirs):
+                continue
+            factor = _dropped_sum_factor(theirs, mine)
+            if factor is not None:
+                return Finding("factor", f"the factor {to_text(factor)} is missing in {to_text(theirs)}: the claim "
+                                         f"has {to_text(mine)}", ("missing factor", factor))
+            return Finding("other", f"the term {to_text(theirs)} is wrong: the claim has {to_text(mine)} instead")
+    return None
+
+
+def _dropped_sum_factor(term, written):
+    """m when `written` is `term` with the factor m of a sum's body left out (-n for -sum(x[i], i))."""
+    for s in term.atoms(Sum):
+        for m in Mul.make_args(s.function):
+            if m.is_number:
+                continue
+            reduced = attempt(lambda m=m, s=s: sympy.simplify(term.xreplace({s: Sum(s.function / m, *s.limits)}).doit()
+                                                              - written), 0.3, None)
+            if reduced == 0:
+                return m
     return None
 
 
@@ -185,12 +234,24 @@ def data_and_size_assumption(problem, claim):
 
 
 def _data_arrays(problem):
+    """Arrays of f whose kind of data is not known: not the variable, not declared as data, and not
+    declared any other way either (x: positive is no label to be binary)."""
     declared = set(getattr(problem, "kinds", {}) or {}) | {k for k, w in getattr(problem, "declared", {}).items()
                                                            if set(w) & (set(_DATA_WORDS) | {"probability"})}
+    declared |= {a for a in _arrays_with_assumptions(problem.f)}
     targets = set(problem.targets) | {t.base for t in problem.targets if isinstance(t, Indexed)}
     f = problem.f
     arrays = {a.base for a in f.atoms(Indexed)} | {M for M in f.atoms(MatrixSymbol) if 1 in M.shape}
     return sorted((a for a in arrays if a not in targets and a not in declared), key=str)
+
+
+def _arrays_with_assumptions(f):
+    found = set()
+    for a in f.atoms(Indexed):
+        label = a.base.label
+        if any(getattr(label, f"is_{word}") for word in ("positive", "negative", "nonnegative", "integer")):
+            found.add(a.base)
+    return found
 
 
 def _condition(array, kind, f):
@@ -208,6 +269,22 @@ def _condition(array, kind, f):
     *rest, last = element.indices
     others = ", ".join(str(i) for i in rest)
     return f"sum_{last} {to_text(element)} = 1 for every {others} (each row of {name} on the simplex)"
+
+
+def free_index_assumption(problem, claim):
+    """Right only where an index f leaves free equals the variable's (d sum(X[i,k]*A[k,j], k)/dX[m,n]
+    claimed as A[n,j]): "holds only if i = m"."""
+    free = getattr(problem, "free", None)
+    if not free or not problem.index_form:
+        return None
+    for a in free:
+        for b in (i for t in problem.targets for i in t.indices):
+            if late(problem):
+                return None
+            if problem.equal(claim, assume={("same index", a, b): True}):
+                return Finding("needs_assumption", f"holds only if {a} = {b}: where {a} != {b} the derivative is 0 "
+                                                   f"(the factor delta({a}, {b}) is missing)")
+    return None
 
 
 def size_assumption(problem, claim):
@@ -272,7 +349,8 @@ def short_difference(problem, claim):
         return None
     if not any(_proportional(t, c) for t in Add.make_args(by) for c in Add.make_args(claim)):
         return Finding("missing_term", f"a term is missing: {shown}")  # nothing like it in the claim
-    return Finding("other", f"it differs from the derivative by {shown} (the derivative minus the claim)")
+    return Finding("other", f"the derivative is {to_text(expected)}; the claim differs from it by {shown} "
+                            "(the derivative minus the claim)")
 
 
 def _proportional(a, b):
@@ -288,7 +366,7 @@ def _symbolic_expected(problem):
     sample's derivative), or None when only explicit instances exist."""
     shown = problem.display()
     if isinstance(shown, sympy.MatrixBase):
-        if shown.shape != (1, 1) or not getattr(problem, "scalar_form", False):
+        if shown.shape != (1, 1) or not getattr(problem, "scalar_form", True):  # not an explicit instance
             return None
         shown = shown[0, 0]
     return shown
@@ -302,6 +380,7 @@ def _is_matrix_expr(obj):
     return isinstance(obj, MatrixExpr) and not isinstance(obj, sympy.MatrixBase)
 
 
-RULES = (missing_factor, terms, data_assumption, size_assumption, data_and_size_assumption)
+RULES = (missing_factor, terms, free_index_assumption, data_assumption, size_assumption,
+         data_and_size_assumption, wrong_term)
 
 __all__ = ["RULES", "data_assumption", "missing_factor", "short_difference", "size_assumption", "terms"]

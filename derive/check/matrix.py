@@ -161,7 +161,7 @@ class NumericProblem:
             if c.shape != e.shape:
                 raise ShapeError(f"at {point.describe()} the claim has {c.size} entries but the derivative "
                                  f"has {e.size}")
-            floor = 1e-10 * max(np.max(np.abs(e)), np.max(np.abs(c)), 1e-300)
+            floor = 1e-6 * max(np.max(np.abs(e)), np.max(np.abs(c)), 1e-300)  # an entry 0 vs 4e-17: rounding, decided exactly
             rel = np.abs(c - e) / np.maximum(np.maximum(np.abs(e), np.abs(c)), floor)
             k = int(np.argmax(rel))
             if rel[k] > CLOSE or (rel[k] > ROUNDING and self._differ_exactly(truth, candidate, point)):
@@ -222,12 +222,12 @@ class NumericProblem:
                 f"at {point.describe()}, entry {label} is {_show(exp[k])} but the claim gives {_show(clm[k])}")
 
     def difference(self):
-        """derivative - claim in matrix notation when it is shorter than both (a missing or
+        """derivative - claim in matrix notation when it is shorter than the derivative (a missing or
         doubled term: lam*w), checked exactly at every point; else None."""
         if not isinstance(self.expected, MatrixExpr) or not isinstance(self.claim, MatrixExpr):
             return None
         by = attempt(lambda: sympy.expand(self.expected - self.claim).doit(), DIFFERENCE_SECONDS, None)
-        if by is None or by == 0 or len(to_text(by)) >= min(len(to_text(self.expected)), len(to_text(self.claim))):
+        if by is None or by == 0 or len(to_text(by)) >= len(to_text(self.expected)):
             return None
         try:
             for point in self.points():
@@ -416,6 +416,9 @@ def _target(wrt, ns, expr):
     (derivatives of a matrix expression by scalars)."""
     if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
         return wrt
+    if isinstance(wrt, (list, tuple)) and len(wrt) == 2 and all(isinstance(w, sympy.Indexed) for w in wrt) \
+            and wrt[0].base == wrt[1].base:
+        return tuple(ns.unify(w) for w in wrt)  # a Hessian in index notation: (w[k], w[l])
     if _sample(expr, None) and not _names_arrays(wrt, ns):
         return tuple(resolve_wrt(wrt, expr, ns))  # scalars of a sample: mu, s2
     if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
@@ -425,6 +428,9 @@ def _target(wrt, ns, expr):
             return tuple(targets)
     if isinstance(wrt, str):
         items = split_names(wrt)
+        elements = [parse(item, ns) for item in items] if len(items) == 2 and all("[" in i for i in items) else []
+        if elements and all(isinstance(e, sympy.Indexed) for e in elements) and elements[0].base == elements[1].base:
+            return tuple(elements)  # a Hessian in index notation: d2f/dw[k]dw[l]
         if len(items) != 1:
             raise DeriveError("matrix and index notation are checked with respect to one variable at a time")
         target = parse(items[0], ns)
@@ -494,7 +500,36 @@ def _diagnose(problem, claim, seed):
     by = findings.short_difference(problem, claim)
     if by is not None:
         return "wrong", by
+    if isinstance(problem, NumericProblem):
+        missing = _missing_matrix_term(problem, claim)
+        if missing is not None:
+            return "wrong", missing
     return "wrong", Finding("other", problem.difference_text(seed))
+
+
+def _missing_matrix_term(problem, claim):
+    """"a term is missing: -2*A.T*y" when derivative - claim is short and like no term of the claim
+    (a term like one of the claim's is a wrong coefficient, not a missing term: the difference is given)."""
+    by = problem.difference()
+    if by is None:
+        return None
+    mine = [_matrix_part(t) for t in _matrix_terms(claim)]
+    if any(_matrix_part(t) in mine for t in _matrix_terms(by)):
+        return None
+    return Finding("missing_term", f"a term is missing: {to_text(by)}")
+
+
+def _matrix_terms(e):
+    return list(e.args) if isinstance(e, sympy.MatAdd) else list(sympy.Add.make_args(sympy.expand(e)))
+
+
+def _matrix_part(term):
+    """A term without its scalar coefficient: 2*lam*w -> w."""
+    if isinstance(term, sympy.MatMul):
+        return sympy.MatMul(*(a for a in term.args if isinstance(a, MatrixExpr))).doit()
+    if isinstance(term, sympy.Mul):
+        return sympy.Mul(*(a for a in term.args if not a.is_number))
+    return term
 
 
 def _rule_transposed_result(problem, claim):
@@ -587,9 +622,33 @@ def _rule_symmetric_only(problem, claim):
     return None
 
 
+def _rule_chain_factors(problem, claim):
+    """The derivative with respect to an inner matrix (A X B) given for X: the chain rule's
+    factors A.T (left) and B.T (right) left out."""
+    if problem.index_form or not isinstance(problem.target, MatrixSymbol) or not _is_matrix(claim):
+        return None
+    around = sorted(problem.f.atoms(MatrixSymbol) - {problem.target}, key=str)
+    sides = [None] + [M.T for M in around] + around
+    for left, right in itertools.product(sides, sides):
+        if left is None and right is None:
+            continue
+        try:
+            variant = sympy.MatMul(*[m for m in (left, claim, right) if m is not None])
+        except (ShapeError, ValueError, TypeError):
+            continue
+        if problem.equal(variant):
+            missing = " and ".join(f"{to_text(m)} (on the {side})" for m, side in ((left, "left"), (right, "right"))
+                                   if m is not None)
+            plural = "s" if left is not None and right is not None else ""
+            return Finding("chain_rule", f"the chain-rule factor{plural} {missing} {'are' if plural else 'is'} "
+                                         f"missing: {to_text(variant)} is the derivative")
+    return None
+
+
 RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_constant_factor, _rule_missing_occurrence,
-         findings.missing_factor, findings.terms, _rule_symmetric_only, findings.data_assumption,
-         findings.size_assumption, findings.data_and_size_assumption)
+         findings.missing_factor, findings.terms, _rule_chain_factors, _rule_symmetric_only,
+         findings.free_index_assumption, findings.data_assumption, findings.size_assumption,
+         findings.data_and_size_assumption, findings.wrong_term)
 
 
 # ---------------------------------------------------------------------------

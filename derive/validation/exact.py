@@ -65,8 +65,11 @@ class ExactProblem:
                 extra |= set().union(*(sympy.sympify(b).free_symbols for b in index_range(i, ns, expr, *self.targets)))
         self.instances = Instance.all_for(expr, claim, self.target if not self.index_form else expr, extra=extra)
         declared = getattr(ns, "properties", None) or {}
-        self.declared = {M: set(declared.get(M.name)) for M in _matrix_symbols(expr, claim)
-                         if declared.get(M.name) and set(declared.get(M.name)) & {"symmetric", "spd"}}
+        arrays = _matrix_symbols(expr, claim) | {a.base for e in (expr, claim) if isinstance(e, sympy.Basic)
+                                                 for a in e.atoms(sympy.Indexed) if len(a.indices) == 2}
+        self.declared = {M: set(declared.get(str(getattr(M, "name", getattr(M, "label", M))))) for M in arrays
+                         if set(declared.get(str(getattr(M, "name", getattr(M, "label", M)))) or ())
+                         & {"symmetric", "spd"}}
         self.kinds = data_kinds(ns, expr, claim)  # declared data: binary labels, simplex rows, ...
         self._display = display
         self._expected = {}  # instance number -> (labels, entries, shape): computed once
@@ -259,15 +262,19 @@ class ExactProblem:
     def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None):
         """`assume`: {array, symbol or matrix: data kind or ("size", d)} taken to hold as well.
         Matrices declared symmetric (or spd) are symmetric at every point."""
+        return find_difference(self, candidate, seed, self._restriction(symmetric), reference, assume, strict=True)
+
+    def _restriction(self, symmetric=None):
+        """Points to points where the declared symmetric matrices (and `symmetric`) are symmetric."""
         restrictions = [_symmetric_restriction(self, M) for M in [symmetric, *self.declared] if M is not None]
+        if not restrictions:
+            return None
 
         def restrict(inst, point):
             for r in restrictions:
                 point = r(inst, point)
             return point
-
-        return find_difference(self, candidate, seed, restrict if restrictions else None, reference, assume,
-                               strict=True)
+        return restrict
 
     def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
@@ -324,8 +331,10 @@ class ExactProblem:
         symbols = sorted(self.instance_symbols(inst).union(*(scalar_symbols(c) for c in clm)), key=str)
         exp = None if self.engine(inst) is not None else self.expected_entries(inst)[1]
         ratios = []
+        restrict = self._restriction()
         for k in range(12):
             point = sample_point(symbols, rng, k, kinds=self.point_kinds(inst))
+            point = restrict(inst, point) if restrict is not None else point
             if exp is None:
                 defined, values = self.fast_values(inst, point)
                 if not defined:
@@ -358,9 +367,15 @@ class ExactProblem:
         labels, _, _ = self.labels(inst)
         k = labels.index(label)
         e, c = (_show(_exact_or_float(side[k], point)) for side in (exp, clm))
-        where = f"{label} " if self.index_form else f"entry {label} "
-        return f"it differs from the derivative; at the counterexample ({inst.describe()}) {where}is {e} but the " \
-               f"claim gives {c}"
+        where = f"the entry for {label}" if self.index_form else f"entry {label}"
+        shown = self.display()
+        if isinstance(shown, MatrixBase) and shown.shape == (1, 1) and self.scalar_form:
+            shown = shown[0, 0]
+        written = _text(self.claim)
+        claim = f" {written}" if len(written) <= 60 else ""
+        formula = f"the derivative is {_text(shown)}; the claim{claim} differs from it" if self.index_form or \
+            self.scalar_form else "it differs from the derivative"
+        return f"{formula}: at the counterexample ({inst.describe()}) {where} is {e} but the claim gives {c}"
 
     def counterexample(self, found):
         """The point (sizes, explicit matrices, scalars; exact rationals) and both sides there."""
@@ -437,6 +452,7 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
         for s, how in (assume or {}).items():
             if isinstance(how, tuple) and how[0] == "size" and how[1] in inst.sizes:
                 sizes[s] = inst.sizes[how[1]]
+        compared = _compared_entries(problem, inst, assume)
         tried = 0
         for k in range(POINTS * 10):
             if tried >= POINTS:
@@ -459,7 +475,9 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
             if any(e is None for e, _ in values):
                 continue
             tried += 1
-            for label, e_expr, c_expr, (e, c) in zip(labels, exp, clm, values):
+            for at, (label, e_expr, c_expr, (e, c)) in enumerate(zip(labels, exp, clm, values)):
+                if compared is not None and not compared[at]:
+                    continue
                 if c is None or differ(e, c, (e_expr, c_expr), point):
                     return inst, point, label, exp, clm
         used += tried
@@ -467,6 +485,15 @@ def find_difference(problem, claim, seed, restrict=None, reference=None, assume=
         raise DeriveError("found no point where f and its derivative are defined and real (declare the data: "
                           "'p: probability', 'y: binary', 'x: positive', ...)")
     return None
+
+
+def _compared_entries(problem, inst, assume):
+    """Which entries to compare, when an index of f is assumed to equal the variable's
+    (("same index", i, m) in `assume`: only the entries with i = m); None for all."""
+    pairs = [key[1:] for key in (assume or {}) if isinstance(key, tuple) and key[:1] == ("same index",)]
+    if not pairs:
+        return None
+    return [all(sub[a] == sub[b] for a, b in pairs) for sub in problem._index_values(inst)]
 
 
 _CLOSE = 1e-30  # relative difference at 60 digits that is certainly not rounding
@@ -501,7 +528,7 @@ def _symmetric_restriction(problem, key):
     """A map of points to points where `key` (a matrix symbol, or an IndexedBase) is symmetric."""
     if key is None:
         return None
-    if problem.index_form:
+    if not isinstance(key, MatrixSymbol):  # an array of index notation, w[i, j]
         def restrict(inst, point):
             point = dict(point)
             for s in list(point):

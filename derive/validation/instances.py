@@ -171,8 +171,11 @@ def scalar_symbols(expr):
         return out
     expr = as_basic(expr)
     out = {a for a in expr.atoms(Indexed)}
-    skip = {i for a in out for i in a.indices} | {a.base.label for a in out}
-    out |= {s for s in expr.free_symbols if isinstance(s, Symbol) and s not in skip and not s.is_integer}
+    skip = {s for a in out for i in a.indices for s in as_basic(i).free_symbols} | {a.base.label for a in out}
+    skip |= {s for e in expr.atoms(sympy.Sum) for lim in e.limits for b in lim for s in as_basic(b).free_symbols}
+    # an integer that is neither an index nor a bound is data (a count y: nonnegative integer), drawn as such
+    out |= {s for s in expr.free_symbols if isinstance(s, Symbol) and s not in skip and not (
+        s.is_integer and (s.is_positive or s.is_nonnegative) is None)}
     return out
 
 
