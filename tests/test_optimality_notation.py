@@ -442,3 +442,18 @@ def test_exponential_rate_mle():
     (lam,) = point.x
     assert point.kind == "max" and point.when == "sum(x[i], i) > 0"
     assert at_sample(point.x[lam], {"x": [0.5, 2.0, 1.5]}, 3) == pytest.approx(1 / np.mean([0.5, 2.0, 1.5]))
+
+
+def test_sufficient_statistics_as_parameters_read_as_one_condition():
+    """The issue's example: sums of data given as scalars S1, S2 (n positive)."""
+    found = derive.critical_points("-n/2*log(2*pi*s2) - (S2 - 2*mu*S1 + n*mu**2)/(2*s2)", "mu s2",
+                                   symbols="n: positive")
+    (point,) = found.points
+    text = str(found)
+    assert point.kind == "max" and point.condition_text() == "S2*n - S1**2 > 0"
+    assert "S1 != 0" not in text and "400 random draws" not in text and "n**8" not in text
+    mu, s2 = found.wrt
+    S1, S2, n = (named(point.x[s2], k) for k in ("S1", "S2", "n"))
+    sample = np.array([1.0, 4.0, -2.5, 0.5])
+    at = {S1: sympy.nsimplify(sample.sum()), S2: sympy.nsimplify((sample ** 2).sum()), n: 4}
+    assert float(point.x[s2].xreplace(at)) == pytest.approx(np.var(sample))

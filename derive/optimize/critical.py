@@ -408,6 +408,9 @@ def _parametric_points(expr, variables, params, grad, hess):
         domain = []
         for e in [expr] + list(grad):
             at = e.subs(case.fixed).subs(case.values)
+            if at.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):  # log(0), 1/0: f undefined there
+                domain = None
+                break
             extra = parametric.reality_conditions(at, params)
             if extra is None:
                 domain = None
@@ -418,12 +421,40 @@ def _parametric_points(expr, variables, params, grad, hess):
             for p in _classify_parametric(expr, variables, grad, hess, case, params, dropped):
                 if not any(p.x == q.x and p.kind == q.kind and p.conditions == q.conditions for q in points):
                     points.append(p)
+    points = _merged_branches(points, params)
     points.sort(key=lambda p: len(p.conditions) > 0 and any(c.func == sympy.Eq for c in p.conditions))
     notes = [_periodic_note(grad, variables, parametric=True)]
     if dropped:
         notes.append("no admissible parameter values were found (400 random draws) for: " + "; ".join(dropped)
                      + "; those cases are left out")
     return CriticalPoints(expr, variables, points, "; ".join(n for n in notes if n), params, others)
+
+
+def _merged_branches(points, params):
+    """Equal branches once: a point found under a != 0 whose formula, at a = 0, is the point found for
+    a = 0 (same kind, same other conditions) holds without the a != 0 (mu = S1/n covers S1 = 0)."""
+    points = list(points)
+    merged = True
+    while merged:
+        merged = False
+        for p, q in ((p, q) for p in points for q in points if p is not q and p.kind == q.kind):
+            fixed = {c.lhs: c.rhs for c in q.conditions if isinstance(c, sympy.Eq) and c.lhs in params}
+            split = [c for c in p.conditions if isinstance(c, sympy.Ne) and c.rhs == 0 and fixed
+                     and c.lhs.free_symbols <= set(fixed) | set(params) and sympy.expand(c.lhs.subs(fixed)) == 0]
+            if not split or set(p.x) != set(q.x):
+                continue
+            if not all(sympy.simplify(p.x[v].subs(fixed) - q.x[v]) == 0 for v in p.x):
+                continue
+            free = [s for s in params if s not in fixed]
+            rest_p = parametric.tidy([c.subs(fixed) for c in p.conditions if c not in split], free)
+            rest_q = [c for c in q.conditions if not (isinstance(c, sympy.Eq) and c.lhs in fixed)]
+            if rest_p is None or set(rest_p) != set(parametric.tidy(rest_q, free) or []):
+                continue
+            p.conditions = [c for c in p.conditions if c not in split]
+            points.remove(q)
+            merged = True
+            break
+    return points
 
 
 def _classify_parametric(expr, variables, grad, hess, case, params, dropped, depth=0):

@@ -197,7 +197,10 @@ def _normalize(c):
         diff = sympy.factor_terms(numerator)
     coeff, rest = diff.as_coeff_Mul()
     if coeff.is_negative:
-        return _normalize({Ge: Le, Le: Ge, Gt: Lt, Lt: Gt, Eq: Eq, Ne: Ne}[type(c)](rest, 0))
+        return _normalize(FLIP[type(c)](rest, 0))
+    reduced = _without_signed_factors(rest, type(c))
+    if reduced is not None:
+        return _normalize(reduced)
     if rest.is_Pow and rest.exp.is_Rational and rest.exp > 0 and not rest.exp.is_integer:
         # u**(p/q) (a principal root, defined for u >= 0) is 0 where u is, and positive elsewhere
         return _normalize(ROOT_RELATIONS[type(c)](rest.base))
@@ -210,6 +213,43 @@ def _normalize(c):
             if scale.is_positive and core.is_Symbol:
                 return c.func(core, -constants[0] / scale)
     return c.func(rest, 0)
+
+
+FLIP = {Ge: Le, Le: Ge, Gt: Lt, Lt: Gt, Eq: Eq, Ne: Ne}
+# `u**(2k) REL 0` as a relation on u
+EVEN_POWER = {Gt: lambda u: Ne(u, 0), Ge: lambda u: sympy.true, Lt: lambda u: sympy.false,
+              Le: lambda u: Eq(u, 0), Eq: lambda u: Eq(u, 0), Ne: lambda u: Ne(u, 0)}
+
+
+def _without_signed_factors(rest, rel):
+    """`rest REL 0` with its factors of known sign dropped (n**3*(b - a) > 0 with n > 0: b - a > 0), an
+    odd power read as its base, a whole even power as "base != 0" (or its kin), the sign made canonical;
+    None when nothing changes."""
+    if rest.is_number or not (rest.is_Mul or rest.is_Pow or rest.is_Add):
+        return None
+    factored = attempt(lambda: sympy.factor(rest), 0.5, rest) if rest.is_polynomial() else rest
+    keep, flip, changed = [], False, False
+    for factor in sympy.Mul.make_args(factored):
+        if factor.is_positive:
+            changed = True
+            continue
+        if factor.is_negative:
+            flip, changed = not flip, True
+            continue
+        base, exp = factor.as_base_exp()
+        if exp.is_Integer and exp > 1 and exp % 2 == 1:
+            factor, changed = base, True
+        keep.append(factor)
+    core = sympy.Mul(*keep)
+    if len(keep) == 1 and core.is_Pow and core.exp.is_Integer and core.exp > 0 and core.exp % 2 == 0:
+        return EVEN_POWER[rel](core.base)
+    if _negative_terms(-core) < _negative_terms(core):  # S2*n - S1**2 > 0 rather than S1**2 - S2*n < 0
+        core, flip, changed = -core, not flip, True
+    return (FLIP[rel] if flip else rel)(core, 0) if changed else None
+
+
+def _negative_terms(e):
+    return sum(1 for t in sympy.Add.make_args(sympy.expand(e)) if t.could_extract_minus_sign())
 
 
 def _region(items, param, symbol):
@@ -504,11 +544,21 @@ def _factors(expressions, free_params):
     for e in expressions:
         if not e.free_symbols & set(free_params):
             continue
-        for f, _ in sympy.factor_list(e)[1]:
+        for f in _factor_list(e):
             if f.free_symbols & set(free_params) and not any(sympy.expand(f - g) == 0 or sympy.expand(f + g) == 0
                                                                for g in out):
                 out.append(f)
     return out
+
+
+def _factor_list(e):
+    """The irreducible factors of e; a power such as sqrt(n), which is no polynomial, stands for its base."""
+    from sympy.polys.polyerrors import PolificationFailed, PolynomialError
+
+    try:
+        return [f for f, _ in sympy.factor_list(e)[1]]
+    except (PolynomialError, PolificationFailed):
+        return [b.base if b.is_Pow and b.exp.is_Rational else b for b in sympy.Mul.make_args(e) if not b.is_number]
 
 
 def _same_case(a, b):
