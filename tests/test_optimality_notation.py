@@ -457,3 +457,10 @@ def test_sufficient_statistics_as_parameters_read_as_one_condition():
     sample = np.array([1.0, 4.0, -2.5, 0.5])
     at = {S1: sympy.nsimplify(sample.sum()), S2: sympy.nsimplify((sample ** 2).sum()), n: 4}
     assert float(point.x[s2].xreplace(at)) == pytest.approx(np.var(sample))
+
+
+def test_plots_outside_scalar_notation_are_one_line_errors():
+    with pytest.raises(DeriveError, match="scalar variables"):
+        derive.critical_points(RIDGE, "w", symbols=RIDGE_DECL).plot()
+    with pytest.raises(DeriveError, match="index notation"):
+        derive.kkt(ENTROPY, "p", st="sum(p[i], i) = 1", sense="max").solve().plot()

@@ -157,6 +157,10 @@ class CriticalPoints(ResultList):
         `derive.figures.plot_critical_points`.  Written to `path` when given, else returned."""
         from ..present.figures import plot_critical_points
 
+        if not all(isinstance(v, sympy.Symbol) for v in self.wrt) or \
+                as_basic(self.f).has(sympy.Sum, sympy.MatrixSymbol, sympy.Indexed):
+            raise DeriveError("plots of critical points need one or two scalar variables and f in them alone; "
+                              "this problem is in matrix or index notation, or over a sample")
         return plot_critical_points(self, path, **options)
 
 

@@ -162,6 +162,9 @@ class KKTSolution(ResultList):
         `derive.figures.plot_kkt`.  Written to `path` when given, else returned."""
         from ..present.figures import plot_kkt
 
+        if self.problem.notation != "scalar":
+            raise DeriveError(f"plots of KKT problems need one or two scalar variables; this one is in "
+                              f"{self.problem.notation} notation")
         return plot_kkt(self.problem, path, solution=self, **options)
 
 

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..text.budgets import attempt
-from . import light
+from ..text.inputs import as_basic
 from ..text.printing import to_text
+from . import light
 from .realroots import Continuum, approx, reality, triangular_real_solutions, vanishes
 
 
@@ -85,7 +86,7 @@ def irregular_points(problem, known=(), seconds=2.0):
     constraints = problem.equalities + problem.inequalities
     if not constraints or all(_affine(c.expr, x) for c in constraints):
         return []
-    if not all(sympy.sympify(c.expr).is_polynomial(*x) for c in constraints):
+    if not all(as_basic(c.expr).is_polynomial(*x) for c in constraints):
         return []
     gradients = {id(c): [sympy.diff(c.expr, v) for v in x] for c in constraints}
     found = []
