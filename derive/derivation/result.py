@@ -146,8 +146,12 @@ class Derivation:
         (rule, before, after, note), one chain per distinct entry, every step
         checked numerically before it is shown."""
         from ..steps import derivation_steps
+        from ..steps.step import Steps
 
-        return derivation_steps(self)
+        view = RealView(self.f, self.result, self.wrt)  # the rules work over the reals
+        steps = derivation_steps(view.real(self))
+        chains = [(label, view.user(start), [view.user(s) for s in chain]) for label, start, chain in steps.chains]
+        return Steps(chains, steps.same_as, steps.checked)
 
     def plot(self, path=None, **options):
         """A figure of the derivative against finite differences (see `derive.figures.plot_derivation`);
