@@ -397,3 +397,40 @@ def test_count_declarations():
 def test_bad_data_declarations_are_parse_errors(text):
     with pytest.raises(derive.ParseError):
         derive.check("x**2", "x", "2*x", symbols=text)
+
+
+def test_softmax_as_written_in_text():
+    """-sum(y[j]*log(softmax(z)[j]), j): p - y holds only on the simplex, and is right there."""
+    f = "-sum(y[j]*log(softmax(z)[j]), j)"
+    v = derive.check(f, "z[k]", "softmax(z)[k] - y[k]")
+    assert v.mistake == "needs_assumption" and "sum_j y[j] = 1 (y on the simplex)" in v.explanation
+    assert derive.check(f, "z[k]", "softmax(z)[k] - y[k]", symbols="y: simplex").ok
+
+
+def test_hessian_by_two_elements_from_python():
+    H = derive.hessian(LOGISTIC, "w[k]")
+    assert derive.check(SYMPY[LOGISTIC], [w[k], w[l]], SYMPY[LOGISTIC_HESS]).ok
+    v = derive.check(LOGISTIC, "w[k], w[l]", -H, kind="hessian")
+    assert v.mistake == "sign"
+
+
+def test_chain_rule_factors_around_an_inner_matrix():
+    """Matrix Cookbook (51): d det(A X B)/dX = det(A X B) X^-T; the derivative wrt A X B is not it."""
+    v = derive.check("det(A@X@B)", "X", "det(A@X@B)*inv(A@X@B).T", symbols="A: n x n, X: n x n, B: n x n")
+    assert v.mistake == "chain_rule" and "A.T (on the left) and B.T (on the right)" in v.explanation
+
+
+def test_an_index_f_leaves_free():
+    """d sum(X[i,k]*A[k,j], k)/dX[m,n] = delta(i, m)*A[n, j]: A[n, j] holds only where i = m."""
+    v = derive.check("sum(X[i,k]*A[k,j], k)", "X[m,n]", "A[n,j]")
+    assert v.mistake == "needs_assumption" and v.explanation.startswith("holds only if i = m")
+    assert derive.check("sum(X[i,k]*A[k,j], k)", "X[m,n]", "delta(i, m)*A[n,j]").ok
+
+
+def test_a_count_declared_as_data_is_drawn_as_one():
+    """y: nonnegative integer inside log(factorial(y)): the draw gives y integer values (no point was found)."""
+    f = "y*sum(theta[j]*x[j], j) - exp(sum(theta[j]*x[j], j)) - log(factorial(y))"
+    v = derive.check(f, "theta[k]", "y - exp(sum(theta[j]*x[j], j))", symbols="y: nonnegative integer")
+    assert v.mistake == "chain_rule" and "the factor x[k] is missing" in v.explanation
+    y_value = next(val for key, val in v.counterexample.items() if str(key) == "y")
+    assert y_value.is_Integer and y_value >= 0
