@@ -377,28 +377,89 @@ def _holds(relation):
 
 
 def _implicit_roots(inst, solution):
-    """{multiplier: value}: the explicit ones written out, the implicit ones solved numerically."""
-    import mpmath
-
+    """{multiplier: value}: the explicit ones written out, the implicit ones solved numerically (in
+    floats from a few starts with derive's own NumPy kernel, then Newton steps at 45 digits), or None
+    when no real root is found.  (sympy.lambdify and SciPy cost most of a second to import.)"""
     unknowns = [m for m, v in solution.multipliers.items() if v == m]
     if not solution.implicit:
         return {m: inst.write(v) for m, v in solution.multipliers.items() if v != m}
+    import codegen
+
     equations = [inst.write(e.lhs) for e in solution.implicit]
-    fn = sympy.lambdify(unknowns, equations, modules="mpmath")
-    with mpmath.workdps(40):
-        for start in (0.0, 0.5, -0.5, 2.0, -2.0):
-            try:
-                root = mpmath.findroot(lambda *a: fn(*a), [start] * len(unknowns) if len(unknowns) > 1 else start)
-            except (ValueError, ZeroDivisionError, TypeError):
-                continue
-            roots = list(root) if isinstance(root, (mpmath.matrix, list, tuple)) else [root]
-            if any(abs(mpmath.im(r)) > 1e-30 for r in roots):
-                continue
-            values = {m: sympy.Float(mpmath.re(r), 40) for m, r in zip(unknowns, roots)}
-            out = {m: inst.write(v).xreplace(values) for m, v in solution.multipliers.items() if v != m}
-            out.update(values)
-            return out
+    if len(equations) != len(unknowns):
+        return None
+    floats = codegen.kernel(equations, unknowns, backend="numpy")
+    for start in (0.0, 0.5, -0.5, 2.0, -2.0):
+        guess = _newton(floats, [start] * len(unknowns))
+        if guess is None:
+            continue
+        values = _polished(equations, unknowns, guess)
+        if values is None:
+            continue
+        out = {m: inst.write(v).xreplace(values) for m, v in solution.multipliers.items() if v != m}
+        out.update(values)
+        return out
     return None
+
+
+def _polished(equations, unknowns, guess, digits=45, steps=8):
+    """Newton steps at `digits` digits from a float root (values by evalf with substitution, which keeps
+    the precision); None unless the residual falls below 1e-35."""
+    import mpmath
+
+    jacobian = [[sympy.diff(e, m) for m in unknowns] for e in equations]
+    x = [sympy.Float(g, digits) for g in guess]
+    with mpmath.workdps(digits):
+        for _ in range(steps):
+            at = dict(zip(unknowns, x))
+            f = [e.evalf(digits, subs=at) for e in equations]
+            if not all(v.is_number for v in f):
+                return None
+            if max(abs(v) for v in f) < sympy.Float(10, digits) ** -35:
+                return at
+            J = mpmath.matrix([[d.evalf(digits, subs=at) for d in row] for row in jacobian])
+            try:
+                delta = mpmath.lu_solve(J, mpmath.matrix([-v for v in f]))
+            except ZeroDivisionError:
+                return None
+            x = [sympy.Float(v + d, digits) for v, d in zip(x, delta)]
+    return None
+
+
+def _newton(fn, start, steps=60):
+    """A root of fn (a few equations) near `start` in floats: Newton with a finite-difference Jacobian
+    and step halving; None when it does not converge (SciPy's import alone would cost most of a second)."""
+    import numpy as np
+
+    x = np.array(start, dtype=float)
+    with np.errstate(all="ignore"):
+        f = np.asarray(fn(*x), dtype=float)
+        for _ in range(steps):
+            if not np.all(np.isfinite(f)):
+                return None
+            if np.max(np.abs(f)) < 1e-12:
+                return list(x)
+            J = np.empty((len(f), len(x)))
+            for j in range(len(x)):
+                h = 1e-7 * max(1.0, abs(x[j]))
+                step = x.copy()
+                step[j] += h
+                J[:, j] = (np.asarray(fn(*step), dtype=float) - f) / h
+            try:
+                delta = np.linalg.solve(J, -f)
+            except np.linalg.LinAlgError:
+                return None
+            t = 1.0
+            while t > 1e-4:
+                trial = x + t * delta
+                g = np.asarray(fn(*trial), dtype=float)
+                if np.all(np.isfinite(g)) and np.max(np.abs(g)) < np.max(np.abs(f)):
+                    x, f = trial, g
+                    break
+                t /= 2
+            else:
+                return None
+    return list(x) if np.max(np.abs(f)) < 1e-8 else None
 
 
 def check(problem, solution, params, seed=0):
