@@ -385,15 +385,16 @@ def _implicit_roots(inst, solution):
         return {m: inst.write(v) for m, v in solution.multipliers.items() if v != m}
     import codegen
 
-    equations = [inst.write(e.lhs) for e in solution.implicit]
-    if len(equations) != len(unknowns):
+    if len(solution.implicit) != len(unknowns):
         return None
+    equations = [inst.write(e.lhs) for e in solution.implicit]
+    jacobian = [[inst.write(d) for d in row] for row in _implicit_jacobian(solution, unknowns)]
     floats = codegen.kernel(equations, unknowns, backend="numpy")
     for start in (0.0, 0.5, -0.5, 2.0, -2.0):
         guess = _newton(floats, [start] * len(unknowns))
         if guess is None:
             continue
-        values = _polished(equations, unknowns, guess)
+        values = _polished(equations, jacobian, unknowns, guess)
         if values is None:
             continue
         out = {m: inst.write(v).xreplace(values) for m, v in solution.multipliers.items() if v != m}
@@ -402,12 +403,18 @@ def _implicit_roots(inst, solution):
     return None
 
 
-def _polished(equations, unknowns, guess, digits=45, steps=8):
+def _implicit_jacobian(solution, unknowns):
+    """d(implicit equations)/d(implicit multipliers), symbolic, once per solution."""
+    if getattr(solution, "_jacobian", None) is None:
+        solution._jacobian = [[sympy.diff(e.lhs, m) for m in unknowns] for e in solution.implicit]
+    return solution._jacobian
+
+
+def _polished(equations, jacobian, unknowns, guess, digits=32, steps=6):
     """Newton steps at `digits` digits from a float root (values by evalf with substitution, which keeps
-    the precision); None unless the residual falls below 1e-35."""
+    the precision); None unless the residual falls below 1e-26."""
     import mpmath
 
-    jacobian = [[sympy.diff(e, m) for m in unknowns] for e in equations]
     x = [sympy.Float(g, digits) for g in guess]
     with mpmath.workdps(digits):
         for _ in range(steps):
@@ -415,7 +422,7 @@ def _polished(equations, unknowns, guess, digits=45, steps=8):
             f = [e.evalf(digits, subs=at) for e in equations]
             if not all(v.is_number for v in f):
                 return None
-            if max(abs(v) for v in f) < sympy.Float(10, digits) ** -35:
+            if max(abs(v) for v in f) < sympy.Float(10, digits) ** -26:
                 return at
             J = mpmath.matrix([[d.evalf(digits, subs=at) for d in row] for row in jacobian])
             try:
@@ -428,7 +435,8 @@ def _polished(equations, unknowns, guess, digits=45, steps=8):
 
 def _newton(fn, start, steps=60):
     """A root of fn (a few equations) near `start` in floats: Newton with a finite-difference Jacobian
-    and step halving; None when it does not converge (SciPy's import alone would cost most of a second)."""
+    and step halving, converged when its step is negligible; None when it does not converge (SciPy's
+    import alone would cost most of a second)."""
     import numpy as np
 
     x = np.array(start, dtype=float)
@@ -437,8 +445,6 @@ def _newton(fn, start, steps=60):
         for _ in range(steps):
             if not np.all(np.isfinite(f)):
                 return None
-            if np.max(np.abs(f)) < 1e-12:
-                return list(x)
             J = np.empty((len(f), len(x)))
             for j in range(len(x)):
                 h = 1e-7 * max(1.0, abs(x[j]))
@@ -449,6 +455,10 @@ def _newton(fn, start, steps=60):
                 delta = np.linalg.solve(J, -f)
             except np.linalg.LinAlgError:
                 return None
+            if np.max(np.abs(delta)) < 1e-10 * (1 + np.max(np.abs(x))):
+                # converged in the step, not only in |f|: where exp(-b*E[i]) underflows, f is tiny but
+                # Newton keeps walking (no root there)
+                return list(x + delta)
             t = 1.0
             while t > 1e-4:
                 trial = x + t * delta
@@ -459,7 +469,7 @@ def _newton(fn, start, steps=60):
                 t /= 2
             else:
                 return None
-    return list(x) if np.max(np.abs(f)) < 1e-8 else None
+    return None
 
 
 def check(problem, solution, params, seed=0):
