@@ -224,7 +224,16 @@ class ExactProblem:
         return self._expected[key]
 
     def claimed_entries(self, inst, claim):
-        """The claim's entries at this instance, in the order of `expected_entries`."""
+        """The claim's entries at this instance, in the order of `expected_entries` (the claim's own
+        written out once: every diagnosis compares it again, under another assumption)."""
+        if claim is not self.claim:
+            return self._claimed_entries(inst, claim)
+        key = ("claim", id(inst))
+        if key not in self._expected:
+            self._expected[key] = self._claimed_entries(inst, claim)
+        return self._expected[key]
+
+    def _claimed_entries(self, inst, claim):
         if self.index_form:
             free = {i for t in self.targets for i in t.indices}
             if any(lim[1].free_symbols & free or lim[2].free_symbols & free for s in as_basic(claim).atoms(sympy.Sum)
