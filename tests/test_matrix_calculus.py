@@ -222,7 +222,7 @@ def test_unsupported_operators_are_clear_errors():
 def test_explicit_vectors_are_added_and_mapped_entry_by_entry(text, f):
     """[a, b] has explicit entries: sum, entrywise functions and products act on them (these raised
     a bare NotImplementedError from SymPy's Trace)."""
-    a, b = sympy.symbols("a b", real=True)
+    a, b = sympy.symbols("a b")  # text on its own: plain symbols
     d = derive.differentiate(text, "a b", "grad")
     want = derive.parse(f)
     assert sympy.simplify(d.f - want) == 0

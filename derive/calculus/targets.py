@@ -112,6 +112,8 @@ def describe_properties(properties):
     """'S symmetric positive definite (declared)' for the evidence of a check."""
     parts = []
     for M, words in sorted(properties.items(), key=lambda kv: kv[0].name):
+        if not words & {"symmetric", "spd"}:
+            continue  # a kind of data (binary, simplex) is not a property of the matrix
         parts.append(f"{M.name} {'symmetric positive definite' if 'spd' in words else 'symmetric'}")
     return ("using the declaration " + ", ".join(parts)) if parts else ""
 

@@ -8,7 +8,8 @@ writes the logistic function:
     exp(a)/(exp(a) + 1)**2   = sigmoid(a)*(1 - sigmoid(a))
 
 In general exp(a)**p/(exp(a) + 1)**q = sigmoid(a)**p * (1 - sigmoid(a))**(q - p)
-for 0 <= p <= q, the one rule here.  Each rewrite is exact, and every result is
+for 0 <= p <= q, the one rule here (with a = -z written in sigmoid(z), since
+sigmoid(-z) = 1 - sigmoid(z)).  Each rewrite is exact, and every result is
 validated numerically after it anyway.
 """
 
@@ -53,7 +54,10 @@ def _rewrite(e):
             if m != k and isinstance(base, exp) and base.args[0] == a and power.is_Integer and 0 < power <= q:
                 p, numerator = int(power), m
                 break
-        s = sigmoid(a)
         rest = [f for m, f in enumerate(factors) if m not in (k, numerator)]
+        if a.could_extract_minus_sign():  # sigmoid(-b) = 1 - sigmoid(b): the textbook's sigmoid(z)(1 - sigmoid(z))
+            s = sigmoid(-a)
+            return Mul(*rest, (1 - s)**p, s**(q - p))
+        s = sigmoid(a)
         return Mul(*rest, s**p, (1 - s)**(q - p))
     return e

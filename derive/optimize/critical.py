@@ -207,33 +207,39 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
     """
     with time_budget(limits.seconds, "finding critical points"):
         ns = new_namespace(symbols, f, wrt)  # one name, one variable
-        expr = as_scalar(notation.one_by_one(as_expression(f, ns)), "f")
-        path = notation.route([expr], wrt, ns)
-        if path.kind != "scalar":
-            return _in_notation(path, expr, wrt, ns)
-        variables = resolve_wrt(wrt, expr, ns)
-        view = RealView(expr, variables)  # derive works over the reals; results in the user's symbols
-        expr, variables = view.real(expr), view.real(variables)
-        params = parametric.parameters([expr], variables)
-        grad = differentiate(expr, variables, "grad").result
-        hess = differentiate(expr, variables, "hessian").result
-        if params:
-            return view.user(_parametric_points(expr, variables, params, grad, hess))
-        solutions, note = _solve_gradient(grad, variables)
-        notes = [note, _periodic_note(grad, variables), _kink_note(expr)]
-        points = []
-        for sol, real_notes in solutions:
-            point = {v: sympy.nsimplify(sol[v]) if sol[v].is_Float else sol[v] for v in variables}
-            defined = _defined(expr, grad, point)
-            if defined is not True:
-                if defined:
-                    notes.append(defined)
-                continue
-            p = _classify(expr, variables, hess, point)
-            p.notes = [f"{v}: {n}" for v, n in real_notes.items()]
-            points.append(p)
-        points.sort(key=lambda p: [float(approx(v)) for v in p.x.values()])
-        return view.user(CriticalPoints(expr, variables, points, "; ".join(n for n in notes if n)))
+        # names only the text introduced come back as plain Symbols (points keyed by Symbol("x"))
+        return ns.plain(_critical_points(f, wrt, ns))
+
+
+def _critical_points(f, wrt, ns):
+    """critical_points in the call's namespace."""
+    expr = as_scalar(notation.one_by_one(as_expression(f, ns)), "f")
+    path = notation.route([expr], wrt, ns)
+    if path.kind != "scalar":
+        return _in_notation(path, expr, wrt, ns)
+    variables = resolve_wrt(wrt, expr, ns)
+    view = RealView(expr, variables)  # derive works over the reals; results in the user's symbols
+    expr, variables = view.real(expr), view.real(variables)
+    params = parametric.parameters([expr], variables)
+    grad = differentiate(expr, variables, "grad").result
+    hess = differentiate(expr, variables, "hessian").result
+    if params:
+        return view.user(_parametric_points(expr, variables, params, grad, hess))
+    solutions, note = _solve_gradient(grad, variables)
+    notes = [note, _periodic_note(grad, variables), _kink_note(expr)]
+    points = []
+    for sol, real_notes in solutions:
+        point = {v: sympy.nsimplify(sol[v]) if sol[v].is_Float else sol[v] for v in variables}
+        defined = _defined(expr, grad, point)
+        if defined is not True:
+            if defined:
+                notes.append(defined)
+            continue
+        p = _classify(expr, variables, hess, point)
+        p.notes = [f"{v}: {n}" for v, n in real_notes.items()]
+        points.append(p)
+    points.sort(key=lambda p: [float(approx(v)) for v in p.x.values()])
+    return view.user(CriticalPoints(expr, variables, points, "; ".join(n for n in notes if n)))
 
 
 def _in_notation(path, expr, wrt, ns):

@@ -650,7 +650,10 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None,
                          "for an unconstrained likelihood use critical points (derive critical)")
     everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
     variables = resolve_wrt(wrt, everything, ns)
-    return KKTProblem(f, variables, constraints, sense, limits, ns, sense_given)
+    # names only the text introduced are plain Symbols in the problem and its points (solve works over
+    # the reals through _over_reals, as for a SymPy user's plain symbols)
+    constraints = [Constraint(ns.plain(c.expr), c.kind, c.text) for c in constraints]
+    return KKTProblem(ns.plain(f), ns.plain(variables), constraints, sense, limits, ns, sense_given)
 
 
 def _constraint(item, default, ns):

@@ -22,6 +22,7 @@ declarations, `let` definitions, points) is read into one `Namespace`
     derive.errors.SymbolError: 'x' is declared two ways: positive and negative; a name means one variable
 """
 
+import copy
 import dataclasses
 
 import sympy
@@ -144,8 +145,14 @@ def map_symbols(obj, mapping):
         return obj.xreplace(mapping)
     if isinstance(obj, dict):
         return {map_symbols(k, mapping): map_symbols(v, mapping) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+    if type(obj) in (list, tuple):
         return type(obj)(map_symbols(v, mapping) for v in obj)
+    if isinstance(obj, list) and type(obj).__module__.startswith("derive"):  # a result list with attributes
+        out = copy.copy(obj)
+        out[:] = [map_symbols(v, mapping) for v in obj]
+        for key, value in vars(obj).items():
+            setattr(out, key, map_symbols(value, mapping))
+        return out
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type) and type(obj).__module__.startswith("derive"):
         changes = {f.name: map_symbols(getattr(obj, f.name), mapping) for f in dataclasses.fields(obj) if f.init}
         return dataclasses.replace(obj, **changes)

@@ -172,7 +172,7 @@ def _decide(d, setup, rng):
     H, ctx, domain = setup.H, setup.ctx, setup.domain
     found = search.candidates(setup.samplers, rng)
     where = _where(setup.samplers, len(found))
-    kinks = _kinks(d.f, setup.is_variable)
+    kinks = _kinks(d.f if ctx.f is None else ctx.f, setup.is_variable)  # ctx.f: over the reals, as is_variable
     counterexample = search.violation(found, 1)
     if counterexample is not None:
         if not kinks and search.violation(found, -1) is None:
