@@ -256,10 +256,12 @@ def test_chain_rule_names_the_outer_function_and_the_inner_one():
     assert "derivative of sigmoid" in steps[0].note and "u = b + w*x" in steps[0].note
 
 
-def test_sigmoid_is_recognized_and_written_out_at_the_end():
-    steps = derive.differentiate("1/(1 + exp(-z))", "z").steps
-    assert rules(steps) == ["sigmoid recognized", "derivative of sigmoid", "simplify"]
-    assert "sigmoid(u) = 1/(1 + exp(-u))" in steps[-1].note
+def test_sigmoid_is_recognized_and_kept():
+    d = derive.differentiate("1/(1 + exp(-z))", "z")
+    steps = d.steps
+    # the result is the textbook's sigmoid(z)*(1 - sigmoid(z)): no step back to exponentials
+    assert rules(steps) == ["sigmoid recognized", "derivative of sigmoid"]
+    assert "= sigmoid(z)" in steps[0].note and derive.to_text(d.result[0]) == "(1 - sigmoid(z))*sigmoid(z)"
 
 
 def test_product_and_quotient_rules():

@@ -311,7 +311,13 @@ def _factor_common(expr):
             return expr.func(*(_factor_common(a) for a in expr.args))
         except (TypeError, ValueError):
             return expr
+    expr = _like_terms(expr)
+    if not isinstance(expr, MatAdd):
+        return _factor_common(expr)
     terms = [_as_product(t) for t in expr.args]
+    partial = _factor_group(expr, terms)
+    if partial is not None:  # Q*x/2 + Q.T*x/2 + c -> (Q + Q.T)*x/2 + c
+        return partial
     for side in (-1, 0):
         if not all(len(m) > 1 for _, m in terms):
             break
@@ -326,6 +332,37 @@ def _factor_common(expr):
             parts = list(inner.args) if isinstance(inner, MatMul) else [inner]
             return MatMul(*parts, common) if side == -1 else MatMul(common, *parts)
     return MatAdd(*(_factor_common(a) for a in expr.args))
+
+
+def _like_terms(expr):
+    """Terms with the same matrix part added up: Q*x/2 + Q*x/2 -> Q*x (a symmetric Q made them equal)."""
+    totals = {}
+    for t in expr.args:
+        coeff, mats = _as_product(t)
+        key = _product(mats)
+        totals[key] = totals.get(key, 0) + coeff
+    if len(totals) == len(expr.args):
+        return expr
+    kept = [c * m for m, c in totals.items() if c != 0]
+    if not kept:
+        return ZeroMatrix(*expr.shape)
+    return MatAdd(*kept).doit() if len(kept) > 1 else kept[0]
+
+
+def _factor_group(expr, terms):
+    """When only some terms share their last (or first) factor, factor those and keep the rest:
+    None when all or none of them share one (the caller's cases)."""
+    for side in (-1, 0):
+        groups = {}
+        for k, (_, m) in enumerate(terms):
+            if len(m) > 1:
+                groups.setdefault(m[side], []).append(k)
+        shared = max(groups.values(), key=len, default=[])
+        if 2 <= len(shared) < len(terms):
+            grouped = _factor_common(MatAdd(*(expr.args[k] for k in shared)))
+            rest = [expr.args[k] for k in range(len(terms)) if k not in shared]
+            return MatAdd(grouped, *(_factor_common(r) for r in rest))
+    return None
 
 
 def _negated(M):

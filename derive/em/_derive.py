@@ -59,7 +59,7 @@ def derive_updates(model, *, validate_result=True):
     >>> from derive import em
     >>> u = em.derive_updates(em.mixture("poisson", k=2))
     >>> u.m_step["rates"]
-    Eq(lam[k, j], Sum(r[i, k]*x[i, j], (i, 0, N - 1))/Sum(r[i, k], (i, 0, N - 1)))
+    Eq(lam[k], Sum(r[i, k]*x[i], (i, 0, N - 1))/Sum(r[i, k], (i, 0, N - 1)))
     """
     from ._results import Updates
 

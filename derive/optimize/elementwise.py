@@ -672,7 +672,10 @@ def _domain(problem, sol, params):
             c = parametric._normalize(c)
             if c is sympy.false:
                 return None
-            if c is not sympy.true and c not in out and c.free_symbols.isdisjoint({problem.k}):
+            # a condition on one entry (its index k, or a summation index leaking out of a sum's body:
+            # y[j]*sum(y[j], j) > 0) is per-entry: the instances' data decide it, it is no condition here
+            per_entry = any(s.is_integer and not s.is_positive for s in c.free_symbols)
+            if c is not sympy.true and c not in out and not per_entry:
                 out.append(c)
     merged = parametric._merge_signs([c for c in out if c.rhs == 0])
     return None if merged is None else merged + [c for c in out if c.rhs != 0]

@@ -51,7 +51,9 @@ def route(expressions, wrt, namespace):
         if len(arrays) == 1 and not _sums_over_scalars(expressions) and not _free_scalars(expressions, arrays):
             return Route("index", arrays.pop())
     variables = [o for o in objects if isinstance(o, sympy.Symbol)]
-    if any(isinstance(e, sympy.Basic) and any(s.has(*variables) for s in e.atoms(Sum))
+    # a likelihood of a sample: sums over data, the variables inside them or beside them
+    # (-n*log(sigma) - sum((y[i] - mu)**2, i)/(2*sigma**2) in sigma)
+    if any(isinstance(e, sympy.Basic) and e.has(Sum) and any(e.has(v) for v in variables)
            for e in expressions) if variables else _sums_over_scalars(expressions):
         return Route("sample")
     return Route("scalar")

@@ -241,12 +241,12 @@ def critical_points(expr, variables, params=(), seed=0):
     unknowns = tuple(variables)
     taken = {s.name for s in expr.free_symbols}
     ph = Placeholders(taken)
-    gradient = [pull(sympy.diff(expr, v), unknowns) for v in unknowns]
+    gradient = [_even_powers(pull(sympy.diff(expr, v), unknowns)) for v in unknowns]
     _require_separable(gradient, unknowns)
     hidden = [ph.hide(g) for g in gradient]
-    objective = ph.hide(pull(expr, unknowns))
-    hessian = sympy.Matrix(len(unknowns), len(unknowns),
-                           lambda a, b: ph.hide(pull(sympy.diff(expr, unknowns[a], unknowns[b]), unknowns)))
+    objective = ph.hide(_even_powers(pull(expr, unknowns)))
+    hessian = sympy.Matrix(len(unknowns), len(unknowns), lambda a, b: ph.hide(
+        _even_powers(pull(sympy.diff(expr, unknowns[a], unknowns[b]), unknowns))))
     facts = Facts(ph)
     numerators = [sympy.numer(sympy.together(g)) for g in hidden]
     found = attempt(lambda: fast_solve(numerators, list(unknowns), manual=False), 8.0, None)
@@ -299,6 +299,16 @@ def critical_points(expr, variables, params=(), seed=0):
         points.append(point)
     restored = [_restored(p, back) for p in points]
     return CriticalPoints(user_expr, unknowns, _merged(restored), "; ".join(notes), tuple(params), [])
+
+
+def _even_powers(expr):
+    """(mu - y[i])**2 as (y[i] - mu)**2, one way: the same sum of data is one statistic, not two."""
+    def data_negative(base):  # mu - y[i]: the data term has the minus sign
+        data = [t for t in sympy.Add.make_args(base) if t.atoms(Indexed)]
+        return isinstance(base, sympy.Add) and bool(data) and all(t.could_extract_minus_sign() for t in data)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Pow) and e.exp.is_even and data_negative(e.base),
+                        lambda e: (-e.base) ** e.exp)
 
 
 def _split_by_parameters(expr, unknowns, hessian, sol, point, kept, ph, params, seed, notes):

@@ -38,6 +38,12 @@ class TextPrinter(StrPrinter):
         softmax = _softmax_entries(expr)
         if softmax is not None:
             return self._print(softmax)
+        # a 1 x 1 product is one factor: -2/(b.T*inv(A)*b), never -2/b.T*inv(A)*b (SymPy ranks a
+        # negative product like a sum, so parenthesize alone misses the denominator)
+        products = {t: sympy.Symbol(f"({self._print(t)})") for t in expr.atoms(sympy.Trace)
+                    if _is_product_1x1(t) and t in [b for f in sympy.Mul.make_args(expr) for b in (f, f.as_base_exp()[0])]}
+        if products:
+            return super()._print_Mul(expr.xreplace(products))
         return super()._print_Mul(expr)
 
     def _print_MatMul(self, expr):
@@ -215,6 +221,10 @@ class TextPrinter(StrPrinter):
         if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
             arg = f"({arg})"
         return f"{arg}.T"
+
+
+def _is_product_1x1(t):
+    return isinstance(t, sympy.Trace) and tuple(t.arg.shape) == (1, 1) and isinstance(t.arg, sympy.MatMul)
 
 
 def _prime(d):

@@ -111,7 +111,7 @@ class Instance:
             return expr.applyfunc(self.explicit)
         expr = as_basic(expr)
         if self.sizes:
-            expr = expr.xreplace(self.sizes)  # subs is many times slower on big written-out sums
+            expr = expr.xreplace({s: sympy.Integer(v) for s, v in self.sizes.items()})  # subs: much slower
         mapping = {m: self.matrix(m) for m in expr.atoms(MatrixSymbol)}
         # constant matrices (ones, identity, zeros) become explicit too, so products evaluate
         mapping.update({c: c.as_explicit() for c in expr.atoms(OneMatrix, Identity, ZeroMatrix)
