@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..text.printing import to_text
+from ..text.printing import latex, to_text
 
 STATUSES = ("correct", "wrong", "transposed", "shape")
 
@@ -85,7 +85,7 @@ class Verdict:
         mark = r"\checkmark" if self.ok else r"\times"
         text = self.explanation.replace("_", r"\_").replace("#", r"\#")
         return (f"$${mark}\\ \\text{{{self.status}: {text}}}\\qquad \\text{{expected }} "
-                f"{sympy.latex(self.expected)},\\ \\text{{claimed }} {sympy.latex(self.claimed)}$$")
+                f"{latex(self.expected)},\\ \\text{{claimed }} {latex(self.claimed)}$$")
 
     def _repr_html_(self):
         from ..present.notebook import verdict_html

@@ -17,7 +17,7 @@ from sympy import ImmutableMatrix, MatrixBase, MatrixSymbol, Symbol
 
 from ..errors import DeriveError, ShapeError, SymbolError
 from ..text.inputs import as_basic
-from ..text.printing import to_text
+from ..text.printing import latex, to_text
 from ..validation.instances import Instance, dimensions
 
 UNDEFINED = "undefined"
@@ -64,9 +64,9 @@ class MatrixPointValue:
         return "\n".join(lines)
 
     def _repr_latex_(self):
-        where = r",\ ".join(f"{sympy.latex(Symbol(n))} = {sympy.latex(v)}" for n, v in self.point.items())
+        where = r",\ ".join(f"{latex(Symbol(n))} = {latex(v)}" for n, v in self.point.items())
         shown = self._shown().applyfunc(lambda e: Symbol(r"\text{undefined}") if e == Symbol(UNDEFINED) else e)
-        return f"$${sympy.latex(shown)} \\quad \\text{{at }} {where}$$"
+        return f"$${latex(shown)} \\quad \\text{{at }} {where}$$"
 
     def to_dict(self):
         rows, cols = self.exact.shape

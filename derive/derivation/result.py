@@ -20,6 +20,7 @@ from ..text.symbol_table import merge, name_of
 from ..text.printing import to_text
 from ..validation.numeric import check_at
 from ..text.inputs import as_basic
+from ..text.printing import latex
 
 KINDS = ("grad", "jacobian", "hessian")
 UNDEFINED = "undefined"
@@ -42,6 +43,13 @@ class Derivation:
     result: sympy.Matrix
     report: codegen.Report | None = None
     change: object = None  # `calculus.powers.PowerVariables` when wrt has a power (sigma^2)
+
+    def __repr__(self):
+        # derive's text, never SymPy's internals (Lambda(_t, ...), Trace of a 1 x 1 product)
+        wrt = ", ".join(to_text(w) for w in self.wrt)
+        status = self.report.status if self.report is not None else "not validated"
+        return (f"Derivation(kind={self.kind!r}, f={to_text(self.f)!r}, wrt=({wrt}), "
+                f"result={to_text(self.result)!r}, validation={status!r})")
 
     @property
     def notation(self):
@@ -108,10 +116,10 @@ class Derivation:
         return "\n".join(lines)
 
     def _repr_latex_(self):
-        names = ", ".join(sympy.latex(s) for s in self.wrt)
+        names = ", ".join(latex(s) for s in self.wrt)
         if self.kind == "hessian" and self.notation == "index" and len(self.wrt) == 2:
-            names = ", ".join(sympy.latex(s) for s in self.wrt)
-        body = sympy.latex(self.result)
+            names = ", ".join(latex(s) for s in self.wrt)
+        body = latex(self.result)
         symbol = {"grad": r"\nabla f", "hessian": r"\nabla^2 f", "jacobian": r"J_F"}[self.kind]
         return f"$${symbol}({names}) = {body}$$"
 
@@ -130,7 +138,7 @@ class Derivation:
             "wrt": [_name(s) for s in self.wrt],
             "shape": shape,
             "result": result,
-            "latex": sympy.latex(self.result),
+            "latex": latex(self.result),
             "free_indices": self.free_indices,
             "validation": self.report.to_dict() if self.report else None,
         }
@@ -205,11 +213,11 @@ class PointValue:
         return "\n".join(lines)
 
     def _repr_latex_(self):
-        where = r",\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.point.items())
+        where = r",\ ".join(f"{latex(s)} = {latex(v)}" for s, v in self.point.items())
         rows, cols = self.exact.shape
         shown = sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(r"\text{undefined}") if (i, j) in self.undefined
                              else self.exact[i, j])
-        return f"$${sympy.latex(shown)} \\quad \\text{{at }} {where}$$"
+        return f"$${latex(shown)} \\quad \\text{{at }} {where}$$"
 
     def to_dict(self):
         rows, cols = self.exact.shape

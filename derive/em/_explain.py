@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..text.printing import to_text
+from ..text.printing import latex, to_text
 
 
 @dataclass
@@ -47,7 +47,7 @@ def _latex_text(s):
 
 
 def _eq(lhs, rhs):
-    return f"{sympy.latex(lhs)} = {sympy.latex(rhs)}", f"{to_text(lhs)} = {to_text(rhs)}"
+    return f"{latex(lhs)} = {latex(rhs)}", f"{to_text(lhs)} = {to_text(rhs)}"
 
 
 def explain(updates):
@@ -58,7 +58,7 @@ def explain(updates):
         f"A {model.describe()}.  Each row x_i comes from one of K components, z_i = k with probability w[k], "
         "then from that component's density.  z is not observed: it is the latent variable.",
         [r"p(x_i \mid \theta) = \sum_k w_k\, p(x_i \mid \theta_k), \qquad \log p(x_i \mid \theta_k) = "
-         + sympy.latex(model.log_density)],
+         + latex(model.log_density)],
         [f"log p(x_i | theta_k) = ell(i, k) = {to_text(model.log_density)}"]))
     P.append(Paragraph(
         "The evidence lower bound",
@@ -82,7 +82,7 @@ def explain(updates):
         "M-step: the expected complete-data log-likelihood",
         "With q fixed at the responsibilities, the entropy of q does not depend on theta, so maximizing L means "
         f"maximizing J(theta) = E_q[log p(x, z | theta)]{prior}.",
-        [r"J(\theta) = " + sympy.latex(updates.objective)], [f"J(theta) = {to_text(updates.objective)}"]))
+        [r"J(\theta) = " + latex(updates.objective)], [f"J(theta) = {to_text(updates.objective)}"]))
     for step in updates.steps:
         P.append(_step_paragraph(step))
     P.append(Paragraph(
@@ -102,8 +102,8 @@ def _step_paragraph(step):
     name = p.name
     if step.kind == "lagrange":
         simplex = "w[k]" if name == "weights" else f"{p.symbol}[k, c] over c"
-        lhs = sympy.Symbol(r"\frac{\partial \mathcal{L}}{\partial " + sympy.latex(p.element) + "}")
-        grad_latex = f"{sympy.latex(lhs)} = {sympy.latex(step.gradient)} = 0"
+        lhs = sympy.Symbol(r"\frac{\partial \mathcal{L}}{\partial " + latex(p.element) + "}")
+        grad_latex = f"{latex(lhs)} = {latex(step.gradient)} = 0"
         eq_latex, eq_text = _eq(step.equation.lhs, step.equation.rhs)
         return Paragraph(
             f"M-step for the {name}: a Lagrange multiplier",
@@ -122,8 +122,8 @@ def _step_paragraph(step):
             f"Per component, in matrix notation: J_k = {m.objective}.  {m.note}.  derive's matrix calculus gives "
             f"the gradient; setting it to zero and multiplying through by Sigma (it is invertible) leaves a linear "
             "equation.",
-            [r"\frac{\partial J_k}{\partial " + _matrix_name(name) + "} = " + sympy.latex(m.gradient) + " = 0",
-             _matrix_name(name) + " = " + sympy.latex(m.solution), eq_latex],
+            [r"\frac{\partial J_k}{\partial " + _matrix_name(name) + "} = " + latex(m.gradient) + " = 0",
+             _matrix_name(name) + " = " + latex(m.solution), eq_latex],
             [f"dJ_k/d{_matrix_text(name)} = {m.gradient} = 0", f"{_matrix_text(name)} = {m.solution}", eq_text])
     if step.kind == "generalized EM":
         return Paragraph(
@@ -132,9 +132,9 @@ def _step_paragraph(step):
             f"theta that does not lower J: a Newton step on the derived gradient and Hessian (a gradient step where "
             "J is not concave), halved until J, evaluated from the same statistics, does not decrease and the "
             "constraint holds.  Other parameters that read this one are updated after it.",
-            [r"\frac{\partial J}{\partial " + sympy.latex(p.element) + "} = " + sympy.latex(step.gradient),
-             r"\frac{\partial^2 J}{\partial " + sympy.latex(p.element) + "^2} = "
-             + sympy.latex(step.gem.hessian_index)],
+            [r"\frac{\partial J}{\partial " + latex(p.element) + "} = " + latex(step.gradient),
+             r"\frac{\partial^2 J}{\partial " + latex(p.element) + "^2} = "
+             + latex(step.gem.hessian_index)],
             [f"dJ/d{p.symbol} = {to_text(step.gradient)}", f"d2J/d{p.symbol}2 = {to_text(step.gem.hessian_index)}"])
     eq_latex, eq_text = _eq(step.equation.lhs, step.equation.rhs)
     uses = (f"  It reads the updated {', '.join(step.uses)}, so it runs after "
@@ -143,7 +143,7 @@ def _step_paragraph(step):
         f"M-step for the {name}",
         f"Set dJ/d{p.symbol} = 0 (the Kronecker deltas of the index notation contracted), pull everything that "
         f"does not depend on the row out of the sums, and solve.{uses}",
-        [r"\frac{\partial J}{\partial " + sympy.latex(p.element) + "} = " + sympy.latex(step.gradient) + " = 0",
+        [r"\frac{\partial J}{\partial " + latex(p.element) + "} = " + latex(step.gradient) + " = 0",
          eq_latex],
         [f"dJ/d{to_text(p.element)} = {to_text(step.gradient)} = 0", eq_text])
 

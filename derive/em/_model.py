@@ -19,6 +19,7 @@ from ..errors import DeriveError
 from ..text.printing import to_text
 from ._params import Param, sizes_of
 from ._symbols import i, k, over_rows, r, total
+from ..text.printing import latex
 
 WEIGHTS = Param("weights", "w", (k,), "simplex", axis=k)
 
@@ -121,7 +122,7 @@ class Model:
         return f"{self.describe()}: ell = {to_text(self.log_density)}"
 
     def _repr_latex_(self):
-        return (r"$\text{" + self.describe() + r"}:\quad \ell(i, k) = " + sympy.latex(self.log_density) + "$")
+        return (r"$\text{" + self.describe() + r"}:\quad \ell(i, k) = " + latex(self.log_density) + "$")
 
     def to_dict(self):
         return {"family": self.family, "k": self.k, "dim": self.dim, "cov": self.cov, "data": self.data,

@@ -3,7 +3,7 @@
 import numpy as np
 import sympy
 
-from ..text.printing import to_text
+from ..text.printing import latex, to_text
 
 
 class Updates:
@@ -71,14 +71,14 @@ class Updates:
         return "\n".join(lines)
 
     def _repr_latex_(self):
-        rows = [r"J(\theta) &= " + sympy.latex(self.objective),
-                sympy.latex(self.e_step.lhs) + " &= " + sympy.latex(self.e_step.rhs)]
+        rows = [r"J(\theta) &= " + latex(self.objective),
+                latex(self.e_step.lhs) + " &= " + latex(self.e_step.rhs)]
         for s in self.steps:
             if s.equation is not None:
-                rows.append(sympy.latex(s.equation.lhs) + " &= " + sympy.latex(s.equation.rhs))
+                rows.append(latex(s.equation.lhs) + " &= " + latex(s.equation.rhs))
             else:
                 rows.append(r"\text{" + s.param.name + r": generalized EM, } \frac{\partial J}{\partial "
-                            + sympy.latex(s.param.target) + "} &= " + sympy.latex(s.gradient))
+                            + latex(s.param.target) + "} &= " + latex(s.gradient))
         return r"$$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$$"
 
     def to_dict(self):
@@ -166,7 +166,7 @@ class Fit:
         return "\n".join(lines)
 
     def _repr_latex_(self):
-        rows = [r"\text{" + name + "} &= " + sympy.latex(sympy.Matrix(np.atleast_2d(np.round(v, 4))))
+        rows = [r"\text{" + name + "} &= " + latex(sympy.Matrix(np.atleast_2d(np.round(v, 4))))
                 for name, v in self.params.items() if np.size(v) <= 64 and np.ndim(v) <= 2]
         rows.append(r"\log p &= " + f"{self.loglik[-1]:.8g}")
         return r"$$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$$"

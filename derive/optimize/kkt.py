@@ -33,7 +33,7 @@ from ..text.expressions import parse
 from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
 from ..calculus.reals import RealView
 from .results import ResultList, point_latex
-from ..text.printing import to_text
+from ..text.printing import latex, to_text
 from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
 MAX_INEQUALITIES = 16
@@ -253,10 +253,10 @@ class KKTProblem:
 
     def latex(self):
         """The problem, its Lagrangian and its conditions, as LaTeX (no $ delimiters)."""
-        conds = r"\\ ".join(sympy.latex(c) for items in self.conditions.values() for c in items)
-        head = (f"\\text{{{self.sense}}}\\ {sympy.latex(self.objective)}"
-                + "".join(f"\\quad \\text{{s.t. }} {sympy.latex(_relation(c))}" for c in self.constraints))
-        return (f"{head}\\qquad \\mathcal{{L}} = {sympy.latex(self.lagrangian)}"
+        conds = r"\\ ".join(latex(c) for items in self.conditions.values() for c in items)
+        head = (f"\\text{{{self.sense}}}\\ {latex(self.objective)}"
+                + "".join(f"\\quad \\text{{s.t. }} {latex(_relation(c))}" for c in self.constraints))
+        return (f"{head}\\qquad \\mathcal{{L}} = {latex(self.lagrangian)}"
                 f"\\qquad \\begin{{gathered}}{conds}\\end{{gathered}}")
 
     def plot(self, path=None, **options):

@@ -30,6 +30,7 @@ from ..text.inputs import as_basic
 from ..text.printing import to_text
 from . import light
 from .realroots import Continuum, approx, reality, triangular_real_solutions, vanishes
+from ..text.printing import latex
 
 
 @dataclass
@@ -59,8 +60,8 @@ class IrregularPoint:
         return f"IrregularPoint({self})"
 
     def latex(self):
-        where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in self.x.items())
-        return f"\\text{{LICQ fails at }} {where},\\ f = {sympy.latex(self.value)}\\ (\\mu_0 = 0)"
+        where = ",\\ ".join(f"{latex(s)} = {latex(v)}" for s, v in self.x.items())
+        return f"\\text{{LICQ fails at }} {where},\\ f = {latex(self.value)}\\ (\\mu_0 = 0)"
 
     def _repr_latex_(self):
         return f"${self.latex()}$"

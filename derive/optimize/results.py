@@ -1,6 +1,6 @@
 """What every result point and list of points shares: iteration, and the LaTeX of a point."""
 
-import sympy
+from ..text.printing import latex
 
 
 class ResultList:
@@ -30,8 +30,8 @@ def text_latex(words):
 def point_latex(head, x, value, conditions=(), requires=()):
     """$text{head} x_1 = v_1, ..., f = value, if conditions$ for a critical or KKT point
     (`requires`: conditions in words, such as a rank)."""
-    where = ",\\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in x.items())
-    parts = [sympy.latex(c) for c in conditions] + [f"\\text{{{text_latex(r)}}}" for r in requires]
+    where = ",\\ ".join(f"{latex(s)} = {latex(v)}" for s, v in x.items())
+    parts = [latex(c) for c in conditions] + [f"\\text{{{text_latex(r)}}}" for r in requires]
     when = (",\\ \\text{if } " + " \\wedge ".join(parts)) if parts else ""
-    return f"$\\text{{{head}}} {where},\\ f = {sympy.latex(value)}{when}$"
+    return f"$\\text{{{head}}} {where},\\ f = {latex(value)}{when}$"
 

@@ -7,9 +7,7 @@ scalar; tr(x^T A x) only makes the differential calculus go through).
 """
 
 from sympy import MatAdd, Trace
-from sympy.printing.latex import LatexPrinter
-
-from ..text.printing import TextPrinter
+from ..text.printing import ResultLatexPrinter, TextPrinter
 
 
 class StepTextPrinter(TextPrinter):
@@ -25,11 +23,10 @@ class StepTextPrinter(TextPrinter):
         return f"d{order}/{names}({self._print(expr.expr)})"
 
 
-class StepLatexPrinter(LatexPrinter):
+class StepLatexPrinter(ResultLatexPrinter):
     def _print_Trace(self, expr):
-        if tuple(expr.arg.shape) == (1, 1):
-            inner = self._print(expr.arg)
-            return rf"\left({inner}\right)" if isinstance(expr.arg, MatAdd) else inner
+        if tuple(expr.arg.shape) == (1, 1) and isinstance(expr.arg, MatAdd):
+            return rf"\left({self._print(expr.arg)}\right)"
         return super()._print_Trace(expr)
 
 

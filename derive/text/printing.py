@@ -8,6 +8,7 @@ import mpmath
 import sympy
 from sympy import S
 from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from .shapes import is_square
@@ -186,6 +187,13 @@ class TextPrinter(StrPrinter):
         body = fn.expr
         if isinstance(body, sympy.Function) and body.args == (t,):
             return f"{type(body).__name__}({arg})"
+        factors = _entrywise_factors(body, t, expr.expr)
+        if factors is not None:  # sigmoid(X*w)*(1 - sigmoid(X*w)) entry by entry: hadamard products
+            coeff, parts = factors
+            text = parts[0]
+            for part in parts[1:]:
+                text = f"hadamard({text}, {part})"
+            return text if coeff == 1 else f"{self.parenthesize(coeff, PRECEDENCE['Mul'])}*{text}"
         return f"map({t} -> {self._print(body)}, {arg})".replace("_t", "t")
 
     def _print_HadamardProduct(self, expr):
@@ -221,6 +229,49 @@ class TextPrinter(StrPrinter):
         if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
             arg = f"({arg})"
         return f"{arg}.T"
+
+
+def _entrywise_parts(body, t):
+    """(c, [(kind, f), ...]) when an entrywise map t -> body is c times a product of t, f(t) and
+    1 - f(t) (f one function of the grammar): kind "t", "f" or "1-f"; None otherwise."""
+    coeff, parts = sympy.S.One, []
+    for factor in sympy.Mul.make_args(body):
+        base, power = factor.as_base_exp()
+        if not (power.is_Integer and power > 0):
+            return None
+        if not factor.has(t):
+            coeff *= factor
+            continue
+        if base == t:
+            part = ("t", None)
+        elif isinstance(base, sympy.Function) and base.args == (t,):
+            part = ("f", base.func)
+        elif isinstance(base, sympy.Add) and len(base.args) == 2 and sympy.S.One in base.args:
+            other = -next(a for a in base.args if a != 1)
+            if not (isinstance(other, sympy.Function) and other.args == (t,)):
+                return None
+            part = ("1-f", other.func)
+        else:
+            return None
+        parts += [part] * int(power)
+    parts.sort(key=lambda p: p[0] == "1-f")  # sigmoid(z) o (1 - sigmoid(z)), as textbooks order it
+    return (coeff, parts) if parts else None
+
+
+def _entrywise_factors(body, t, arg):
+    """(c, [text, ...]) of `_entrywise_parts`, each part a whole vector in derive's text:
+    sigmoid(X*w) and ones(N, 1) - sigmoid(X*w); None when the map is not such a product."""
+    found = _entrywise_parts(body, t)
+    if found is None:
+        return None
+    coeff, parts = found
+    printer = TextPrinter()
+    inner = printer.doprint(arg)
+    rows, cols = arg.shape
+    ones = f"ones({printer.doprint(rows)}, {printer.doprint(cols)})"
+    texts = {"t": lambda f: inner, "f": lambda f: f"{f.__name__}({inner})",
+             "1-f": lambda f: f"{ones} - {f.__name__}({inner})"}
+    return coeff, [texts[kind](f) for kind, f in parts]
 
 
 def _is_product_1x1(t):
@@ -307,3 +358,54 @@ def _huge(n):
 def to_text(expr):
     """Text in derive's grammar for a SymPy expression or Matrix."""
     return TextPrinter().doprint(expr)
+
+
+class ResultLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX with the textbook's notation for what matrix calculus produces: sigma(Xw),
+    sigma(Xw) o (1 - sigma(Xw)) for an entrywise map, diag(v), the ones vector, a 1 x 1 product as
+    itself (no tr(w^T x) of a scalar), softmax(z)."""
+
+    def _applied(self, f, inner):
+        """f's own LaTeX around the argument's: \\sigma\\left(X w\\right)."""
+        return self._print(f(sympy.Symbol("SLOT"))).replace("SLOT", inner)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        fn, inner = expr.function, self._print(expr.expr)
+        t = fn.variables[0]
+        if isinstance(fn.expr, sympy.Function) and fn.expr.args == (t,):
+            return self._applied(fn.expr.func, inner)
+        found = _entrywise_parts(fn.expr, t)
+        if found is None:
+            return super()._print_ElementwiseApplyFunction(expr)
+        coeff, parts = found
+        pieces = {"t": lambda f: inner, "f": lambda f: self._applied(f, inner),
+                  "1-f": lambda f: rf"\left(\mathbf{{1}} - {self._applied(f, inner)}\right)"}
+        text = r" \odot ".join(pieces[kind](f) for kind, f in parts)
+        return text if coeff == 1 else rf"{self._print(coeff)} \left({text}\right)"
+
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_Trace(self, expr):
+        if tuple(expr.arg.shape) == (1, 1):
+            summed = _sum_of(expr)
+            if summed is not None:
+                return rf"\operatorname{{sum}}\left({self._print(summed)}\right)"
+            return self._print(expr.arg)
+        return super()._print_Trace(expr)
+
+    def _print_MatMul(self, expr):
+        softmax = _softmax_vector(expr)
+        if softmax is not None:
+            coeff, z = softmax
+            text = rf"\operatorname{{softmax}}\left({self._print(z)}\right)"
+            return text if coeff == 1 else rf"{self.parenthesize(coeff, PRECEDENCE['Mul'])} {text}"
+        return super()._print_MatMul(expr)
+
+
+def latex(expr):
+    """LaTeX of a result, in the textbook's notation (`ResultLatexPrinter`)."""
+    return ResultLatexPrinter().doprint(expr)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ...text.printing import to_text
+from ...text.printing import latex, to_text
 
 STATUSES = ("convex", "strictly convex", "concave", "not convex", "not decided")
 _VERDICT = {"convex": True, "strictly convex": True, "concave": False, "not convex": False, "not decided": None}
@@ -22,14 +22,14 @@ class Step:
 
     def latex(self):
         words = r"\text{" + _escape(self.text) + "}"
-        return words if self.math is None else f"{words}\\quad {sympy.latex(self.math)}"
+        return words if self.math is None else f"{words}\\quad {latex(self.math)}"
 
     def _repr_latex_(self):
         return f"${self.latex()}$"
 
     def to_dict(self):
         return {"text": self.text, "math": None if self.math is None else _text(self.math),
-                "latex": None if self.math is None else sympy.latex(self.math)}
+                "latex": None if self.math is None else latex(self.math)}
 
 
 @dataclass
@@ -108,15 +108,15 @@ class Convexity:
         return "(" + ", ".join(_name(w) for w in self.wrt) + ")"
 
     def _repr_latex_(self):
-        lines = [f"f = {sympy.latex(self.f)}" + r"\ \text{" + _escape(f" {self._verdict()} in {self._variables()}")
-                 + "}", r"\nabla^2 f = " + sympy.latex(self.hessian)]
+        lines = [f"f = {latex(self.f)}" + r"\ \text{" + _escape(f" {self._verdict()} in {self._variables()}")
+                 + "}", r"\nabla^2 f = " + latex(self.hessian)]
         lines += [f"{k}.\\ " + step.latex() for k, step in enumerate(self.argument, 1)]
         if self.counterexample:
             c = self.counterexample
             lines.append(r"\text{counterexample: }" + r",\ ".join(
-                f"{_latex_name(s)} = {sympy.latex(v)}" for s, v in {**c["point"]}.items())
-                + r";\ v = " + r",\ ".join(f"{sympy.latex(v)}" for v in c["direction"].values())
-                + r";\ v^T \nabla^2 f\, v = " + sympy.latex(c["curvature"]) + " < 0")
+                f"{_latex_name(s)} = {latex(v)}" for s, v in {**c["point"]}.items())
+                + r";\ v = " + r",\ ".join(f"{latex(v)}" for v in c["direction"].values())
+                + r";\ v^T \nabla^2 f\, v = " + latex(c["curvature"]) + " < 0")
         return "$$\\begin{array}{l}" + r" \\ ".join(lines) + r"\end{array}$$"
 
     def to_dict(self):
@@ -128,7 +128,7 @@ class Convexity:
             "status": self.status,
             "convex": self.convex,
             "hessian": _text(self.hessian),
-            "hessian_latex": sympy.latex(self.hessian),
+            "hessian_latex": latex(self.hessian),
             "argument": [s.to_dict() for s in self.argument],
             "counterexample": None if c is None else {
                 "point": {_name(s): _text(v) for s, v in c["point"].items()},
@@ -167,7 +167,7 @@ def _name(s):
 
 
 def _latex_name(s):
-    return sympy.latex(getattr(s, "label", s))
+    return latex(getattr(s, "label", s))
 
 
 def _escape(text):
