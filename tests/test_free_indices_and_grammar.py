@@ -197,3 +197,64 @@ def test_a_declared_kind_describes_an_arrays_entries():
 def test_a_declared_size_is_the_same_size_in_text():
     e = derive.parse("sum(x[i], i)/n", "i: index n")
     assert len({s.name for s in e.free_symbols}) == len(e.free_symbols)  # one n
+
+
+# ---------------------------------------------------------------- the same from SymPy objects
+
+
+def test_sympy_forms_of_the_grammar():
+    n = sp.Symbol("n", integer=True, positive=True)
+    x, A = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("A", n, n)
+    J = derive.jacobian(x.T * A * x, x)  # a 1 x 1 product's Jacobian is a row
+    assert derive.to_text(J) == "x.T*(A + A.T)"
+    assert derive.to_text(derive.grad(x.T * (A + sp.Identity(n)) * x, x)) in ("(2*I + A + A.T)*x",
+                                                                              "(A + A.T + 2*I)*x")
+    P, S = sp.MatrixSymbol("P", n, n), sp.MatrixSymbol("S", n, n)
+    j, k = sp.symbols("j k", integer=True)
+    f = sp.log(sp.Determinant(P)) - sp.Sum(P[j, k] * S[j, k], (j, 0, n - 1), (k, 0, n - 1))
+    assert derive.to_text(derive.grad(f, P)) == "inv(P.T) - S"
+    p_, q_, r_ = sp.symbols("p q r", integer=True, positive=True)
+    X, Am = sp.MatrixSymbol("X", p_, q_), sp.MatrixSymbol("B", q_, r_)
+    i, jj, m, c = sp.symbols("i j m c", integer=True)
+    d = derive.differentiate((X * Am)[i, jj], X[m, c])
+    assert derive.to_text(d.result) == "delta(i, m)*B[c, j]"
+
+
+# ---------------------------------------------------------------- results in textbook form
+
+
+def test_logistic_hessian_in_textbook_form_in_text_latex_and_repr():
+    d = derive.differentiate("sum(softplus(X@w)) - y.T@X@w", "w", "hessian", symbols="X: N x d, w: d, y: N")
+    text = derive.to_text(d.result)
+    assert text == "X.T*diag(hadamard(sigmoid(X*w), ones(N, 1) - sigmoid(X*w)))*X"
+    back = derive.parse(text, "X: N x d, w: d, y: N")
+    from derive.validation.instances import Instance
+
+    inst = Instance({sp.Symbol("N", integer=True, positive=True): 3, sp.Symbol("d", integer=True, positive=True): 2})
+    values = {s: sp.Rational(k + 1, 3) for k, s in enumerate(sorted(inst.explicit(d.result).free_symbols, key=str))}
+    assert (inst.explicit(back) - inst.explicit(d.result)).xreplace(values).applyfunc(sp.nsimplify) == sp.zeros(2, 2)
+    latex = d._repr_latex_()
+    assert r"\odot" in latex and r"\operatorname{diag}" in latex and "mapsto" not in latex
+    for shown in (str(d), repr(d), latex):
+        assert "Lambda" not in shown and "map(" not in shown and "Trace" not in shown
+
+
+def test_logistic_index_hessian_uses_sigmoid():
+    h = derive.hessian("sum(log(1 + exp(-y[i]*sum(w[j]*x[i,j], j))), i)", "w[k]")
+    assert derive.to_text(h) == ("sum((1 - sigmoid(y[i]*sum(w[j]*x[i, j], j)))*sigmoid(y[i]*sum(w[j]*x[i, j], j))"
+                                 "*x[i, k]*x[i, l]*y[i]**2, i)")
+
+
+def test_ridge_and_quadratic_gradients_are_collected():
+    assert derive.to_text(derive.grad("x.T@Q@x/2 + c.T@x", "x", symbols="Q: n x n spd, x: n, c: n")) == "Q*x + c"
+    assert derive.to_text(derive.grad("x.T@Q@x/2 + c.T@x", "x", symbols="Q: n x n, x: n, c: n")) == \
+        "(1/2)*(Q + Q.T)*x + c"
+
+
+def test_text_only_names_are_plain_symbols_in_results():
+    g = derive.grad("x**2*y + abs(x)", "x y")
+    assert g.subs(sp.Symbol("x"), 2).subs(sp.Symbol("y"), 1) == sp.Matrix([5, 4])
+    p = derive.critical_points("x**2 + y**2 - 2*x", "x y")[0]
+    assert p.x[sp.Symbol("x")] == 1
+    t = derive.grad("t**2", "t", symbols="t: positive")  # declared: keeps its assumptions
+    assert t[0].free_symbols == {sp.Symbol("t", positive=True)}
