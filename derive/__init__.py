@@ -11,7 +11,6 @@ from .derivation.api import differentiate, grad, hessian, jacobian
 from .check.api import check
 from .optimize.kkt import KKTPoint, KKTProblem, kkt
 from .optimize.critical import CriticalPoint, critical_points
-from .optimize.convexity import Convexity, convexity
 from .derivation.result import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .text.functions import sigmoid, softplus
@@ -31,3 +30,13 @@ __all__ = [
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]
+
+
+def __getattr__(name):
+    """derive.convexity and derive.Convexity, imported on first use (the recognizer tables and sign
+    rules cost every other command's start time otherwise)."""
+    if name in ("convexity", "Convexity"):
+        from .optimize import convexity as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")

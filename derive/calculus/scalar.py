@@ -10,7 +10,6 @@ the Jacobian of (a Hessian is the Jacobian of the gradient), for checking.
 """
 
 import sympy
-from sympy.polys.rings import sring
 
 from .reals import real_diff
 
@@ -53,6 +52,8 @@ class _SparsePolynomial:
 
     def __init__(self, f, wrt, element=None, ring=None):
         if element is None:
+            from sympy.polys.rings import sring  # imported on first use: 70 ms of every start otherwise
+
             ring, element = sring(f, *wrt)
         self.ring, self.element, self.wrt = ring, element, list(wrt)
 
