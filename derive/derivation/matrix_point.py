@@ -19,8 +19,8 @@ from ..errors import DeriveError, ShapeError, SymbolError
 from ..text.inputs import as_basic
 from ..text.printing import latex, to_text
 from ..validation.instances import Instance, dimensions
+from .result import UNDEFINED, entry_values
 
-UNDEFINED = "undefined"
 
 
 @dataclass
@@ -69,17 +69,10 @@ class MatrixPointValue:
         return f"$${latex(shown)} \\quad \\text{{at }} {where}$$"
 
     def to_dict(self):
-        rows, cols = self.exact.shape
-        return {
-            "point": {name: to_text(v) for name, v in self.point.items()},
-            "sizes": {str(s): v for s, v in self.sizes.items()},
-            "exact": [[UNDEFINED if (i, j) in self.undefined else to_text(self.exact[i, j]) for j in range(cols)]
-                      for i in range(rows)],
-            "value": [[UNDEFINED if (i, j) in self.undefined else float(self.numeric[i, j]) for j in range(cols)]
-                      for i in range(rows)],
-            "undefined": [list(e) for e in self.undefined],
-            "check": self.report.to_dict() if self.report else None,
-        }
+        return {"point": {name: to_text(v) for name, v in self.point.items()},
+                "sizes": {str(s): v for s, v in self.sizes.items()},
+                **entry_values(self.exact, self.numeric, self.undefined, self.report)}
+
 
 
 def matrix_point_value(d, values, point_value):

@@ -220,16 +220,22 @@ class PointValue:
         return f"$${latex(shown)} \\quad \\text{{at }} {where}$$"
 
     def to_dict(self):
-        rows, cols = self.exact.shape
-        return {
-            "point": {s.name: to_text(v) for s, v in self.point.items()},
-            "exact": [[UNDEFINED if (i, j) in self.undefined else to_text(self.exact[i, j]) for j in range(cols)]
-                      for i in range(rows)],
-            "value": [[UNDEFINED if (i, j) in self.undefined else float(self.numeric[i, j]) for j in range(cols)]
-                      for i in range(rows)],
-            "undefined": [list(e) for e in self.undefined],
-            "check": self.report.to_dict() if self.report else None,
-        }
+        return {"point": {s.name: to_text(v) for s, v in self.point.items()},
+                **entry_values(self.exact, self.numeric, self.undefined, self.report)}
+
+
+def entry_values(exact, numeric, undefined, report):
+    """The JSON of a derivative's values at a point: exact and float entries ("undefined" where the
+    derivative does not exist), which those are, and the check there."""
+    rows, cols = exact.shape
+    return {
+        "exact": [[UNDEFINED if (i, j) in undefined else to_text(exact[i, j]) for j in range(cols)]
+                  for i in range(rows)],
+        "value": [[UNDEFINED if (i, j) in undefined else float(numeric[i, j]) for j in range(cols)]
+                  for i in range(rows)],
+        "undefined": [list(e) for e in undefined],
+        "check": report.to_dict() if report else None,
+    }
 
 
 def _name(s):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from ...text.budgets import attempt
+from ...text.printing import to_text
 from .result import Argument, Step
 from .signs import Facts, sign
 
@@ -77,6 +78,31 @@ def is_zero(expr, seconds=ZERO_SECONDS):
         if attempt(lambda rewrite=rewrite: rewrite(expr), seconds, None) == 0:
             return True
     return False
+
+
+def sum_of_terms(H, ctx, add):
+    """A sum (of class `add`: Add in index notation, MatAdd in matrix notation) whose every term is
+    proved PSD: a PSD sum.  None when H is no such sum or a term is not proved."""
+    if not isinstance(H, add):
+        return None
+    parts = []
+    for term in H.args:
+        found = ctx.prove(term)
+        if found is None:
+            return None
+        parts.append((to_text(term), found))
+    return sum_argument(parts, f"{ctx.this} is a sum of PSD terms, so it is PSD")
+
+
+def scaled_argument(H, ctx, c, rest, found, name):
+    """c times `rest` (named "T" or "M"), c >= 0 by `found`: PSD when `rest` is proved PSD."""
+    inner = ctx.prove(rest)
+    if inner is None:
+        return None
+    return Argument(found.strict and inner.definite, [
+        Step(f"{ctx.this} is c {name} with c = {to_text(c)} and {name} = {to_text(rest)}: PSD when c >= 0 and "
+             f"{name} is", H),
+        sign_step("c", c, found)] + inner.indented("  "))
 
 
 def sum_argument(parts, headline):

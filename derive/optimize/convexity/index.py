@@ -16,7 +16,7 @@ import sympy
 from sympy import KroneckerDelta, Sum
 
 from ...text.printing import to_text
-from .context import is_zero, sign_step, strict_sign, sum_argument
+from .context import is_zero, scaled_argument, sign_step, strict_sign, sum_of_terms
 from .result import Argument, Step
 from .signs import sign
 
@@ -56,15 +56,7 @@ def covariance(H, ctx):
 
 
 def terms(H, ctx):
-    if not isinstance(H, sympy.Add):
-        return None
-    parts = []
-    for term in H.args:
-        found = ctx.prove(term)
-        if found is None:
-            return None
-        parts.append((to_text(term), found))
-    return sum_argument(parts, f"{ctx.this} is a sum of PSD terms, so it is PSD")
+    return sum_of_terms(H, ctx, sympy.Add)
 
 
 def data_sum(H, ctx):
@@ -90,12 +82,7 @@ def scaled(H, ctx):
     if c == 1 or not isinstance(rest, (sympy.Add, Sum)):
         return None
     found = sign(c, ctx.facts, "positive") or sign(c, ctx.facts)
-    inner = None if found is None else ctx.prove(rest)
-    if inner is None:
-        return None
-    return Argument(found.strict and inner.definite, [
-        Step(f"{ctx.this} is c T with c = {to_text(c)} and T = {to_text(rest)}: PSD when c >= 0 and T is", H),
-        sign_step("c", c, found)] + inner.indented("  "))
+    return None if found is None else scaled_argument(H, ctx, c, rest, found, "T")
 
 
 def identity(H, ctx):

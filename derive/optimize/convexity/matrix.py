@@ -36,7 +36,7 @@ from sympy import (
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ...text.printing import to_text
-from .context import is_zero, sign_step, strict_sign, sum_argument
+from .context import is_zero, scaled_argument, sign_step, strict_sign, sum_of_terms
 from .result import Argument, Step
 from .signs import sign
 
@@ -202,15 +202,7 @@ def diagonal(H, ctx):
 
 
 def terms(H, ctx):
-    if not isinstance(H, MatAdd):
-        return None
-    parts = []
-    for term in H.args:
-        found = ctx.prove(term)
-        if found is None:
-            return None
-        parts.append((to_text(term), found))
-    return sum_argument(parts, f"{ctx.this} is a sum of PSD terms, so it is PSD")
+    return sum_of_terms(H, ctx, MatAdd)
 
 
 def scaled(H, ctx):
@@ -225,14 +217,7 @@ def scaled(H, ctx):
         return ctx.prove(MatAdd(*[c * t for t in rest.args]))
     found = sign(ctx.extra["entries"].scalar(c), ctx.facts, "positive") or \
         sign(ctx.extra["entries"].scalar(c), ctx.facts)
-    if found is None:
-        return None
-    inner = ctx.prove(rest)
-    if inner is None:
-        return None
-    return Argument(found.strict and inner.definite, [
-        Step(f"{ctx.this} is c M with c = {to_text(c)} and M = {to_text(rest)}: PSD when c >= 0 and M is", H),
-        sign_step("c", c, found)] + inner.indented("  "))
+    return None if found is None else scaled_argument(H, ctx, c, rest, found, "M")
 
 
 def congruence(H, ctx):
