@@ -120,7 +120,7 @@ def test_index_name_n_does_not_collide_with_a_size():
 def test_identity_and_ones_at_any_declared_size():
     for text in ("x.T@(A + I)@x", "x.T@(A + eye(n))@x"):
         g = derive.grad(text, "x", symbols="A: n x n, x: n")
-        assert derive.to_text(g) in ("(2*I + A + A.T)*x", "(A + A.T + 2*I)*x")
+        assert derive.to_text(g) in ("(2*eye(n) + A + A.T)*x", "(A + A.T + 2*eye(n))*x")
     assert derive.to_text(derive.grad("ones(n).T@x", "x", symbols="x: n")) == "ones(n, 1)"
     ridge = derive.grad("norm(X@w - y)**2/2 + lam/2*w.T@w", "w", symbols="X: N x d, w: d, y: N")
     assert derive.to_text(ridge) == "lam*w + X.T*(X*w - y)"
@@ -207,8 +207,8 @@ def test_sympy_forms_of_the_grammar():
     x, A = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("A", n, n)
     J = derive.jacobian(x.T * A * x, x)  # a 1 x 1 product's Jacobian is a row
     assert derive.to_text(J) == "x.T*(A + A.T)"
-    assert derive.to_text(derive.grad(x.T * (A + sp.Identity(n)) * x, x)) in ("(2*I + A + A.T)*x",
-                                                                              "(A + A.T + 2*I)*x")
+    assert derive.to_text(derive.grad(x.T * (A + sp.Identity(n)) * x, x)) in ("(2*eye(n) + A + A.T)*x",
+                                                                              "(A + A.T + 2*eye(n))*x")
     P, S = sp.MatrixSymbol("P", n, n), sp.MatrixSymbol("S", n, n)
     j, k = sp.symbols("j k", integer=True)
     f = sp.log(sp.Determinant(P)) - sp.Sum(P[j, k] * S[j, k], (j, 0, n - 1), (k, 0, n - 1))

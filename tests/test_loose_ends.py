@@ -95,7 +95,7 @@ def test_trace_of_d_T_d_and_linear_forms_of_ones_through_sympy_objects():
     d = MatrixSymbol("d", n, 1)
     ones = sympy.OneMatrix(n, 1)
     assert derive.to_text(derive.grad(sympy.Trace(d.T * d), d)) == "2*d"
-    assert derive.to_text(derive.hessian(sympy.Trace(d.T * d), d)) == "2*I"
+    assert derive.to_text(derive.hessian(sympy.Trace(d.T * d), d)) == "2*eye(n)"
     assert derive.check(sympy.Trace(d.T * d), d, 2 * d).ok
     assert derive.check("trace(d.T@d)", d, "2*d").ok  # mixed
     linear = derive.differentiate(sympy.Trace(ones.T * d), d, "hessian")  # a constant gradient: its d is 0

@@ -371,7 +371,7 @@ def test_cli_max_entropy_and_ridge():
     assert rc == 0 and "p[k] = 1/n" in out and "lambda1 = log(n) - 1" in out
     rc, out, _ = run_cli("critical", RIDGE, "--wrt", "w", "--let", RIDGE_DECL, "--json")
     data = json.loads(out)
-    assert rc == 0 and {p["x"]["w"] for p in data["points"]} == {"inv(lam*I + X.T*X)*X.T*y", "inv(X.T*X)*X.T*y"}
+    assert rc == 0 and {p["x"]["w"] for p in data["points"]} == {"inv(lam*eye(d) + X.T*X)*X.T*y", "inv(X.T*X)*X.T*y"}
     rc, out, err = run_cli("kkt", "--min", "norm(x)**2", "--wrt", "x", "--st", "sum(x) <= 1", "--let", "x: n")
     assert rc == 2 and err.count("\n") == 1 and "out of reach" in err
 

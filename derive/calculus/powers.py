@@ -39,11 +39,18 @@ class PowerVariables:
         return expr
 
     def to_old(self, expr):
-        """A result in the new variables written back in the user's."""
-        mapping = {v: power for power, v in self.powers}
+        """A result in the new variables written back in the user's: v -> s**k with s > 0 (as the change
+        of variables assumed: sqrt(v) is s), and g'(v) of an unspecified g kept as a derivative at s**k."""
         if isinstance(expr, sympy.MatrixBase):
-            return expr.applyfunc(lambda e: sympy.powsimp(e.xreplace(mapping), force=True))
-        return sympy.powsimp(expr.xreplace(mapping), force=True) if isinstance(expr, Basic) else expr
+            return expr.applyfunc(self.to_old)
+        if not isinstance(expr, Basic):
+            return expr
+        for power, v in self.powers:
+            s = power.base
+            positive = Symbol(s.name, positive=True)  # s > 0 for this rewrite only, then the user's s again
+            expr = _pending_at(expr, v)
+            expr = sympy.powsimp(expr.xreplace({v: power.xreplace({s: positive})})).xreplace({positive: s})
+        return expr
 
     def new(self, variables):
         """The user's variables (sigma**2) as the new ones (v)."""
@@ -94,6 +101,10 @@ def substitute(expr, wrt, namespace):
             out.append(item)
     if not powers:
         return expr, wrt, PowerVariables([])
+    bases = {power.base.name for power, _ in powers}
+    both = [item for item in out if (item.name if isinstance(item, Symbol) else item) in bases]
+    if both:
+        raise SymbolError(f"differentiate by {both[0]} or by a power of it, not both in one derivative")
     change = PowerVariables(powers)
     return change.to_new(expr), out, change
 
@@ -107,3 +118,13 @@ def _fresh_name(power, expr, namespace):
     while name in taken:
         name, n = f"{base}_{n}", n + 1
     return name
+
+
+def _pending_at(expr, v):
+    """Derivative(g(v), v) as Subs(Derivative(g(xi), xi), xi, v), so that v can become s**k."""
+    def at_point(d):
+        xi = sympy.Dummy("xi")
+        return sympy.Subs(sympy.Derivative(d.expr.xreplace({v: xi}),
+                                           *[(xi if w == v else w, n) for w, n in d.variable_count]), xi, v)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Derivative) and v in e.variables, at_point)

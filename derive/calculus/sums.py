@@ -79,8 +79,8 @@ def tidy_sums(expr):
     if not isinstance(expr, sympy.Basic) or not expr.has(Sum):
         return expr
     tidied = expr.replace(lambda e: isinstance(e, Sum), _tidy_one)
-    return sympy.factor_terms(tidied) if sympy.count_ops(sympy.factor_terms(tidied)) <= sympy.count_ops(tidied) \
-        else tidied
+    factored = sympy.factor_terms(tidied)
+    return factored if sympy.count_ops(factored) <= sympy.count_ops(tidied) else tidied
 
 
 def _tidy_one(s):
@@ -91,7 +91,7 @@ def _tidy_one(s):
     body = s.function if s.function.has(Sum) else _one_denominator(s.function)
     inside, outside = [], []
     for factor in Mul.make_args(body):
-        (inside if factor.free_symbols & indices or _depends_on_index(factor, indices) else outside).append(factor)
+        (inside if factor.free_symbols & indices else outside).append(factor)  # x[i] has i among its symbols
     if not inside:
         return _count_constant_limits(Sum(Mul(*outside), *s.limits))
     inner = Mul(*inside)
@@ -110,11 +110,6 @@ def _one_denominator(body):
         numer = expanded
     joined = sympy.factor_terms(numer) / sympy.factor_terms(denom)
     return joined if sympy.count_ops(joined) <= 2 * sympy.count_ops(body) + 4 else sympy.factor_terms(body)
-
-
-def _depends_on_index(expr, indices):
-    return any(set(a.indices) & indices for a in expr.atoms(Indexed))
-
 
 
 def _leading_minus(body):

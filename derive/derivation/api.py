@@ -56,27 +56,30 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
     with time_budget(limits.seconds, f"computing the {kind}"):
         namespace = new_namespace(symbols, f, wrt)
         expr = as_expression(f, namespace)
+        user_f = expr
+        expr, wrt, powers = change_of_variables(expr, wrt, namespace)  # wrt sigma^2: v = sigma^2
         elements = index_problem(expr, wrt, namespace)  # -log(softmax(z)[c]) with z: K, wrt z
-        expr = matrix_problem(expr, namespace) or expr if elements is None else expr  # logdet(P) + sum(P[j,k]...)
+        if elements is None:
+            expr = matrix_problem(expr, namespace) or expr  # logdet(P) + sum(P[j,k]*S[j,k], j, k): matrix notation
         if elements is not None:
             expr, targets = elements
             result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
-            return Derivation(kind, expr, variables, result, report)
+            return _plain(Derivation(kind, expr, variables, result, report), namespace)
         targets = tensor_targets(wrt, namespace, expr)
         if targets is not None and all(isinstance(t, sympy.Symbol) for t in targets):
             # scalars of a sum over a declared vector's elements (x: n, then x[i]): index notation
             indexed = as_index_form(expr)
             if indexed is not expr and not indexed.atoms(MatrixSymbol):
-                expr, targets = indexed, None
+                expr, targets, user_f = indexed, None, as_index_form(user_f)
+        if targets is not None and powers:
+            raise DeriveError("a power of a variable (sigma^2) is a variable of scalar calculus and of sums over "
+                              "data; here f is in matrix notation: differentiate by the variable itself")
         if targets is not None:  # matrix notation (wrt a matrix symbol) or index notation (wrt x[k])
             result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
-            return Derivation(kind, expr, variables, result, report)
-        if kind == "jacobian":
-            expr = as_vector(expr, "F")
-        else:
-            expr = as_scalar(expr, "f")
-        user_f = expr
-        expr, wrt, powers = change_of_variables(expr, wrt, namespace)  # wrt sigma^2: v = sigma^2
+            return _plain(Derivation(kind, expr, variables, result, report), namespace)
+        shaped = as_vector if kind == "jacobian" else as_scalar
+        expr, user_f = shaped(expr, "F" if kind == "jacobian" else "f"), \
+            shaped(user_f, "F" if kind == "jacobian" else "f")
         wrt = resolve_wrt(wrt, expr, namespace)
         view = RealView(expr, wrt)  # derive works over the reals; the user gets their own symbols back
         expr, wrt = view.real(expr), view.real(wrt)
@@ -166,12 +169,6 @@ def check_derivation(kind, expr, wrt, result, points=3, seed=0, namespace=None):
     return validate(functions, wrt, claimed, points=points, seed=seed, what=kind)
 
 
-def _namespace_of(symbols):
-    """One namespace for the call, so that its result can say which names only the text introduced
-    (those come back as plain Symbols, see Namespace.plain)."""
-    return symbols if isinstance(symbols, Namespace) else Namespace(symbols)
-
-
 def grad(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     """Gradient of a scalar `f` as an n x 1 Matrix (n = number of variables).
 
@@ -181,9 +178,7 @@ def grad(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     >>> grad("x**2 + y**3", "x y").tolist()
     [[2*x], [3*y**2]]
     """
-    ns = _namespace_of(symbols)
-    return ns.plain(differentiate(f, wrt, "grad", validate_result=validate, simplify=simplify,
-                                  symbols=ns).result)
+    return differentiate(f, wrt, "grad", validate_result=validate, simplify=simplify, symbols=symbols).result
 
 
 def jacobian(F, wrt=None, *, validate=True, simplify=True, symbols=None):
@@ -192,9 +187,7 @@ def jacobian(F, wrt=None, *, validate=True, simplify=True, symbols=None):
     >>> jacobian("[2*x*y, x**2*y]", "x y").tolist()
     [[2*y, 2*x], [2*x*y, x**2]]
     """
-    ns = _namespace_of(symbols)
-    return ns.plain(differentiate(F, wrt, "jacobian", validate_result=validate, simplify=simplify,
-                                  symbols=ns).result)
+    return differentiate(F, wrt, "jacobian", validate_result=validate, simplify=simplify, symbols=symbols).result
 
 
 def hessian(f, wrt=None, *, validate=True, simplify=True, symbols=None):
@@ -203,6 +196,4 @@ def hessian(f, wrt=None, *, validate=True, simplify=True, symbols=None):
     >>> hessian("x**2*y", "x y").tolist()
     [[2*y, 2*x], [2*x, 0]]
     """
-    ns = _namespace_of(symbols)
-    return ns.plain(differentiate(f, wrt, "hessian", validate_result=validate, simplify=simplify,
-                                  symbols=ns).result)
+    return differentiate(f, wrt, "hessian", validate_result=validate, simplify=simplify, symbols=symbols).result

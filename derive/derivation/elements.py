@@ -53,6 +53,11 @@ def index_problem(expr, wrt, namespace):
             base = bases[M.name]
             obj = base[r] if M.shape[1] == 1 else base[c] if M.shape[0] == 1 else base[r, c]
         elif isinstance(obj, (MatrixSymbol, MatrixElement)):
+            M = obj if isinstance(obj, MatrixSymbol) else obj.args[0]
+            if expr.has(M):  # log det X: no index form; the matrix derivative holds every entry
+                raise DeriveError(f"f has no index form derive can write (it uses {M} through a determinant, an "
+                                  f"inverse or a trace of a power): differentiate with respect to {M} and read "
+                                  f"off the entry")
             raise DeriveError(f"f does not use {obj}")
         else:
             return None  # a scalar among the variables: not an element problem

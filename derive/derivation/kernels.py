@@ -59,11 +59,9 @@ class SampleKernel:
         for e in distinct:
             expr, arrays, scalars = loop_arguments(d.f, e)
             self.kernels[e] = codegen.kernel(expr, arrays + scalars, index=(), directory=directory)
-        # every entry's kernel takes f's arguments (loop_arguments reads them from f and the entry);
-        # the union, in the order of the entry that needs most, is the signature
-        signature = max((k.args for k in self.kernels.values()), key=len)
-        self.args = signature
-        self.arg_names = tuple(str(getattr(a, "label", a)) for a in signature)
+        # every entry's kernel takes f's arguments (loop_arguments reads them from f), so any one's is the signature
+        self.args = next(iter(self.kernels.values())).args
+        self.arg_names = tuple(str(getattr(a, "label", a)) for a in self.args)
         self.source = "\n\n".join(k.source for k in self.kernels.values())
 
     def __call__(self, *values):

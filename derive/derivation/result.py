@@ -252,6 +252,12 @@ def point_value(d, values):
     """`d` at the point `values` (names or the user's symbols -> numbers or text)."""
     from ..calculus.scalar import function_vector
 
+    undeclared = {a.func for a in d.result.atoms(sympy.core.function.AppliedUndef)} \
+        if isinstance(d.result, (sympy.Basic, sympy.MatrixBase)) else set()
+    if undeclared:  # g: function has no values: the derivative at a point would be g'(2) itself
+        names = ", ".join(sorted(str(g) for g in undeclared))
+        raise DeriveError(f"{names} is an unspecified function: the derivative has no numeric value at a point; "
+                          "substitute a concrete function to evaluate it")
     if d.notation == "matrix":  # arrays for the matrices: they fix the sizes
         from .matrix_point import matrix_point_value
 

@@ -101,6 +101,9 @@ def plot_derivation(d, path=None, *, at=None, bounds=None, entry=None):
     if d.notation != "components":
         raise DeriveError("plot() draws derivatives in scalar variables; check a matrix- or index-notation "
                           "result at concrete sizes with derive.check, or take it entry by entry")
+    if d.f.has(sympy.Sum, sympy.Indexed):
+        raise DeriveError("plot() draws functions of scalar variables alone; this one also depends on a "
+                          "sample (the sums over data), which a picture would have to fix first")
     functions, jac = function_vector(d.kind, d.f, d.wrt, d.result)
     wrt = list(d.wrt)
     params = [s for s in _real_symbols(functions, jac) if s not in wrt]

@@ -136,6 +136,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         self.relations = relations
         self.source, self.colmap = _translate(text)
         self.depth = 0
+        self.fresh_given = set()  # summation indices written in for softmax(z)[c] and the like
         self.recorder = None  # list of (depth, node, value) when shapes are wanted
 
     # -- entry -------------------------------------------------------------
@@ -386,6 +387,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
                                  f"{shape_words(shape_of(margs[1]))}")
             if name == "diag" and shape_of(margs[0])[1] != 1:
                 raise self.error(node, "diag() takes a column vector")
+            if name == "diagonal" and not is_square(shape_of(margs[0])):
+                raise self.error(node, f"diagonal() takes a square matrix; this one is {shape_words(shape_of(margs[0]))}")
             return self._combine(node, lambda: fn.build(*margs))
         fn = FUNCTIONS[name]
         self._arity(node, name, fn.min_args, fn.max_args)
@@ -463,7 +466,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
             raise self.error(node, f"{name}() takes the name of a vector (softmax(z)[c]); for an expression "
                                    "write the sums out: exp(a[c])/sum(exp(a[j]), j)")
         matrix = isinstance(self.namespace.names.get(arg.id), MatrixSymbol)
-        j = fresh_index(self.source)
+        # a new index for every call: softmax(z)[c]*softmax(w)[d] sums over z's axis and w's
+        j = fresh_index(self.source, set(self.namespace.names) | self.namespace.index_names | self.fresh_given)
+        self.fresh_given.add(j)
         try:
             size = self.namespace.names[arg.id].shape[0] if matrix else None
             tree = entry_of(name, arg.id, index, j) if index is not None else whole(name, arg.id, j, matrix, size)

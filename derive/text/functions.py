@@ -90,8 +90,9 @@ class _SmoothPositive(Function):
     def _eval_is_positive(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return r"%s\left(%s\right)" % (self._latex_name, printer._print(self.args[0]))
+    def _latex(self, printer, exp=None):
+        body = r"%s\left(%s\right)" % (self._latex_name, printer._print(self.args[0]))
+        return body if exp is None else r"%s^{%s}" % (body, exp)  # sigma(u)^{2}
 
 
 class sigmoid(_SmoothPositive):  # noqa: N801 - printers dispatch on the class name
@@ -212,8 +213,12 @@ def elementwise(fn, M):
     """fn applied to every entry of M (exp(A@x) means elementwise exp)."""
     if isinstance(M, MatrixBase):  # explicit entries: apply it to each
         return M.applyfunc(fn)
-    t = Dummy("t")
-    return ElementwiseApplyFunction(Lambda(t, fn(t)), M)
+    return ElementwiseApplyFunction(Lambda(_T, fn(_T)), M)
+
+
+# One variable for every entrywise map, so that exp(z) parsed twice is the same object twice
+# (with a new Dummy each time, softmax(z) - softmax(z) did not cancel and equal terms never merged).
+_T = Dummy("t")
 
 
 # Functions of matrices and vectors (arguments must be matrix-valued).

@@ -61,7 +61,7 @@ class IndicesMixin:
         if isinstance(base, sympy.Symbol) and name not in self.namespace.implicit \
                 and name not in self.namespace.index_names:
             # "x: positive", "y: nonnegative integer" describe the data x[i], y[i] as well as a scalar x
-            base = self.namespace.declared_array(name, base)
+            base = self.namespace.declared_array(name, base, self._column(node), self.original)
         if base is not None and not isinstance(base, sympy.IndexedBase):
             raise self.error(node, f"'{name}' is a scalar and cannot be indexed")
         if base is None:
@@ -83,6 +83,10 @@ class IndicesMixin:
             indices.append(Integer(0))
         if len(indices) != 2:
             raise self.error(node, f"this is a {rows} x {cols} matrix; index it with two indices, [i, j]")
+        for index, size, what in zip(indices, (rows, cols), ("row", "column")):
+            if index.is_Integer and (index < 0 or (size.is_Integer and index >= size)):
+                raise self.error(node, f"{what} index {index} is out of range for this {rows} x {cols} matrix "
+                                       "(indices start at 0)")
         return self._combine(node, lambda: self._named_dummies(value[indices[0], indices[1]]))
 
     def _named_dummies(self, entry):

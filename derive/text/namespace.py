@@ -31,6 +31,8 @@ class Namespace:
         self.axis_ranges = {}  # (array name, axis) -> (lo, hi) its indices run over (ranges.py)
         self.size_names = set()  # sizes named for undeclared ranges (n, n_i, ...)
         self.text_scalars = set()  # scalars only the text introduced (see `plain`)
+        self.declared_sizes = set()  # size names of the declarations (n in "A: n x n")
+        self.used_as_scalars = set()  # declared scalars the text used as such (then x[i] is refused)
         self.user_names = set()  # names of the SymPy objects the call received (`received`)
         self.index_names_in_text = set()  # names the call's text uses as indices (never a size's name)
         self.properties = MatrixProperties()  # matrix name -> {"symmetric", "spd"} (declared)
@@ -69,6 +71,7 @@ class Namespace:
             for size in getattr(b, "free_symbols", ()):
                 if isinstance(size, Symbol) and size.name not in self.names:
                     self._settle(size)
+                    self.declared_sizes.add(size.name)
 
     def adopt(self, *objects):
         """Register the named objects in SymPy `objects` (also inside lists,
@@ -139,7 +142,13 @@ class Namespace:
 
     def lookup(self, name, column=None, text=None):
         if name in self.names:
-            return self.names[name]
+            obj = self.names[name]
+            if isinstance(obj, sympy.IndexedBase):
+                raise ParseError(f"'{name}' is an array here ({name}[i]); a scalar of the same name would be another "
+                                 "variable: give one of them another name", text, column)
+            if isinstance(obj, Symbol):
+                self.used_as_scalars.add(name)
+            return obj
         if name in CONSTANTS:
             return CONSTANTS[name]
         if self.strict:
@@ -147,9 +156,12 @@ class Namespace:
             raise ParseError(f"unknown symbol '{name}' (declared: {known})", text, column)
         return self._implicit(name, Symbol(name, real=True))
 
-    def declared_array(self, name, symbol):
+    def declared_array(self, name, symbol, column=None, text=None):
         """The array `name` whose entries have `symbol`'s declared kind (x: positive, then x[i]):
         an IndexedBase labelled by that symbol, which means the array from now on."""
+        if name in self.used_as_scalars:
+            raise ParseError(f"'{name}' is used as a scalar and as an array ({name}[i]): give one of them another "
+                             "name", text, column)
         array = sympy.IndexedBase(symbol)
         self.names[name] = array
         return array
@@ -172,6 +184,9 @@ class Namespace:
             isinstance(obj, Symbol) and obj.is_integer
         ):
             raise ParseError(f"'{name}' is used both as an index and as a variable", text, column)
+        if name in self.declared_sizes:  # A: n x n, then A[m, n]: n is A's size, not an index
+            raise ParseError(f"'{name}' is a size in the declarations, so it cannot be an index too: name the "
+                             "index differently (A[m, k])", text, column)
         if obj is None:
             obj = self._implicit(name, Symbol(name, integer=True))
             self.index_names.add(name)

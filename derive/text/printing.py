@@ -44,7 +44,7 @@ class TextPrinter(StrPrinter):
         products = {t: sympy.Symbol(f"({self._print(t)})") for t in expr.atoms(sympy.Trace)
                     if _is_product_1x1(t) and t in [b for f in sympy.Mul.make_args(expr) for b in (f, f.as_base_exp()[0])]}
         if products:
-            return super()._print_Mul(expr.xreplace(products))
+            return self._print(expr.xreplace(products))  # may be a power (T*T) or a number (T/T)
         return super()._print_Mul(expr)
 
     def _print_MatMul(self, expr):
@@ -176,6 +176,10 @@ class TextPrinter(StrPrinter):
         summed = _sum_of(expr)
         if summed is not None and tuple(arg.shape) == (1, 1):  # y.T*1: the sum of y's entries
             return f"sum({self._print(summed)})"
+        scaled = _scaled_sum(expr)
+        if scaled is not None:  # tr(1^T (lam*M)): lam*sum(M)
+            coeff, inner = scaled
+            return f"{self.parenthesize(coeff, PRECEDENCE['Mul'])}*{self._print(sympy.Trace(inner))}"
         if tuple(arg.shape) == (1, 1):  # x.T*A*x: the trace of a 1 x 1 product is the product
             # a sum keeps its parentheses: the trace may be a factor ((x.T*x + b.T*x)/2)
             return f"({self._print(arg)})" if isinstance(arg, sympy.MatAdd) else self._print(arg)
@@ -187,12 +191,15 @@ class TextPrinter(StrPrinter):
         body = fn.expr
         if isinstance(body, sympy.Function) and body.args == (t,):
             return f"{type(body).__name__}({arg})"
+        nested = _nested_functions(body, t)
+        if nested:  # log(sigmoid(t)) entry by entry: log(sigmoid(X*w)), which reads back entrywise
+            return "".join(f"{name}(" for name in nested) + arg + ")" * len(nested)
         factors = _entrywise_factors(body, t, expr.expr)
         if factors is not None:  # sigmoid(X*w)*(1 - sigmoid(X*w)) entry by entry: hadamard products
             coeff, parts = factors
-            text = parts[0]
+            text = parts[0] if len(parts) > 1 or not parts[0].startswith("ones(") else f"({parts[0]})"
             for part in parts[1:]:
-                text = f"hadamard({text}, {part})"
+                text = f"hadamard({text}, {part})"  # an argument: ones(n, 1) - sigmoid(w) needs no parentheses
             return text if coeff == 1 else f"{self.parenthesize(coeff, PRECEDENCE['Mul'])}*{text}"
         return f"map({t} -> {self._print(body)}, {arg})".replace("_t", "t")
 
@@ -212,6 +219,9 @@ class TextPrinter(StrPrinter):
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"
 
+    def _print_Identity(self, expr):
+        return f"eye({self._print(expr.shape[0])})"
+
     def _print_DiagonalOf(self, expr):
         return f"diagonal({self._print(expr.arg)})"
 
@@ -229,6 +239,15 @@ class TextPrinter(StrPrinter):
         if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
             arg = f"({arg})"
         return f"{arg}.T"
+
+
+def _nested_functions(body, t):
+    """['log', 'sigmoid'] when body is log(sigmoid(t)): one-argument functions of the grammar, nested."""
+    names = []
+    while isinstance(body, sympy.Function) and len(body.args) == 1:
+        names.append(type(body).__name__)
+        body = body.args[0]
+    return names if body == t and names else []
 
 
 def _entrywise_parts(body, t):
@@ -299,13 +318,25 @@ def _sum_of(T):
     """M when T is the scalar sum of M's entries (tr(1^T M), tr(M^T 1), ...), else None."""
     if not isinstance(T, sympy.Trace) or not isinstance(T.arg, sympy.MatMul):
         return None
-    _, mats = T.arg.as_coeff_matrices()
+    coeff, mats = T.arg.as_coeff_matrices()
+    if coeff != 1:  # tr(1^T (2 y)) is 2*sum(y): the caller prints the coefficient's trace otherwise
+        return None
     ones = [m for m in mats if isinstance(m, sympy.OneMatrix)]
     rest = [m for m in mats if not isinstance(m, sympy.OneMatrix)]
     if len(rest) != 1 or not ones:
         return None
     M = rest[0]
     return M.arg if isinstance(M, sympy.Transpose) else M
+
+
+def _scaled_sum(T):
+    """(c, the trace without c) when T is c*tr(...) with c != 1, a product whose coefficient SymPy keeps inside."""
+    if not isinstance(T, sympy.Trace) or not isinstance(T.arg, sympy.MatMul):
+        return None
+    coeff, mats = T.arg.as_coeff_matrices()
+    if coeff == 1 or not mats:
+        return None
+    return coeff, sympy.MatMul(*mats)
 
 
 def _softmax_vector(expr):
@@ -329,9 +360,9 @@ def _softmax_entries(expr):
         if not (den.is_Pow and den.exp == -1 and isinstance(den.base, sympy.Sum) and len(den.base.limits) == 1):
             continue
         total = den.base
-        j, lo, _ = total.limits[0]
+        j, lo, hi = total.limits[0]
         body = total.function
-        if lo != 0 or not (isinstance(body, sympy.exp) and isinstance(body.args[0], sympy.Indexed)
+        if lo != 0 or not (hi + 1).is_Symbol or not (isinstance(body, sympy.exp) and isinstance(body.args[0], sympy.Indexed)
                            and body.args[0].indices == (j,)):
             continue
         base = body.args[0].base

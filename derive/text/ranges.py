@@ -29,6 +29,8 @@ import sympy
 from sympy import Dummy, Indexed, Integer, MatrixSymbol, Sum, Symbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from ..errors import ParseError
+
 
 class _Placeholder(Dummy):
     """The not-yet-known size of a sum's range (parser only; `resolve` removes it)."""
@@ -170,12 +172,20 @@ class _Classes:
         with placeholder sums; classes with neither are left out."""
         if self._ranges is not None:
             return self._ranges
-        best = {}
+        best, shapes = {}, {}
         for node in self.parent:
             found = self._known(node, namespace)
             root = self.find(node)
             if found is not None and (root not in best or found[0] < best[root][0]):
                 best[root] = found
+            if found is not None and found[0] == 1:  # an axis of a declared array
+                shapes.setdefault(root, {})[found[1]] = node
+        for root, axes in shapes.items():
+            if len(axes) > 1:  # sum(z[j], j) + sum(w[j], j) with z: 3, w: 2 would drop z[2] silently
+                (r1, a1), (r2, a2) = list(axes.items())[:2]
+                index = next((n for n in self.parent if isinstance(n, Symbol) and self.find(n) == root), None)
+                raise ParseError(f"the index {index} runs over axes of different lengths ({_axis_words(a1, r1)} and "
+                                 f"{_axis_words(a2, r2)}): give the sums different index names")
         out = {root: value for root, (_, value) in best.items()}
         fresh = {}  # root -> the index whose placeholder came first
         for order, index in sorted(self.pending, key=lambda p: p[0]):
@@ -223,3 +233,9 @@ class _Classes:
                 namespace.index_ranges.setdefault(node, value)
             elif isinstance(node, tuple) and node[0] != "bound":
                 _learned(namespace, "axis_ranges", dict).setdefault(node, value)
+
+
+def _axis_words(axis, bounds):
+    name, position = axis
+    lo, hi = bounds
+    return f"{name}'s {('rows', 'columns')[position] if position < 2 else f'axis {position}'}, {lo}..{hi}"

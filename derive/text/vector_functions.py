@@ -24,7 +24,7 @@ VECTOR_FUNCTIONS = {
     "logsumexp": "logsumexp(z) = log(sum(exp(z[j]), j))",
 }
 
-_INDEX_NAMES = ("j", "q", "r", "s", "t", "u", "v", "j1", "j2", "j3")
+_INDEX_NAMES = ("j", "q", "r", "s", "t", "u", "v")
 
 
 def _call(name, *args):
@@ -45,10 +45,14 @@ def _sum_exp(array, j, matrix):
     return _call("sum", _call("exp", _entry(array, _name(j))), _name(j))
 
 
-def fresh_index(source):
-    """A summation index name the text does not use."""
-    used = set(re.findall(r"[A-Za-z_]\w*", source))
-    return next(n for n in _INDEX_NAMES if n not in used)
+def fresh_index(source, taken=()):
+    """A summation index name neither the text nor `taken` (names already meaning something, or
+    given out before) uses: j, q, r, ..., then j1, j2, ... without end."""
+    used = set(re.findall(r"[A-Za-z_]\w*", source)) | set(taken)
+    for name in _INDEX_NAMES:
+        if name not in used:
+            return name
+    return next(f"j{k}" for k in range(1, len(used) + 2) if f"j{k}" not in used)
 
 
 def entry_of(name, array, index, j):

@@ -97,11 +97,15 @@ def verify_index(expr, targets, result, kind, namespace, seed=0):
         for inst in problem.instances:
             # an index of f no sum runs over (the label c of -log(softmax(z)[c])) takes each value in turn
             for assignment in _assignments(problem, inst, free):
-                functions, wrt, claimed = _index_instance(problem, inst, expr.xreplace(assignment), targets,
-                                                          result.xreplace(assignment), kind)
-                report = validate(functions, wrt, claimed, points=2, seed=seed, what=f"{kind} in index notation")
-                methods.update(report.methods)
-                points += len(report.points)
+                f_a, result_a = expr.xreplace(assignment), result.xreplace(assignment)
+                own = {i for t in targets for i in t.indices} & f_a.free_symbols
+                cases = _own_index_instances(problem, inst, f_a, targets, result_a, kind) if own else \
+                    [_index_instance(problem, inst, f_a, targets, result_a, kind)]
+                for functions, wrt, claimed in cases:
+                    report = validate(functions, wrt, claimed, points=2, seed=seed,
+                                      what=f"{kind} in index notation")
+                    methods.update(report.methods)
+                    points += len(report.points)
     except ValidationError as exc:
         raise ValidationError(f"the {kind} in index notation failed its numeric check at {inst.describe()}: "
                               f"{exc}", getattr(exc, "report", None)) from None
@@ -120,7 +124,7 @@ def _free_indices(expr, targets):
     return sorted(found - bound - own, key=str)
 
 
-def _assignments(problem, inst, free, limit=6):
+def _assignments(problem, inst, free, limit=27):
     """Values of f's free indices at `inst`: every combination, or the first `limit`
     (the diagonal, where two free indices meet, among them)."""
     if not free:
@@ -156,6 +160,22 @@ def _index_instance(problem, inst, expr, targets, result, kind):
     elements = set().union(*(e.atoms(Indexed) for e in list(functions) + list(claimed)), (e for _, e in cols))
     names = _plain_symbols(elements, functions.free_symbols | claimed.free_symbols)
     return functions.xreplace(names), [names[e] for _, e in cols], claimed.xreplace(names)
+
+
+def _own_index_instances(problem, inst, expr, targets, result, kind):
+    """f uses the variable's own index (x[k]**2 wrt x[k]): for each value of k, f at that k and its
+    derivative by x[k] alone (the other elements are data there)."""
+    if kind != "grad":
+        raise DeriveError(f"f uses the index of the variable {targets[0]} itself; a second derivative of such an "
+                          "f is not checked: write f with an index of its own")
+    out = []
+    for assignment, element in _elements(problem, inst, targets[0]):
+        f = inst.explicit(expr.xreplace(assignment))
+        claimed = inst.explicit(result.xreplace(assignment))
+        elements = f.atoms(Indexed) | claimed.atoms(Indexed) | {element}
+        names = _plain_symbols(elements, f.free_symbols | claimed.free_symbols)
+        out.append((sympy.Matrix([f.xreplace(names)]), [names[element]], sympy.Matrix([[claimed.xreplace(names)]])))
+    return out
 
 
 def _elements(problem, inst, target):

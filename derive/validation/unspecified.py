@@ -11,7 +11,7 @@ different functions: a rule that confuses g' with g, or drops g', fails both.
 import random
 
 import sympy
-from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.core.function import AppliedUndef
 
 ROUNDS = 2
 
@@ -51,9 +51,20 @@ def with_functions(expr, mapping):
         return expr.applyfunc(lambda e: with_functions(e, mapping))
     if not isinstance(expr, sympy.Basic) or not expr.atoms(AppliedUndef):
         return expr
+    # the chain rule leaves derivatives by an applied function (g'(g(x)) is Derivative(g(g(x)), g(x)));
+    # written at a point first, so that g(x) can become a concrete expression
+    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative)
+                        and any(not isinstance(v, sympy.Symbol) for v in e.variables), _at_point)
     replaced = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func in mapping,
                             lambda e: mapping[e.func](*e.args))
     return replaced.replace(lambda e: isinstance(e, (sympy.Subs, sympy.Derivative)), lambda e: e.doit())
+
+
+def _at_point(d):
+    """Derivative(h(u), u) with u not a symbol as Subs(Derivative(h(xi), xi), xi, u)."""
+    points = {v: sympy.Dummy("xi") for v in d.variables if not isinstance(v, sympy.Symbol)}
+    inner = sympy.Derivative(d.expr.xreplace(points), *[(points.get(v, v), n) for v, n in d.variable_count])
+    return sympy.Subs(inner, tuple(points.values()), tuple(points.keys()))
 
 
 def instances(expr, result, seed=0):
@@ -64,4 +75,4 @@ def instances(expr, result, seed=0):
     return [(with_functions(expr, m), with_functions(result, m)) for m in concrete_choices(functions, seed)]
 
 
-__all__ = ["UndefinedFunction", "concrete_choices", "instances", "unspecified_functions", "with_functions"]
+__all__ = ["concrete_choices", "instances", "unspecified_functions", "with_functions"]
