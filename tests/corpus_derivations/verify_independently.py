@@ -105,7 +105,7 @@ def instance(entry: dict, rng) -> tuple[dict, dict]:
         values[name] = int(rng.integers(0, sizes[size]))
     if entry["numeric"].get("det_positive"):  # log det of a general matrix: keep det > 0
         name = entry["numeric"]["det_positive"]
-        values[name] = values[name] + 3 * np.eye(values[name].shape[0])
+        values[name] = values[name] + 2 * values[name].shape[0] * np.eye(values[name].shape[0])
     return sizes, values
 
 
@@ -144,7 +144,8 @@ def close(a, b, rtol) -> bool:
 
 
 def wrt_name(entry: dict) -> str:
-    return entry["numeric"].get("wrt", str(entry.get("wrt", "")).split("[")[0])
+    name = entry["numeric"].get("wrt", str(entry.get("wrt", "")).split("[")[0])
+    return "lam" if name == "lambda" else name
 
 
 def verify(entry: dict, seed: int = 0) -> list[str]:
