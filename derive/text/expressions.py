@@ -42,6 +42,8 @@ from .functions import (
     entrywise_power,
 )
 from .indices import IndicesMixin
+from . import latex
+from .latex.semantics import LatexMixin
 from .names import check_name
 from .namespace import Namespace
 from .relations import RelationsMixin
@@ -72,7 +74,7 @@ _NOT_ALLOWED = {
 }
 
 
-def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=False):
+def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=False, syntax=None):
     """Parse `text` into a SymPy expression (or a Matrix for `[...]` literals).
 
     `symbols` declares names: a dict name -> SymPy object (Symbol, MatrixSymbol,
@@ -81,7 +83,9 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     Undeclared names become scalar symbols (plain `Symbol`s, as SymPy users write them; real
     ones while derive works on a problem, in a `Namespace`) unless `strict` is true, in which
     case they are an error.  `relations=True` allows a top-level
-    comparison (``"a + 2*b >= 1"``, ``"x**2 + y**2 = 1"``).
+    comparison (``"a + 2*b >= 1"``, ``"x**2 + y**2 = 1"``).  `syntax` is "latex", "text" or
+    None: LaTeX is detected (a command, ``^{``, ``_{`` or ``$``; see latex/detect.py), and the
+    context default ``derive.text.latex.syntax_default`` can force one for a whole call.
 
     >>> parse("x^2 + sigmoid(y)")
     x**2 + sigmoid(y)
@@ -93,7 +97,7 @@ def parse(text, symbols=None, *, limits=DEFAULT_LIMITS, strict=False, relations=
     own = not isinstance(symbols, Namespace)
     namespace = Namespace(symbols, strict=strict) if own else symbols
     with time_budget(min(limits.seconds, 5.0), "parsing"):
-        expr = ranges.resolve(_Builder(text, namespace, limits, relations).build(), namespace)
+        expr = ranges.resolve(_Builder(text, namespace, limits, relations, syntax).build(), namespace)
     # a call of its own gives names only the text introduced back as plain Symbols, as SymPy users
     # write them; inside a problem (a Namespace) they stay real, derive's working assumption
     return namespace.plain(expr) if own else expr
@@ -120,10 +124,10 @@ def shapes(text, symbols=None, *, limits=DEFAULT_LIMITS):
     return rows()
 
 
-class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
+class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
     """One method per allowed syntax node; everything else is refused."""
 
-    def __init__(self, text, namespace, limits, relations):
+    def __init__(self, text, namespace, limits, relations, syntax=None):
         if not isinstance(text, str):
             raise ParseError(f"expected text, got {type(text).__name__}")
         if len(text) > limits.max_length:
@@ -134,7 +138,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         self.namespace = namespace
         self.limits = limits
         self.relations = relations
-        self.source, self.colmap = _translate(text)
+        self.latex = latex.is_latex(text, syntax)  # LaTeX: its own front end (latex/), the same visitors
+        self.source, self.colmap = (latex.blank_delimiters(text), list(range(len(text) + 1))) if self.latex \
+            else _translate(text)
         self.depth = 0
         self.fresh_given = set()  # summation indices written in for softmax(z)[c] and the like
         self.recorder = None  # list of (depth, node, value) when shapes are wanted
@@ -145,6 +151,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin):
         return parse(text, self.namespace, limits=self.limits)
 
     def build(self):
+        if self.latex:
+            return self._build_latex()
         if self.relations:
             relation = self._top_level_equation()
             if relation is not None:

@@ -1,0 +1,17 @@
+"""LaTeX in: a front end to derive's one grammar (DESIGN.md, "Homework as it is written").
+
+    detect.py      is this LaTeX? ($...$, a command, ^{ or _{), syntax_default (the context default)
+    reader.py      bounds first, then pylatexenc's LatexWalker: macros, groups -> items
+    commands.py    the table of commands and what each becomes
+    to_tree.py     items -> a Python `ast` expression (the grammar's own nodes, nodes.py's few more)
+    semantics.py   the builder's visitors for nodes.py (Xw a matrix product, |A| a determinant, ...)
+    derivative.py  split_derivative: \\frac{\\partial L}{\\partial w}, \\nabla_w L, dL/dmu (for checkers)
+    names.py       LaTeX names in wrt (\\mu, \\mathbf{w}) as derive's names
+
+The formula then goes through the same builder as text (expressions._Builder): the same
+whitelist, symbol table and size bounds.  Nothing is evaluated; SymPy's parse_latex is not used.
+"""
+
+from .detect import blank_delimiters, chosen_syntax, is_latex, syntax_default, using_syntax
+
+__all__ = ["blank_delimiters", "chosen_syntax", "is_latex", "syntax_default", "using_syntax"]

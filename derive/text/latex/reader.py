@@ -1,0 +1,202 @@
+"""LaTeX -> items: bounds first, then pylatexenc's `LatexWalker`, then a flat list of items.
+
+The walker (a well-kept, pure-Python reader) finds macros with their arguments, groups and
+comments; this module checks the input before it runs (length, nesting depth, the TeX
+programming commands, balanced braces: each refused in microseconds, nothing expanded) and
+turns its nodes into three kinds of item the grammar reads (to_tree.py):
+
+    Tok(kind, text, start, end)    one character, a number, or a letter
+    Group(items, start, end)       {...}
+    Macro(name, args, start, end)  \\name with its arguments (each a list of items, or None)
+
+`start`/`end` are offsets in the user's text (after `$...$` was blanked), so every error and
+every syntax node points at what the user typed.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from pylatexenc.latexwalker import (
+    LatexCharsNode,
+    LatexCommentNode,
+    LatexEnvironmentNode,
+    LatexGroupNode,
+    LatexMacroNode,
+    LatexMathNode,
+    LatexSpecialsNode,
+    LatexWalker,
+    LatexWalkerError,
+)
+from pylatexenc.macrospec import EnvironmentSpec, LatexContextDb, MacroSpec
+
+from ...errors import LimitError, ParseError
+from .commands import COMMANDS, HOSTILE
+
+
+@dataclass
+class Tok:
+    kind: str  # "num", "letter", "char"
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Group:
+    items: list
+    start: int
+    end: int
+
+
+@dataclass
+class Macro:
+    name: str
+    args: list = field(default_factory=list)  # one list of items per argument (None: not given)
+    start: int = 0
+    end: int = 0
+
+
+_HOSTILE = re.compile(r"\\(" + "|".join(sorted(HOSTILE, key=len, reverse=True)) + r")(?![A-Za-z])")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_OPENERS, _CLOSERS = "{([", "})]"
+
+
+def read(text, limits):
+    """The items of `text` (math delimiters already blanked), or a ParseError / LimitError."""
+    _check_hostile(text)
+    _check_depth(text, limits)
+    _check_braces(text)
+    walker = LatexWalker(text, latex_context=_context(), tolerant_parsing=False)
+    try:
+        nodes, _, _ = walker.get_latex_nodes(parsing_state=walker.make_parsing_state(in_math_mode=True))
+    except LatexWalkerError as exc:
+        raise ParseError(_walker_message(exc), text, _walker_column(exc)) from None
+    except RecursionError:
+        raise LimitError("the formula is too deeply nested to read") from None
+    return _items(nodes, text)
+
+
+def _check_hostile(text):
+    """TeX's programming commands (file access, macro definitions, catcodes) are never read,
+    let alone run: the reader expands nothing, and these are refused before it starts."""
+    found = _HOSTILE.search(text)
+    if found:
+        raise ParseError(f"\\{found.group(1)} is not allowed: derive reads formulas, not TeX programs",
+                         text, found.start() + 1)
+
+
+def _check_depth(text, limits):
+    """Nesting beyond the grammar's depth is refused before the (recursive) reader runs."""
+    depth = deepest = 0
+    for i, ch in enumerate(text):
+        if ch in _OPENERS and not _escaped(text, i):
+            depth += 1
+            if depth > limits.max_depth:
+                raise LimitError(f"column {i + 1}: the formula nests deeper than {limits.max_depth} levels")
+            deepest = max(deepest, depth)
+        elif ch in _CLOSERS and not _escaped(text, i):
+            depth = max(depth - 1, 0)
+
+
+def _check_braces(text):
+    """Braces must pair up (the walker's own messages do not say which brace)."""
+    opened = []
+    for i, ch in enumerate(text):
+        if ch == "{" and not _escaped(text, i):
+            opened.append(i)
+        elif ch == "}" and not _escaped(text, i):
+            if not opened:
+                raise ParseError("'}' closes no '{'", text, i + 1)
+            opened.pop()
+    if opened:
+        raise ParseError("this '{' is never closed with '}'", text, opened[-1] + 1)
+
+
+def _escaped(text, i):
+    backslashes = len(text[:i]) - len(text[:i].rstrip("\\"))
+    return backslashes % 2 == 1
+
+
+_CONTEXT = None
+
+
+def _context():
+    """The walker's table: our commands with their argument specs, nothing else known (an
+    unknown macro takes no arguments and is refused by name later)."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        db = LatexContextDb()
+        db.add_context_category("derive", macros=[MacroSpec(name, c.args) for name, c in COMMANDS.items() if c.args],
+                                environments=[], specials=[])
+        db.set_unknown_macro_spec(MacroSpec(""))
+        db.set_unknown_environment_spec(EnvironmentSpec(""))
+        _CONTEXT = db
+    return _CONTEXT
+
+
+def _walker_message(exc):
+    message = getattr(exc, "msg", None) or str(exc).splitlines()[0]
+    found = re.search(r'arguments of macro "(\w+)"', message)
+    if found:
+        name = found.group(1)
+        spec = COMMANDS.get(name)
+        return f"\\{name} needs {spec.describe_args() if spec else 'its arguments'}"
+    return message.replace("Unexpected", "unexpected").rstrip(".")
+
+
+def _walker_column(exc):
+    pos = getattr(exc, "pos", None)
+    return None if pos is None else pos + 1
+
+
+def _items(nodes, text):
+    items = []
+    for node in nodes or ():
+        items.extend(_item(node, text))
+    return items
+
+
+def _item(node, text):
+    start, end = node.pos, node.pos + node.len
+    if isinstance(node, LatexCharsNode):
+        return list(_tokens(node.chars, start))
+    if isinstance(node, LatexGroupNode):
+        return [Group(_items(node.nodelist, text), start, end)]
+    if isinstance(node, LatexMacroNode):
+        args = []
+        if node.nodeargd is not None:
+            for arg in node.nodeargd.argnlist:
+                if arg is None:
+                    args.append(None)
+                elif isinstance(arg, LatexGroupNode):
+                    args.append(_items(arg.nodelist, text))
+                else:
+                    args.append(_item(arg, text))
+        name_end = start + 1 + len(node.macroname)
+        return [Macro(node.macroname, args, start, end if args else name_end)]
+    if isinstance(node, LatexCommentNode):
+        return []  # a % comment, as TeX reads it
+    if isinstance(node, LatexEnvironmentNode):
+        raise ParseError(f"\\begin{{{node.environmentname}}} is not supported inside a formula", text, start + 1)
+    if isinstance(node, LatexMathNode):
+        raise ParseError("math delimiters ($, \\(, \\[) may only surround the whole formula", text, start + 1)
+    if isinstance(node, LatexSpecialsNode):
+        return list(_tokens(node.specials_chars, start))
+    raise ParseError(f"cannot read {text[start:end]!r}", text, start + 1)
+
+
+def _tokens(chars, offset):
+    i = 0
+    while i < len(chars):
+        ch = chars[i]
+        if ch.isspace():
+            i += 1
+            continue
+        number = _NUMBER.match(chars, i)
+        if number:
+            yield Tok("num", number.group(), offset + i, offset + number.end())
+            i = number.end()
+            continue
+        kind = "letter" if ch.isalpha() and ch.isascii() else "char"
+        yield Tok(kind, ch, offset + i, offset + i + 1)
+        i += 1
