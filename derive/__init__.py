@@ -9,6 +9,7 @@ Every derivative is checked by finite differences before it is returned.
 
 from .derivation.api import differentiate, grad, hessian, jacobian
 from .check.api import check
+from .check.derivation import ChainVerdict, LineVerdict, check_derivation
 from .optimize.kkt import KKTPoint, KKTProblem, kkt
 from .optimize.critical import CriticalPoint, critical_points
 from .derivation.result import Derivation, PointValue
@@ -23,10 +24,15 @@ from .text.expressions import parse
 from .text.printing import to_text
 from .check.verdict import Verdict
 from .version import __version__
+from .text.latex import accepts_syntax as _accepts_syntax
+
+# syntax="latex" (or "text") on the entry points holds for every parse the call makes
+differentiate, grad, hessian, jacobian, check, kkt, critical_points = (
+    _accepts_syntax(f) for f in (differentiate, grad, hessian, jacobian, check, kkt, critical_points))
 
 
 __all__ = [
-    "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "ChainVerdict", "check_derivation", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]

@@ -26,6 +26,7 @@ examples:
   derive check "x.T @ W @ x" --wrt x --claim "2*W@x" --let "W: n x n, x: n"
   derive check "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]" --steps
   derive check --sheet homework.toml
+  derive check-steps examples/homework.tex          (every line of every derivation: ✓ / ✗)
   derive critical "x**3 - 2*x**2 + 1"
   derive convex "norm(X@w - y)**2 + lam*norm(w)**2" --wrt w --let "X: n x d, w: d, y: n; lam: nonnegative"
   derive kkt --min "a**2 + b**2" --wrt a,b,c --st "-c >= 1" --st "a + 2*b + c >= 1" --st "2*a + b + c >= 1"
@@ -59,6 +60,8 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"derive {_version()}")
+    parser.add_argument("--latex", action="store_true",
+                        help="read every formula as LaTeX (detected anyway from \\frac, ^{, _{ or $...$)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def common(p, wrt_required=False):
@@ -170,6 +173,19 @@ def build_parser():
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_run_convert)
 
+    p = sub.add_parser("check-steps", help="check a whole derivation line by line (.tex, .md, .toml, .yaml, -)",
+                       description="Check every line of a derivation: each against derive's own derivative and "
+                                   "the line before. FILE: .tex/.md (display blocks whose first line is a "
+                                   "derivative), .toml/.yaml sheets with 'steps', a text file, or - for stdin. "
+                                   "Exit 0 all right, 1 a derivation is wrong (or has a line derive cannot read), "
+                                   "2 bad input.")
+    p.add_argument("file", metavar="FILE", help="the derivation(s); - reads stdin")
+    p.add_argument("--f", dest="f", metavar="EXPR", help="what is derived, where the first line does not say")
+    p.add_argument("--wrt", help="with respect to what, where the first line does not say")
+    p.add_argument("--let", action="append", default=[], metavar="DECL", help='declarations: "X: n x d, w: d"')
+    p.add_argument("--json", action="store_true", help="print the ChainVerdicts as one JSON object")
+    p.set_defaults(run=_run_check_steps)
+
     _em_parser(sub)
 
     p = sub.add_parser("demo", help="the built-in example: d/dx (x^3 - 2x^2 + 1) vs finite differences, with a plot")
@@ -195,12 +211,16 @@ def main(argv=None):
 
     parser = build_parser()
     argv = _minus_is_math(sys.argv[1:] if argv is None else list(argv))
+    argv = ["--latex"] * ("--latex" in argv) + [a for a in argv if a != "--latex"]  # --latex anywhere
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):
             parser.print_help()
             return 2
-        return args.run(args)
+        from .text.latex import using_syntax
+
+        with using_syntax("latex" if args.latex else None):
+            return args.run(args)
     except _UsageError as exc:
         return _fail(str(exc))
     except ValidationError as exc:  # a check failed: not bad input
@@ -495,6 +515,24 @@ def _tree_order(rows):
             children = stack.pop()[1] + children
         stack.append((row[0], [row] + children))
     return [r for _, subtree in stack for r in subtree]
+
+
+def _run_check_steps(args):
+    from .check.derivation.api import check_derivation
+    from .check.derivation.files import read
+
+    path = args.file.strip()  # '-' arrives as ' -' (_minus_is_math)
+    found = read(path, sys.stdin.read() if path == "-" else None)
+    verdicts = []
+    for d in found:
+        symbols = "; ".join(x for x in [d.symbols, *_declarations(args.let)] if x) or None
+        verdicts.append(check_derivation(d.steps, f=d.f or args.f, wrt=d.wrt or args.wrt, symbols=symbols,
+                                         title=d.title))
+    if args.json:
+        _print_json({"ok": all(v.ok for v in verdicts), "derivations": [v.to_dict() for v in verdicts]})
+    else:
+        print("\n\n".join(str(v) for v in verdicts))
+    return 0 if all(v.ok for v in verdicts) else 1
 
 
 def _run_convert(args):

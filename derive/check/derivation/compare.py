@@ -9,6 +9,7 @@ with declared data drawn as declared (binary labels, a simplex).  A difference i
 agreement at every point of both instances is the evidence for equality.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import sympy
@@ -19,7 +20,7 @@ from ...text.inputs import as_basic
 from ...text.printing import to_text
 from ...validation.equivalence import compare, numeric_search, numeric_value
 from ...validation.instances import data_kinds
-from .entries import Mismatch, entries, instances, symbols_of
+from .entries import Mismatch, entries, free_indices, instances, symbols_of
 
 POINTS = 4  # random points per instance and entry
 SYMBOLIC_SECONDS = 0.3  # simplification of a plain scalar difference
@@ -59,11 +60,23 @@ class Comparer:
         self._cache = {}
         self.evidence = ""
 
-    def entries(self, expr, k):
-        key = (expr, k)
+    def labels(self, k):
+        """Assignments of the indices f leaves free (a label c in z[c]): each takes every value."""
+        key = ("labels", k)
+        if key not in self._cache:
+            ranges = [self.target.index_values(c, self.instances[k]) for c in self.f_free]
+            self._cache[key] = [dict(zip(self.f_free, map(sympy.Integer, combo)))
+                                for combo in itertools.product(*ranges)] if ranges else [{}]
+        return self._cache[key]
+
+    def entries(self, expr, k, label=None):
+        key = (expr, k, tuple(sorted((label or {}).items(), key=str)))
         if key not in self._cache:
             try:
-                self._cache[key] = entries(expr, self.target, self.instances[k], self.f_free)
+                line = declared_elements(expr, self.ns)
+                if label:
+                    line = line.xreplace(label)
+                self._cache[key] = entries(line, self.target, self.instances[k], self.f_free)
             except Mismatch as exc:
                 self._cache[key] = exc
         found = self._cache[key]
@@ -71,12 +84,14 @@ class Comparer:
             raise found
         return found
 
-    def domain(self, k):
-        key = ("f", k)
+    def domain(self, k, label=None):
+        key = ("f", k, tuple(sorted((label or {}).items(), key=str)))
         if key not in self._cache:
-            f = self.target.f
-            value = self.instances[k].explicit(f) if isinstance(f, sympy.Basic) and not self.f_free else None
-            self._cache[key] = [value] if isinstance(value, sympy.Expr) else []
+            f = declared_elements(self.target.f, self.ns)
+            if isinstance(f, sympy.Basic) and label:
+                f = f.xreplace(label)
+            value = self.instances[k].explicit(f) if isinstance(f, sympy.Basic) else None
+            self._cache[key] = [value] if isinstance(value, sympy.Expr) and not free_indices(value) else []
         return self._cache[key]
 
     def difference(self, a, b, points=POINTS, seed=0):
@@ -85,31 +100,34 @@ class Comparer:
         no point inside f's domain was found."""
         checked, symbolic = 0, True
         for k, inst in enumerate(self.instances):
-            ea, eb = self.entries(a, k), self.entries(b, k)
-            symbols = symbols_of(ea, eb, self.domain(k))
             kinds = _point_kinds(self.kinds, inst)
-            for n, (x, y) in enumerate(zip(ea, eb)):
-                if self.plain:
-                    result = compare(x, y, symbols, seconds=SYMBOLIC_SECONDS, seed=seed, domain=self.domain(k),
-                                     kinds=kinds)
-                    if result.evidence.startswith("undecided"):
-                        raise DeriveError(f"cannot decide whether the lines are equal: {result.evidence}")
-                    if not result.equal:
-                        return self._difference(inst, result.point, n, result.values, ea)
-                    symbolic &= result.evidence.startswith("symbolic")
-                    checked += 1
-                    continue
-                point, info = numeric_search(x, y, symbols, points, seed, domain=self.domain(k), kinds=kinds)
-                if point is not None:
-                    return self._difference(inst, point, n, info, ea)
-                checked += info
+            for label in self.labels(k):
+                ea, eb = self.entries(a, k, label), self.entries(b, k, label)
+                domain = self.domain(k, label)
+                symbols = symbols_of(ea, eb, domain)
+                for n, (x, y) in enumerate(zip(ea, eb)):
+                    if self.plain:
+                        result = compare(x, y, symbols, seconds=SYMBOLIC_SECONDS, seed=seed, domain=domain,
+                                         kinds=kinds)
+                        if result.evidence.startswith("undecided"):
+                            raise DeriveError(f"cannot decide whether the lines are equal: {result.evidence}")
+                        if not result.equal:
+                            return self._difference(inst, result.point, n, result.values, ea, label)
+                        symbolic &= result.evidence.startswith("symbolic")
+                        checked += 1
+                        continue
+                    point, info = numeric_search(x, y, symbols, points, seed, domain=domain, kinds=kinds)
+                    if point is not None:
+                        return self._difference(inst, point, n, info, ea, label)
+                    checked += info
         if checked == 0:
             raise DeriveError("cannot decide whether the lines are equal: no point inside f's domain was found")
         if self.plain:
             self.evidence = ("symbolic: the difference simplifies to 0" if symbolic else
                              "numeric: equal to 25 digits at 30 random points (simplification was inconclusive)")
         else:
-            self.evidence = (f"numeric: equal at {' and '.join(i.describe() for i in self.instances)}, "
+            labels = f" and every value of {', '.join(map(str, self.f_free))}" if self.f_free else ""
+            self.evidence = (f"numeric: equal at {' and '.join(i.describe() for i in self.instances)}{labels}, "
                              f"{points} random exact points each, every entry")
         return None
 
@@ -120,10 +138,29 @@ class Comparer:
         except (DeriveError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError):
             return False
 
-    def _difference(self, inst, point, n, values, ea):
+    def _difference(self, inst, point, n, values, ea, fixed=None):
         shape = self.target.shape(inst)
         label = "" if len(ea) == 1 else _label(self.target, shape, n)
-        return Difference(dict(inst.sizes), dict(point), n, label, tuple(values), _shown(inst, point, self))
+        sizes = {**inst.sizes, **(fixed or {})}  # a label c fixed at this value
+        return Difference(sizes, dict(point), n, label, tuple(values), _shown(inst, point, self))
+
+
+def declared_elements(expr, ns):
+    """x[i] of an array derive wrote in index form (its own derivative of a declared vector x) as
+    the declared matrix symbol's element x[i, 0]: one x, one set of values at an instance."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(Indexed):
+        return expr
+    names = getattr(ns, "names", {})
+
+    def element(a):
+        M = names.get(str(a.base.label))
+        if not isinstance(M, MatrixSymbol) or len(a.indices) > 2:
+            return a
+        if len(a.indices) == 2:
+            return M[a.indices]
+        return M[a.indices[0], 0] if M.shape[1] == 1 else M[0, a.indices[0]] if M.shape[0] == 1 else a
+
+    return expr.replace(lambda e: isinstance(e, Indexed), element)
 
 
 def _label(target, shape, n):
