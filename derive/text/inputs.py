@@ -8,6 +8,7 @@ from sympy import Basic, MatrixBase, MatrixExpr, Symbol
 
 from ..errors import DeriveError, ShapeError, SymbolError
 from .namespace import Namespace
+from . import latex
 from .expressions import parse
 from .shapes import is_square, shape_words
 
@@ -148,6 +149,8 @@ def wrt_items(wrt):
 def split_names(text):
     """Split "x y", "x, y; z" or "W[k, a], W[l, b]" into items: at blanks, commas and
     semicolons outside brackets (an element's indices stay together)."""
+    if latex.is_latex(text):  # \mu, \mathbf{w}, \boldsymbol\theta: derive's names mu, w, theta
+        return latex.wrt_names(text)
     items, current, depth = [], [], 0
     for ch in text:
         depth += (ch == "[") - (ch == "]")

@@ -12,6 +12,20 @@ The formula then goes through the same builder as text (expressions._Builder): t
 whitelist, symbol table and size bounds.  Nothing is evaluated; SymPy's parse_latex is not used.
 """
 
-from .detect import blank_delimiters, chosen_syntax, is_latex, syntax_default, using_syntax
+from .detect import accepts_syntax, blank_delimiters, chosen_syntax, is_latex, syntax_default, using_syntax
 
-__all__ = ["blank_delimiters", "chosen_syntax", "is_latex", "syntax_default", "using_syntax"]
+__all__ = ["accepts_syntax", "blank_delimiters", "chosen_syntax", "is_latex", "syntax_default", "using_syntax"]
+
+
+def wrt_names(text):
+    """LaTeX names in a wrt ("\\mu, \\mathbf{w}") as derive's names (names.py)."""
+    from .names import wrt_names as names
+
+    return names(text)
+
+
+def split_derivative(line):
+    """(f, wrt, rest) of a line that starts with a derivative, else None (derivative.py)."""
+    from .derivative import split_derivative as split
+
+    return split(line)

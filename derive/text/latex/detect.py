@@ -61,3 +61,18 @@ def blank_delimiters(text):
             text = " " * inner_start + text[inner_start:inner_end] + " " * (len(text) - inner_end)
             break
     return re.sub(r"[\r\n\t\f\v]", " ", text)
+
+
+def accepts_syntax(function):
+    """`function` with a keyword `syntax=` ("latex", "text" or None) that holds for every parse
+    the call makes, however deep (the public API's grad, hessian, jacobian, check, ...)."""
+    import functools
+
+    @functools.wraps(function)
+    def with_syntax(*args, syntax=None, **kwargs):
+        if syntax is None:
+            return function(*args, **kwargs)
+        with using_syntax(syntax):
+            return function(*args, **kwargs)
+
+    return with_syntax

@@ -48,6 +48,11 @@ def to_tree(text, namespace, limits, relations=False):
         raise ParseError("empty formula", text)
     body = reader.relation(cursor) if relations else reader.sum(cursor)
     reader.expect_end(cursor)
+    both = reader.named & reader.indexed
+    if both:  # z_c beside \sum_j z_j: z is one array, z_c its entry c (read again, knowing that)
+        reader = _Reader(source, namespace, arrays=both)
+        cursor = _Cursor(items, len(source.rstrip()))
+        body = reader.relation(cursor) if relations else reader.sum(cursor)
     tree = ast.Expression(body)
     _locate(tree, source)
     return tree
@@ -127,9 +132,11 @@ def _text_of(items):
 
 
 class _Reader:
-    def __init__(self, source, namespace):
+    def __init__(self, source, namespace, arrays=frozenset()):
         self.source = source
         self.namespace = namespace
+        self.arrays = arrays  # names the formula indexes somewhere: z_c is then an entry of z too
+        self.named, self.indexed = set(), set()  # names given a subscript as a name (w_1) / as an index
         self.bound = {}  # summation index name -> what LaTeX's value of it adds to derive's (1 or 0)
         self.bars = []  # open |..| and \|..\| (a bar closes the innermost one of its kind)
 
@@ -154,7 +161,7 @@ class _Reader:
         return name in self.namespace.names and name not in self.namespace.implicit
 
     def is_array(self, name):
-        return isinstance(self.namespace.names.get(name), (MatrixSymbol, IndexedBase))
+        return name in self.arrays or isinstance(self.namespace.names.get(name), (MatrixSymbol, IndexedBase))
 
     def matrix_of_rows(self, name):
         """X for x when X is a declared N x d matrix and x itself is not declared (x^{(i)}, x_i)."""
@@ -659,7 +666,9 @@ class _Reader:
             matrix_symbol = self.namespace.names.get(name)
             two_d = isinstance(matrix_symbol, MatrixSymbol) and matrix_symbol.shape[1] != 1
             indices = self.indices(items, start, end, two_digits=two_d)
+            self.indexed.add(name)
             return _span(ast.Subscript(value=base, slice=_index_slice(indices), ctx=ast.Load()), base._s, end)
+        self.named.add(name)
         return self.value_of(_span(ast.Name(id=f"{name}_{words}", ctx=ast.Load()), base._s, end))
 
     def indices(self, items, start, end, two_digits):
