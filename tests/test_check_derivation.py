@@ -201,3 +201,130 @@ def test_latex_blocks_split_into_steps():
     assert steps(r"\[ f = g = h \]") == ["f = g", "= h"]
     assert steps("d/dx x**2 = 2*x\n\n# a comment\n= x + x") == ["d/dx x**2 = 2*x", "= x + x"]
     assert steps("d/dx where(x >= 1, x, 0) = 2") == ["d/dx where(x >= 1, x, 0) = 2"]
+
+
+# ---------------------------------------------------------------------------
+# files and the command line
+
+from derive.cli import main  # noqa: E402
+
+TEX = r"""
+\documentclass{article}
+% let: X: n x d, w: d, y: n
+\begin{document}
+The loss:
+\begin{equation} L(w) = \|Xw - y\|^2 \end{equation}
+\begin{align*}
+  \frac{\partial L}{\partial w} &= 2X^T(Xw - y) \\
+  &= 2X^TXw - 2X^Ty \nonumber \\
+  &= 2X^TXw - X^Ty. \quad \text{(a slip)}
+\end{align*}
+Not a derivation: $$ a = b $$
+\end{document}
+"""
+
+MD = """# Least squares
+
+<!-- let: X: n x d, w: d, y: n -->
+
+$$
+d/dw norm(X@w - y)**2 = 2*X.T @ (X@w - y) \\\\
+= 2*X.T @ X @ w - 2*X.T @ y
+$$
+"""
+
+TOML = '''
+[[derivation]]
+title = "ridge"
+f = "norm(X@w - y)**2 + lam*norm(w)**2"
+wrt = "w"
+let = "X: n x d, w: d, y: n"
+steps = ["= 2*X.T@(X@w - y) + 2*lam*w", "= 2*X.T@X@w - 2*X.T@y + 2*lam*w"]
+
+[[derivation]]
+title = "ridge, a term dropped"
+f = "norm(X@w - y)**2 + lam*norm(w)**2"
+wrt = "w"
+let = "X: n x d, w: d, y: n"
+steps = """
+= 2*X.T@(X@w - y) + 2*lam*w
+= 2*X.T@X@w - 2*X.T@y
+"""
+'''
+
+YAML = """
+title: scalar
+steps: |
+  d/dx x**3 - 2*x**2 = 3*x**2 - 4*x
+  = x*(3*x - 4)
+"""
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_steps_on_a_tex_file_reads_align_blocks(tmp_path, capsys):
+    path = tmp_path / "hw.tex"
+    path.write_text(TEX)
+    code, out, err = run(capsys, "check-steps", str(path))
+    if "is not supported" in out or "\\frac" in err:  # the LaTeX front end must read \frac and \|.\|
+        pytest.skip("LaTeX front end not available")
+    assert code == 1, out + err
+    assert out.count("✓") == 2 and out.count("✗") == 1
+    assert "lost the factor 2" in out
+    code, out, _ = run(capsys, "check-steps", str(path), "--json")
+    d = json.loads(out)
+    assert d["ok"] is False and len(d["derivations"]) == 1
+    assert d["derivations"][0]["first_error"] == 2
+
+
+def test_check_steps_on_markdown_toml_yaml_and_stdin(tmp_path, capsys, monkeypatch):
+    (tmp_path / "a.md").write_text(MD)
+    code, out, _ = run(capsys, "check-steps", str(tmp_path / "a.md"))
+    assert code == 0 and out.count("✓") == 2, out
+    (tmp_path / "a.toml").write_text(TOML)
+    code, out, _ = run(capsys, "check-steps", str(tmp_path / "a.toml"), "--json")
+    d = json.loads(out)
+    assert code == 1 and [v["ok"] for v in d["derivations"]] == [True, False]
+    assert d["derivations"][1]["lines"][1]["mistake"] == "missing_term"
+    (tmp_path / "a.yaml").write_text(YAML)
+    code, out, _ = run(capsys, "check-steps", str(tmp_path / "a.yaml"))
+    assert code == 0 and "every line right" in out
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("d/dx sin(x) = cos(x)\n= -cos(x)\n"))
+    code, out, _ = run(capsys, "check-steps", "-")
+    assert code == 1 and "sign flipped" in out
+
+
+def test_check_steps_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    code, _, err = run(capsys, "check-steps", str(tmp_path / "missing.tex"))
+    assert code == 2 and err.startswith("derive: error:") and err.count("\n") == 1
+    (tmp_path / "bad.toml").write_text("[[derivation]]\nf = 'x'\n")
+    code, _, err = run(capsys, "check-steps", str(tmp_path / "bad.toml"))
+    assert code == 2 and "steps" in err
+    (tmp_path / "none.tex").write_text(r"\begin{equation} a = b \end{equation}")
+    code, _, err = run(capsys, "check-steps", str(tmp_path / "none.tex"))
+    assert code == 2 and "no display block" in err
+    (tmp_path / "undefined.txt").write_text("dL/dw = 2*w\n")
+    code, _, err = run(capsys, "check-steps", str(tmp_path / "undefined.txt"), "--let", "w: d")
+    assert code == 2 and "does not say what L is" in err
+
+
+def test_latex_chain_when_the_front_end_reads_it():
+    try:
+        derive.parse(r"2X^T(Xw - y)", "X: n x d, w: d, y: n", syntax="latex")
+    except TypeError:
+        pytest.skip("LaTeX front end not available")
+    except derive.ParseError:
+        pytest.skip("LaTeX front end not available")
+    v = check_derivation(r"""\begin{align}
+        \nabla_w \|Xw - y\|^2 &= 2X^T(Xw - y) \\
+        &= 2\sum_i \left(\sum_j X_{ij} w_j - y_i\right) X_{ik} \\
+        &= 2X^TXw + 2X^Ty
+        \end{align}""", symbols="X: n x d, w: d, y: n")
+    assert [line.status for line in v.lines] == ["ok", "ok", "wrong"], v
+    assert v.lines[2].mistake == "sign"

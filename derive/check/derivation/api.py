@@ -33,7 +33,7 @@ from .entries import Target
 from .verdict import ChainVerdict
 
 
-def check_derivation(lines, f=None, wrt=None, symbols=None, *, title="", limits=DEFAULT_LIMITS, seed=0):
+def check_derivation(lines, f=None, wrt=None, symbols=None, *, syntax=None, title="", limits=DEFAULT_LIMITS, seed=0):
     """Check a derivation line by line; returns a `ChainVerdict`.
 
     `lines`: one string (a LaTeX align/equation block or ``$$...$$``, split at ``\\\\`` with ``&``
@@ -41,7 +41,9 @@ def check_derivation(lines, f=None, wrt=None, symbols=None, *, title="", limits=
     first line says what is derived (``d/dw f = ...``, ``dL/dw = ...``, ``\\frac{\\partial L}
     {\\partial w} = ...``, ``\\nabla_w L = ...``), or `f` and `wrt` say it; a name L used there
     comes from `f` or from a line ``L = ...`` / ``L(w) = ...`` before it.  `symbols` declares
-    names as in `derive.parse` (``"X: n x d, w: d, y: n"``).
+    names as in `derive.parse` (``"X: n x d, w: d, y: n"``).  `syntax` ("latex" or "text") forces
+    how the lines are read; by default a derivation with LaTeX in any line is LaTeX throughout
+    (``2X^T(Xw - y)`` on a later line is LaTeX too), else each line is detected.
     """
     with time_budget(limits.seconds * 2, "checking the derivation"):
         received = [x for x in (lines if isinstance(lines, (list, tuple)) else []) if isinstance(x, sympy.Basic)]
@@ -50,10 +52,11 @@ def check_derivation(lines, f=None, wrt=None, symbols=None, *, title="", limits=
         if not steps:
             raise ParseError("the derivation has no lines")
         definitions, steps, said = _read_head(steps)
-        f_expr, wrt_items = _what_is_derived(said, f, wrt, definitions, ns)
+        syntax = syntax or _chain_syntax([*steps, *definitions.values()] + ([said[0]] if said and said[0] else []))
+        f_expr, wrt_items = _what_is_derived(said, f, wrt, definitions, ns, syntax)
         target = _target(f_expr, wrt_items, ns)
         derivative = as_derivative_value(_derive(f_expr, target, ns, seed))
-        items = [_read_line(item, k, said, target, ns, seed) for k, item in enumerate(steps)]
+        items = [_read_line(item, k, said, target, ns, seed, syntax) for k, item in enumerate(steps)]
         comparer = Comparer(target, [derivative] + [e for _, e, _ in items if e is not None], ns)
         verdicts = walk(items, derivative, comparer)
         final = _final(f_expr, target, verdicts, derivative, comparer, ns, seed)
@@ -84,12 +87,26 @@ def _read_head(steps):
     return definitions, [], None
 
 
-def _what_is_derived(said, f, wrt, definitions, ns):
+def _chain_syntax(texts):
+    """"latex" when any line is LaTeX (one derivation is written one way), else None (detect)."""
+    try:
+        from ...text.latex.detect import is_latex
+    except ImportError:
+        return None
+    return "latex" if any(isinstance(t, str) and is_latex(t) for t in texts) else None
+
+
+def _parse(text, ns, syntax=None):
+    return parse(text, ns, syntax=syntax) if syntax else parse(text, ns)
+
+
+def _what_is_derived(said, f, wrt, definitions, ns, syntax=None):
     f_text, wrt_names = (said[0], said[1]) if said is not None else (None, None)
+    from_chain = True  # f as written in the derivation (its syntax), not the f= argument
     if f_text is not None and f_text.strip("() ") in definitions:
         f = definitions[f_text.strip("() ")]
     elif f_text is not None and re.fullmatch(r"\(?\s*[A-Za-z]\w*\s*\)?", f_text) and f is not None:
-        pass  # 'dL/dw' with L given as f=
+        from_chain = False  # 'dL/dw' with L given as f=
     elif f_text is not None:
         if re.fullmatch(r"[A-Za-z]\w*", f_text.strip()) and f_text.strip() not in ns.names:
             raise SymbolError(f"the derivation does not say what {f_text.strip()} is: pass f=... or begin with a "
@@ -97,13 +114,15 @@ def _what_is_derived(said, f, wrt, definitions, ns):
         f = f_text
     elif f is None and definitions:
         f = list(definitions.values())[-1]  # '\nabla_w = ...' after 'L(w) = ...'
+    else:
+        from_chain = False
     if f is None:
         raise SymbolError("the derivation does not say what is derived: begin with a line like 'd/dw f = ...' "
                           "or 'dL/dw = ...', or pass f= and wrt=")
     wrt = wrt_names if wrt_names else wrt
     if wrt is None or (isinstance(wrt, str) and not wrt.strip()):
         raise SymbolError("the derivation does not say with respect to what: begin with 'd/dw f = ...' or pass wrt=")
-    f_expr = as_expression(f, ns)
+    f_expr = _parse(f, ns, syntax) if from_chain and isinstance(f, str) else as_expression(f, ns)
     if isinstance(f_expr, sympy.MatrixExpr) and not isinstance(f_expr, sympy.MatrixBase) and f_expr.shape == (1, 1):
         f_expr = sympy.Trace(f_expr)  # x.T@A@x as a scalar
     items = wrt if isinstance(wrt, (list, tuple)) else (split_names(wrt) if isinstance(wrt, str) else [wrt])
@@ -111,7 +130,8 @@ def _what_is_derived(said, f, wrt, definitions, ns):
 
 
 def _target(f, items, ns):
-    objects = [ns.unify(as_basic(w)) if isinstance(w, sympy.Basic) else parse(w, ns) for w in items]
+    objects = [ns.unify(as_basic(w)) if isinstance(w, sympy.Basic) else parse(_element_text(w, f, ns), ns)
+               for w in items]
     if len(objects) == 1:
         w = objects[0]
         if isinstance(w, MatrixSymbol):
@@ -138,6 +158,26 @@ def _what(said, f, target):
     return f"d/d{', '.join(names)} {to_text(f)}"
 
 
+def _element_text(name, f, ns):
+    """'w_k' (LaTeX's w_k read as a name) as the element 'w[k]' when w is an array f uses and w_k is
+    no name of f; 'W_ab' as 'W[a, b]' for a matrix W."""
+    m = re.fullmatch(r"([A-Za-z]+)_\{?([A-Za-z]{1,2})\}?", name.strip())
+    if not m or (isinstance(f, sympy.Basic) and name.strip() in {str(s) for s in f.free_symbols}):
+        return name
+    base, sub = m.groups()
+    array = ns.names.get(base)
+    if isinstance(array, MatrixSymbol):
+        wanted = 1 if 1 in array.shape else 2
+    elif isinstance(array, sympy.IndexedBase) or (isinstance(f, sympy.Basic) and any(
+            str(a.base.label) == base for a in f.atoms(sympy.Indexed))):
+        wanted = len(sub)
+    else:
+        return name
+    if len(sub) != wanted:
+        return name
+    return f"{base}[{', '.join(sub)}]"
+
+
 def _element_of(target):
     w = target.wrt[0]
     if isinstance(w, MatrixSymbol):
@@ -150,7 +190,7 @@ def _derive(f, target, ns, seed):
     return differentiate(f, wrt, symbols=ns, seed=seed).result
 
 
-def _read_line(item, k, said, target, ns, seed):
+def _read_line(item, k, said, target, ns, seed, syntax=None):
     """(text, expr or None, None or (status, message, mistake)) for one step."""
     if isinstance(item, sympy.Basic):
         return to_text_safe(item), ns.unify(item) if hasattr(ns, "unify") else item, None
@@ -164,9 +204,9 @@ def _read_line(item, k, said, target, ns, seed):
     try:
         inner = first_line.derivative(body)
         if inner is not None and inner[0] and inner[2] is None:  # '= d/dw (w.T@A@w - b.T@w)': derived here
-            expr = _derive(as_expression(inner[0], ns), _target(None, inner[1], ns), ns, seed)
+            expr = _derive(_parse(inner[0], ns, syntax), _target(None, inner[1], ns), ns, seed)
             return text, as_derivative_value(expr), None
-        expr = parse(body, ns)
+        expr = _parse(body, ns, syntax)
     except ShapeError as exc:
         return text, None, ("wrong", f"shape clash: {exc}", "shape")
     except LimitError:

@@ -87,8 +87,7 @@ def _latex_derivative(line):
     f, wrt, rest = found
     if isinstance(wrt, str):
         wrt = [wrt]
-    if not wrt:
-        return None
+    # wrt [] for \nabla L with no subscript: the variables come from wrt=
     return (f.strip() if isinstance(f, str) and f.strip() else None), list(wrt), (
         rest.strip() if isinstance(rest, str) and rest.strip() else None)
 
