@@ -116,6 +116,10 @@ def _differential(items, source):
     if not is_d:
         return None
     order, rest = 1, items[1:]
+    after = rest[0] if rest else None
+    if after is not None and not ((isinstance(after, Tok) and (after.kind == "letter" or after.text == "^"))
+                                  or isinstance(after, (Macro, Group))):
+        return None  # d_1, d + 1: a name d, not a differential
     if rest and isinstance(rest[0], Tok) and rest[0].text == "^":
         order = 2
         rest = rest[2:]

@@ -66,6 +66,8 @@ class LatexMixin:
     def _sized(self, kind, node, other, on_left):
         """I, \\mathbf{1} or \\mathbf{1}^T sized to multiply `other` (the array beside it)."""
         name = "I" if kind == "identity" else "\\mathbf{1}"
+        if kind == "identity" and not self._is_matrix(other):
+            return self.visit(node)  # \lambda I: a sum with a matrix sizes it (the builder's identity rule)
         if not self._is_matrix(other):
             raise self.error(node, f"{name} takes its size from a matrix or vector beside it; write its size "
                                    f"here ({name}_n)")
