@@ -152,3 +152,14 @@ def test_sympy_objects(root):
     assert out["at_kink"].undefined == ((0, 0),) and out["at_kink"].exact[1, 0] == 0  # df/dy = x/2 at x = 0
     assert list(out["away"].exact) == [1, sympy.Rational(1, 2)] and not out["away"].undefined
     assert "'t'" in out["clash"]
+
+
+def test_check_steps(root):
+    out = load(root, "check_steps").main()
+    text = out["text"]
+    assert [line.status for line in text.lines] == ["ok", "ok", "ok", "wrong", "wrong", "ok"]
+    assert text.first_error == 3 and text.lines[3].mistake == "factor"
+    assert [line.status for line in out["sympy"].lines] == ["ok", "ok", "wrong"]
+    assert out["sympy"].lines[2].mistake == "missing_term"
+    if out["latex"] is not None:
+        assert out["latex"].first_error == 2 and out["latex"].lines[2].mistake == "sign"

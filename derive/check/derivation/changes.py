@@ -210,7 +210,7 @@ def changed_term(step):
 
 
 def _term_ratio(step, t, u):
-    found = step.comparer.difference(t, u, points=2) if _same_kind(t, u) else None
+    found = step.comparer.difference(t, u, points=2)
     if found is None:
         return None
     b, c = (sympy.nsimplify(v, rational=True) if v is not None else None for v in found.values)
@@ -220,10 +220,6 @@ def _term_ratio(step, t, u):
     if k.is_Rational and k not in (0, 1, -1) and abs(k.q) <= 64 and abs(k.p) <= 64 and step.same(k * t, u):
         return k
     return None
-
-
-def _same_kind(t, u):
-    return isinstance(t, MatrixExpr) == isinstance(u, MatrixExpr)
 
 
 def dropped_factor(step):
