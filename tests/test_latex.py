@@ -346,3 +346,25 @@ def test_split_derivative_refuses_second_derivatives():
         split_derivative(r"\frac{\partial^2 f}{\partial x \partial y}")
     with pytest.raises(ParseError, match="second derivative"):
         split_derivative(r"\frac{\partial^2 f}{\partial x^2}")
+
+
+# -- the worked example ------------------------------------------------------------------------
+
+
+def test_the_latex_homework_example(root):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("latex_homework", root / "examples" / "latex_homework.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.main()
+    assert out["ridge_same_as_text"] and out["logistic_same_as_text"]
+    assert out["ridge_error"] < 1e-12  # against X^T (Xw - y) + lambda w at random data
+    assert derive.to_text(out["logdet"]) == "inv(S.T) - C.T"
+    assert out["forgot_lambda"].status == "wrong"
+    x, mu, sigma = np.array([0.3, -1.2, 2.0, 0.7]), 0.4, 1.3
+    values = {"x": x, "mu": mu, "sigma": sigma}
+    d_mu, d_sigma = (evaluate(g, {"N": 4}, values) for g in out["gaussian"])
+    assert d_mu == pytest.approx(-np.sum(x - mu) / sigma**2, rel=1e-12)
+    assert d_sigma == pytest.approx(4 / sigma - np.sum((x - mu) ** 2) / sigma**3, rel=1e-12)
+    assert len(out["logistic"].atoms(sympy.Sum)) == 2  # one inner sum x^{(i)T} w, shared by both logs

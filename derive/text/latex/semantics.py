@@ -86,7 +86,11 @@ class LatexMixin:
 
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1) \
                 and value.has(sympy.matrices.expressions.slice.MatrixSlice):
-            return self._named_dummies(value[0, 0])
+            # one sum for one product: w^T x^{(i)} twice is the same term twice (terms cancel, merge)
+            entries = self.__dict__.setdefault("_row_entries", {})
+            if value not in entries:
+                entries[value] = self._named_dummies(value[0, 0])
+            return entries[value]
         return _as_scalar_if_1x1(value)
 
     # -- superscripts -------------------------------------------------------------
