@@ -368,3 +368,23 @@ def test_the_latex_homework_example(root):
     assert d_mu == pytest.approx(-np.sum(x - mu) / sigma**2, rel=1e-12)
     assert d_sigma == pytest.approx(4 / sigma - np.sum((x - mu) ** 2) / sigma**3, rel=1e-12)
     assert len(out["logistic"].atoms(sympy.Sum)) == 2  # one inner sum x^{(i)T} w, shared by both logs
+
+
+def test_unicode_copied_from_a_pdf_and_the_kronecker_delta():
+    mu, sigma, lam, w, x = sympy.symbols("mu sigma lambda w x")
+    got = derive.parse("\\frac{(x − μ)^2}{2σ^2} + λ·w", syntax="latex")
+    assert sympy.simplify(got - ((x - mu) ** 2 / (2 * sigma**2) + lam * w)) == 0
+    assert str(derive.parse("x ≤ 1", syntax="latex", relations=True)) == "x <= 1"
+    i, j = sympy.symbols("i j", integer=True)
+    assert derive.parse(r"\delta_{i j}", syntax="latex") == sympy.KroneckerDelta(i, j)
+
+
+def test_text_operators_beside_latex_keep_their_meaning():
+    """w^\\top @ A @ w (text's @ beside LaTeX's transpose), x**2, x.T: as in text."""
+    decl = "A: n x n, w: n, x: n, b: n"
+    values = dict(POOL, w=POOL["b"])
+    assert evaluate(derive.parse(r"w^\top @ A @ x", decl), SIZES, values) == pytest.approx(
+        values["w"] @ values["A"] @ values["x"])
+    assert evaluate(derive.parse(r"x^\top A x + x.T @ b", decl), SIZES, values) == pytest.approx(
+        values["x"] @ values["A"] @ values["x"] + values["x"] @ values["b"])
+    assert derive.parse(r"\frac{1}{2} t**2") == sympy.Symbol("t") ** 2 / 2

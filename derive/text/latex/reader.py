@@ -14,6 +14,7 @@ every syntax node points at what the user typed.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from pylatexenc.latexwalker import (
@@ -197,6 +198,31 @@ def _tokens(chars, offset):
             yield Tok("num", number.group(), offset + i, offset + number.end())
             i = number.end()
             continue
-        kind = "letter" if ch.isalpha() and ch.isascii() else "char"
+        if not ch.isascii():
+            yield _unicode(ch, offset + i)
+            i += 1
+            continue
+        kind = "letter" if ch.isalpha() else "char"
         yield Tok(kind, ch, offset + i, offset + i + 1)
         i += 1
+
+
+# what text copied from a PDF or typed on a phone means: a minus, a dot, a cross, a prime
+_UNICODE_CHARS = {"\u2212": "-", "\u2013": "-", "\u00b7": "*", "\u22c5": "*", "\u00d7": "*", "\u2032": "'"}
+_UNICODE_COMMANDS = {"\u2264": "le", "\u2265": "ge", "\u2016": "|", "\u2207": "nabla", "\u2202": "partial",
+                     "\u2211": "sum", "\u220f": "prod", "\u221a": "sqrt", "\u2299": "odot", "\u2297": "otimes"}
+
+
+def _unicode(ch, start):
+    """A Greek letter is its command (alpha is \\alpha); a few symbols are what they look like."""
+    if ch in _UNICODE_COMMANDS:
+        return Macro(_UNICODE_COMMANDS[ch], [], start, start + 1)
+    if _UNICODE_CHARS.get(ch):
+        return Tok("char", _UNICODE_CHARS[ch], start, start + 1)
+    name = unicodedata.name(ch, "")
+    if name.startswith("GREEK ") and " LETTER " in name:
+        letter = name.split(" LETTER ")[-1].lower().replace("lamda", "lambda").replace("final sigma", "sigma")
+        command = letter.capitalize() if "CAPITAL" in name else letter
+        if command in COMMANDS:
+            return Macro(command, [], start, start + 1)
+    return Tok("char", ch, start, start + 1)

@@ -220,6 +220,8 @@ class _Reader:
                 right = self.unary(cursor)
                 if op in ("/", "div"):
                     node = ast.BinOp(left=left, op=ast.Div(), right=right)
+                elif op == "@":  # text's matrix product, beside LaTeX (w^\top @ A @ w)
+                    node = ast.BinOp(left=left, op=ast.MatMult(), right=right)
                 elif op == "entrywise":
                     node = ast.BinOp(left=left, op=ast.Mult(), right=right)
                 else:
@@ -234,6 +236,8 @@ class _Reader:
             left = _span(node, left._s, right._e)
 
     def product_op(self, item):
+        if _is(item, "@"):
+            return "@"
         if _is(item, "*"):
             return "cdot"
         if _is(item, "/"):
@@ -278,7 +282,17 @@ class _Reader:
                 base = self.with_scripts(base, scripts)
                 continue
             item = cursor.peek()
-            if _is(item, "'"):
+            following = cursor.items[cursor.i + 1] if cursor.i + 1 < len(cursor.items) else None
+            if _is(item, "*") and _is(following, "*") and following.start == item.end:  # text's x**2
+                cursor.next()
+                cursor.next()
+                exponent = self.unary(cursor)
+                base = _span(nodes.Power(left=base, right=exponent), base._s, exponent._e)
+            elif _is(item, ".") and _is(following, "T") and following.start == item.end:  # text's x.T
+                cursor.next()
+                cursor.next()
+                base = _span(nodes.Transposed(value=base), base._s, following.end)
+            elif _is(item, "'"):
                 cursor.next()
                 base = _span(nodes.Transposed(value=base), base._s, item.end)
             elif _is(item, "!"):
@@ -653,6 +667,10 @@ class _Reader:
             indices = self.indices(items, start, end, two_digits=False)
             return _span(ast.Subscript(value=base, slice=_index_slice(indices), ctx=ast.Load()), base._s, end)
         name = base.id
+        if name == "delta" and not self.declared("delta"):  # \delta_{ij}: the Kronecker delta
+            indices = self.indices(items, start, end, two_digits=False)
+            if len(indices) == 2:
+                return _span(_call("delta", indices), base._s, end)
         matrix = self.matrix_of_rows(name)
         words = _text_of(items)
         simple = words is not None and "," not in words
