@@ -13,3 +13,21 @@ if str(ROOT) not in sys.path:
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_results():
+    """Every Derivation the session produces, for the round-trip test (tests/test_zz_round_trip.py)."""
+    from derive.derivation import api
+    from tests.round_trip import record
+
+    original = api._plain
+
+    def recording(d, namespace):
+        d = original(d, namespace)
+        record(f"{d.kind} of {d.f}", getattr(d, "result", None), namespace)
+        return d
+
+    api._plain = recording
+    yield
+    api._plain = original

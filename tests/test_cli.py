@@ -143,7 +143,7 @@ def test_index_and_matrix_notation_from_the_cli(tmp_path):
     out = json.loads(r.stdout)
     assert out["notation"] == "index" and out["result"] == "sum(w[i, k]*x[i], i) + sum(w[k, j]*x[j], j)"
     r = run("grad", "x.T @ A @ x", "--wrt", "x", "--let", "A: n x n, x: n")
-    assert r.returncode == 0 and "(A + A.T)*x" in r.stdout
+    assert r.returncode == 0 and "(A + A.T)@x" in r.stdout
     r = run("shape", "A @ x - b", "--let", "A: m x n, x: n, b: n")
     assert r.returncode == 2 and "A @ x is m x 1 but b is n x 1" in r.stderr
     r = run("convert", "sum(w[k,j]*x[j], j)", "--to", "matrix", "--index", "k")

@@ -79,10 +79,10 @@ def test_check_derivations(root):
 
 def test_index_notation(root):
     out = load(root, "index_notation").main()
-    assert derive_text(out["quadratic_matrix"]) == "(w + w.T)*x"
+    assert derive_text(out["quadratic_matrix"]) == "(w + w.T)@x"
     assert "j = k" in out["dropped_term"].explanation
-    assert derive_text(out["lsq_grad_matrix"]) == "A.T*(A*x - b)"
-    assert derive_text(out["lsq_hess_matrix"]) == "A.T*A"
+    assert derive_text(out["lsq_grad_matrix"]) == "A.T@(A@x - b)"
+    assert derive_text(out["lsq_hess_matrix"]) == "A.T@A"
     assert out["softmax_jacobian_error"] < 1e-15
     for key in ("quadratic_grad", "triple_grad", "triple_hess", "softmax"):
         assert "delta" not in derive_text(out[key]) and "Piecewise" not in str(out[key])
@@ -92,7 +92,7 @@ def test_gaussian_mle(root):
     out = load(root, "gaussian_mle").main()
     assert out["max_grad_at_mle"] < 1e-9
     assert out["max_grad_off"] > 1.0
-    assert derive.to_text(out["grad_mu_spd"]) == "N*inv(S)*(xbar - mu)"
+    assert derive.to_text(out["grad_mu_spd"]) == "N*inv(S)@(xbar - mu)"
     assert out["textbook_verdict"].ok and "symmetric positive definite" in out["textbook_verdict"].evidence
     assert out["spd_agrees"] < 1e-9  # the spd form equals the general one at a symmetric S
 

@@ -159,12 +159,12 @@ def test_sympy_silent_zeros_are_not_returned():
 
 
 def test_readable_forms():
-    assert derive.to_text(derive.grad("x.T @ A @ x", "x", symbols="A: n x n, x: n")) == "(A + A.T)*x"
+    assert derive.to_text(derive.grad("x.T @ A @ x", "x", symbols="A: n x n, x: n")) == "(A + A.T)@x"
     assert derive.to_text(derive.grad("norm(A@x - b)**2/2", "x", symbols="A: m x n, x: n, b: m")) == \
-        "A.T*(A*x - b)"
+        "A.T@(A@x - b)"
     assert derive.to_text(derive.hessian("x.T @ A @ x", "x", symbols="A: n x n, x: n")) == "A + A.T"
     assert derive.to_text(derive.grad("sum(softplus(X@w)) - y.T@X@w", "w", symbols="X: m x n, w: n, y: m")) \
-        == "X.T*(sigmoid(X*w) - y)"
+        == "X.T@(sigmoid(X@w) - y)"
 
 
 def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_power():
@@ -173,7 +173,7 @@ def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_pow
     vector (which SymPy builds for an N x 1 base) is refused by name, not failed in validation."""
     decl = "X: N x d, w: d, y: N"
     text = derive.grad("sum((y - X@w)**2) + lam*w.T@w", "w", symbols=decl)
-    assert derive.to_text(text) == "(2*lam)*w - X.T*(2*y - 2*X*w)"
+    assert derive.to_text(text) == "(2*lam)*w - X.T@(2*y - 2*X@w)"
     N, d, lam = sympy.symbols("N d lam")
     X, w, y = sympy.MatrixSymbol("X", N, d), sympy.MatrixSymbol("w", d, 1), sympy.MatrixSymbol("y", N, 1)
     ones = sympy.OneMatrix(1, N)
@@ -189,18 +189,21 @@ def test_power_of_a_vector_is_entrywise_and_of_a_square_matrix_is_the_matrix_pow
     assert derive.parse(derive.to_text(f), ns) == f
     # a 1 x 1 product keeps its parentheses in a power or a quotient, so it does not read back entrywise
     ns = derive.Namespace(derive.declare("x: n, y: n"))
-    for text, printed in (("(x.T@x)**2", "(x.T*x)**2"), ("1/(x.T@x)", "1/(x.T*x)"),
-                          ("(y.T@x)/(x.T@x)", "(y.T*x)/(x.T*x)")):
+    for text, printed in (("(x.T@x)**2", "(x.T@x)**2"), ("1/(x.T@x)", "1/(x.T@x)"),
+                          ("(y.T@x)/(x.T@x)", "(y.T@x)/(x.T@x)")):
         f = derive.parse(text, ns)
         assert derive.to_text(f) == printed and derive.parse(printed, ns) == f
-    # the entrywise power of a square matrix is hadamard_power, printed so and read back
+    # the entrywise power of a square matrix is ** as in NumPy (hadamard_power too), printed so and read back
     ns = derive.Namespace(derive.declare("A: n x n, x: n"))
-    f = derive.parse("sum(hadamard_power(A, 2)@x)", ns)
-    assert derive.to_text(f) == "sum(hadamard_power(A, 2)*x)" and derive.parse(derive.to_text(f), ns) == f
+    for text in ("sum(hadamard_power(A, 2)@x)", "sum(A**2@x)"):
+        f = derive.parse(text, ns)
+        assert derive.to_text(f) == "sum(A**2@x)" and derive.parse(derive.to_text(f), ns) == f
     g = derive.grad("sum(hadamard(A, A)@x)", "x", symbols="A: n x n, x: n")
-    assert derive.to_text(g) == "hadamard_power(A.T, 2)*ones(n, 1)"
-    # a square matrix keeps the matrix power: d tr(A^2)/dA = 2 A^T, not 2 A o I
-    assert derive.to_text(derive.grad("trace(A**2)", "A", symbols="A: n x n")) == "2*A.T"
+    assert derive.to_text(g) == "A.T**2@ones(n, 1)"
+    # matrix_power keeps the matrix power: d tr(A^2)/dA = 2 A^T; A**2 squares each entry, and the trace
+    # keeps the diagonal ones: 2 I o A
+    assert derive.to_text(derive.grad("trace(matrix_power(A, 2))", "A", symbols="A: n x n")) == "2*A.T"
+    assert derive.to_text(derive.grad("trace(A**2)", "A", symbols="A: n x n")) == "2*(eye(n)*A)"
 
 
 def test_concrete_dimensions():

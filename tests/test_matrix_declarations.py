@@ -93,9 +93,9 @@ def test_quadratic_form_with_symmetric_S_three_ways():
     objects = derive.grad(x.T * S * x, x, symbols="S: symmetric")
     mixed = derive.grad("x.T @ S @ x", x, symbols="S: n x n symmetric, x: n")
     for g in (text, objects, mixed):
-        assert derive.to_text(g) == "2*S*x"
+        assert derive.to_text(g) == "2*S@x"
     undeclared = derive.grad(x.T * S * x, x)
-    assert derive.to_text(undeclared) == "(S + S.T)*x"
+    assert derive.to_text(undeclared) == "(S + S.T)@x"
     rng = np.random.default_rng(1)
     B = rng.normal(size=(3, 3))
     Sv, xv = B + B.T, rng.normal(size=(3, 1))
@@ -110,7 +110,7 @@ def test_concrete_sizes_and_spd():
     S, x, mu = MatrixSymbol("S", 3, 3), MatrixSymbol("x", 3, 1), MatrixSymbol("mu", 3, 1)
     f = -(x - mu).T * Inverse(S) * (x - mu) / 2
     g = derive.grad(f, mu, symbols="S: 3 x 3 spd")
-    assert derive.to_text(g) == "inv(S)*(x - mu)"
+    assert derive.to_text(g) == "inv(S)@(x - mu)"
     d = derive.differentiate("logdet(S)", "S", symbols="S: n x n spd")
     assert derive.to_text(d.result) == "inv(S)"
     assert "S symmetric positive definite" in str(d.report)
@@ -199,7 +199,7 @@ def test_vector_and_matrix_with_respect_to_a_scalar():
     s = Symbol("s")
     A, x = MatrixSymbol("A", 3, 3), MatrixSymbol("x", 3, 1)
     J = derive.jacobian(sin(s) * A * x, s)
-    assert J.shape == (3, 1) and derive.to_text(J) == "cos(s)*A*x"
+    assert J.shape == (3, 1) and derive.to_text(J) == "cos(s)*A@x"
     J2 = derive.jacobian(sympy.Matrix([1, 2, 3]).T * (s * A * x) + s ** 2 * OneMatrix(1, 1), [s])
     assert J2.shape == (1, 1)
     N, m = Symbol("N"), Symbol("m")

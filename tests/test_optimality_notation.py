@@ -158,7 +158,7 @@ def test_ridge_and_the_normal_equations_against_numpy():
     positive, zero = by_case[("lam > 0",)], by_case[("Eq(lam, 0)",)]
     assert positive.kind == zero.kind == "min"
     assert [r.text for r in zero.requires] == ["X has full column rank (rank d)"]
-    assert "X.T*X*w = X.T*y" in str(zero)
+    assert "X.T@X@w = X.T@y" in str(zero)
     rng = np.random.default_rng(3)
     for rows, cols in ((8, 3), (5, 5)):
         X, y, lam = rng.normal(size=(rows, cols)), rng.normal(size=(rows, 1)), 0.7
@@ -371,7 +371,7 @@ def test_cli_max_entropy_and_ridge():
     assert rc == 0 and "p[k] = 1/n" in out and "lambda1 = log(n) - 1" in out
     rc, out, _ = run_cli("critical", RIDGE, "--wrt", "w", "--let", RIDGE_DECL, "--json")
     data = json.loads(out)
-    assert rc == 0 and {p["x"]["w"] for p in data["points"]} == {"inv(lam*eye(d) + X.T*X)*X.T*y", "inv(X.T*X)*X.T*y"}
+    assert rc == 0 and {p["x"]["w"] for p in data["points"]} == {"inv(lam*eye(d) + X.T@X)@X.T@y", "inv(X.T@X)@X.T@y"}
     rc, out, err = run_cli("kkt", "--min", "norm(x)**2", "--wrt", "x", "--st", "sum(x) <= 1", "--let", "x: n")
     assert rc == 2 and err.count("\n") == 1 and "out of reach" in err
 

@@ -285,7 +285,7 @@ def test_matrix_notation_works_in_differentials():
     assert str(d.steps[0].after) == "d(x.T)*A*x + x.T*A*dx" or "dx" in str(d.steps[0].after)
     assert d.steps[-1].after == d.result
     text = str(d.steps)
-    assert "=> grad f = (A + A.T)*x" in text
+    assert "=> grad f = (A + A.T)@x" in text
 
 
 def test_every_matrix_operator_with_a_rule_is_worded():

@@ -52,14 +52,14 @@ def test_misplaced_transpose_in_least_squares_is_the_identification_step():
     v = step_of("norm(A@x - b)**2/2", "x", "A @ (A@x - b)", symbols="A: n x n, x: n, b: n")
     assert v.status == "wrong" and "A should be A.T" in v.explanation  # one factor, not the whole result
     assert v.step.step.rule == "identification"
-    assert "the claim has A*(A*x - b)" in v.step.text and "A.T*(A*x - b)" in v.step.text
+    assert "the claim has A@(A@x - b)" in v.step.text and "A.T@(A@x - b)" in v.step.text
 
 
 def test_quadratic_form_claim_2wx_is_the_trace_rule_step():
     v = step_of("x.T @ W @ x", "x", "2*W @ x", symbols="W: n x n, x: n")
     assert v.explanation == "holds only if W is symmetric"
     assert v.step.step.rule == "trace/cyclic rule"
-    assert "x.T*W*dx as (W.T*x).T*dx" in v.step.text and "the claim has W*x for this term" in v.step.text
+    assert "x.T@W@dx as (W.T@x).T@dx" in v.step.text and "the claim has W@x for this term" in v.step.text
 
 
 def test_a_dropped_product_rule_term_names_the_product_rule():
@@ -129,7 +129,7 @@ def test_cli_check_steps(capsys):
 
 def test_cli_matrix_steps(capsys):
     code, out, _ = run(capsys, "grad", "x.T @ A @ x", "--wrt", "x", "--let", "A: n x n, x: n", "--steps")
-    assert code == 0 and "=> grad f = (A + A.T)*x" in out and "trace/cyclic rule" in out
+    assert code == 0 and "=> grad f = (A + A.T)@x" in out and "trace/cyclic rule" in out
 
 
 @pytest.mark.parametrize("argv", [

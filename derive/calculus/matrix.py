@@ -272,10 +272,17 @@ def _drop_ones(expr):
         return expr
     args = [_drop_ones(a) for a in expr.args]
     if isinstance(expr, HadamardProduct):
-        kept = [a for a in args if not isinstance(a, OneMatrix)]
-        if len(kept) == 1:
-            return kept[0]
-        return HadamardProduct(*kept) if kept else expr
+        coeff, kept = sympy.S.One, []
+        for a in args:  # c*1 o G = c*G (a broadcast scalar times an array)
+            c, mats = a.as_coeff_matrices() if isinstance(a, MatMul) else (sympy.S.One, [a])
+            if isinstance(a, OneMatrix) or (len(mats) == 1 and isinstance(mats[0], OneMatrix)):
+                coeff *= c
+            else:
+                kept.append(a)
+        if not kept:
+            return expr
+        kept = kept[0] if len(kept) == 1 else HadamardProduct(*kept)
+        return kept if coeff == 1 else coeff * kept
     if isinstance(expr, DiagMatrix) and _is_ones(args[0]):  # diag(1) = I
         return Identity(max(args[0].shape, key=lambda d: d != 1))
     if isinstance(expr, DiagonalOf) and isinstance(args[0], MatMul):

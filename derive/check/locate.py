@@ -22,7 +22,7 @@ instances: "the chain rule's inner derivative d/dw[k](-y[i]*s) = -x[i, k]*y[i];
 the claim has x[i, k]*y[i] (the sign is lost here)".
 Matrix notation: the claim is compared, on instances, with the derivation
 in which one factor of one term's coefficient (or of the gradient) is
-transposed ("the trace/cyclic rule writes x.T*W*dx as (W.T*x).T*dx ...").
+transposed ("the trace/cyclic rule writes x.T@W@dx as (W.T@x).T@dx ...").
 """
 
 import itertools
@@ -355,7 +355,7 @@ def _locate_matrix(f, verdict, ns):
                 for variant, _ in _each_occurrence_transposed(Gk, M):
                     others = coefficients[:k] + [variant] + coefficients[k + 1:]
                     if same(sympy.MatAdd(*others).doit()):
-                        words = (f"the trace/cyclic rule writes {text(term)} as ({text(Gk)}).T*d{X.name}: the "
+                        words = (f"the trace/cyclic rule writes {text(term)} as ({text(Gk)}).T@d{X.name}: the "
                                  f"coefficient is {text(Gk)}; the claim has {text(variant)} for this term")
                         return StepFinding(label, arrange, Gk, variant, words)
     identify = steps[-1]

@@ -188,7 +188,7 @@ def _properties(expr, namespace):
 
 def _times(H, x):
     text = to_text(H)
-    return f"({text})*{x}" if isinstance(H, MatAdd) else f"{text}*{x}"
+    return f"({text})@{x}" if isinstance(H, MatAdd) else f"{text}@{x}"
 
 
 def _negate(requires):

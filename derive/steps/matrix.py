@@ -1,11 +1,11 @@
 """Matrix-notation steps, in differentials, from the rule table of matrix_rules.py.
 
-    d(x.T*A*x)
-      product rule                  = d(x.T)*A*x + x.T*A*dx
-      differential of the transpose = dx.T*A*x + x.T*A*dx
-      trace/cyclic rule             = (A*x).T*dx + (A.T*x).T*dx
-      collect                       = ((A + A.T)*x).T*dx
-      identification               => grad f = (A + A.T)*x
+    d(x.T@A@x)
+      product rule                  = d(x.T)@A@x + x.T@A@dx
+      differential of the transpose = dx.T@A@x + x.T@A@dx
+      trace/cyclic rule             = (A@x).T@dx + (A.T@x).T@dx
+      collect                       = ((A + A.T)@x).T@dx
+      identification               => grad f = (A + A.T)@x
 
 Each matrix operator's differential is its DIFF rule in derive/matrix_rules.py,
 named and stated by the WORDING table there (`matrix_rules.differential`),

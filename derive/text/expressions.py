@@ -29,6 +29,7 @@ from sympy.matrices.exceptions import ShapeError as SympyShapeError
 from ..errors import LimitError, ParseError, ShapeError
 from . import ranges
 from .budgets import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
+from . import broadcast, syntax_messages
 from .vector_functions import VECTOR_FUNCTIONS, entry_of, fresh_index, is_log_of_softmax, whole
 from .functions import (
     FACTORIAL_LIKE,
@@ -223,7 +224,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         return Rational(int("".join(map(str, digits)) or "0") * (-1 if sign else 1)) * Rational(10) ** exponent
 
     def visit_Name(self, node):
-        name = node.id
+        name = "lambda" if node.id == LAMBDA_NAME else node.id  # the usual name of a regularization weight
         if name in FUNCTIONS and name not in self.namespace:
             raise self.error(node, f"'{name}' is a function; call it as {name}(...)")
         check_name(name, self.original, self._column(node))
@@ -264,38 +265,99 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
             square = next(shape_of(v) for v in terms if self._is_matrix(v))
             operands = [(o, self._as_identity(o, v, square)) for o, v in operands]
             terms = [self._as_identity(None, t, square) for t in terms]
-        self._check_sum_shapes(node, operands)
         self._check_exact(terms, "sum", node, lambda bits: max(bits) + math.log2(len(bits)))
-        return self._combine(node, lambda: sympy.Add(*terms) if not self._has_matrix(terms) else _matadd(terms))
+        if not self._has_matrix(terms):
+            return self._combine(node, lambda: sympy.Add(*terms))
+        # NumPy's rules: scalars, columns and rows broadcast (1 + exp(X@w), X - mu.T)
+        try:
+            return self._combine(node, lambda: _as_scalar_if_1x1(broadcast.add(terms)))
+        except broadcast.Incompatible:
+            raise self._broadcast_clash(node, operands) from None
+
+    def _broadcast_clash(self, node, operands):
+        """The ShapeError naming the first operand whose shape does not broadcast with those before it."""
+        shape, before = None, []
+        for operand, value in operands:
+            if self._is_matrix(value):
+                try:
+                    shape = broadcast.broadcast_shape(broadcast.placeholder(shape), value)
+                except broadcast.Incompatible:
+                    return ShapeError(f"column {self._column(node)}: {self._segment(node)}: "
+                                      f"{' and '.join(before)} is {shape_words(shape)} but {self._segment(operand)} is "
+                                      f"{shape_words(shape_of(value))}, which do not broadcast together (NumPy's rules)")
+                before.append(self._segment(operand))
+        return ShapeError(f"column {self._column(node)}: {self._segment(node)}: the shapes do not broadcast together")
 
     def _product(self, node):
         factors, operands = [], []
         for op, operand in self._chain(node, (ast.Mult, ast.Div)):
             value = self.visit(operand)
-            operands.append((operand, value))
-            if op is ast.Div:
-                if self._is_matrix(value):
-                    raise self.error(operand, "cannot divide by a matrix; use inv(A)")
-                if value == 0:
-                    raise self.error(operand, "division by zero")
+            operands.append((operand, op, value))
+            if op is ast.Div and value == 0:
+                raise self.error(operand, "division by zero")
+            if op is ast.Div and not self._is_matrix(value):
                 value = 1 / value if isinstance(value, Rational) else sympy.Pow(value, -1)
             factors.append(value)
         self._check_exact(factors, "product", node, sum)
-        self._check_product_shapes(node, [(o, v) for o, v in operands if self._is_matrix(v)])
-        return self._combine(node, lambda: _multiply(factors))
+        if not any(self._is_matrix(v) for _, _, v in operands):
+            return self._combine(node, lambda: sympy.Mul(*factors))
+        # NumPy's rules: * and / act entry by entry, broadcasting scalars, columns and rows (@ is the
+        # matrix product)
+        self._refuse_matlab_product(node, operands)
+        result, first = None, None
+        for operand, op, value in operands:
+            if result is None:
+                result, first = (value if op is not ast.Div else broadcast.divide(1, value)), operand
+                continue
+            step = broadcast.divide if op is ast.Div else broadcast.multiply
+            try:
+                result = self._combine(node, lambda r=result, v=value, f=step: f(r, v))
+            except broadcast.Incompatible:
+                raise ShapeError(f"column {self._column(node)}: {self._segment(node)}: {self._segment(first)} is "
+                                 f"{shape_words(shape_of(result))} but {self._segment(operand)} is "
+                                 f"{shape_words(shape_of(value))}, which do not broadcast together (entry by entry, "
+                                 "as in NumPy; for a matrix product write @)") from None
+            first = operand
+        return _as_scalar_if_1x1(result)
+
+    def _refuse_matlab_product(self, node, operands):
+        """x'*A*x is MATLAB's quadratic form; in text * is entry by entry (NumPy), which is never what
+        a quote-transpose beside * means: say what to write."""
+        arrays = [(o, v) for o, op, v in operands if self._is_matrix(v)]
+        if len(arrays) > 1 and any(isinstance(o, ast.Attribute) and self._transpose_mark(o) == "'" for o, _ in arrays):
+            written = self._segment(node)
+            raise self.error(node, f"{written}: in derive's text * is entry by entry, as in NumPy; for MATLAB's matrix "
+                                   f"product write @ ({written.replace('*', ' @ ')})")
 
     def _power(self, node):
         base = self.visit(node.left)
+        if self._is_transpose_mark(node.right):  # x^T, as course notes write the transpose
+            if not self._is_matrix(base):
+                raise self.error(node, f"{self._segment(node.left)}^T is a transpose, but {self._segment(node.left)} "
+                                       f"is not a declared vector or matrix: declare it (--let "
+                                       f"\"{self._segment(node.left)}: n\") or write a power with another name than T")
+            return self._combine(node, lambda: base.T)
         exponent = self.visit(node.right)
-        check_bits(power_bits(base, exponent), "this power", self.limits)
-        if base == 0 and isinstance(exponent, Rational) and exponent < 0:
-            raise self.error(node, "zero to a negative power")
+        for entry in (base if isinstance(base, MatrixBase) else [base]):  # explicit entries: each one's power
+            check_bits(power_bits(entry, exponent), "this power", self.limits)
+        entries = base if isinstance(base, MatrixBase) else [base]
+        if isinstance(exponent, Rational) and exponent < 0 and any(e == 0 for e in entries):
+            raise self.error(node, "zero to a negative power" + (" (an entry is 0; matrix_power(A, -1) is the "
+                                                                 "inverse)" if base is not entries else ""))
         if self._is_matrix(base) and self._is_matrix(exponent):
             raise self.error(node, f"{self._segment(node)}: a power with a vector or matrix exponent is not "
-                                   "supported; for positive entries write exp(hadamard(y, log(x))) for x**y")
-        if self._is_matrix(base) and not self._is_matrix(exponent) and not is_square(shape_of(base)):
-            # NumPy's reading, and the only one a non-square matrix has: (y - X@w)**2 squares each entry
+                                   "supported; for positive entries write exp(y*log(x)) for x**y")
+        if self._is_matrix(base):
+            # NumPy's reading: (y - X@w)**2 squares each entry, for every shape (matrix_power(A, k) is A@A@...)
             return self._combine(node, lambda: entrywise_power(base, exponent))
+        return self._scalar_power(node, base, exponent)
+
+    def _is_transpose_mark(self, node):
+        """The exponent T (^T, **T) when T is not a declared name."""
+        return isinstance(node, ast.Name) and node.id == "T" and "T" not in self.namespace.names
+
+    def _matrix_power(self, node, base, exponent):
+        """matrix_power(A, k): A @ A @ ... k times (k an integer, or a name declared 'k: integer')."""
         if self._is_matrix(base):
             symbolic = not exponent.is_number and exponent.is_integer  # X**k with k declared an integer
             if not (isinstance(exponent, Integer) or symbolic):
@@ -312,6 +374,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
                 bits = max((constant_bits(e) for e in base if isinstance(e, Rational)), default=1)
                 check_bits(max(bits, 1) * abs(int(exponent)) * base.shape[0], "this matrix power", self.limits)
             return self._combine(node, lambda: base**exponent)
+        raise self.error(node, "matrix_power(A, k) takes a square matrix")
+
+    def _scalar_power(self, node, base, exponent):
         if self._is_matrix(exponent):
             raise self.error(node, "a matrix cannot be an exponent")
         return self._combine(node, lambda: sympy.Pow(base, exponent))
@@ -337,6 +402,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
 
     # -- calls -------------------------------------------------------------
     def visit_Call(self, node):
+        if isinstance(node.func, ast.Attribute):  # g'(u), g''(u): a declared function's derivatives, as printed
+            return self._derivative_call(node)
         if not isinstance(node.func, ast.Name):
             raise self.error(node, "only calls of known functions are allowed, like exp(x)")
         name = node.func.id
@@ -368,9 +435,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
             base = self.visit(node.args[0])
             if not self._is_matrix(base) or not is_square(shape_of(base)):
                 raise self.error(node, "matrix_power(A, k) takes a square matrix and an integer k")
-            power = ast.copy_location(ast.BinOp(left=node.args[0], op=ast.Pow(), right=node.args[1]), node)
-            power.end_lineno, power.end_col_offset = node.end_lineno, node.end_col_offset
-            return self._power(power)
+            exponent = self.visit(node.args[1])
+            check_bits(power_bits(base, exponent), "this power", self.limits)
+            return self._matrix_power(node, base, exponent)
         if name == "delta":
             self._arity(node, name, 2, 2)
             i, j = (self._index(a) for a in node.args)
@@ -426,6 +493,21 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
                                            f"{shape_words(shape_of(a))}")
         args = [_as_scalar_if_1x1(a) if self._is_matrix(a) else a for a in args]
         return self._combine(node, lambda: g(*args))
+
+    def _derivative_call(self, node):
+        """g'(u) (and g''(u)) for g declared a function: the derivative of g at u, as results print it."""
+        order, func = 0, node.func
+        while isinstance(func, ast.Attribute) and func.attr == "T" and self._transpose_mark(func) == "'":
+            order, func = order + 1, func.value
+        g = self.namespace.names.get(func.id) if isinstance(func, ast.Name) else None
+        if not isinstance(g, sympy.core.function.UndefinedFunction) or isinstance(func, ast.Attribute):
+            raise self.error(node, "only calls of known functions are allowed, like exp(x); g'(u) is the derivative "
+                                   "of a function declared 'g: function'")
+        if len(node.args) != 1 or node.keywords:
+            raise self.error(node, f"{func.id}{chr(39) * order}(u) takes one argument")
+        u = self._unspecified_call(node, g).args[0]
+        xi = sympy.Dummy("xi")
+        return sympy.Subs(sympy.Derivative(g(xi), (xi, order)), xi, u)
 
     def _constant_matrix(self, node, name):
         """eye(n), ones(n), ones(n, m), zeros(n, m): sizes are numbers or size names."""
@@ -501,8 +583,18 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
             raise self.error(node, f"attribute access '.{node.attr}' is not allowed (only .T, the transpose)")
         value = self.visit(node.value)
         if not self._is_matrix(value):
-            raise self.error(node, "'.T' transposes a matrix or vector, not a scalar")
+            name = self._segment(node.value)
+            raise self.error(node, f"{name}{self._transpose_mark(node)} is a transpose, but {name} is not a declared "
+                                   f"vector or matrix: declare it (--let \"{name}: n\", symbols=\"{name}: n\")")
         return value.T
+
+    def _transpose_mark(self, node):
+        """How the text wrote this transpose: "'" (x'), or ".T"."""
+        end = getattr(node, "end_col_offset", None)
+        if end is None:
+            return ".T"
+        k = self.colmap[min(max(self._char_offset(end) - 1, 0), len(self.colmap) - 1)]
+        return "'" if self.original[k:k + 1] == "'" else ".T"
 
     def visit_List(self, node):
         if not node.elts:
@@ -572,37 +664,55 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         return ParseError(message, self.original, self._column(node))
 
     def _syntax_error(self, exc):
-        column = None
-        reason = exc.msg
-        if exc.offset == 0:  # Python reports the end of input as offset 0
-            column, reason = len(self.original), "the expression ends too early"
-        elif exc.offset is not None:
-            column = self._original_column(exc.lineno or 1, exc.offset - 1)
+        """Python's reader failed: say what was typed and what to write (never Python's wording)."""
+        reason = exc.msg or ""
         if "too many nested parentheses" in reason:
             raise LimitError("too many nested parentheses") from None
-        if "was never closed" in reason or "unmatched" in reason or "does not match" in reason:
-            reason = "unbalanced brackets: " + reason
-        return ParseError(reason, self.original, column)
+        offset, message = syntax_messages.explain(self.source, reason, exc.offset if exc.offset else None)
+        column = None if offset is None else self._original_column(exc.lineno or 1, offset)
+        if exc.offset == 0 or message.startswith("the expression ends too early"):  # Python's end of input
+            column = len(self.original.rstrip())
+        return ParseError(message, self.original, column)
 
 
 def _translate(text):
-    """Replace '^' by '**' (power, as in maths) and line breaks by spaces (so an
-    expression may span lines), keeping a map to the original columns."""
+    """Text as people type it -> Python's syntax, with a map to the original columns:
+    '^' is a power ('**'); a quote after a name or bracket is the transpose (x' -> x.T); ||x|| is
+    norm(x); the name lambda (a keyword in Python) is read as LAMBDA_NAME; line breaks are spaces
+    (an expression may span lines)."""
     out, colmap = [], []
-    for i, ch in enumerate(text):
+    norms_open = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        piece = ch
+        width = 1
         if not out and ch.isspace():
+            i += 1
             continue  # leading blanks (Python would call them an indent)
         if ch == "^":
-            out.append("**")
-            colmap += [i, i]
+            piece = "**"
         elif ch in "\r\n\t\f\v":
-            out.append(" ")
-            colmap.append(i)
-        else:
-            out.append(ch)
-            colmap.append(i)
+            piece = " "
+        elif ch == "'" and out and (out[-1][-1:].isalnum() or out[-1][-1:] in ")]_" or out[-1] == ".T"):
+            piece = ".T"
+        elif text.startswith("||", i):
+            piece, width = (")" if norms_open else "norm("), 2
+            norms_open = not norms_open
+        elif text.startswith("lambda", i) and not _word_char(text, i - 1) and not _word_char(text, i + 6):
+            piece, width = LAMBDA_NAME, 6
+        out.append(piece)
+        colmap += [i] * len(piece)
+        i += width
     colmap.append(len(text))
     return "".join(out), colmap
+
+
+LAMBDA_NAME = "λ"  # a letter Python reads as a name; visit_Name turns it back into 'lambda'
+
+
+def _word_char(text, k):
+    return 0 <= k < len(text) and (text[k].isalnum() or text[k] == "_")
 
 
 def _as_scalar_if_1x1(value):

@@ -13,6 +13,11 @@ from .functions import FUNCTIONS, UNDEFINED_NAMES
 RESERVED_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_")) - set(FUNCTIONS) - {"sum"}
 
 
+# keywords that are the usual names of things in ML notes (a regularization weight): the text reads them
+# (expressions._translate), and printers for Python source spell them lambda_
+SPELLED_KEYWORDS = frozenset({"lambda"})
+
+
 def check_name(name, text=None, column=None):
     """Symbol names must be identifiers code generation can paste into source."""
     if not isinstance(name, str) or not name.isidentifier():
@@ -23,5 +28,5 @@ def check_name(name, text=None, column=None):
         raise ParseError(f"'{name}' is a reserved Python name and cannot be a symbol", text, column)
     if name in UNDEFINED_NAMES:
         raise ParseError(f"'{name}' is not a number derive accepts (no infinities or NaN)", text, column)
-    if keyword.iskeyword(name):
+    if keyword.iskeyword(name) and name not in SPELLED_KEYWORDS:
         raise ParseError(f"'{name}' is a Python keyword and cannot be a symbol", text, column)

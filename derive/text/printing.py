@@ -7,11 +7,11 @@
 import mpmath
 import sympy
 from sympy import S
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .shapes import is_square
 
 
 class TextPrinter(StrPrinter):
@@ -23,6 +23,11 @@ class TextPrinter(StrPrinter):
         if isinstance(item, sympy.Trace) and tuple(item.arg.shape) == (1, 1) \
                 and isinstance(item.arg, sympy.MatMul) and level >= PRECEDENCE["Mul"]:
             return f"({self._print(item)})"
+        if isinstance(item, ElementwiseApplyFunction):  # printed as its body: 1/(1 + exp(X@w)) ranks as a quotient
+            fn = item.function
+            if not (isinstance(fn.expr, sympy.Function) and fn.expr.args == fn.variables):
+                rank, text = precedence(fn.expr), self._print(item)
+                return f"({text})" if rank < level or (not strict and rank <= level) else text
         return super().parenthesize(item, level, strict)
 
     def _as_ordered_terms(self, expr, order=None):
@@ -55,7 +60,25 @@ class TextPrinter(StrPrinter):
                 return f"softmax({self._print(z)})"
             text = self._print(coeff)
             return f"{f'({text})' if isinstance(coeff, sympy.Add) else text}*softmax({self._print(z)})"
-        return super()._print_MatMul(expr)
+        # NumPy's reading: scalars with *, then the matrices with @ (one precedence level, left to right,
+        # so 2*A@x is (2*A)@x)
+        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
+        matrices = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        text = "@".join(self.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices)
+        if not scalars:
+            return text
+        coeff = sympy.Mul(*scalars)
+        if coeff == -1:
+            return f"-{text}"
+        sign = ""
+        if _negative(coeff):
+            sign, coeff = "-", -coeff
+        scalar = f"({self._print(coeff)})" if _is_product_1x1(coeff) else \
+            self.parenthesize(coeff, PRECEDENCE["Mul"])
+        return f"{sign}{scalar}*{text}"
+
+    def _print_MatPow(self, expr):
+        return f"matrix_power({self._print(expr.base)}, {self._print(expr.exp)})"
 
     def _print_Subs(self, expr):
         # g'(a.T*x): the derivative of an unspecified one-argument function at a point
@@ -191,28 +214,28 @@ class TextPrinter(StrPrinter):
         body = fn.expr
         if isinstance(body, sympy.Function) and body.args == (t,):
             return f"{type(body).__name__}({arg})"
-        nested = _nested_functions(body, t)
-        if nested:  # log(sigmoid(t)) entry by entry: log(sigmoid(X*w)), which reads back entrywise
-            return "".join(f"{name}(" for name in nested) + arg + ")" * len(nested)
-        factors = _entrywise_factors(body, t, expr.expr)
-        if factors is not None:  # sigmoid(X*w)*(1 - sigmoid(X*w)) entry by entry: hadamard products
-            coeff, parts = factors
-            text = parts[0] if len(parts) > 1 or not parts[0].startswith("ones(") else f"({parts[0]})"
-            for part in parts[1:]:
-                text = f"hadamard({text}, {part})"  # an argument: ones(n, 1) - sigmoid(w) needs no parentheses
+        # NumPy's reading: every scalar operation on an array acts entry by entry, so the map t -> body
+        # is body with the array in place of t (1/(1 + exp(X@w)), sigmoid(X@w)*(1 - sigmoid(X@w)))
+        array = _ArrayText(arg, precedence(expr.expr))
+        found = _entrywise_parts(body, t)
+        if found is not None:  # in the textbook's order: sigmoid(z)*(1 - sigmoid(z)), never the reverse
+            coeff, parts = found
+            texts = {"t": lambda f: self.parenthesize(array, PRECEDENCE["Mul"]), "f": lambda f: f"{f.__name__}({arg})",
+                     "1-f": lambda f: f"(1 - {f.__name__}({arg}))"}
+            text = "*".join(texts[kind](f) for kind, f in parts)
             return text if coeff == 1 else f"{self.parenthesize(coeff, PRECEDENCE['Mul'])}*{text}"
-        return f"map({t} -> {self._print(body)}, {arg})".replace("_t", "t")
+        return self._print(body.xreplace({t: array}))
+
+    def _print__ArrayText(self, expr):
+        return expr.name
 
     def _print_HadamardProduct(self, expr):
-        return "hadamard(" + ", ".join(self._print(a) for a in expr.args) + ")"
+        # entry by entry * is associative, but a matrix product beside it is not: a*(X@w), never a*X@w
+        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=not _is_matrix_product(a)) for a in expr.args)
 
     def _print_HadamardPower(self, expr):
         base, p = expr.args
-        if is_square(base.shape):  # there ** is the matrix power
-            return f"hadamard_power({self._print(base)}, {self._print(p)})"
-        text = self._print(base)  # ** on a vector or non-square matrix is entrywise in derive's text
-        if not (getattr(base, "is_symbol", False) or text.isidentifier()):
-            text = f"({text})"
+        text = self.parenthesize(base, PRECEDENCE["Pow"])  # ** acts entry by entry, as in NumPy
         exponent = self._print(p)
         return f"{text}**{exponent if p.is_Symbol or (p.is_Integer and p >= 0) else f'({exponent})'}"
 
@@ -239,15 +262,6 @@ class TextPrinter(StrPrinter):
         if not (expr.arg.is_Symbol or getattr(expr.arg, "is_MatrixSymbol", False) or arg.isidentifier()):
             arg = f"({arg})"
         return f"{arg}.T"
-
-
-def _nested_functions(body, t):
-    """['log', 'sigmoid'] when body is log(sigmoid(t)): one-argument functions of the grammar, nested."""
-    names = []
-    while isinstance(body, sympy.Function) and len(body.args) == 1:
-        names.append(type(body).__name__)
-        body = body.args[0]
-    return names if body == t and names else []
 
 
 def _entrywise_parts(body, t):
@@ -277,20 +291,18 @@ def _entrywise_parts(body, t):
     return (coeff, parts) if parts else None
 
 
-def _entrywise_factors(body, t, arg):
-    """(c, [text, ...]) of `_entrywise_parts`, each part a whole vector in derive's text:
-    sigmoid(X*w) and ones(N, 1) - sigmoid(X*w); None when the map is not such a product."""
-    found = _entrywise_parts(body, t)
-    if found is None:
-        return None
-    coeff, parts = found
-    printer = TextPrinter()
-    inner = printer.doprint(arg)
-    rows, cols = arg.shape
-    ones = f"ones({printer.doprint(rows)}, {printer.doprint(cols)})"
-    texts = {"t": lambda f: inner, "f": lambda f: f"{f.__name__}({inner})",
-             "1-f": lambda f: f"{ones} - {f.__name__}({inner})"}
-    return coeff, [texts[kind](f) for kind, f in parts]
+class _ArrayText(sympy.Symbol):
+    """An array's printed text in the place of an entrywise map's variable, parenthesized as the
+    array expression it stands for would be."""
+
+    def __new__(cls, text, rank):
+        obj = super().__new__(cls, text)
+        obj.precedence = rank
+        return obj
+
+
+def _is_matrix_product(M):
+    return isinstance(M, sympy.MatMul) and sum(1 for a in M.args if getattr(a, "is_Matrix", False)) > 1
 
 
 def _is_product_1x1(t):

@@ -60,7 +60,15 @@ class ShapesMixin:
 
     # -- shapes, in words --------------------------------------------------
     def _segment(self, node):
-        text = ast.get_source_segment(self.source, node) or "this term"
+        """The text of `node` as the user wrote it (x^T and x', not the x**T and x.T Python read)."""
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        colmap = getattr(self, "colmap", None)
+        if start is None or end is None or colmap is None or getattr(node, "lineno", 1) != getattr(node, "end_lineno", 1):
+            text = ast.get_source_segment(self.source, node) or "this term"
+        else:
+            first = colmap[min(self._char_offset(start), len(colmap) - 1)]
+            last = colmap[min(max(self._char_offset(end) - 1, 0), len(colmap) - 1)]
+            text = self.original[first:last + 1] or "this term"
         return " ".join(text.split())
 
     def _check_sum_shapes(self, node, operands):

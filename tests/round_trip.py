@@ -1,0 +1,109 @@
+"""Every result derive prints reads back: parse(to_text(r)) and parse(latex(r)) equal r.
+
+Equality is numeric, at concrete sizes and random values (the printed form may group terms
+differently: 1/(exp(X@w) + ones(N, 1)) reads back as an entrywise power, not the map SymPy built).
+`RESULTS` collects every Derivation the test session produces (conftest.py wraps the one place
+results leave derive); test_zz_round_trip.py reads them back at the end of the run.
+"""
+
+import random
+
+import sympy
+from sympy import Indexed, IndexedBase, MatrixBase, MatrixExpr, MatrixSymbol
+
+import derive
+from derive.text.printing import latex as result_latex
+from derive.text.printing import to_text
+from derive.validation.instances import Instance
+
+RESULTS = {}  # srepr -> (label, expression); one entry per distinct result
+LIMIT = 4000
+
+
+def record(label, expr, namespace=None):
+    """Keep `expr` (with the Namespace it was derived in, whose declarations the printed text needs)."""
+    if len(RESULTS) >= LIMIT or expr is None:
+        return
+    try:
+        key = sympy.srepr(expr)
+    except Exception:  # noqa: BLE001 - an object SymPy cannot print is not a result to read back
+        return
+    RESULTS.setdefault(key, (label, expr, namespace))
+
+
+def declarations(expr):
+    """name -> object for every name in `expr`, so the printed text reads back into the same objects."""
+    names = {}
+    atoms = expr.atoms(sympy.Symbol, MatrixSymbol, IndexedBase, sympy.core.function.AppliedUndef)
+    for a in atoms:
+        if isinstance(a, sympy.core.function.AppliedUndef):
+            names[a.func.__name__] = a.func
+        elif isinstance(a, (MatrixSymbol, IndexedBase)):
+            names[str(a.name)] = a
+        elif isinstance(a, sympy.Symbol):
+            names.setdefault(a.name, a)
+    for ix in expr.atoms(Indexed):
+        names[str(ix.base.label)] = ix.base
+    return names
+
+
+def read_back(expr, how="text", namespace=None):
+    """The expression the printed form of `expr` parses to (in the problem's namespace, when given:
+    the sizes of declared vectors, the ranges of indices)."""
+    printed = to_text(expr) if how == "text" else result_latex(expr)
+    kwargs = {"syntax": "latex"} if how == "latex" else {}
+    return printed, derive.parse(printed, namespace if namespace is not None else declarations(expr), **kwargs)
+
+
+def numerically_equal(a, b, seed=0):
+    """a == b at two concrete sizes and random values of every free symbol (indices: in range)."""
+    rng = random.Random(seed)
+    a, b = _comparable(a), _comparable(b)
+    for inst in Instance.all_for(a, b):
+        ea, eb = inst.explicit(a), inst.explicit(b)
+        if isinstance(ea, MatrixBase) != isinstance(eb, MatrixBase):
+            if isinstance(ea, MatrixBase) and ea.shape == (1, 1):
+                ea = ea[0, 0]
+            elif isinstance(eb, MatrixBase) and eb.shape == (1, 1):
+                eb = eb[0, 0]
+            else:
+                return False, f"{_shape(ea)} against {_shape(eb)}"
+        if isinstance(ea, MatrixBase) and ea.shape != eb.shape:
+            return False, f"shapes {ea.shape} and {eb.shape}"
+        free = sorted(_free(ea) | _free(eb), key=str)
+        point = {s: (rng.randint(2, 4) if s.is_integer and s.is_positive else rng.randint(0, 1) if s.is_integer
+                     else sympy.Rational(rng.randint(20, 90), 37)) for s in free}
+        left, right = (_numbers(e, point) for e in (ea, eb))
+        for x, y in zip(left, right):
+            if abs(x - y) > 1e-9 * (1 + abs(x)):
+                return False, f"{x} against {y} at {inst.describe()}"
+    return True, ""
+
+
+def _numbers(expr, point):
+    value = expr.xreplace(point)
+    value = value.doit() if hasattr(value, "doit") else value
+    return [complex(sympy.N(e, 30)) for e in (value if isinstance(value, MatrixBase) else [value])]
+
+
+def _shape(v):
+    return v.shape if isinstance(v, (MatrixBase, MatrixExpr)) else "a scalar"
+
+
+def _free(e):
+    return set(e.free_symbols)
+
+
+def _comparable(e):
+    """Symbols by name (the text's real x and the result's plain x are one name), unspecified
+    functions made concrete (g -> sin, so g'(u) has a value)."""
+    e = e.xreplace({s: sympy.Symbol(s.name, integer=True, positive=True) if s.is_integer and s.is_positive
+                    else sympy.Symbol(s.name, integer=True) if s.is_integer else sympy.Symbol(s.name)
+                    for s in e.free_symbols if isinstance(s, sympy.Symbol) and not isinstance(s, sympy.Dummy)})
+    # z[k] of a declared vector is a MatrixElement in one spelling and an Indexed in the other
+    e = e.replace(lambda x: isinstance(x, sympy.matrices.expressions.matexpr.MatrixElement),
+                  lambda x: IndexedBase(str(x.parent.name))[(x.i,) if x.parent.shape[1] == 1 else (x.i, x.j)]
+                  if isinstance(x.parent, MatrixSymbol) else x)
+    for g in {f.func for f in e.atoms(sympy.core.function.AppliedUndef)}:
+        e = e.replace(g, sympy.sin)
+    return e.doit() if e.has(sympy.Subs) else e

@@ -1,0 +1,59 @@
+"""Every result the test session produced reads back from its printed text to an equal expression.
+
+The file name sorts last, so it runs after the suite has derived its results (conftest.py records
+each Derivation).  Run on its own, it derives a set of its own first.
+"""
+
+import time
+
+import pytest
+
+from derive.derivation.api import differentiate
+from derive.text.inputs import new_namespace
+from tests.round_trip import RESULTS, numerically_equal, read_back, record
+
+OWN = [  # a spread of result kinds, for a run of this file alone
+    ("sum(log(1 + exp(X@w)) - y*(X@w))", "w", "X: N x d, w: d, y: N"),
+    ("norm(X@w - y)**2/2 + lambda/2*norm(w)**2", "w", "X: N x d, w: d, y: N"),
+    ("x.T@A@x/(x.T@x)", "x", "A: n x n, x: n"),
+    ("log(det(S)) + trace(inv(S)@C)", "S", "S: n x n, C: n x n"),
+    ("-log(softmax(z)[c])", "z", "z: K"),
+    ("sum((x[i] - mu)**2, i)", "mu", None),
+    ("g(a.T@x)", "x", "a: n, x: n, g: function"),
+    ("sum(X[i, j]*w[j], i, j)", "w[k]", None),
+    ("x**2*y + exp(x*y)", "x y", None),
+    ("sum(sigmoid(X@w)**2)", "w", "X: N x d, w: d"),
+    ("trace(X@X.T@A)", "X", "X: n x m, A: n x n"),
+    ("where(x > 0, x**2, -x)", "x", None),
+    ("x.T@matrix_power(A, 3)@x", "x", "A: n x n, x: n"),
+    ("sum(log(1 + exp(-y*(X@w))))", "w", "X: N x d, w: d, y: N"),
+]
+
+
+def _own_results():
+    for f, wrt, symbols in OWN:
+        for kind in ("grad", "hessian"):
+            namespace = new_namespace(symbols, f, wrt)
+            try:
+                d = differentiate(f, wrt, kind, symbols=namespace)
+            except Exception:  # noqa: BLE001 - a Hessian derive refuses is not a result
+                continue
+            record(f"{kind} of {f}", d.result, namespace)
+
+
+def test_every_result_reads_back_from_its_text():
+    if len(RESULTS) < 40:
+        _own_results()
+    failures, slow = [], []
+    for label, expr, namespace in list(RESULTS.values()):
+        start = time.perf_counter()
+        try:
+            printed, back = read_back(expr, namespace=namespace)
+            same, why = numerically_equal(expr, back)
+        except Exception as exc:  # noqa: BLE001 - every failure is listed, not only the first
+            printed, same, why = "?", False, f"{type(exc).__name__}: {exc}"
+        if not same:
+            failures.append(f"{label}: {printed} -> {why}")
+        slow.append((time.perf_counter() - start, label))
+    assert len(RESULTS) >= 20
+    assert not failures, f"{len(failures)} of {len(RESULTS)} results do not read back:\n" + "\n".join(failures[:40])
