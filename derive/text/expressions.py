@@ -640,7 +640,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         if isinstance(value, sympy.Basic) and value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
             segment = ast.get_source_segment(self.source, node) or "this expression"
             raise self.error(node, f"{segment} is undefined (evaluates to {value})")
-        if isinstance(value, sympy.Basic) and (value.has(S.ImaginaryUnit) or (value.is_number and value.is_real is False)):
+        if isinstance(value, sympy.Basic) and (value.has(S.ImaginaryUnit) or (_constant(value) and value.is_real is False)):
             segment = ast.get_source_segment(self.source, node) or "this expression"
             raise self.error(node, f"{segment} is not real (evaluates to {value}); derive works over the reals")
         return value
@@ -713,6 +713,12 @@ LAMBDA_NAME = "λ"  # a letter Python reads as a name; visit_Name turns it back 
 
 def _word_char(text, k):
     return 0 <= k < len(text) and (text[k].isalnum() or text[k] == "_")
+
+
+def _constant(value):
+    """A number with no symbols (sqrt(-2), log(-1)): is_number asks every sum for its free symbols,
+    which SymPy finds by rebuilding the sum's body; a walk for any symbol is cheap."""
+    return not value.has(sympy.Symbol, MatrixSymbol) and value.is_number
 
 
 def _as_scalar_if_1x1(value):
