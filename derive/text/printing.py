@@ -231,7 +231,13 @@ class TextPrinter(StrPrinter):
 
     def _print_HadamardProduct(self, expr):
         # entry by entry * is associative, but a matrix product beside it is not: a*(X@w), never a*X@w
-        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=not _is_matrix_product(a)) for a in expr.args)
+        over = [a for a in expr.args if isinstance(a, sympy.HadamardPower) and a.exp.is_negative]
+        top = [a for a in expr.args if a not in over] or [sympy.OneMatrix(*expr.shape)]
+        text = "*".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=not _is_matrix_product(a)) for a in top)
+        for a in over:  # y*b**(-1) is y/b, as NumPy code writes it
+            base = a.base if a.exp == -1 else sympy.HadamardPower(a.base, -a.exp)
+            text += "/" + self.parenthesize(base, PRECEDENCE["Mul"], strict=False)
+        return text
 
     def _print_HadamardPower(self, expr):
         base, p = expr.args
@@ -240,7 +246,8 @@ class TextPrinter(StrPrinter):
         return f"{text}**{exponent if p.is_Symbol or (p.is_Integer and p >= 0) else f'({exponent})'}"
 
     def _print_DiagMatrix(self, expr):
-        return f"diag({self._print(expr.args[0])})"
+        v = expr.args[0]
+        return f"diag({self._print(v if v.shape[1] == 1 else sympy.Transpose(v).doit())})"  # diag(v.T) is diag(v)
 
     def _print_Identity(self, expr):
         return f"eye({self._print(expr.shape[0])})"
