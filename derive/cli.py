@@ -518,16 +518,16 @@ def _tree_order(rows):
 
 
 def _run_check_steps(args):
-    from .check.derivation.api import check_derivation
+    from .check.derivation.api import check_or_report
     from .check.derivation.files import read
 
     path = args.file.strip()  # '-' arrives as ' -' (_minus_is_math)
     found = read(path, sys.stdin.read() if path == "-" else None)
     verdicts = []
-    for d in found:
+    for d in found:  # a derivation that cannot be read is reported as such; the others are still checked
         symbols = "; ".join(x for x in [d.symbols, *_declarations(args.let)] if x) or None
-        verdicts.append(check_derivation(d.steps, f=d.f or args.f, wrt=d.wrt or args.wrt, symbols=symbols,
-                                         title=d.title))
+        verdicts.append(check_or_report(d.steps, f=d.f or args.f, wrt=d.wrt or args.wrt, symbols=symbols,
+                                        title=d.title))
     if args.json:
         _print_json({"ok": all(v.ok for v in verdicts), "derivations": [v.to_dict() for v in verdicts]})
     else:

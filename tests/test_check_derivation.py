@@ -309,9 +309,26 @@ def test_check_steps_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     (tmp_path / "none.tex").write_text(r"\begin{equation} a = b \end{equation}")
     code, _, err = run(capsys, "check-steps", str(tmp_path / "none.tex"))
     assert code == 2 and "no display block" in err
+
+
+def test_an_unreadable_derivation_is_reported_and_the_others_still_checked(tmp_path, capsys):
+    """One derivation derive cannot read (here: L never defined) does not abort the file."""
+    (tmp_path / "two.tex").write_text(r"""% let: w: d
+\begin{align} \frac{\partial L}{\partial w} &= 2w \\ &= 2w \end{align}
+\begin{align} \frac{\partial}{\partial w} w^Tw &= 2w \\ &= 3w \end{align}
+""")
+    code, out, err = run(capsys, "check-steps", str(tmp_path / "two.tex"))
+    assert code == 1 and err == "", out + err
+    assert "UNREADABLE" in out and "does not say what L is" in out
+    assert out.count("✓") == 1 and out.count("✗") == 1 and "3/2 times the line before" in out, out
+    code, out, _ = run(capsys, "check-steps", str(tmp_path / "two.tex"), "--json")
+    d = json.loads(out)
+    assert code == 1 and [v["ok"] for v in d["derivations"]] == [False, False]
+    assert d["derivations"][0]["unreadable"] is True and "does not say what L is" in d["derivations"][0]["explanation"]
+    assert d["derivations"][1]["first_error"] == 1 and d["derivations"][1]["lines"][1]["mistake"] == "factor"
     (tmp_path / "undefined.txt").write_text("dL/dw = 2*w\n")
-    code, _, err = run(capsys, "check-steps", str(tmp_path / "undefined.txt"), "--let", "w: d")
-    assert code == 2 and "does not say what L is" in err
+    code, out, err = run(capsys, "check-steps", str(tmp_path / "undefined.txt"), "--let", "w: d")
+    assert code == 1 and err == "" and "does not say what L is" in out
 
 
 def test_latex_chain_when_the_front_end_reads_it():
@@ -328,3 +345,26 @@ def test_latex_chain_when_the_front_end_reads_it():
         \end{align}""", symbols="X: n x d, w: d, y: n")
     assert [line.status for line in v.lines] == ["ok", "ok", "wrong"], v
     assert v.lines[2].mistake == "sign"
+
+
+def test_a_latex_named_function_in_the_first_line_keeps_f():
+    """\\ell, \\mathcal{L}, J(\\mu) name what f= gives; they are no formula in their own letters."""
+    chain = r"""\begin{align}\frac{\partial\ell}{\partial\sigma} &= -\frac{1}{\sigma} \\ &= -\frac{2}{\sigma}\end{align}"""
+    v = check_derivation(chain, f="-log(sigma)", wrt="sigma", symbols="sigma: positive")
+    assert [line.status for line in v.lines] == ["ok", "wrong"] and v.lines[1].mistake == "factor"
+    v = check_derivation(r"\nabla_{\mu}\ell = \Sigma^{-1}(x - \mu) \\ = \Sigma^{-1}x - \Sigma^{-1}\mu",
+                         f="-(1/2)*(x - mu).T @ inv(Sigma) @ (x - mu)", symbols="x: d, mu: d, Sigma: d x d symmetric")
+    assert v.ok, v
+    v = check_derivation(r"\mathcal{L}(w) = w^Tw \\ \nabla_w \mathcal{L}(w) = 2w \\ = w", symbols="w: d")
+    assert [line.status for line in v.lines] == ["ok", "wrong"] and v.definitions == {"L": "w^Tw"}
+    with pytest.raises(derive.SymbolError, match=r"does not say what \\ell is"):
+        check_derivation(r"\frac{\partial\ell}{\partial\sigma} = -\frac{1}{\sigma}", symbols="sigma: positive")
+
+
+def test_check_on_concrete_size_sympy_matrices_names_the_slip():
+    """derive.check's transposed-factor rule on a 3 x 2 X: swapping X.T for X reshapes [0, 0]."""
+    X, w, y = sympy.MatrixSymbol("X", 3, 2), sympy.MatrixSymbol("w", 2, 1), sympy.MatrixSymbol("y", 3, 1)
+    f = ((X * w - y).T * (X * w - y))[0, 0]
+    assert derive.check(f, w, 2 * X.T * (X * w - y)).ok
+    wrong = derive.check(f, w, 2 * X.T * X * w)
+    assert not wrong.ok and wrong.counterexample

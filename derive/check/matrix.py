@@ -576,8 +576,8 @@ def _each_occurrence_transposed(expr, M):
         count[0], seen = 0, []
         try:
             swapped = walk(expr, target, seen)
-        except (TypeError, ValueError):
-            return
+        except (TypeError, ValueError, IndexError):  # IndexError: an entry [i, j] of a concrete-size matrix
+            return  # that the swap reshaped
         if not seen:
             return
         yield swapped, seen[0]

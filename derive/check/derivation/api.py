@@ -30,7 +30,7 @@ from . import first_line, split
 from .chain import as_derivative_value, walk
 from .compare import Comparer
 from .entries import Target
-from .verdict import ChainVerdict
+from .verdict import ChainVerdict, UnreadableDerivation
 
 
 def check_derivation(lines, f=None, wrt=None, symbols=None, *, syntax=None, title="", limits=DEFAULT_LIMITS, seed=0):
@@ -62,6 +62,15 @@ def check_derivation(lines, f=None, wrt=None, symbols=None, *, syntax=None, titl
         final = _final(f_expr, target, verdicts, derivative, comparer, ns, seed)
         return ChainVerdict(verdicts, final, f_expr, target.wrt if not target.axes else (
             _element_of(target),), derivative, title, dict(definitions), _what(said, f_expr, target))
+
+
+def check_or_report(lines, f=None, wrt=None, symbols=None, *, title="", **options):
+    """`check_derivation`, or an `UnreadableDerivation` with the reason when the derivation cannot
+    be checked at all: one derivation of a file never stops the others (`derive check-steps`)."""
+    try:
+        return check_derivation(lines, f=f, wrt=wrt, symbols=symbols, title=title, **options)
+    except DeriveError as exc:
+        return UnreadableDerivation(title, " ".join(str(exc).split()), lines)
 
 
 # ---------------------------------------------------------------------------
@@ -102,13 +111,14 @@ def _parse(text, ns, syntax=None):
 
 def _what_is_derived(said, f, wrt, definitions, ns, syntax=None):
     f_text, wrt_names = (said[0], said[1]) if said is not None else (None, None)
+    label = _label(f_text)
     from_chain = True  # f as written in the derivation (its syntax), not the f= argument
-    if f_text is not None and f_text.strip("() ") in definitions:
-        f = definitions[f_text.strip("() ")]
-    elif f_text is not None and re.fullmatch(r"\(?\s*[A-Za-z]\w*\s*\)?", f_text) and f is not None:
-        from_chain = False  # 'dL/dw' with L given as f=
+    if label is not None and label in definitions:
+        f = definitions[label]
+    elif label is not None and f is not None:
+        from_chain = False  # 'dL/dw', '\partial\ell/\partial\sigma', '\nabla_\mu J(\mu)' with f given as f=
     elif f_text is not None:
-        if re.fullmatch(r"[A-Za-z]\w*", f_text.strip()) and f_text.strip() not in ns.names:
+        if label is not None and first_line.named(f_text.strip("() "))[1] is None and label not in ns.names:
             raise SymbolError(f"the derivation does not say what {f_text.strip()} is: pass f=... or begin with a "
                               f"line '{f_text.strip()} = ...'")
         f = f_text
@@ -127,6 +137,20 @@ def _what_is_derived(said, f, wrt, definitions, ns, syntax=None):
         f_expr = sympy.Trace(f_expr)  # x.T@A@x as a scalar
     items = wrt if isinstance(wrt, (list, tuple)) else (split_names(wrt) if isinstance(wrt, str) else [wrt])
     return f_expr, list(items)
+
+
+def _label(f_text):
+    """The name a first line differentiates when it writes a name, not a formula: L, (L), \\ell,
+    \\mathcal{L}, J(\\theta), E_D(w) -> 'L', 'L', 'ell', 'L', 'J', 'E'; None for a formula."""
+    if f_text is None:
+        return None
+    text = f_text.strip()
+    if re.fullmatch(r"\(\s*[^()]*\)", text):
+        text = text[1:-1].strip()
+    if re.fullmatch(r"[A-Za-z]\w*", text):
+        return text
+    named = first_line.named(text)
+    return None if named is None else named[0]
 
 
 def _target(f, items, ns):

@@ -24,6 +24,12 @@ _DEFINED = re.compile(r"^(?P<name>\\?[A-Za-z]+(?:\{\\?[A-Za-z]+\})?|" + _NAME + 
                       r"(?:\\left\s*)?(?:\((?P<args>[^=]*)\))?(?:\\right)?\s*$")
 
 
+# LaTeX functions of a formula, never the name of what is derived: \log(x) is a formula
+_FUNCTIONS_NOT_NAMES = {"\\log", "\\ln", "\\exp", "\\sin", "\\cos", "\\tanh", "\\sigma", "\\det",
+                        "\\operatorname", "\\mathrm", "\\text", "\\operatorname{tr}", "\\sqrt", "\\frac",
+                        "\\left", "log", "exp", "sigmoid", "tanh", "sin", "cos", "det", "trace", "sqrt"}
+
+
 def split_equation(line):
     """(left, right) at the line's top-level '=', or (line, None)."""
     pieces = equalities(line)
@@ -60,6 +66,15 @@ def definition(line):
     if not m:
         return None
     return plain_name(m.group("name")), right
+
+
+def named(text):
+    """(plain name, arguments text or None) when `text` is a name with maybe a subscript and
+    arguments (L, \\ell, \\mathcal{L}(w), J(\\theta)), else None."""
+    m = _DEFINED.match(text)
+    if not m or m.group("name") in _FUNCTIONS_NOT_NAMES:
+        return None
+    return plain_name(m.group("name")), m.group("args")
 
 
 def plain_name(name):

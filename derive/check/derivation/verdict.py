@@ -116,6 +116,39 @@ class ChainVerdict:
                 "final": None if self.final is None else self.final.to_dict()}
 
 
+@dataclass
+class UnreadableDerivation:
+    """A derivation in a file that could not be checked at all (its first line, f or a declaration
+    cannot be read): the reason, in the parser's or checker's words, so that the file's other
+    derivations are still checked.  Not ok; no line is wrong or right."""
+
+    title: str
+    reason: str
+    steps: object = None
+
+    ok = False
+    first_error = None
+    lines = ()
+
+    @property
+    def explanation(self):
+        return f"the derivation could not be read: {self.reason}"
+
+    def __str__(self):
+        head = f"{self.title}: " if self.title else ""
+        first = self.steps if isinstance(self.steps, str) else (self.steps[0] if self.steps else "")
+        first = " ".join(str(first).split())
+        what = first if len(first) <= 80 else first[:77] + "..."
+        return f"{head}{what or 'the derivation'}  —  UNREADABLE\n  ? {self.reason}"
+
+    def _repr_latex_(self):
+        return r"$$\text{" + _escape(str(self)) + "}$$"
+
+    def to_dict(self):
+        return {"ok": False, "unreadable": True, "first_error": None, "explanation": self.explanation,
+                "title": self.title or None, "lines": [], "final": None}
+
+
 def _text(value):
     if isinstance(value, sympy.MatrixBase) and value.shape == (1, 1):
         value = value[0, 0]
