@@ -7,7 +7,7 @@ import ast
 import sympy
 from sympy import Integer, MatrixSymbol
 
-from . import ranges
+from . import ranges, rows
 from .names import check_name
 
 
@@ -30,9 +30,33 @@ class IndicesMixin:
                 raise self.error(arg, "sum() takes index names (i, j) or (i, lo, hi) after the body")
             limits.append((index, lo, hi))
         body = self.visit(node.args[0])
+        over_sample = self._sum_over_sample(node, body, limits)
+        if over_sample is not None:
+            return over_sample
         if self._is_matrix(body):
             raise self.error(node, "sum() adds up scalars; the body is a matrix")
         return self._combine(node, lambda: sympy.Sum(body, *limits))
+
+    def _sum_over_sample(self, node, body, limits):
+        """A vector or matrix body over one index (sum_i y_i x^{(i)}), and a scalar body with
+        quadratic forms in rows (sum_n (x_n - mu)^T A (x_n - mu)), in matrix notation (rows.py);
+        None for a sum that stays an index sum."""
+        row_products = self.__dict__.get("_row_products", {})
+        if len(limits) != 1 or not (self._is_matrix(body) or row_products):
+            return None
+        index, lo, hi = limits[0]
+        bounded = not (hi.free_symbols and any(isinstance(s, ranges._Placeholder) for s in hi.free_symbols))
+        try:
+            if self._is_matrix(body):
+                if not (rows.has_rows(body, index) or index in body.free_symbols):
+                    return None  # sum(w, i): no sample to run over
+                value = rows.sum_over_sample(body, index, lo, hi, row_products, bounded)
+            else:
+                value = rows.sum_of_quadratic_forms(body, index, lo, hi, row_products, bounded)
+        except rows.CannotVectorize as exc:
+            raise self.error(node, f"a sum over {index} of vectors: {exc}; write it in matrix notation "
+                                   "(sum_i y_i x^{(i)} is X^T y)") from None
+        return None if value is None else self._combine(node, lambda: value)
 
     def _bound_value(self, node):
         value = self.visit(node)

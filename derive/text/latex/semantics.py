@@ -19,6 +19,7 @@ from sympy import Abs, Identity, MatMul, MatrixBase, MatrixSymbol, OneMatrix, Ra
 
 from ..budgets import check_bits, power_bits
 from ..functions import MATRIX_FUNCTIONS, _sum_entries, elementwise, entrywise_power
+from ..rows import Row, as_slices
 from ..shapes import is_square, shape_of, shape_words
 from . import nodes
 from .to_tree import to_tree
@@ -36,8 +37,8 @@ class LatexMixin:
             raise LimitError(f"formula has {count} syntax nodes; the limit is {self.limits.max_nodes}")
         body = tree.body
         if self.relations and isinstance(body, ast.Compare):
-            return self.visit_condition(body)
-        return self.visit(body)
+            return as_slices(self.visit_condition(body))
+        return as_slices(self.visit(body))  # a row no sum vectorized (its index free) is the slice it is
 
     # -- products ---------------------------------------------------------------
     def visit_Juxtaposition(self, node):
@@ -85,11 +86,13 @@ class LatexMixin:
         from ..expressions import _as_scalar_if_1x1
 
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1) \
-                and value.has(sympy.matrices.expressions.slice.MatrixSlice):
+                and value.has(Row, sympy.matrices.expressions.slice.MatrixSlice):
             # one sum for one product: w^T x^{(i)} twice is the same term twice (terms cancel, merge)
             entries = self.__dict__.setdefault("_row_entries", {})
             if value not in entries:
                 entries[value] = self._named_dummies(value[0, 0])
+                # and back: a sum over the sample writes the entry as the product again (rows.py)
+                self.__dict__.setdefault("_row_products", {})[entries[value]] = value
             return entries[value]
         return _as_scalar_if_1x1(value)
 
@@ -161,8 +164,7 @@ class LatexMixin:
     # -- rows, ones, products ---------------------------------------------------------
     def visit_Row(self, node):
         matrix = self.visit(node.matrix)
-        index = self._index(node.index)
-        return matrix[index:index + 1, :].T
+        return Row(matrix, self._index(node.index))
 
     def visit_Ones(self, node):
         raise self.error(node, "\\mathbf{1} needs its size here: \\mathbf{1}_n (or write it beside the array "

@@ -164,11 +164,15 @@ class _Reader:
         return name in self.arrays or isinstance(self.namespace.names.get(name), (MatrixSymbol, IndexedBase))
 
     def matrix_of_rows(self, name):
-        """X for x when X is a declared N x d matrix and x itself is not declared (x^{(i)}, x_i)."""
+        """X for x when X is a declared N x d matrix and x itself is not declared (x^{(i)}, x_i);
+        \\Phi for \\phi (Greek capitals are capitalized names: phi_n is row n of Phi)."""
         if self.declared(name) or not name.isalpha() or not name.islower():
             return None
-        matrix = self.namespace.names.get(name.upper())
-        return name.upper() if isinstance(matrix, MatrixSymbol) and matrix.shape[1] != 1 else None
+        for capital in dict.fromkeys((name.upper(), name.capitalize())):
+            matrix = self.namespace.names.get(capital)
+            if isinstance(matrix, MatrixSymbol) and matrix.shape[1] != 1:
+                return capital
+        return None
 
     # -- levels --------------------------------------------------------------
     def relation(self, cursor):
