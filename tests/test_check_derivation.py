@@ -368,3 +368,24 @@ def test_check_on_concrete_size_sympy_matrices_names_the_slip():
     assert derive.check(f, w, 2 * X.T * (X * w - y)).ok
     wrong = derive.check(f, w, 2 * X.T * X * w)
     assert not wrong.ok and wrong.counterexample
+
+
+def test_a_kronecker_delta_leaves_its_free_index_free():
+    """\\delta_{ik} with i summed: the line is the entry k of the gradient (Matrix Cookbook)."""
+    head = r"\frac{\partial}{\partial x_k}\sum_{i}\sum_{j}x_iB_{ij}x_j &= "
+    right = head + r"\sum_{i}\sum_{j}\left(\delta_{ik}B_{ij}x_j + x_iB_{ij}\delta_{jk}\right) \\ &= \sum_{j}B_{kj}x_j + \sum_{i}x_iB_{ik}"
+    v = check_derivation(r"\begin{align}" + right + r"\end{align}", symbols="B: n x n, x: n")
+    assert [line.status for line in v.lines] == ["ok", "ok"], v
+    dropped = head + r"\sum_{i}\sum_{j}\delta_{ik}B_{ij}x_j \\ &= \sum_{j}B_{kj}x_j"
+    v = check_derivation(r"\begin{align}" + dropped + r"\end{align}", symbols="B: n x n, x: n")
+    assert v.first_error == 0 and v.lines[0].mistake == "missing_term", v
+
+
+def test_a_row_used_outside_its_sum_is_an_index_that_left_it():
+    """(sum_i (theta^T x_i - y_i)) x_i: a matrix line with i free is named, not a crash."""
+    v = check_derivation(r"""\begin{align}
+        \nabla_\theta J &= \left(\sum_{i=1}^{N}\left(\theta^T x^{(i)} - y^{(i)}\right)\right)x^{(i)} \\
+        &= X^T\left(X\theta - y\right) \end{align}""", f="norm(X@theta - y)**2/2", wrt="theta",
+                         symbols="X: N x d, theta: d, y: N")
+    assert [line.status for line in v.lines] == ["wrong", "ok"], v
+    assert v.lines[0].mistake == "index_unbound" and "the index i left its sum" in v.lines[0].explanation

@@ -112,6 +112,14 @@ FORMS = [
     (r"$$\frac{a}{c}$$", None, lambda v: v["a"] / v["c"]),
     (r"\mu^2 + \Sigma + \lambda", None, lambda v: v["mu"] ** 2 + v["s"] + v["lambda"], {"Sigma": 0.45}),
     (r"\frac{a}{c}\cdot 0.5", None, lambda v: v["a"] / v["c"] * 0.5),
+    # after ^T the next letter starts a new factor; I and \mathbf{1} sized by the term beside them
+    (r"b^TAx + b^\top Ax", QUAD, lambda v: 2 * v["b"] @ v["A"] @ v["x"]),
+    (r"b^T\lambda I x + x^T I\lambda b", QUAD, lambda v: 2 * v["lambda"] * v["b"] @ v["x"]),
+    (r"\mathbf{1}^T\left(\lambda I + A\right)x", QUAD, lambda v: np.sum((v["lambda"] * np.eye(3) + v["A"]) @ v["x"])),
+    (r"\frac{2}{N}\mathbf{1}^T\left(Xw + c\mathbf{1} - y\right)", ML,
+     lambda v: 2 / 4 * np.sum(v["X"] @ v["w"] + v["c"] - v["y"])),
+    (r"\left(Xw + \mathbf{1} - y\right)^T\left(Xw + c\mathbf{1}\right)", ML,
+     lambda v: (v["X"] @ v["w"] + 1 - v["y"]) @ (v["X"] @ v["w"] + v["c"])),
 ]
 
 
@@ -388,3 +396,11 @@ def test_text_operators_beside_latex_keep_their_meaning():
     assert evaluate(derive.parse(r"x^\top A x + x.T @ b", decl), SIZES, values) == pytest.approx(
         values["x"] @ values["A"] @ values["x"] + values["x"] @ values["b"])
     assert derive.parse(r"\frac{1}{2} t**2") == sympy.Symbol("t") ** 2 / 2
+
+
+@pytest.mark.parametrize("text, column", [(r"b\mathbf{1}", 2), (r"\mathbf{1} + 3", 1), (r"2\mathbf{1}^T", 2),
+                                          (r"A + c\mathbf{1}", 6)])
+def test_a_ones_vector_nothing_sizes_is_refused_at_its_column(text, column):
+    with pytest.raises(ParseError) as info:
+        derive.parse(text, "A: n x n", syntax="latex")
+    assert info.value.column == column and "\\mathbf{1}_n" in str(info.value)

@@ -61,6 +61,18 @@ def explain(step):
     return None
 
 
+def index_outside_sums(step):
+    """A matrix line that uses a sum's index outside it: (sum_i (theta^T x_i - y_i)) x_i."""
+    unbound = getattr(step.mismatch, "unbound", ())
+    if not unbound:
+        return None
+    names = ", ".join(map(str, unbound))
+    bound_here = sorted({str(v) for s in _atoms(step.line, Sum) for v in s.variables} & set(names.split(", ")))
+    where = f"outside the sum over {', '.join(bound_here)}" if bound_here else "outside any sum"
+    return Finding("index_unbound", f"the index {names} left its sum: this line uses {names} {where}, where a "
+                                    "matrix line has no free index")
+
+
 def index_left_sum(step):
     summed = {v for s in _atoms(step.before, Sum) for v in s.variables}
     stray = sorted((free_indices(step.line) - free_indices(step.before)) & summed - set(step.comparer.target.axes),
@@ -243,7 +255,7 @@ def extra_factor(step):
     return None
 
 
-RULES = (index_left_sum, sum_range, whole_transposed, sign, constant_factor, transposed_factor, chain_factor,
+RULES = (index_outside_sums, index_left_sum, sum_range, whole_transposed, sign, constant_factor, transposed_factor, chain_factor,
          dropped_term,
          extra_term, dropped_factor, extra_factor, changed_term)
 

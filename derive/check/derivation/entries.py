@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Indexed, MatrixBase, MatrixExpr, MatrixSymbol
+from sympy import Indexed, MatrixBase, MatrixExpr, MatrixSlice, MatrixSymbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...errors import DeriveError, ShapeError
@@ -72,9 +72,10 @@ class Target:
 class Mismatch(ShapeError):
     """A line whose shape is not the derivative's (a row for a column, a scalar for a vector)."""
 
-    def __init__(self, message, shape=None, transposed=False):
+    def __init__(self, message, shape=None, transposed=False, unbound=()):
         super().__init__(message)
         self.shape, self.transposed = shape, transposed
+        self.unbound = unbound  # index symbols used outside any sum in a matrix line
 
 
 def free_indices(expr):
@@ -85,10 +86,17 @@ def free_indices(expr):
     for a in expr.atoms(Indexed):
         for i in a.indices:
             found |= {s for s in as_basic(i).free_symbols if isinstance(s, sympy.Symbol)}
-    for a in expr.atoms(MatrixElement):
+    for a in expr.atoms(MatrixElement, MatrixSlice):  # X[i, j]; x^{(i)} outside a sum is X[i:i+1, :].T
         for i in a.args[1:]:
             found |= {s for s in as_basic(i).free_symbols if isinstance(s, sympy.Symbol)}
-    return found & expr.free_symbols
+    for a in expr.atoms(sympy.KroneckerDelta):  # delta_ik: k free where no sum binds it
+        found |= {s for s in a.free_symbols if isinstance(s, sympy.Symbol) and s.is_integer}
+    return found & expr.free_symbols - _sizes(expr)
+
+
+def _sizes(expr):
+    """The size symbols of the arrays in `expr` (n of X: n x d), never an index."""
+    return {s for M in expr.atoms(MatrixSymbol) for d in M.shape for s in as_basic(d).free_symbols}
 
 
 def instances(target, exprs):
@@ -104,6 +112,11 @@ def entries(expr, target, inst, f_free=()):
     """`expr`'s entries at `inst`, row-major in the derivative's shape; a `Mismatch` when the
     line has another shape."""
     want = target.shape(inst)
+    if isinstance(expr, MatrixExpr):
+        stray = sorted(free_indices(expr) - set(f_free) - set(target.axes), key=str)
+        if stray:  # a matrix line has no free index: this one is an index that left its sum
+            raise Mismatch(f"leaves the ind{'ices' if len(stray) > 1 else 'ex'} {', '.join(map(str, stray))} free "
+                           "outside any sum", None, unbound=tuple(stray))
     if isinstance(expr, (MatrixBase, MatrixExpr)):
         M = inst.explicit(expr)
         if not isinstance(M, MatrixBase):

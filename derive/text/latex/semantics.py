@@ -21,7 +21,7 @@ from ..budgets import check_bits, power_bits
 from ..functions import MATRIX_FUNCTIONS, _sum_entries, elementwise, entrywise_power
 from ..rows import Row, as_slices
 from ..shapes import is_square, shape_of, shape_words
-from . import nodes
+from . import nodes, sizing
 from .to_tree import to_tree
 
 
@@ -38,7 +38,8 @@ class LatexMixin:
         body = tree.body
         if self.relations and isinstance(body, ast.Compare):
             return as_slices(self.visit_condition(body))
-        return as_slices(self.visit(body))  # a row no sum vectorized (its index free) is the slice it is
+        # a row no sum vectorized (its index free) is the slice it is; \mathbf{1} as its sum sized it
+        return as_slices(sizing.settle_ones(self, self.visit(body)))
 
     # -- products ---------------------------------------------------------------
     def visit_Juxtaposition(self, node):
@@ -51,6 +52,8 @@ class LatexMixin:
             left = self._sized(sized[0], node.left, right, on_left=True)
         if sized[1]:
             right = self._sized(sized[1], node.right, left, on_left=False)
+        left, right = (sizing.sized_beside(self, left, right, True),
+                       sizing.sized_beside(self, right, left, False))  # \lambda I w, c \mathbf{1}^T v
         if self._is_matrix(left) and self._is_matrix(right):
             if getattr(node, "kind", "") in ("cdot", "times") and _columns_alike(left, right):
                 left = left.T  # u \cdot v: the dot product of two column vectors
@@ -69,6 +72,10 @@ class LatexMixin:
         name = "I" if kind == "identity" else "\\mathbf{1}"
         if kind == "identity" and not self._is_matrix(other):
             return self.visit(node)  # \lambda I: a sum with a matrix sizes it (the builder's identity rule)
+        if kind == "ones" and not self._is_matrix(other):
+            return sizing.ones_of_a_sum(self, node)  # b\mathbf{1}: sized by the sum it is in
+        if kind == "ones_row" and not self._is_matrix(other) and not on_left:
+            return sizing.ones_row_of_a_product(self, node)  # c\mathbf{1}^T v: sized by v
         if not self._is_matrix(other):
             raise self.error(node, f"{name} takes its size from a matrix or vector beside it; write its size "
                                    f"here ({name}_n)")
@@ -167,8 +174,7 @@ class LatexMixin:
         return Row(matrix, self._index(node.index))
 
     def visit_Ones(self, node):
-        raise self.error(node, "\\mathbf{1} needs its size here: \\mathbf{1}_n (or write it beside the array "
-                               "that sizes it, \\mathbf{1}^T x)")
+        return sizing.ones_of_a_sum(self, node)  # X\theta + \mathbf{1}: a sum sizes it, else settle_ones refuses
 
     def visit_Product(self, node):
         index = self.namespace.index(node.index.id, self._column(node.index), self.original)
