@@ -294,7 +294,7 @@ UNSUPPORTED = [
     (r"\mathbb{E}[x]", "\\mathbb{E} is not supported"),
     (r"\operatorname{argmax}(x)", "\\operatorname{argmax} is not supported"),
     (r"\infty", "\\infty"),
-    (r"\begin{pmatrix} a \end{pmatrix}", "\\begin{pmatrix} is not supported"),
+    (r"\begin{array}{cc} a \end{array}", "\\begin{array} is not supported"),
     (r"x_1 + \cdots + x_n", "\\cdots is not a formula"),
 ]
 

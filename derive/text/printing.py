@@ -4,6 +4,8 @@
 (or into a homework answer) as they are printed.
 """
 
+import re
+
 import mpmath
 import sympy
 from sympy import S
@@ -411,39 +413,132 @@ def to_text(expr):
 
 
 class ResultLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX with the textbook's notation for what matrix calculus produces: sigma(Xw),
-    sigma(Xw) o (1 - sigma(Xw)) for an entrywise map, diag(v), the ones vector, a 1 x 1 product as
-    itself (no tr(w^T x) of a scalar), softmax(z)."""
+    """SymPy's LaTeX with the textbook's notation for what matrix calculus produces, in forms derive's
+    LaTeX front end reads back to the same expression: sigma(Xw) odot (1 - sigma(Xw)) and
+    1/(e^{Xw} + 1) for entrywise maps (the body with the array in place of the variable), x^{circ 2},
+    diag(v), softmax(z), sized ones (\\mathbf{1}_{N}) and identities (I_{n}), a 1 x 1 product as itself
+    (parenthesized in a power), g'(u), \\mathrm{lam} for a name of several letters, entries and sums
+    counted from 1 as LaTeX counts them (z[0] is z_{1}, sum over j from 0 to K-1 is \\sum_{j=1}^{K})."""
 
+    def parenthesize(self, item, level, is_neg=False, strict=False):
+        # (x^T x)^2, never x^{T} x^{2}: a 1 x 1 product is one factor (SymPy ranks a Trace an atom)
+        if _is_product_1x1(item) and level >= PRECEDENCE["Mul"]:
+            return self._add_parens(self._print(item))
+        if isinstance(item, ElementwiseApplyFunction) and not _is_applied_function(item):
+            rank = _entrywise_rank(item)  # printed as its body: 1/(e^{Xw} + 1) ranks as a quotient
+            text = self._print(item)
+            return self._add_parens(text) if rank < level or (not strict and rank <= level) else text
+        return super().parenthesize(item, level, is_neg=is_neg, strict=strict)
+
+    # -- names and entries ------------------------------------------------------
+    def _print_Symbol(self, expr, style="plain"):
+        text = super()._print_Symbol(expr, style=style)
+        base = re.split(r"[_^]", expr.name, maxsplit=1)[0]
+        if len(base) > 1 and base.isalpha() and text.startswith(base):  # lam: one name, not l*a*m
+            text = rf"\mathrm{{{base}}}" + text[len(base):]
+        return text
+
+    def _print__ArrayText(self, expr):
+        return expr.name
+
+    def _print_Indexed(self, expr):
+        return f"{self._entry_base(expr.base)}_{{{','.join(self._position(i) for i in expr.indices)}}}"
+
+    def _print_MatrixElement(self, expr):
+        indices = (expr.i,) if expr.parent.shape[1] == 1 else (expr.i, expr.j)
+        return f"{self._entry_base(expr.parent)}_{{{','.join(self._position(i) for i in indices)}}}"
+
+    def _entry_base(self, base):
+        text = self._print(base)
+        return text if re.fullmatch(r"\\?[A-Za-z]+|\\mathrm\{[A-Za-z]+\}", text) else f"{{{text}}}"
+
+    def _position(self, index):
+        """An entry's position as LaTeX counts it: from 1 for a number (z[0] is z_1), a symbol as it is."""
+        return self._print(index + 1) if index.is_Integer else self._print(index)
+
+    def _print_KroneckerDelta(self, expr, exp=None):
+        i, j = (self._position(a) for a in expr.args)
+        tex = rf"\delta_{{{i} {j}}}" if all(a.is_Symbol and len(a.name) == 1 for a in expr.args) \
+            else rf"\delta_{{{i}, {j}}}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+    def _print_Sum(self, expr):
+        # one \sum per index, each counted from 1 when the index only marks positions (z_j); an
+        # index used as a value keeps derive's bounds from 0 (the reader counts from 0 then)
+        body, limits = expr.function, list(expr.limits)
+        heads = []
+        for index, lo, hi in limits:
+            if lo != 0 and _used_as_value(body, index):
+                body, lo, hi = body.xreplace({index: index + lo}), S.Zero, hi - lo
+            if lo == 0 and _used_as_value(body, index):
+                heads.append(rf"\sum_{{{self._print(index)}=0}}^{{{self._print(hi)}}}")
+            else:
+                heads.append(rf"\sum_{{{self._print(index)}={self._print(lo + 1)}}}^{{{self._print(hi + 1)}}}")
+        inner = self._print(body)
+        if isinstance(body, (sympy.Add, sympy.Sum)) or _negative(body):
+            inner = self._add_parens(inner)
+        return " ".join(heads) + " " + inner
+
+    # -- arrays -------------------------------------------------------------------
     def _applied(self, f, inner):
         """f's own LaTeX around the argument's: \\sigma\\left(X w\\right)."""
-        return self._print(f(sympy.Symbol("SLOT"))).replace("SLOT", inner)
+        return self._print(f(_ArrayText("SLOT", PRECEDENCE["Atom"]))).replace("SLOT", inner)
 
     def _print_ElementwiseApplyFunction(self, expr):
-        fn, inner = expr.function, self._print(expr.expr)
+        fn, array = expr.function, expr.expr
         t = fn.variables[0]
-        if isinstance(fn.expr, sympy.Function) and fn.expr.args == (t,):
-            return self._applied(fn.expr.func, inner)
+        if _is_applied_function(expr):
+            return self._applied(fn.expr.func, self._print(array))
         found = _entrywise_parts(fn.expr, t)
-        if found is None:
-            return super()._print_ElementwiseApplyFunction(expr)
-        coeff, parts = found
-        pieces = {"t": lambda f: inner, "f": lambda f: self._applied(f, inner),
-                  "1-f": lambda f: rf"\left(\mathbf{{1}} - {self._applied(f, inner)}\right)"}
-        text = r" \odot ".join(pieces[kind](f) for kind, f in parts)
-        return text if coeff == 1 else rf"{self._print(coeff)} \left({text}\right)"
+        if found is not None:  # the textbook's sigma(Xw) odot (1 - sigma(Xw))
+            coeff, parts = found
+            inner = self._print(array)
+            factor = self.parenthesize(array, PRECEDENCE["Mul"], strict=not _is_matrix_product(array))
+            pieces = {"t": lambda f: factor, "f": lambda f: self._applied(f, inner),
+                      "1-f": lambda f: rf"\left({self._ones(array.shape)} - {self._applied(f, inner)}\right)"}
+            text = r" \odot ".join(pieces[kind](f) for kind, f in parts)
+            return text if coeff == 1 else rf"{self._scalar_factor(coeff)} \left({text}\right)"
+        return _EntrywiseBody(self, t, array).latex(fn.expr)
+
+    def _print_HadamardProduct(self, expr):
+        # entry by entry products are associative; a matrix product beside one is not: (X w) odot y
+        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=not _is_matrix_product(a))
+                               for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        base, p = expr.args
+        return rf"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}^{{\circ {self._print(p)}}}"
 
     def _print_DiagMatrix(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_OneMatrix(self, expr):
-        return r"\mathbf{1}"
+        return self._ones(expr.shape)
+
+    def _ones(self, shape):
+        """The ones array of a shape: \\mathbf{1}_{N}, a row \\mathbf{1}_{N}^{T}, a matrix \\mathbf{1}_{N} \\mathbf{1}_{d}^{T}."""
+        rows, cols = (self._print(n) for n in shape)
+        if shape[1] == 1:
+            return "1" if shape[0] == 1 else rf"\mathbf{{1}}_{{{rows}}}"
+        if shape[0] == 1:
+            return rf"\mathbf{{1}}_{{{cols}}}^{{T}}"
+        return rf"\mathbf{{1}}_{{{rows}}} \mathbf{{1}}_{{{cols}}}^{{T}}"
+
+    def _print_Identity(self, expr):
+        return rf"I_{{{self._print(expr.shape[0])}}}"
+
+    def _print_ZeroMatrix(self, expr):
+        return rf"0 \cdot {self._ones(expr.shape)}" if expr.shape != (1, 1) else "0"
 
     def _print_Trace(self, expr):
         if tuple(expr.arg.shape) == (1, 1):
             summed = _sum_of(expr)
-            if summed is not None:
-                return rf"\operatorname{{sum}}\left({self._print(summed)}\right)"
+            if summed is not None:  # the sum of M's entries: 1^T M 1
+                rows, cols = summed.shape
+                inner = self.parenthesize(summed, PRECEDENCE["Mul"], strict=not _is_matrix_product(summed))
+                left = rf"{self._ones((1, rows))} " if rows != 1 else ""
+                right = rf" {self._ones((cols, 1))}" if cols != 1 else ""
+                return f"{left}{inner}{right}"
             return self._print(expr.arg)
         return super()._print_Trace(expr)
 
@@ -452,8 +547,157 @@ class ResultLatexPrinter(LatexPrinter):
         if softmax is not None:
             coeff, z = softmax
             text = rf"\operatorname{{softmax}}\left({self._print(z)}\right)"
-            return text if coeff == 1 else rf"{self.parenthesize(coeff, PRECEDENCE['Mul'])} {text}"
-        return super()._print_MatMul(expr)
+            return text if coeff == 1 else rf"{self._scalar_factor(coeff)} {text}"
+        # the scalar first, then the matrices in order (SymPy may keep a coefficient between them)
+        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
+        matrices = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        text = " ".join(self.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices)
+        if not scalars:
+            return text
+        coeff = sympy.Mul(*scalars)
+        if coeff == -1:
+            return f"- {text}"
+        if _negative(coeff):
+            return f"- {self._scalar_factor(-coeff)} {text}"
+        return f"{self._scalar_factor(coeff)} {text}"
+
+    def _scalar_factor(self, coeff):
+        """A scalar before a product: a sum or a 1 x 1 product in parentheses."""
+        if _is_product_1x1(coeff) or isinstance(coeff, sympy.Add):
+            return self._add_parens(self._print(coeff))
+        return self.parenthesize(coeff, PRECEDENCE["Mul"], strict=True)
+
+    def _print_MatAdd(self, expr):
+        # A - B, never A + - B
+        out = ""
+        for k, term in enumerate(self._as_ordered_terms(expr)):
+            text = self._print(term)
+            if text.startswith("- "):
+                out += f" - {text[2:]}" if k else text
+            elif text.startswith("-"):
+                out += f" - {text[1:]}" if k else text
+            else:
+                out += f" + {text}" if k else text
+        return out
+
+    # -- functions --------------------------------------------------------------------
+    def _print_Subs(self, expr):
+        # g'(a^T x): the derivative of an unspecified one-argument function at a point
+        prime = _prime(expr.expr)
+        if prime is not None and len(expr.variables) == 1 and expr.variables[0] == expr.expr.variables[0]:
+            g, order = prime
+            return rf"{self._print(sympy.Symbol(g))}{chr(39) * order}\left({self._print(expr.point[0])}\right)"
+        return super()._print_Subs(expr)
+
+    def _print_Derivative(self, expr):
+        prime = _prime(expr)
+        if prime is not None:
+            g, order = prime
+            return rf"{self._print(sympy.Symbol(g))}{chr(39) * order}\left({self._print(expr.expr.args[0])}\right)"
+        return super()._print_Derivative(expr)
+
+
+class _EntrywiseBody:
+    """The LaTeX of an entrywise map t -> body applied to an array, as the body with the array in
+    place of t: products of arrays with odot, powers with ^{circ p}, quotients as fractions (the
+    reader reads each entry by entry), a constant beside an array as the ones array times it."""
+
+    def __init__(self, printer, t, array):
+        self.printer, self.t, self.array = printer, t, array
+
+    def latex(self, e):
+        return self.printed(e)[0]
+
+    def printed(self, e):
+        """(latex, rank) of a scalar expression in t read entrywise; rank as SymPy's precedence."""
+        p = self.printer
+        if e == self.t:
+            return p._print(self.array), precedence(self.array)
+        if not e.has(self.t):
+            return p._print(e), precedence(e)
+        rule = next((rule for kind, rule in self.RULES if isinstance(e, kind)), None)
+        if rule is not None:
+            return rule(self, e)
+        if isinstance(e, sympy.Function) and len(e.args) == 1:
+            return p._applied(e.func, self.printed(e.args[0])[0]), PRECEDENCE["Func"]
+        # anything else (max, a piecewise): SymPy's LaTeX with the array in place of t
+        return p._print(e.xreplace({self.t: _ArrayText(p._print(self.array), precedence(self.array))})), \
+            precedence(e)
+
+    def factor(self, e, level=PRECEDENCE["Mul"]):
+        text, rank = self.printed(e)
+        # a matrix product among entrywise products needs its parentheses: (X w) odot y
+        wrap = rank <= level or (e == self.t and _is_matrix_product(self.array))
+        return self.printer._add_parens(text) if wrap else text
+
+    def add(self, e):
+        terms = []
+        for term in self.printer._as_ordered_terms(e):
+            if term.has(self.t):
+                text = self.printed(term)[0]
+            else:
+                ones = self.printer._ones(self.array.shape)
+                text = ones if term == 1 else f"- {ones}" if term == -1 else \
+                    f"{self.printer._scalar_factor(term)} {ones}"
+            terms.append(text)
+        out = terms[0]
+        for text in terms[1:]:
+            out += f" - {text[2:]}" if text.startswith("- ") else f" + {text}"
+        return out, PRECEDENCE["Add"]
+
+    def mul(self, e):
+        coeff, num, den = S.One, [], []
+        for f in sympy.Mul.make_args(e):
+            base, power = f.as_base_exp()
+            if not f.has(self.t):
+                coeff *= f
+            elif power.is_number and power.is_negative:
+                den.append(base if power == -1 else sympy.Pow(base, -power))
+            else:
+                num.append(f)
+        sign = ""
+        if _negative(coeff):
+            sign, coeff = "- ", -coeff
+        top = r" \odot ".join(self.factor(f) for f in num)
+        if den:
+            bottom = r" \odot ".join(self.factor(f) if len(den) > 1 else self.printed(f)[0] for f in den)
+            top = rf"\frac{{{top or '1'}}}{{{bottom}}}"
+        lead = "" if coeff == 1 else f"{self.printer._scalar_factor(coeff)} "
+        return f"{sign}{lead}{top}", PRECEDENCE["Mul"]
+
+    def power(self, e):
+        base, p = e.as_base_exp()
+        if p.is_number and p.is_negative:
+            return self.mul(e)
+        if p == S.Half:
+            return rf"\sqrt{{{self.printed(base)[0]}}}", PRECEDENCE["Func"]
+        return rf"{self.factor(base, PRECEDENCE['Pow'])}^{{\circ {self.printer._print(p)}}}", PRECEDENCE["Pow"]
+
+    def exp(self, e):
+        return rf"e^{{{self.printed(e.args[0])[0]}}}", PRECEDENCE["Pow"]
+
+    RULES = ((sympy.Add, add), (sympy.Mul, mul), (sympy.Pow, power), (sympy.exp, exp))
+
+
+def _is_applied_function(E):
+    """E applies one function of one argument entry by entry (sigma(Xw), e^{Xw})."""
+    fn = E.function
+    return isinstance(fn.expr, sympy.Function) and fn.expr.args == fn.variables
+
+
+def _entrywise_rank(E):
+    """The precedence of an entrywise map printed as its body."""
+    body = E.function.expr
+    if isinstance(body, sympy.Pow) and body.exp.is_number and body.exp.is_negative:
+        return PRECEDENCE["Mul"]
+    return precedence(body)
+
+
+def _used_as_value(body, index):
+    """True when a summation index appears in `body` outside entries' positions (z_j, delta_{jk})."""
+    positions = {a: sympy.Dummy() for a in body.atoms(sympy.Indexed, sympy.KroneckerDelta)}
+    positions.update({a: sympy.Dummy() for a in body.atoms(sympy.matrices.expressions.matexpr.MatrixElement)})
+    return index in body.xreplace(positions).free_symbols
 
 
 def latex(expr):

@@ -54,4 +54,9 @@ class Product(ast.expr):
     _fields = ("body", "index", "lo", "hi")
 
 
-OWN_NODES = (Juxtaposition, Transposed, Inverted, Power, Norm, Bars, Row, Ones, Product)
+class Primed(ast.expr):
+    """g'(u), g''(u) for g declared a function (`order` primes): its derivative at u."""
+    _fields = ("call",)
+
+
+OWN_NODES = (Juxtaposition, Transposed, Inverted, Power, Norm, Bars, Row, Ones, Product, Primed)

@@ -50,6 +50,15 @@ class Group:
 
 
 @dataclass
+class Environment:
+    """\\begin{name} .. \\end{name}: its rows, each a list of cells (split at \\\\ and &), each a list of items."""
+    name: str
+    rows: list
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
 class Macro:
     name: str
     args: list = field(default_factory=list)  # one list of items per argument (None: not given)
@@ -177,13 +186,30 @@ def _item(node, text):
         return [Macro(node.macroname, args, start, end if args else name_end)]
     if isinstance(node, LatexCommentNode):
         return []  # a % comment, as TeX reads it
-    if isinstance(node, LatexEnvironmentNode):
-        raise ParseError(f"\\begin{{{node.environmentname}}} is not supported inside a formula", text, start + 1)
+    if isinstance(node, LatexEnvironmentNode):  # matrix, bmatrix, cases: read by to_tree (environments.py)
+        return [Environment(node.environmentname, _rows(_items(node.nodelist, text)), start, end)]
     if isinstance(node, LatexMathNode):
         raise ParseError("math delimiters ($, \\(, \\[) may only surround the whole formula", text, start + 1)
     if isinstance(node, LatexSpecialsNode):
         return list(_tokens(node.specials_chars, start))
     raise ParseError(f"cannot read {text[start:end]!r}", text, start + 1)
+
+
+def _rows(items):
+    """Items split into rows at \\\\ and cells at & (a trailing \\\\ adds no row)."""
+    rows, row, cell = [], [], []
+    for item in items:
+        if isinstance(item, Macro) and item.name == "\\":
+            rows.append(row + [cell])
+            row, cell = [], []
+        elif isinstance(item, Tok) and item.text == "&":
+            row.append(cell)
+            cell = []
+        else:
+            cell.append(item)
+    if cell or row:
+        rows.append(row + [cell])
+    return rows
 
 
 def _tokens(chars, offset):

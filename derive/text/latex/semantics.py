@@ -176,6 +176,15 @@ class LatexMixin:
     def visit_Ones(self, node):
         return sizing.ones_of_a_sum(self, node)  # X\theta + \mathbf{1}: a sum sizes it, else settle_ones refuses
 
+    def visit_Primed(self, node):
+        """g'(u): what text's g'(u) is (expressions._derivative_call), the derivative of g at u."""
+        g = self.namespace.names.get(node.call.func.id)
+        if len(node.call.args) != 1:
+            raise self.error(node, f"{node.call.func.id}{chr(39) * node.order}(u) takes one argument")
+        u = self._unspecified_call(node.call, g).args[0]
+        xi = sympy.Dummy("xi")
+        return sympy.Subs(sympy.Derivative(g(xi), (xi, node.order)), xi, u)
+
     def visit_Product(self, node):
         index = self.namespace.index(node.index.id, self._column(node.index), self.original)
         lo, hi = self._bound_value(node.lo), self._bound_value(node.hi)

@@ -29,7 +29,8 @@ from ..vector_functions import VECTOR_FUNCTIONS
 from . import nodes
 from .commands import COMMANDS, OPERATOR_WORDS
 from .detect import blank_delimiters
-from .reader import Group, Macro, Tok, read
+from .environments import read_environment
+from .reader import Environment, Group, Macro, Tok, read
 
 DERIVATIVE_MESSAGE = ("is a derivative, not an expression: check a derivation with derive.check_derivation, "
                       "or differentiate with derive.gradient(f, wrt)")
@@ -336,6 +337,8 @@ class _Reader:
             return self.token(item, cursor)
         if isinstance(item, Group):
             return self.group(item)
+        if isinstance(item, Environment):  # \begin{bmatrix}, \begin{cases}
+            return read_environment(self, item)
         command = COMMANDS.get(item.name)
         if command is None:
             raise self.error(f"\\{item.name} is not supported", item.start)
@@ -394,11 +397,27 @@ class _Reader:
 
     def maybe_call(self, name, cursor):
         """f(x) for a declared function f or a function word; other names are values."""
-        callable_ = isinstance(self.namespace.names.get(name.id), UndefinedFunction) or (
-            name.id in _TEXT_CALLS and not self.declared(name.id))
+        function = isinstance(self.namespace.names.get(name.id), UndefinedFunction)
+        callable_ = function or (name.id in _TEXT_CALLS and not self.declared(name.id))
+        if function and _is(cursor.peek(), "'"):  # g'(u), g''(u): the derivative of a declared function
+            return self.primed(name, cursor)
         if callable_ and _is(cursor.peek(), "("):
             return self.call(name.id, name._s, cursor)
         return self.value_of(name)
+
+    def primed(self, name, cursor):
+        order = 0
+        while _is(cursor.peek(), "'"):
+            cursor.next()
+            order += 1
+        if not _is(cursor.peek(), "("):
+            where = cursor.peek().start if cursor.peek() is not None else cursor.end
+            raise self.error(f"{name.id}{chr(39) * order} is a derivative: write it at a point, "
+                             f"{name.id}{chr(39) * order}(u)", where)
+        call = self.call(name.id, name._s, cursor)
+        node = _span(nodes.Primed(call=call), call._s, call._e)
+        node.order = order
+        return node
 
     def value_of(self, name):
         """A summation index used as a value counts from 1 (\\sum_{i=1}^{n} i is n(n+1)/2)."""
@@ -630,6 +649,9 @@ class _Reader:
             return _span(nodes.Transposed(value=base), base._s, end)
         if _is_inverse(items):
             return _span(nodes.Inverted(value=base), base._s, end)
+        if items and isinstance(items[0], Macro) and items[0].name == "circ":  # x^{\circ 2}: entry by entry
+            exponent = self.sub_expression(items[1:], end)
+            return _span(ast.BinOp(left=base, op=ast.Pow(), right=exponent), base._s, end)
         if len(items) == 2 and _is(items[0], "-") and _is_transpose(items[1:], self):
             inverse = _span(nodes.Inverted(value=base), base._s, end)
             return _span(nodes.Transposed(value=inverse), base._s, end)
