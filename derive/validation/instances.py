@@ -115,6 +115,11 @@ class Instance:
         if self.sizes:
             expr = expr.xreplace({s: sympy.Integer(v) for s, v in self.sizes.items()})  # subs: much slower
         mapping = {m: self.matrix(m) for m in expr.atoms(MatrixSymbol)}
+        # rows lo..hi of a declared matrix (a sum over part of the sample, text/rows.py): its entries
+        # (a slice of the mutable Matrix above could not be hashed); xreplace meets the slice first
+        mapping.update({s: sympy.ImmutableMatrix(self.matrix(s.parent)[slice(*s.rowslice), slice(*s.colslice)])
+                        for s in expr.atoms(sympy.MatrixSlice) if isinstance(s.parent, MatrixSymbol)
+                        and all(as_basic(b).is_Integer for b in (*s.rowslice, *s.colslice))})
         # constant matrices (ones, identity, zeros) become explicit too, so products evaluate
         mapping.update({c: c.as_explicit() for c in expr.atoms(OneMatrix, Identity, ZeroMatrix)
                         if all(as_basic(d).is_Integer for d in c.shape)})
