@@ -1,12 +1,8 @@
-"""Every result the test session produced reads back from its printed text to an equal expression.
+"""Every result the test session produced reads back from its printed text and its LaTeX to an equal expression.
 
 The file name sorts last, so it runs after the suite has derived its results (conftest.py records
 each Derivation).  Run on its own, it derives a set of its own first.
 """
-
-import time
-
-import pytest
 
 from derive.derivation.api import differentiate
 from derive.text.inputs import new_namespace
@@ -41,19 +37,29 @@ def _own_results():
             record(f"{kind} of {f}", d.result, namespace)
 
 
-def test_every_result_reads_back_from_its_text():
+def _not_read_back(how):
+    """Every recorded result whose printed form (`how`: "text" or "latex") does not parse back to an equal one."""
     if len(RESULTS) < 40:
         _own_results()
-    failures, slow = [], []
+    failures = []
     for label, expr, namespace in list(RESULTS.values()):
-        start = time.perf_counter()
         try:
-            printed, back = read_back(expr, namespace=namespace)
+            printed, back = read_back(expr, how, namespace=namespace)
             same, why = numerically_equal(expr, back)
         except Exception as exc:  # noqa: BLE001 - every failure is listed, not only the first
             printed, same, why = "?", False, f"{type(exc).__name__}: {exc}"
         if not same:
             failures.append(f"{label}: {printed} -> {why}")
-        slow.append((time.perf_counter() - start, label))
     assert len(RESULTS) >= 20
+    return failures
+
+
+def test_every_result_reads_back_from_its_text():
+    failures = _not_read_back("text")
     assert not failures, f"{len(failures)} of {len(RESULTS)} results do not read back:\n" + "\n".join(failures[:40])
+
+
+def test_every_result_reads_back_from_its_latex():
+    failures = _not_read_back("latex")
+    assert not failures, f"{len(failures)} of {len(RESULTS)} results' LaTeX does not read back:\n" + \
+        "\n".join(failures[:40])

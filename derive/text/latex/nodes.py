@@ -55,8 +55,9 @@ class Product(ast.expr):
 
 
 class Primed(ast.expr):
-    """g'(u), g''(u) for g declared a function (`order` primes): its derivative at u."""
-    _fields = ("call",)
+    """g'(u), g''(u) for g declared a function (`order` primes): its derivative at u.  The order is a
+    field, so that the builder's memo (keyed by the node's dump) tells g'(u) from g''(u)."""
+    _fields = ("call", "order")
 
 
 OWN_NODES = (Juxtaposition, Transposed, Inverted, Power, Norm, Bars, Row, Ones, Product, Primed)

@@ -415,9 +415,7 @@ class _Reader:
             raise self.error(f"{name.id}{chr(39) * order} is a derivative: write it at a point, "
                              f"{name.id}{chr(39) * order}(u)", where)
         call = self.call(name.id, name._s, cursor)
-        node = _span(nodes.Primed(call=call), call._s, call._e)
-        node.order = order
-        return node
+        return _span(nodes.Primed(call=call, order=order), call._s, call._e)
 
     def value_of(self, name):
         """A summation index used as a value counts from 1 (\\sum_{i=1}^{n} i is n(n+1)/2)."""
