@@ -118,6 +118,8 @@ FORMS = [
     (r"\mathbf{1}^T\left(\lambda I + A\right)x", QUAD, lambda v: np.sum((v["lambda"] * np.eye(3) + v["A"]) @ v["x"])),
     (r"\frac{2}{N}\mathbf{1}^T\left(Xw + c\mathbf{1} - y\right)", ML,
      lambda v: 2 / 4 * np.sum(v["X"] @ v["w"] + v["c"] - v["y"])),
+    (r"\operatorname{tr}\left(\left(X - \mathbf{1}w^T\right)^T\left(X - \mathbf{1}w^T\right)\right)", ML,
+     lambda v: np.sum((v["X"] - v["w"][None, :]) ** 2)),
     (r"\left(Xw + \mathbf{1} - y\right)^T\left(Xw + c\mathbf{1}\right)", ML,
      lambda v: (v["X"] @ v["w"] + 1 - v["y"]) @ (v["X"] @ v["w"] + v["c"])),
 ]

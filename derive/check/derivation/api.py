@@ -118,7 +118,8 @@ def _what_is_derived(said, f, wrt, definitions, ns, syntax=None):
     elif label is not None and f is not None:
         from_chain = False  # 'dL/dw', '\partial\ell/\partial\sigma', '\nabla_\mu J(\mu)' with f given as f=
     elif f_text is not None:
-        if label is not None and first_line.named(f_text.strip("() "))[1] is None and label not in ns.names:
+        if label is not None and re.fullmatch(r"\(?\s*\\?[A-Za-z]\w*(\{\\?\w+\})?\s*\)?", f_text.strip()) \
+                and label not in ns.names:  # a bare name (L, \ell, \mathcal{L}) nothing defines
             raise SymbolError(f"the derivation does not say what {f_text.strip()} is: pass f=... or begin with a "
                               f"line '{f_text.strip()} = ...'")
         f = f_text

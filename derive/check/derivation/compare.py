@@ -20,7 +20,7 @@ from ...text.inputs import as_basic
 from ...text.printing import to_text
 from ...validation.equivalence import compare, numeric_search, numeric_value
 from ...validation.instances import data_kinds
-from .entries import Mismatch, entries, free_indices, instances, symbols_of
+from .entries import Mismatch, entries, explicit, free_indices, instances, symbols_of
 
 POINTS = 4  # random points per instance and entry
 SYMBOLIC_SECONDS = 0.3  # simplification of a plain scalar difference
@@ -90,7 +90,7 @@ class Comparer:
             f = declared_elements(self.target.f, self.ns)
             if isinstance(f, sympy.Basic) and label:
                 f = f.xreplace(label)
-            value = self.instances[k].explicit(f) if isinstance(f, sympy.Basic) else None
+            value = explicit(self.instances[k], f) if isinstance(f, sympy.Basic) else None
             self._cache[key] = [value] if isinstance(value, sympy.Expr) and not free_indices(value) else []
         return self._cache[key]
 

@@ -72,9 +72,16 @@ def named(text):
     """(plain name, arguments text or None) when `text` is a name with maybe a subscript and
     arguments (L, \\ell, \\mathcal{L}(w), J(\\theta)), else None."""
     m = _DEFINED.match(text)
-    if not m or m.group("name") in _FUNCTIONS_NOT_NAMES:
-        return None
+    if not m or m.group("name") in _FUNCTIONS_NOT_NAMES or (m.group("args") is not None and m.group("name") in _calls()):
+        return None  # sum(...), norm(...), \log(...): a formula, not the name of what is derived
     return plain_name(m.group("name")), m.group("args")
+
+
+def _calls():
+    """The function names of derive's grammar (sum, norm, softmax, ...): f(x) with one is a formula."""
+    from ...text.latex.to_tree import _TEXT_CALLS
+
+    return _TEXT_CALLS | {"sum", "prod", "diff", "Sum"}
 
 
 def plain_name(name):

@@ -72,8 +72,8 @@ class LatexMixin:
         name = "I" if kind == "identity" else "\\mathbf{1}"
         if kind == "identity" and not self._is_matrix(other):
             return self.visit(node)  # \lambda I: a sum with a matrix sizes it (the builder's identity rule)
-        if kind == "ones" and not self._is_matrix(other):
-            return sizing.ones_of_a_sum(self, node)  # b\mathbf{1}: sized by the sum it is in
+        if kind == "ones" and (not self._is_matrix(other) or (on_left and shape_of(other)[0] == 1)):
+            return sizing.ones_of_a_sum(self, node)  # b\mathbf{1}, \mathbf{1}\mu^T: sized by the sum it is in
         if kind == "ones_row" and not self._is_matrix(other) and not on_left:
             return sizing.ones_row_of_a_product(self, node)  # c\mathbf{1}^T v: sized by v
         if not self._is_matrix(other):
