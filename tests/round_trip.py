@@ -6,6 +6,7 @@ differently: 1/(exp(X@w) + ones(N, 1)) reads back as an entrywise power, not the
 results leave derive); test_zz_round_trip.py reads them back at the end of the run.
 """
 
+import copy
 import random
 
 import sympy
@@ -52,7 +53,19 @@ def read_back(expr, how="text", namespace=None):
     the sizes of declared vectors, the ranges of indices)."""
     printed = to_text(expr) if how == "text" else result_latex(expr)
     kwargs = {"syntax": "latex"} if how == "latex" else {}
-    return printed, derive.parse(printed, namespace if namespace is not None else declarations(expr), **kwargs)
+    return printed, derive.parse(printed, _with_names(namespace, expr) if namespace is not None
+                                 else declarations(expr), **kwargs)
+
+
+def _with_names(namespace, expr):
+    """The namespace, with the names of `expr` it lacks (a call given SymPy's g(...) declares no g)."""
+    missing = {name: g for name, g in declarations(expr).items()
+               if isinstance(g, (sympy.core.function.UndefinedFunction, MatrixSymbol)) and name not in namespace.names}
+    if not missing:
+        return namespace
+    namespace = copy.copy(namespace)
+    namespace.names = dict(namespace.names, **missing)
+    return namespace
 
 
 def numerically_equal(a, b, seed=0):

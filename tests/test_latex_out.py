@@ -182,3 +182,17 @@ def test_repr_latex_shows_latex_of_the_result():
     d = derive.differentiate(*LOGISTIC[:2], "grad", symbols=LOGISTIC[2])
     assert latex(d.result) in d._repr_latex_() and "mapsto" not in d._repr_latex_()
     assert d.to_dict()["latex"] == latex(d.result)
+
+
+def test_names_ending_in_digits_and_sums_over_default_ranges():
+    s2, x0 = sp.Symbol("s2"), sp.Symbol("x0")
+    assert latex(s2) == r"\mathrm{s2}"  # SymPy's s_{2} reads back as the name s_2
+    assert _latex(latex(x0 / s2)) == x0 / s2
+    # sums over derive's default ranges print without bounds (\sum_{n}, read back to 0..n_n - 1)
+    text = "sum(t[n, c]*exp(w[n]), n, c)"
+    e = derive.parse(text)
+    assert latex(e).startswith(r"\sum_{n} \sum_{c}")
+    _reads_back(e, new_namespace(None, text, "w[k]"))
+    # n_c inside \sum_{n}: the name of c's range, not n indexed by c
+    inner = _latex(r"\sum_{n} \sum_{b=1}^{n_{c}} t_{n,b}")
+    assert sp.Symbol("n_c", integer=True, positive=True) in inner.free_symbols or "n_c" in str(inner)

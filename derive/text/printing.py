@@ -432,6 +432,8 @@ class ResultLatexPrinter(LatexPrinter):
 
     # -- names and entries ------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
+        if re.fullmatch(r"[A-Za-z]+\d+", expr.name):  # s2, x0: SymPy's s_{2} would read back as the name s_2
+            return rf"\mathrm{{{expr.name}}}"
         text = super()._print_Symbol(expr, style=style)
         base = re.split(r"[_^]", expr.name, maxsplit=1)[0]
         if len(base) > 1 and base.isalpha() and text.startswith(base):  # lam: one name, not l*a*m
@@ -468,6 +470,9 @@ class ResultLatexPrinter(LatexPrinter):
         body, limits = expr.function, list(expr.limits)
         heads = []
         for index, lo, hi in limits:
+            if _default_range(index, lo, hi) and not _used_as_value(body, index):
+                heads.append(rf"\sum_{{{self._print(index)}}}")  # the range the reader gives \sum_i (n or n_i)
+                continue
             if lo != 0 and _used_as_value(body, index):
                 body, lo, hi = body.xreplace({index: index + lo}), S.Zero, hi - lo
             if lo == 0 and _used_as_value(body, index):
@@ -691,6 +696,12 @@ def _entrywise_rank(E):
     if isinstance(body, sympy.Pow) and body.exp.is_number and body.exp.is_negative:
         return PRECEDENCE["Mul"]
     return precedence(body)
+
+
+def _default_range(index, lo, hi):
+    """The range derive gives a sum written without bounds (ranges.py): 0 to n - 1 or n_i - 1 for i."""
+    sizes = (sympy.Symbol("n", integer=True, positive=True), sympy.Symbol(f"n_{index}", integer=True, positive=True))
+    return lo == 0 and hi + 1 in sizes
 
 
 def _used_as_value(body, index):

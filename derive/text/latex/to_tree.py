@@ -698,6 +698,9 @@ class _Reader:
         matrix = self.matrix_of_rows(name)
         words = _text_of(items)
         simple = words is not None and "," not in words
+        if name in self.bound and simple and not self.is_array(name):  # n_c inside \sum_n: a size's name
+            self.named.add(name)
+            return _span(ast.Name(id=f"{name}_{words}", ctx=ast.Load()), base._s, end)
         summed = simple and any(ch in self.bound for ch in words) or (
             words is not None and any(w in self.bound for w in words.split(",")))
         if matrix is not None and simple and len(words) == 1 and (summed or words.isalpha()):
