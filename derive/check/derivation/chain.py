@@ -69,6 +69,10 @@ def _wrong(text, expr, derivative, comparer, before, mismatch=None, against_trut
     shown = difference or against_truth
     names = (name, "this line") if difference is not None else ("the derivative", "this line")
     found = changes.explain(changes.Step(reference, expr, comparer, name, mismatch))
+    if found is None and before is not None and before.ok and mismatch is None:
+        # the line before is right but written another way (a sum where this line has a product):
+        # what changed may show against derive's own derivative
+        found = changes.explain(changes.Step(derivative, expr, comparer, "derive's derivative"))
     if found is not None:
         words, mistake = found.text, found.mistake
     elif mismatch is not None:

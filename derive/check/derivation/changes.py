@@ -11,10 +11,17 @@ names the mistake, with the categories of `Verdict.mistake`:
     the sign flipped                                                 sign
     a constant factor lost or gained                                 factor
     a matrix transposed where it should not be (X for X.T)           transpose
-    a term of the line before dropped, or a term added               missing_term / extra_term
+    a square line that is the transpose of the line before           transpose
+    one factor of the line before transposed, or B[j, k] for B[k, j] transpose
     a chain-rule factor of f dropped (X.T, the inner derivative)     chain_rule
+    an element factor (x[k]) dropped where the entry needs it        chain_rule / factor
+    a term of the line before dropped, or a term added               missing_term / extra_term
     another factor dropped or added                                  factor
-    one term changed: its sign, its factor, or the term itself      sign / factor / other
+    one term changed: its sign, its factor (N, 1/lambda, x[k]),     sign / factor / chain_rule /
+    its transpose, or the term itself                                transpose / other
+    the sign of one term inside a sum ((1 + s) for (1 - s))          sign
+When nothing matches against a right line before written another way, the rules are tried
+against derive's own derivative.
 Otherwise the step is named as not an equality, with the numbers at the counterexample.
 For the first line the "line before" is derive's own derivative.
 """
@@ -23,6 +30,7 @@ import time
 
 import sympy
 from sympy import Add, MatAdd, MatMul, MatrixExpr, MatrixSymbol, Mul, Sum, Transpose
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...text.printing import to_text
 from ..diagnosis import Finding
@@ -48,17 +56,20 @@ class Step:
 
 
 def explain(step):
-    """The `Finding` of the first rule that recognizes the step's mistake, or None."""
+    """The `Finding` of the first rule that recognizes the step's mistake, or None; a vague one
+    ("the term t became u", mistake "other") only when no later rule names the mistake."""
+    vague = None
     for rule in RULES:
         try:
             found = rule(step)
         except TimeoutError:
-            return None
+            return vague
         except (ValueError, TypeError, AttributeError, ArithmeticError, IndexError):
             continue  # a repair that does not even form (shapes) is no finding
-        if found is not None:
+        if found is not None and found.mistake != "other":
             return found
-    return None
+        vague = vague or found
+    return vague
 
 
 def index_outside_sums(step):
@@ -217,8 +228,34 @@ def changed_term(step):
                         lost = abs(k).is_Rational and abs(k).p == 1
                         words = (f"lost the factor {abs(k).q}" if lost else f"gained a factor {to_text(abs(k))}")
                         return Finding("factor", f"the term {was} {words}: it is {now} here", ("factor", k))
+                    if isinstance(t, MatrixExpr) and t.shape == u.shape and step.same(t.T, u):
+                        return Finding("transpose", f"the term {was} became its transpose {now}", ("transpose", t))
+                    found = _symbolic_factor(step, t, u, was, now)
+                    if found is not None:
+                        return found
                     return Finding("other", f"the term {was} became {now}", ("term", t))
     return None
+
+
+def _symbolic_factor(step, t, u, was, now):
+    """u = t / g or t * g for a factor g of sizes and scalars (N, 1/lambda) or an inner derivative
+    (x[k]): a factor lost or gained, or a chain-rule factor dropped."""
+    for a, b, lost in ((t, u, True), (u, t, False)):
+        for node, factor, rest in _factorings(a):
+            if _has_array(factor) and not _chain_factor(factor, step.comparer.target):
+                continue
+            if step.same(a.xreplace({node: rest}), b):
+                if lost and _chain_factor(factor, step.comparer.target):
+                    return Finding("chain_rule", f"the term {was} lost the chain-rule factor {to_text(factor)} "
+                                                 f"(the derivative of the inner function): it is {now} here",
+                                   ("missing factor", factor))
+                words = f"lost the factor {to_text(factor)}" if lost else f"gained a factor {to_text(factor)}"
+                return Finding("factor", f"the term {was} {words}: it is {now} here", ("factor", factor))
+    return None
+
+
+def _has_array(expr):
+    return isinstance(expr, MatrixExpr) or bool(_elements(expr))
 
 
 def _term_ratio(step, t, u):
@@ -255,9 +292,80 @@ def extra_factor(step):
     return None
 
 
-RULES = (index_outside_sums, index_left_sum, sum_range, whole_transposed, sign, constant_factor, transposed_factor, chain_factor,
-         dropped_term,
-         extra_term, dropped_factor, extra_factor, changed_term)
+def square_transposed(step):
+    """A square matrix line that is the transpose of the line before (no shape tells)."""
+    line = step.line
+    if step.mismatch is None and isinstance(line, MatrixExpr) and line.shape[0] == line.shape[1] != 1 \
+            and step.same(step.before, line.T):
+        return Finding("transpose", f"the whole line is transposed: it is the transpose of {step.name}")
+    return None
+
+
+def sign_inside(step):
+    """One term inside a sum of the line has the wrong sign: (1 + s)s for (1 - s)s."""
+    if step.mismatch is not None:
+        return None
+    tried = 0
+    for node in sympy.preorder_traversal(step.line):
+        if isinstance(node, (Add, MatAdd)) and node != step.line:
+            for term in node.args:
+                tried += 1
+                if tried > _CANDIDATES:
+                    return None
+                if step.same(step.before, step.line.xreplace({node: node - 2 * term})):
+                    return Finding("sign", f"the sign of {to_text(term)} inside {to_text(node)} flipped")
+    return None
+
+
+def transposed_in_before(step):
+    """The line is the line before with one factor of one term transposed (B.T@x written B@x, which
+    then merged with another term), or one element's indices swapped (B[j, k] for B[k, j])."""
+    before = step.before
+    for M in sorted(_atoms(before, MatrixSymbol) - set(step.comparer.target.wrt), key=str):
+        if 1 in M.shape:
+            continue
+        for k in range(_CANDIDATES):
+            slipped, wrote = _flip(before, M, k)
+            if wrote is None:
+                break
+            if step.same(slipped, step.line):
+                meant, written = (wrote, M if wrote != M else M.T)
+                return Finding("transpose", f"{to_text(meant)} in {step.name} is written {to_text(written)} here",
+                               ("transpose", M))
+    for element in sorted(_elements(before), key=str)[:_CANDIDATES]:
+        indices = _element_indices(element)
+        if len(indices) != 2 or indices[0] == indices[1] or not isinstance(element, MatrixElement):
+            continue
+        swapped = element.parent[indices[1], indices[0]]
+        if step.same(before.xreplace({element: swapped}), step.line):
+            return Finding("transpose", f"{to_text(element)} in {step.name} is written {to_text(swapped)} here "
+                                        "(its indices swapped: a transpose)", ("transpose", element.parent))
+    return None
+
+
+def dropped_element_factor(step):
+    """A line with no free index where the entry has one: an element factor (x[k], the inner
+    derivative) dropped from the whole line."""
+    if step.mismatch is None or step.mismatch.shape != (1, 1) or not step.comparer.target.axes:
+        return None
+    target = step.comparer.target
+    axes = set(target.axes)
+    arrays = {getattr(w, "base", w) for w in target.wrt}
+    moved = {a.xreplace({i: k}) for a in _elements(target.f) for i in _element_indices(a) for k in axes
+             if isinstance(i, sympy.Symbol) and (a.parent if isinstance(a, MatrixElement) else a.base) not in arrays}
+    for element in sorted(_elements(step.before) | moved, key=str)[:_CANDIDATES]:
+        if axes & set(_element_indices(element)) and step.same(step.before, step.line * element):
+            if _chain_factor(element, step.comparer.target):
+                return Finding("chain_rule", f"the chain-rule factor {to_text(element)} (the derivative of the "
+                                             "inner function) was dropped", ("missing factor", element))
+            return Finding("factor", f"the factor {to_text(element)} of {step.name} was dropped",
+                           ("missing factor", element))
+    return None
+
+
+RULES = (index_outside_sums, index_left_sum, sum_range, whole_transposed, sign, constant_factor, square_transposed,
+         transposed_factor, chain_factor, dropped_element_factor, dropped_term, extra_term, dropped_factor,
+         extra_factor, changed_term, transposed_in_before, sign_inside)
 
 
 # ---------------------------------------------------------------------------
@@ -268,8 +376,6 @@ def _atoms(expr, *kinds):
 
 
 def _elements(expr):
-    from sympy.matrices.expressions.matexpr import MatrixElement
-
     return _atoms(expr, sympy.Indexed, MatrixElement)
 
 
@@ -366,6 +472,14 @@ def _chain_factor(factor, target):
     if not isinstance(f, sympy.Basic):
         return False
     core = factor.arg if isinstance(factor, Transpose) else factor
+    axes = set(getattr(target, "axes", ()))
+    if axes and core in _elements(core) and axes & set(_element_indices(core)):
+        # x[k] for w[k]: the derivative of an inner sum(w[j]*x[j], j) of f, when f pairs w with x
+        array = core.parent if isinstance(core, MatrixElement) else core.base
+        return any(array in _atoms(p, MatrixSymbol, sympy.IndexedBase) and any(
+            w.parent in _atoms(p, MatrixSymbol) if isinstance(w, MatrixElement) else
+            getattr(w, "base", w) in _atoms(p, sympy.IndexedBase, MatrixSymbol) for w in target.wrt)
+            for p in _atoms(f, Sum, MatMul))
     if isinstance(core, MatrixSymbol):
         for product in f.atoms(MatMul):
             args = [a.arg if isinstance(a, Transpose) else a for a in product.args]
