@@ -25,6 +25,7 @@ import sympy
 from sympy import HadamardProduct, MatrixBase, MatrixExpr, OneMatrix, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from . import matrix_ops
 from .functions import entrywise_power
 
 
@@ -101,7 +102,7 @@ def add(terms):
         return sum(parts[1:], parts[0])
     result = parts[0]
     for p in parts[1:]:
-        result = result + p
+        result = matrix_ops.add(result, p)
     return result
 
 

@@ -29,7 +29,7 @@ from sympy.matrices.exceptions import ShapeError as SympyShapeError
 from ..errors import LimitError, ParseError, ShapeError
 from . import ranges
 from .budgets import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
-from . import broadcast, syntax_messages
+from . import broadcast, matrix_ops, syntax_messages
 from .vector_functions import VECTOR_FUNCTIONS, entry_of, fresh_index, is_log_of_softmax, whole
 from .functions import (
     FACTORIAL_LIKE,
@@ -44,6 +44,7 @@ from .functions import (
 )
 from .indices import IndicesMixin
 from . import latex
+from .latex.nodes import OWN_NODES
 from .latex.semantics import LatexMixin
 from .names import check_name
 from .namespace import Namespace
@@ -55,6 +56,9 @@ def callable_names():
     """Every name text may call (read from the tables each time: a new entry is callable at once)."""
     return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS) | set(VECTOR_FUNCTIONS) | set(MATRIX_CONSTRUCTORS) | set(MATRIX_POWER)
 
+
+_MEMO_NODES = (ast.BinOp, ast.Call, ast.Subscript, ast.Attribute, ast.UnaryOp) + tuple(
+    n for n in OWN_NODES if n.__name__ != "Ones")
 
 _NOT_ALLOWED = {
     ast.Lambda: "lambda expressions are not allowed",
@@ -145,6 +149,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         self.depth = 0
         self.fresh_given = set()  # summation indices written in for softmax(z)[c] and the like
         self.recorder = None  # list of (depth, node, value) when shapes are wanted
+        self.memo = {}  # structure of a subtree -> its value (_memo_key)
 
     # -- entry -------------------------------------------------------------
     def parse_part(self, text):
@@ -180,15 +185,32 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         if self.depth > self.limits.max_depth:
             raise LimitError(f"expression nests deeper than {self.limits.max_depth} levels")
         try:
+            key = self._memo_key(node)
+            if key is not None and key in self.memo:
+                return self.memo[key]
             method = getattr(self, "visit_" + type(node).__name__, None)
             if method is None:
                 raise self.error(node, self._refusal(node))
             value = method(node)
             if self.recorder is not None:
                 self.recorder.append((self.depth, node, value))
+            if key is not None:
+                self.memo[key] = value
             return value
         finally:
             self.depth -= 1
+
+    def _memo_key(self, node):
+        """A subexpression written twice is built once: Xw, ||Xw - y||, sigma(w^T x^{(i)}) recur through a
+        loss, and SymPy's canonical forms cost more than everything else in a parse.  Keyed by the
+        subtree's structure (positions aside) and what LaTeX nodes keep beside their fields."""
+        if self.recorder is not None or not isinstance(node, _MEMO_NODES):
+            return None
+        return _structure(node), self.memo_context()
+
+    def memo_context(self):
+        """Builder state a subexpression's value depends on beside its text (none in the text grammar)."""
+        return ()
 
     def _refusal(self, node):
         for cls, message in _NOT_ALLOWED.items():
@@ -387,7 +409,7 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
             raise self.error(node, "'@' multiplies matrices or vectors; use '*' for scalars")
         self._check_product_shapes(node, [(node.left, left), (node.right, right)])
         product = self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase)
-                                else left * right)
+                                else matrix_ops.mul(left, right))
         return _as_scalar_if_1x1(product)
 
     def visit_UnaryOp(self, node):
@@ -673,6 +695,24 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         if exc.offset == 0 or message.startswith("the expression ends too early"):  # Python's end of input
             column = len(self.original.rstrip())
         return ParseError(message, self.original, column)
+
+
+def _structure(node):
+    """The subtree as a tuple of node types, field values and the `kind` LaTeX nodes keep, without
+    positions; iterative (a long a + b + ... chain is a deep tree)."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.AST):
+            out.append((type(n).__name__, getattr(n, "kind", None)))
+            for field in reversed(n._fields):
+                stack.append(getattr(n, field, None))
+        elif isinstance(n, list):
+            out.append(("list", len(n)))
+            stack.extend(reversed(n))
+        else:
+            out.append(("value", type(n).__name__, n))
+    return tuple(out)
 
 
 def _translate(text):

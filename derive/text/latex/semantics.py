@@ -18,6 +18,7 @@ import sympy
 from sympy import Abs, Identity, MatMul, MatrixBase, MatrixSymbol, OneMatrix, Rational, Trace
 
 from ..budgets import check_bits, power_bits
+from .. import matrix_ops
 from ..functions import MATRIX_FUNCTIONS, _sum_entries, elementwise, entrywise_power
 from ..rows import Row, as_slices
 from ..shapes import is_square, shape_of, shape_words
@@ -59,7 +60,7 @@ class LatexMixin:
                 left = left.T  # u \cdot v: the dot product of two column vectors
             self._check_product_shapes(node, [(node.left, left), (node.right, right)])
             product = self._combine(node, lambda: MatMul(left, right).doit() if isinstance(left, MatrixBase)
-                                    else left * right)
+                                    else matrix_ops.mul(left, right))
             return self._scalar_of(product)
         if isinstance(left, Rational) and isinstance(right, Rational):
             check_bits(_bits(left) + _bits(right), "this product of constants", self.limits)
@@ -155,8 +156,8 @@ class LatexMixin:
         if node.kind == "2" and cols != 1 and rows != 1:
             raise self.error(node, "the spectral norm \\|A\\|_2 of a matrix is not supported; \\|A\\|_F is the "
                                    "Frobenius norm")
-        square = self._scalar_of(value.T * value if cols == 1 else value * value.T) if 1 in (rows, cols) else \
-            Trace(value.T * value)
+        square = self._scalar_of(matrix_ops.mul(value.T, value) if cols == 1 else matrix_ops.mul(value, value.T)) \
+            if 1 in (rows, cols) else Trace(matrix_ops.mul(value.T, value))
         return self._combine(node, lambda: sympy.sqrt(square))
 
     def visit_Bars(self, node):
