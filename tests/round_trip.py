@@ -72,7 +72,18 @@ def numerically_equal(a, b, seed=0):
     """a == b at two concrete sizes and random values of every free symbol (indices: in range)."""
     rng = random.Random(seed)
     a, b = _comparable(a), _comparable(b)
-    for inst in Instance.all_for(a, b):
+    if isinstance(a, MatrixBase) and isinstance(b, MatrixBase) and a.shape == b.shape and \
+            any(isinstance(e, sympy.Basic) and e.has(MatrixSymbol) for e in a):  # [tr(x.T@x)]: entry by entry
+        for x, y in zip(a, b):
+            same, why = numerically_equal(x, y, seed)
+            if not same:
+                return same, why
+        return True, ""
+    # sizes only a constant matrix names (ones(n, 1) alone) need values too
+    sizes = {d for e in (a, b) if isinstance(e, sympy.Basic)
+             for m in e.atoms(sympy.OneMatrix, sympy.Identity, sympy.ZeroMatrix) for x in m.shape
+             for d in sympy.sympify(x).free_symbols}
+    for inst in Instance.all_for(a, b, extra=sorted(sizes, key=str)):
         ea, eb = inst.explicit(a), inst.explicit(b)
         if isinstance(ea, MatrixBase) != isinstance(eb, MatrixBase):
             if isinstance(ea, MatrixBase) and ea.shape == (1, 1):

@@ -8,7 +8,6 @@ Jupyter prefers HTML to LaTeX, and typesets the $$...$$ inside it.
 
 import html
 
-import sympy
 
 from ..errors import DeriveError
 from ..text.printing import to_text
@@ -93,7 +92,7 @@ def points_html(title, latex_rows, notes=()):
 
 
 def critical_html(found):
-    rows = [rf"&\text{{{p.kind}}} && {_point(p.x)},\quad f = {sympy.latex(p.value)}" for p in found.points]
+    rows = [rf"&\text{{{p.kind}}} && {_point(p.x)},\quad f = {latex(p.value)}" for p in found.points]
     notes = [f"{p.kind} at {', '.join(f'{s} = {to_text(v)}' for s, v in p.x.items())}: {p.reason}"
              for p in found.points] + ([found.note] if found.note else [])
     return points_html(f"critical points of {to_text(found.f)}", rows, notes)
@@ -101,14 +100,14 @@ def critical_html(found):
 
 def kkt_html(solution):
     problem = solution.problem
-    rows = [rf"&\text{{{p.kind}}} && {_point(p.x)},\quad f = {sympy.latex(p.value)}" for p in solution.points]
+    rows = [rf"&\text{{{p.kind}}} && {_point(p.x)},\quad f = {latex(p.value)}" for p in solution.points]
     notes = [n for p in solution.points for n in p.notes] + ([solution.note] if solution.note else [])
     head = _box("#6a1b9a", _math(problem._repr_latex_().strip("$")))
     return head + points_html(f"{len(solution.points)} KKT point(s), best first", rows, notes)
 
 
 def _point(x):
-    return r",\ ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in x.items())
+    return r",\ ".join(f"{latex(s)} = {latex(v)}" for s, v in x.items())
 
 
 __all__ = ["critical_html", "derivation_html", "kkt_html", "steps_html", "verdict_html"]
