@@ -76,9 +76,14 @@ class UnsupportedOperator(DeriveError):
 def elementwise_derivative(node):
     """f'.(A) for f.(A), as an elementwise application of the derivative."""
     fn = node.function
-    t = Dummy("t", real=True)  # matrix entries are real: d|t|/dt = sign(t), not a formula in re and im
+    t = _ENTRY  # matrix entries are real: d|t|/dt = sign(t), not a formula in re and im
     body = fn.expr.xreplace({fn.variables[0]: t})
     return ElementwiseApplyFunction(Lambda(t, sympy.diff(body, t)), node.expr)
+
+
+# One variable for every derivative map, so that the same map met twice is one object and like terms
+# merge (a two-layer network's gradient printed (A) + (A) with a new Dummy in each)
+_ENTRY = Dummy("t", real=True)
 
 
 def product(factors):
@@ -208,7 +213,7 @@ def _hadamard_power_exponent(node, G):
     base, p = node.args
     if not p.free_symbols:
         return 0
-    t = Dummy("t")
+    t = _ENTRY
     logs = ElementwiseApplyFunction(Lambda(t, sympy.log(t)), base)
     ones = sympy.OneMatrix(1, base.shape[0]), sympy.OneMatrix(base.shape[1], 1)
     return Trace(MatMul(ones[0], HadamardProduct(G, logs, node), ones[1]))
@@ -456,7 +461,7 @@ def diff_hadamard_power(M, ctx):
         terms.append(scaled(p, HadamardProduct(hadamard_power(base, p - 1), db)))
     dp = ctx.scalar_d(p)
     if dp != 0:
-        t = Dummy("t")
+        t = _ENTRY
         terms.append(scaled(dp, HadamardProduct(ElementwiseApplyFunction(Lambda(t, sympy.log(t)), base), M)))
     return total(terms)
 

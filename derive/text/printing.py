@@ -83,19 +83,14 @@ class TextPrinter(StrPrinter):
         return f"matrix_power({self._print(expr.base)}, {self._print(expr.exp)})"
 
     def _print_Subs(self, expr):
-        # g'(a.T*x): the derivative of an unspecified one-argument function at a point
-        prime = _prime(expr.expr)
-        if prime is not None and len(expr.variables) == 1 and expr.variables[0] == expr.expr.variables[0]:
-            g, order = prime
-            return f"{g}{chr(39) * order}({self._print(expr.point[0])})"
-        return super()._print_Subs(expr)
+        # g'(a.T@x): the derivative of an unspecified one-argument function at a point
+        primed = _primed_call(expr)
+        if primed is None:
+            return super()._print_Subs(expr) if isinstance(expr, sympy.Subs) else super()._print_Derivative(expr)
+        g, order, at = primed
+        return f"{g}{chr(39) * order}({self._print(at)})"
 
-    def _print_Derivative(self, expr):
-        prime = _prime(expr)
-        if prime is not None:
-            g, order = prime
-            return f"{g}{chr(39) * order}({self._print(expr.expr.args[0])})"
-        return super()._print_Derivative(expr)
+    _print_Derivative = _print_Subs
 
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
@@ -316,6 +311,18 @@ def _is_matrix_product(M):
 
 def _is_product_1x1(t):
     return isinstance(t, sympy.Trace) and tuple(t.arg.shape) == (1, 1) and isinstance(t.arg, sympy.MatMul)
+
+
+def _primed_call(expr):
+    """(g, order, argument) when `expr` is g'(u) (a Subs of g's derivative at u) or g'(x) (a
+    Derivative of g(x) by x), g an unspecified one-argument function; else None."""
+    if isinstance(expr, sympy.Subs):
+        prime = _prime(expr.expr)
+        if prime is not None and len(expr.variables) == 1 and expr.variables[0] == expr.expr.variables[0]:
+            return prime + (expr.point[0],)
+        return None
+    prime = _prime(expr)
+    return None if prime is None else prime + (expr.expr.args[0],)
 
 
 def _prime(d):
@@ -588,18 +595,13 @@ class ResultLatexPrinter(LatexPrinter):
     # -- functions --------------------------------------------------------------------
     def _print_Subs(self, expr):
         # g'(a^T x): the derivative of an unspecified one-argument function at a point
-        prime = _prime(expr.expr)
-        if prime is not None and len(expr.variables) == 1 and expr.variables[0] == expr.expr.variables[0]:
-            g, order = prime
-            return rf"{self._print(sympy.Symbol(g))}{chr(39) * order}\left({self._print(expr.point[0])}\right)"
-        return super()._print_Subs(expr)
+        primed = _primed_call(expr)
+        if primed is None:
+            return super()._print_Subs(expr) if isinstance(expr, sympy.Subs) else super()._print_Derivative(expr)
+        g, order, at = primed
+        return rf"{self._print(sympy.Symbol(g))}{chr(39) * order}\left({self._print(at)}\right)"
 
-    def _print_Derivative(self, expr):
-        prime = _prime(expr)
-        if prime is not None:
-            g, order = prime
-            return rf"{self._print(sympy.Symbol(g))}{chr(39) * order}\left({self._print(expr.expr.args[0])}\right)"
-        return super()._print_Derivative(expr)
+    _print_Derivative = _print_Subs
 
 
 class _EntrywiseBody:

@@ -32,7 +32,7 @@ from . import fast
 from .equivalence import defined_at, differ, numeric_value, sample_point
 from ..errors import DeriveError, ShapeError
 from ..calculus.index import diff_indexed
-from .instances import Instance, conform, data_kinds, scalar_symbols
+from .instances import Instance, conform, data_kinds, instance_kinds, scalar_symbols
 from ..text.ranges import index_range
 from ..text.inputs import as_basic
 
@@ -316,21 +316,7 @@ class ExactProblem:
         """The data kinds at this instance, for `instances.conform`: arrays and scalars as
         declared (and as assumed), matrix symbols' explicit entries one by one or, for a
         simplex, per row (a vector: all its entries)."""
-        out = {}
-        for key, kind in {**self.kinds, **(assume or {})}.items():
-            if not isinstance(kind, str):
-                continue
-            if not isinstance(key, MatrixSymbol):
-                out[key] = kind
-                continue
-            E = inst.matrix(key)
-            if kind != "simplex":
-                out.update({s: kind for s in E})
-            elif 1 in E.shape:
-                out[tuple(E)] = kind
-            else:
-                out.update({tuple(E.row(r)): kind for r in range(E.rows)})
-        return out
+        return instance_kinds({k: v for k, v in {**self.kinds, **(assume or {})}.items() if isinstance(v, str)}, inst)
 
     def ratio(self, candidate, seed=0):
         """The constant c with candidate = c * derivative at every point tried, or None."""

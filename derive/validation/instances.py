@@ -211,6 +211,24 @@ def data_kinds(namespace, *exprs):
     return out
 
 
+def instance_kinds(kinds, inst):
+    """Declared data kinds at the instance `inst`, for `conform`: a matrix symbol's explicit entries
+    one by one, or per row (a vector: all its entries) for a simplex."""
+    out = {}
+    for key, kind in kinds.items():
+        if not isinstance(key, MatrixSymbol):
+            out[key] = kind
+            continue
+        E = inst.matrix(key)
+        if kind != "simplex":
+            out.update({s: kind for s in E})
+        elif 1 in E.shape:
+            out[tuple(E)] = kind
+        else:
+            out.update({tuple(E.row(r)): kind for r in range(E.rows)})
+    return out
+
+
 def data_value(kind, value):
     """An exact value of `kind` made from a random nonzero rational `value` (its numerator's
     parity picks a label, its size a probability)."""

@@ -29,7 +29,8 @@ For the first line the "line before" is derive's own derivative.
 import time
 
 import sympy
-from sympy import Add, MatAdd, MatMul, MatrixExpr, MatrixSymbol, Mul, Sum, Transpose
+from sympy import Add, HadamardProduct, MatAdd, MatMul, MatrixExpr, MatrixSymbol, Mul, Sum, Transpose
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...text.printing import to_text
@@ -276,8 +277,10 @@ def dropped_factor(step):
         repaired = step.before.xreplace({node: rest})
         if step.same(repaired, step.line):
             if _chain_factor(factor, step.comparer.target):
-                return Finding("chain_rule", f"the chain-rule factor {to_text(factor)} (the derivative of the inner "
-                                             f"function) was dropped", ("missing factor", factor))
+                maps = sorted(_atoms(factor, ElementwiseApplyFunction), key=sympy.default_sort_key)
+                what = f"the entrywise derivative of {to_text(maps[0])}" if maps else "the derivative of the inner function"
+                return Finding("chain_rule", f"the chain-rule factor {to_text(factor)} ({what}) was dropped",
+                               ("missing factor", factor))
             return Finding("factor", f"the factor {to_text(factor)} of {step.name} was dropped",
                            ("missing factor", factor))
     return None
@@ -441,6 +444,14 @@ def _factorings(expr):
                 if a.is_number:
                     continue
                 out.append((node, a, Mul(*(args[:k] + args[k + 1:]))))
+        elif isinstance(node, HadamardProduct):  # G o s(Z) o (1 - s(Z)): one factor, or two together (s')
+            args = list(node.args)
+            for drop in [[k] for k in range(len(args))] + \
+                    [[k, m] for k in range(len(args)) for m in range(k + 1, len(args)) if len(args) > 2]:
+                kept = [a for k, a in enumerate(args) if k not in drop]
+                gone = [args[k] for k in drop]
+                out.append((node, gone[0] if len(gone) == 1 else HadamardProduct(*gone),
+                            kept[0] if len(kept) == 1 else HadamardProduct(*kept)))
         if len(out) >= _CANDIDATES:
             break
     return out
@@ -480,6 +491,11 @@ def _chain_factor(factor, target):
             w.parent in _atoms(p, MatrixSymbol) if isinstance(w, MatrixElement) else
             getattr(w, "base", w) in _atoms(p, sympy.IndexedBase, MatrixSymbol) for w in target.wrt)
             for p in _atoms(f, Sum, MatMul))
+    maps = [m for m in _atoms(core, ElementwiseApplyFunction)]
+    if maps and isinstance(core, (HadamardProduct, ElementwiseApplyFunction, MatAdd)):
+        # sigmoid(XW) o (1 - sigmoid(XW)): the entrywise derivative of an entrywise map of f
+        inner = {m.expr for m in _atoms(f, ElementwiseApplyFunction)}
+        return all(m.expr in inner for m in maps)
     if isinstance(core, MatrixSymbol):
         for product in f.atoms(MatMul):
             args = [a.arg if isinstance(a, Transpose) else a for a in product.args]

@@ -18,8 +18,8 @@ from sympy import Indexed, MatrixSymbol
 from ...errors import DeriveError
 from ...text.inputs import as_basic
 from ...text.printing import to_text
-from ...validation.equivalence import compare, numeric_search, numeric_value
-from ...validation.instances import data_kinds
+from ...validation.equivalence import compare, numeric_search
+from ...validation.instances import data_kinds, instance_kinds
 from .entries import Mismatch, entries, explicit, free_indices, instances, symbols_of
 
 POINTS = 4  # random points per instance and entry
@@ -100,7 +100,7 @@ class Comparer:
         no point inside f's domain was found."""
         checked, symbolic = 0, True
         for k, inst in enumerate(self.instances):
-            kinds = _point_kinds(self.kinds, inst)
+            kinds = instance_kinds(self.kinds, inst)
             for label in self.labels(k):
                 ea, eb = self.entries(a, k, label), self.entries(b, k, label)
                 domain = self.domain(k, label)
@@ -188,24 +188,6 @@ def _shown(inst, point, comparer):
     for s, v in sorted(point.items(), key=lambda kv: str(kv[0])):
         if isinstance(s, sympy.Symbol) and s not in seen:
             out[s.name] = to_text(v)
-    return out
-
-
-def _point_kinds(kinds, inst):
-    """Declared data kinds for `instances.conform` at this instance: a matrix symbol's explicit
-    entries one by one, or per row (a vector: all its entries) for a simplex."""
-    out = {}
-    for key, kind in kinds.items():
-        if not isinstance(key, MatrixSymbol):
-            out[key] = kind
-            continue
-        E = inst.matrix(key)
-        if kind != "simplex":
-            out.update({s: kind for s in E})
-        elif 1 in E.shape:
-            out[tuple(E)] = kind
-        else:
-            out.update({tuple(E.row(r)): kind for r in range(E.rows)})
     return out
 
 

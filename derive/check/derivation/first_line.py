@@ -11,7 +11,7 @@ line that is no derivative; `definition(line)` -> (name, text) or None.
 
 import re
 
-from .split import equalities
+from .split import equalities, top_level_equals
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _WRT = _NAME + r"(?:\[[^\]]*\])?"
@@ -34,8 +34,9 @@ def split_equation(line):
     """(left, right) at the line's top-level '=', or (line, None)."""
     pieces = equalities(line)
     if len(pieces) == 1 and "=" in line:
-        cut = _top_level_equals(line)
-        if cut is not None:
+        cuts = top_level_equals(line)
+        if cuts:
+            cut = cuts[0]
             return line[:cut].strip(), line[cut + 1:].strip()
     return line.strip(), None
 
@@ -114,16 +115,3 @@ def _latex_derivative(line):
         rest.strip() if isinstance(rest, str) and rest.strip() else None)
 
 
-def _top_level_equals(line):
-    depth = 0
-    for k, ch in enumerate(line):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "=" and depth == 0:
-            before = line[k - 1] if k else ""
-            after = line[k + 1] if k + 1 < len(line) else ""
-            if before not in "=<>!:" and after != "=":
-                return k
-    return None

@@ -106,6 +106,18 @@ def clean(line):
 def equalities(line):
     """'d/dx f = a = b' -> ['d/dx f = a', '= b']: a step per top-level '='.  '==', '<=', '>=', '!='
     and '=' inside brackets or braces (where(x == 1, ..)) are not step separators."""
+    cuts = top_level_equals(line)
+    if len(cuts) <= 1:
+        return [line] if line else []
+    # the first piece keeps its '=' (it names what is derived: 'd/dx f = a'), later ones start with it
+    pieces = [line[:cuts[1]].strip()]
+    for a, b in zip(cuts[1:], cuts[2:] + [len(line)]):
+        pieces.append(line[a:b].strip())
+    return [p for p in pieces if p]
+
+
+def top_level_equals(line):
+    """Positions of the '=' signs outside brackets that are not part of '==', '<=', '>=', '!='."""
     cuts, depth = [], 0
     for k, ch in enumerate(line):
         if ch in "([{":
@@ -117,13 +129,7 @@ def equalities(line):
             after = line[k + 1] if k + 1 < len(line) else ""
             if before not in "=<>!:" and after != "=":
                 cuts.append(k)
-    if len(cuts) <= 1:
-        return [line] if line else []
-    # the first piece keeps its '=' (it names what is derived: 'd/dx f = a'), later ones start with it
-    pieces = [line[:cuts[1]].strip()]
-    for a, b in zip(cuts[1:], cuts[2:] + [len(line)]):
-        pieces.append(line[a:b].strip())
-    return [p for p in pieces if p]
+    return cuts
 
 
 def _bound(text):
