@@ -106,6 +106,10 @@ def declare(text):
     """
     if not isinstance(text, str) or len(text) > 2000:
         raise ParseError("declarations must be a string of at most 2000 characters")
+    from .latex.sets import as_declarations, is_latex_declaration  # X \in \mathbb{R}^{N \times d}, \lambda > 0
+
+    if is_latex_declaration(text):
+        text = as_declarations(text)
     result, pending = Declarations(), []
     dims = {}
     for item in filter(None, (p.strip() for p in re.split(r"[;,]", text))):
