@@ -277,8 +277,10 @@ def dropped_factor(step):
         repaired = step.before.xreplace({node: rest})
         if step.same(repaired, step.line):
             if _chain_factor(factor, step.comparer.target):
-                maps = sorted(_atoms(factor, ElementwiseApplyFunction), key=sympy.default_sort_key)
-                what = f"the entrywise derivative of {to_text(maps[0])}" if maps else "the derivative of the inner function"
+                arguments = {m.expr for m in _atoms(factor, ElementwiseApplyFunction)}
+                outer = sorted((to_text(m) for m in _atoms(step.comparer.target.f, ElementwiseApplyFunction)
+                                if m.expr in arguments), key=len)  # sigmoid(X@W), the map f applies
+                what = f"the entrywise derivative of {outer[0]}" if outer else "the derivative of the inner function"
                 return Finding("chain_rule", f"the chain-rule factor {to_text(factor)} ({what}) was dropped",
                                ("missing factor", factor))
             return Finding("factor", f"the factor {to_text(factor)} of {step.name} was dropped",
