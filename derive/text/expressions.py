@@ -21,6 +21,7 @@ the bits of every exact constant, estimated before SymPy computes it.
 import ast
 import decimal
 import math
+import warnings
 
 import sympy
 from sympy import Integer, MatMul, MatrixBase, MatrixExpr, MatrixSymbol, Rational, S
@@ -56,6 +57,8 @@ def callable_names():
     """Every name text may call (read from the tables each time: a new entry is callable at once)."""
     return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS) | set(VECTOR_FUNCTIONS) | set(MATRIX_CONSTRUCTORS) | set(MATRIX_POWER)
 
+
+_UNDEFINED = frozenset({S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity})
 
 _MEMO_NODES = (ast.BinOp, ast.Call, ast.Subscript, ast.Attribute, ast.UnaryOp) + tuple(
     n for n in OWN_NODES if n.__name__ != "Ones")
@@ -150,6 +153,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         self.fresh_given = set()  # summation indices written in for softmax(z)[c] and the like
         self.recorder = None  # list of (depth, node, value) when shapes are wanted
         self.memo = {}  # structure of a subtree -> its value (_memo_key)
+        self.structures, self.structure_ids = {}, {}  # id(node) -> structure number; structure -> number
+        self.walked = {}  # values checked for undefined and imaginary constants -> has a symbol (_new_atoms)
 
     # -- entry -------------------------------------------------------------
     def parse_part(self, text):
@@ -164,7 +169,9 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
             if relation is not None:
                 return relation
         try:
-            tree = ast.parse(self.source, mode="eval")
+            with warnings.catch_warnings():  # Python's own wording ("invalid decimal literal") never reaches the user
+                warnings.simplefilter("ignore", SyntaxWarning)
+                tree = ast.parse(self.source, mode="eval")
         except SyntaxError as exc:
             raise self._syntax_error(exc) from None
         except (RecursionError, MemoryError):
@@ -206,7 +213,32 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         subtree's structure (positions aside) and what LaTeX nodes keep beside their fields."""
         if self.recorder is not None or not isinstance(node, _MEMO_NODES):
             return None
-        return _structure(node), self.memo_context()
+        return self._structure(node), self.memo_context()
+
+    def _structure(self, node):
+        """A number for the subtree's structure (node types, field values, the `kind` LaTeX nodes keep;
+        not positions): equal subtrees get equal numbers.  Each node is numbered once, children
+        first, without recursion (a long a + b + ... chain is a deep tree)."""
+        numbers, shapes = self.structures, self.structure_ids
+        stack = [(node, False)]
+        while stack:
+            n, ready = stack.pop()
+            if id(n) in numbers:
+                continue
+            fields = [getattr(n, f, None) for f in n._fields]
+            children = [c for f in fields for c in (f if isinstance(f, list) else [f]) if isinstance(c, ast.AST)]
+            if not ready:
+                stack.append((n, True))
+                stack.extend((c, False) for c in children if id(c) not in numbers)
+                continue
+            parts = [type(n).__name__, getattr(n, "kind", None)]
+            for f in fields:
+                if isinstance(f, list):
+                    parts.append(tuple(numbers[id(c)] if isinstance(c, ast.AST) else (type(c).__name__, c) for c in f))
+                else:
+                    parts.append(numbers[id(f)] if isinstance(f, ast.AST) else (type(f).__name__, f))
+            numbers[id(n)] = shapes.setdefault(tuple(parts), len(shapes))
+        return numbers[id(node)]
 
     def memo_context(self):
         """Builder state a subexpression's value depends on beside its text (none in the text grammar)."""
@@ -659,13 +691,35 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
                 raise
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise self.error(node, f"{self._segment(node)}: {reason}") from None
-        if isinstance(value, sympy.Basic) and value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
-            segment = ast.get_source_segment(self.source, node) or "this expression"
-            raise self.error(node, f"{segment} is undefined (evaluates to {value})")
-        if isinstance(value, sympy.Basic) and (value.has(S.ImaginaryUnit) or (_constant(value) and value.is_real is False)):
-            segment = ast.get_source_segment(self.source, node) or "this expression"
-            raise self.error(node, f"{segment} is not real (evaluates to {value}); derive works over the reals")
+        if isinstance(value, sympy.Basic):
+            found, symbolic = self._new_atoms(value)
+            if found & _UNDEFINED:
+                segment = ast.get_source_segment(self.source, node) or "this expression"
+                raise self.error(node, f"{segment} is undefined (evaluates to {value})")
+            if S.ImaginaryUnit in found or (not symbolic and value.is_number and value.is_real is False):
+                segment = ast.get_source_segment(self.source, node) or "this expression"
+                raise self.error(node, f"{segment} is not real (evaluates to {value}); derive works over the reals")
         return value
+
+    def _new_atoms(self, value):
+        """(the undefined and imaginary constants in `value`, whether it has a symbol), walking only the
+        parts not walked before: the operands of a node were checked when they were built, so a parse
+        walks each distinct subexpression once instead of once per enclosing node."""
+        found, symbolic, stack, seen = set(), False, [value], self.walked
+        while stack:
+            e = stack.pop()
+            known = seen.get(e)
+            if known is not None:
+                symbolic |= known
+                continue
+            if e in _UNDEFINED or e is S.ImaginaryUnit:
+                found.add(e)
+            if isinstance(e, (sympy.Symbol, MatrixSymbol)):
+                symbolic = True
+            stack.extend(e.args)
+        if not found:
+            seen[value] = symbolic
+        return found, symbolic
 
     def _column(self, node):
         offset = getattr(node, "col_offset", None)
@@ -695,24 +749,6 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         if exc.offset == 0 or message.startswith("the expression ends too early"):  # Python's end of input
             column = len(self.original.rstrip())
         return ParseError(message, self.original, column)
-
-
-def _structure(node):
-    """The subtree as a tuple of node types, field values and the `kind` LaTeX nodes keep, without
-    positions; iterative (a long a + b + ... chain is a deep tree)."""
-    out, stack = [], [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.AST):
-            out.append((type(n).__name__, getattr(n, "kind", None)))
-            for field in reversed(n._fields):
-                stack.append(getattr(n, field, None))
-        elif isinstance(n, list):
-            out.append(("list", len(n)))
-            stack.extend(reversed(n))
-        else:
-            out.append(("value", type(n).__name__, n))
-    return tuple(out)
 
 
 def _translate(text):
@@ -753,12 +789,6 @@ LAMBDA_NAME = "λ"  # a letter Python reads as a name; visit_Name turns it back 
 
 def _word_char(text, k):
     return 0 <= k < len(text) and (text[k].isalnum() or text[k] == "_")
-
-
-def _constant(value):
-    """A number with no symbols (sqrt(-2), log(-1)): is_number asks every sum for its free symbols,
-    which SymPy finds by rebuilding the sum's body; a walk for any symbol is cheap."""
-    return not value.has(sympy.Symbol, MatrixSymbol) and value.is_number
 
 
 def _as_scalar_if_1x1(value):
