@@ -4,7 +4,11 @@ The file name sorts last, so it runs after the suite has derived its results (co
 each Derivation).  Run on its own, it derives a set of its own first.
 """
 
+import os
+import time
+
 from derive.derivation.api import differentiate
+from derive.text.budgets import time_budget
 from derive.text.inputs import new_namespace
 from tests.round_trip import RESULTS, numerically_equal, read_back, record
 
@@ -37,19 +41,28 @@ def _own_results():
             record(f"{kind} of {f}", d.result, namespace)
 
 
+SECONDS = 10  # per result; the slowest measured is well under a second
+
+
 def _not_read_back(how):
     """Every recorded result whose printed form (`how`: "text" or "latex") does not parse back to an equal one."""
     if len(RESULTS) < 40:
         _own_results()
     failures = []
+    log = os.environ.get("DERIVE_ROUND_TRIP_LOG")
     for label, expr, namespace in list(RESULTS.values()):
+        start = time.perf_counter()
         try:
-            printed, back = read_back(expr, how, namespace=namespace)
-            same, why = numerically_equal(expr, back)
+            with time_budget(SECONDS, "reading a result back"):  # a hang is a failure with its name, not a stall
+                printed, back = read_back(expr, how, namespace=namespace)
+                same, why = numerically_equal(expr, back)
         except Exception as exc:  # noqa: BLE001 - every failure is listed, not only the first
             printed, same, why = "?", False, f"{type(exc).__name__}: {exc}"
         if not same:
             failures.append(f"{label}: {printed} -> {why}")
+        if log:
+            with open(log, "a") as out:
+                out.write(f"{how} {time.perf_counter() - start:.3f} {same} {label[:150]}\n")
     assert len(RESULTS) >= 20
     return failures
 

@@ -7,6 +7,7 @@ from sympy import Integer, MatrixBase, MatrixSymbol, Symbol
 from ..errors import ParseError, SymbolError
 from .declarations import IndexSpec, MatrixProperties, declare
 from .functions import CONSTANTS
+from . import ranges
 from .names import check_name
 from .symbol_table import map_symbols, merge, name_of, named_objects
 
@@ -93,6 +94,8 @@ class Namespace:
             for item in items:
                 if isinstance(item, (sympy.Basic, MatrixBase)):
                     self.user_names |= {name_of(o) for o in named_objects(item)}
+                if isinstance(item, sympy.Basic) and item.has(sympy.Sum):
+                    ranges.learn(item, self)
         self.adopt(*objects)
 
     def unify(self, obj):

@@ -65,6 +65,15 @@ def resolve(expr, namespace):
     return out
 
 
+def learn(expr, namespace):
+    """Record the ranges a user's SymPy object gives its arrays' axes (Sum(z[j], (j, 0, K - 1)): z has
+    length K), so text read later in the problem (softmax(z)[k], a printed result) means the same."""
+    try:
+        _Classes([expr], namespace).record(namespace)
+    except ParseError:  # axes of different lengths under one index: the derivation says so itself
+        pass
+
+
 def index_range(index, namespace, *exprs):
     """(lo, hi), both inclusive, of `index`: declared or learned in `namespace`, else
     from the axes it indexes and the sums it meets in `exprs`, else 0..n-1."""
