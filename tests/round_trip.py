@@ -74,7 +74,8 @@ def _with_names(namespace, expr):
 def numerically_equal(a, b, seed=0):
     """a == b at two concrete sizes and random values of every free symbol (indices: in range)."""
     rng = random.Random(seed)
-    a, b = _comparable(a), _comparable(b)
+    names = _canonical_names(a, b)
+    a, b = _comparable(a, names), _comparable(b, names)
     if isinstance(a, MatrixBase) and isinstance(b, MatrixBase) and a.shape == b.shape and \
             any(isinstance(e, sympy.Basic) and e.has(MatrixSymbol) for e in a):  # [tr(x.T@x)]: entry by entry
         for x, y in zip(a, b):
@@ -160,12 +161,27 @@ def _free(e):
     return set(e.free_symbols)
 
 
-def _comparable(e):
+def _canonical_names(*exprs):
+    """name -> one symbol for every spelling of that name in `exprs` (a size N declared positive in
+    one and plain in the other is one size)."""
+    kinds = {}
+    for e in exprs:
+        if not isinstance(e, (sympy.Basic, MatrixBase)):
+            continue
+        for s in e.free_symbols | (e.atoms(sympy.Symbol) if isinstance(e, sympy.Basic) else set()):
+            if isinstance(s, sympy.Symbol) and not isinstance(s, sympy.Dummy):
+                kind = 2 if s.is_integer and s.is_positive else 1 if s.is_integer else 0
+                kinds[s.name] = max(kinds.get(s.name, 0), kind)
+    return {name: sympy.Symbol(name, integer=True, positive=True) if k == 2 else
+            sympy.Symbol(name, integer=True) if k == 1 else sympy.Symbol(name) for name, k in kinds.items()}
+
+
+def _comparable(e, names):
     """Symbols by name (the text's real x and the result's plain x are one name), unspecified
     functions made concrete (g -> sin, so g'(u) has a value)."""
-    e = e.xreplace({s: sympy.Symbol(s.name, integer=True, positive=True) if s.is_integer and s.is_positive
-                    else sympy.Symbol(s.name, integer=True) if s.is_integer else sympy.Symbol(s.name)
-                    for s in e.free_symbols if isinstance(s, sympy.Symbol) and not isinstance(s, sympy.Dummy)})
+    symbols = e.atoms(sympy.Symbol) if isinstance(e, sympy.Basic) else e.free_symbols
+    e = e.xreplace({s: names[s.name] for s in symbols
+                    if isinstance(s, sympy.Symbol) and not isinstance(s, sympy.Dummy) and s.name in names})
     # z[k] of a declared vector is a MatrixElement in one spelling and an Indexed in the other
     e = e.replace(lambda x: isinstance(x, sympy.matrices.expressions.matexpr.MatrixElement),
                   lambda x: IndexedBase(str(x.parent.name))[(x.i,) if x.parent.shape[1] == 1 else (x.i, x.j)]

@@ -147,7 +147,7 @@ def test_index_and_matrix_notation_from_the_cli(tmp_path):
     r = run("shape", "A @ x - b", "--let", "A: m x n, x: n, b: n")
     assert r.returncode == 2 and "A @ x is m x 1 but b is n x 1" in r.stderr
     r = run("convert", "sum(w[k,j]*x[j], j)", "--to", "matrix", "--index", "k")
-    assert r.stdout.strip() == "w*x"
+    assert r.stdout.strip() == "w@x"
     target = tmp_path / "ls.py"
     r = run("codegen", "norm(A@x - b)**2/2", "--wrt", "x", "--let", "A: m x n, x: n, b: m", "-o", str(target))
     assert r.returncode == 0 and "loop kernel" in r.stdout

@@ -148,3 +148,20 @@ def test_messages_name_the_column_in_what_was_typed():
     with pytest.raises(ShapeError) as info:
         derive.parse("x^T*A + B", "A: n x n, x: n, B: m x m")
     assert "x^T*A is n x n but B is m x m" in str(info.value)  # the user's x^T, not Python's x**T
+
+
+def test_a_subexpression_written_twice_is_reused_only_where_it_means_the_same():
+    """The parser builds a repeated subexpression once; softmax(z)[k] and softmax(z)[l] are
+    rewritten into fresh trees, and a freed tree's node ids must not carry their values over
+    (a reused id once read softmax(z)[l] as exp(z[l])/z[k])."""
+    z = sympy.IndexedBase("z")
+    k, l, j = sympy.symbols("k l j", integer=True)
+    e = derive.parse("softmax(z)[k]*(delta(k, l) - softmax(z)[l]) + softmax(z)[k]", "z: 3")
+    values = {z[m]: v for m, v in enumerate([0.3, -1.2, 0.8])}
+    p = np.exp([0.3, -1.2, 0.8]) / np.exp([0.3, -1.2, 0.8]).sum()
+    for kk in range(3):
+        for ll in range(3):
+            got = e.xreplace({k: kk, l: ll}).doit()
+            got = float(got.xreplace({sympy.MatrixSymbol("z", 3, 1)[m, 0]: v for m, v in enumerate([0.3, -1.2, 0.8])})
+                        .xreplace(values))
+            assert np.isclose(got, p[kk] * ((kk == ll) - p[ll]) + p[kk])

@@ -58,6 +58,10 @@ def callable_names():
     return set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(INDEX_FUNCTIONS) | set(VECTOR_FUNCTIONS) | set(MATRIX_CONSTRUCTORS) | set(MATRIX_POWER)
 
 
+# nodes whose value depends on where they stand (a row x^{(i)} on its sum's range, \mathbf{1} on the
+# term that sizes it): a subtree holding one is never reused from elsewhere
+_PLACED = frozenset({"Row", "Ones"})
+
 _UNDEFINED = frozenset({S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity})
 
 _MEMO_NODES = (ast.BinOp, ast.Call, ast.Subscript, ast.Attribute, ast.UnaryOp) + tuple(
@@ -213,7 +217,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
         subtree's structure (positions aside) and what LaTeX nodes keep beside their fields."""
         if self.recorder is not None or not isinstance(node, _MEMO_NODES):
             return None
-        return self._structure(node), self.memo_context()
+        structure = self._structure(node)
+        return None if structure is None else (structure, self.memo_context())
 
     def _structure(self, node):
         """A number for the subtree's structure (node types, field values, the `kind` LaTeX nodes keep;
@@ -232,13 +237,16 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
                 stack.extend((c, False) for c in children if id(c) not in numbers)
                 continue
             parts = [type(n).__name__, getattr(n, "kind", None)]
+            placed = type(n).__name__ in _PLACED or any(numbers[id(c)][2] for c in children)
             for f in fields:
                 if isinstance(f, list):
-                    parts.append(tuple(numbers[id(c)] if isinstance(c, ast.AST) else (type(c).__name__, c) for c in f))
+                    parts.append(tuple(numbers[id(c)][1] if isinstance(c, ast.AST) else (type(c).__name__, c) for c in f))
                 else:
-                    parts.append(numbers[id(f)] if isinstance(f, ast.AST) else (type(f).__name__, f))
-            numbers[id(n)] = shapes.setdefault(tuple(parts), len(shapes))
-        return numbers[id(node)]
+                    parts.append(numbers[id(f)][1] if isinstance(f, ast.AST) else (type(f).__name__, f))
+            # the node is kept with its number: a tree built for softmax(z)[c] and dropped would free its
+            # id() for a later node, which must not inherit the number
+            numbers[id(n)] = (n, shapes.setdefault(tuple(parts), len(shapes)), placed)
+        return None if numbers[id(node)][2] else numbers[id(node)][1]
 
     def memo_context(self):
         """Builder state a subexpression's value depends on beside its text (none in the text grammar)."""
@@ -437,6 +445,11 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
 
     def _matmul(self, node):
         left, right = self.visit(node.left), self.visit(node.right)
+        # a 1 x 1 product (c.T@a, kept as a number) times a row, or a column times one: (c.T@a)@x.T
+        if _is_1x1_product(left) and self._is_matrix(right) and right.shape[0] == 1:
+            return self._combine(node, lambda: _as_scalar_if_1x1(left * right))
+        if _is_1x1_product(right) and self._is_matrix(left) and left.shape[1] == 1:
+            return self._combine(node, lambda: _as_scalar_if_1x1(right * left))
         if not (self._is_matrix(left) and self._is_matrix(right)):
             raise self.error(node, "'@' multiplies matrices or vectors; use '*' for scalars")
         self._check_product_shapes(node, [(node.left, left), (node.right, right)])
@@ -757,7 +770,7 @@ def _translate(text):
     norm(x); the name lambda (a keyword in Python) is read as LAMBDA_NAME; line breaks are spaces
     (an expression may span lines)."""
     out, colmap = [], []
-    norms_open = False
+    norms_open = in_string = False
     i = 0
     while i < len(text):
         ch = text[i]
@@ -770,8 +783,12 @@ def _translate(text):
             piece = "**"
         elif ch in "\r\n\t\f\v":
             piece = " "
+        elif ch == "'" and in_string:  # the end of a quoted string (refused later, with its column)
+            in_string = False
         elif ch == "'" and out and (out[-1][-1:].isalnum() or out[-1][-1:] in ")]_" or out[-1] == ".T"):
             piece = ".T"
+        elif ch == "'":
+            in_string = True
         elif text.startswith("||", i):
             piece, width = (")" if norms_open else "norm("), 2
             norms_open = not norms_open
@@ -789,6 +806,10 @@ LAMBDA_NAME = "λ"  # a letter Python reads as a name; visit_Name turns it back 
 
 def _word_char(text, k):
     return 0 <= k < len(text) and (text[k].isalnum() or text[k] == "_")
+
+
+def _is_1x1_product(value):
+    return isinstance(value, sympy.Trace) and tuple(value.arg.shape) == (1, 1)
 
 
 def _as_scalar_if_1x1(value):

@@ -136,7 +136,13 @@ class Namespace:
         return map_symbols(obj, swap)
 
     def dimension(self, name="n"):
-        """The size symbol `name` (a positive integer), shared with declarations."""
+        """The size symbol `name` (a positive integer), shared with declarations, or the user's own
+        symbol of that name when a SymPy object's shape uses it (ones(1, N) beside their x: N x 1)."""
+        for obj in self.names.values():
+            if isinstance(obj, MatrixSymbol):
+                for size in (x for d in obj.shape for x in sympy.sympify(d).free_symbols):
+                    if size.name == name:
+                        return size
         return Symbol(name, integer=True, positive=True)
 
     def index_range(self, index):

@@ -172,6 +172,16 @@ class TextPrinter(StrPrinter):
     _print_ImmutableMatrix = _print_MatrixBase
 
     def _print_Sum(self, expr):
+        hidden = [lim[0] for lim in expr.limits if lim[0].name.startswith("_")]
+        if hidden:  # SymPy's own bound indices (_i_1) are not names text may use: rename them, bound as they are
+            taken = {s.name for s in expr.free_symbols} | {s.name for s in expr.atoms(sympy.Symbol)}
+            fresh = {}
+            for index in hidden:
+                stem = index.name.lstrip("_").split("_")[0] or "i"
+                name = next(f"{stem}{k}" for k in range(1, 1000) if f"{stem}{k}" not in taken)
+                taken.add(name)
+                fresh[index] = sympy.Symbol(name, **index.assumptions0)
+            return self._print(expr.xreplace(fresh))
         limits = []
         for index, lo, hi in expr.limits:
             # the ranges the parser gives a sum without bounds (ranges.py): n, or n_i for i
@@ -254,6 +264,9 @@ class TextPrinter(StrPrinter):
 
     def _print_OneMatrix(self, expr):
         return f"ones({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
+
+    def _print_ZeroMatrix(self, expr):
+        return f"zeros({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
 
     def _print_Determinant(self, expr):
         return f"det({self._print(expr.arg)})"
@@ -441,8 +454,11 @@ class ResultLatexPrinter(LatexPrinter):
     def _print_Symbol(self, expr, style="plain"):
         if re.fullmatch(r"[A-Za-z]+\d+", expr.name):  # s2, x0: SymPy's s_{2} would read back as the name s_2
             return rf"\mathrm{{{expr.name}}}"
-        text = super()._print_Symbol(expr, style=style)
         base = re.split(r"[_^]", expr.name, maxsplit=1)[0]
+        if len(base) > 1 and base.isalpha() and not text_is_greek(base) and base not in ("lambda",) and \
+                re.search(r"(bar|hat|dot|ddot|tilde|vec|prime|acute|grave|breve|check)$", base.lower()):
+            return rf"\mathrm{{{expr.name}}}"  # xbar: SymPy's \bar{x} reads back as another name, x_bar
+        text = super()._print_Symbol(expr, style=style)
         if len(base) > 1 and base.isalpha() and text.startswith(base):  # lam: one name, not l*a*m
             text = rf"\mathrm{{{base}}}" + text[len(base):]
         return text
@@ -520,6 +536,28 @@ class ResultLatexPrinter(LatexPrinter):
     def _print_HadamardPower(self, expr):
         base, p = expr.args
         return rf"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}^{{\circ {self._print(p)}}}"
+
+    # functions whose SymPy LaTeX the reader cannot take back (\theta(x) reads as theta times x,
+    # \Gamma(x) as a name Gamma): the grammar's own names, which \operatorname reads
+    def _named(self, name, *args):
+        return rf"\operatorname{{{name}}}\left({', '.join(self._print(a) for a in args)}\right)"
+
+    def _print_Heaviside(self, expr, exp=None):
+        text = self._named("heaviside", expr.args[0])
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+    def _print_gamma(self, expr, exp=None):
+        text = self._named("gamma", expr.args[0])
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+    def _print_loggamma(self, expr, exp=None):
+        text = self._named("loggamma", expr.args[0])
+        return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
+
+    def _print_polygamma(self, expr, exp=None):
+        n, x = expr.args
+        text = self._named("digamma", x) if n == 0 else self._named("polygamma", n, x)
+        return text if exp is None else rf"{text}^{{{exp}}}"
 
     def _print_DiagMatrix(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
@@ -711,6 +749,11 @@ def _used_as_value(body, index):
     positions = {a: sympy.Dummy() for a in body.atoms(sympy.Indexed, sympy.KroneckerDelta)}
     positions.update({a: sympy.Dummy() for a in body.atoms(sympy.matrices.expressions.matexpr.MatrixElement)})
     return index in body.xreplace(positions).free_symbols
+
+
+def text_is_greek(name):
+    from sympy.printing.latex import greek_letters_set
+    return name.lower() in greek_letters_set
 
 
 def latex(expr):

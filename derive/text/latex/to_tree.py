@@ -436,6 +436,9 @@ class _Reader:
                 cursor.next()
                 args.append(self.sum(cursor))
             end = self.expect(cursor, ")", item)
+        elif isinstance(item, Group):  # \sin{\left(x \right)} (SymPy's own LaTeX): the braces hold the argument
+            cursor.next()
+            args, end = [self.sub_expression(item.items, item.end)], item.end
         elif self.starts_operand(item):
             args = [self.product(cursor, explicit=False)]
             end = args[0]._e
