@@ -56,8 +56,14 @@ def read_back(expr, how="text", namespace=None):
     the sizes of declared vectors, the ranges of indices)."""
     printed = to_text(expr) if how == "text" else result_latex(expr)
     kwargs = {"syntax": "latex"} if how == "latex" else {}
-    return printed, derive.parse(printed, _with_names(namespace, expr) if namespace is not None
-                                 else declarations(expr), **kwargs)
+    if namespace is not None:
+        try:
+            return printed, derive.parse(printed, _with_names(namespace, expr), **kwargs)
+        except (derive.ParseError, derive.SymbolError):
+            # the problem's namespace may hold a name in another role than the result gives it (a SymPy
+            # user's plain m used as an index, k as a size and an exponent): the result's own names then
+            pass
+    return printed, derive.parse(printed, declarations(expr), **kwargs)
 
 
 def _with_names(namespace, expr):
@@ -124,7 +130,7 @@ def _in_floats(a, b, sizes, seed):
     dims = sorted(set(dimensions(a, b)) | sizes, key=str)
     for size_set in ((2, 3, 4), (3, 2, 2)):
         sizes_now = {d: size_set[k % len(size_set)] for k, d in enumerate(dims)}
-        values = {}
+        values = {d: float(v) for d, v in sizes_now.items()}  # a size is also a number in the formula (N/2)
         for e in (a, b):
             for m in e.atoms(MatrixSymbol):
                 if m not in values:
@@ -186,6 +192,7 @@ def _comparable(e, names):
     e = e.replace(lambda x: isinstance(x, sympy.matrices.expressions.matexpr.MatrixElement),
                   lambda x: IndexedBase(str(x.parent.name))[(x.i,) if x.parent.shape[1] == 1 else (x.i, x.j)]
                   if isinstance(x.parent, MatrixSymbol) else x)
+    t = sympy.Dummy("t")
     for g in {f.func for f in e.atoms(sympy.core.function.AppliedUndef)}:
-        e = e.replace(g, sympy.sin)
-    return e.doit() if e.has(sympy.Subs) else e
+        e = e.subs(g, sympy.Lambda(t, sympy.sin(t)))  # subs applies the chain rule inside Derivative(g(g(x)), g(x))
+    return e.doit() if e.has(sympy.Subs, sympy.Derivative) else e

@@ -785,8 +785,8 @@ def _translate(text):
             piece = " "
         elif ch == "'" and in_string:  # the end of a quoted string (refused later, with its column)
             in_string = False
-        elif ch == "'" and out and (out[-1][-1:].isalnum() or out[-1][-1:] in ")]_" or out[-1] == ".T"):
-            piece = ".T"
+        elif ch == "'" and out and (out[-1][-1:].isalnum() or out[-1][-1:] in ")]_" or out[-1].startswith(".T")):
+            piece = ".T " if _word_char(text, i + 1) else ".T"  # x'y: two terms, never an attribute .Ty
         elif ch == "'":
             in_string = True
         elif text.startswith("||", i):

@@ -172,8 +172,8 @@ class TextPrinter(StrPrinter):
     _print_ImmutableMatrix = _print_MatrixBase
 
     def _print_Sum(self, expr):
-        hidden = [lim[0] for lim in expr.limits if lim[0].name.startswith("_")]
-        if hidden:  # SymPy's own bound indices (_i_1) are not names text may use: rename them, bound as they are
+        hidden = [lim[0] for lim in expr.limits if lim[0].name.startswith("_") or isinstance(lim[0], sympy.Dummy)]
+        if hidden:  # SymPy's own bound indices (Dummy i_1, printed _i_1) are not names text may use: rename them
             taken = {s.name for s in expr.free_symbols} | {s.name for s in expr.atoms(sympy.Symbol)}
             fresh = {}
             for index in hidden:
@@ -541,6 +541,12 @@ class ResultLatexPrinter(LatexPrinter):
     # \Gamma(x) as a name Gamma): the grammar's own names, which \operatorname reads
     def _named(self, name, *args):
         return rf"\operatorname{{{name}}}\left({', '.join(self._print(a) for a in args)}\right)"
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, sympy.core.function.AppliedUndef):  # g(u) for a declared function: g\left(u\right)
+            text = rf"{self._print(sympy.Symbol(expr.func.__name__))}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+            return text if exp is None else rf"{text}^{{{exp}}}"
+        return super()._print_Function(expr, exp)
 
     def _print_Heaviside(self, expr, exp=None):
         text = self._named("heaviside", expr.args[0])
