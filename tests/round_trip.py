@@ -38,13 +38,16 @@ def record(label, expr, namespace=None):
 def declarations(expr):
     """name -> object for every name in `expr`, so the printed text reads back into the same objects."""
     names = {}
+    indices = {i for ix in expr.atoms(Indexed) for i in ix.indices if isinstance(i, sympy.Symbol)} | \
+        {lim[0] for s in expr.atoms(sympy.Sum) for lim in s.limits} | \
+        {a for d in expr.atoms(sympy.KroneckerDelta) for a in d.args if isinstance(a, sympy.Symbol)}
     atoms = expr.atoms(sympy.Symbol, MatrixSymbol, IndexedBase, sympy.core.function.AppliedUndef)
     for a in atoms:
         if isinstance(a, sympy.core.function.AppliedUndef):
             names[a.func.__name__] = a.func
         elif isinstance(a, (MatrixSymbol, IndexedBase)):
             names[str(a.name)] = a
-        elif isinstance(a, sympy.Symbol):
+        elif isinstance(a, sympy.Symbol) and a not in indices:  # an index is an index, not a declared scalar
             names.setdefault(a.name, a)
     for ix in expr.atoms(Indexed):
         names[str(ix.base.label)] = ix.base
@@ -156,7 +159,7 @@ def _in_floats(a, b, sizes, seed):
 def _numbers(expr, point):
     value = expr.xreplace(point)
     value = value.doit() if hasattr(value, "doit") else value
-    return [complex(sympy.N(e, 30)) for e in (value if isinstance(value, MatrixBase) else [value])]
+    return [complex(sympy.N(e, 15)) for e in (value if isinstance(value, MatrixBase) else [value])]
 
 
 def _shape(v):

@@ -172,16 +172,9 @@ class TextPrinter(StrPrinter):
     _print_ImmutableMatrix = _print_MatrixBase
 
     def _print_Sum(self, expr):
-        hidden = [lim[0] for lim in expr.limits if lim[0].name.startswith("_") or isinstance(lim[0], sympy.Dummy)]
-        if hidden:  # SymPy's own bound indices (Dummy i_1, printed _i_1) are not names text may use: rename them
-            taken = {s.name for s in expr.free_symbols} | {s.name for s in expr.atoms(sympy.Symbol)}
-            fresh = {}
-            for index in hidden:
-                stem = index.name.lstrip("_").split("_")[0] or "i"
-                name = next(f"{stem}{k}" for k in range(1, 1000) if f"{stem}{k}" not in taken)
-                taken.add(name)
-                fresh[index] = sympy.Symbol(name, **index.assumptions0)
-            return self._print(expr.xreplace(fresh))
+        renamed = _readable_indices(expr)
+        if renamed is not expr:  # SymPy's own bound indices (Dummy i_1, printed _i_1) are not names text may use
+            return self._print(renamed)
         limits = []
         for index, lo, hi in expr.limits:
             # the ranges the parser gives a sum without bounds (ranges.py): n, or n_i for i
@@ -316,6 +309,24 @@ class _ArrayText(sympy.Symbol):
         obj = super().__new__(cls, text)
         obj.precedence = rank
         return obj
+
+
+def _readable_indices(expr):
+    """`expr` with its sums' SymPy-made bound indices (Dummy i_1, or names starting with _) renamed to
+    free letters (j, p, q, ...), bound as they were; the same object when there are none."""
+    hidden = [lim[0] for s in expr.atoms(sympy.Sum) for lim in s.limits
+              if lim[0].name.startswith("_") or isinstance(lim[0], sympy.Dummy)]
+    if not hidden:
+        return expr
+    taken = {a.name for a in expr.atoms(sympy.Symbol) if a not in hidden} | \
+        {str(b.label) for b in expr.atoms(sympy.IndexedBase)} | {str(m.name) for m in expr.atoms(sympy.MatrixSymbol)}
+    letters = [c for c in "jpqrstuvabcdefghi" if c not in taken] + [f"j{k}" for k in range(1, 100)]
+    fresh = {}
+    for index in dict.fromkeys(hidden):
+        name = next(c for c in letters if c not in taken)
+        taken.add(name)
+        fresh[index] = sympy.Symbol(name, integer=True)
+    return expr.xreplace(fresh)
 
 
 def _is_matrix_product(M):
@@ -488,6 +499,9 @@ class ResultLatexPrinter(LatexPrinter):
         return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
     def _print_Sum(self, expr):
+        renamed = _readable_indices(expr)
+        if renamed is not expr:
+            return self._print(renamed)
         # one \sum per index, each counted from 1 when the index only marks positions (z_j); an
         # index used as a value keeps derive's bounds from 0 (the reader counts from 0 then)
         body, limits = expr.function, list(expr.limits)
