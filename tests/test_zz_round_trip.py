@@ -45,6 +45,15 @@ def _own_results():
 SECONDS = 10  # per result; the slowest measured is well under a second
 
 
+def _outside_grammar(expr):
+    """SymPy's own tests raise X (k x k) to a plain symbol k; derive's grammar writes a matrix power only
+    with an exponent declared an integer (`k: integer`), so such a result has no text to read back."""
+    import sympy
+
+    return isinstance(expr, sympy.Basic) and any(
+        not (p.exp.is_integer or p.exp.is_number) for p in expr.atoms(sympy.MatPow))
+
+
 def _not_read_back(how):
     """Every recorded result whose printed form (`how`: "text" or "latex") does not parse back to an equal one."""
     if len(RESULTS) < 40:
@@ -52,6 +61,9 @@ def _not_read_back(how):
     failures, beyond = [], []
     log = os.environ.get("DERIVE_ROUND_TRIP_LOG")
     for label, expr, namespace in list(RESULTS.values()):
+        if _outside_grammar(expr):
+            beyond.append(f"{label}: a matrix power whose exponent is not known to be an integer")
+            continue
         start = time.perf_counter()
         try:
             with time_budget(SECONDS, "reading a result back"):  # a hang is a failure with its name, not a stall

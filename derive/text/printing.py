@@ -64,12 +64,10 @@ class TextPrinter(StrPrinter):
             return f"{f'({text})' if isinstance(coeff, sympy.Add) else text}*softmax({self._print(z)})"
         # NumPy's reading: scalars with *, then the matrices with @ (one precedence level, left to right,
         # so 2*A@x is (2*A)@x)
-        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
-        matrices = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        coeff, matrices = _split_product(expr)
         text = "@".join(self.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices)
-        if not scalars:
+        if coeff is None:
             return text
-        coeff = sympy.Mul(*scalars)
         if coeff == -1:
             return f"-{text}"
         sign = ""
@@ -309,6 +307,12 @@ class _ArrayText(sympy.Symbol):
         obj = super().__new__(cls, text)
         obj.precedence = rank
         return obj
+
+
+def _split_product(expr):
+    """(the product of a matrix product's scalar factors, or None; its matrices in order)."""
+    scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
+    return (sympy.Mul(*scalars) if scalars else None), [a for a in expr.args if getattr(a, "is_Matrix", False)]
 
 
 def _readable_indices(expr):
@@ -619,12 +623,10 @@ class ResultLatexPrinter(LatexPrinter):
             text = rf"\operatorname{{softmax}}\left({self._print(z)}\right)"
             return text if coeff == 1 else rf"{self._scalar_factor(coeff)} {text}"
         # the scalar first, then the matrices in order (SymPy may keep a coefficient between them)
-        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
-        matrices = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        coeff, matrices = _split_product(expr)
         text = " ".join(self.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices)
-        if not scalars:
+        if coeff is None:
             return text
-        coeff = sympy.Mul(*scalars)
         if coeff == -1:
             return f"- {text}"
         if _negative(coeff):
