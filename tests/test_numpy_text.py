@@ -166,3 +166,15 @@ def test_a_subexpression_written_twice_is_reused_only_where_it_means_the_same():
             got = float(got.xreplace({sympy.MatrixSymbol("z", 3, 1)[m, 0]: v for m, v in enumerate([0.3, -1.2, 0.8])})
                         .xreplace(values))
             assert np.isclose(got, p[kk] * ((kk == ll) - p[ll]) + p[kk])
+
+
+@pytest.mark.parametrize("text, decl, fragment", [
+    ("sum(x[i], (i, 1, N))", "x: N", "x[i] for i from 1 to N reaches outside x's entries 0..N - 1: write the range (i, 0, N - 1)"),
+    ("sum(X[i, j], (i, 0, N), j)", "X: N x d", "X[i, j] for i from 0 to N reaches outside X's rows"),
+    ("sum(x[i + 1], (i, 0, N - 1))", "x: N", "write the range (i, -1, N - 2)"),
+])
+def test_a_sum_past_an_arrays_end_is_an_error_not_a_phantom_entry(text, decl, fragment):
+    with pytest.raises(ParseError, match=None) as info:
+        derive.parse(text, decl)
+    assert fragment in str(info.value)
+    assert derive.parse("sum(x[i], (i, 0, N - 1))", "x: N") is not None  # the range that fits

@@ -6,6 +6,7 @@ import ast
 
 import sympy
 from sympy import Integer, MatrixSymbol
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import ranges, rows
 from .names import check_name
@@ -35,7 +36,34 @@ class IndicesMixin:
             return over_sample
         if self._is_matrix(body):
             raise self.error(node, "sum() adds up scalars; the body is a matrix")
+        self._check_bounds_inside_axes(node, body, limits)
         return self._combine(node, lambda: sympy.Sum(body, *limits))
+
+    def _check_bounds_inside_axes(self, node, body, limits):
+        """sum(x[i], (i, 1, N)) with x: N reaches x[N], past x's last entry: an error that says the
+        range, never a sum over an entry that does not exist."""
+        explicit = [(i, lo, hi) for i, lo, hi in limits
+                    if not any(isinstance(s, ranges._Placeholder) for s in hi.free_symbols)]
+        if not explicit:
+            return
+        for entry in body.atoms(MatrixElement):
+            M = entry.parent
+            if not isinstance(M, MatrixSymbol):
+                continue
+            for position, at, size in ((0, entry.i, M.shape[0]), (1, entry.j, M.shape[1])):
+                for index, lo, hi in explicit:
+                    if index not in sympy.sympify(at).free_symbols:
+                        continue
+                    shift = sympy.expand(at - index)
+                    if shift.free_symbols:
+                        continue
+                    past, before = sympy.expand(hi + shift - (size - 1)), sympy.expand(lo + shift)
+                    if (past.is_number and past > 0) or (before.is_number and before < 0):
+                        axis = "entries" if M.shape[1] == 1 else ("rows", "columns")[position]
+                        written = f"{M.name}[{entry.i}]" if M.shape[1] == 1 else f"{M.name}[{entry.i}, {entry.j}]"
+                        raise self.error(node, f"{written} for {index} from {lo} to {hi} reaches outside {M.name}'s "
+                                               f"{axis} 0..{size - 1}: write the range ({index}, {-shift}, "
+                                               f"{sympy.expand(size - 1 - shift)}) (text counts from 0)")
 
     def _sum_over_sample(self, node, body, limits):
         """A vector or matrix body over one index (sum_i y_i x^{(i)}), and a scalar body with
