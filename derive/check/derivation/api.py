@@ -6,7 +6,7 @@
     ...     = 2*X.T @ X @ w - 2*X.T @ y
     ...     = 2*X.T @ X @ w - X.T @ y''', symbols="X: n x d, w: d, y: n")
     >>> v.first_error, v.lines[2].mistake
-    (2, 'missing_term')
+    (2, 'factor')
 
 Reading: the steps (`split`), definitions before the first step (``L(w) = ...``), the first
 line's "what is derived" (`first_line`), then every line parsed by derive's own parser in one
