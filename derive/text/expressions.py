@@ -812,14 +812,7 @@ def _is_1x1_product(value):
     return isinstance(value, sympy.Trace) and tuple(value.arg.shape) == (1, 1)
 
 
-def _as_scalar_if_1x1(value):
-    """x.T @ W @ x is a number: keep it as the trace of the 1 x 1 product, a scalar
-    SymPy can add to other scalars (its matrix element would be a Sum)."""
-    if isinstance(value, MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1):
-        return sympy.Trace(value)
-    if isinstance(value, MatrixBase) and value.shape == (1, 1):
-        return value[0, 0]
-    return value
+_as_scalar_if_1x1 = matrix_ops.as_scalar_if_1x1  # the name the parser's modules import
 
 
 def _multiply(factors):

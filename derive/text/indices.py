@@ -52,7 +52,7 @@ class IndicesMixin:
                 continue
             for position, at, size in ((0, entry.i, M.shape[0]), (1, entry.j, M.shape[1])):
                 for index, lo, hi in explicit:
-                    if index not in sympy.sympify(at).free_symbols:
+                    if index not in getattr(at, "free_symbols", ()):
                         continue
                     shift = sympy.expand(at - index)
                     if shift.free_symbols:

@@ -6,7 +6,8 @@ its size; the parser's operands are canonical already, so one level is enough (a
 3x faster).  Explicit matrices multiply out as before.
 """
 
-from sympy import MatAdd, MatMul, MatrixBase
+import sympy
+from sympy import MatAdd, MatMul, MatrixBase, MatrixExpr
 
 
 def mul(a, b):
@@ -21,3 +22,13 @@ def add(a, b):
     if isinstance(a, MatrixBase) and isinstance(b, MatrixBase):
         return a + b
     return MatAdd(a, b).doit(deep=False)
+
+
+def as_scalar_if_1x1(value):
+    """x.T @ W @ x is a number: keep it as the trace of the 1 x 1 product, a scalar
+    SymPy can add to other scalars (its matrix element would be a Sum)."""
+    if isinstance(value, MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1):
+        return sympy.Trace(value)
+    if isinstance(value, MatrixBase) and value.shape == (1, 1):
+        return value[0, 0]
+    return value

@@ -140,7 +140,7 @@ class Namespace:
         symbol of that name when a SymPy object's shape uses it (ones(1, N) beside their x: N x 1)."""
         for obj in self.names.values():
             if isinstance(obj, MatrixSymbol):
-                for size in (x for d in obj.shape for x in sympy.sympify(d).free_symbols):
+                for size in (x for d in obj.shape for x in getattr(d, "free_symbols", ())):
                     if size.name == name:
                         return size
         return Symbol(name, integer=True, positive=True)

@@ -91,8 +91,6 @@ class LatexMixin:
     def _scalar_of(self, value):
         """A 1 x 1 product as a scalar: an entry written out when it holds rows of a matrix
         (w^T x^{(i)} is sum_j w_j X_ij), else the builder's 1 x 1 trace."""
-        from ..expressions import _as_scalar_if_1x1
-
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, MatrixBase) and value.shape == (1, 1) \
                 and value.has(Row, sympy.matrices.expressions.slice.MatrixSlice):
             # one sum for one product: w^T x^{(i)} twice is the same term twice (terms cancel, merge)
@@ -102,7 +100,7 @@ class LatexMixin:
                 # and back: a sum over the sample writes the entry as the product again (rows.py)
                 self.__dict__.setdefault("_row_products", {})[entries[value]] = value
             return entries[value]
-        return _as_scalar_if_1x1(value)
+        return matrix_ops.as_scalar_if_1x1(value)
 
     # -- superscripts -------------------------------------------------------------
     def visit_Transposed(self, node):
