@@ -27,6 +27,7 @@ import sympy
 from sympy import Add, Indexed, IndexedBase, Mul, Sum, Symbol
 
 from .arguments import HELPERS, basic, plan_arguments
+from .calling import bind, is_dask, signature
 from ..cache import load_module
 from ..errors import CodegenError
 from .floating import Floater, LoopPrinter, bottom_up, int_code
@@ -115,28 +116,35 @@ def index_kernel(expr, args, index=None, *, parallel=True, directory=None, range
         raise CodegenError("index kernel arguments must be IndexedBase arrays or Symbols")
     source, meta = kernel_source(expr, arrays, scalars, outputs, parallel, ranges)
     module = load_module(source, directory)
-    return IndexKernel(module, expr, args, outputs, source, meta)
+    return IndexKernel(module, expr, args, outputs, source, meta, ranges)
 
 
 class IndexKernel:
-    """A compiled loop kernel.  Call with arrays (and scalars) in `args` order.
+    """A compiled loop kernel.  Call with arrays (and scalars) in `args` order, or by
+    keyword (`inspect.signature(k)` is true).
 
     Every call checks its arguments first (ranks, lengths that must agree,
     explicit bounds inside the arrays) and raises `CodegenError` naming the
-    array and the axis; arrays are cast to contiguous float64 once.
+    array and the axis; arrays are cast to contiguous float64 once.  A Dask
+    array is never loaded: the kernel runs chunk by chunk on it when it reduces
+    over rows (`chunked.py`), or refuses it.
     """
 
-    def __init__(self, module, expr, args, outputs, source, meta):
+    def __init__(self, module, expr, args, outputs, source, meta, ranges=None):
         self.module, self.expr, self.args, self.outputs, self.source = module, expr, tuple(args), outputs, source
+        self.ranges = ranges
         self.arg_names = tuple(meta["names"])
+        self.__signature__ = signature(self.arg_names)
         self.shape_rank = len(outputs)
         self.plan = meta
         self._fn = module.kernel
 
-    def __call__(self, *values):
-        if len(values) != len(self.args):
-            raise CodegenError(f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), "
-                               f"got {len(values)}")
+    def __call__(self, *values, **named):
+        values = bind(self.arg_names, values, named)
+        if any(is_dask(v) for v in values):
+            from .chunked import dask_call
+
+            return dask_call(self, values)
         try:
             return self._fn(*values)
         except self.module.ArgumentError as exc:

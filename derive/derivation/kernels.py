@@ -25,22 +25,43 @@ import codegen
 
 from .notation import to_index
 from ..calculus.sums import has_index_sums
+from ..errors import DeriveError
 from ..text.namespace import Namespace
 from ..text.ranges import axis_sizes
 
 _K, _L = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
 
 
-def kernel(d, *, backend="numba", directory=None):
-    """A compiled kernel for the result of the Derivation `d` (see the module doc)."""
+def kernel(d, *, value=False, fused=False, hvp=False, backend="numba", directory=None):
+    """A compiled kernel for the result of the Derivation `d` (see the module doc).
+
+    ``value=True``: the kernel of f itself; ``fused=True``: one kernel returning
+    ``(f, gradient)`` (for ``scipy.optimize.minimize(..., jac=True)``); ``hvp=True``:
+    ``k(..., v)`` returns the Hessian times ``v`` without forming the Hessian (``hessp=``)."""
+    kinds = [name for name, wanted in (("value", value), ("fused", fused), ("hvp", hvp)) if wanted]
+    if len(kinds) > 1:
+        raise DeriveError(f"choose one of value=True, fused=True, hvp=True (got {' and '.join(kinds)})")
+    if kinds:
+        from . import kernel_kinds
+
+        return getattr(kernel_kinds, f"{kinds[0]}_kernel")(d, directory=directory)
     if d.notation == "components" and has_index_sums(d.f):
         return SampleKernel(d, directory)
     if d.notation == "components":
         others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
                          and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
         return codegen.kernel(d.result, list(d.wrt) + others, backend=backend, directory=directory)
+    if backend != "numba":
+        raise DeriveError(f"kernels of {d.notation}-notation results are Numba loop kernels; "
+                          f"backend={backend!r} is not available for them")
     expr, outputs, ranges = index_form(d)
-    expr, arrays, scalars = loop_arguments(d.f, expr)
+    return loop_kernel(d.f, expr, outputs, ranges, directory)
+
+
+def loop_kernel(f, expr, outputs=(), ranges=None, directory=None):
+    """The loop kernel of `expr`, a value or derivative of `f` in index notation (or a
+    matrix expression, written entrywise here), with f's signature (module doc)."""
+    expr, arrays, scalars = loop_arguments(f, expr)
     return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory, ranges=ranges)
 
 
@@ -57,8 +78,7 @@ class SampleKernel:
         distinct = list(dict.fromkeys(self.entries))
         self.kernels = {}
         for e in distinct:
-            expr, arrays, scalars = loop_arguments(d.f, e)
-            self.kernels[e] = codegen.kernel(expr, arrays + scalars, index=(), directory=directory)
+            self.kernels[e] = loop_kernel(d.f, e, directory=directory)
         # every entry's kernel takes f's arguments (loop_arguments reads them from f), so any one's is the signature
         self.args = next(iter(self.kernels.values())).args
         self.arg_names = tuple(str(getattr(a, "label", a)) for a in self.args)
@@ -141,4 +161,4 @@ def _atoms(expr, kind):
     return expr.atoms(kind) if isinstance(expr, sympy.Basic) else set()
 
 
-__all__ = ["index_form", "kernel", "loop_arguments"]
+__all__ = ["index_form", "kernel", "loop_arguments", "loop_kernel"]
