@@ -131,6 +131,7 @@ class ArgumentPlan:
     lines: list = field(default_factory=list)  # wrapper code after the casts
     sizes: list = field(default_factory=list)  # size names passed to the core, in order
     output_sizes: dict = field(default_factory=dict)  # output index -> size name
+    same_length: dict = field(default_factory=dict)  # output index -> a size symbol read from the same axis
     boundscheck: bool = False
 
 
@@ -208,6 +209,9 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display, ranges=None)
     plan.sizes = [s.name for s in size_syms if s.name not in scalars]
     for o in outputs:
         plan.output_sizes[o] = _output_size(o, occurrences, plan, name, (ranges or {}).get(o), known)
+        axis = next(((occ.array, occ.axis) for occ in occurrences if occ.index == o and occ.offset == 0), None)
+        plan.same_length.update({o: s for s, c in known.items() if isinstance(c, Candidate) and c.shift == 0
+                                 and (c.array, c.axis) == axis})
     plan.lines += _fit_checks(limits, inside, checked, name, plan, set(outputs))
     declared, reached = _fixed_checks(expr, shapes, layouts, name)
     plan.lines = declared + plan.lines + reached  # a declared length first: the plainest message

@@ -31,7 +31,7 @@ from .calling import bind, is_dask, signature
 from ..cache import load_module
 from ..errors import CodegenError
 from .floating import Floater, LoopPrinter, bottom_up, int_code
-from .gram import gram_code, gram_pattern, shares_rows
+from .gram import gram_code, gram_pattern, merge_row_products, nest_sums, shares_rows
 from ..printing.names import safe_names
 from ..printing.printers import scalar_helpers
 from .products import hoist_products
@@ -160,9 +160,9 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True, ranges=None):
     ranges = _renamed_ranges(ranges, outputs, display)
     expr = stable(expr)
     plan = plan_arguments(expr, arrays, scalars, outputs, shapes, display, ranges)
-    expr = _shared_sums(expr)
+    expr = merge_row_products(_shared_sums(nest_sums(expr)), outputs)
     _check_free(expr, outputs, [Symbol(s) for s in scalars] + [Symbol(s) for s in plan.sizes])
-    expr, products, _ = hoist_products(expr, arrays, plan.ranks)
+    expr, products, _, product_factors = hoist_products(expr, arrays, plan.ranks)
     printer = LoopPrinter()
 
     shape_code = [plan.output_sizes[o] for o in outputs]
@@ -187,7 +187,9 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True, ranges=None):
     finish, buffers = [], []  # wrapper lines after the core (BLAS); arrays the wrapper allocates
     for n, gram in enumerate(grams):
         donor = next((m for m, other in enumerate(grams) if shares_rows(gram, other)), None)
-        code = gram_code(gram, printer, sizes, f"_g{n}", rows_of=None if donor is None else f"_g{donor}")
+        code = gram_code(gram, printer, sizes, f"_g{n}", rows_of=None if donor is None else f"_g{donor}",
+                         products=_read_only_by(gram.B, expr, product_factors), same_length=plan.same_length)
+        products = [(name, (code.fused or {}).get(name, text)) for name, text in products]
         lines += code.core
         finish += code.wrapper
         buffers += code.buffers
@@ -237,6 +239,19 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True, ranges=None):
     return source, {"names": [display[a] for a in arrays + scalars], "symmetric": symmetric,
                     "grams": len(grams), "products": [name for name, _ in products],
                     "boundscheck": plan.boundscheck}
+
+
+def _read_only_by(part, expr, factors):
+    """The hoisted products (name -> factors) that `part` reads and nothing else in `expr` does."""
+    mine = {str(e.base.label) for e in part.atoms(Indexed)}
+    return {name: f for name, f in factors.items() if name in mine and _count(expr, name) == _count(part, name)}
+
+
+def _count(expr, name):
+    """How many places in `expr` read the array `name`."""
+    if isinstance(expr, Indexed):
+        return int(str(expr.base.label) == name)
+    return sum(_count(a, name) for a in expr.args if isinstance(a, sympy.Basic))
 
 
 def _renamed_ranges(ranges, outputs, display):
@@ -352,6 +367,22 @@ def _chunk_count(rows, threads):
 """
 
 
+_ONE_BLAS_THREAD = """
+
+_BLAS = []
+
+
+def _one_blas_thread():
+    \"\"\"BLAS limited to one thread while Numba's threads each multiply small blocks: a BLAS
+    pool inside every thread oversubscribed the cores (247 ms against 88 ms at N = 10^6).\"\"\"
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
+"""
+
+
 def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel, products, buffers, finish):
     user = [display[a] for a in arrays + scalars]
     result = "out[" + ", ".join(display[o.name] for o in outputs) + "]" if outputs else "a scalar"
@@ -377,7 +408,9 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     body = textwrap.indent("\n".join(body_lines), "    ")
     parallel = parallel and "numba.prange" in body  # else Numba warns that nothing ran in parallel
     call = f"core({', '.join(core_args[:-1] + ['numba.config.NUMBA_NUM_THREADS'])})"
-    if parallel:  # dynamic scheduling of the chunks (see _chunk_count)
+    if parallel and "numpy.dot(" in body:  # BLAS inside the threads: one BLAS thread each (gram.py)
+        wrapper += ["with _one_blas_thread(), numba.parallel_chunksize(1):", f"    out = {call}"]
+    elif parallel:  # dynamic scheduling of the chunks (see _chunk_count)
         wrapper += ["with numba.parallel_chunksize(1):", f"    out = {call}"]
     else:
         wrapper.append(f"out = {call}")
@@ -386,6 +419,7 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     if plan.boundscheck:
         options += ", boundscheck=True"
     helpers = scalar_helpers(body + "\n".join(wrapper)) + (PREFETCH_HELPER if "_prefetch(" in body else "")
+    helpers += _ONE_BLAS_THREAD if "_one_blas_thread()" in "\n".join(wrapper) else ""
     return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n{helpers}\n\n"
             f"@numba.njit({options})\n"
             f"def core({', '.join(core_args)}):\n{body}\n\n\n"

@@ -19,7 +19,9 @@ from .floating import bottom_up, int_code
 
 
 def hoist_products(expr, arrays, ranks):
-    """(expr with products replaced by new arrays, [(name, NumPy code)], new ranks)."""
+    """(expr with products replaced by new arrays, [(name, NumPy code)], new ranks, and
+    {name: (left rows code, right rows code, lo, hi)}: name[r, c] = sum_j left[r, j] right[c, j]
+    over j = lo..hi, for a pass that computes a product block by block)."""
     found = {}
     depth = _depths(expr)
 
@@ -42,10 +44,14 @@ def hoist_products(expr, arrays, ranks):
     expr = bottom_up(expr, replace)
     code = [(name, (f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
                     f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)")) for (a, b, lo, hi), name in found.items()]
+    specs = {name: (a, b, lo, hi) for (a, b, lo, hi), name in found.items()}
     expr, code = _mapped(expr, code)
+    for name, text in code:
+        if "vectorized" in text:  # f(product) mapped in the wrapper: no longer a plain product
+            specs.pop(name)
     new_ranks = dict(ranks)
     new_ranks.update({name: 2 for name in found.values()})
-    return expr, code, new_ranks
+    return expr, code, new_ranks, specs
 
 
 def _mapped(expr, code):
