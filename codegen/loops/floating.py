@@ -124,7 +124,10 @@ class Floater:
             return None
         o = deeper[0]
         fill = max((lv for s, lv in deps.items() if s != o), default=0)
-        if deps[o] < fill + 2 or fill not in (0, 1):
+        # a loop between the row and o (an output loop, or one around a sum over o) repeats the node
+        between = any(fill < self.levels[x] < deps[o] and int(self.levels[x]) == self.levels[x]
+                      for x in self.sizes if x in self.levels)
+        if not between or fill not in (0, 1):
             return None
         node = full
         name = self._name() + "v"
@@ -160,10 +163,12 @@ class Floater:
         """An accumulator loop for a Sum (or an IndexMax) at the level of its free indices."""
         level = max((self.levels.get(s, 0) for s in e.free_symbols), default=0)
         keys = []
-        for index, _, _ in e.limits:
+        for index, lo, hi in e.limits:
             self.sum_keys += 1
             keys.append(level + self.sum_keys * 1e-4)
             self.levels[index] = keys[-1]
+            if lo == 0 and not (hi.free_symbols & set(self.levels)) and index not in self.sizes:
+                self.sizes[index] = int_code(hi + 1)  # a row vector over the sum's index (_row_vector)
         residual = self.float_out(e.function, keys[-1])
         acc = self._name()
         inside = sorted(k for k in self.blocks if keys[0] <= k < level + 1 - 1e-9)

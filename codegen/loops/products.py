@@ -21,7 +21,31 @@ from .floating import bottom_up, int_code
 def hoist_products(expr, arrays, ranks):
     """(expr with products replaced by new arrays, [(name, NumPy code)], new ranks, and
     {name: (left rows code, right rows code, lo, hi)}: name[r, c] = sum_j left[r, j] right[c, j]
-    over j = lo..hi, for a pass that computes a product block by block)."""
+    over j = lo..hi, for a pass that computes a product block by block).
+
+    Rounds until nothing is left: once tanh(X @ W1) is mapped by NumPy it is an array, and
+    its product with W2 (a two-layer network's output) is a product too."""
+    code, specs, arrays = [], {}, list(arrays)
+    while True:
+        expr, found = _hoisted(expr, arrays, len(code))
+        if not found:
+            break
+        new = [(name, (f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
+                       f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)")) for (a, b, lo, hi), name in found.items()]
+        expr, new = _mapped(expr, new)
+        specs.update({name: key for key, name in found.items()})
+        for name, text in new:
+            if "vectorized" in text:  # f(product) mapped in the wrapper: no longer a plain product
+                specs.pop(name)
+        code += new
+        arrays += [name for name, _ in new]
+    new_ranks = dict(ranks)
+    new_ranks.update({name: 2 for name, _ in code})
+    return expr, code, new_ranks, specs
+
+
+def _hoisted(expr, arrays, first):
+    """One round: expr with each product of two arrays replaced by _P<n> (n from `first`)."""
     found = {}
     depth = _depths(expr)
 
@@ -38,20 +62,10 @@ def hoist_products(expr, arrays, ranks):
         (i, a), (k, b) = sides
         if depth.get(k, 0.5) < depth.get(i, 0.5):  # rows: the index of the outer loop, so rows are contiguous
             (i, a), (k, b) = (k, b), (i, a)
-        name = found.setdefault((a, b, lo, hi), f"_P{len(found)}")
+        name = found.setdefault((a, b, lo, hi), f"_P{first + len(found)}")
         return IndexedBase(name)[i, k]
 
-    expr = bottom_up(expr, replace)
-    code = [(name, (f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
-                    f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)")) for (a, b, lo, hi), name in found.items()]
-    specs = {name: (a, b, lo, hi) for (a, b, lo, hi), name in found.items()}
-    expr, code = _mapped(expr, code)
-    for name, text in code:
-        if "vectorized" in text:  # f(product) mapped in the wrapper: no longer a plain product
-            specs.pop(name)
-    new_ranks = dict(ranks)
-    new_ranks.update({name: 2 for name in found.values()})
-    return expr, code, new_ranks, specs
+    return bottom_up(expr, replace), found
 
 
 def _mapped(expr, code):
