@@ -27,6 +27,7 @@ from .notation import to_index
 from ..calculus.sums import has_index_sums
 from ..errors import DeriveError
 from ..text.namespace import Namespace
+from ..text.printing import to_text
 from ..text.ranges import axis_sizes
 
 _K, _L = sympy.Symbol("k", integer=True), sympy.Symbol("l", integer=True)
@@ -60,7 +61,15 @@ def kernel(d, *, value=False, fused=False, hvp=False, backend="numba", directory
 
 def loop_kernel(f, expr, outputs=(), ranges=None, directory=None):
     """The loop kernel of `expr`, a value or derivative of `f` in index notation (or a
-    matrix expression, written entrywise here), with f's signature (module doc)."""
+    matrix expression, written entrywise here: entry [outputs] of a vector or matrix), with
+    f's signature (module doc).  Inverses, determinants and solves are factored once per
+    call in a prelude (linalg_kernels.py), the rest written entrywise."""
+    from .linalg_kernels import LinalgKernel, has_linear_algebra
+
+    if has_linear_algebra(expr):
+        return LinalgKernel(f, expr, outputs, ranges, directory)
+    if isinstance(expr, sympy.MatrixExpr) and outputs and expr.shape != (1, 1):
+        expr = to_index(_rolled(expr), list(outputs))
     expr, arrays, scalars = loop_arguments(f, expr)
     return codegen.kernel(expr, arrays + scalars, index=outputs, directory=directory, ranges=ranges)
 
@@ -99,12 +108,18 @@ class SampleKernel:
 def index_form(d):
     """(index expression, output indices, their lengths or None) for a matrix- or
     index-notation derivation.  The lengths of a matrix result (n for an n x 1 gradient)
-    serve outputs no array is indexed by: the gradient of sum(w)**2 is 2*sum(w)*ones(n, 1)."""
+    serve outputs no array is indexed by: the gradient of sum(w)**2 is 2*sum(w)*ones(n, 1).
+    A result with an inverse or a determinant stays a matrix expression (`loop_kernel`
+    factors those first)."""
     if d.notation == "index":
         outputs = tuple(dict.fromkeys(i for w in d.wrt for i in w.indices))
         return d.result, outputs, None
-    result = _rolled(d.result)
     rows, cols = d.result.shape
+    from .linalg_kernels import has_linear_algebra
+
+    if has_linear_algebra(d.result):  # inverses and determinants: factored first, then written entrywise
+        return (d.result, (_K,), (rows,)) if cols == 1 else (d.result, (_K, _L), (rows, cols))
+    result = _rolled(d.result)
     if cols == 1:
         return to_index(result, [_K]), (_K,), (rows,)
     return to_index(result, [_K, _L]), (_K, _L), (rows, cols)
@@ -127,6 +142,11 @@ def _rolled(expr):
 def loop_arguments(f, expr, namespace=None):
     """(index expression, arrays, scalars) of the loop kernel computing `expr`, a value
     or derivative of `f`, with the signature described in the module doc."""
+    from .linalg_kernels import has_linear_algebra
+
+    if has_linear_algebra(expr):
+        raise DeriveError(f"{to_text(expr)} holds an inverse or a determinant, which derive.kernel(d) factors "
+                          "once per call before the loops (Python only: a standalone loop module has no such step)")
     if expr.atoms(sympy.MatrixSymbol):
         expr = to_index(_rolled(expr))
     indexed = _atoms(f, sympy.Indexed) | expr.atoms(sympy.Indexed)
