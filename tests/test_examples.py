@@ -110,6 +110,16 @@ def test_logistic_kernels(root):
     assert out["refused"] == "w has length 5 but X has 6 columns (index j)"
 
 
+def test_scipy_training(root):
+    out = load(root, "scipy_training").main(N=1500, d=6)
+    assert out["lbfgs"].success and out["newton"].success
+    for w in (out["lbfgs"].x, out["newton"].x, out["sklearn"]):
+        np.testing.assert_allclose(w, out["numpy"], atol=1e-6)
+    assert out["loss"](out["newton"].x) == pytest.approx(out["loss"](out["numpy"]), rel=1e-12)
+    assert out["hvp_error"] < 1e-12
+    assert out["arg_names"] == (("X", "w", "y", "lam"), ("X", "w", "y", "lam", "v"))
+
+
 def derive_text(e):
     import derive
 
