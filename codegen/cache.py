@@ -9,6 +9,7 @@ instead of compiling again.
 
 import hashlib
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -31,6 +32,50 @@ def cache_dir():
         path = Path(base) / "derive" / "kernels"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _planner_version():
+    """A hash of the planner's own source: a plan saved by another version is never reused."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(here.glob("loops/*.py")) + sorted(here.glob("printing/*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_VERSION = []
+
+
+def _plan_path(key, directory):
+    if not _VERSION:
+        _VERSION.append(_planner_version())
+    import sympy  # srepr: SymPy's exact, deterministic text of an expression (never parsed back)
+
+    text = _VERSION[0] + sympy.srepr(key)
+    directory = Path(directory) if directory else cache_dir()
+    return directory / f"derive_plan_{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
+
+
+def load_plan(key, directory=None):
+    """(module source, plan facts) saved for `key` (a tuple of SymPy objects), or None: planning a
+    loop kernel takes most of a cached kernel's start-up (0.6 s of 0.96 s for softmax regression)."""
+    path = _plan_path(key, directory)
+    try:
+        saved = json.loads(path.read_text())
+        module = Path(path.parent / f"{saved['module']}.py").read_text()
+    except (OSError, ValueError, KeyError):
+        return None
+    if module_name(module) != saved["module"]:
+        return None
+    return module, saved["meta"]
+
+
+def save_plan(key, source, meta, directory=None):
+    path = _plan_path(key, directory)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"module": module_name(source), "meta": meta}, fh)
+    os.replace(tmp, path)
 
 
 def module_name(source):

@@ -35,20 +35,35 @@ class ArgumentError(ValueError):
     """An argument of the wrong rank, length or type (codegen re-raises it as CodegenError)."""
 
 
-def _array(value, name, rank, layout):
-    """`value` as a C-contiguous float64 array of `rank` axes (a copy only if needed)."""
+def _dtype(*values):
+    """float32 when every array argument is float32 (computed and returned in float32),
+    else float64."""
+    kinds = {getattr(v, "dtype", None) for v in values}
+    return numpy.float32 if kinds == {numpy.dtype(numpy.float32)} else numpy.float64
+
+
+def _array(value, name, rank, layout, dtype=numpy.float64):
+    """`value` as a C-contiguous array of `dtype` with `rank` axes (a copy only if needed);
+    an (n, 1) column is read as a vector of length n."""
     try:
         a = numpy.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged lists and the like
         raise ArgumentError(f"{name}: cannot read it as an array ({exc})") from None
     if a.dtype.kind == "c":
-        raise ArgumentError(f"{name} is complex; loop kernels compute in float64")
+        raise ArgumentError(f"{name} is complex; loop kernels compute in real numbers")
     if a.dtype.kind not in "biuf":
         raise ArgumentError(f"{name} is not numeric (dtype {a.dtype})")
+    if rank == 1 and a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
     if rank is not None and a.ndim != rank:
         raise ArgumentError(f"{name} must have {rank} ax{'i' if rank == 1 else 'e'}s ({layout}), "
                             f"got an array of shape {a.shape}")
-    return numpy.ascontiguousarray(a, dtype=numpy.float64)
+    return numpy.ascontiguousarray(a, dtype=dtype)
+
+
+def _work(*arrays):
+    """Entries the call reads: below SERIAL_WORK one thread does it all (no pool to wake)."""
+    return sum(a.size for a in arrays)
 
 
 def _scalar(value, name):

@@ -360,7 +360,7 @@ def _blocked_gemm(gram, i, B, rows_a, printer, sizes, p, products, same_length):
              f"    {start.name} = {p}lo + ({p}hi - {p}lo) * _c // {p}nc",
              f"    {stop.name} = {p}lo + ({p}hi - {p}lo) * (_c + 1) // {p}nc",
              *("    " + line for line in blocks),
-             f"    {p}b = numpy.empty(({stop.name} - {start.name}, {nl}))",
+             f"    {p}b = numpy.empty(({stop.name} - {start.name}, {nl}), {rows_a}.dtype)",  # float32 in, float32 BLAS
              *("    " + line for line in fl.allocations),
              f"    for {i.name} in range({start.name}, {stop.name}):",
              *("        " + line for line in fl.blocks.pop(1, [])),

@@ -21,6 +21,7 @@ the shape of an array indexed by that index.  The plan:
 """
 
 import textwrap
+import time
 from dataclasses import dataclass
 
 import sympy
@@ -28,7 +29,7 @@ from sympy import Add, Indexed, IndexedBase, Mul, Sum, Symbol
 
 from .arguments import HELPERS, basic, plan_arguments
 from .calling import bind, is_dask, signature
-from ..cache import load_module
+from ..cache import load_module, load_plan, save_plan
 from ..errors import CodegenError
 from .floating import Floater, LoopPrinter, bottom_up, int_code
 from .gram import gram_code, gram_pattern, merge_row_products, nest_sums, shares_rows
@@ -114,7 +115,13 @@ def index_kernel(expr, args, index=None, *, parallel=True, directory=None, range
     scalars = [a for a in args if isinstance(a, Symbol)]
     if len(arrays) + len(scalars) != len(args):
         raise CodegenError("index kernel arguments must be IndexedBase arrays or Symbols")
-    source, meta = kernel_source(expr, arrays, scalars, outputs, parallel, ranges)
+    key = (expr, tuple((a, getattr(a, "shape", None)) for a in args), outputs, tuple(ranges or ()), parallel)
+    planned = load_plan(key, directory)
+    if planned is None:
+        source, meta = kernel_source(expr, arrays, scalars, outputs, parallel, ranges)
+        save_plan(key, source, meta, directory)
+    else:
+        source, meta = planned
     module = load_module(source, directory)
     return IndexKernel(module, expr, args, outputs, source, meta, ranges)
 
@@ -138,6 +145,20 @@ class IndexKernel:
         self.shape_rank = len(outputs)
         self.plan = meta
         self._fn = module.kernel
+        self.compile_seconds, self.compiled_from = self._compile(meta.get("core_types"))
+
+    def _compile(self, types):
+        """Compile the cores for float64 arrays now, not at the first call: (seconds, where from:
+        "compiled", "disk cache", or "at the first call" when an array's rank is open)."""
+        if types is None:
+            return None, "at the first call"
+        cores = [getattr(self.module, name) for name in ("core", "core_serial") if hasattr(self.module, name)]
+        hits = sum(sum(c.stats.cache_hits.values()) for c in cores)
+        start = time.perf_counter()
+        for core in cores:
+            core.compile(f"({', '.join(types)})")
+        seconds = time.perf_counter() - start
+        return seconds, "disk cache" if sum(sum(c.stats.cache_hits.values()) for c in cores) > hits else "compiled"
 
     def __call__(self, *values, **named):
         values = bind(self.arg_names, values, named)
@@ -237,8 +258,23 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True, ranges=None):
 
     source = _module(arrays, scalars, plan, lines, expr, outputs, display, parallel, products, buffers, finish)
     return source, {"names": [display[a] for a in arrays + scalars], "symmetric": symmetric,
+                    "core_types": _core_types(arrays, scalars, plan, products, buffers),
                     "grams": len(grams), "products": [name for name, _ in products],
                     "boundscheck": plan.boundscheck}
+
+
+def _core_types(arrays, scalars, plan, products, buffers):
+    """The Numba types of the core's arguments for float64 calls (so it can be compiled before
+    the first call), or None when an array's rank is open (any shape: known at the call)."""
+    def array(rank, dtype="float64"):
+        return f"{dtype}[{', '.join([':'] * (rank - 1) + ['::1'])}]"
+
+    if any(plan.ranks.get(a) is None for a in arrays):
+        return None
+    types = [array(plan.ranks[a]) for a in arrays] + ["float64"] * len(scalars)
+    types += [array(2) for _ in products]
+    types += [array(shape.count(",") + 1 if not shape.rstrip(")").endswith(",") else 1) for _, shape in buffers]
+    return types + ["int64"] * (len(plan.sizes) + 1)
 
 
 def _read_only_by(part, expr, factors):
@@ -367,6 +403,14 @@ def _chunk_count(rows, threads):
 """
 
 
+SERIAL_WORK = 1 << 20
+
+
+def _serial(body):
+    """The core's body on one thread: its chunks in order, each into partial result 0."""
+    return body.replace("numba.prange(", "range(").replace("numba.get_thread_id()", "0")
+
+
 _ONE_BLAS_THREAD = """
 
 _BLAS = []
@@ -396,7 +440,9 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
              "agree; explicit bounds must fit inside the arrays) and raises ArgumentError",
              "naming the array and the axis; arrays are cast to contiguous float64 once."]
     doc = '"""' + "\n".join(lines).replace("\\", "\\\\").replace('"""', "'''") + '\n"""'
-    wrapper = [f"{a} = _array({a}, {display[a]!r}, {plan.ranks.get(a)!r}, {plan.layouts.get(a)!r})" for a in arrays]
+    wrapper = [f"_dt = _dtype({', '.join(arrays)})"] if arrays else ["_dt = numpy.float64"]
+    wrapper += [f"{a} = _array({a}, {display[a]!r}, {plan.ranks.get(a)!r}, {plan.layouts.get(a)!r}, _dt)"
+                for a in arrays]
     wrapper += [f"{s} = _scalar({s}, {display[s]!r})" for s in scalars if s not in plan.sizes]
     wrapper += plan.lines
     wrapper += [f"{name} = {code}" + ("" if "#" in code else "  # a matrix product inside the loops, by BLAS")
@@ -408,21 +454,33 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     body = textwrap.indent("\n".join(body_lines), "    ")
     parallel = parallel and "numba.prange" in body  # else Numba warns that nothing ran in parallel
     call = f"core({', '.join(core_args[:-1] + ['numba.config.NUMBA_NUM_THREADS'])})"
-    if parallel and "numpy.dot(" in body:  # BLAS inside the threads: one BLAS thread each (gram.py)
-        wrapper += ["with _one_blas_thread(), numba.parallel_chunksize(1):", f"    out = {call}"]
-    elif parallel:  # dynamic scheduling of the chunks (see _chunk_count)
-        wrapper += ["with numba.parallel_chunksize(1):", f"    out = {call}"]
+    serial_call = f"core_serial({', '.join(core_args[:-1] + ['1'])})"
+    work = f"_work({', '.join(arrays + [name for name, _ in products])})" if arrays else "0"
+    if parallel:  # small calls on one thread: waking a sleeping pool cost 20-50 ms between training steps
+        wrapper.append(f"if {work} < SERIAL_WORK:")
+        wrapper.append(f"    out = {serial_call}")
+        wrapper.append("else:")
+        if "numpy.dot(" in body:  # BLAS inside the threads: one BLAS thread each (gram.py)
+            wrapper += ["    with _one_blas_thread(), numba.parallel_chunksize(1):", f"        out = {call}"]
+        else:  # dynamic scheduling of the chunks (see _chunk_count)
+            wrapper += ["    with numba.parallel_chunksize(1):", f"        out = {call}"]
     else:
         wrapper.append(f"out = {call}")
-    wrapper += finish + ["return out"]
+    wrapper += finish + ["return out if _dt is numpy.float64 else _dt(out) if numpy.ndim(out) == 0 else "
+                         "out.astype(_dt)"]
     options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
+    serial_options = "cache=True, fastmath={\"reassoc\", \"contract\"}"
     if plan.boundscheck:
         options += ", boundscheck=True"
+        serial_options += ", boundscheck=True"
     helpers = scalar_helpers(body + "\n".join(wrapper)) + (PREFETCH_HELPER if "_prefetch(" in body else "")
     helpers += _ONE_BLAS_THREAD if "_one_blas_thread()" in "\n".join(wrapper) else ""
     return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n{helpers}\n\n"
             f"@numba.njit({options})\n"
             f"def core({', '.join(core_args)}):\n{body}\n\n\n"
+            + (f"@numba.njit({serial_options})\n"
+               f"def core_serial({', '.join(core_args)}):\n{_serial(body)}\n\n\n" if parallel else "")
+            + f"SERIAL_WORK = {SERIAL_WORK}  # entries read; below this one thread does the call\n\n\n"
             f"def kernel({', '.join(arrays + scalars)}):\n" + textwrap.indent("\n".join(wrapper), "    ") + "\n")
 
 
