@@ -271,7 +271,8 @@ def _core_types(arrays, scalars, plan, products, buffers):
 
     if any(plan.ranks.get(a) is None for a in arrays):
         return None
-    types = [array(plan.ranks[a]) for a in arrays] + ["float64"] * len(scalars)
+    sizes = {line.split(" = _size(")[0] for line in plan.lines if " = _size(" in line}  # scalars that are sizes
+    types = [array(plan.ranks[a]) for a in arrays] + ["int64" if s in sizes else "float64" for s in scalars]
     types += [array(2) for _ in products]
     types += [array(shape.count(",") + 1 if not shape.rstrip(")").endswith(",") else 1) for _, shape in buffers]
     return types + ["int64"] * (len(plan.sizes) + 1)
