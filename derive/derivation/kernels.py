@@ -24,6 +24,7 @@ import sympy
 import codegen
 
 from .notation import to_index
+from .result import Derivation
 from ..calculus.sums import has_index_sums
 from ..errors import DeriveError
 from ..text.namespace import Namespace
@@ -39,6 +40,9 @@ def kernel(d, *, value=False, fused=False, hvp=False, backend="numba", directory
     ``value=True``: the kernel of f itself; ``fused=True``: one kernel returning
     ``(f, gradient)`` (for ``scipy.optimize.minimize(..., jac=True)``); ``hvp=True``:
     ``k(..., v)`` returns the Hessian times ``v`` without forming the Hessian (``hessp=``)."""
+    if not isinstance(d, Derivation):
+        raise DeriveError(f"derive.kernel takes the Derivation that derive.differentiate(f, wrt, kind) returns, "
+                          f"got {type(d).__name__}")
     kinds = [name for name, wanted in (("value", value), ("fused", fused), ("hvp", hvp)) if wanted]
     if len(kinds) > 1:
         raise DeriveError(f"choose one of value=True, fused=True, hvp=True (got {' and '.join(kinds)})")
