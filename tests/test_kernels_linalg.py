@@ -192,3 +192,12 @@ def test_dask_arrays_are_refused_not_loaded(gaussian_mu):
     X = da.from_array(rng.normal(size=(40, 3)), chunks=10)
     with pytest.raises(codegen.CodegenError, match="NumPy arrays only"):
         gaussian_mu(spd(3), X, np.zeros(3))
+
+
+def test_float32_in_float32_out(gaussian_mu):
+    """The prelude factors in float64; with every array float32 the loops and the result are float32."""
+    X, mu, S = rng.normal(size=(60, 3)), rng.normal(size=3), spd(3)
+    want = gaussian_mu(S, X, mu)
+    got = gaussian_mu(S.astype(np.float32), X.astype(np.float32), mu.astype(np.float32))
+    assert got.dtype == np.float32 and want.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.max(np.abs(want)))

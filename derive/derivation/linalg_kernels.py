@@ -370,7 +370,13 @@ class LinalgKernel:
             value = _product(step.factors, matrix, factored) if step.kind == "product" else \
                 getattr(factored(step.matrix), step.kind)()
             inner[name] = value[:, 0] if np.ndim(value) == 2 and value.shape[1] == 1 else value
+        if self._all_float32(given):  # factored in float64; the loops (and the result) in float32, as asked
+            inner = {n: v.astype(np.float32) if isinstance(v, np.ndarray) else v for n, v in inner.items()}
         return self.main(**given, **inner)
+
+    def _all_float32(self, given):
+        arrays = [given[str(a.label)] for a in self.args if not isinstance(a, Symbol)]
+        return bool(arrays) and all(getattr(v, "dtype", None) == np.float32 for v in arrays)
 
     def _matrix(self, m, given, matrices):
         """The value of the matrix expression `m` as a 2-D float64 array."""
