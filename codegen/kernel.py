@@ -8,6 +8,7 @@ gufunc (`guvectorize`) underneath, available as `Kernel.ufunc`.
 """
 
 import textwrap
+import time
 
 import numpy as np
 import sympy
@@ -16,6 +17,7 @@ from sympy import cse as _sympy_cse
 
 from .cache import load_module
 from .errors import CodegenError
+from .loops.calling import signature
 from .printing.names import safe_names
 from .printing.printers import ARRAY_HELPERS, printer_for, scalar_helpers
 from .printing.rewrite import stable
@@ -59,8 +61,11 @@ def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False
     source = module_source(flat, shape, args, backend, use_cse=cse, parallel=parallel)
     if backend == "numba":
         _require_numba()
-    module = load_module(source, directory)
-    return Kernel(module, tuple(flat), args, shape, backend, source)
+    start = time.perf_counter()
+    module = load_module(source, directory)  # Numba compiles (or loads) a ufunc with signatures at import
+    k = Kernel(module, tuple(flat), args, shape, backend, source)
+    k.compile_seconds = time.perf_counter() - start
+    return k
 
 
 class Kernel:
@@ -83,6 +88,9 @@ class Kernel:
         self.path = module.__file__
         self.ufunc = getattr(module, "ufunc", None)
         self._fn = module.kernel
+        self.__signature__ = signature(self.arg_names)
+        self.compile_seconds = None
+        self.compiled_from = "compiled at import" if backend == "numba" else "nothing to compile (NumPy)"
 
     def __call__(self, *values, **named):
         if named:

@@ -22,6 +22,7 @@ import numpy as np
 import sympy
 
 import codegen
+from codegen.loops.calling import bind, signature
 
 from .notation import to_index
 from .result import Derivation
@@ -95,13 +96,14 @@ class SampleKernel:
         # every entry's kernel takes f's arguments (loop_arguments reads them from f), so any one's is the signature
         self.args = next(iter(self.kernels.values())).args
         self.arg_names = tuple(str(getattr(a, "label", a)) for a in self.args)
+        self.__signature__ = signature(self.arg_names)
         self.source = "\n\n".join(k.source for k in self.kernels.values())
+        times = [k.compile_seconds for k in self.kernels.values()]
+        self.compile_seconds = None if None in times else sum(times)
+        self.compiled_from = ", ".join(sorted({k.compiled_from for k in self.kernels.values()}))
 
-    def __call__(self, *values):
-        bound = dict(zip(self.args, values))
-        if len(values) != len(self.args):
-            raise codegen.CodegenError(f"kernel takes {len(self.args)} arguments ({', '.join(self.arg_names)}), "
-                                       f"got {len(values)}")
+    def __call__(self, *values, **named):
+        bound = dict(zip(self.args, bind(self.arg_names, values, named)))
         cache = {e: k(*(bound[a] for a in k.args)) for e, k in self.kernels.items()}
         return np.array([cache[e] for e in self.entries], dtype=float).reshape(self.shape)
 
