@@ -5,6 +5,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Kernels compile each core when first called, not both when made: most tests call with small arrays,
+# which run on the one-thread core, so the parallel core (the costly compile) compiles only where a
+# test uses it.  tests/test_training_kernels.py checks the eager compile users get.
+os.environ.setdefault("DERIVE_COMPILE", "lazy")
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

@@ -176,6 +176,7 @@ class GramCode:
     wrapper: list  # lines in the Python wrapper after the core: the BLAS product into `out`
     buffers: list  # (name, shape code): arrays the wrapper allocates and the core fills
     fused: dict = None  # product name -> wrapper code of its right factor, for products made block by block
+    into_out: bool = False  # the core lines add the whole term into `out`: after a symmetric output is mirrored
 
 
 def shares_rows(gram, symmetric):
@@ -375,7 +376,7 @@ def _blocked_gemm(gram, i, B, rows_a, printer, sizes, p, products, same_length):
              f"    for {k.name} in range({nk}):",
              f"        for {l.name} in range({nl}):",
              f"            out[{k.name}, {l.name}] += {p}part[_t, {k.name}, {l.name}]"]
-    return GramCode(lines, [], [], fused)
+    return GramCode(lines, [], [], fused, into_out=True)
 
 
 def _shape(group, rows, sizes, coupled):

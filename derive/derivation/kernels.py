@@ -51,8 +51,8 @@ def kernel(d, *, value=False, fused=False, hvp=False, backend="numba", directory
         from . import kernel_kinds
 
         return getattr(kernel_kinds, f"{kinds[0]}_kernel")(d, directory=directory)
-    if d.notation == "components" and has_index_sums(d.f):
-        return SampleKernel(d, directory)
+    if d.notation == "components" and (has_index_sums(d.f) or _atoms(d.f, sympy.MatrixSymbol)):
+        return SampleKernel(d, directory)  # scalars of data: by lam in y'X inv(X'X + lam I) X'y, by mu in a sum
     if d.notation == "components":
         others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
                          and s not in d.wrt and not s.is_integer), key=lambda s: s.name)

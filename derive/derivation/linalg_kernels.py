@@ -36,7 +36,6 @@ numpy.linalg.inv and det, no lifting, no loops), else `ValidationError`.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lapack
 import sympy
 from sympy import Determinant, Inverse, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol, Symbol, Transpose
 
@@ -59,6 +58,14 @@ def has_linear_algebra(expr):
 
 # ---------------------------------------------------------------------------
 # lifting: the expression with every inverse, product with inverses and determinant a fresh symbol
+
+
+def _lapack():
+    """SciPy's LAPACK, imported when a matrix is first factored: importing scipy.linalg took
+    0.5 s of every derive.kernel call, inverse or not."""
+    from scipy.linalg import lapack
+
+    return lapack
 
 
 @dataclass(frozen=True)
@@ -256,14 +263,14 @@ class Factorization:
         norm = float(np.linalg.norm(M, 1)) if M.size else 0.0
         self.cholesky = self.lu = None
         if np.array_equal(M, M.T):
-            c, info = lapack.dpotrf(M, clean=1)
+            c, info = _lapack().dpotrf(M, clean=1)
             if info == 0:
                 self.cholesky = c
-                rcond = lapack.dpocon(c, norm)[0]
+                rcond = _lapack().dpocon(c, norm)[0]
         if self.cholesky is None:  # not symmetric, or symmetric but not positive definite
-            lu, pivots, info = lapack.dgetrf(M)
+            lu, pivots, info = _lapack().dgetrf(M)
             self.lu = (lu, pivots)
-            rcond = 0.0 if info > 0 else lapack.dgecon(lu, norm)[0]  # info > 0: an exactly zero pivot
+            rcond = 0.0 if info > 0 else _lapack().dgecon(lu, norm)[0]  # info > 0: an exactly zero pivot
         if self.n and not rcond >= np.finfo(float).eps:
             raise codegen.CodegenError(f"{name} is singular to working precision (reciprocal condition "
                                        f"number {rcond:.1e}); its inverse, solves and log det are not defined")
@@ -271,8 +278,8 @@ class Factorization:
     def solve(self, B, transposed=False):
         """inv(M) @ B, or inv(M.T) @ B when `transposed`."""
         if self.cholesky is not None:  # symmetric: M.T = M
-            return lapack.dpotrs(self.cholesky, B)[0]
-        return lapack.dgetrs(*self.lu, B, trans=1 if transposed else 0)[0]
+            return _lapack().dpotrs(self.cholesky, B)[0]
+        return _lapack().dgetrs(*self.lu, B, trans=1 if transposed else 0)[0]
 
     def inverse(self):
         return self.solve(np.eye(self.n))
@@ -343,6 +350,9 @@ class LinalgKernel:
             if any(_argument(m)[0] is not None for m in read) else None
         kernels = [self.main, *self.values.values()] + ([self.check] if self.check else [])
         self.source = "\n\n".join([self._prelude_text()] + [k.source for k in kernels])
+        times = [k.compile_seconds for k in kernels]
+        self.compile_seconds = None if None in times else sum(times)
+        self.compiled_from = ", ".join(sorted({k.compiled_from for k in kernels}))
         validate(self)
 
     def __call__(self, *values, **named):
