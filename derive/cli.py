@@ -32,6 +32,7 @@ examples:
   derive kkt --min "a**2 + b**2" --wrt a,b,c --st "-c >= 1" --st "a + 2*b + c >= 1" --st "2*a + b + c >= 1"
   derive em normal --k 3 --dim 2 --cov full            derive em poisson --k 2 --data counts.csv --plot fit.png
   derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
+  derive codegen "sum(softplus(X @ w)) - y.T @ X @ w" --wrt w --let "X: N x d, w: d, y: N" --what hvp -o hvp.py
   derive demo --out plots/
 
 text grammar: numbers, names, + - * / ** ^, exp log sqrt sin cos tanh sigmoid
@@ -115,7 +116,11 @@ def build_parser():
                        description="Generate a kernel module (numpy + numba only) for a function or its derivative. "
                                    "Arguments: the --wrt variables, then the other symbols alphabetically.")
     common(p)
-    p.add_argument("--what", choices=["value", "grad", "jacobian", "hessian"], default="grad")
+    p.add_argument("--what", choices=["value", "grad", "jacobian", "hessian", "hvp", "fused"], default="grad",
+                   help="hvp: the Hessian times a direction v, H never formed (scipy's hessp=); fused: (f, "
+                        "gradient) together (jac=True), one module for scalar symbols only.  Both are the kernels "
+                        "derive.kernel(d, hvp=True | fused=True) validates and compiles; where that kernel is not "
+                        "one module, an error says so")
     p.add_argument("--backend", choices=["numba", "numpy"], default="numba")
     p.add_argument("--parallel", action="store_true", help="Numba: spread points over all cores")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: print it)")
@@ -381,6 +386,8 @@ def _run_codegen(args):
     from .derivation.kernels import index_form, loop_arguments
     from .text.inputs import as_expression, free_scalars, resolve_wrt
 
+    if args.what in _KERNEL_KINDS:
+        return _run_kernel_kind(args)
     ns = _namespace(args)
     if args.what == "value":
         expr = as_expression(args.expr, ns)
@@ -422,9 +429,112 @@ def _run_codegen(args):
     elif args.output:
         print(f"wrote {args.output}: kernel({', '.join(arg_names)}) -> {args.what} of {args.expr}"
               + (" (a loop kernel in index notation)" if tensor else f" ({args.backend})"))
+        print(_calling(source, arg_names))
     else:
         print(source)
     return 0
+
+
+# --what hvp|fused: the kinds derive.kernel(d, hvp=True | fused=True) builds, validates and compiles,
+# written out only where the kind is one module; why not, where it is not (checked before compiling)
+_KERNEL_KINDS = {
+    "hvp": "Hessian-vector product",
+    "fused": "value-and-gradient",
+}
+_NOT_ONE_MODULE = {
+    "hvp": "the Hessian-vector product of {f} is {why}, not one module: call derive.kernel(d, hvp=True) "
+           "from Python",
+    "fused": "the value-and-gradient kernel of {f} is {why}, not one module: call derive.kernel(d, fused=True) "
+             "from Python, or write --what value and --what grad",
+}
+
+
+def _run_kernel_kind(args):
+    import codegen
+
+    from .derivation.api import differentiate
+    from .derivation.kernels import kernel
+    from .errors import DeriveError
+    from .text.printing import to_text
+
+    if args.backend != "numba" or args.parallel:
+        raise DeriveError(f"--what {args.what} writes the kernel derive.kernel compiles (Numba, threads chosen "
+                          f"by the planner): drop {'--backend numpy' if args.backend != 'numba' else '--parallel'}")
+    d = differentiate(args.expr, args.wrt, "grad", validate_result=not args.no_validate, symbols=_namespace(args))
+    why = _why_not_one_module(args.what, d)
+    if why:
+        raise DeriveError(_NOT_ONE_MODULE[args.what].format(f=to_text(d.f), why=why))
+    k = kernel(d, **{args.what: True})  # validated and compiled here, or a one-line error
+    module = _one_module(args.what, k)
+    if module is None:
+        raise DeriveError(_NOT_ONE_MODULE[args.what].format(f=to_text(d.f), why="several compiled parts"))
+    loops = isinstance(module, codegen.loops.plan.IndexKernel)
+    names = _parameters(module.source, module.arg_names)
+    returns = k.returns if args.what == "hvp" else \
+        f"[f, {', '.join(f'df/d{to_text(w)}' for w in d.wrt)}] along the last axis"
+    if args.output:
+        _write_file(args.output, module.source)
+    if args.json:
+        shape = [o.name for o in module.outputs] if loops else [str(n) for n in module.shape]
+        _print_json({"what": args.what, "backend": "numba", "args": names, "shape": shape, "output": args.output,
+                     "returns": returns, "validation": k.validation, "compile_seconds": module.compile_seconds,
+                     "compiled_from": module.compiled_from, "source": module.source})
+    elif args.output:
+        print(f"wrote {args.output}: kernel({', '.join(names)}) -> {returns} "
+              f"({_KERNEL_KINDS[args.what]} of {args.expr}; {'a loop kernel' if loops else 'a Numba gufunc'})")
+        print(_calling(module.source, names))
+        print(f"  validated: {k.validation}")
+        seconds = "" if module.compile_seconds is None else f" in {module.compile_seconds:.2f} s"
+        print(f"  compiled here{seconds}: {module.compiled_from}; the written file compiles again when first "
+              "imported or called, then Numba caches it next to the file")
+    else:
+        print(module.source)
+    return 0
+
+
+def _why_not_one_module(what, d):
+    """Why the `what` kernel of `d` would not be one standalone module, or None: told before seconds
+    of compiling (kernel_kinds.py builds these shapes)."""
+    from .calculus.sums import has_index_sums
+    from .derivation.linalg_kernels import has_linear_algebra
+
+    loops = d.notation != "components" or has_index_sums(d.f)
+    sample = d.notation == "components" and loops
+    if what == "fused" and loops:
+        return "two loop kernels (f's and the gradient's, one pass over the data each)"
+    if what == "hvp" and d.notation == "matrix" and has_linear_algebra(d.f):
+        return "a prelude of solves, run once per call, then loops"
+    if what == "hvp" and sample and len(d.wrt) > 1:
+        return f"{len(d.wrt)} loop kernels, one per entry"
+    return None
+
+
+def _one_module(what, k):
+    """The one compiled module behind the kind `k` (kernel_kinds.py keeps it as `_inner` for hvp,
+    `_both` for fused over scalar symbols), or None where `k` is made of several parts."""
+    import codegen
+
+    inner = getattr(k, "_inner" if what == "hvp" else "_both", None)
+    if isinstance(inner, list):
+        inner = inner[0] if len(inner) == 1 else None
+    return inner if isinstance(inner, (codegen.Kernel, codegen.loops.plan.IndexKernel)) else None
+
+
+def _parameters(source, names):
+    """The written module's own parameter names, in order: its `def kernel(...)` (where a name is
+    not a safe identifier the file renamed it), or `names` where kernel is a ufunc (no def)."""
+    header = re.search(r"^def kernel\(([^)]*)\):", source, re.MULTILINE)
+    return [p.strip() for p in header.group(1).split(",") if p.strip()] if header else list(names)
+
+
+def _calling(source, names):
+    """How the written module's kernel is called: positionally in this order, and by keyword where
+    it is a Python function (a scalar ufunc module's `kernel = ufunc` takes positions only)."""
+    names = _parameters(source, names)
+    if not re.search(r"^def kernel\(", source, re.MULTILINE):
+        return f"  call: kernel({', '.join(names)}), by position (a NumPy ufunc takes no keywords)"
+    return (f"  call: kernel({', '.join(names)}) by position, or by keyword: "
+            f"kernel({', '.join(f'{n}={n}' for n in names)})")
 
 
 def _write_file(path, text):
