@@ -167,3 +167,26 @@ def test_small_calls_run_on_one_thread(softmax, data):
     assert X.size + Y.size < softmax.module.SERIAL_WORK
     serial, parallel = _both_paths(softmax, W, X, Y)
     np.testing.assert_allclose(serial, parallel, rtol=1e-12, atol=1e-12)
+
+
+def test_symmetric_output_with_a_row_product_term():
+    """N mu_k mu_l + sum_i (X_ik X_il - X_ik mu_l - X_il mu_k) is symmetric as a whole, but the
+    X_ik mu_l term goes to a blocked GEMM: it must be added after the triangle is mirrored."""
+    N, (k, l, i) = sympy.Symbol("N"), sympy.symbols("k l i", integer=True)
+    X, mu = sympy.IndexedBase("X"), sympy.IndexedBase("mu")
+    e = N * mu[k] * mu[l] + sympy.Sum(X[i, k] * X[i, l] - X[i, k] * mu[l] - X[i, l] * mu[k], (i, 0, N - 1))
+    kern = codegen.kernel(e, [X, mu, N], index=(k, l))
+    rng = np.random.default_rng(5)
+    Xv, m = rng.normal(size=(200, 4)), rng.normal(size=4)
+    for got in _both_paths(kern, Xv, m, 200):
+        np.testing.assert_allclose(got, (Xv - m).T @ (Xv - m), rtol=1e-12, atol=1e-12)
+
+
+def test_logistic_gradient_and_hessian_on_both_cores():
+    rng = np.random.default_rng(6)
+    X, w, y = rng.normal(size=(5000, 5)), rng.normal(size=5) * 0.3, (rng.random(5000) < 0.4) * 1.0
+    s = 1 / (1 + np.exp(-X @ w))
+    for kind, want in (("grad", X.T @ (s - y)), ("hessian", X.T @ (X * (s * (1 - s))[:, None]))):
+        d = derive.differentiate("sum(softplus(X @ w)) - y.T @ X @ w", "w", kind, symbols="X: N x d, w: d, y: N")
+        for got in _both_paths(derive.kernel(d), X=X, w=w, y=y):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
