@@ -70,3 +70,25 @@ def test_local_cluster_two_worker_processes(updates, reference):
             distributed.Client(cluster):
         fit = updates.fit(dX, max_iter=40, seed=2, backend="numba")  # workers load the kernel from the disk cache
     assert_same_fit(fit, ref)
+
+
+@pytest.mark.slow
+def test_each_worker_compiles_before_the_first_iteration_and_reports_it(tmp_path, monkeypatch):
+    """Every worker process compiles the kernel itself: the fit runs a warm-up task on each worker and
+    reports each one's time (the client alone only runs `hoist`)."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))  # fresh cache; worker processes inherit it
+    updates = em.derive_updates(em.mixture("normal", 2, dim=3, cov="spherical"))  # no other test compiles it
+    X = data(n=40_000, k=2, d=3)
+    dX = da.from_array(X, chunks=(10_000, 3))
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        fit = updates.fit(dX, max_iter=8, tol=0, backend="numba")
+        workers = set(client.scheduler_info()["workers"])
+    timings = fit.timings
+    assert len(workers) == 2 and set(timings["workers"]) == workers
+    for report in timings["workers"].values():
+        assert report["compiled_from"] in ("compiled", "compiled and disk cache") and report["compile_seconds"] > 0.01
+    iterations = timings["iteration_seconds"]
+    assert len(iterations) >= 3 and iterations[0] < 5 * np.median(iterations[1:]), timings
+    assert fit.monotone

@@ -404,3 +404,29 @@ def test_data_too_large_to_square_is_a_clear_error():
     with pytest.raises(DeriveError, match="overflow float64; rescale") as err:
         em.derive_updates(em.mixture("normal", 2, dim=2)).fit(X)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.slow
+def test_compile_is_timed_before_the_first_iteration(tmp_path, monkeypatch):
+    """Numba compiles at a function's first call: the fit makes that call itself, before iterating,
+    times it and says where the code came from; iteration 1 then costs what the others cost."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))  # a fresh cache (and a model no other test uses)
+    mixture = 'em.mixture("normal", 4, dim=3, cov="diag")'
+    updates = em.derive_updates(em.mixture("normal", 4, dim=3, cov="diag"))
+    X = blobs(80_000, 4, 3, seed=7, spread=6.0)
+    timings = updates.fit(X, max_iter=10, tol=0, backend="numba").timings
+    assert timings["compiled_from"] == "compiled" and timings["compile_seconds"] > 0
+    iterations = timings["iteration_seconds"]
+    assert len(iterations) >= 4 and iterations[0] < 5 * np.median(iterations[1:]), timings
+    assert updates.fit(X, max_iter=2, backend="numba").timings["compiled_from"] == "already loaded"
+    assert updates.fit(X, max_iter=2, backend="numpy").timings["compiled_from"] == "nothing to compile (NumPy backend)"
+
+    # a new process finds the compiled code in the same cache directory
+    script = ("import numpy as np; from derive import em; "
+              f"fit = em.derive_updates({mixture}).fit(np.random.default_rng(0).normal(size=(400, 3)), "
+              "max_iter=2, backend='numba'); print(fit.timings['compiled_from'], fit.timings['compile_seconds'])")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.startswith("disk cache ") and float(out.stdout.split()[-1]) > 0, out.stdout + out.stderr

@@ -557,3 +557,53 @@ def test_fast_variation_below_the_probe_step_is_not_taken_for_noise():
     for wrong in (lambda w: 0 * w, lambda w: 0.5 * right(w), lambda w: -right(w)):
         report = codegen.gradcheck(f, wrong, x)
         assert report.status == "mismatch" and "noise" not in str(report)
+
+
+# --- one tolerance, stated the same way everywhere ------------------------------
+NUMBER = r"([0-9.]+(?:e[-+][0-9]+)?)"
+
+
+def _stated(text):
+    """(the range of tolerances the report states, the tolerance its mismatch line states or None)."""
+    import re
+
+    every = re.search(rf"tolerance {NUMBER} \(rtol\) for every entry", text)
+    span = re.search(rf"tolerance {NUMBER}(?: to {NUMBER})? by entry", text)
+    assert (every is None) != (span is None), text  # exactly one statement of the report's tolerances
+    lo, hi = every.group(1, 1) if every else (span.group(1), span.group(2) or span.group(1))
+    line = re.search(rf"> this entry's tolerance {NUMBER} \(", text)
+    assert "floor" not in text and text.count("tolerance") == 1 + (line is not None), text
+    return (lo, hi), None if line is None else line.group(1)
+
+
+def test_the_report_and_its_mismatch_line_state_the_same_tolerances():
+    """The tolerance that decides an entry is max(rtol, what its finite differences resolve): the
+    mismatch line states the worst entry's, the report the range over all entries, in one format
+    (a mismatch once said "tolerance 1e-10" while the passing check's header said "detection floor 1e-06")."""
+    params, loss, grads = _tanh_net(2)
+    ok = gradcheck(loss, grads, params)
+    bad = gradcheck(loss, lambda p: {**grads(p), "b1": grads(p)["b1"] * (1 + 1e-7)}, params)
+    assert ok.ok and bad.status == "mismatch"
+    for report in (ok, bad):
+        resolved = [e.tolerance for e in report.entries if not e.kink and e.tolerance < 1e-2]
+        (lo, hi), line = _stated(str(report))
+        assert (lo, hi) == (f"{min(resolved):.2g}", f"{max(resolved):.2g}")
+        assert all(e.relative <= e.tolerance for e in report.entries if e not in report.mismatches)
+        blob = json.loads(json.dumps(report.to_dict()))
+        assert blob["tolerance"] == {"finest": min(resolved), "loosest": max(resolved)}
+        assert blob["message"] == str(report) and "resolution" not in blob
+    (lo, hi), line = _stated(str(bad))
+    worst = bad.worst
+    assert worst.relative > worst.tolerance and line == f"{worst.tolerance:.2g}"
+    assert float(lo) <= float(line) <= float(hi)
+    assert {m.input for m in bad.mismatches} <= {i for i, name in enumerate(bad.input_names) if name.startswith("b1")}
+    # the range is wide here (rtol for some entries, what the differences resolve for others), so a
+    # single number in the header would contradict some entry's line
+    assert float(hi) > 10 * float(lo)
+    # every entry at rtol: one number, named
+    exact = gradcheck(lambda v: np.sum(np.sin(v) * v), lambda v: np.sin(v) + v * np.cos(v), X3,
+                      complex_step="always")
+    assert "tolerance 1e-10 (rtol) for every entry" in str(exact)
+    wrong = gradcheck(lambda v: np.sum(np.sin(v) * v), lambda v: (np.sin(v) + v * np.cos(v)) * (1 + 1e-6), X3,
+                      complex_step="always")
+    assert _stated(str(wrong)) == (("1e-10", "1e-10"), "1e-10") and "(rtol)" in str(wrong).splitlines()[0]

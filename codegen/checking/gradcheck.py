@@ -82,11 +82,16 @@ class Report:
 
     ``status`` is "ok", "mismatch" or "nondifferentiable"; ``ok`` is
     ``status == "ok"``; ``max_error`` is the largest relative error over the
-    entries checked; ``worst`` the entry that decided the status;
-    ``resolution`` the loosest relative tolerance that applied (the detection
-    floor) to entries that are not numerically zero; ``zero_entries`` how many
-    were (compared only to f's resolution); ``evals`` the number of points f was evaluated at; ``precision``
-    the precision f was found to work in; ``entries`` every entry checked.
+    entries checked; ``worst`` the entry that decided the status.
+
+    Each entry is decided by its own relative tolerance, ``Entry.tolerance`` =
+    max(rtol, what its finite differences resolve there): the one tolerance
+    every message states.  ``finest`` and ``resolution`` are the smallest and
+    the largest of them over the entries that are not numerically zero (an
+    error above ``resolution`` in any such entry would have been caught);
+    ``zero_entries`` counts those that are (compared only to f's resolution).
+    ``evals`` the number of points f was evaluated at; ``precision`` the
+    precision f was found to work in; ``entries`` every entry checked.
     """
 
     status: str
@@ -99,6 +104,7 @@ class Report:
     methods: dict = field(default_factory=dict)
     rtol: float = RTOL_MIN
     resolution: float = 0.0  # the loosest relative tolerance that applied (entries not numerically zero)
+    finest: float = 0.0  # the finest one
     evals: int = 0
     input_names: tuple | None = None
     output_names: tuple | None = None
@@ -150,20 +156,39 @@ class Report:
             what += f" plus {s['directions']} random direction{'s' if s['directions'] != 1 else ''}"
         return f"{what}, at each of {where}" if npts > 1 else f"{what}, at x"
 
+    def tolerance_text(self):
+        """The tolerances that decided, in words (None if every entry is numerically zero): each entry's is
+        max(rtol, what its finite differences resolve), so the report states their range."""
+        if not self.resolution:
+            return None
+        if self.resolution <= self.rtol:
+            return f"tolerance {_tol(self.rtol)} (rtol) for every entry"
+        span = _tol(self.finest) if _tol(self.finest) == _tol(self.resolution) else \
+            f"{_tol(self.finest)} to {_tol(self.resolution)}"
+        return f"tolerance {span} by entry: rtol {_tol(self.rtol)} or what its finite differences resolve, if coarser"
+
+    def entry_tolerance_text(self, e):
+        """One entry's tolerance and what set it."""
+        why = "rtol" if e.tolerance <= self.rtol else (
+            "what its finite differences resolve" if e.tolerance < LOOSE
+            else "f's resolution: numerically zero next to f's rounding")
+        return f"this entry's tolerance {_tol(e.tolerance)} ({why})"
+
     def _headline(self):
         methods = ", ".join(f"{k} {v}" for k, v in sorted(self.methods.items()))
+        tolerances = [t for t in (self.tolerance_text(), self.zero_entries and
+                                  f"{self.zero_entries} numerically zero, checked to f's resolution") if t]
         if self.status == "ok":
-            zero = (f"; {self.zero_entries} numerically zero, checked to f's resolution"
-                    if self.zero_entries else "")
             return (f"gradcheck ok: {self._scope()}, max relative error {self.max_error:.2g} "
-                    f"(detection floor {max(self.resolution, self.rtol):.1g}{zero}; {methods})")
+                    f"({'; '.join(tolerances + [methods])})")
         e = self.worst
         if self.status == "mismatch":
             lines = [
                 f"gradcheck MISMATCH: {self.entry_name(e)} at {self.point_text(e.point)}: "
                 f"claimed {e.claimed:.10g}, finite differences {e.estimate:.10g} "
-                f"(relative error {e.relative:.2g} > tolerance {e.tolerance:.1g})",
-                f"{len(self.mismatches)} of {self.n_entries} entries disagree ({self._scope()})",
+                f"(relative error {e.relative:.2g} > {self.entry_tolerance_text(e)})",
+                f"{len(self.mismatches)} of {self.n_entries} entries disagree "
+                f"({'; '.join([self._scope()] + tolerances)})",
             ]
             others = sorted({self.entry_name(m) for m in self.mismatches} - {self.entry_name(e)})
             if others:
@@ -197,7 +222,9 @@ class Report:
             "nondifferentiable": [named(m) for m in self.nondifferentiable[:50]],
             "methods": dict(self.methods),
             "rtol": self.rtol,
-            "resolution": _json_float(self.resolution),
+            # each entry's own tolerance decides it (entries[...]["tolerance"]); their range over the entries
+            # that are not numerically zero, as the message states it
+            "tolerance": {"finest": _json_float(self.finest), "loosest": _json_float(self.resolution)},
             "zero_entries": self.zero_entries,
             "evals": self.evals,
             "precision": self.precision,
@@ -250,6 +277,7 @@ def _summarize(report, entries):
     resolved = [e for e in entries if not e.kink and e.tolerance < LOOSE]
     report.max_error = max((e.relative for e in resolved), default=0.0)
     report.resolution = max((e.tolerance for e in resolved), default=0.0)
+    report.finest = min((e.tolerance for e in resolved), default=0.0)
     report.zero_entries = sum(1 for e in entries if not e.kink and not e.tolerance < LOOSE)
     report.worst = max(entries, key=lambda e: e.relative, default=None)
     return report
@@ -572,6 +600,11 @@ def _count(n):
     """10^6 for a power of ten from 10^4 up; the plain number otherwise."""
     k = round(math.log10(n)) if n > 0 else 0
     return f"10^{k}" if n >= 10**4 and 10**k == n else str(n)
+
+
+def _tol(v):
+    """A tolerance as every message prints it (one format, so the same number reads the same)."""
+    return f"{v:.2g}"
 
 
 def _json_float(v):

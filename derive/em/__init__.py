@@ -15,6 +15,7 @@ The layout follows scikit-learn's sklearn/mixture/:
                      _separate, _validate: stationarity, generalized EM, statistics, checks)
     _kernels.py      the fused E-step + statistics kernel, generated (_blocks, _program)
     _base.py         the EM loop shared by every model; _dask.py the same loop as map-reduce
+    _warm.py         compiles the kernel before the first iteration (here and on Dask workers), timed
     _results.py      Updates and Fit; _explain.py and _plot.py say and draw them
     _init.py         k-means++ initialisation; _cli.py the `derive em` subcommand
 """

@@ -6,8 +6,10 @@
 The statistics are a few numbers per component, so only they travel; the
 data stay where they are.  The tasks carry the kernel's source text (a few
 kB): a worker process writes it to its kernel cache and imports it, so the
-same compiled code runs on threads, processes or a cluster.  The result
-equals the in-memory fit up to the order of the floating-point additions.
+same compiled code runs on threads, processes or a cluster.  Under a
+dask.distributed client each worker compiles (or loads) it in a warm-up task
+pinned to it before the first iteration, and reports its time (`_warm`).  The
+result equals the in-memory fit up to the order of the floating-point additions.
 
 Dask is optional (``pip install -e ".[dask]"``); NumPy input never imports it.
 """
@@ -50,6 +52,22 @@ def chunk_resp(block, sources, backend, shift, logw, H, arrays, what):
     return R if what == "R" else rowll
 
 
+def warm_worker(sources, X, K, arrays, M):
+    """On a worker: write and import the kernel module, then compile or load its entry points (timed)."""
+    import time
+
+    from codegen.cache import load_module
+
+    from ._warm import warm_up
+
+    start = time.perf_counter()
+    module = load_module(sources["numba"])
+    loaded = time.perf_counter() - start
+    report = warm_up(module, X, K, arrays, M)
+    report["compile_seconds"] += loaded
+    return report
+
+
 def add(parts):
     """The reduce step: statistics and log-likelihoods add up."""
     S = sum(p[0] for p in parts)
@@ -79,6 +97,26 @@ class DaskData:
         self.M = len(program.stats)
         self.blocks = list(self.X.to_delayed().ravel())
 
+    def warm_up(self):
+        """Compile (or load) the kernel where the chunks will run: in this process for Dask's local
+        schedulers; on every worker, each timing itself, under a dask.distributed client."""
+        from ._warm import NOT_NEEDED, example_arguments, warm_up
+
+        if self.backend != "numba":
+            return {"compile_seconds": 0.0, "compiled_from": NOT_NEEDED}
+        k = self.program.model.k
+        arrays, M = example_arguments(self.program.spec, k)
+        rows = np.zeros((0, self.program.width))
+        client = _distributed_client(self.dask)
+        if client is None:
+            return warm_up(self.program.module, rows, k, arrays, M)
+        report = warm_up(self.program.module, rows, k, arrays, M, names=("hoist",))  # the client's one kernel
+        workers = sorted(client.scheduler_info()["workers"])
+        tasks = [client.submit(warm_worker, self.sources, rows, k, arrays, M, workers=[w], allow_other_workers=False,
+                               pure=False) for w in workers]
+        report["workers"] = dict(zip(workers, client.gather(tasks)))
+        return report
+
     def mean(self):
         return np.asarray(self.X.mean(axis=0).compute(), dtype=float)
 
@@ -107,6 +145,12 @@ class DaskData:
 
     def row(self, index):
         return np.asarray(self.X[index].compute())
+
+
+def _distributed_client(dask):
+    """The dask.distributed client that `compute()` will use, or None (a local scheduler)."""
+    client = getattr(dask.base.get_scheduler(), "__self__", None)
+    return client if type(client).__module__.split(".")[0] == "distributed" else None
 
 
 def _source_of(module):

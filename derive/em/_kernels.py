@@ -159,7 +159,8 @@ class _Hoister:
 
 
 def kernel_modules(spec):
-    """(the Numba module, its NumPy twin): generated, written and imported (compiled on first call)."""
+    """(the Numba module, its NumPy twin): generated, written and imported (a fit compiles the Numba
+    functions before its first iteration: `_warm`)."""
     return load_module(kernel_source(spec)), load_module(numpy_source(spec))
 
 

@@ -118,7 +118,8 @@ class Fit:
     (log posterior per iteration, t = 0 .. n_iter; log-likelihood without
     priors); ``n_iter``; ``converged``; ``responsibilities`` (N x K, computed
     on first access: a Dask array for Dask input); ``labels`` (argmax);
-    ``timings``; ``updates``.  ``plot()`` draws the clusters and the trace.
+    ``timings`` (seconds: build, compile and where the compiled code came from, per Dask worker too,
+    init, each iteration; docs/em.md); ``updates``.  ``plot()`` draws the clusters and the trace.
     """
 
     def __init__(self, updates, params, loglik, n_iter, converged, run, internal, notes, timings):
