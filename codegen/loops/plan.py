@@ -155,13 +155,14 @@ class IndexKernel:
             return None, "at the first call"
         if os.environ.get("DERIVE_COMPILE") == "lazy":  # the test suite: each core compiles when first called
             return None, "at the first call (DERIVE_COMPILE=lazy)"
-        cores = [getattr(self.module, name) for name in ("core", "core_serial") if hasattr(self.module, name)]
-        hits = sum(sum(c.stats.cache_hits.values()) for c in cores)
+        core = self.module.core
+        if core.signatures:  # this process compiled or loaded it already (the same kernel made twice)
+            return 0.0, "memory"
+        hits = sum(core.stats.cache_hits.values())
         start = time.perf_counter()
-        for core in cores:
-            core.compile(f"({', '.join(types)})")
+        core.compile(f"({', '.join(types)})")
         seconds = time.perf_counter() - start
-        return seconds, "disk cache" if sum(sum(c.stats.cache_hits.values()) for c in cores) > hits else "compiled"
+        return seconds, "disk cache" if sum(core.stats.cache_hits.values()) > hits else "compiled"
 
     def __call__(self, *values, **named):
         values = bind(self.arg_names, values, named)
@@ -414,8 +415,24 @@ def _chunk_count(rows, threads):
 SERIAL_WORK = 1 << 20
 
 
+_ONE_THREAD = """
+
+class _one_thread:
+    \"\"\"Numba at one thread for a small call: the parallel region then runs in the caller's
+    thread, so no sleeping pool is woken (20-50 ms when the caller worked between calls).\"\"\"
+
+    def __enter__(self):
+        self.threads = numba.get_num_threads()
+        numba.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        numba.set_num_threads(self.threads)
+"""
+
+
 def _serial(body):
-    """The core's body on one thread: its chunks in order, each into partial result 0."""
+    """The core's body for a core compiled without parallel=True: its chunks in order, each
+    into partial result 0."""
     return body.replace("numba.prange(", "range(").replace("numba.get_thread_id()", "0")
 
 
@@ -462,11 +479,11 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     body = textwrap.indent("\n".join(body_lines), "    ")
     parallel = parallel and "numba.prange" in body  # else Numba warns that nothing ran in parallel
     call = f"core({', '.join(core_args[:-1] + ['numba.config.NUMBA_NUM_THREADS'])})"
-    serial_call = f"core_serial({', '.join(core_args[:-1] + ['1'])})"
+    serial_call = f"core({', '.join(core_args[:-1] + ['1'])})"
     work = f"_work({', '.join(arrays + [name for name, _ in products])})" if arrays else "0"
     if parallel:  # small calls on one thread: waking a sleeping pool cost 20-50 ms between training steps
         wrapper.append(f"if {work} < SERIAL_WORK:")
-        wrapper.append(f"    out = {serial_call}")
+        wrapper += ["    with _one_thread():", f"        out = {serial_call}"]
         wrapper.append("else:")
         if "numpy.dot(" in body:  # BLAS inside the threads: one BLAS thread each (gram.py)
             wrapper += ["    with _one_blas_thread(), numba.parallel_chunksize(1):", f"        out = {call}"]
@@ -477,17 +494,16 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     wrapper += finish + ["return out if _dt is numpy.float64 else _dt(out) if numpy.ndim(out) == 0 else "
                          "out.astype(_dt)"]
     options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
-    serial_options = "cache=True, fastmath={\"reassoc\", \"contract\"}"
     if plan.boundscheck:
         options += ", boundscheck=True"
-        serial_options += ", boundscheck=True"
+    if not parallel:  # get_thread_id in a cached function compiled without parallel=True crashed on cache load
+        body = _serial(body)
     helpers = scalar_helpers(body + "\n".join(wrapper)) + (PREFETCH_HELPER if "_prefetch(" in body else "")
     helpers += _ONE_BLAS_THREAD if "_one_blas_thread()" in "\n".join(wrapper) else ""
+    helpers += _ONE_THREAD if "_one_thread()" in "\n".join(wrapper) else ""
     return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n{helpers}\n\n"
-            f"@numba.njit({options})\n"
+            + f"@numba.njit({options})\n"
             f"def core({', '.join(core_args)}):\n{body}\n\n\n"
-            + (f"@numba.njit({serial_options})\n"
-               f"def core_serial({', '.join(core_args)}):\n{_serial(body)}\n\n\n" if parallel else "")
             + f"SERIAL_WORK = {SERIAL_WORK}  # entries read; below this one thread does the call\n\n\n"
             f"def kernel({', '.join(arrays + scalars)}):\n" + textwrap.indent("\n".join(wrapper), "    ") + "\n")
 
