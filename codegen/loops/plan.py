@@ -413,6 +413,7 @@ def _chunk_count(rows, threads):
 
 
 SERIAL_WORK = 1 << 20
+BLOCK_ROWS = 1024
 
 
 _ONE_THREAD = """
@@ -483,7 +484,8 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     work = f"_work({', '.join(arrays + [name for name, _ in products])})" if arrays else "0"
     if parallel:  # small calls on one thread: waking a sleeping pool cost 20-50 ms between training steps
         wrapper.append(f"if {work} < SERIAL_WORK:")
-        wrapper += ["    with _one_thread():", f"        out = {serial_call}"]
+        one = "_one_thread(), _one_blas_thread()" if "numpy.dot(" in body else "_one_thread()"
+        wrapper += [f"    with {one}:", f"        out = {serial_call}"]
         wrapper.append("else:")
         if "numpy.dot(" in body:  # BLAS inside the threads: one BLAS thread each (gram.py)
             wrapper += ["    with _one_blas_thread(), numba.parallel_chunksize(1):", f"        out = {call}"]
@@ -504,7 +506,8 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
     return (f"{doc}\nimport math\n\nimport numba\nimport numpy\n\n{HELPERS}\n{_CHUNKS}\n{helpers}\n\n"
             + f"@numba.njit({options})\n"
             f"def core({', '.join(core_args)}):\n{body}\n\n\n"
-            + f"SERIAL_WORK = {SERIAL_WORK}  # entries read; below this one thread does the call\n\n\n"
+            + f"SERIAL_WORK = {SERIAL_WORK}  # entries read; below this one thread does the call\n"
+            + f"BLOCK_ROWS = {BLOCK_ROWS}  # rows per block of a blocked GEMM (gram.py): its buffers stay in cache\n\n\n"
             f"def kernel({', '.join(arrays + scalars)}):\n" + textwrap.indent("\n".join(wrapper), "    ") + "\n")
 
 

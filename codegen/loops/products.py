@@ -13,6 +13,8 @@ an index summed inside it, output indices in between), so the loops read it
 row by row.
 """
 
+import re
+
 from sympy import Basic, Function, Indexed, IndexedBase, Mul, Sum, Symbol
 
 from .floating import bottom_up, int_code
@@ -82,7 +84,11 @@ def _mapped(expr, code):
         if any(len(p.args) != 1 for p in parents):
             continue
         arg = Symbol(name)
-        mapped = ArrayPrinter().doprint(fn(arg)).replace(name, product, 1)
+        mapped = ArrayPrinter().doprint(fn(arg))
+        if re.fullmatch(rf"numpy\.\w+\({name}\)", mapped):  # a NumPy ufunc: in place, one fresh array, not two
+            mapped = f"{mapped[:-1]}, out={name})".replace(f"({name},", f"(({name} := {product}),", 1)
+        else:
+            mapped = mapped.replace(name, product, 1)
         expr = expr.xreplace({p: p.args[0] for p in parents})
         code[n] = (name, f"{mapped}  # the elementwise {fn.__name__} once, vectorized")
     return expr, code
