@@ -114,7 +114,10 @@ def build_parser():
 
     p = sub.add_parser("codegen", help="write a standalone compiled kernel module",
                        description="Generate a kernel module (numpy + numba only) for a function or its derivative. "
-                                   "Arguments: the --wrt variables, then the other symbols alphabetically.")
+                                   "Arguments of a kernel of scalar symbols: the --wrt variables, then the other "
+                                   "symbols alphabetically; of a loop kernel (arrays, index or matrix notation): "
+                                   "every array of f sorted by name, then f's scalars; the module's docstring and "
+                                   "the line printed after writing it state the order (keywords work too).")
     common(p)
     p.add_argument("--what", choices=["value", "grad", "jacobian", "hessian", "hvp", "fused"], default="grad",
                    help="hvp: the Hessian times a direction v, H never formed (scipy's hessp=); fused: (f, "

@@ -177,6 +177,7 @@ class GramCode:
     buffers: list  # (name, shape code): arrays the wrapper allocates and the core fills
     fused: dict = None  # product name -> wrapper code of its right factor, for products made block by block
     into_out: bool = False  # the core lines add the whole term into `out`: after a symmetric output is mirrored
+    extra: tuple = ()  # (name, wrapper code) of new arrays the core takes, like hoisted products
 
 
 def shares_rows(gram, symmetric):
@@ -308,6 +309,42 @@ def _row_terms(B, l, size):
     return None
 
 
+def _residual_products(B, i, l, start, stop, p, printer, sizes, rows_a):
+    """(B, core lines, new arrays): each sum_c S(i, c) W[l, c] in B, S computed per row and W an
+    array, becomes a block product: S for the block's rows into a buffer, then one BLAS call
+    with W (a two-layer network's back-propagated residual (S - Y) W2^T), read as M[i, l]."""
+    lines, extra = [], []
+    for s in sorted(B.atoms(Sum), key=sympy.default_sort_key):
+        if len(s.limits) != 1 or s.limits[0][0] == l or not B.has(s):
+            continue
+        c, lo, hi = s.limits[0]
+        arrays = [f for f in Mul.make_args(s.function) if isinstance(f, Indexed) and len(f.indices) == 2
+                  and set(f.indices) == {l, c} and not str(f.base.label).startswith("_")]
+        if len(arrays) != 1:
+            continue
+        W = arrays[0]
+        S = Mul(*(f for f in Mul.make_args(s.function) if f is not W))
+        if l in S.free_symbols or i not in S.free_symbols:
+            continue
+        n = len(extra)
+        name, buf, prod = f"{p}w{n}", f"{p}s{n}", f"{p}m{n}"
+        span = f"{int_code(lo)}:{int_code(hi + 1)}"
+        right = f"{W.base.label}[:, {span}].T" if W.indices == (l, c) else f"{W.base.label}[{span}, :]"
+        extra.append((name, f"numpy.ascontiguousarray({right})  # the right factor of a block product in the core"))
+        fl = Floater(printer, {i: 1, c: 2}, f"{p[1:]}s{n}_", sizes)
+        code = fl.finish(fl.float_out(S, 2), 2)
+        lines += [f"{buf} = numpy.empty(({stop.name} - {start.name}, {int_code(hi + 1 - lo)}), {rows_a}.dtype)",
+                  *fl.blocks.pop(0, []), *fl.allocations,
+                  f"for {i.name} in range({start.name}, {stop.name}):",
+                  *("    " + line for line in fl.blocks.pop(1, [])),
+                  f"    for {c.name} in range({int_code(lo)}, {int_code(hi + 1)}):",
+                  *("        " + line for line in fl.blocks.pop(2, [])),
+                  f"        {buf}[{i.name} - {start.name}, {int_code(c - lo)}] = {code}",
+                  f"{prod} = numpy.dot({buf}, {name})"]
+        B = B.xreplace({s: sympy.IndexedBase(prod)[i - start, l]})
+    return B, lines, extra
+
+
 def _factored_sum(e):
     """A sum over c with its body factored and what does not depend on c outside: a two-layer
     network's sum_c (t^2 Y - t^2 S - Y + S) W2[l, c], as SymPy expands it, is
@@ -365,6 +402,7 @@ def _blocked_gemm(gram, i, B, rows_a, printer, sizes, p, products, same_length):
         a = total.limits[0][0]
         B = B.xreplace({total: Sum(e[i - start, a], total.limits[0]), entry: e[i - start, l]})
         fl.allocations.append(f"{p}e = numpy.empty(({stop.name} - {start.name}, {nl}))")
+    B, products_of_rows, extra = _residual_products(B, i, l, start, stop, p, printer, sizes, rows_a)
     body = fl.finish(fl.float_out(B, 2), 2)
     if fill:
         level1 = fl.blocks.setdefault(1, [])
@@ -377,7 +415,7 @@ def _blocked_gemm(gram, i, B, rows_a, printer, sizes, p, products, same_length):
              "    _t = numba.get_thread_id()",
              f"    {start.name} = {p}lo + ({p}hi - {p}lo) * _c // {p}nc",
              f"    {stop.name} = {p}lo + ({p}hi - {p}lo) * (_c + 1) // {p}nc",
-             *("    " + line for line in blocks),
+             *("    " + line for line in blocks + products_of_rows),
              f"    {p}b = numpy.empty(({stop.name} - {start.name}, {nl}), {rows_a}.dtype)",  # float32 in, float32 BLAS
              *("    " + line for line in fl.allocations),
              f"    for {i.name} in range({start.name}, {stop.name}):",
@@ -393,7 +431,7 @@ def _blocked_gemm(gram, i, B, rows_a, printer, sizes, p, products, same_length):
              f"    for {k.name} in range({nk}):",
              f"        for {l.name} in range({nl}):",
              f"            out[{k.name}, {l.name}] += {p}part[_t, {k.name}, {l.name}]"]
-    return GramCode(lines, [], [], fused, into_out=True)
+    return GramCode(lines, [], [], fused, into_out=True, extra=tuple(extra))
 
 
 def _shape(group, rows, sizes, coupled):

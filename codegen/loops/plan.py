@@ -214,7 +214,7 @@ def kernel_source(expr, arrays, scalars, outputs, parallel=True, ranges=None):
         donor = next((m for m, other in enumerate(grams) if shares_rows(gram, other)), None)
         code = gram_code(gram, printer, sizes, f"_g{n}", rows_of=None if donor is None else f"_g{donor}",
                          products=_read_only_by(gram.B, expr, product_factors), same_length=plan.same_length)
-        products = [(name, (code.fused or {}).get(name, text)) for name, text in products]
+        products = [(name, (code.fused or {}).get(name, text)) for name, text in products] + list(code.extra)
         if code.into_out:
             late += code.core  # the whole term, not one triangle: added after the mirror below
         else:
