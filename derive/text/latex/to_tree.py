@@ -604,7 +604,11 @@ class _Reader:
             if command.kind == "big_prod":
                 raise self.error("\\prod needs its bounds: \\prod_{i=1}^{N}", item.start)
             return _span(_call("sum", [body] + index_nodes), item.start, body._e)
-        hi = self.sub_expression(scripts["^"][0], scripts["^"][2])
+        self.in_bounds = True  # n_{c} in a bound is the size n_c, not an entry of n (to_tree.subscript)
+        try:
+            hi = self.sub_expression(scripts["^"][0], scripts["^"][2])
+        finally:
+            self.in_bounds = False
         lo, hi = (_shifted(b, offset) for b in (lo, hi))
         if command.kind == "big_prod":
             return _span(nodes.Product(body=body, index=index_nodes[0], lo=lo, hi=hi), item.start, body._e)
@@ -701,7 +705,8 @@ class _Reader:
         matrix = self.matrix_of_rows(name)
         words = _text_of(items)
         simple = words is not None and "," not in words
-        if name in self.bound and simple and not self.is_array(name):  # n_c inside \sum_n: a size's name
+        if (name in self.bound or getattr(self, "in_bounds", False)) and simple and not self.is_array(name):
+            # n_c inside \sum_n, or in a sum's upper bound (\sum_{a=1}^{n_{c}}): a size's name
             self.named.add(name)
             return _span(ast.Name(id=f"{name}_{words}", ctx=ast.Load()), base._s, end)
         summed = simple and any(ch in self.bound for ch in words) or (
