@@ -189,3 +189,18 @@ def test_logistic_gradient_and_hessian_on_both_cores():
         d = derive.differentiate("sum(softplus(X @ w)) - y.T @ X @ w", "w", kind, symbols="X: N x d, w: d, y: N")
         for got in _both_paths(derive.kernel(d), X=X, w=w, y=y):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_softmax_hessian_by_the_weight_matrix_from_one_index_pair(data):
+    """hessian by W[k, l] alone: the second pair W[m, p] is made up (it raised IndexException)."""
+    X, W, Y = data
+    X, Y = X[:200], Y[:200]
+    d = derive.differentiate(SOFTMAX_CE, "W[k,l]", "hessian")
+    assert [len(w.indices) for w in d.wrt] == [2, 2]
+    Z = X @ W
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    s = Y.sum(axis=1)
+    K = W.shape[1]
+    want = np.einsum("i,ik,im,il,lp->klmp", s, X, X, P, np.eye(K)) - np.einsum("i,ik,im,il,ip->klmp", s, X, X, P, P)
+    np.testing.assert_allclose(derive.kernel(d)(W=W, X=X, Y=Y), want, rtol=1e-10, atol=1e-10)

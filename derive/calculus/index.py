@@ -194,16 +194,18 @@ def shortest(expr, size_limit=120):
 
 
 def _second_element(first, expr, namespace):
-    """x[l] for the Hessian when only x[k] was given: a fresh index name."""
+    """x[l] for the Hessian when only x[k] was given (W[m, p] for W[k, l]): fresh index names."""
     used = {s.name for s in expr.free_symbols} | {str(i) for i in first.indices} | set(namespace.names)
-    for name in ("l", "m", "p", "q", "l1", "l2"):
-        if name not in used:
-            index = namespace.index(name)
-            k = first.indices[0]
-            if k in namespace.index_ranges:
-                namespace.index_ranges[index] = namespace.index_ranges[k]
-            return first.base[index]
-    raise DeriveError("no free index name left for the second derivative; pass both, like 'x[k], x[l]'")
+    fresh = [name for name in ("l", "m", "p", "q", "l1", "l2", "m1", "m2") if name not in used]
+    if len(fresh) < len(first.indices):
+        raise DeriveError("no free index name left for the second derivative; pass both, like 'x[k], x[l]'")
+    indices = []
+    for name, k in zip(fresh, first.indices):
+        index = namespace.index(name)
+        if k in namespace.index_ranges:
+            namespace.index_ranges[index] = namespace.index_ranges[k]
+        indices.append(index)
+    return first.base[tuple(indices)]
 
 
 def tidy_index(expr):
