@@ -281,15 +281,10 @@ def _args(args, data, rows, total):
 
 def _compiled(kernel, split):
     """(row kernel or None, parameter kernel or None), compiled once per kernel and set of data arrays."""
-    from .plan import index_kernel
-
     cache = kernel.__dict__.setdefault("_dask_kernels", {})
     if split.data not in cache:
-        directory = str(Path(kernel.module.__file__).parent)
-
-        def compiled(expr):
-            return index_kernel(expr, list(split.args), index=kernel.outputs, ranges=kernel.ranges,
-                                parallel=False, directory=directory)
+        def compiled(expr):  # no threads of their own: Dask runs the blocks in parallel
+            return kernel.sibling(expr, split.args, parallel=False)
 
         # a kernel of 0 when both are 0: it still knows the result's shape
         cache[split.data] = (compiled(split.reductions) if split.reductions != 0 else None,

@@ -175,6 +175,12 @@ class IndexKernel:
         except self.module.ArgumentError as exc:
             raise CodegenError(str(exc)) from None
 
+    def sibling(self, expr, args, parallel=True):
+        """A loop kernel of `expr` with this kernel's outputs, output lengths and cache directory
+        (the parts chunked.py runs on Dask blocks)."""
+        return index_kernel(expr, list(args), index=self.outputs, ranges=self.ranges, parallel=parallel,
+                            directory=os.path.dirname(self.module.__file__))
+
     def __repr__(self):
         return f"<IndexKernel ({', '.join(self.arg_names)}) -> rank {self.shape_rank}>"
 

@@ -40,7 +40,9 @@ from sympy import Add, Indexed, IndexedBase, KroneckerDelta, MatrixSymbol, Mul, 
 import codegen
 from codegen.loops.calling import bind, signature
 
-from .kernels import SampleKernel, _K, _L, _free, _rolled, index_form, loop_arguments, loop_kernel
+from .linalg_kernels import loop_kernel
+from .loop_form import _K, _L, _free, _rolled, index_form, loop_arguments
+from .sample_kernel import SampleKernel
 from .notation import to_index
 from ..calculus.sums import has_index_sums
 from ..errors import DeriveError, ValidationError

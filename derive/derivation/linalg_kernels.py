@@ -16,7 +16,7 @@ A product is computed right to left, each inverse applied as a solve with its
 matrix's factorization (an inverse is formed only when nothing stands to its
 right); its other factors, and every matrix factored, may be matrix expressions
 of the arguments (Sigma, X.T @ X + lam*I, (X - 1 mu^T)^T (X - 1 mu^T)): each
-is evaluated by a loop kernel with f's signature (`kernels.loop_kernel`, which
+is evaluated by a loop kernel with f's signature (`loop_kernel` below, which
 comes back here when it holds an inverse itself), so a sum over the data is
 one pass or one BLAS call.  A matrix that is exactly symmetric is factored by
 Cholesky, and by LU when Cholesky fails; LU otherwise.  A matrix singular to
@@ -45,15 +45,18 @@ from codegen.loops.calling import bind, is_dask, signature
 from ..errors import DeriveError, ValidationError
 from ..text.printing import to_text
 from ..validation.matrix_eval import NotEvaluable, evaluate
-from .kernels import _K, _L, _rolled, loop_arguments, loop_kernel
+from .loop_form import _K, _L, _rolled, has_linear_algebra, loop_arguments, plain_loop_kernel
 from .notation import to_index
 
 
-def has_linear_algebra(expr):
-    """True when `expr` holds an inverse (or a negative matrix power) or a determinant."""
-    if not isinstance(expr, sympy.Basic):
-        return False
-    return expr.has(Determinant) or any(p.exp.is_negative for p in expr.atoms(MatPow))
+def loop_kernel(f, expr, outputs=(), ranges=None, directory=None):
+    """The loop kernel of `expr`, a value or derivative of `f` in index notation (or a
+    matrix expression, written entrywise: entry [outputs] of a vector or matrix), with
+    f's signature: the one place such a kernel is made.  Inverses, determinants and solves
+    are factored once per call in a prelude (LinalgKernel), the rest written entrywise."""
+    if has_linear_algebra(expr):
+        return LinalgKernel(f, expr, outputs, ranges, directory)
+    return plain_loop_kernel(f, expr, outputs, ranges, directory)
 
 
 # ---------------------------------------------------------------------------
@@ -514,4 +517,4 @@ def _instance(k, factored, spd, seed):
     return values, point, size_of
 
 
-__all__ = ["Factorization", "LinalgKernel", "Lifting", "has_linear_algebra", "validate"]
+__all__ = ["Factorization", "LinalgKernel", "Lifting", "has_linear_algebra", "loop_kernel", "validate"]
