@@ -34,11 +34,9 @@ def hoist_products(expr, arrays, ranks):
             break
         new = [(name, (f"numpy.ascontiguousarray({a}[:, {int_code(lo)}:{int_code(hi + 1)}] @ "
                        f"{b}[:, {int_code(lo)}:{int_code(hi + 1)}].T)")) for (a, b, lo, hi), name in found.items()]
-        expr, new = _mapped(expr, new)
-        specs.update({name: key for key, name in found.items()})
-        for name, text in new:
-            if "vectorized" in text:  # f(product) mapped in the wrapper: no longer a plain product
-                specs.pop(name)
+        expr, new, mapped = _mapped(expr, new)
+        # a product mapped by f in the wrapper is no longer a plain product a pass could make by blocks
+        specs.update({name: key for key, name in found.items() if name not in mapped})
         code += new
         arrays += [name for name, _ in new]
     new_ranks = dict(ranks)
@@ -72,9 +70,11 @@ def _hoisted(expr, arrays, first):
 
 def _mapped(expr, code):
     """A product that only ever appears as f(P[i, k]) for one function f (tanh(X @ W.T), a
-    hidden layer) is mapped once, by NumPy's vectorized f, in the wrapper."""
+    hidden layer) is mapped once, by NumPy's vectorized f, in the wrapper.  Returns the
+    expression, the code, and the names of the products so mapped."""
     from ..printing.printers import ArrayPrinter
 
+    names = set()
     for n, (name, product) in enumerate(code):
         uses = [e for e in expr.atoms(Indexed) if str(e.base.label) == name]
         parents = {p for p in expr.atoms(Function) if any(a in uses for a in p.args)}
@@ -91,7 +91,8 @@ def _mapped(expr, code):
             mapped = mapped.replace(name, product, 1)
         expr = expr.xreplace({p: p.args[0] for p in parents})
         code[n] = (name, f"{mapped}  # the elementwise {fn.__name__} once, vectorized")
-    return expr, code
+        names.add(name)
+    return expr, code, names
 
 
 def _depths(expr):
