@@ -1,0 +1,272 @@
+"""Students' answers: a long or wide CSV, or a folder with one file per student.
+
+    long CSV    student,question,answer            one row per answer
+    wide CSV    student,name,q1,q2,...              one row per student, a column per question id
+                (columns that are not question ids, such as a name or an email, are kept)
+    folder      s01.txt, s02.md, s03.tex, ...       one file per student (the file name is the
+                student); blocks labelled by question id:
+                    q1: 2*X.T @ (X @ w - y) + 2*lam*w          (.txt: "q1:" starts a block)
+                    ## q1                                       (.md: a heading)
+                    \\section*{q1}                               (.tex: a section, \\item[q1], % q1)
+                A block of one expression is an answer; a block of several steps (lines, or a
+                display block with several "=") is a derivation, checked line by line.
+
+Nothing is evaluated: an answer is text until derive's own parser reads it.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..check.derivation import split
+from ..errors import DeriveError, ParseError
+
+MAX_BYTES = 20_000_000
+MAX_ROWS = 100_000
+MAX_ANSWER = 5_000  # characters in one answer; longer is not homework
+STUDENT_COLUMNS = ("student", "student id", "student_id", "sid", "id", "email", "email address", "username",
+                   "login", "name")
+FILE_SUFFIXES = (".tex", ".md", ".markdown", ".txt")
+
+
+@dataclass
+class Submission:
+    """One student's answer to one question: ``answer`` (the text) or ``steps`` (a derivation)."""
+
+    student: str
+    question: str
+    answer: str = ""
+    steps: list | None = None
+    syntax: str | None = None  # "latex" for what a .tex file or a math block holds
+    source: str = ""
+
+    @property
+    def text(self):
+        return "\n".join(self.steps) if self.steps else self.answer
+
+    @property
+    def memo_key(self):
+        """Two identical answers to one question get one check (whitespace does not count)."""
+        body = tuple(" ".join(s.split()) for s in self.steps) if self.steps else " ".join(self.answer.split())
+        return self.question, body, self.syntax
+
+
+@dataclass
+class Answers:
+    submissions: list
+    students: list  # in the order they came
+    columns: dict = field(default_factory=dict)  # student -> {kept column: value} (name, email, ...)
+    ignored: list = field(default_factory=list)  # what was read but not graded, and why
+
+
+def read_answers(source, question_ids):
+    """`Answers` from a CSV path, a folder, or a list of (student, question, answer) rows."""
+    if isinstance(source, (list, tuple)):
+        return _rows([{"student": s, "question": q, "answer": a} for s, q, a in source], question_ids, "answers")
+    path = Path(source)
+    if path.is_dir():
+        return _folder(path, question_ids)
+    if not path.is_file():
+        raise DeriveError(f"no such file or folder: {path}")
+    if path.stat().st_size > MAX_BYTES:
+        raise ParseError(f"{path} is larger than {MAX_BYTES // 1_000_000} MB")
+    return _csv(path.read_text(encoding="utf-8-sig", errors="replace"), question_ids, path.name)
+
+
+# ---------------------------------------------------------------------------
+# CSV
+
+
+def _csv(text, question_ids, where):
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise ParseError(f"{where}: empty (expected a header row such as student,question,answer)")
+    rows = []
+    for k, row in enumerate(reader):
+        if k >= MAX_ROWS:
+            raise ParseError(f"{where}: more than {MAX_ROWS} rows")
+        if row.get(None):  # more fields than the header: an unquoted comma inside an answer
+            raise ParseError(f"{where} line {reader.line_num}: {len(reader.fieldnames) + len(row[None])} fields "
+                             f"but the header has {len(reader.fieldnames)}; quote an answer that has a comma "
+                             f"(\"sum(x[i], i)\")")
+        rows.append(row)
+    return _rows(rows, question_ids, where, reader.fieldnames)
+
+
+def _rows(rows, question_ids, where, header=None):
+    header = [h for h in (header or (rows[0].keys() if rows else [])) if h is not None]
+    by_lower = {h.strip().lower(): h for h in header}
+    student_col = next((by_lower[c] for c in STUDENT_COLUMNS if c in by_lower), None)
+    if student_col is None:
+        raise ParseError(f"{where}: no student column (name one of the columns 'student'; found "
+                         f"{', '.join(h.strip() for h in header) or 'none'})")
+    question_col = next((by_lower[c] for c in ("question", "problem", "question id") if c in by_lower), None)
+    answer_col = next((by_lower[c] for c in ("answer", "response", "claim") if c in by_lower), None)
+    ids = {str(q).strip().lower(): q for q in question_ids}
+    out = Answers([], [])
+    if question_col and answer_col:
+        kept = [h for h in header if h not in (student_col, question_col, answer_col)]
+        seen = {}
+        for line, row in enumerate(rows, 2):
+            student = _student(row.get(student_col), where, line)
+            if student is None:
+                continue
+            qid = ids.get(str(row.get(question_col) or "").strip().lower())
+            _add_student(out, student, row, kept)
+            if qid is None:
+                out.ignored.append(f"{where} line {line}: question {row.get(question_col)!r} is not in the key")
+                continue
+            if (student, qid) in seen:
+                out.ignored.append(f"{where} line {seen[student, qid]}: replaced by the later answer on line {line}")
+            seen[student, qid] = line
+            out.submissions = [s for s in out.submissions if (s.student, s.question) != (student, qid)]
+            out.submissions.append(_answer(student, qid, row.get(answer_col), f"{where} line {line}"))
+        return out
+    columns = {ids[h.strip().lower()]: h for h in header if h.strip().lower() in ids}
+    if not columns:
+        raise ParseError(f"{where}: no answers: give columns student,question,answer (one row per answer) or "
+                         f"student plus one column per question id ({', '.join(question_ids)})")
+    kept = [h for h in header if h != student_col and h not in columns.values()]
+    for line, row in enumerate(rows, 2):
+        student = _student(row.get(student_col), where, line)
+        if student is None:
+            continue
+        if student in out.columns:
+            out.ignored.append(f"{where} line {line}: student {student!r} appears twice; the later row is graded")
+            out.submissions = [s for s in out.submissions if s.student != student]
+        _add_student(out, student, row, kept)
+        for qid, col in columns.items():
+            out.submissions.append(_answer(student, qid, row.get(col), f"{where} line {line}, column {col}"))
+    return out
+
+
+def _student(value, where, line):
+    student = " ".join(str(value or "").split())
+    if not student:
+        return None
+    if len(student) > 200:
+        raise ParseError(f"{where} line {line}: a student name of {len(student)} characters")
+    return student
+
+
+def _add_student(out, student, row, kept):
+    if student not in out.columns:
+        out.students.append(student)
+        out.columns[student] = {}
+    out.columns[student].update({k.strip(): (row.get(k) or "").strip() for k in kept if k})
+
+
+def _answer(student, qid, text, source):
+    text = str(text or "").strip()
+    if len(text) > MAX_ANSWER:
+        text = text[:MAX_ANSWER]  # marked unreadable below: it is far too long to be an answer
+    steps = _steps(text)
+    if len(steps) > 1:  # a derivation in one cell (lines, or "d/dw L = a = b")
+        return Submission(student, qid, "", steps, _syntax(text), source)
+    return Submission(student, qid, text, None, _syntax(text), source)
+
+
+# ---------------------------------------------------------------------------
+# a folder of files
+
+
+def _folder(path, question_ids):
+    out = Answers([], [])
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    if not files:
+        raise ParseError(f"{path}: no answer files ({', '.join(FILE_SUFFIXES)}), one per student")
+    for p in files:
+        if p.stat().st_size > MAX_BYTES // 20:
+            raise ParseError(f"{p} is larger than {MAX_BYTES // 20_000_000} MB")
+        student = p.stem
+        if student in out.columns:
+            out.ignored.append(f"{p.name}: a second file for {student!r}; the first one is graded")
+            continue
+        out.students.append(student)
+        out.columns[student] = {}
+        blocks = labelled_blocks(p.read_text(encoding="utf-8", errors="replace"), question_ids)
+        for qid, body in blocks.items():
+            out.submissions.append(block_submission(student, qid, body, p.suffix.lower(), f"{p.name}, {qid}"))
+        missing = [q for q in question_ids if q not in blocks]
+        for qid in missing:
+            out.submissions.append(Submission(student, qid, "", None, None, f"{p.name} (no block {qid})"))
+    return out
+
+
+def _label_patterns(qid):
+    q = re.escape(qid)
+    word = r"(?:(?:question|problem|exercise)\s+)?"
+    return (
+        re.compile(r"^\s*\\(?:sub)*section\*?\{\s*" + word + q + r"\b[^}]*\}(?P<rest>.*)$", re.I),
+        re.compile(r"^\s*\\item\s*\[\s*" + word + q + r"\s*[:.)]?\s*\](?P<rest>.*)$", re.I),
+        re.compile(r"^\s*%+\s*" + word + q + r"\s*[:.)]?\s*$", re.I),
+        re.compile(r"^\s*#{1,6}\s*" + word + q + r"\b.*$", re.I),  # a heading: what follows is its title
+        re.compile(r"^\s*(?:\*\*)?" + word + q + r"(?:\*\*)?\s*(?:[:.)]\s*(?P<rest>.*))?$", re.I),
+    )
+
+
+def labelled_blocks(text, question_ids):
+    """{question id: the text of its block}, in the order the labels come."""
+    patterns = [(qid, _label_patterns(qid)) for qid in sorted(question_ids, key=len, reverse=True)]
+    blocks, current = {}, None
+    for line in text.splitlines():
+        found = None
+        for qid, pats in patterns:
+            for pat in pats:
+                m = pat.match(line)
+                if m:
+                    found = (qid, (m.groupdict().get("rest") or "").strip())
+                    break
+            if found:
+                break
+        if found:
+            current = found[0]
+            blocks[current] = [found[1]] if found[1] else []
+        elif current is not None:
+            blocks[current].append(line)
+    return {qid: "\n".join(lines).strip() for qid, lines in blocks.items()}
+
+
+_FENCE = re.compile(r"```[a-zA-Z]*\n(?P<body>.*?)```", re.S)
+_INLINE = re.compile(r"^\s*\$(?P<body>[^$]+)\$\s*[.,]?\s*$")
+_LATEX = re.compile(r"\\[a-zA-Z]+|\^\{|_\{")
+
+
+def block_submission(student, qid, body, suffix, source):
+    """A labelled block as an answer or a derivation: display blocks and fenced code are the
+    mathematics; in a .tex file everything is LaTeX."""
+    if len(body) > MAX_ANSWER * 4:
+        return Submission(student, qid, body[:MAX_ANSWER + 1], None, None, source)
+    fence = _FENCE.search(body)
+    if split.has_blocks(body):
+        steps = [line for b in split.blocks(body) for line in split.block_lines(b)]
+        syntax = "latex"
+    elif fence:
+        steps = _steps(fence.group("body"))
+        syntax = _syntax(fence.group("body"))
+    else:
+        lines = [_INLINE.sub(lambda m: m.group("body"), ln).strip() for ln in body.splitlines()]
+        text = "\n".join(ln for ln in lines if ln and not ln.startswith("%"))
+        steps = _steps(text)
+        syntax = "latex" if suffix == ".tex" else _syntax(text)
+    if not steps:
+        return Submission(student, qid, "", None, syntax, source)
+    if len(steps) == 1:
+        return Submission(student, qid, steps[0], None, syntax, source)
+    return Submission(student, qid, "", steps, syntax, source)
+
+
+def _steps(text):
+    """Plain lines, each split at its top-level '=' (``d/dw L = a = b`` is three steps)."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip().rstrip(".,;").strip()
+        if line:
+            out += split.equalities(line) if "=" in line else [line]
+    return out
+
+
+def _syntax(text):
+    return "latex" if _LATEX.search(text or "") else None

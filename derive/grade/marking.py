@@ -1,0 +1,263 @@
+"""One answer to one question -> a `Mark`: status, mistake, points and the words a student reads.
+
+A `Mark` holds plain data (text, numbers, dicts), so that worker processes can send it back and
+`results.json` can hold it as it is.  What derive could not read is "unreadable" with a reason the
+student can act on; what derive could not decide is "ungraded" for a person to look at; neither
+stops the run.
+"""
+
+import difflib
+import functools
+import re
+from dataclasses import asdict, dataclass, field
+
+import sympy
+
+from ..check.api import check
+from ..check.derivation import check_derivation
+from ..check.derivation.split import top_level_equals
+from ..errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError
+from ..text.expressions import parse
+from ..text.printing import to_text
+from .answers import MAX_ANSWER
+
+STATUSES = ("correct", "wrong", "unreadable", "missing", "ungraded")
+
+
+@dataclass
+class Mark:
+    """The outcome of one answer.  ``status``: "correct", "wrong", "unreadable" (derive cannot read
+    it; ``reason`` says what to write instead), "missing" (no answer) or "ungraded" (derive could
+    not decide; a person must).  ``mistake`` is `Verdict.mistake` (None unless wrong);
+    ``explanation`` names the mistake; ``safe_explanation`` is the same without anything of the
+    derivative the student did not write (for ``--no-solution``); ``counterexample`` is a point
+    where the answer and the derivative differ, as the question declared its names; ``line`` (1-based)
+    and ``line_text`` say where a derivation went wrong; ``step`` which step of the derivation of f
+    the answer skipped or got wrong, when derive can tell; ``expected`` is derive's derivative."""
+
+    student: str
+    question: str
+    status: str
+    points: float = 0.0
+    max_points: float = 1.0
+    mistake: str | None = None
+    explanation: str = ""
+    safe_explanation: str = ""
+    reason: str = ""
+    answer: str = ""
+    counterexample: str = ""
+    values: list | None = None  # (expected, claimed) at the counterexample, as numbers
+    line: int | None = None
+    line_text: str = ""
+    step: str = ""
+    expected: str = ""
+    kind: str = "grad"
+    source: str = ""
+    verdict: dict | None = field(default=None, repr=False)
+
+    @property
+    def ok(self):
+        return self.status == "correct"
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def mark(question, submission):
+    """The `Mark` of one `Submission` against one `Question`."""
+    base = dict(student=submission.student, question=question.id, max_points=question.points,
+                answer=submission.text, kind=question.kind, source=submission.source)
+    if not submission.text.strip():
+        return Mark(status="missing", reason="no answer given", **base)
+    if len(submission.text) > MAX_ANSWER:
+        return Mark(status="unreadable", reason=f"the answer is longer than {MAX_ANSWER} characters", **base)
+    try:
+        if submission.steps:
+            return _derivation(question, submission, base)
+        return _answer(question, submission.answer, submission.syntax, base)
+    except (ParseError, SymbolError, ShapeError) as exc:
+        return Mark(status="unreadable", reason=_reason(submission.text, exc, question), **base)
+    except LimitError as exc:
+        return Mark(status="unreadable", reason=f"too large to check ({_one_line(exc)}); write it shorter", **base)
+    except DeriveError as exc:  # derive could not decide: a person grades it
+        return Mark(status="ungraded", reason=_one_line(exc), **base)
+
+
+def _answer(question, text, syntax, base, note=""):
+    cuts = top_level_equals(text)
+    if cuts:  # "grad = ...", "dL/dw = ...": the claim is what follows the last '='
+        text = text[cuts[-1] + 1:].strip()
+    claim = text
+    if syntax == "latex":  # the answer alone is LaTeX (a .tex file); the key's f stays text
+        claim = parse(text, question.declarations, syntax="latex")
+    verdict = check(question.f, question.wrt, claim, question.kind, let=question.definitions,
+                    symbols=question.declarations)
+    if not verdict.ok:
+        foreign = foreign_names(question, verdict.claimed)
+        if foreign:
+            return Mark(status="unreadable", reason=_foreign_reason(foreign, question), **base)
+    return _from_verdict(verdict, question, base, text, note)
+
+
+def foreign_names(question, claimed):
+    """Names in the claim that the question does not have (lambda where the key says lam): such an
+    answer is not wrong mathematics but another notation, so it is unreadable, not wrong."""
+    if not isinstance(claimed, sympy.Basic):
+        return []
+    own = _question_names(question.f, question.wrt, question.let)
+    bound = {v for s in claimed.atoms(sympy.Sum) for v in s.variables}
+    indices = {i for a in claimed.atoms(sympy.Indexed) for i in a.indices}
+    names = set()
+    for atom in claimed.atoms(sympy.Symbol, sympy.MatrixSymbol, sympy.IndexedBase):
+        if atom in bound or atom in indices:
+            continue
+        name = str(atom.label) if isinstance(atom, sympy.IndexedBase) else str(getattr(atom, "name", atom))
+        if name not in own:
+            names.add(name)
+    return sorted(names)
+
+
+@functools.lru_cache(maxsize=256)
+def _question_names(f, wrt, let):
+    """Every name the question itself uses: f's, wrt's and those let declares or defines."""
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", f"{f} {wrt} {let}"))
+
+
+_GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu", "pi", "rho",
+          "sigma", "tau", "phi", "psi", "omega")
+
+
+def _foreign_reason(foreign, question):
+    own = sorted(n for n in _question_names(question.f, question.wrt, question.let)
+                 if not n.isdigit() and n not in ("sum", "norm", "log", "exp", "sigmoid", "softmax", "tr", "det"))
+    hints = []
+    for name in foreign:
+        close = difflib.get_close_matches(name, own, n=1, cutoff=0.5)
+        if not close and name in _GREEK:  # lambda -> lam, sigma -> sig
+            close = [n for n in own if n.startswith(name[:3]) or name.startswith(n)][:1]
+        hints.append(f"write {close[0]} for {name}" if close else f"{name} is not a name of this question")
+    return (f"the answer uses {', '.join(foreign)}, which the question does not ({'; '.join(hints)}; "
+            f"the question's names: {', '.join(own)})")
+
+
+def _derivation(question, submission, base):
+    chain = check_derivation(submission.steps, f=question.f, wrt=question.wrt, symbols=question.declarations,
+                             syntax=submission.syntax)
+    final = chain.final
+    k = chain.first_error
+    if k is None and final is not None and final.kind != question.kind:
+        # the derivation derives another kind (a Hessian for a gradient question): judge its last line
+        return _answer(question, submission.steps[-1].lstrip("= "), submission.syntax, base)
+    if k is None:
+        unread = next((n for n, line in enumerate(chain.lines) if line.status == "unparsed"), None)
+        if final is None or unread is not None and unread == len(chain.lines) - 1:
+            line = chain.lines[unread] if unread is not None else None
+            return Mark(status="unreadable", reason=_reason(line.text if line else submission.text,
+                                                            ParseError(line.explanation if line else chain.explanation),
+                                                            question), line=None if unread is None else unread + 1,
+                        line_text=line.text if line else "", **base)
+        out = _from_verdict(final, question, base, None)
+        if out.ok and unread is not None:
+            out.explanation += f" (line {unread + 1} could not be read: {chain.lines[unread].explanation})"
+        out.verdict = chain.to_dict()
+        return out
+    wrong = chain.lines[k]
+    out = _from_verdict(final, question, base, None) if final is not None and not final.ok else Mark(
+        status="wrong", expected=to_text(chain.derivative) if chain.derivative is not None else "", **base)
+    out.status = "wrong"
+    out.mistake = wrong.mistake or out.mistake or "other"
+    out.points = question.credit(out.mistake)
+    out.line, out.line_text = k + 1, wrong.text
+    out.explanation = f"line {k + 1} ({wrong.text}) is wrong: {wrong.explanation}"
+    out.safe_explanation = f"line {k + 1} ({wrong.text}) is wrong: " + (
+        wrong.explanation if _safe(wrong.explanation, chain.derivative, [ln.text for ln in chain.lines])
+        else GENERIC.get(out.mistake, GENERIC["other"]))
+    if wrong.counterexample:
+        out.counterexample = wrong.counterexample.get("words", "") or out.counterexample
+    out.verdict = chain.to_dict()
+    return out
+
+
+def _from_verdict(verdict, question, base, written, note=""):
+    expected = _text(verdict.expected)
+    status = "correct" if verdict.ok else "wrong"
+    mistake = None if verdict.ok else verdict.mistake or "other"
+    explanation = verdict.explanation + (f" ({note})" if note else "")
+    claim_text = [written or "", _text(verdict.claimed)]
+    out = Mark(status=status, mistake=mistake, points=question.credit(mistake), explanation=explanation,
+               safe_explanation=explanation if _safe(explanation, verdict.expected, claim_text)
+               else GENERIC.get(mistake, GENERIC["other"]), expected=expected, verdict=verdict.to_dict(), **base)
+    if verdict.counterexample:
+        from .counterexample import readable_point, readable_value
+
+        out.counterexample = readable_point(verdict.counterexample, question.declarations)
+        if verdict.values is not None:
+            out.values = [readable_value(v) for v in verdict.values]
+    if verdict.step is not None:
+        out.step = str(verdict.step)
+    return out
+
+
+# words that name a mistake without any of the derivative in them (--no-solution)
+GENERIC = {
+    "sign": "a sign is wrong: check the sign of every term",
+    "factor": "a factor is wrong or missing: check the constants and the factors of each term",
+    "transpose": "the entries are right but the answer is transposed: check the layout (row or column)",
+    "missing_term": "a term of the derivative is missing",
+    "extra_term": "the answer has a term that is not part of the derivative",
+    "index_unbound": "an index is used without being bound by a sum or by the variable",
+    "index_range": "a sum runs over the wrong range",
+    "chain_rule": "a chain-rule factor (the derivative of an inner function) is missing or extra",
+    "needs_assumption": "the answer holds only under an extra assumption the question does not make",
+    "wrong_kind": "the answer is not the kind of derivative the question asks for",
+    "shape": "the answer has the wrong shape",
+    "other": "the answer differs from the derivative",
+}
+
+
+def _safe(explanation, expected, written):
+    """Does `explanation` show nothing of the derivative (SymPy) that the student did not write
+    themselves?  Every piece of it (itself, its terms, their factors) that is not in the student's
+    own text must be absent from the words."""
+    if expected is None:
+        return True
+    said = _squeeze(explanation)
+    own = "".join(_squeeze(w) for w in written)
+    for piece in _pieces(expected):
+        if len(piece) >= 3 and piece in said and piece not in own:
+            return False
+    return True
+
+
+def _pieces(expected):
+    if isinstance(expected, sympy.MatrixBase) and expected.shape == (1, 1):
+        expected = expected[0, 0]
+    pieces = {_squeeze(_text(expected))}
+    if isinstance(expected, sympy.Basic):
+        for node in sympy.preorder_traversal(expected):
+            if isinstance(node, sympy.Basic) and not node.is_Atom and node.args and node.free_symbols:
+                pieces.add(_squeeze(to_text(node)))
+    return pieces
+
+
+def _squeeze(text):
+    return "".join(str(text).split())
+
+
+def _reason(text, exc, question):
+    from .hints import unreadable_reason
+
+    try:
+        return unreadable_reason(text, exc, question.declarations)
+    except Exception:  # noqa: BLE001 - a hint is a nicety; the parser's own words always do
+        return _one_line(exc)
+
+
+def _text(value):
+    if isinstance(value, sympy.MatrixBase) and value.shape == (1, 1):
+        value = value[0, 0]
+    return to_text(value) if value is not None else ""
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split())
