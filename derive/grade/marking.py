@@ -93,28 +93,38 @@ def _answer(question, text, syntax, base, note=""):
     verdict = check(question.f, question.wrt, claim, question.kind, let=question.definitions,
                     symbols=question.declarations)
     if not verdict.ok:
-        foreign = foreign_names(question, verdict.claimed)
+        foreign = foreign_names(question, verdict.claimed, verdict.expected)
         if foreign:
             return Mark(status="unreadable", reason=_foreign_reason(foreign, question), **base)
     return _from_verdict(verdict, question, base, text, note)
 
 
-def foreign_names(question, claimed):
-    """Names in the claim that the question does not have (lambda where the key says lam): such an
-    answer is not wrong mathematics but another notation, so it is unreadable, not wrong."""
+def foreign_names(question, claimed, expected=None):
+    """Names in the claim that neither the question nor derive's derivative has (lambda where the key
+    says lam; the derivative brings the sizes sums run to): such an answer is not wrong mathematics
+    but another notation, so it is unreadable, not wrong."""
+    if isinstance(claimed, sympy.MatrixBase):
+        claimed = sympy.ImmutableMatrix(claimed)
     if not isinstance(claimed, sympy.Basic):
         return []
-    own = _question_names(question.f, question.wrt, question.let)
+    own = set(_question_names(question.f, question.wrt, question.let))
+    if isinstance(expected, sympy.MatrixBase):
+        expected = sympy.ImmutableMatrix(expected)
+    if isinstance(expected, sympy.Basic):
+        own |= {_name(a) for a in expected.atoms(sympy.Symbol, sympy.MatrixSymbol, sympy.IndexedBase)}
     bound = {v for s in claimed.atoms(sympy.Sum) for v in s.variables}
     indices = {i for a in claimed.atoms(sympy.Indexed) for i in a.indices}
     names = set()
     for atom in claimed.atoms(sympy.Symbol, sympy.MatrixSymbol, sympy.IndexedBase):
         if atom in bound or atom in indices:
             continue
-        name = str(atom.label) if isinstance(atom, sympy.IndexedBase) else str(getattr(atom, "name", atom))
-        if name not in own:
-            names.add(name)
+        if _name(atom) not in own:
+            names.add(_name(atom))
     return sorted(names)
+
+
+def _name(atom):
+    return str(atom.label) if isinstance(atom, sympy.IndexedBase) else str(getattr(atom, "name", atom))
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,0 +1,249 @@
+"""derive grade: the key, the answers' formats, marks, points, outputs and the CLI (issue 22).
+
+The synthetic class of 40 students is tested in test_grade_class.py; these tests are the small
+cases each part must get right."""
+
+import csv
+import json
+
+import pytest
+
+import derive
+from derive.cli import main
+from derive.grade import AnswerKeyError, grade, load_key
+
+KEY = {
+    "title": "Small set",
+    "question": [
+        {"id": "q1", "f": "norm(X @ w - y)**2 + lam*norm(w)**2", "wrt": "w", "let": "X: n x d, w: d, y: n, lam: positive",
+         "kind": "grad", "points": 4, "answer": "2*X.T @ (X @ w - y) + 2*lam*w",
+         "rubric": {"factor": 0.5, "sign": 0.25}},
+        {"id": "q2", "f": "x.T @ A @ x", "wrt": "x", "let": "A: n x n, x: n", "kind": "hessian", "points": 2,
+         "answer": "A + A.T"},
+        {"id": "q3", "f": "sum(-(x[i] - mu)**2/(2*sigma**2), i)", "wrt": "mu", "let": "sigma: positive",
+         "points": 2},
+    ],
+}
+
+
+def _rows(*items):
+    return [tuple(r) for r in items]
+
+
+@pytest.fixture(scope="module")
+def small():
+    rows = _rows(
+        ("ann", "q1", "2*X.T @ (X @ w - y) + 2*lam*w"),
+        ("ann", "q2", "A.T + A"),
+        ("ann", "q3", "sum(x[i] - mu, i)/sigma**2"),
+        ("bo", "q1", "X.T @ (X @ w - y) + lam*w"),          # half the derivative: factor
+        ("bo", "q2", "(A + A.T) @ x"),                       # the gradient for the Hessian
+        ("bo", "q3", "sum(mu - x[i], i)/sigma**2"),          # sign
+        ("cy", "q1", "2*X.T @ (X @ w - y) + 2*lambda*w"),    # another name for lam
+        ("cy", "q2", "2*A"),                                 # holds only if A is symmetric
+        ("cy", "q3", ""),                                    # nothing
+        ("dee", "q1", "-2*X.T @ (X @ w - y) - 2*lam*w"),     # sign
+    )
+    return grade(KEY, rows, jobs=1)
+
+
+def test_marks_status_mistake_and_points(small):
+    m = {(x.student, x.question): x for x in small.marks}
+    assert (m["ann", "q1"].status, m["ann", "q1"].points) == ("correct", 4)
+    assert m["ann", "q2"].ok and m["ann", "q3"].ok
+    assert (m["bo", "q1"].mistake, m["bo", "q1"].points) == ("factor", 2)  # rubric: half for a factor
+    assert m["bo", "q2"].mistake == "wrong_kind" and m["bo", "q2"].points == 0
+    assert m["bo", "q3"].mistake == "sign" and m["bo", "q3"].points == 0  # q3 has no rubric
+    assert m["cy", "q1"].status == "unreadable" and "write lam for lambda" in m["cy", "q1"].reason
+    assert m["cy", "q2"].mistake == "needs_assumption" and "symmetric" in m["cy", "q2"].explanation
+    assert m["cy", "q3"].status == "missing"
+    assert m["dee", "q1"].mistake == "sign" and m["dee", "q1"].points == 1
+    assert small.totals == {"ann": 8, "bo": 2, "cy": 0, "dee": 1}
+    # dee answered only q1: the others are missing, not absent
+    assert [x.status for x in small.marks_of("dee")] == ["sign" and "wrong", "missing", "missing"]
+
+
+def test_summary_counts_by_mistake(small):
+    s = small.summary()
+    assert s["q1"]["correct"] == 1 and s["q1"]["mistakes"] == {"sign": 1, "factor": 1}
+    assert s["q1"]["unreadable"] == 1 and s["q1"]["unreadable_answers"][0][0] == "cy"
+    assert s["q2"]["mistakes"] == {"needs_assumption": 1, "wrong_kind": 1}
+    assert s["q3"]["missing"] == 2
+
+
+def test_identical_answers_are_checked_once():
+    rows = [(f"s{k}", "q3", "sum(x[i] - mu, i)/sigma**2" + " " * (k % 3)) for k in range(6)]
+    g = grade(KEY, rows, jobs=1)
+    assert g.timings["answers"] == 6 and g.timings["checked"] == 1
+    assert all(m.ok for m in g.marks if m.question == "q3")
+    assert [m.student for m in g.marks if m.question == "q3"] == [f"s{k}" for k in range(6)]
+
+
+def test_worker_pool_gives_the_same_marks(small):
+    rows = [(m.student, m.question, m.answer) for m in small.marks if m.status != "missing"]
+    pooled = grade(KEY, rows, jobs=2)
+    assert pooled.timings["jobs"] == 2
+    assert [(m.student, m.question, m.status, m.mistake, m.points) for m in pooled.marks] == \
+        [(m.student, m.question, m.status, m.mistake, m.points) for m in small.marks]
+
+
+# ---------------------------------------------------------------------------
+# the key
+
+
+def test_a_wrong_reference_answer_stops_the_run():
+    key = {"question": [dict(KEY["question"][1], answer="2*A")]}
+    with pytest.raises(AnswerKeyError, match="the key's answer to q2 is wrong.*symmetric"):
+        grade(key, [("s", "q2", "A + A.T")], jobs=1)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"student": "x"}, "unknown field 'student'"),
+    ({"kind": "gradient"}, "kind 'gradient' is not one of grad, jacobian, hessian"),
+    ({"points": -1}, "points must be a number above 0"),
+    ({"rubric": {"sing": 0.5}}, "rubric category 'sing' is not one of"),
+    ({"rubric": {"sign": 2}}, "give the fraction of the points, 0 to 1"),
+    ({"f": ""}, "'f' is missing"),
+])
+def test_key_mistakes_are_one_line_errors(change, words):
+    key = {"question": [dict(KEY["question"][0], **change)]}
+    with pytest.raises(AnswerKeyError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        load_key(key)
+
+
+def test_key_from_toml_and_yaml(tmp_path):
+    toml = tmp_path / "key.toml"
+    toml.write_text('title = "T"\n[[question]]\nid = "a"\nf = "x**3"\nwrt = "x"\nanswer = "3*x**2"\n')
+    yaml = tmp_path / "key.yaml"
+    yaml.write_text('title: T\nquestions:\n  - id: a\n    f: "x**3"\n    wrt: x\n    answer: "3*x**2"\n')
+    for path in (toml, yaml):
+        g = grade(path, [("s", "a", "3*x^2"), ("t", "a", "3*x")], jobs=1)
+        assert [m.status for m in g.marks] == ["correct", "wrong"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[question]\n")
+    with pytest.raises(derive.ParseError, match="not valid TOML"):
+        load_key(bad)
+
+
+# ---------------------------------------------------------------------------
+# the answers
+
+
+def test_long_and_wide_csv_agree(tmp_path, small):
+    rows = [(m.student, m.question, m.answer) for m in small.marks if m.status != "missing"]
+    long = tmp_path / "long.csv"
+    with open(long, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student", "question", "answer"])
+        w.writerows(rows)
+    wide = tmp_path / "wide.csv"
+    with open(wide, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Student", "Email", "q1", "q2", "q3"])
+        for s in ("ann", "bo", "cy", "dee"):
+            answers = {q: a for st, q, a in rows if st == s}
+            w.writerow([s, f"{s}@uni.edu", answers.get("q1", ""), answers.get("q2", ""), answers.get("q3", "")])
+    a, b = grade(KEY, long, jobs=1), grade(KEY, wide, jobs=1)
+    assert [(m.student, m.question, m.status, m.mistake) for m in a.marks] == \
+        [(m.student, m.question, m.status, m.mistake) for m in b.marks]
+    assert b.columns["bo"] == {"Email": "bo@uni.edu"}
+
+
+def test_csv_mistakes_are_clear(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("who,what\nann,1\n")
+    with pytest.raises(derive.ParseError, match="no student column"):
+        grade(KEY, p, jobs=1)
+    p.write_text("student,q1\nann,sum(x[i], i)\n")
+    with pytest.raises(derive.ParseError, match="line 2: 3 fields but the header has 2; quote"):
+        grade(KEY, p, jobs=1)
+    p.write_text("student,question,answer\nann,q9,x\nann,q1,2*X.T @ (X @ w - y) + 2*lam*w\n")
+    g = grade(KEY, p, jobs=1)
+    assert g.mark("ann", "q1").ok and "question 'q9' is not in the key" in g.ignored[0]
+
+
+def test_folder_of_files_with_labelled_blocks_and_derivations(tmp_path):
+    (tmp_path / "ann.txt").write_text("q1: 2*X.T @ (X @ w - y) + 2*lam*w\nq2: A + A.T\n")
+    (tmp_path / "bo.md").write_text("# Homework\n\n## q1\n\n```\nd/dw norm(X @ w - y)**2 + lam*norm(w)**2 "
+                                    "= 2*X.T @ (X @ w - y) + 2*lam*w\n= 2*X.T @ X @ w - 2*X.T @ y + lam*w\n```\n"
+                                    "\n## q3\n\n$\\frac{1}{\\sigma^2}\\sum_i (x_i - \\mu)$\n")
+    (tmp_path / "cy.tex").write_text("\\section*{q1}\n\\[ 2X^\\top(Xw - y) + 2\\,\\mathrm{lam}\\, w \\]\n"
+                                     "\\section*{q2}\n\\[ 2A \\]\n")
+    g = grade(KEY, tmp_path, jobs=1)
+    assert g.students == ["ann", "bo", "cy"]
+    assert g.mark("ann", "q1").ok and g.mark("ann", "q2").ok and g.mark("ann", "q3").status == "missing"
+    bo = g.mark("bo", "q1")
+    assert bo.status == "wrong" and bo.line == 2 and "lam*w" in bo.line_text and bo.mistake in ("factor", "missing_term", "other")
+    assert g.mark("bo", "q3").ok, g.mark("bo", "q3")
+    assert g.mark("cy", "q2").mistake == "needs_assumption"
+
+
+# ---------------------------------------------------------------------------
+# the outputs
+
+
+def test_outputs_and_formats(tmp_path, small):
+    for fmt in ("plain", "gradescope", "moodle", "canvas"):
+        out = tmp_path / fmt
+        written = small.write(out, fmt)
+        assert {p.name for p in written} >= {"grades.csv", "summary.md", "results.json", "ann.md", "dee.md"}
+        rows = list(csv.reader(open(out / "grades.csv")))
+        if fmt == "plain":
+            assert rows[0] == ["student", "q1", "q2", "q3", "total", "max_points"]
+            assert rows[2] == ["bo", "2", "0", "0", "2", "8"]
+        elif fmt == "gradescope":
+            assert rows[0][:3] == ["Name", "SID", "Email"] and rows[0][-2:] == ["Total Score", "Max Points"]
+        elif fmt == "moodle":
+            assert rows[0][0] == "ID number" and rows[0][-1] == "Feedback"
+            assert "q1: factor" in rows[2][-1]
+        else:
+            assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+            assert rows[1][0] == "Points Possible" and rows[1][-1] == "8"
+            assert rows[3][2] == "bo" and rows[3][-1] == "2"
+    data = json.loads((tmp_path / "plain" / "results.json").read_text())
+    assert data["summary"]["q1"]["mistakes"] == {"sign": 1, "factor": 1}
+    assert {m["mistake"] for m in data["marks"]} >= {"factor", "sign", "wrong_kind", "needs_assumption", None}
+    summary = (tmp_path / "plain" / "summary.md").read_text()
+    assert "| q1 | 1 | 2 | 1 | 0 | 0 |" in summary and "wrong_kind" in summary and "lambda" in summary
+    feedback = (tmp_path / "plain" / "feedback" / "bo.md").read_text()
+    assert "2 of 4 points" in feedback and "Mistake (factor)" in feedback and "The derivative:" in feedback
+    assert "this is the gradient; the question asks for the Hessian" in feedback
+
+
+def test_no_solution_leaks_no_answer(tmp_path, small):
+    small.write(tmp_path, "plain", solution=False)
+    key_answers = [q["answer"] for q in KEY["question"] if q.get("answer")]
+    expected = {m.expected for m in small.marks if m.expected}
+    squeeze = lambda s: "".join(s.split())  # noqa: E731
+    for path in [*tmp_path.glob("feedback/*.md"), tmp_path / "summary.md", tmp_path / "results.json"]:
+        text = squeeze(path.read_text())
+        # a student sees their own words; the grader's files hold every student's words
+        students = "".join(squeeze(m.answer) for m in small.marks if path.parent.name != "feedback"
+                           or path.stem == m.student)
+        for answer in key_answers + sorted(expected):
+            if squeeze(answer) in students:
+                continue
+            assert squeeze(answer) not in text, (path.name, answer)
+    bo = (tmp_path / "feedback" / "bo.md").read_text()
+    assert "The derivative:" not in bo and "Mistake (factor)" in bo
+
+
+# ---------------------------------------------------------------------------
+# the CLI
+
+
+def test_cli_grade_json_and_files(tmp_path, capsys):
+    key = tmp_path / "key.toml"
+    key.write_text('title = "T"\n[[question]]\nid = "a"\nf = "x**3"\nwrt = "x"\npoints = 2\nanswer = "3*x**2"\n')
+    answers = tmp_path / "a.csv"
+    answers.write_text('student,question,answer\nann,a,3*x**2\nbo,a,3x^2\ncy,a,"2*x**2"\n')
+    code = main(["grade", str(key), str(answers), "--out", str(tmp_path / "out"), "--json", "--jobs", "1"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    marks = {m["student"]: m for m in data["marks"]}
+    assert marks["ann"]["status"] == "correct" and marks["cy"]["mistake"] == "factor"
+    assert marks["bo"]["status"] == "unreadable" and "3*x" in marks["bo"]["reason"]
+    assert (tmp_path / "out" / "feedback" / "cy.md").exists()
+    code = main(["grade", str(key), str(tmp_path / "nothing.csv"), "--json"])
+    out = capsys.readouterr().out
+    assert code == 2 and "no such file or folder" in json.loads(out)["error"]
