@@ -220,8 +220,9 @@ def main(argv=None):
     parser = build_parser()
     argv = _minus_is_math(sys.argv[1:] if argv is None else list(argv))
     argv = ["--latex"] * ("--latex" in argv) + [a for a in argv if a != "--latex"]  # --latex anywhere
+    failed = _Failure(parser, argv)
     try:
-        args = parser.parse_args(argv)
+        args = failed.args = parser.parse_args(argv)
         if not getattr(args, "command", None):
             parser.print_help()
             return 2
@@ -230,22 +231,23 @@ def main(argv=None):
         with using_syntax("latex" if args.latex else None):
             return args.run(args)
     except _UsageError as exc:
-        return _fail(str(exc))
+        return failed(str(exc), 2, exc)
     except ValidationError as exc:  # a check failed: not bad input
-        return _fail(str(exc), 1)
+        return failed(str(exc), 1, exc)
     except ValueError as exc:  # DeriveError and CodegenError are ValueErrors
-        return _fail(str(exc) or type(exc).__name__)
+        return failed(str(exc) or type(exc).__name__, 2, exc)
     except BrokenPipeError:  # `derive ... | head`: the reader left; not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
         return 0
     except OSError as exc:
-        return _fail(f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc))
+        return failed(f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc),
+                      2, exc)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks
         if os.environ.get("DERIVE_DEBUG"):
             raise
-        return _fail(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for a traceback", 3)
+        return failed(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for a traceback", 3)
 
 
 def _positive_int(text):
@@ -259,8 +261,119 @@ def _positive_int(text):
 
 
 def _fail(message, code=2):
-    print(f"derive: error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"derive: error: {_one_line(message)}", file=sys.stderr)
     return code
+
+
+def _one_line(message):
+    return " ".join(message.split())
+
+
+class _Failure:
+    """How `main` reports an error: the one line on stderr, as always, and where --json appears
+    anywhere in the arguments also one JSON object on stdout, so that a script reading stdout
+    gets JSON whatever happened: {"error": the line, "where": ..., "command": ..., "exit": code}.
+    An error may carry `json_fields`, what its subcommand found before it (shape's rows), printed too."""
+
+    def __init__(self, parser, argv):
+        self.parser, self.argv, self.args = parser, argv, None  # args: once argparse has read them
+        self.as_json = "--json" in argv
+
+    def __call__(self, message, code, exc=None):
+        _fail(message, code)
+        if self.as_json:
+            _print_json(self.error_object(message, code, exc))
+        return code
+
+    def error_object(self, message, code, exc=None):
+        partial = getattr(exc, "json_fields", {})  # what a subcommand had found before the error (shape)
+        return {**partial, "error": _one_line(message), "where": self.where(exc), "command": self.command(),
+                "exit": code}
+
+    def command(self):
+        if self.args is not None:
+            return self.args.command
+        # argparse stopped early: the first word that is not an option is the subcommand, if it is one
+        first = next((a for a in self.argv if not a.startswith("-")), None)
+        return first if first in _subcommands(self.parser) else None
+
+    def where(self, exc):
+        """{"argument", "column", "text"}, {"symbol"}, {"file"} (what is known, merged), or None."""
+        if isinstance(exc, _UsageError):
+            name = _usage_argument(str(exc))
+            return {"argument": name} if name else None
+        if exc is None:
+            return None
+        where = {}
+        message = str(exc)
+        column = getattr(exc, "column", None)
+        if column is None:  # ShapeError and LimitError of the parser put the column in the message only
+            found = re.match(r"column (\d+): ", message)
+            column = int(found.group(1)) if found else None
+        if isinstance(column, int):
+            text = getattr(exc, "text", None)
+            where["argument"] = self.argument_holding(text)
+            where["column"] = column  # 1-based, in `text` where that is known
+            if isinstance(text, str):
+                where["text"] = text
+        symbol = _unknown_symbol(message)
+        if symbol:
+            where["symbol"] = symbol
+        if isinstance(exc, OSError) and getattr(exc, "filename", None):
+            where["file"] = str(exc.filename)
+        return where or None
+
+    def argument_holding(self, text):
+        """The argument ("expr", "--claim", ...) whose value is `text`, or contains it just once (the
+        right side of a --let definition, a value of --at); None where no argument, or several, do."""
+        if not isinstance(text, str) or not text.strip() or self.args is None:
+            return None
+        wanted = text.strip()
+        subparser = _subcommands(self.parser).get(self.args.command)
+        values = []  # (argument, value) for every text value the subcommand was given
+        for action in subparser._actions if subparser else ():
+            value = getattr(self.args, action.dest, None)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    values.append((_argument_name(action), item.strip()))
+        for match in (lambda v: v == wanted, lambda v: wanted in v):
+            names = {name for name, value in values if match(value)}
+            if names:
+                return names.pop() if len(names) == 1 else None
+        return None
+
+
+def _subcommands(parser):
+    """{name: its parser} of `derive`'s subcommands."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices
+    return {}
+
+
+def _argument_name(action):
+    """How the user spells an argument: its long option (--output for -o/--output), or a positional's name."""
+    if not action.option_strings:
+        return action.metavar or action.dest  # as argparse's own messages name it: expr, FILE
+    return max(action.option_strings, key=len)
+
+
+def _usage_argument(message):
+    """The argument an argparse message names: 'argument --wrt: expected one argument', 'the following
+    arguments are required: expr' (the first named), 'unrecognized arguments: --foo'; else None."""
+    for pattern in (r"argument (\S+?): ", r"the following arguments are required: ([^\s,]+)",
+                    r"unrecognized arguments: (\S+)"):
+        found = re.match(pattern, message)
+        if found:
+            return max(found.group(1).split("/"), key=len)  # -o/--output -> --output
+    return None
+
+
+def _unknown_symbol(message):
+    """'x' of "unknown symbol 'x' ..." or "unknown name 'x' ..." (after a "column N: " if any): the
+    messages of the parser, wrt and points carry the name only in words."""
+    found = re.match(r"(?:column \d+: )?unknown (?:symbol|name) '([^']+)'", message)
+    return found.group(1) if found else None
 
 
 # ---------------------------------------------------------------------------
@@ -605,17 +718,19 @@ def _run_shape(args):
         rows, clash = shapes(args.expr, _namespace(args)), None
     except ShapeError as exc:
         rows, clash = getattr(exc, "partial", []), exc
+    found = {"shapes": [{"depth": d, "text": t, "shape": w} for d, t, w in rows],
+             "clash": None if clash is None else str(clash)}
+    if args.json and clash is not None:  # main prints the error's one JSON object, with these rows in it
+        clash.json_fields = found
+        raise clash
     if args.json:
-        _print_json({"shapes": [{"depth": d, "text": t, "shape": w} for d, t, w in rows],
-                     "clash": None if clash is None else str(clash)})
+        _print_json(found)
     else:
         width = max((len(t) + 2 * (d - 1) for d, t, _ in rows), default=0)
         for d, t, w in _tree_order(rows):
             print(f"{'  ' * (d - 1)}{t}".ljust(width + 2) + w)
     if clash is not None:
-        if not args.json:
-            _fail(str(clash))
-        return 2
+        return _fail(str(clash))
     return 0
 
 
@@ -677,9 +792,14 @@ def _run_em(args):
 
 
 def _run_demo(args):
+    import contextlib
+    import io
+
     from .demo import run
 
-    result = run(args.out)
+    quiet = contextlib.redirect_stdout(io.StringIO()) if args.json else contextlib.nullcontext()
+    with quiet:  # --json prints one JSON object and nothing else (the demo's lines say "plot written to")
+        result = run(args.out)
     if args.json:
         _print_json(result)
     return 0
