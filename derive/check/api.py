@@ -24,6 +24,7 @@ from ..validation.equivalence import compare, numeric_value
 from ..errors import DeriveError, ParseError, ShapeError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
 from ..text.expressions import parse
+from ..text.printing import to_text
 from ..calculus.reals import RealView
 from ..calculus.simplify import tidy
 from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
@@ -50,7 +51,9 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
         try:
             written = _scalars_as_traces(as_expression(claimed, ns))
         except ShapeError as exc:
-            return _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
+            verdict = _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
+            verdict.kind_inferred = kind is None
+            return verdict
         claim = _align_sizes(_explicit_claim(_substitute(written, definitions), expr, wrt, ns), expr, ns)
         if _is_matrix_problem(expr, wrt, ns, claim):
             from .matrix import check_matrix_notation
@@ -58,12 +61,32 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
             verdict = check_matrix_notation(expr, wrt, claim, ns, kind=kind, seed=seed)
         else:
             verdict = _check_scalar_symbols(expr, wrt, claim, ns, kind, seed)
+        if kind is None:
+            _say_kind_inferred(verdict)
         if definitions:
             verdict.as_written, verdict.definitions = written, definitions
         from .locate import locate
 
         verdict.step = locate(expr, verdict, ns, definitions)
         return verdict
+
+
+def _say_kind_inferred(verdict):
+    """No kind was given, so derive chose it (`kind_inferred`).  Where that choice is a Hessian of a
+    scalar f, read off the claim's shape (or its second free index), the explanation says so: a
+    grader who forgot the kind learns that a Hessian was judged where a gradient may have been meant."""
+    verdict.kind_inferred = True
+    if verdict.kind != "hessian":
+        return  # a gradient of a scalar f, a Jacobian of a vector f: the plain reading, no note
+    claimed = verdict.claimed
+    if isinstance(claimed, (MatrixBase, MatrixExpr)):
+        reason = f"the claim's {to_text(claimed.shape[0])} x {to_text(claimed.shape[1])} shape"
+    elif len(verdict.wrt) == 2 and all(isinstance(t, sympy.Indexed) for t in verdict.wrt):
+        reason = "the claim's second free index " + ", ".join(to_text(i) for i in verdict.wrt[1].indices)
+    else:
+        reason = "the claim"
+    verdict.explanation += (f" (the kind, Hessian, was inferred from {reason}; pass kind='grad' or --kind grad "
+                            f"to ask for the gradient)")
 
 
 def parse_definitions(let, ns):
@@ -246,7 +269,8 @@ _WHAT = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
 
 
 def _other_kind(kind, claim, variables, derivation):
-    """A claim of the wrong kind (the gradient where the Hessian was asked, or the other way): say so."""
+    """A claim with the other kind's shape (the gradient where the Hessian was asked, or the other way):
+    "wrong_kind", naming the derivative it is when it equals derive's own of that kind, else its shape."""
     n = len(variables)
     other = {"hessian": "grad", "grad": "hessian"}.get(kind)
     if other is None or isinstance(derivation.f, MatrixBase) or claim.shape not in {"grad": [(n, 1), (1, n)],
@@ -255,12 +279,15 @@ def _other_kind(kind, claim, variables, derivation):
     try:
         truth = differentiate(derivation.f, variables, other, validate_result=False).result
     except DeriveError:
-        return None
-    if not _all_equal(truth, claim.reshape(*truth.shape)):
-        return None
-    return Verdict("wrong", derivation.result, claim, f"this is the {_WHAT[other]}; the question asks for the "
-                   f"{_WHAT[kind]}", "symbolic/numeric comparison with the " + _WHAT[other], kind=kind,
-                   wrt=variables, mistake="wrong_kind")
+        truth = None  # no derivative of the other kind to compare with: the shape alone speaks
+    if truth is not None and _all_equal(truth, claim.reshape(*truth.shape)):
+        text, evidence = (f"this is the {_WHAT[other]}; the question asks for the {_WHAT[kind]}",
+                          "symbolic/numeric comparison with the " + _WHAT[other])
+    else:
+        rows, cols = derivation.result.shape
+        text, evidence = (f"the claim is {claim.shape[0]} x {claim.shape[1]}, the shape of a {_WHAT[other]}; the "
+                          f"question asks for the {_WHAT[kind]} ({rows} x {cols})", "shapes")
+    return Verdict("wrong", derivation.result, claim, text, evidence, kind=kind, wrt=variables, mistake="wrong_kind")
 
 
 def _all_equal(a, b):

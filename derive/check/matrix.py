@@ -270,7 +270,9 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     except ShapeError as exc:
         return Verdict("shape", problem.display(), claim, str(exc), "shapes", kind=problem.kind, wrt=problem.targets)
     if found is None:
-        return Verdict("correct", problem.display(), claim, "the claim equals the derivative", _evidence(problem),
+        words = "the claimed Hessian equals the derivative" if problem.kind == "hessian" else \
+            "the claim equals the derivative"
+        return Verdict("correct", problem.display(), claim, words, _evidence(problem),
                        kind=problem.kind, wrt=problem.targets)
     if isinstance(problem, ExactProblem):
         problem.witness = found  # candidates of the diagnosis are screened at this entry and point first
@@ -304,9 +306,11 @@ def _read_free_indices(expr, target, claim, ns, kind, seed):
             if gradient.equal(claim):
                 return _kind_verdict(gradient, hessian, claim), target, kind
             names = " and ".join(str(i) for t in targets for i in t.indices)
-            return Verdict("shape", hessian.display(), claim, f"the claim has only the free index "
-                           f"{', '.join(str(i) for i in first.indices)}; the Hessian has two: {names}", "free indices",
-                           kind="hessian", wrt=targets, mistake="shape"), target, kind
+            # one free index is a gradient's form: a wrong claim of the wrong kind, as in matrix notation
+            return Verdict("wrong", hessian.display(), claim, f"the claim has only the free index "
+                           f"{', '.join(str(i) for i in first.indices)}, the form of a gradient; the question asks "
+                           f"for the Hessian, which has two: {names}", "free indices",
+                           kind="hessian", wrt=targets, mistake="wrong_kind"), target, kind
     stray = index_form.unbound(claim, expr, targets)
     if stray:
         problem = _problem(expr, targets if len(targets) > 1 else first, claim, ns, kind, seed)
@@ -477,8 +481,55 @@ def _shape_check(problem):
         return Verdict("transposed", problem.display(), problem.claim,
                        f"the claim is the transpose of the derivative{layout}: the claim is {text}",
                        "shapes, then comparison of the transpose", kind=problem.kind, wrt=(problem.target,))
+    other = _other_kind(problem, got)
+    if other is not None:
+        return other
     return Verdict("shape", problem.display(), problem.claim, f"shape clash: the claim is {text}",
                    "shapes", kind=problem.kind, wrt=(problem.target,))
+
+
+_WHAT = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
+
+
+def _other_kind(problem, got):
+    """A claim with the other kind's shape (scalar f, vector variable): the Hessian where the gradient
+    was asked, or the gradient (a column or a row) where the Hessian was.  It is "wrong_kind" either
+    way; the words name the derivative it is when it equals derive's own of that kind, else its shape.
+    None for any other shape (a plain "shape" clash)."""
+    other = {"grad": "hessian", "hessian": "grad"}.get(problem.kind)
+    n = _variable_count(problem)
+    if other is None or n is None or (_is_matrix(problem.f) and not _same(problem.f.shape, (1, 1))):
+        return None
+    shapes = {"grad": [(n, 1), (1, n)], "hessian": [(n, n)]}
+    if not any(_same(got, shape) for shape in shapes[other]):
+        return None
+    target = problem.target if isinstance(problem.target, MatrixSymbol) else problem.targets
+    claim = _transpose(problem.claim) if _same(got, (1, n)) and not _same(got, (n, 1)) else problem.claim
+    try:
+        truth = _problem(problem.f, target, claim, problem.ns, other, getattr(problem, "seed", 0))
+        same = truth.equal(claim)
+    except (DeriveError, ShapeError, UnsupportedOperator, NotEvaluable, TypeError, ValueError, ArithmeticError):
+        same = False  # no derivative of the other kind to compare with: the shape alone speaks
+    if same:
+        text, evidence = (f"this is the {_WHAT[other]}; the question asks for the {_WHAT[problem.kind]}",
+                          f"shapes, then comparison with derive's {_WHAT[other]}")
+    else:
+        want = shapes[problem.kind][0]
+        text, evidence = (f"the claim is {_shape_text(got)}, the shape of a {_WHAT[other]}; the question asks "
+                          f"for the {_WHAT[problem.kind]} ({_shape_text(want)})", "shapes")
+    return Verdict("wrong", problem.display(), problem.claim, text, evidence, kind=problem.kind,
+                   wrt=problem.targets, mistake="wrong_kind")
+
+
+def _variable_count(problem):
+    """n for a gradient (n x 1) and a Hessian (n x n): the length of a column-vector variable, or the
+    number of scalar variables; None where a Hessian has no such shape (a matrix variable)."""
+    if isinstance(problem.target, MatrixSymbol):
+        rows, cols = problem.target.shape
+        return rows if _same((cols,), (1,)) and not _same((rows,), (1,)) else None
+    if all(isinstance(t, sympy.Symbol) for t in problem.targets) and len(problem.targets) > 1:
+        return len(problem.targets)
+    return None
 
 
 # ---------------------------------------------------------------------------

@@ -30,6 +30,8 @@ class Verdict:
     one of `MISTAKES` ("sign", "factor", "transpose", "missing_term", ...), None when
     right; "needs_assumption" says the claim holds only under the condition the
     explanation names (the status stays "wrong": it does not hold in general).
+    ``kind_inferred`` is True when no kind was given and derive chose it; where it chose a
+    Hessian of a scalar f, the explanation says so.
     """
 
     status: str
@@ -48,6 +50,7 @@ class Verdict:
     mistake: str | None = "unset"  # one of MISTAKES; by default the one the status implies
     detail: tuple | None = field(default=None, repr=False)  # what the mistake is about (diagnosis.Finding.detail)
     derivation: object = field(default=None, repr=False, compare=False)  # derive's (scalar notation), for locate
+    kind_inferred: bool = False  # no kind was given: derive chose it from f and the claim's shape
 
     def __post_init__(self):
         if self.mistake == "unset":
@@ -98,6 +101,7 @@ class Verdict:
             "ok": self.ok,
             "mistake": self.mistake,
             "kind": self.kind,
+            "kind_inferred": self.kind_inferred,
             "wrt": [_name(s) for s in self.wrt],
             "expected": _text(self.expected),
             "claimed": _text(self.claimed),
