@@ -24,6 +24,7 @@ from .text.expressions import parse
 from .text.printing import to_text
 from .check.verdict import Verdict
 from .version import __version__
+from .grading import AnswerKeyError, Grading, Mark, grade
 from .text.latex import accepts_syntax as _accepts_syntax
 
 # syntax="latex" (or "text") on the entry points holds for every parse the call makes
@@ -32,7 +33,7 @@ differentiate, grad, hessian, jacobian, check, kkt, critical_points = (
 
 
 __all__ = [
-    "ChainVerdict", "check_derivation", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "AnswerKeyError", "ChainVerdict", "check_derivation", "grade", "Grading", "Mark", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]

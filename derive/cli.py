@@ -196,6 +196,10 @@ def build_parser():
 
     _em_parser(sub)
 
+    from .grading.cli import add_parser as grade_parser
+
+    grade_parser(sub)
+
     p = sub.add_parser("demo", help="the built-in example: d/dx (x^3 - 2x^2 + 1) vs finite differences, with a plot")
     p.add_argument("--out", default=".", help="directory for the plot (default: current directory)")
     p.add_argument("--json", action="store_true")

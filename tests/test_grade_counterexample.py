@@ -1,4 +1,4 @@
-"""derive.grade.counterexample: a Verdict's counterexample as the question writes its variables.
+"""derive.grading.counterexample: a Verdict's counterexample as the question writes its variables.
 
 The points come from real derive.check verdicts on wrong answers; each test reads the string back
 and compares it with the point itself (names, order, every number).
@@ -11,7 +11,7 @@ import sympy
 from sympy import Indexed, IndexedBase, MatrixBase, MatrixSymbol, Rational
 
 import derive
-from derive.grade.counterexample import SEPARATOR, readable_number, readable_point, readable_values
+from derive.grading.counterexample import SEPARATOR, readable_number, readable_point, readable_values
 
 GAUSSIAN = ("sum(-(x[i]-mu)**2/(2*sigma**2), i)", "mu", "sum(x[i]-mu, i)/sigma", "sigma: positive")
 QUADRATIC = ("x.T @ A @ x", "x", "2*A @ x", "A: n x n, x: n")

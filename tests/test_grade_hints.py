@@ -1,4 +1,4 @@
-"""derive.grade.hints: a student's unreadable answer -> one line saying what to write instead.
+"""derive.grading.hints: a student's unreadable answer -> one line saying what to write instead.
 
 Every answer here really fails in derive.check (so a test fails if the parser changes and a rule no
 longer recognizes its failure), and where a hint says "write A for B", writing A for B must make
@@ -11,7 +11,7 @@ import pytest
 
 import derive
 from derive import DeriveError, Namespace
-from derive.grade.hints import RULES, unreadable_reason
+from derive.grading.hints import RULES, unreadable_reason
 
 RIDGE = "norm(X @ w - y)**2 + lam*norm(w)**2"
 RIDGE_LET = "X: n x d, w: d, y: n, lam: positive"

@@ -10,7 +10,7 @@ import pytest
 
 import derive
 from derive.cli import main
-from derive.grade import AnswerKeyError, grade, load_key
+from derive.grading import AnswerKeyError, grade, load_key
 
 KEY = {
     "title": "Small set",

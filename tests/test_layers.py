@@ -1,6 +1,6 @@
 """The architecture, enforced: data flows one way, and no module imports one above it.
 
-    errors -> text -> calculus -> validation, present -> steps -> derivation -> check, optimize -> em -> cli
+    errors -> text -> calculus -> validation, present -> steps -> derivation -> check, optimize -> em, grading -> cli
 
 Every import in derive/ (lazy ones inside functions included) goes to a lower
 layer or stays inside its own subpackage; codegen never imports derive.
@@ -23,6 +23,7 @@ LAYERS = {
     "derive.check": 6,
     "derive.optimize": 6,
     "derive.em": 7,
+    "derive.grading": 7,
     "derive.demo": 7,
     "derive.cli": 8,
     "derive.__main__": 9,

@@ -1,4 +1,6 @@
-"""Grading a class: an answer key, every student's answers, grades, feedback and a mistake summary.
+"""grading: a class graded from an answer key: grades, feedback and a mistake summary.
+
+May import: derive.check, derive.derivation and everything below them.
 
     >>> import derive                                                       # doctest: +SKIP
     >>> g = derive.grade("key.toml", "answers.csv")                         # doctest: +SKIP
