@@ -1,0 +1,243 @@
+"""The synthetic class of examples/grading, checked answer by answer with `derive.check`.
+
+examples/grading/make_class.py wrote answers.csv (40 students x 5 questions of key.toml) and
+labels.csv (right, or the mistake category a grader should give, or "unreadable").  Here every
+distinct answer is checked once against its question, as the key states it: a right form must be
+credited (no false rejects), a slip must not be (no false accepts), a slip's `Verdict.mistake`
+should be its label (at least 90 % of the wrong answers), and an unreadable answer raises a
+one-line `DeriveError`.  The six students' files in submissions/ must hold the same answers, and
+their whole derivations must get the verdict submissions/labels.csv gives.
+
+Where derive misses a label today the case is an `xfail(strict=True)` with the reason, so a fix
+shows up as an XPASS that asks for the mark to go.
+"""
+
+import csv
+import functools
+import importlib.util
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import derive
+from derive.errors import DeriveError
+
+pytestmark = pytest.mark.slow  # about 120 checks, ~35 s
+
+GRADING = Path(__file__).resolve().parents[1] / "examples" / "grading"
+KEY = {q["id"]: q for q in tomllib.loads((GRADING / "key.toml").read_text(encoding="utf-8"))["question"]}
+
+Z = "sum(X[i,j]*w[j], j)"
+S = f"sigmoid({Z})"
+
+# Right forms derive does not credit today (question, answer) -> why.
+LAMBDA = "\\lambda / λ is read as a new symbol lambda, not the key's lam: the claim 'differs by (2*lam - 2*lambda)*w'"
+SOFTMAX_SUM = ("a softmax whose sum runs over z[j] is equal at the counterexample (both sides print 0.2338...) "
+               "yet judged different")
+KNOWN_FALSE_REJECTS = {
+    ("q1", "2*X.T@(X@w - y) + 2*λ*w"): LAMBDA,
+    ("q1", r"2X^\top(Xw - y) + 2\lambda w"): LAMBDA,
+    ("q5", "exp(z)/sum(exp(z[j]), j) - y"): SOFTMAX_SUM,
+    ("q5", r"\frac{e^{z}}{\sum_k e^{z_k}} - y"): SOFTMAX_SUM,
+}
+
+# Slips derive rejects but names another category today.
+KNOWN_CATEGORY_MISSES = {
+    ("q1", "X.T@(X@w - y) + 2*lam*w"): "a factor 2 lost on one term is called a missing term",
+    ("q1", "2*X.T@(X@w - y) + lam*w"): "a factor 2 lost on one term is 'other'",
+    ("q1", "2*(X.T@X + lam*eye(d))@w - X.T@y"): "a factor 2 lost on one term is 'other'",
+    ("q1", "2*X.T@X@w - 2*y.T@X + 2*lam*w"): "one term in row layout broadcasts to d x d and is called wrong_kind",
+    ("q1", "2*X.T@(X@w - y) + 2*lam*norm(w)"): "2*norm(w) for the gradient of norm(w)**2 (inner factor lost) is 'other'",
+    ("q2", f"sum(({S} + y[i])*X[i,k], i)"): "one term's sign flipped is called a missing term",
+    ("q2", f"sum(({S} - y[i])*w[k], i)"): "a wrong inner derivative (w[k] for X[i,k]) is 'other'",
+    ("q2", f"-sum(y[i]*(1 - {S})*X[i,k], i)"): "half of the loss's derivative dropped is 'other'",
+    ("q3", "sum(x[i] - mu, i)/sigma"): "sigma for sigma**2 (a factor sigma) is 'other'",
+    ("q3", "(x[i] - mu)/sigma**2"): "the sum over i dropped (i left free) is 'other'; q2's dropped sum is index_unbound",
+    ("q3", r"\frac{1}{\sigma^2}\sum_{i=1}^{n-1} (x_i - \mu)"): "a sum one term short is 'other', not index_range",
+    ("q5", "-y/softmax(z)"): "the derivative by p = softmax(z) (the softmax's Jacobian not applied) is 'other'",
+}
+CATEGORY_TARGET = 0.90
+CATEGORY_MET = False  # today 45 of 57 wrong answers (79 %): the aggregate test is an xfail until it is met
+
+
+def _read_csv(name):
+    with open(GRADING / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _rows():
+    """(student, question, answer, correct, mistake) for every answer, labels joined."""
+    labels = {(r["student"], r["question"]): r for r in _read_csv("labels.csv")}
+    out = []
+    for r in _read_csv("answers.csv"):
+        lab = labels.pop((r["student"], r["question"]))
+        out.append((r["student"], r["question"], r["answer"], lab["correct"] == "1", lab["mistake"] or None))
+    assert not labels, f"labels without answers: {sorted(labels)}"
+    return out
+
+
+ROWS = _rows()
+
+
+def _cases():
+    """{(question, answer): (correct, mistake)}: each distinct answer once, with one label."""
+    cases = {}
+    for _, q, answer, correct, mistake in ROWS:
+        assert cases.setdefault((q, answer), (correct, mistake)) == (correct, mistake), (q, answer)
+    return cases
+
+
+CASES = _cases()
+
+
+@functools.lru_cache(maxsize=None)
+def verdict(question, answer):
+    """derive.check's Verdict for one answer, or the DeriveError it raised (checked once per answer)."""
+    q = KEY[question]
+    try:
+        return derive.check(q["f"], q["wrt"], answer, q["kind"], symbols=q["let"])
+    except DeriveError as exc:
+        return exc
+
+
+def _params(select, known=None):
+    out = []
+    for (q, answer), (correct, mistake) in CASES.items():
+        if not select(correct, mistake):
+            continue
+        marks = [pytest.mark.xfail(strict=True, reason=known[(q, answer)])] if known and (q, answer) in known else []
+        out.append(pytest.param(q, answer, mistake, marks=marks, id=f"{q}:{answer}"))
+    return out
+
+
+def _described(v):
+    return f"{type(v).__name__}: {v}" if isinstance(v, Exception) else f"{v.status}/{v.mistake}: {v.explanation}"
+
+
+@pytest.mark.parametrize(("question", "answer", "mistake"), _params(lambda c, m: c, KNOWN_FALSE_REJECTS))
+def test_a_right_form_is_credited(question, answer, mistake):
+    v = verdict(question, answer)
+    assert not isinstance(v, Exception) and v.ok, _described(v)
+
+
+@pytest.mark.parametrize(("question", "answer", "mistake"), _params(lambda c, m: not c and m != "unreadable"))
+def test_a_slip_is_not_credited(question, answer, mistake):
+    v = verdict(question, answer)
+    assert not isinstance(v, Exception), _described(v)  # the slips are all readable
+    assert not v.ok, f"false accept: {answer!r} is a {mistake} slip"
+
+
+@pytest.mark.parametrize(("question", "answer", "mistake"),
+                         _params(lambda c, m: not c and m != "unreadable", KNOWN_CATEGORY_MISSES))
+def test_a_slip_gets_its_category(question, answer, mistake):
+    v = verdict(question, answer)
+    assert getattr(v, "mistake", None) == mistake, _described(v)
+
+
+@pytest.mark.parametrize(("question", "answer", "mistake"), _params(lambda c, m: m == "unreadable"))
+def test_an_unreadable_answer_says_why_in_one_line(question, answer, mistake):
+    v = verdict(question, answer)
+    assert isinstance(v, DeriveError), _described(v)
+    assert str(v).strip() and "\n" not in str(v)
+
+
+@pytest.mark.xfail(not CATEGORY_MET, strict=True, reason="derive names the category of 79 % of the slips today")
+def test_category_agreement_on_the_wrong_answers():
+    wrong = [(q, a, m) for _, q, a, c, m in ROWS if not c and m != "unreadable"]
+    agree = sum(getattr(verdict(q, a), "mistake", None) == m for q, a, m in wrong)
+    assert agree / len(wrong) >= CATEGORY_TARGET, f"{agree} of {len(wrong)}"
+
+
+def test_the_class_is_what_the_example_promises():
+    students = {s for s, *_ in ROWS}
+    assert len(ROWS) == 200 and len(students) == 40
+    assert all(sum(1 for s, q, *_ in ROWS if s == st) == 5 for st in students)
+    right = sum(c for *_, c, _ in ROWS)
+    assert 0.6 <= right / len(ROWS) <= 0.75  # about two thirds right
+    categories = {m for *_, c, m in ROWS if not c}
+    assert len(categories - {"unreadable"}) >= 11 and "unreadable" in categories
+    assert len({a for (q, a), (c, _) in CASES.items() if c}) >= 40  # many right forms, not one repeated
+
+
+def test_the_committed_files_are_what_make_class_writes(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_class", GRADING / "make_class.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written, "make_class wrote nothing"
+    for rel in written:
+        assert (GRADING / rel).read_bytes() == (tmp_path / rel).read_bytes(), f"{rel} is stale: rerun make_class.py"
+
+
+# ---------------------------------------------------------------------------------------------
+# submissions/: one file per student, blocks labelled by question id (a plain reader, for the test)
+
+_STARTS = {".txt": re.compile(r"^(q\d+):\s?(.*)$"), ".md": re.compile(r"^##\s+(q\d+)\s*$"),
+           ".tex": re.compile(r"^\\section\*\{(q\d+)\}\s*$")}
+_WRAPPERS = (r"^```\w*\n(.*)\n```$", r"^\$\$\n?(.*?)\n?\$\$$", r"^\\\[\s*(.*?)\s*\\\]$",
+             r"^\\begin\{align\*\}\n(.*)\n\\end\{align\*\}$")
+
+
+def blocks(path):
+    """{question: [lines]} of one student's file."""
+    start, found, current = _STARTS[path.suffix], {}, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = start.match(line)
+        if m:
+            current = found.setdefault(m.group(1), [])
+            line = m.group(2) if m.lastindex == 2 else ""  # .txt: the answer starts on the label's line
+        if current is None or line.startswith("\\end{document}"):
+            continue
+        if line.strip():
+            current.append(line)
+    for q, lines in found.items():
+        text = "\n".join(lines)
+        for wrapper in _WRAPPERS:
+            m = re.match(wrapper, text, re.S)
+            if m:
+                text = m.group(1)
+                break
+        found[q] = text.split("\n")
+    return found
+
+
+def _final(lines):
+    """A block's answer: its one line, or a derivation's last right side."""
+    if len(lines) == 1:
+        return lines[0].strip()
+    return re.sub(r"^&?\s*=\s*", "", lines[-1].strip().removesuffix("\\\\").strip())
+
+
+SUBMISSIONS = sorted(p for p in (GRADING / "submissions").iterdir() if p.suffix in _STARTS)
+CHAINS = _read_csv("submissions/labels.csv")
+
+
+def test_six_students_hand_in_files_in_three_formats():
+    assert len(SUBMISSIONS) == 6 and {p.suffix for p in SUBMISSIONS} == {".txt", ".md", ".tex"}
+
+
+@pytest.mark.parametrize("path", SUBMISSIONS, ids=lambda p: p.name)
+def test_a_submission_holds_the_answers_of_answers_csv(path):
+    found = blocks(path)
+    theirs = {q: a for s, q, a, *_ in ROWS if s == path.stem}
+    assert sorted(found) == sorted(theirs)
+    for q, lines in found.items():
+        assert _final(lines) == theirs[q], (q, lines)
+
+
+@pytest.mark.parametrize("row", CHAINS, ids=lambda r: f"{r['student']}:{r['question']}")
+def test_a_derivation_gets_its_verdict_line_by_line(row):
+    path = next(p for p in SUBMISSIONS if p.stem == row["student"])
+    lines = blocks(path)[row["question"]]
+    assert len(lines) > 1  # a whole derivation
+    q = KEY[row["question"]]
+    v = derive.check_derivation("\n".join(lines), f=q["f"], wrt=q["wrt"], symbols=q["let"])
+    first = int(row["first_error"]) if row["first_error"] else None
+    assert (v.ok, v.first_error) == (row["correct"] == "1", first), v.explanation
+    if first is not None:
+        assert v.lines[first].mistake == row["mistake"], v.lines[first].explanation
+        # the final line's verdict is what derive.check says of answers.csv's answer
+        assert v.final.ok == verdict(row["question"], _final(lines)).ok
