@@ -37,8 +37,10 @@ def readable_point(point, symbols=None):
                    for d in key.shape for s in getattr(d, "free_symbols", ())}
     for key, value in point.items():
         name = _label(key)
-        if isinstance(key, (Indexed, MatrixElement)):
+        if isinstance(key, (Indexed, MatrixElement)) and _position(key) is not None:
             variables.setdefault(name, {})[_position(key)] = value
+        elif isinstance(key, (Indexed, MatrixElement)):  # an entry at a symbolic place (x[k]): as it is
+            variables[str(key)] = value
         elif _is_size(key, name, kinds, shape_sizes):
             sizes[name] = value
         else:
@@ -115,10 +117,14 @@ def _label(key):
 
 
 def _position(key):
+    """The entry's integer position, or None when a place is symbolic (x[k])."""
     if isinstance(key, Indexed):
-        return tuple(int(i) for i in key.indices)
-    rows = key.parent.shape[1] == 1  # a column vector's entry x[i, 0] is its i-th
-    return (int(key.i),) if rows else (int(key.i), int(key.j))
+        places = key.indices
+    else:
+        places = (key.i,) if key.parent.shape[1] == 1 else (key.i, key.j)  # a column's x[i, 0] is its i-th
+    if not all(getattr(i, "is_Integer", False) or isinstance(i, int) for i in places):
+        return None
+    return tuple(int(i) for i in places)
 
 
 def _is_size(key, name, kinds, shape_sizes):

@@ -17,7 +17,6 @@ from ..check.api import check
 from ..check.derivation import check_derivation
 from ..check.derivation.split import top_level_equals
 from ..errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError
-from ..text.expressions import parse
 from ..text.printing import to_text
 from .answers import MAX_ANSWER
 
@@ -81,6 +80,9 @@ def mark(question, submission):
         return Mark(status="unreadable", reason=f"too large to check ({_one_line(exc)}); write it shorter", **base)
     except DeriveError as exc:  # derive could not decide: a person grades it
         return Mark(status="ungraded", reason=_one_line(exc), **base)
+    except Exception as exc:  # noqa: BLE001 - one answer never stops a class's grading
+        return Mark(status="ungraded", reason=f"derive failed on this answer ({type(exc).__name__}: "
+                                              f"{_one_line(exc)[:200]}); grade it by hand", **base)
 
 
 def _answer(question, text, syntax, base, note=""):
@@ -88,15 +90,37 @@ def _answer(question, text, syntax, base, note=""):
     if cuts:  # "grad = ...", "dL/dw = ...": the claim is what follows the last '='
         text = text[cuts[-1] + 1:].strip()
     claim = text
-    if syntax == "latex":  # the answer alone is LaTeX (a .tex file); the key's f stays text
-        claim = parse(text, question.declarations, syntax="latex")
+    if syntax == "latex" and not text.lstrip().startswith(("$", "\\[", "\\(")):
+        claim = f"${text}$"  # the answer alone is LaTeX (a .tex file); the key's f stays text
     verdict = check(question.f, question.wrt, claim, question.kind, let=question.definitions,
                     symbols=question.declarations)
-    if not verdict.ok:
-        foreign = foreign_names(question, verdict.claimed, verdict.expected)
-        if foreign:
-            return Mark(status="unreadable", reason=_foreign_reason(foreign, question), **base)
+    if verdict.ok:
+        return _from_verdict(verdict, question, base, text, note)
+    foreign = foreign_names(question, verdict.claimed, verdict.expected)
+    aliases = _aliases(foreign, question)
+    if foreign and aliases:  # lambda (or λ, \lambda) where the key says lam: the same name, spelled out
+        let = "; ".join([*(f"{a} = {b}" for a, b in aliases.items()), question.definitions or ""]).strip("; ")
+        verdict = check(question.f, question.wrt, claim, question.kind, let=let, symbols=question.declarations)
+        said = ", ".join(f"{a} as {b}" for a, b in aliases.items())
+        note = "; ".join(x for x in (note, f"read {said}, the question's name") if x)
+        foreign = [n for n in foreign if n not in aliases]
+    if foreign:
+        return Mark(status="unreadable", reason=_foreign_reason(foreign, question), **base)
     return _from_verdict(verdict, question, base, text, note)
+
+
+def _aliases(foreign, question):
+    """{lambda: lam} for each foreign Greek name that the question spells short (lam, sig, eps):
+    exactly one of the question's names must be its start."""
+    own = _question_names(question.f, question.wrt, question.let)
+    out = {}
+    for name in foreign:
+        if name not in _GREEK:
+            continue
+        short = [n for n in own if len(n) >= 2 and name.startswith(n) and n != name and n not in _FUNCTIONS]
+        if len(short) == 1:
+            out[name] = short[0]
+    return out
 
 
 def foreign_names(question, claimed, expected=None):
@@ -118,8 +142,9 @@ def foreign_names(question, claimed, expected=None):
     for atom in claimed.atoms(sympy.Symbol, sympy.MatrixSymbol, sympy.IndexedBase):
         if atom in bound or atom in indices:
             continue
-        if _name(atom) not in own:
-            names.add(_name(atom))
+        name = _name(atom)
+        if name not in own and re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name):  # a shape verdict's claim is its text
+            names.add(name)
     return sorted(names)
 
 
@@ -133,13 +158,14 @@ def _question_names(f, wrt, let):
     return frozenset(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", f"{f} {wrt} {let}"))
 
 
+_FUNCTIONS = ("sum", "norm", "log", "exp", "sigmoid", "softmax", "tr", "det", "inv", "trace", "logdet")
 _GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu", "pi", "rho",
           "sigma", "tau", "phi", "psi", "omega")
 
 
 def _foreign_reason(foreign, question):
     own = sorted(n for n in _question_names(question.f, question.wrt, question.let)
-                 if not n.isdigit() and n not in ("sum", "norm", "log", "exp", "sigmoid", "softmax", "tr", "det"))
+                 if not n.isdigit() and n not in _FUNCTIONS)
     hints = []
     for name in foreign:
         close = difflib.get_close_matches(name, own, n=1, cutoff=0.5)

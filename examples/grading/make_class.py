@@ -117,7 +117,7 @@ WRONG = {
         ("2*X.T@X@w - 2*y.T@X + 2*lam*w", "transpose"),  # -2 y^T X: one term in row layout
         ("2*X.T@X + 2*lam*eye(d)", "wrong_kind"),  # the Hessian for the gradient
         ("2X^T(Xw - y) + 2λw", "unreadable"),
-        ("", "unreadable"),
+        ("", "missing"),
     ],
     "q2": [
         (f"sum((y[i] - {S})*X[i,k], i)", "sign"),
