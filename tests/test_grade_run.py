@@ -39,7 +39,7 @@ def small():
         ("bo", "q1", "X.T @ (X @ w - y) + lam*w"),          # half the derivative: factor
         ("bo", "q2", "(A + A.T) @ x"),                       # the gradient for the Hessian
         ("bo", "q3", "sum(mu - x[i], i)/sigma**2"),          # sign
-        ("cy", "q1", "2*X.T @ (X @ w - y) + 2*lambda*w"),    # another name for lam
+        ("cy", "q1", "2*X.T @ (X @ w - y) + 2*alpha*w"),     # a name the question does not have
         ("cy", "q2", "2*A"),                                 # holds only if A is symmetric
         ("cy", "q3", ""),                                    # nothing
         ("dee", "q1", "-2*X.T @ (X @ w - y) - 2*lam*w"),     # sign
@@ -54,7 +54,7 @@ def test_marks_status_mistake_and_points(small):
     assert (m["bo", "q1"].mistake, m["bo", "q1"].points) == ("factor", 2)  # rubric: half for a factor
     assert m["bo", "q2"].mistake == "wrong_kind" and m["bo", "q2"].points == 0
     assert m["bo", "q3"].mistake == "sign" and m["bo", "q3"].points == 0  # q3 has no rubric
-    assert m["cy", "q1"].status == "unreadable" and "write lam for lambda" in m["cy", "q1"].reason
+    assert m["cy", "q1"].status == "unreadable" and "uses alpha, which the question does not" in m["cy", "q1"].reason
     assert m["cy", "q2"].mistake == "needs_assumption" and "symmetric" in m["cy", "q2"].explanation
     assert m["cy", "q3"].status == "missing"
     assert m["dee", "q1"].mistake == "sign" and m["dee", "q1"].points == 1
@@ -204,7 +204,7 @@ def test_outputs_and_formats(tmp_path, small):
     assert data["summary"]["q1"]["mistakes"] == {"sign": 1, "factor": 1}
     assert {m["mistake"] for m in data["marks"]} >= {"factor", "sign", "wrong_kind", "needs_assumption", None}
     summary = (tmp_path / "plain" / "summary.md").read_text()
-    assert "| q1 | 1 | 2 | 1 | 0 | 0 |" in summary and "wrong_kind" in summary and "lambda" in summary
+    assert "| q1 | 1 | 2 | 1 | 0 | 0 |" in summary and "wrong_kind" in summary and "alpha" in summary
     feedback = (tmp_path / "plain" / "feedback" / "bo.md").read_text()
     assert "2 of 4 points" in feedback and "Mistake (factor)" in feedback and "The derivative:" in feedback
     assert "this is the gradient; the question asks for the Hessian" in feedback
@@ -247,3 +247,29 @@ def test_cli_grade_json_and_files(tmp_path, capsys):
     code = main(["grade", str(key), str(tmp_path / "nothing.csv"), "--json"])
     out = capsys.readouterr().out
     assert code == 2 and "no such file or folder" in json.loads(out)["error"]
+
+
+def test_a_hessian_derivation_is_graded_by_its_last_line():
+    g = grade(KEY, [("a", "q2", "d^2/dx^2 x.T@A@x = A + A.T"), ("b", "q2", "x.T@A@x\n= 2*A")], jobs=1)
+    assert g.mark("a", "q2").ok
+    b = g.mark("b", "q2")
+    assert b.mistake == "needs_assumption" and "a derivation of a Hessian is not checked line by line" in b.explanation
+
+
+def test_a_sheet_that_is_a_class_points_to_derive_grade(tmp_path):
+    from derive.check import sheet
+
+    p = tmp_path / "answers.csv"
+    p.write_text("student,question,answer\n")
+    with pytest.raises(derive.DeriveError, match="derive grade KEY"):
+        sheet.load(p)
+    assert "derive grade KEY ANSWERS" in sheet._grade_one("1", {"f": "x", "claim": "1", "student": "a"}).error
+
+
+@pytest.mark.parametrize("answer", ["2*X.T @ (X @ w - y) + 2*lambda*w", "2*X.T @ (X @ w - y) + 2*λ*w",
+                                    r"2X^\top(Xw - y) + 2\lambda w"])
+def test_lambda_spelled_out_is_the_keys_lam(answer):
+    m = grade(KEY, [("s", "q1", answer)], jobs=1).mark("s", "q1")
+    assert m.ok and "read lambda as lam, the question's name" in m.explanation, m
+    wrong = grade(KEY, [("s", "q1", answer.replace("2*X", "X").replace("2X", "X"))], jobs=1).mark("s", "q1")
+    assert wrong.status == "wrong"  # read as lam, then checked like any other answer

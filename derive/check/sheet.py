@@ -83,6 +83,9 @@ class Grades:
 def load(path):
     """Read a sheet (TOML by default; YAML for .yaml/.yml) into (title, problems)."""
     path = Path(path)
+    if path.suffix.lower() == ".csv" or path.is_dir():
+        raise DeriveError(f"{path} is a class's answers, not a sheet: grade them against a key with "
+                          f"'derive grade KEY {path}' (see docs/grading.md)")
     try:
         text = path.read_text()
     except OSError as exc:
@@ -133,6 +136,8 @@ def _grade_one(name, problem):
     if unknown or missing:
         what = (f"unknown keys {sorted(unknown)}" if unknown else "") + \
                (f"{'; ' if unknown else ''}missing {sorted(missing)}" if missing else "")
+        if unknown & {"student", "points", "rubric", "answer", "id"}:  # a class's grading written as a sheet
+            what += "; to grade a class (students, points, a rubric) use 'derive grade KEY ANSWERS'"
         return Graded(name, error=what)
     try:
         verdict = check(_text(problem["f"]), problem.get("wrt"), _text(problem["claim"]), problem.get("kind"),

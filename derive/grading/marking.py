@@ -177,13 +177,14 @@ def _foreign_reason(foreign, question):
 
 
 def _derivation(question, submission, base):
+    if question.kind != "grad":  # derivations are checked line by line for first derivatives only
+        what = {"hessian": "Hessian", "jacobian": "Jacobian"}[question.kind]
+        note = f"a derivation of a {what} is not checked line by line; its last line was graded"
+        return _answer(question, submission.steps[-1].lstrip("= "), submission.syntax, base, note)
     chain = check_derivation(submission.steps, f=question.f, wrt=question.wrt, symbols=question.declarations,
                              syntax=submission.syntax)
     final = chain.final
     k = chain.first_error
-    if k is None and final is not None and final.kind != question.kind:
-        # the derivation derives another kind (a Hessian for a gradient question): judge its last line
-        return _answer(question, submission.steps[-1].lstrip("= "), submission.syntax, base)
     if k is None:
         unread = next((n for n, line in enumerate(chain.lines) if line.status == "unparsed"), None)
         if final is None or unread is not None and unread == len(chain.lines) - 1:
