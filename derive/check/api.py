@@ -25,6 +25,7 @@ from ..errors import DeriveError, ParseError, ShapeError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
 from ..text.expressions import parse
 from ..text.printing import to_text
+from ..text import ranges
 from ..calculus.reals import RealView
 from ..calculus.simplify import tidy
 from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
@@ -43,7 +44,8 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
     or a dict.  `symbols` declares names as in `derive.parse`.
     """
     with time_budget(limits.seconds, "checking the derivative"):
-        ns = new_namespace(symbols, f, wrt, claimed, let)  # one name, one variable
+        # one name, one variable; the claim's sums are judged, so they never set f's ranges
+        ns = new_namespace(symbols, f, wrt, judged=(claimed, let))
         if isinstance(wrt, (sympy.Basic, list, tuple)):
             wrt = ns.unify(wrt) if isinstance(wrt, sympy.Basic) else [ns.unify(w) for w in wrt]
         definitions = parse_definitions(let, ns)
@@ -132,29 +134,39 @@ def _scalars_as_traces(expr):
                         and tuple(e.parent.shape) == (1, 1), lambda e: sympy.Trace(e.parent))
 
 
-def _align_sizes(claim, expr, ns=None):
-    """A claim whose sums run over f's axes with their own size names (derive's own result pasted
-    back as a SymPy object, with n_j where this call's f says n_j1; a text claim beside a SymPy f
-    summed to d - 1) uses f's names: one axis, one size.  The ranges the namespace learned follow."""
+def _align_sizes(claim, expr, ns):
+    """A claim whose sums run over all of f's axes with their own size names (derive's own result
+    pasted back as a SymPy object, with n_j where this call's f says n_j1; a text claim beside a
+    SymPy f summed to d - 1; a SymPy claim summed to m - 1 beside a text f whose sum is open) uses
+    f's names: one axis, one size.  Only a name derive gave a size itself (`ns.size_names`) is
+    identified with another: two names the user chose (m and N) are two variables, and a claim
+    that still depends on its own m is wrong.  A shorter range (n - 2 where f has n - 1) is never
+    renamed into a whole one.  The ranges the namespace learned follow."""
     if not isinstance(claim, sympy.Basic) or not isinstance(expr, sympy.Basic) or not claim.has(sympy.Sum):
         return claim
-    ours, theirs = _axis_bounds(expr), _axis_bounds(claim)
-    mapping = {}
+    ours, theirs = axis_bounds(expr), axis_bounds(claim)
+    # one name, one variable: a bound n the parser made a positive integer beside the user's plain n
+    named = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    mapping = {s: named[s.name] for s in ranges.size_symbols(claim) if named.get(s.name, s) != s}
     for axis, (lo, hi) in theirs.items():
         if axis not in ours or ours[axis] == (lo, hi):
             continue
         (size,) = hi.free_symbols
         (want,) = ours[axis][1].free_symbols
-        if size not in expr.free_symbols and hi.xreplace({size: want}) == ours[axis][1] and lo == ours[axis][0]:
+        if mapping.get(size) == want:
+            continue
+        ours_named = {size.name, want.name} & ns.size_names
+        if ours_named and size not in expr.free_symbols and hi.xreplace({size: want}) == ours[axis][1] \
+                and lo == ours[axis][0]:
             mapping.setdefault(size, want)
-    if mapping and ns is not None:
+    if mapping:
         for table in (ns.index_ranges, ns.axis_ranges):
             for key, (lo, hi) in list(table.items()):
                 table[key] = (sympy.sympify(lo).xreplace(mapping), sympy.sympify(hi).xreplace(mapping))
     return claim.xreplace(mapping) if mapping else claim
 
 
-def _axis_bounds(expr):
+def axis_bounds(expr):
     """{(array, axis): (lo, hi)} for each sum index used as an array index: i in x[i, j] over 0..n_i - 1."""
     out = {}
     for s in expr.atoms(sympy.Sum):

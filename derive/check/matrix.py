@@ -21,6 +21,7 @@ with a `Verdict.mistake`:
 
     the whole result transposed (the claim's transpose is right)     -> "transposed"
     one factor where its transpose belongs (A(Ax - b) for A^T(Ax - b)) -> "A should be A.T: ..."
+    a sum over part of an axis f sums over whole (i = 0..n-2)         -> "the sum over i runs over ..."
     a constant factor or a flipped sign                               -> "the factor 2 is missing", "the sign is flipped"
     index form missing the terms of one occurrence (product rule)    -> "the terms with j = k are missing: ..."
     a factor or a term missing or extra (`findings`)                  -> "the factor c[i] is missing", ...
@@ -136,9 +137,13 @@ class NumericProblem:
             return True
 
     def values(self, expr, point):
-        """`expr` at `point` as a flat float array, or None where it is not finite and real."""
+        """`expr` at `point` as a flat float array, or None where it is not finite and real.  A form the
+        evaluator has no rule for (a sum over indices) raises `NotEvaluable`: it says nothing about
+        where `expr` is defined, and read as "undefined" it made a right claim a difference."""
         try:
             value = np.asarray(evaluate(expr, {**point.values, **point.sizes}, point.sizes), dtype=complex)
+        except NotEvaluable:
+            raise
         except (ArithmeticError, ValueError, np.linalg.LinAlgError):
             return None
         value = value.reshape(-1)
@@ -147,9 +152,11 @@ class NumericProblem:
         return value.real
 
     # -- what the diagnosis rules ask --------------------------------------------
-    def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None):
+    def first_difference(self, candidate, seed=0, symmetric=None, reference=None, assume=None, exact=False):
         """(point, entry, expected, claimed) where `candidate` differs from the derivative
-        (or from `reference`), or None."""
+        (or from `reference`), or None.  With `exact`, a difference the floats show counts only
+        where exact evaluation confirms it, at an entry where the exact values differ: a verdict
+        never rests on numbers that agree (the floats of an evaluator's mistake)."""
         truth = self.expected if reference is None else reference
         for point in self.points(symmetric, assume):
             e = self.values(truth, point)
@@ -157,15 +164,21 @@ class NumericProblem:
             if e is None:
                 continue
             if c is None:
-                return point, 0, e, c  # undefined where the derivative is defined
-            if c.shape != e.shape:
-                raise ShapeError(f"at {point.describe()} the claim has {c.size} entries but the derivative "
-                                 f"has {e.size}")
-            floor = 1e-6 * max(np.max(np.abs(e)), np.max(np.abs(c)), 1e-300)  # an entry 0 vs 4e-17: rounding, decided exactly
-            rel = np.abs(c - e) / np.maximum(np.maximum(np.abs(e), np.abs(c)), floor)
-            k = int(np.argmax(rel))
-            if rel[k] > CLOSE or (rel[k] > ROUNDING and self._differ_exactly(truth, candidate, point)):
+                k = 0  # undefined where the derivative is defined
+            else:
+                if c.shape != e.shape:
+                    raise ShapeError(f"at {point.describe()} the claim has {c.size} entries but the derivative "
+                                     f"has {e.size}")
+                floor = 1e-6 * max(np.max(np.abs(e)), np.max(np.abs(c)), 1e-300)  # an entry 0 vs 4e-17: rounding, decided exactly
+                rel = np.abs(c - e) / np.maximum(np.maximum(np.abs(e), np.abs(c)), floor)
+                k = int(np.argmax(rel))
+                if not (rel[k] > CLOSE or (rel[k] > ROUNDING and self._differ_exactly(truth, candidate, point))):
+                    continue
+            if not exact:
                 return point, k, e, c
+            entry = self._exact_difference(truth, candidate, point, prefer=k)
+            if entry is not None:
+                return point, entry, e, c
         return None
 
     def confirm(self, candidate):
@@ -176,15 +189,22 @@ class NumericProblem:
             if key in checked:
                 continue
             checked.add(key)
-            if self._differ_exactly(self.expected, candidate, point):
+            entry = self._exact_difference(self.expected, candidate, point)
+            if entry is not None:
                 e, c = self.values(self.expected, point), self.values(candidate, point)
-                k = int(np.argmax(np.abs(c - e))) if c is not None else 0
-                return point, k, e, c
+                return point, entry, e, c
         return None
 
     def _differ_exactly(self, a, b, point):
+        return self._exact_difference(a, b, point) is not None
+
+    def _exact_difference(self, a, b, point, prefer=0):
+        """The entry (`prefer` if it is one) where `a` and `b` differ exactly at `point`, or None."""
         exact_a, exact_b = (_entries(point.exact_value(x)) for x in (a, b))
-        return len(exact_a) != len(exact_b) or any(differ(x, y) for x, y in zip(exact_a, exact_b))
+        if len(exact_a) != len(exact_b):
+            return prefer
+        differing = [k for k, (x, y) in enumerate(zip(exact_a, exact_b)) if differ(x, y)]
+        return (prefer if prefer in differing else differing[0]) if differing else None
 
     def equal(self, candidate, symmetric=None, reference=None, seed=3, assume=None):
         try:
@@ -214,12 +234,12 @@ class NumericProblem:
                 if _square(M) and not self.declared.get(M, set()) & {"symmetric", "spd"}]
 
     def difference_text(self, seed=0):
-        point, k, e, c = self.first_difference(self.claim, seed) or self.confirm(self.claim)
+        point, k, e, c = self.first_difference(self.claim, seed, exact=True) or self.confirm(self.claim)
         exp, clm = (_entries(point.exact_value(x)) for x in (self.expected, self.claim))
         label = _entry_label(k, self.expected_shape(), point)
         by = self.difference()
         return (f"it differs from the derivative{f' by {to_text(by)} (the derivative minus the claim)' if by else ''}; "
-                f"at {point.describe()}, entry {label} is {_show(exp[k])} but the claim gives {_show(clm[k])}")
+                "at {}, entry {} is {} but the claim gives {}".format(point.describe(), label, *_show_apart(exp[k], clm[k])))
 
     def difference(self):
         """derivative - claim in matrix notation when it is shorter than the derivative (a missing or
@@ -264,7 +284,7 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     if shape_verdict is not None:
         return shape_verdict
     try:
-        found = problem.first_difference(claim, seed)
+        found = problem.first_difference(claim, seed, **({"exact": True} if isinstance(problem, NumericProblem) else {}))
         if found is None and isinstance(problem, NumericProblem):
             found = problem.confirm(claim)
     except ShapeError as exc:
@@ -696,7 +716,52 @@ def _rule_chain_factors(problem, claim):
     return None
 
 
-RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_constant_factor, _rule_missing_occurrence,
+def _rule_sum_range(problem, claim):
+    """A sum of the claim over a range other than the whole axis it indexes (i = 0..n-2 where f sums
+    x over 0..n-1, j = 0..K-2 over z: K): a term left out (or one too many), which is right once the
+    sum runs over the whole axis."""
+    if not isinstance(claim, sympy.Basic) or not claim.has(sympy.Sum) or not isinstance(problem.f, sympy.Basic):
+        return None
+    for s in sorted(claim.atoms(sympy.Sum), key=sympy.default_sort_key):
+        for k, (index, lo, hi) in enumerate(s.limits):
+            axis = next((a for a in _whole_axes(s.function, index, problem.f) if a[1] != (lo, hi)), None)
+            if axis is None:
+                continue
+            what, (want_lo, want_hi) = axis
+            limits = list(s.limits)
+            limits[k] = (index, want_lo, want_hi)
+            if problem.equal(claim.xreplace({s: sympy.Sum(s.function, *limits)})):
+                return Finding("index_range", f"the sum over {index} runs over {index} = {to_text(lo)}..{to_text(hi)}, "
+                                              f"but it must run over {to_text(want_lo)}..{to_text(want_hi)} ({what})")
+    return None
+
+
+def _whole_axes(body, index, f):
+    """(words, (lo, hi)) for each axis `index` indexes in `body` whose whole range is known: an
+    array f sums over (x[i] in f's sum over 0..n-1), or a matrix symbol's rows or columns (z: K)."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+    from .api import axis_bounds
+
+    summed = axis_bounds(f)
+    for a in sorted(body.atoms(sympy.Indexed), key=sympy.default_sort_key):
+        for position, i in enumerate(a.indices):
+            if i == index and (a.base.label, position) in summed:
+                what = {(1, 0): "entry", (2, 0): "row", (2, 1): "column"}.get((len(a.indices), position),
+                                                                           f"index {position}")
+                yield f"every {what} of {a.base.label}, as in f", summed[(a.base.label, position)]
+    for e in sorted(body.atoms(MatrixElement), key=sympy.default_sort_key):
+        M = e.parent
+        if not isinstance(M, MatrixSymbol):
+            continue
+        vector = _same((M.shape[1],), (1,))
+        for position, i, size in ((0, e.i, M.shape[0]), (1, e.j, M.shape[1])):
+            if i == index:
+                what = "entry" if vector else ("row", "column")[position]
+                yield f"every {what} of {M.name}", (sympy.Integer(0), size - 1)
+
+
+RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_sum_range, _rule_constant_factor,
+         _rule_missing_occurrence,
          findings.missing_factor, findings.terms, _rule_chain_factors, _rule_symmetric_only,
          findings.free_index_assumption, findings.data_assumption, findings.size_assumption,
          findings.data_and_size_assumption, findings.wrong_term)
@@ -758,8 +823,18 @@ def _entry_label(k, shape, point):
     return f"[{k // cols}, {k % cols}]"
 
 
-def _show(value):
-    return to_text(value if value.is_Rational else sympy.Float(value, 12))
+def _show(value, digits=12):
+    return to_text(value if value.is_Rational else sympy.Float(value, digits))
+
+
+def _show_apart(a, b):
+    """Both values, with as many digits as it takes to tell them apart (up to 40): a difference in
+    the 14th digit is never shown as the same number twice."""
+    for digits in (12, 20, 30, 40):
+        shown = _show(a, digits), _show(b, digits)
+        if shown[0] != shown[1]:
+            break
+    return shown
 
 
 __all__ = ["NumericProblem", "check_matrix_notation", "expected_derivative"]

@@ -184,14 +184,16 @@ def _from_namespace(namespace, name):
     return obj if isinstance(obj, Symbol) else None
 
 
-def new_namespace(symbols=None, *received):
+def new_namespace(symbols=None, *received, judged=()):
     """The symbol table of one call: the declarations `symbols` (see
-    `derive.parse`) and every SymPy object among `received` (f, wrt, the
-    claim, constraints, ...: text in them is skipped), adopted before any
-    text is parsed, so that a name in text means the user's object."""
+    `derive.parse`) and every SymPy object among `received` (f, wrt,
+    constraints, ...: text in them is skipped) and `judged` (a claim under
+    test and its definitions), adopted before any text is parsed, so that a
+    name in text means the user's object.  Only `received` teaches the
+    problem its index ranges: a claim's ranges are what is checked."""
     namespace = symbols if isinstance(symbols, Namespace) else Namespace(symbols)
-    namespace.received(*received)
-    namespace.index_names_in_text |= _bracketed_names(received)
+    namespace.received(*received, judged=judged)
+    namespace.index_names_in_text |= _bracketed_names((*received, *judged))
     return namespace
 
 

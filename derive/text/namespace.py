@@ -36,6 +36,7 @@ class Namespace:
         self.used_as_scalars = set()  # declared scalars the text used as such (then x[i] is refused)
         self.user_names = set()  # names of the SymPy objects the call received (`received`)
         self.index_names_in_text = set()  # names the call's text uses as indices (never a size's name)
+        self.user_bounds = set()  # names in the bounds of a judged claim's SymPy sums (`user_size`)
         self.properties = MatrixProperties()  # matrix name -> {"symmetric", "spd"} (declared)
         if symbols is None:
             return
@@ -86,17 +87,23 @@ class Namespace:
                 for named in named_objects(obj):
                     self._settle(named)
 
-    def received(self, *objects):
-        """Adopt the SymPy objects the user passed (f, wrt, claims...): theirs, never made plain."""
-        for obj in objects:
+    def received(self, *objects, judged=()):
+        """Adopt the SymPy objects the user passed (f, wrt, claims...): theirs, never made plain.
+        The sums of `objects` teach the problem its arrays' lengths (`ranges.learn`); those of
+        `judged` (a claim under test) do not: a claim summed over 0..n-2 must not shorten the
+        sum f's text leaves open, or a wrong range would be compared with itself."""
+        for obj, teaches in [(o, True) for o in objects] + [(o, False) for o in judged]:
             items = list(obj.keys()) + list(obj.values()) if isinstance(obj, dict) else \
                 list(obj) if isinstance(obj, (list, tuple)) else [obj]
             for item in items:
                 if isinstance(item, (sympy.Basic, MatrixBase)):
                     self.user_names |= {name_of(o) for o in named_objects(item)}
                 if isinstance(item, sympy.Basic) and item.has(sympy.Sum):
-                    ranges.learn(item, self)
-        self.adopt(*objects)
+                    if teaches:
+                        ranges.learn(item, self)
+                    else:  # its sizes are named, not learned: `user_size`
+                        self.user_bounds |= {s.name for s in ranges.size_symbols(item)}
+        self.adopt(*objects, *judged)
 
     def unify(self, obj):
         """`obj` (SymPy) with every named object replaced by the one its name means here."""
@@ -144,6 +151,26 @@ class Namespace:
                     if size.name == name:
                         return size
         return Symbol(name, integer=True, positive=True)
+
+    def user_size(self, name):
+        """The user's symbol `name` as a size the parser names itself (a text sum left open), or None.
+
+        A SymPy claim summed to n - 2 beside a text f summed over all of x: derive calls x's length
+        n, and the claim's n is that n (one name, one variable), so the claim misses one term instead
+        of being a sum over a length of its own.  Only a symbol that bounds one of the claim's SymPy
+        sums (a size there too; f's own sums teach their ranges instead), and that the text uses
+        neither as a scalar nor as an index, is taken; it then means the size, a positive integer,
+        everywhere."""
+        sym = self.names.get(name)
+        if (name not in self.user_bounds or not isinstance(sym, Symbol) or name in self.used_as_scalars
+                or name in self.index_names or name in self.index_names_in_text):
+            return None
+        try:
+            size = merge(sym, Symbol(name, integer=True, positive=True))
+        except SymbolError:
+            return None  # a negative n, a non-integer n: not a size
+        self.names[name] = size
+        return size
 
     def index_range(self, index):
         """(lo, hi) of an index: declared or learned (`ranges.py`), or 0..n-1 by default."""

@@ -219,15 +219,20 @@ class _Classes:
         for M in namespace.names.values():
             if isinstance(M, MatrixSymbol):
                 taken |= {str(x) for d in M.shape for x in d.free_symbols}
-        if count == 1 and "n" not in taken:
+        user_size = getattr(namespace, "user_size", lambda name: None)
+
+        def free(name):  # one name, one variable: the user's size n (a claim's bound) is this n
+            return name not in taken or (name not in used and user_size(name) is not None)
+
+        if count == 1 and free("n"):
             name = "n"  # may be the n of a declared "A: n x n": the same symbol, as before
         else:
             base = name = f"n_{first}"
             k = 1
-            while name in taken:
+            while not free(name):
                 name, k = f"{base}{k}", k + 1
         used.add(name)
-        return namespace.dimension(name)
+        return user_size(name) or namespace.dimension(name)
 
     def record(self, namespace):
         """Remember every index's and axis's range for later parses in this problem."""

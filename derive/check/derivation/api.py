@@ -47,7 +47,7 @@ def check_derivation(lines, f=None, wrt=None, symbols=None, *, syntax=None, titl
     """
     with time_budget(limits.seconds * 2, "checking the derivation"):
         received = [x for x in (lines if isinstance(lines, (list, tuple)) else []) if isinstance(x, sympy.Basic)]
-        ns = new_namespace(symbols, f, wrt, *received)
+        ns = new_namespace(symbols, f, wrt, judged=received)  # the steps' sums are judged: they set no ranges
         steps = split.steps(lines)
         if not steps:
             raise ParseError("the derivation has no lines")
