@@ -501,6 +501,10 @@ def _shape_check(problem):
         return Verdict("transposed", problem.display(), problem.claim,
                        f"the claim is the transpose of the derivative{layout}: the claim is {text}",
                        "shapes, then comparison of the transpose", kind=problem.kind, wrt=(problem.target,))
+    row = findings.broadcast_row(problem)  # a column plus a row, broadcast: the row is the slip, not the kind
+    if row is not None:
+        return Verdict("wrong", problem.display(), problem.claim, row.text, "shapes, then comparison with the rows "
+                       "transposed", kind=problem.kind, wrt=problem.targets, mistake=row.mistake)
     other = _other_kind(problem, got)
     if other is not None:
         return other
@@ -760,11 +764,12 @@ def _whole_axes(body, index, f):
                 yield f"every {what} of {M.name}", (sympy.Integer(0), size - 1)
 
 
-RULES = (_rule_transposed_result, _rule_transposed_factor, _rule_sum_range, _rule_constant_factor,
+RULES = (findings.unbound_index,  # a sample's sum dropped (index notation says so before comparing)
+         _rule_transposed_result, _rule_transposed_factor, _rule_sum_range, _rule_constant_factor,
          _rule_missing_occurrence,
          findings.missing_factor, findings.terms, _rule_chain_factors, _rule_symmetric_only,
          findings.free_index_assumption, findings.data_assumption, findings.size_assumption,
-         findings.data_and_size_assumption, findings.wrong_term)
+         findings.data_and_size_assumption, findings.wrong_term, findings.inner_derivative)
 
 
 # ---------------------------------------------------------------------------
