@@ -72,7 +72,7 @@ CORPUS = [
     ("log(sum(exp(x[i]), i))", "x[k]", "exp(x[k])", None, None, "wrong", ""),
     ("trace(A @ X)", "X", "A", None, "A: n x n, X: n x n", "transposed", "transpose"),
     ("sum((y - X@w)**2) + lam*w.T@w", "w", "-2*X.T@(y - X@w) + lam*w", None, "X: N x d, w: d, y: N", "wrong",
-     "differs from the derivative by lam*w (the derivative minus the claim)"),
+     "the term 2*lam*w lost its factor 2: the claim has lam*w"),
     ("x.T@A@x + b.T@x", "x", "(A + A.T)@x", None, "A: n x n, x: n, b: n", "wrong", "a term is missing: b"),
     ("A @ x", "x", "A.T", None, "A: m x n, x: n", "transposed", "transpose"),
 ]

@@ -273,3 +273,16 @@ def test_lambda_spelled_out_is_the_keys_lam(answer):
     assert m.ok and "read lambda as lam, the question's name" in m.explanation, m
     wrong = grade(KEY, [("s", "q1", answer.replace("2*X", "X").replace("2X", "X"))], jobs=1).mark("s", "q1")
     assert wrong.status == "wrong"  # read as lam, then checked like any other answer
+
+
+def test_progress_is_reported_and_marks_print(small):
+    seen = []
+    g = grade(KEY, [("a", "q3", "sum(x[i] - mu, i)/sigma**2"), ("b", "q3", "sum(mu - x[i], i)/sigma**2")], jobs=1,
+              progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+    assert str(g.mark("b", "q3")) == ("b q3: WRONG (sign), 0 of 2 points: the sign is flipped (the claim is minus "
+                                      "the derivative)")
+    assert str(g.mark("a", "q3")) == "a q3: correct, 2 of 2 points"
+    text = str(small)
+    assert text.startswith("Small set: 4 students, 3 questions") and "most common:" in text
+    assert "<table>" in small._repr_html_()

@@ -326,11 +326,11 @@ def _read_free_indices(expr, target, claim, ns, kind, seed):
             if gradient.equal(claim):
                 return _kind_verdict(gradient, hessian, claim), target, kind
             names = " and ".join(str(i) for t in targets for i in t.indices)
-            # one free index is a gradient's form: a wrong claim of the wrong kind, as in matrix notation
-            return Verdict("wrong", hessian.display(), claim, f"the claim has only the free index "
-                           f"{', '.join(str(i) for i in first.indices)}, the form of a gradient; the question asks "
-                           f"for the Hessian, which has two: {names}", "free indices",
-                           kind="hessian", wrt=targets, mistake="wrong_kind"), target, kind
+            # one free index where two belong, and not the gradient either: an index slip (phi[n,k]*phi[n,k]
+            # for phi[n,k]*phi[n,l]) more often than another kind, so a shape mistake
+            return Verdict("shape", hessian.display(), claim, f"the claim has only the free index "
+                           f"{', '.join(str(i) for i in first.indices)} (the form of a gradient); the Hessian has two "
+                           f"free indices: {names}", "free indices", kind="hessian", wrt=targets), target, kind
     stray = index_form.unbound(claim, expr, targets)
     if stray:
         problem = _problem(expr, targets if len(targets) > 1 else first, claim, ns, kind, seed)

@@ -61,6 +61,19 @@ class Mark:
     def to_dict(self):
         return asdict(self)
 
+    def __str__(self):
+        what = self.status.upper() if self.status != "correct" else "correct"
+        if self.mistake:
+            what += f" ({self.mistake})"
+        words = self.reason or ("" if self.ok else self.explanation)
+        return (f"{self.student} {self.question}: {what}, {self.points:g} of {self.max_points:g} points"
+                + (f": {words}" if words else ""))
+
+    def _repr_html_(self):
+        from html import escape
+
+        return f"<p>{escape(str(self))}</p>"
+
 
 def mark(question, submission):
     """The `Mark` of one `Submission` against one `Question`."""
