@@ -43,7 +43,7 @@ def test_least_squares_gradient_descent(root, tmp_path):
     assert out["max_diff_matrix_form"] < 1e-12
     np.testing.assert_allclose(out["x"], out["lstsq"], atol=1e-10)
     assert out["textbook"].status == "correct"  # sum((A@x - b)**2)/2 in matrix notation: A^T (A x - b)
-    assert out["ridge"].status == "wrong" and "differs from the derivative by lam*x" in out["ridge"].explanation
+    assert out["ridge"].status == "wrong" and "the term 2*lam*x lost its factor 2" in out["ridge"].explanation
 
 
 def test_mlp_backprop_check(root):
