@@ -286,3 +286,14 @@ def test_progress_is_reported_and_marks_print(small):
     text = str(small)
     assert text.startswith("Small set: 4 students, 3 questions") and "most common:" in text
     assert "<table>" in small._repr_html_()
+
+
+def test_a_check_that_runs_out_of_time_is_ungraded_not_wrong(monkeypatch):
+    from derive.grading import marking
+
+    def slow(*args, **kwargs):
+        raise derive.LimitError("checking the derivative took longer than 20 s (the time budget)")
+
+    monkeypatch.setattr(marking, "check", slow)
+    m = grade({"question": [{"id": "a", "f": "x**3", "wrt": "x"}]}, [("s", "a", "3*x**2")], jobs=1).mark("s", "a")
+    assert (m.status, m.points) == ("ungraded", 0) and "grade it by hand" in m.reason

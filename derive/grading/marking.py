@@ -90,6 +90,9 @@ def mark(question, submission):
     except (ParseError, SymbolError, ShapeError) as exc:
         return Mark(status="unreadable", reason=_reason(submission.text, exc, question), **base)
     except LimitError as exc:
+        if "(the time budget)" in str(exc):  # derive ran out of time: not the student's fault, a person decides
+            return Mark(status="ungraded", reason=f"derive could not decide in time ({_one_line(exc)}); "
+                                                  "grade it by hand", **base)
         return Mark(status="unreadable", reason=f"too large to check ({_one_line(exc)}); write it shorter", **base)
     except DeriveError as exc:  # derive could not decide: a person grades it
         return Mark(status="ungraded", reason=_one_line(exc), **base)
