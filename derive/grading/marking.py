@@ -224,7 +224,7 @@ def _derivation(question, submission, base):
     out.explanation = f"line {k + 1} ({wrong.text}) is wrong: {wrong.explanation}"
     out.safe_explanation = f"line {k + 1} ({wrong.text}) is wrong: " + (
         wrong.explanation if _safe(wrong.explanation, chain.derivative, [ln.text for ln in chain.lines])
-        else GENERIC.get(out.mistake, GENERIC["other"]))
+        else _generic(out.mistake, wrong.explanation, [ln.text for ln in chain.lines]))
     if wrong.counterexample:
         out.counterexample = wrong.counterexample.get("words", "") or out.counterexample
     out.verdict = chain.to_dict()
@@ -239,7 +239,7 @@ def _from_verdict(verdict, question, base, written, note=""):
     claim_text = [written or "", _text(verdict.claimed)]
     out = Mark(status=status, mistake=mistake, points=question.credit(mistake), explanation=explanation,
                safe_explanation=explanation if _safe(explanation, verdict.expected, claim_text)
-               else GENERIC.get(mistake, GENERIC["other"]), expected=expected, verdict=verdict.to_dict(), **base)
+               else _generic(mistake, explanation, claim_text), expected=expected, verdict=verdict.to_dict(), **base)
     if verdict.counterexample:
         from .counterexample import readable_point, readable_value
 
@@ -268,16 +268,29 @@ GENERIC = {
 }
 
 
+_THEIRS = re.compile(r"the claim has (?P<piece>[^;()]+?)(?: instead)?\s*(?:[;()]|$)")
+
+
+def _generic(mistake, explanation, written):
+    """The mistake's words without the derivative, pointing at the student's own piece where the
+    explanation names one ("the claim has lam*w")."""
+    words = GENERIC.get(mistake, GENERIC["other"])
+    m = _THEIRS.search(explanation)
+    if m and _squeeze(m.group("piece")) in "".join(_squeeze(w) for w in written):
+        words += f" (look at {m.group('piece').strip()} in your answer)"
+    return words
+
+
 def _safe(explanation, expected, written):
     """Does `explanation` show nothing of the derivative (SymPy) that the student did not write
     themselves?  Every piece of it (itself, its terms, their factors) that is not in the student's
     own text must be absent from the words."""
     if expected is None:
         return True
-    said = _squeeze(explanation)
-    own = "".join(_squeeze(w) for w in written)
+    said = _bare(explanation)
+    own = "".join(_bare(w) for w in written)
     for piece in _pieces(expected):
-        if len(piece) >= 3 and piece in said and piece not in own:
+        if len(piece) >= 2 and piece in said and piece not in own:  # "-y" is short, and half the answer
             return False
     return True
 
@@ -285,12 +298,17 @@ def _safe(explanation, expected, written):
 def _pieces(expected):
     if isinstance(expected, sympy.MatrixBase) and expected.shape == (1, 1):
         expected = expected[0, 0]
-    pieces = {_squeeze(_text(expected))}
+    pieces = {_bare(_text(expected))}
     if isinstance(expected, sympy.Basic):
         for node in sympy.preorder_traversal(expected):
             if isinstance(node, sympy.Basic) and not node.is_Atom and node.args and node.free_symbols:
-                pieces.add(_squeeze(to_text(node)))
+                pieces.add(_bare(to_text(node)))
     return pieces
+
+
+def _bare(text):
+    """Text without blanks or brackets: (2*lam)*w and 2*lam*w are the same piece of an answer."""
+    return "".join(ch for ch in str(text) if not ch.isspace() and ch not in "()")
 
 
 def _squeeze(text):
