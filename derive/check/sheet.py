@@ -17,12 +17,12 @@ A problem whose text cannot be read is graded "error" with the reason; the
 rest of the sheet is still graded.
 """
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import check
 from ..errors import DeriveError, ParseError
+from ..text.tables import read_table
 from ..text.printing import to_text
 
 KEYS = {"name", "f", "wrt", "claim", "kind", "let", "symbols"}
@@ -90,13 +90,7 @@ def load(path):
         text = path.read_text()
     except OSError as exc:
         raise DeriveError(f"cannot read the sheet {path}: {exc.strerror}") from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        data = _yaml(text, path)
-    else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ParseError(f"{path} is not valid TOML: {exc}") from None
+    data = read_table(text, path)
     if not isinstance(data, dict):
         raise ParseError(f"{path}: expected a table with 'title' and 'problem' entries")
     problems = data.get("problem", data.get("problems"))
@@ -105,17 +99,6 @@ def load(path):
     if len(problems) > MAX_PROBLEMS:
         raise DeriveError(f"{path}: {len(problems)} problems; the limit is {MAX_PROBLEMS}")
     return str(data.get("title", path.stem)), problems
-
-
-def _yaml(text, path):
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - PyYAML is a dependency
-        raise DeriveError("reading YAML sheets needs PyYAML (pip install pyyaml)") from None
-    try:
-        return yaml.safe_load(text)  # safe_load: plain data only, no Python objects
-    except yaml.YAMLError as exc:
-        raise ParseError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
 
 
 def grade(path):

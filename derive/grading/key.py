@@ -18,12 +18,12 @@ a wrong key is worse than grading none.
 """
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..check.verdict import MISTAKES
-from ..errors import DeriveError, ParseError
+from ..errors import DeriveError
+from ..text.tables import read_table
 
 KINDS = ("grad", "jacobian", "hessian")
 QUESTION_KEYS = {"id", "title", "f", "wrt", "let", "symbols", "kind", "points", "answer", "rubric"}
@@ -106,7 +106,7 @@ def load_key(source):
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise AnswerKeyError(f"cannot read the key {path}: {exc.strerror}") from None
-        data = _yaml(text, path) if path.suffix.lower() in (".yaml", ".yml") else _toml(text, path)
+        data = read_table(text, path)
     if not isinstance(data, dict):
         raise AnswerKeyError(f"{where}: expected a table with [[question]] entries")
     items = data.get("question", data.get("questions"))
@@ -158,19 +158,3 @@ def _question(item, k, where):
             raise AnswerKeyError(f"{at}: '{name}' must be text")
     return Question(qid, item["f"], item["wrt"], kind, float(points), let, answer,
                     {m: float(v) for m, v in rubric.items()}, item.get("title", "") or "")
-
-
-def _toml(text, path):
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParseError(f"{path} is not valid TOML: {exc}") from None
-
-
-def _yaml(text, path):
-    import yaml
-
-    try:
-        return yaml.safe_load(text)  # plain data only, no Python objects
-    except yaml.YAMLError as exc:
-        raise ParseError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None

@@ -7,6 +7,7 @@
     names.py         what a symbol name may be            symbol_table.py  one name, one variable
     ranges.py        index ranges from array axes         functions.py   the function table (sigmoid, ...)
     inputs.py        text or SymPy -> expressions, wrt    printing.py    SymPy -> text (to_text)
+    tables.py        TOML/YAML files as plain data (keys, sheets)
 
 Add a function: one entry in functions.FUNCTIONS (its derivative is SymPy's
 fdiff, its printers are in codegen/printing/printers.py, its explanation a

@@ -10,11 +10,11 @@
 """
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import DeriveError, ParseError
+from ...text.tables import read_toml, read_yaml
 from . import first_line, split
 
 MAX_BYTES = 2_000_000
@@ -44,9 +44,9 @@ def read(path, text=None):
         text = p.read_text(encoding="utf-8", errors="replace")
     suffix = Path(path).suffix.lower() if path != "-" else ""
     if suffix == ".toml":
-        return _sheet(_toml(text, path), path)
+        return _sheet(read_toml(text, path), path)
     if suffix in (".yaml", ".yml"):
-        return _sheet(_yaml(text, path), path)
+        return _sheet(read_yaml(text, path), path)
     if suffix in (".tex", ".md", ".markdown") or split.has_blocks(text):
         return _document(text, path)
     return [Derivation(text, title="" if path == "-" else Path(path).name)]
@@ -71,22 +71,6 @@ def _document(text, path):
         raise ParseError(f"{path}: no display block whose first line is a derivative "
                          "(\\frac{\\partial L}{\\partial w} = ..., \\nabla_w L = ..., d/dw f = ...)")
     return found
-
-
-def _toml(text, path):
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParseError(f"{path}: not valid TOML: {exc}") from None
-
-
-def _yaml(text, path):
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ParseError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
 
 
 def _sheet(data, path):
