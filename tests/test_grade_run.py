@@ -297,3 +297,131 @@ def test_a_check_that_runs_out_of_time_is_ungraded_not_wrong(monkeypatch):
     monkeypatch.setattr(marking, "check", slow)
     m = grade({"question": [{"id": "a", "f": "x**3", "wrt": "x"}]}, [("s", "a", "3*x**2")], jobs=1).mark("s", "a")
     assert (m.status, m.points) == ("ungraded", 0) and "grade it by hand" in m.reason
+
+
+# ---------------------------------------------------------------------------
+# what a second reader found (each a wrong number, a leak or a lost answer before)
+
+X2 = {"question": [{"id": "q1", "f": "x**2", "wrt": "x", "points": 2}]}
+
+
+@pytest.mark.parametrize("derivation", ["d/dx x**3\n= 3*x**2", "L = x**3\ndL/dx = 3*x**2",
+                                        "L = x**2 + y**2\ndL/dy = 2*y"])
+def test_a_derivation_of_another_function_earns_nothing(derivation):
+    m = grade(X2, [("s", "q1", derivation)], jobs=1).mark("s", "q1")
+    assert m.status in ("wrong", "unreadable") and m.points == 0, m  # y: a name the question does not have
+
+
+def test_a_right_derivation_of_the_question_is_credited():
+    m = grade(X2, [("s", "q1", "d/dx x**2 = 2*x\n= x + x")], jobs=1).mark("s", "q1")
+    assert m.ok and m.points == 2, m
+
+
+def test_no_solution_never_quotes_a_missing_term():
+    g = grade(KEY, [("s", "q1", "2*X.T@X@w + 2*lam*w")], jobs=1)
+    m = g.mark("s", "q1")
+    assert m.mistake == "missing_term" and "X.T@y" in m.explanation  # the grader sees it
+    assert "y" not in m.safe_explanation.replace("your answer", "")  # the student does not
+    assert g.to_dict(solution=False)["marks"][0]["explanation"] == m.safe_explanation
+
+
+def test_an_answer_over_the_limit_is_unreadable_not_cut_short():
+    long = "2*x" + " + 0" * 1249 + " + 1"
+    m = grade(X2, [("s", "q1", long)], jobs=1).mark("s", "q1")
+    assert m.status == "unreadable" and "longer than" in m.reason
+
+
+def test_ids_equal_but_for_case_are_one_id():
+    key = {"question": [{"id": "a", "f": "x**2", "wrt": "x"}, {"id": "A", "f": "x**3", "wrt": "x"}]}
+    with pytest.raises(AnswerKeyError, match="used twice"):
+        load_key(key)
+
+
+def test_folder_labels_blocks_prose_and_wrapped_lines(tmp_path):
+    key = {"question": [{"id": "1", "f": "x**2", "wrt": "x"}, {"id": "2", "f": "x**3", "wrt": "x"},
+                        {"id": "3", "f": "x.T @ A @ x", "wrt": "x", "let": "A: n x n, x: n", "kind": "hessian"}]}
+    (tmp_path / "ann.txt").write_text("1. 2*x\n2. 1.5*x**2 +\n1.5*x**2\n3: A +\nA.T\n")
+    (tmp_path / "bo.tex").write_text("\\begin{enumerate}\n\\item[1] $2x$\n\\item[2] $3x^2$\n\\item[3] $A + A^\\top$\n"
+                                     "\\end{enumerate}\n\\end{document}\n")
+    (tmp_path / "cy.md").write_text("## 1\n$2x$\n\nThanks for reading!\n## 2\n$3x^2$\n## 2\n$3x$\n")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    g = grade(key, tmp_path, jobs=1)
+    assert [m.status for m in g.marks_of("ann")] == ["correct"] * 3  # 1.5*x is no label "1"; wrapped lines join
+    assert [m.status for m in g.marks_of("bo")] == ["correct"] * 3  # \end{...} is layout, not the answer
+    assert [m.status for m in g.marks_of("cy")] == ["correct", "wrong", "missing"]  # the prose is not math
+    assert any("notes.pdf" in n for n in g.ignored) and any("second block 2" in n for n in g.ignored)
+
+
+def test_a_wrapped_csv_cell_is_one_answer():
+    m = grade(KEY, [("s", "q1", "2*X.T @ (X @ w - y)\n+ 2*lam*w")], jobs=1).mark("s", "q1")
+    assert m.ok, m
+
+
+def test_ungraded_is_blank_in_grades_csv_and_exit_1(monkeypatch, tmp_path):
+    from derive.grading import marking
+
+    def slow(*args, **kwargs):
+        raise derive.LimitError("checking the derivative took longer than 20 s (the time budget)")
+
+    monkeypatch.setattr(marking, "check", slow)
+    g = grade(X2, [("s", "q1", "2*x")], jobs=1)
+    assert g.exit_code == 1
+    g.write(tmp_path)
+    assert list(csv.reader(open(tmp_path / "grades.csv")))[1] == ["s", "", "0", "2"]
+
+
+def test_rubric_credit_for_an_unreadable_answer():
+    key = {"question": [dict(X2["question"][0], rubric={"unreadable": 0.25})]}
+    m = grade(key, [("s", "q1", "2x")], jobs=1).mark("s", "q1")
+    assert m.status == "unreadable" and m.points == 0.5
+
+
+def test_a_definition_the_key_cannot_read_stops_the_run():
+    key = {"question": [{"id": "a", "f": "sigmoid(z)", "wrt": "z", "let": "z: positive; s = sigmoid(z) +"}]}
+    with pytest.raises(AnswerKeyError, match="question a"):
+        grade(key, [("s", "a", "s*(1 - s)")], jobs=1)
+
+
+def test_no_solution_hides_the_derivatives_value_at_the_point(tmp_path):
+    key = {"question": [{"id": "a", "f": "3*x", "wrt": "x"}]}
+    g = grade(key, [("s", "a", "2")], jobs=1)
+    g.write(tmp_path, solution=False)
+    text = (tmp_path / "feedback" / "s.md").read_text()
+    assert "your answer gives 2 there" in text and "the derivative is 3" not in text
+    assert json.loads((tmp_path / "results.json").read_text())["marks"][0]["values"][0] is None
+
+
+def test_the_student_column_is_read_under_its_name(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("Email,question,answer\nann@uni.edu,q1,2*x\n\nbo@uni.edu,q1,\"2*\nx\"\nbo@uni.edu,q1,x\n")
+    g = grade(X2, p, jobs=1)
+    g.write(tmp_path / "gs", "gradescope")
+    rows = list(csv.reader(open(tmp_path / "gs" / "grades.csv")))
+    assert rows[1][:3] == ["ann@uni.edu", "ann@uni.edu", "ann@uni.edu"]
+    assert any("line 5" in n and "line 6" in n for n in g.ignored), g.ignored  # physical lines
+
+
+def test_a_cell_too_large_for_csv_is_a_clear_error(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("student,question,answer\nann,q1,\"" + "x" * 140_000 + "\"\n")
+    with pytest.raises(derive.ParseError, match="a.csv line"):
+        grade(X2, p, jobs=1)
+
+
+@pytest.mark.parametrize("question, answer, hidden", [
+    ("q1", "2*X.T@X@w + 2*lam*w", "X.T@y"),                        # a term of the expanded derivative
+    ("q1", "2*(X.T@X + lam*eye(d))@w - X.T@y", "2*X.T@y"),          # the term as the derivative has it
+    ("q3", "sum(x[i] - mu, i)", "sigma**(-2)"),                     # the factor the answer lacks
+])
+def test_no_solution_words_show_no_piece_of_the_derivative(question, answer, hidden):
+    key = {"question": [dict(KEY["question"][0], id="q1"), dict(KEY["question"][2], id="q3")]}
+    m = grade(key, [("s", question, answer)], jobs=1).mark("s", question)
+    assert m.status == "wrong" and hidden.replace(" ", "") in m.explanation.replace(" ", "")
+    assert hidden.replace(" ", "") not in m.safe_explanation.replace(" ", ""), m.safe_explanation
+
+
+def test_no_solution_hides_a_missing_chain_rule_factor():
+    key = {"question": [{"id": "q2", "f": "-sum(y[i]*log(sigmoid(sum(X[i,j]*w[j], j))) + (1 - y[i])*log(1 - "
+                               "sigmoid(sum(X[i,j]*w[j], j))), i)", "wrt": "w[k]", "let": "y: binary"}]}
+    m = grade(key, [("s", "q2", "sum(sigmoid(sum(X[i,j]*w[j], j)) - y[i], i)")], jobs=1).mark("s", "q2")
+    assert m.mistake == "chain_rule" and "X[i, k]" in m.explanation and "X[i" not in m.safe_explanation

@@ -84,19 +84,30 @@ def _csv(text, question_ids, where):
     if not reader.fieldnames:
         raise ParseError(f"{where}: empty (expected a header row such as student,question,answer)")
     rows = []
-    for k, row in enumerate(reader):
-        if k >= MAX_ROWS:
-            raise ParseError(f"{where}: more than {MAX_ROWS} rows")
-        if row.get(None):  # more fields than the header: an unquoted comma inside an answer
-            raise ParseError(f"{where} line {reader.line_num}: {len(reader.fieldnames) + len(row[None])} fields "
-                             f"but the header has {len(reader.fieldnames)}; quote an answer that has a comma "
-                             f"(\"sum(x[i], i)\")")
-        rows.append(row)
+    try:
+        for k, row in enumerate(reader):
+            if k >= MAX_ROWS:
+                raise ParseError(f"{where}: more than {MAX_ROWS} rows")
+            rows.append(_row(row, reader, where))
+    except csv.Error as exc:
+        raise ParseError(f"{where} line {reader.line_num}: {exc}") from None
     return _rows(rows, question_ids, where, reader.fieldnames)
 
 
+def _row(row, reader, where):
+    if row.get(None):  # more fields than the header: an unquoted comma inside an answer
+        raise ParseError(f"{where} line {reader.line_num}: {len(reader.fieldnames) + len(row[None])} fields "
+                         f"but the header has {len(reader.fieldnames)}; quote an answer that has a comma "
+                         f"(\"sum(x[i], i)\")")
+    row[_LINE] = reader.line_num  # the physical line the row ends on (blank lines and quoted newlines count)
+    return row
+
+
+_LINE = object()  # a row's key for its line number (never a column name)
+
+
 def _rows(rows, question_ids, where, header=None):
-    header = [h for h in (header or (rows[0].keys() if rows else [])) if h is not None]
+    header = [h for h in (header or (rows[0].keys() if rows else [])) if isinstance(h, str)]
     by_lower = {h.strip().lower(): h for h in header}
     student_col = next((by_lower[c] for c in STUDENT_COLUMNS if c in by_lower), None)
     if student_col is None:
@@ -107,9 +118,10 @@ def _rows(rows, question_ids, where, header=None):
     ids = {str(q).strip().lower(): q for q in question_ids}
     out = Answers([], [])
     if question_col and answer_col:
-        kept = [h for h in header if h not in (student_col, question_col, answer_col)]
-        seen = {}
-        for line, row in enumerate(rows, 2):
+        kept = [h for h in header if h not in (question_col, answer_col) and _kept(h, student_col)]
+        seen, answers = {}, {}
+        for k, row in enumerate(rows, 2):
+            line = row.get(_LINE, k)
             student = _student(row.get(student_col), where, line)
             if student is None:
                 continue
@@ -121,15 +133,16 @@ def _rows(rows, question_ids, where, header=None):
             if (student, qid) in seen:
                 out.ignored.append(f"{where} line {seen[student, qid]}: replaced by the later answer on line {line}")
             seen[student, qid] = line
-            out.submissions = [s for s in out.submissions if (s.student, s.question) != (student, qid)]
-            out.submissions.append(_answer(student, qid, row.get(answer_col), f"{where} line {line}"))
+            answers[student, qid] = _answer(student, qid, row.get(answer_col), f"{where} line {line}")
+        out.submissions = list(answers.values())
         return out
     columns = {ids[h.strip().lower()]: h for h in header if h.strip().lower() in ids}
     if not columns:
         raise ParseError(f"{where}: no answers: give columns student,question,answer (one row per answer) or "
                          f"student plus one column per question id ({', '.join(question_ids)})")
-    kept = [h for h in header if h != student_col and h not in columns.values()]
-    for line, row in enumerate(rows, 2):
+    kept = [h for h in header if h not in columns.values() and _kept(h, student_col)]
+    for k, row in enumerate(rows, 2):
+        line = row.get(_LINE, k)
         student = _student(row.get(student_col), where, line)
         if student is None:
             continue
@@ -140,6 +153,12 @@ def _rows(rows, question_ids, where, header=None):
         for qid, col in columns.items():
             out.submissions.append(_answer(student, qid, row.get(col), f"{where} line {line}, column {col}"))
     return out
+
+
+def _kept(column, student_col):
+    """Other columns are kept for grades.csv; the student column too when its name says what it is
+    (Email, SID: the LMS columns read it under that name)."""
+    return column != student_col or column.strip().lower() != "student"
 
 
 def _student(value, where, line):
@@ -161,7 +180,7 @@ def _add_student(out, student, row, kept):
 def _answer(student, qid, text, source):
     text = str(text or "").strip()
     if len(text) > MAX_ANSWER:
-        text = text[:MAX_ANSWER]  # marked unreadable below: it is far too long to be an answer
+        text = text[:MAX_ANSWER + 1]  # one past the limit: marked unreadable, never graded cut short
     steps = _steps(text)
     if len(steps) > 1:  # a derivation in one cell (lines, or "d/dw L = a = b")
         return Submission(student, qid, "", steps, _syntax(text), source)
@@ -174,19 +193,25 @@ def _answer(student, qid, text, source):
 
 def _folder(path, question_ids):
     out = Answers([], [])
-    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = [p for p in entries if p.suffix.lower() in FILE_SUFFIXES]
     if not files:
         raise ParseError(f"{path}: no answer files ({', '.join(FILE_SUFFIXES)}), one per student")
+    out.ignored += [f"{p.name}: not a .txt, .md or .tex file; not graded" for p in entries
+                    if p not in files and p.suffix.lower() not in (".csv", ".toml", ".yaml", ".yml")]
     for p in files:
-        if p.stat().st_size > MAX_BYTES // 20:
-            raise ParseError(f"{p} is larger than {MAX_BYTES // 20_000_000} MB")
         student = p.stem
         if student in out.columns:
             out.ignored.append(f"{p.name}: a second file for {student!r}; the first one is graded")
             continue
         out.students.append(student)
         out.columns[student] = {}
-        blocks = labelled_blocks(p.read_text(encoding="utf-8", errors="replace"), question_ids)
+        if p.stat().st_size > MAX_BYTES // 20:  # this student's answers are unreadable; the class goes on
+            out.ignored.append(f"{p.name}: larger than {MAX_BYTES // 20_000_000} MB; not read")
+            continue
+        repeated = []
+        blocks = labelled_blocks(p.read_text(encoding="utf-8", errors="replace"), question_ids, repeated)
+        out.ignored += [f"{p.name}: a second block {qid}; the later one is graded" for qid in repeated]
         for qid, body in blocks.items():
             out.submissions.append(block_submission(student, qid, body, p.suffix.lower(), f"{p.name}, {qid}"))
         missing = [q for q in question_ids if q not in blocks]
@@ -203,12 +228,13 @@ def _label_patterns(qid):
         re.compile(r"^\s*\\item\s*\[\s*" + word + q + r"\s*[:.)]?\s*\](?P<rest>.*)$", re.I),
         re.compile(r"^\s*%+\s*" + word + q + r"\s*[:.)]?\s*$", re.I),
         re.compile(r"^\s*#{1,6}\s*" + word + q + r"\b.*$", re.I),  # a heading: what follows is its title
-        re.compile(r"^\s*(?:\*\*)?" + word + q + r"(?:\*\*)?\s*(?:[:.)]\s*(?P<rest>.*))?$", re.I),
+        re.compile(r"^\s*(?:\*\*)?" + word + q + r"(?:\*\*)?\s*(?:[:.)](?=\s|$)\s*(?P<rest>.*))?$", re.I),
     )
 
 
-def labelled_blocks(text, question_ids):
-    """{question id: the text of its block}, in the order the labels come."""
+def labelled_blocks(text, question_ids, repeated=None):
+    """{question id: the text of its block}, in the order the labels come (a label that comes again
+    starts the block anew, and goes into `repeated`)."""
     patterns = [(qid, _label_patterns(qid)) for qid in sorted(question_ids, key=len, reverse=True)]
     blocks, current = {}, None
     for line in text.splitlines():
@@ -223,6 +249,8 @@ def labelled_blocks(text, question_ids):
                 break
         if found:
             current = found[0]
+            if current in blocks and repeated is not None:
+                repeated.append(current)
             blocks[current] = [found[1]] if found[1] else []
         elif current is not None:
             blocks[current].append(line)
@@ -247,10 +275,14 @@ def block_submission(student, qid, body, suffix, source):
         steps = _steps(fence.group("body"))
         syntax = _syntax(fence.group("body"))
     else:
-        lines = [_INLINE.sub(lambda m: m.group("body"), ln).strip() for ln in body.splitlines()]
+        lines = [ln for ln in body.splitlines() if ln.strip() and not _LAYOUT.match(ln)]
+        inline = [ln for ln in lines if _INLINE.match(ln)]
+        if inline and suffix in (".md", ".markdown", ".tex"):  # $...$ lines are the math; the rest is prose
+            lines = inline
+        lines = [_INLINE.sub(lambda m: m.group("body"), ln).strip() for ln in lines]
         text = "\n".join(ln for ln in lines if ln and not ln.startswith("%"))
         steps = _steps(text)
-        syntax = "latex" if suffix == ".tex" else _syntax(text)
+        syntax = "latex" if suffix == ".tex" or inline else _syntax(text)  # inside $...$ is LaTeX
     if not steps:
         return Submission(student, qid, "", None, syntax, source)
     if len(steps) == 1:
@@ -259,13 +291,29 @@ def block_submission(student, qid, body, suffix, source):
 
 
 def _steps(text):
-    """Plain lines, each split at its top-level '=' (``d/dw L = a = b`` is three steps)."""
-    out = []
+    """Plain lines, each split at its top-level '=' (``d/dw L = a = b`` is three steps); a line that
+    continues the one before (it starts with an operator, or the one before ends with one or with
+    an open bracket) is the same step, wrapped."""
+    lines = []
     for line in text.splitlines():
-        line = line.strip().rstrip(".,;").strip()
+        line = line.strip()
+        if not line:
+            continue
+        if lines and (_CONTINUES.match(line) or _OPEN_END.search(lines[-1])):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    out = []
+    for line in lines:
+        line = line.rstrip(".,;").strip()
         if line:
             out += split.equalities(line) if "=" in line else [line]
     return out
+
+
+_CONTINUES = re.compile(r"^(?:[+*/@^]|-(?!\s*$))")  # "+ 2*lam*w" goes on; "= ..." is a new step
+_OPEN_END = re.compile(r"(?:[+\-*/@^(\[{,]|\\left\()\s*$")
+_LAYOUT = re.compile(r"^\s*\\(?:begin|end)\{[^{}]*\}\s*$|^\s*\\(?:maketitle|newpage|clearpage|bigskip|medskip)\b")
 
 
 def _syntax(text):

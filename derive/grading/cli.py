@@ -4,7 +4,8 @@
     derive grade key.toml submissions/ --json
 
 Exit 0 when the run graded every answer (wrong answers are the class's business, not an error of
-the run), 2 when the key or the answers cannot be read.
+the run), 1 when some answers are "ungraded" and wait for a person (blank in grades.csv), 2 when
+the key or the answers cannot be read.
 """
 
 import json

@@ -115,10 +115,11 @@ def load_key(source):
     if len(items) > MAX_QUESTIONS:
         raise AnswerKeyError(f"{where}: {len(items)} questions; the limit is {MAX_QUESTIONS}")
     questions = [_question(item, k, where) for k, item in enumerate(items, 1)]
-    ids = [q.id for q in questions]
+    ids = [q.id.lower() for q in questions]  # answers match ids whatever their case
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
-        raise AnswerKeyError(f"{where}: the question id {repeated[0]!r} is used twice")
+        raise AnswerKeyError(f"{where}: the question id {repeated[0]!r} is used twice (ids are read "
+                             "whatever their case)")
     return Key(str(data.get("title", Path(where).stem if where != "the key" else "grades")), questions)
 
 

@@ -17,6 +17,7 @@ from ..check.api import check
 from ..check.derivation import check_derivation
 from ..check.derivation.split import top_level_equals
 from ..errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError
+from ..text.budgets import attempt
 from ..text.printing import to_text
 from .answers import MAX_ANSWER
 
@@ -77,6 +78,13 @@ class Mark:
 
 def mark(question, submission):
     """The `Mark` of one `Submission` against one `Question`."""
+    out = _mark(question, submission)
+    if out.status == "unreadable":  # a rubric may give something for an answer derive cannot read
+        out.points = round(question.points * question.rubric.get("unreadable", 0.0), 6)
+    return out
+
+
+def _mark(question, submission):
     base = dict(student=submission.student, question=question.id, max_points=question.points,
                 answer=submission.text, kind=question.kind, source=submission.source)
     if not submission.text.strip():
@@ -91,17 +99,20 @@ def mark(question, submission):
         return Mark(status="unreadable", reason=_reason(submission.text, exc, question), **base)
     except LimitError as exc:
         if "(the time budget)" in str(exc):  # derive ran out of time: not the student's fault, a person decides
-            return Mark(status="ungraded", reason=f"derive could not decide in time ({_one_line(exc)}); "
-                                                  "grade it by hand", **base)
+            return Mark(status="ungraded", reason="derive could not decide in time; grade it by hand", **base)
         return Mark(status="unreadable", reason=f"too large to check ({_one_line(exc)}); write it shorter", **base)
-    except DeriveError as exc:  # derive could not decide: a person grades it
-        return Mark(status="ungraded", reason=_one_line(exc), **base)
+    except DeriveError:  # derive could not decide: a person grades it
+        return Mark(status="ungraded", reason="derive could not decide this answer; grade it by hand", **base)
     except Exception as exc:  # noqa: BLE001 - one answer never stops a class's grading
-        return Mark(status="ungraded", reason=f"derive failed on this answer ({type(exc).__name__}: "
-                                              f"{_one_line(exc)[:200]}); grade it by hand", **base)
+        # the reason stays generic: an internal message could quote the derivative
+        return Mark(status="ungraded", reason=f"derive failed on this answer (an internal error, "
+                                              f"{type(exc).__name__}); grade it by hand", **base)
 
 
 def _answer(question, text, syntax, base, note=""):
+    text = text.strip()
+    if text.startswith("=") and not text.startswith("=="):  # a derivation's later line: "= 2*X.T@..."
+        text = text[1:].strip()
     cuts = top_level_equals(text)
     if cuts:  # "grad = ...", "dL/dw = ...": the claim is what follows the last '='
         text = text[cuts[-1] + 1:].strip()
@@ -193,42 +204,45 @@ def _foreign_reason(foreign, question):
 
 
 def _derivation(question, submission, base):
-    if question.kind != "grad":  # derivations are checked line by line for first derivatives only
+    """A derivation is graded by its last line against the key's own f (a first line that derives
+    something else earns nothing by it); the lines are checked one by one to say where it went wrong."""
+    last = _answer(question, submission.steps[-1], submission.syntax, base)
+    if question.kind != "grad":  # check_derivation checks first derivatives only
         what = {"hessian": "Hessian", "jacobian": "Jacobian"}[question.kind]
-        note = f"a derivation of a {what} is not checked line by line; its last line was graded"
-        return _answer(question, submission.steps[-1].lstrip("= "), submission.syntax, base, note)
-    chain = check_derivation(submission.steps, f=question.f, wrt=question.wrt, symbols=question.declarations,
-                             syntax=submission.syntax)
-    final = chain.final
+        return _noted(last, f"a derivation of a {what} is not checked line by line; its last line was graded")
+    try:
+        chain = check_derivation(submission.steps, f=question.f, wrt=question.wrt, symbols=question.declarations,
+                                 syntax=submission.syntax)
+    except DeriveError:
+        return _noted(last, "the derivation's lines could not be read; its last line was graded")
+    if chain.final is None or chain.final.ok != last.ok or chain.derivative is None:
+        return _noted(last, "the derivation does not start from the question's f; its last line was graded")
     k = chain.first_error
+    unread = next((n for n, line in enumerate(chain.lines) if line.status == "unparsed"), None)
     if k is None:
-        unread = next((n for n, line in enumerate(chain.lines) if line.status == "unparsed"), None)
-        if final is None or unread is not None and unread == len(chain.lines) - 1:
-            line = chain.lines[unread] if unread is not None else None
-            return Mark(status="unreadable", reason=_reason(line.text if line else submission.text,
-                                                            ParseError(line.explanation if line else chain.explanation),
-                                                            question), line=None if unread is None else unread + 1,
-                        line_text=line.text if line else "", **base)
-        out = _from_verdict(final, question, base, None)
-        if out.ok and unread is not None:
-            out.explanation += f" (line {unread + 1} could not be read: {chain.lines[unread].explanation})"
-        out.verdict = chain.to_dict()
-        return out
-    wrong = chain.lines[k]
-    out = _from_verdict(final, question, base, None) if final is not None and not final.ok else Mark(
-        status="wrong", expected=to_text(chain.derivative) if chain.derivative is not None else "", **base)
-    out.status = "wrong"
-    out.mistake = wrong.mistake or out.mistake or "other"
+        if last.ok and unread is not None:
+            last.explanation += f" (line {unread + 1} could not be read: {chain.lines[unread].explanation})"
+        last.verdict = chain.to_dict()
+        return last
+    wrong, written = chain.lines[k], [ln.text for ln in chain.lines]
+    out = last
+    out.status, out.mistake = "wrong", wrong.mistake or last.mistake or "other"
     out.points = question.credit(out.mistake)
     out.line, out.line_text = k + 1, wrong.text
     out.explanation = f"line {k + 1} ({wrong.text}) is wrong: {wrong.explanation}"
     out.safe_explanation = f"line {k + 1} ({wrong.text}) is wrong: " + (
-        wrong.explanation if _safe(wrong.explanation, chain.derivative, [ln.text for ln in chain.lines])
-        else _generic(out.mistake, wrong.explanation, [ln.text for ln in chain.lines]))
-    if wrong.counterexample:
-        out.counterexample = wrong.counterexample.get("words", "") or out.counterexample
+        wrong.explanation if _safe(wrong.explanation, chain.derivative, written, out.mistake)
+        else _generic(out.mistake, wrong.explanation, written))
+    if wrong.counterexample:  # the line's own point and numbers, not the last line's
+        out.counterexample, out.values = wrong.counterexample.get("words", "") or "", None
     out.verdict = chain.to_dict()
     return out
+
+
+def _noted(mark_, note):
+    mark_.explanation = f"{mark_.explanation} ({note})" if mark_.explanation else note
+    mark_.safe_explanation = f"{mark_.safe_explanation} ({note})" if mark_.safe_explanation else note
+    return mark_
 
 
 def _from_verdict(verdict, question, base, written, note=""):
@@ -238,7 +252,7 @@ def _from_verdict(verdict, question, base, written, note=""):
     explanation = verdict.explanation + (f" ({note})" if note else "")
     claim_text = [written or "", _text(verdict.claimed)]
     out = Mark(status=status, mistake=mistake, points=question.credit(mistake), explanation=explanation,
-               safe_explanation=explanation if _safe(explanation, verdict.expected, claim_text)
+               safe_explanation=explanation if _safe(explanation, verdict.expected, claim_text, mistake)
                else _generic(mistake, explanation, claim_text), expected=expected, verdict=verdict.to_dict(), **base)
     if verdict.counterexample:
         from .counterexample import readable_point, readable_value
@@ -281,10 +295,12 @@ def _generic(mistake, explanation, written):
     return words
 
 
-def _safe(explanation, expected, written):
+def _safe(explanation, expected, written, mistake=None):
     """Does `explanation` show nothing of the derivative (SymPy) that the student did not write
     themselves?  Every piece of it (itself, its terms, their factors) that is not in the student's
     own text must be absent from the words."""
+    if mistake in ("missing_term", "other"):  # their words quote the derivative (a term, a difference)
+        return False
     if expected is None:
         return True
     said = _bare(explanation)
@@ -299,9 +315,16 @@ def _pieces(expected):
     if isinstance(expected, sympy.MatrixBase) and expected.shape == (1, 1):
         expected = expected[0, 0]
     pieces = {_bare(_text(expected))}
-    if isinstance(expected, sympy.Basic):
-        for node in sympy.preorder_traversal(expected):
-            if isinstance(node, sympy.Basic) and not node.is_Atom and node.args and node.free_symbols:
+    if not isinstance(expected, sympy.Basic):
+        return pieces
+    forms = [expected]
+    expanded = attempt(lambda: expected.expand(), 0.5, None)  # the terms of 2*X.T@(X@w - y): -2*X.T@y
+    if expanded is not None and expanded != expected:
+        forms.append(expanded)
+    for form in forms:
+        for node in sympy.preorder_traversal(form):
+            if isinstance(node, sympy.Indexed) or (isinstance(node, sympy.Basic) and not node.is_Atom
+                                                   and node.args and node.free_symbols):
                 pieces.add(_bare(to_text(node)))
     return pieces
 

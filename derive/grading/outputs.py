@@ -62,10 +62,10 @@ def feedback_names(students):
 def grade_rows(grading, format):  # noqa: A002
     questions = grading.key.questions
     totals = grading.totals
-    points = {(m.student, m.question): m.points for m in grading.marks}
+    points = {(m.student, m.question): "" if m.status == "ungraded" else _num(m.points) for m in grading.marks}
 
-    def each(student):
-        return [_num(points.get((student, q.id), 0.0)) for q in questions]
+    def each(student):  # an answer for a person to grade is left blank (no grade), never a 0
+        return [points.get((student, q.id), "0") for q in questions]
 
     kept = []
     for s in grading.students:
@@ -151,8 +151,10 @@ def feedback_markdown(grading, student, solution=True):
             out += [f"It happens on line {m.line} of your derivation: `{m.line_text}`", ""]
         if m.counterexample:
             values = ""
-            if m.values:
+            if m.values and solution:
                 values = f": the derivative is {m.values[0]} there, your answer gives {m.values[1]}"
+            elif m.values:  # the derivative's value at a point can be the answer itself (a constant)
+                values = f": your answer gives {m.values[1]} there, which is not the derivative's value"
             out += [f"A point where they differ: {m.counterexample}{values}.", ""]
         if solution and m.step:
             out += [f"Where in the derivation: {m.step}", ""]

@@ -101,7 +101,8 @@ class Grading:
 
     @property
     def exit_code(self):
-        return 0
+        """0: every answer graded; 1: some are "ungraded" and wait for a person (blank in grades.csv)."""
+        return 1 if any(m.status == "ungraded" for m in self.marks) else 0
 
     def __str__(self):
         lines = [f"{self.key.title}: {len(self.students)} students, {len(self.key.questions)} questions, "
@@ -154,4 +155,6 @@ def _without_solution(d):
     d["explanation"] = d["safe_explanation"]
     d["step"] = ""
     d["verdict"] = None
+    if d.get("values"):
+        d["values"] = [None, d["values"][1]]  # the derivative's value at a point can be the answer (a constant)
     return d

@@ -11,11 +11,13 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from ..check.api import parse_definitions
 from ..derivation.api import differentiate
+from ..text.inputs import new_namespace
 from ..errors import DeriveError
 from .answers import Submission, read_answers
 from .key import AnswerKeyError, load_key
-from .marking import mark
+from .marking import Mark, mark
 from .results import Grading
 
 
@@ -56,6 +58,8 @@ def validate_key(key):
     for q in key.questions:
         try:
             differentiate(q.f, q.wrt, q.kind, symbols=q.declarations)
+            if q.definitions:  # read now: a definition derive cannot read would make every answer unreadable
+                parse_definitions(q.definitions, new_namespace(q.declarations, q.f, q.wrt))
         except DeriveError as exc:
             raise AnswerKeyError(f"the key's question {q.id}: {' '.join(str(exc).split())}") from None
         if q.answer is None:
@@ -91,7 +95,11 @@ def _mark_all(key, tasks, jobs, report):
         done = 0
         for future in as_completed(futures):
             idx = futures[future]
-            for i, m in zip(idx, future.result()):
+            try:
+                marks = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died (memory, a crash): its answers, not the run
+                marks = [_lost(key[tasks[i].question], tasks[i], exc) for i in idx]
+            for i, m in zip(idx, marks):
                 out[i] = m
             done += len(idx)
             if report:
@@ -106,6 +114,12 @@ def _chunks(tasks, jobs):
     for start in range(0, len(tasks), size):
         idx = list(range(start, min(start + size, len(tasks))))
         yield idx, [tasks[i] for i in idx]
+
+
+def _lost(question, submission, exc):
+    return Mark(submission.student, question.id, "ungraded", max_points=question.points, answer=submission.text,
+                kind=question.kind, source=submission.source,
+                reason=f"the worker checking this answer stopped ({type(exc).__name__}); grade it by hand")
 
 
 def _mark_chunk(key, chunk):
