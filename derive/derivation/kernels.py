@@ -21,6 +21,7 @@ ufunc kernels of the wrt variables, then the other symbols alphabetically.
 import sympy
 
 import codegen
+from codegen.kernel import BACKENDS
 
 from . import kernel_kinds
 from .linalg_kernels import loop_kernel
@@ -43,19 +44,28 @@ def kernel(d, *, value=False, fused=False, hvp=False, backend="numba", directory
     kinds = [name for name, wanted in (("value", value), ("fused", fused), ("hvp", hvp)) if wanted]
     if len(kinds) > 1:
         raise DeriveError(f"choose one of value=True, fused=True, hvp=True (got {' and '.join(kinds)})")
+    if backend not in BACKENDS:  # never dropped: an argument derive cannot honour is an error
+        raise DeriveError(f"unknown backend {backend!r}; derive's kernels are built for "
+                          f"{' and '.join(repr(b) for b in BACKENDS)}")
     if kinds:
+        _numba_only(backend, f"{kinds[0]}=True kernels")
         return getattr(kernel_kinds, f"{kinds[0]}_kernel")(d, directory=directory)
     if d.notation == "components" and (has_index_sums(d.f) or _atoms(d.f, sympy.MatrixSymbol)):
+        _numba_only(backend, "kernels of a derivative by scalars over data (sums, matrices)")
         return SampleKernel(d, directory)  # scalars of data: by lam in y'X inv(X'X + lam I) X'y, by mu in a sum
     if d.notation == "components":
         others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
                          and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
         return codegen.kernel(d.result, list(d.wrt) + others, backend=backend, directory=directory)
-    if backend != "numba":
-        raise DeriveError(f"kernels of {d.notation}-notation results are Numba loop kernels; "
-                          f"backend={backend!r} is not available for them")
+    _numba_only(backend, f"kernels of {d.notation}-notation results")
     expr, outputs, ranges = index_form(d)
     return loop_kernel(d.f, expr, outputs, ranges, directory)
+
+
+def _numba_only(backend, what):
+    if backend != "numba":
+        raise DeriveError(f"{what} are Numba loop kernels; backend={backend!r} is not available for them "
+                          "(use backend='numba')")
 
 
 __all__ = ["SampleKernel", "index_form", "kernel", "loop_arguments", "loop_kernel"]
