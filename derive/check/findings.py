@@ -55,6 +55,7 @@ _DATA_WORDS = {
     "simplex": "on the simplex",
     "binary": "binary (every entry 0 or 1)",
     "sign": "a vector of signs (every entry -1 or 1)",
+    "onehot": "one-hot (one entry 1, the others 0)",
 }
 
 
@@ -605,7 +606,7 @@ def broadcast_row(problem):
 def data_assumption(problem, claim):
     """Right when an array of f (not the variable, not declared) is on the simplex, binary or signs."""
     for array in _data_arrays(problem):
-        for kind in ("simplex", "binary", "sign"):
+        for kind in ("simplex", "binary", "sign", "onehot"):
             if late(problem):
                 return None
             if problem.equal(claim, assume={array: kind}):

@@ -39,6 +39,7 @@ _DATA = {
     "sign": frozenset({"sign"}),  # +-1 labels
     "probability": frozenset({"probability"}),  # 0 < p < 1
     "simplex": frozenset({"simplex"}),  # entries >= 0 summing to 1 (each row of a matrix)
+    "onehot": frozenset({"onehot"}),  # one entry 1, the others 0 (each row of a matrix): class labels
 }
 _PROPERTIES.update(_DATA)
 

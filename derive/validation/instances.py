@@ -46,7 +46,8 @@ from ..text.ranges import size_symbols
 from ..text.inputs import as_basic
 from ..text.symbol_table import name_of
 
-DATA_KINDS = ("binary", "sign", "probability", "simplex")
+DATA_KINDS = ("binary", "sign", "probability", "simplex", "onehot")
+GROUPED = ("simplex", "onehot")  # kinds of a whole vector (each row of a matrix), not of one entry
 
 # Sizes tried, per instance; distinct sizes per dimension catch shape-confusions
 # that happen to work when everything is square.
@@ -220,7 +221,7 @@ def instance_kinds(kinds, inst):
             out[key] = kind
             continue
         E = inst.matrix(key)
-        if kind != "simplex":
+        if kind not in GROUPED:
             out.update({s: kind for s in E})
         elif 1 in E.shape:
             out[tuple(E)] = kind
@@ -258,15 +259,23 @@ def conform(point, kinds):
         if kind is None and isinstance(key, Indexed):
             kind = kinds.get(key.base)
             group_key = (key.base, key.indices[:-1])
-        if kind == "simplex":
+        if kind in GROUPED:
             groups.setdefault(group_key, []).append(key)
         elif kind is not None:
             point[key] = data_value(kind, point[key])
+    group_kind = {}
     for key, kind in kinds.items():
-        if kind == "simplex" and isinstance(key, tuple):
+        if kind in GROUPED and isinstance(key, tuple):
             groups[key] = [s for s in key if s in point]
-    for members in groups.values():
+            group_kind[key] = kind
+    for key, members in groups.items():
+        kind = group_kind.get(key) or kinds.get(members[0]) or kinds.get(getattr(members[0], "base", None))
         weights = [abs(point[m]) or sympy.Integer(1) for m in members]
+        if kind == "onehot":  # the largest entry is the class: 1 there, 0 elsewhere
+            hot = max(range(len(members)), key=lambda k: weights[k])
+            for k, m in enumerate(members):
+                point[m] = sympy.Integer(k == hot)
+            continue
         total = sum(weights)
         for m, w in zip(members, weights):
             point[m] = w / total
@@ -406,6 +415,10 @@ def _data_array(kind, shape, rng):
         return rng.integers(1, _GRID, size=shape) / _GRID
     vector = cols == 1
     length = rows if vector else cols
+    if kind == "onehot":  # one class per row (a vector: one entry of its column)
+        hot = np.zeros((1 if vector else rows, length))
+        hot[np.arange(hot.shape[0]), rng.integers(0, length, size=hot.shape[0])] = 1.0
+        return hot.T if vector else hot
     total = 2 ** (max(1, math.ceil(math.log2(length))) + 4)
     out = []
     for _ in range(1 if vector else rows):
