@@ -25,11 +25,11 @@ def test_an_unknown_backend_is_an_error_everywhere(derivations, name, options):
         derive.kernel(derivations[name], backend="anything", **options)
 
 
-@pytest.mark.parametrize("name", ["matrix notation", "index notation", "scalars over data"])
-@pytest.mark.parametrize("options", [{}, {"value": True}, {"fused": True}])
+@pytest.mark.parametrize("name, options", [
+    ("matrix notation", {}), ("matrix notation", {"value": True}), ("matrix notation", {"fused": True}),
+    ("index notation", {}), ("index notation", {"value": True}), ("index notation", {"fused": True}),
+    ("scalars over data", {})])
 def test_a_loop_kernel_asked_for_numpy_says_it_is_numba(derivations, name, options):
-    if name == "scalars over data" and options:
-        pytest.skip("value/fused kernels of a sample's scalars are the same loop kernels")
     with pytest.raises(derive.DeriveError, match="backend='numpy' is not available"):
         derive.kernel(derivations[name], backend="numpy", **options)
 
