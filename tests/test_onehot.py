@@ -33,7 +33,7 @@ def test_matrix_notation_claims_under_onehot_labels(claim, status):
 def test_sympy_objects_and_mixed_input():
     K = sympy.Symbol("K", integer=True, positive=True)
     z, y = sympy.MatrixSymbol("z", K, 1), sympy.MatrixSymbol("y", K, 1)
-    assert derive.check(F, "z", "softmax(z) - y**2", "grad", symbols=DECL).ok
+    assert derive.check(F, z, "softmax(z) - y**2", "grad", symbols=DECL).ok  # wrt as a SymPy object
     v = derive.check(-(y.T * sympy.MatrixSymbol("L", K, 1))[0, 0], "L", -y, "grad", symbols="y: K onehot")
     assert v.ok  # d/dL (-y.T L) = -y, with a SymPy f and claim under the declaration
 

@@ -113,10 +113,10 @@ class NumericProblem:
             found = []
             for sizes in self.sizes:
                 kept = 0
-                for attempt in range(ATTEMPTS):
+                for draw in range(ATTEMPTS):  # (not `attempt`: that is the budgets' helper, imported above)
                     if kept >= POINTS:
                         break
-                    point = Point.draw(sizes, self._symbols, rng, attempt, properties)
+                    point = Point.draw(sizes, self._symbols, rng, draw, properties)
                     for s, how in (assume or {}).items():
                         if isinstance(how, tuple) and how[1] in sizes:
                             point.values[s] = float(sizes[how[1]])
