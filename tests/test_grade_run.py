@@ -425,3 +425,32 @@ def test_no_solution_hides_a_missing_chain_rule_factor():
                                "sigmoid(sum(X[i,j]*w[j], j))), i)", "wrt": "w[k]", "let": "y: binary"}]}
     m = grade(key, [("s", "q2", "sum(sigmoid(sum(X[i,j]*w[j], j)) - y[i], i)")], jobs=1).mark("s", "q2")
     assert m.mistake == "chain_rule" and "X[i, k]" in m.explanation and "X[i" not in m.safe_explanation
+
+
+def test_text_sympy_objects_and_the_two_mixed_grade_alike():
+    """A key and answers built in Python: SymPy objects are read as derive's text prints them, never
+    by str() (which prints X.T*(X*w - y), a product text reads entrywise)."""
+    import sympy
+
+    n, d = sympy.symbols("n d", integer=True, positive=True)
+    X, w, y = sympy.MatrixSymbol("X", n, d), sympy.MatrixSymbol("w", d, 1), sympy.MatrixSymbol("y", n, 1)
+    lam = sympy.Symbol("lam", positive=True)
+    right, half = 2 * X.T * (X * w - y) + 2 * lam * w, X.T * (X * w - y) + lam * w
+    text_key = {"question": [dict(KEY["question"][0], answer=None)]}
+    sympy_key = {"question": [dict(KEY["question"][0], wrt=w, answer=right)]}
+    rows_text = [("a", "q1", "2*X.T @ (X @ w - y) + 2*lam*w"), ("b", "q1", "X.T @ (X @ w - y) + lam*w")]
+    rows_sympy = [("a", "q1", right), ("b", "q1", half)]
+    for key, rows in ((text_key, rows_text), (sympy_key, rows_sympy), (text_key, rows_sympy), (sympy_key, rows_text)):
+        g = grade(key, rows, jobs=1)
+        assert (g.mark("a", "q1").status, g.mark("b", "q1").mistake) == ("correct", "factor"), (key, rows)
+    x = sympy.Symbol("x")
+    for key_f, answers in ((x**3, [3 * x**2, "3*x"]), ("x**3", [3 * x**2, 3 * x]), (x**3, ["3*x**2", 3 * x])):
+        g = grade({"question": [{"id": "c", "f": key_f, "wrt": x}]}, [("a", "c", answers[0]), ("b", "c", answers[1])],
+                  jobs=1)
+        assert (g.mark("a", "c").status, g.mark("b", "c").status) == ("correct", "wrong"), (key_f, answers)
+
+
+def test_each_student_sees_their_own_text_of_a_shared_answer():
+    g = grade(KEY, [("a", "q3", "sum(x[i] - mu, i)/sigma**2"), ("b", "q3", "sum(x[i]  -  mu, i)/sigma**2")], jobs=1)
+    assert g.timings["checked"] == 1
+    assert [g.mark(s, "q3").answer for s in "ab"] == ["sum(x[i] - mu, i)/sigma**2", "sum(x[i]  -  mu, i)/sigma**2"]

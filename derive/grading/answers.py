@@ -20,8 +20,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sympy
+
 from ..check.derivation import split
 from ..errors import DeriveError, ParseError
+from ..text.printing import to_text
 
 MAX_BYTES = 20_000_000
 MAX_ROWS = 100_000
@@ -178,13 +181,24 @@ def _add_student(out, student, row, kept):
 
 
 def _answer(student, qid, text, source):
-    text = str(text or "").strip()
+    text = str(as_text(text) or "").strip()
     if len(text) > MAX_ANSWER:
         text = text[:MAX_ANSWER + 1]  # one past the limit: marked unreadable, never graded cut short
     steps = _steps(text)
     if len(steps) > 1:  # a derivation in one cell (lines, or "d/dw L = a = b")
         return Submission(student, qid, "", steps, _syntax(text), source)
     return Submission(student, qid, text, None, _syntax(text), source)
+
+
+def as_text(value):
+    """A SymPy object (an answer, or a key's f, wrt or answer built in Python) in derive's own text
+    grammar, which reads back as the same object (str() would print a matrix product as '*', which
+    text reads entrywise); a list of variables as their names; anything else as it is."""
+    if isinstance(value, sympy.Basic | sympy.MatrixBase):
+        return to_text(value)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, sympy.Basic) for v in value):
+        return ", ".join(to_text(v) for v in value)
+    return value
 
 
 # ---------------------------------------------------------------------------

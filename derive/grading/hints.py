@@ -161,7 +161,7 @@ def _number_against_name(f):
     number, name = m.groups()
     parts = _split(name, f.names)
     if parts is None:  # no declared names make it up: letters, unless it reads as one word
-        parts = list(name) if len(name) <= 3 and not _greek(name) else [name]
+        parts = list(name) if len(name) <= 3 and not greek(name) else [name]
     product = _product([number, *parts], f)
     return {"fix": product, "written": number + name, "why": _why(product)}
 
@@ -234,7 +234,7 @@ def _close_name(f):
     name = m.group(1).replace(LAMBDA_NAME, "lambda")
     listed = [n for n in (m.group(2) or "").split(", ") if n and n != "none"]
     names = {**{n: None for n in listed}, **f.names}
-    use = _indexed(name, names) or _near(name, [n for n, k in names.items() if k not in ("size", "index")])
+    use = _indexed(name, names) or near(name, [n for n, k in names.items() if k not in ("size", "index")])
     if use is None:
         uses = ", ".join(n for n, k in names.items() if k not in ("size", "index")) or "none"
         return {"fix": f"'{name}' is not a name the question uses (it uses {uses})"}
@@ -370,7 +370,7 @@ def _split(name, names):
     return best.get(len(name)) if name not in names else None
 
 
-def _greek(name):
+def greek(name):
     return next((spellings for spellings in GREEK_SPELLINGS if name.lower() in spellings), None)
 
 
@@ -383,10 +383,10 @@ def _indexed(name, names):
     return f"{base}[{', '.join(indices)}]"
 
 
-def _near(name, names):
+def near(name, names):
     """The question's name that `name` most likely means: another spelling of the same Greek letter,
     the same name in other capitals, one the other abbreviates, or a close spelling."""
-    spellings = _greek(name)
+    spellings = greek(name)
     for candidate in names:
         if spellings and candidate.lower() in spellings:
             return candidate

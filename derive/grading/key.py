@@ -24,6 +24,7 @@ from pathlib import Path
 from ..check.verdict import MISTAKES
 from ..errors import DeriveError
 from ..text.tables import read_table
+from .answers import as_text
 
 KINDS = ("grad", "jacobian", "hessian")
 QUESTION_KEYS = {"id", "title", "f", "wrt", "let", "symbols", "kind", "points", "answer", "rubric"}
@@ -133,6 +134,7 @@ def _question(item, k, where):
         raise AnswerKeyError(f"{at}: unknown field {unknown[0]!r}; the fields are {', '.join(sorted(QUESTION_KEYS))}")
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", qid):
         raise AnswerKeyError(f"{at}: an id is 1 to 40 letters, digits, '_', '-' or '.'")
+    item = {k: as_text(v) for k, v in item.items()}  # SymPy objects in a key given as a dict: as text
     for needed in ("f", "wrt"):
         if not isinstance(item.get(needed), str) or not item[needed].strip():
             raise AnswerKeyError(f"{at}: '{needed}' is missing (text, e.g. f = \"x**2\", wrt = \"x\")")

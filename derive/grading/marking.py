@@ -6,7 +6,6 @@ student can act on; what derive could not decide is "ungraded" for a person to l
 stops the run.
 """
 
-import difflib
 import functools
 import re
 from dataclasses import asdict, dataclass, field
@@ -18,8 +17,10 @@ from ..check.derivation import check_derivation
 from ..check.derivation.split import top_level_equals
 from ..errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError
 from ..text.budgets import attempt
+from ..text.expressions import callable_names
 from ..text.printing import to_text
 from .answers import MAX_ANSWER
+from .hints import greek, near
 
 STATUSES = ("correct", "wrong", "unreadable", "missing", "ungraded")
 
@@ -137,16 +138,15 @@ def _answer(question, text, syntax, base, note=""):
 
 
 def _aliases(foreign, question):
-    """{lambda: lam} for each foreign Greek name that the question spells short (lam, sig, eps):
-    exactly one of the question's names must be its start."""
+    """{lambda: lam} for each foreign name that is another spelling of one Greek letter the question
+    spells (lambda, λ, lamda for lam): exactly one of the question's names must be that letter."""
     own = _question_names(question.f, question.wrt, question.let)
     out = {}
     for name in foreign:
-        if name not in _GREEK:
-            continue
-        short = [n for n in own if len(n) >= 2 and name.startswith(n) and n != name and n not in _FUNCTIONS]
-        if len(short) == 1:
-            out[name] = short[0]
+        spellings = greek(name) or ()
+        same = [n for n in own if n != name and n.lower() in spellings]
+        if len(same) == 1:
+            out[name] = same[0]
     return out
 
 
@@ -185,20 +185,13 @@ def _question_names(f, wrt, let):
     return frozenset(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", f"{f} {wrt} {let}"))
 
 
-_FUNCTIONS = ("sum", "norm", "log", "exp", "sigmoid", "softmax", "tr", "det", "inv", "trace", "logdet")
-_GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu", "pi", "rho",
-          "sigma", "tau", "phi", "psi", "omega")
-
-
 def _foreign_reason(foreign, question):
     own = sorted(n for n in _question_names(question.f, question.wrt, question.let)
-                 if not n.isdigit() and n not in _FUNCTIONS)
+                 if not n.isdigit() and n not in callable_names())
     hints = []
     for name in foreign:
-        close = difflib.get_close_matches(name, own, n=1, cutoff=0.5)
-        if not close and name in _GREEK:  # lambda -> lam, sigma -> sig
-            close = [n for n in own if n.startswith(name[:3]) or name.startswith(n)][:1]
-        hints.append(f"write {close[0]} for {name}" if close else f"{name} is not a name of this question")
+        close = near(name, own)  # another spelling of a Greek letter, an abbreviation, a close spelling
+        hints.append(f"write {close} for {name}" if close else f"{name} is not a name of this question")
     return (f"the answer uses {', '.join(foreign)}, which the question does not ({'; '.join(hints)}; "
             f"the question's names: {', '.join(own)})")
 

@@ -130,7 +130,7 @@ def _for_student(m, s):
     """A memoized mark under this submission's own student and source."""
     from dataclasses import replace
 
-    return replace(m, student=s.student, source=s.source)
+    return replace(m, student=s.student, source=s.source, answer=s.text)  # their own text, their own spacing
 
 
 def _progress_bar(total, stream=None):
