@@ -30,6 +30,7 @@ from ..calculus.reals import RealView
 from ..calculus.simplify import tidy
 from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
 from ..validation.instances import data_kinds
+from .index_form import axis_bounds
 from .verdict import Verdict
 
 
@@ -164,20 +165,6 @@ def _align_sizes(claim, expr, ns):
             for key, (lo, hi) in list(table.items()):
                 table[key] = (sympy.sympify(lo).xreplace(mapping), sympy.sympify(hi).xreplace(mapping))
     return claim.xreplace(mapping) if mapping else claim
-
-
-def axis_bounds(expr):
-    """{(array, axis): (lo, hi)} for each sum index used as an array index: i in x[i, j] over 0..n_i - 1."""
-    out = {}
-    for s in expr.atoms(sympy.Sum):
-        for index, lo, hi in s.limits:
-            if len(hi.free_symbols) != 1 or lo.free_symbols:
-                continue
-            for a in s.function.atoms(sympy.Indexed):
-                for axis, i in enumerate(a.indices):
-                    if i == index:
-                        out.setdefault((a.base.label, axis), (lo, hi))
-    return out
 
 
 def _explicit_claim(claim, expr, wrt, ns):

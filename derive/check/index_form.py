@@ -55,4 +55,18 @@ def unbound_words(names, claim, f):
             f"free {listed}{where}")
 
 
-__all__ = ["free_indices", "second_target", "unbound", "unbound_words"]
+__all__ = ["axis_bounds", "free_indices", "second_target", "unbound", "unbound_words"]
+
+
+def axis_bounds(expr):
+    """{(array, axis): (lo, hi)} for each sum index used as an array index: i in x[i, j] over 0..n_i - 1."""
+    out = {}
+    for s in expr.atoms(sympy.Sum):
+        for index, lo, hi in s.limits:
+            if len(hi.free_symbols) != 1 or lo.free_symbols:
+                continue
+            for a in s.function.atoms(sympy.Indexed):
+                for axis, i in enumerate(a.indices):
+                    if i == index:
+                        out.setdefault((a.base.label, axis), (lo, hi))
+    return out

@@ -744,9 +744,8 @@ def _whole_axes(body, index, f):
     """(words, (lo, hi)) for each axis `index` indexes in `body` whose whole range is known: an
     array f sums over (x[i] in f's sum over 0..n-1), or a matrix symbol's rows or columns (z: K)."""
     from sympy.matrices.expressions.matexpr import MatrixElement
-    from .api import axis_bounds
 
-    summed = axis_bounds(f)
+    summed = index_form.axis_bounds(f)
     for a in sorted(body.atoms(sympy.Indexed), key=sympy.default_sort_key):
         for position, i in enumerate(a.indices):
             if i == index and (a.base.label, position) in summed:
