@@ -24,7 +24,6 @@ from .text.expressions import parse
 from .text.printing import to_text
 from .check.verdict import Verdict
 from .version import __version__
-from .grading import AnswerKeyError, Grading, Mark, grade
 from .text.latex import accepts_syntax as _accepts_syntax
 
 # syntax="latex" (or "text") on the entry points holds for every parse the call makes
@@ -40,10 +39,14 @@ __all__ = [
 
 
 def __getattr__(name):
-    """derive.convexity and derive.Convexity, imported on first use (the recognizer tables and sign
-    rules cost every other command's start time otherwise)."""
+    """derive.convexity, derive.grade and their results, imported on first use (the recognizer tables
+    and sign rules, the grading package, cost every other command's start time otherwise)."""
     if name in ("convexity", "Convexity"):
         from .optimize import convexity as module
 
         return getattr(module, name)
+    if name in ("grade", "Grading", "Mark", "AnswerKeyError"):
+        from . import grading
+
+        return getattr(grading, name)
     raise AttributeError(f"module 'derive' has no attribute {name!r}")
