@@ -112,10 +112,8 @@ def _mark(question, submission):
 
 def _answer(question, text, syntax, base, note=""):
     text = text.strip()
-    if text.startswith("=") and not text.startswith("=="):  # a derivation's later line: "= 2*X.T@..."
-        text = text[1:].strip()
     cuts = top_level_equals(text)
-    if cuts:  # "grad = ...", "dL/dw = ...": the claim is what follows the last '='
+    if cuts:  # "grad = ...", "dL/dw = ...", a derivation's "= ...": the claim is what follows the last '='
         text = text[cuts[-1] + 1:].strip()
     claim = text
     if syntax == "latex" and not text.lstrip().startswith(("$", "\\[", "\\(")):

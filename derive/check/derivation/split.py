@@ -127,7 +127,7 @@ def top_level_equals(line):
         elif ch == "=" and depth == 0:
             before = line[k - 1] if k else ""
             after = line[k + 1] if k + 1 < len(line) else ""
-            if before not in "=<>!:" and after != "=":
+            if (not before or before not in "=<>!:") and after != "=":  # ("" is in every string)
                 cuts.append(k)
     return cuts
 
