@@ -22,7 +22,8 @@ from .printing.names import safe_names
 from .printing.printers import ARRAY_HELPERS, printer_for, scalar_helpers
 from .printing.rewrite import stable
 
-BACKENDS = ("numba", "numpy")
+BACKENDS = ("numba", "numpy", "jax", "torch")
+FRAMEWORKS = ("jax", "torch")  # whole-array code for training frameworks (export.py)
 LISTED_OUTPUTS = 12  # outputs named in a module's docstring
 
 
@@ -34,6 +35,10 @@ def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False
     where ``k.shape`` is ``()`` for one expression, ``(m,)`` for a list and
     ``(r, c)`` for a Matrix.  ``parallel=True`` (Numba) spreads the points
     over all cores (ufunc target "parallel").
+
+    ``backend="jax"`` or ``"torch"``: the same expressions as a function of that
+    framework (`export.FrameworkKernel`; index sums as einsum, ``index`` names
+    the output axes), for jit, vmap, autodiff and GPUs.
 
     Index notation: with arrays (``IndexedBase``) among the arguments, or an
     ``index``, the result is a loop kernel (`loops.index_kernel`): ``index=k``
@@ -48,6 +53,11 @@ def kernel(exprs, args, backend="numba", *, index=None, cse=True, parallel=False
     """
     if backend not in BACKENDS:
         raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    if backend in FRAMEWORKS:
+        from .export import framework_kernel
+
+        outputs = tuple(index) if isinstance(index, (tuple, list)) else ((index,) if index is not None else ())
+        return framework_kernel(exprs, args, backend, outputs=outputs, ranges=ranges, directory=directory, cse=cse)
     if index is not None or _is_index_problem(exprs, args):
         if backend != "numba":
             raise CodegenError("loop kernels in index notation are generated for the numba backend")
@@ -140,6 +150,10 @@ def kernel_source(exprs, args, backend="numba", *, cse=True, parallel=False):
     """The standalone module text `kernel` would compile, without compiling it."""
     if backend not in BACKENDS:
         raise CodegenError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    if backend in FRAMEWORKS:
+        from .export import framework_source
+
+        return framework_source(exprs, args, backend, cse=cse)[0]
     flat, shape = _flatten(exprs)
     return module_source(flat, shape, _check_args(args, flat), backend, use_cse=cse, parallel=parallel)
 

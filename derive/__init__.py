@@ -32,17 +32,21 @@ differentiate, grad, hessian, jacobian, check, kkt, critical_points = (
 
 
 __all__ = [
-    "AnswerKeyError", "ChainVerdict", "check_derivation", "grade", "Grading", "Mark", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "AnswerKeyError", "AutogradFunction", "autograd_function", "ChainVerdict", "check_derivation", "grade", "Grading", "Mark", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]
 
 
 def __getattr__(name):
-    """derive.convexity, derive.grade and their results, imported on first use (the recognizer tables
+    """derive.convexity, derive.grade, derive.autograd_function and their results, imported on first use (the recognizer tables
     and sign rules, the grading package, cost every other command's start time otherwise)."""
     if name in ("convexity", "Convexity"):
         from .optimize import convexity as module
+
+        return getattr(module, name)
+    if name in ("autograd_function", "AutogradFunction"):  # the framework printers import torch, if present
+        from .derivation import export as module
 
         return getattr(module, name)
     if name in ("grade", "Grading", "Mark", "AnswerKeyError"):

@@ -16,12 +16,15 @@ call checks it, even when a derivative no longer reads the array.
 
 Results in components (gradients of scalar symbols) become `codegen.kernel`
 ufunc kernels of the wrt variables, then the other symbols alphabetically.
+
+``backend="jax"`` or ``"torch"``: every result as a function of that framework,
+with the same signature, validated when built (`export.py`).
 """
 
 import sympy
 
 import codegen
-from codegen.kernel import BACKENDS
+from codegen.kernel import BACKENDS, FRAMEWORKS
 
 from . import kernel_kinds
 from .linalg_kernels import loop_kernel
@@ -46,7 +49,15 @@ def kernel(d, *, value=False, fused=False, hvp=False, backend="numba", directory
         raise DeriveError(f"choose one of value=True, fused=True, hvp=True (got {' and '.join(kinds)})")
     if backend not in BACKENDS:  # never dropped: an argument derive cannot honour is an error
         raise DeriveError(f"unknown backend {backend!r}; derive's kernels are built for "
-                          f"{' and '.join(repr(b) for b in BACKENDS)}")
+                          f"{', '.join(repr(b) for b in BACKENDS)}")
+    if backend in FRAMEWORKS:  # JAX / PyTorch functions, validated (export.py)
+        if fused:
+            raise DeriveError(f"fused=True builds a (value, gradient) kernel for scipy.optimize; in {backend}, "
+                              f"use derive.autograd_function(f, wrt, backend={backend!r}) with the framework's "
+                              "value-and-grad")
+        from .export import export_kernel
+
+        return export_kernel(d, backend, value=value, hvp=hvp, directory=directory)
     if kinds:
         _numba_only(backend, f"{kinds[0]}=True kernels")
         return getattr(kernel_kinds, f"{kinds[0]}_kernel")(d, directory=directory)

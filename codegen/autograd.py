@@ -1,0 +1,185 @@
+"""A loss whose derivatives are closed forms, for the framework's own autodiff to use.
+
+`jax_function` and `torch_function` take three generated functions of the same
+arguments (`export.py`): the value f, its gradient by the argument at
+position `wrt`, and optionally its Hessian there.  They return f as a
+function of the framework whose derivative *is* that gradient:
+
+JAX: a `jax.custom_jvp`, not a `custom_vjp`: `jax.hessian`, `jacfwd` and
+forward-over-reverse fail on a `custom_vjp` (jax issue 16049), and users call
+`jax.hessian` on their loss.  The JVP rule is <gradient, tangent>, linear in
+the tangent, so JAX transposes it for `jax.grad`; differentiating the rule
+again differentiates the gradient: by JAX's autodiff of the closed-form
+gradient, or (with a Hessian) by another custom_jvp whose rule is H @ tangent.
+
+PyTorch: a `torch.autograd.Function` in the `setup_context` style, with
+`jvp` and `generate_vmap_rule`, so `torch.func.grad`, `jacfwd`, `hessian`
+and vmap work through it; its backward is made of torch operations (or of a
+second such Function whose backward is the Hessian), so double backward
+works too.
+
+Tangents and gradients of the other arguments (data that requires grad) are
+the framework's own autodiff of the plain f: correct, only not closed form.
+"""
+
+
+def jax_function(value, gradient, hessian=None, wrt=0):
+    """f as a `jax.custom_jvp` whose derivative by argument `wrt` is `gradient` (module doc)."""
+    import jax
+    import jax.numpy as jnp
+    from jax.custom_derivatives import SymbolicZero
+
+    def others(fn, primals, tangents):
+        """The JVP of fn along the tangents of the arguments other than wrt (autodiff of fn)."""
+        moving = [i for i, t in enumerate(tangents) if i != wrt and not isinstance(t, SymbolicZero)]
+        if not moving:
+            return None
+
+        def along(*moved):
+            args = list(primals)
+            for i, a in zip(moving, moved):
+                args[i] = a
+            return fn(*args)
+
+        return jax.jvp(along, tuple(primals[i] for i in moving), tuple(tangents[i] for i in moving))[1]
+
+    def plus(a, b):
+        return a if b is None else a + b
+
+    derivative = gradient
+    if hessian is not None:
+        derivative = jax.custom_jvp(gradient)
+
+        def gradient_jvp(primals, tangents):
+            g = gradient(*primals)
+            t = tangents[wrt]
+            dg = jnp.zeros_like(g) if isinstance(t, SymbolicZero) else \
+                jnp.tensordot(hessian(*primals), t, axes=jnp.ndim(t))
+            return g, plus(dg, others(gradient, primals, tangents))
+
+        derivative.defjvp(gradient_jvp, symbolic_zeros=True)
+
+    f = jax.custom_jvp(value)
+
+    def value_jvp(primals, tangents):
+        y = value(*primals)
+        t = tangents[wrt]
+        dy = jnp.zeros_like(y) if isinstance(t, SymbolicZero) else jnp.sum(derivative(*primals) * t)
+        return y, plus(dy, others(value, primals, tangents))
+
+    f.defjvp(value_jvp, symbolic_zeros=True)
+    return f
+
+
+def torch_function(value, gradient, hessian=None, wrt=0):
+    """f as a `torch.autograd.Function` whose derivative by argument `wrt` is `gradient` (module doc);
+    returns a function of tensors (numbers are made tensors like the argument at `wrt`)."""
+    import torch
+
+    def others_jvp(fn, args, tangents):
+        moving = [i for i, t in enumerate(tangents) if i != wrt and t is not None]
+        if not moving:
+            return None
+
+        def along(*moved):
+            full = list(args)
+            for i, a in zip(moving, moved):
+                full[i] = a
+            return fn(*full)
+
+        return torch.func.jvp(along, tuple(args[i] for i in moving), tuple(tangents[i] for i in moving))[1]
+
+    def others_vjp(fn, args, needs, g):
+        grads = [None] * len(args)
+        for i, needed in enumerate(needs):
+            if needed and i != wrt:
+                grads[i] = torch.func.vjp(lambda a, i=i: fn(*args[:i], a, *args[i + 1:]), args[i])[1](g)[0]
+        return grads
+
+    def plus(a, b):
+        return a if b is None else a + b
+
+    derivative = gradient
+    if hessian is not None:
+        class Gradient(torch.autograd.Function):
+            generate_vmap_rule = True
+
+            @staticmethod
+            def forward(*args):
+                return gradient(*args)
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(*inputs)
+                ctx.save_for_forward(*inputs)
+
+            @staticmethod
+            def backward(ctx, g):
+                args = ctx.saved_tensors
+                grads = others_vjp(gradient, args, ctx.needs_input_grad, g)
+                if ctx.needs_input_grad[wrt]:  # H^T g: the Hessian is symmetric, but say what is meant
+                    grads[wrt] = torch.tensordot(g, hessian(*args), dims=g.dim())
+                return tuple(grads)
+
+            @staticmethod
+            def jvp(ctx, *tangents):
+                args = ctx.saved_tensors
+                t = tangents[wrt]
+                out = None if t is None else torch.tensordot(hessian(*args), t, dims=t.dim())
+                extra = others_jvp(gradient, args, tangents)
+                return plus(out, extra) if out is not None else extra
+
+        derivative = Gradient.apply
+
+    class Value(torch.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(*args):
+            return value(*args)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+            ctx.save_for_forward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            args = ctx.saved_tensors
+            grads = others_vjp(value, args, ctx.needs_input_grad, g)
+            if ctx.needs_input_grad[wrt]:
+                grads[wrt] = g * derivative(*args)
+            return tuple(grads)
+
+        @staticmethod
+        def jvp(ctx, *tangents):
+            args = ctx.saved_tensors
+            t = tangents[wrt]
+            out = None if t is None else torch.sum(derivative(*args) * t)
+            extra = others_jvp(value, args, tangents)
+            return plus(out, extra) if out is not None else extra
+
+    def f(*args):
+        like = args[wrt]
+        return Value.apply(*(a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=like.dtype,
+                                                                                   device=like.device)
+                             for a in args))
+
+    f.Function = Value
+    return f
+
+
+def autograd_function(value, gradient, hessian=None, *, wrt=0, backend="jax"):
+    """f for training code from generated functions of one signature: `value` (f), `gradient`
+    (by the argument at position `wrt`) and optionally `hessian` there; JAX or PyTorch (module
+    doc).  `derive.autograd_function(f, wrt, backend=...)` derives, exports and validates these
+    from text or SymPy; this is the step after, for closed forms you already have."""
+    builders = {"jax": jax_function, "torch": torch_function}
+    if backend not in builders:
+        from .errors import CodegenError
+
+        raise CodegenError(f"unknown backend {backend!r}; choose one of {list(builders)}")
+    return builders[backend](value, gradient, hessian, wrt=wrt)
+
+
+__all__ = ["autograd_function", "jax_function", "torch_function"]

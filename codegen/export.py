@@ -1,0 +1,287 @@
+"""Kernels as JAX or PyTorch functions: `codegen.kernel(..., backend="jax" | "torch")`.
+
+The same expressions the Numba backend compiles, printed as whole-array code
+of the framework (`printing/frameworks.py`): index sums as einsum, inverses
+and determinants through the framework's linear algebra.  The module is
+written to the cache directory and imported like every generated module; its
+`kernel` function is plain framework code, so `jax.jit`, `jax.vmap`,
+`jax.grad`, `torch.jit.script` and `torch.func` all apply to it, on whatever
+device its arguments are.
+
+Three shapes of input, as for the Numba backend:
+
+- index notation (`IndexedBase` arguments, free indices `outputs`): the
+  result has one axis per output index (lengths read from the arrays);
+- a matrix expression with inverses or determinants: the result is the
+  matrix (an n x 1 result is returned as (n,), as the vectors come in);
+- scalar expressions of scalar arguments (a list or Matrix of them): the
+  arguments broadcast and the result has shape broadcast(args) + shape.
+"""
+
+import textwrap
+
+import sympy
+from sympy import Basic, IndexedBase, MatrixBase, Symbol, numbered_symbols
+from sympy import cse as _sympy_cse
+
+from .cache import load_module
+from .errors import CodegenError
+from .loops.calling import signature
+from .printing.frameworks import PRINTERS
+from .printing.names import safe_names
+from .printing.rewrite import stable
+from .printing.tensor import index_lengths, index_symbols
+
+FRAMEWORKS = tuple(PRINTERS)
+_RESERVED = {"jax", "torch", "functional"}
+
+
+def framework_kernel(exprs, args, backend, *, outputs=(), ranges=None, directory=None, cse=True):
+    """A `FrameworkKernel` computing `exprs` (module doc) as a function of `args`."""
+    source, names = framework_source(exprs, args, backend, outputs=outputs, ranges=ranges, cse=cse)
+    _require(backend)
+    module = load_module(source, directory)
+    return FrameworkKernel(module, backend, source, names, exprs, outputs)
+
+
+def framework_source(exprs, args, backend, *, outputs=(), ranges=None, cse=True):
+    """(module text, argument names) of `framework_kernel`, without importing it."""
+    if backend not in PRINTERS:
+        raise CodegenError(f"unknown backend {backend!r}; choose one of {list(FRAMEWORKS)}")
+    args = list(args) if isinstance(args, (list, tuple)) else [args]
+    for a in args:
+        if not isinstance(a, (Symbol, IndexedBase)):
+            raise CodegenError(f"kernel arguments are SymPy Symbols or IndexedBase arrays, got {a!r}")
+    arrays = [a for a in args if isinstance(a, IndexedBase)]
+    components = isinstance(exprs, (list, tuple, MatrixBase)) or not arrays
+    if components and arrays:
+        raise CodegenError("a list of outputs is for scalar arguments; over arrays, give one expression")
+    if components:
+        flat, shape = _flatten(exprs)
+    else:
+        flat, shape = [_basic(exprs)], None
+    printer = PRINTERS[backend]()
+    names = _names(args)
+    sizes = _size_symbols(arrays)
+    size_names = {s: f"_{names.get(s, s.name)}" for s in sizes}
+    computed = [stable(e) for e in flat]
+    indices = index_symbols(computed, outputs)
+    lengths = index_lengths(computed, arrays, outputs, ranges)
+    temps, reduced = _common(computed, sizes, cse)
+    printer._names = {**{a if isinstance(a, Symbol) else a.label: n for a, n in names.items()},
+                      **{s: size_names[s] for s in sizes}}
+    printer.prepare(indices, {}, sizes, vectors={names[a] for a in arrays if len(a.shape or ()) == 1})
+    temp_labels = {}
+    body = []
+    for t, value in temps:
+        temp_labels[t] = printer.labels(value)
+        printer._names[t] = t.name
+        printer.prepare(indices, lengths, sizes, temp_labels, printer._vectors)
+        body.append(f"{t.name} = {printer.print_alone(value)}")
+    printer.prepare(indices, lengths, sizes, temp_labels, printer._vectors)
+    for o in outputs:
+        if o not in printer._sizes:
+            raise CodegenError(f"the length of the output index {o} is not known from the arrays")
+    if components:
+        result = _stack(printer, backend, [printer.print_alone(e) for e in reduced], shape)
+    else:
+        result = _result(printer, backend, reduced[0], flat[0], tuple(outputs))
+    arg_names = [names[a] for a in args]
+    prelude = _prelude(printer, backend, arrays, names, sizes, size_names, arg_names)
+    code = "\n".join(prelude + body + [f"return {result}"])
+    header = _docstring(flat, outputs, arg_names, backend)
+    text = (f"{header}\n{printer.imports}\nARGS = {tuple(arg_names)!r}\n{printer.helpers}\n\n"
+            f"def kernel({', '.join(arg_names)}):\n{textwrap.indent(code, '    ')}\n")
+    return text, arg_names
+
+
+class FrameworkKernel:
+    """A generated JAX or PyTorch function.  ``k.fn`` is the plain framework function (jit it,
+    vmap it, script it, differentiate it); calling ``k(...)`` calls it, by position or keyword,
+    turning NumPy arrays and numbers into the framework's arrays first (torch needs tensors).
+
+    Attributes: ``backend``, ``source``, ``arg_names``, ``path``, ``exprs``, ``outputs``."""
+
+    def __init__(self, module, backend, source, arg_names, exprs, outputs=()):
+        self.module, self.backend, self.source = module, backend, source
+        self.arg_names = tuple(arg_names)
+        self.exprs, self.outputs = exprs, tuple(outputs)
+        self.path = module.__file__
+        self.fn = module.kernel
+        self.__signature__ = signature(self.arg_names)
+        self.compile_seconds, self.compiled_from = None, f"traced by {backend} at the first call"
+
+    def __call__(self, *values, **named):
+        from .loops.calling import bind
+
+        values = bind(self.arg_names, values, named)
+        return self.fn(*_as_framework(self.backend, values))
+
+    def __repr__(self):
+        return f"<FrameworkKernel {self.backend} ({', '.join(self.arg_names)})>"
+
+
+def _as_framework(backend, values):
+    if backend != "torch":
+        return values
+    import numpy as np
+    import torch
+
+    like = next((v for v in values if isinstance(v, torch.Tensor)), None)
+    out = []
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            out.append(v)
+            continue
+        a = np.asarray(v)
+        if a.dtype.kind not in "biuf":
+            raise CodegenError(f"cannot read {type(v).__name__} as real numbers")
+        dtype = like.dtype if like is not None and like.is_floating_point() else \
+            (torch.float32 if a.dtype == np.float32 else torch.float64)
+        out.append(torch.as_tensor(a, dtype=dtype, device=None if like is None else like.device))
+    return out
+
+
+def _require(backend):
+    try:
+        __import__(backend)
+    except ImportError:
+        raise CodegenError(f"the {backend} backend needs {backend} installed: "
+                           f"pip install -e \".[{backend}]\"") from None
+
+
+def _names(args):
+    names = safe_names(args)
+    taken = set(names.values())
+    for a, n in list(names.items()):
+        if n in _RESERVED:
+            new = n + "_"
+            while new in taken:
+                new += "_"
+            names[a] = new
+            taken.add(new)
+    return names
+
+
+def _size_symbols(arrays):
+    out = []
+    for a in arrays:
+        for d in a.shape or ():
+            for s in sympy.sympify(d).free_symbols:
+                if s not in out:
+                    out.append(s)
+    return out
+
+
+def _common(computed, sizes, use_cse):
+    """CSE, with temporaries that are sizes alone (N - 1 of a sum's bound) put back: a bound
+    must stay a size the prelude defines."""
+    if not use_cse:
+        return [], computed
+    temps, reduced = _sympy_cse(computed, symbols=numbered_symbols("_t"), order="none")
+    keep, back = [], {}
+    for t, value in temps:
+        value = value.xreplace(back)
+        if value.free_symbols <= set(sizes) or value.is_Number:
+            back[t] = value
+        else:
+            keep.append((t, value))
+    return keep, [e.xreplace(back) for e in reduced]
+
+
+def _prelude(printer, backend, arrays, names, sizes, size_names, arg_names):
+    """The dtype (and device) to create arrays like, the sizes read from the arrays' shapes,
+    and a check of every shape: a clash is a ValueError naming the array and the size."""
+    lines = [f"_dtype = jax.numpy.result_type({', '.join(arg_names)})" if backend == "jax"
+             else f"_like = {arg_names[0]}"]
+    defined = set()
+    for a in arrays:
+        if a.shape is None:
+            continue
+        name = names[a]
+        lines.append(f"if len({name}.shape) != {len(a.shape)}:")
+        lines.append(f"    raise ValueError(\"{name} must have {len(a.shape)} axes "
+                     f"({' x '.join(str(d) for d in a.shape)})\")")
+        for axis, d in enumerate(a.shape):
+            d = sympy.sympify(d)
+            if isinstance(d, Symbol) and d not in defined:
+                lines.append(f"{size_names[d]} = {name}.shape[{axis}]")
+                defined.add(d)
+            elif d.free_symbols <= defined:
+                want = printer.print_alone(d)
+                lines.append(f"if {name}.shape[{axis}] != {want}:")
+                lines.append(f"    raise ValueError(\"axis {axis} of {name} must have length {d} "
+                             f"(as the other arrays say)\")")
+    missing = [s for s in sizes if s not in defined]
+    if missing:
+        raise CodegenError(f"the sizes {', '.join(map(str, missing))} are not the length of any array axis")
+    return lines
+
+
+def _result(printer, backend, reduced, original, outputs):
+    code = printer.print_alone(reduced)
+    if isinstance(original, sympy.MatrixExpr):
+        rows, cols = original.shape
+        if rows == 1 and cols == 1:
+            return f"({code})[0, 0]"
+        if cols == 1 and len(outputs) == 1:
+            return f"({code})[:, 0]"
+        return code
+    own = printer.labels(reduced)
+    extra = set(own) - set(outputs)
+    if extra:
+        raise CodegenError(f"the result has the free indices {', '.join(map(str, extra))}, which are not "
+                           f"outputs ({', '.join(map(str, outputs)) or 'none'})")
+    ordered = tuple(sorted(outputs, key=printer._order.__getitem__))
+    if own != ordered:  # some output is missing from the expression: broadcast it to its length
+        shape = ", ".join(printer._sizes[o] for o in ordered) + ("," if len(ordered) == 1 else "")
+        code = f"{printer.align(code, own, ordered)} + {printer.ops['zeros'].format(shape=f'({shape})')}"
+    elif not outputs:
+        code = f"{printer.ops['zeros'].format(shape='()')} + {code}"
+    if ordered != outputs:
+        code = printer._einsum(f"{printer.letters(ordered)}->{printer.letters(outputs)}", [code])
+    return code
+
+
+def _stack(printer, backend, outs, shape):
+    """Scalar outputs broadcast together (a constant among them too), stacked along new last axes."""
+    items = ", ".join(f"{printer.ops['zeros'].format(shape='()')} + {o}" for o in outs)
+    if shape == ():
+        return items
+    if backend == "jax":
+        outs = f"jax.numpy.broadcast_arrays({items})"
+        return (f"jax.numpy.stack({outs}, axis=-1)"
+                f".reshape(jax.numpy.broadcast_shapes(*[o.shape for o in {outs}]) + {shape!r})")
+    outs = f"torch.broadcast_tensors({items})"
+    return f"torch.stack({outs}, dim=-1).reshape(list({outs}[0].shape) + {list(shape)!r})"
+
+
+def _flatten(exprs):
+    if isinstance(exprs, MatrixBase):
+        return [_basic(e) for e in exprs], tuple(exprs.shape)
+    if isinstance(exprs, (list, tuple)):
+        return [_basic(e) for e in exprs], (len(exprs),)
+    return [_basic(exprs)], ()
+
+
+def _basic(e):
+    if isinstance(e, str):
+        raise CodegenError("codegen takes SymPy objects, not text; parse text with derive.parse first")
+    if isinstance(e, (Basic,)):
+        return e
+    if isinstance(e, (int, float)):
+        return sympy.sympify(e)
+    raise CodegenError(f"cannot generate code for {type(e).__name__} {e!r}")
+
+
+def _docstring(flat, outputs, arg_names, backend):
+    lines = [f"Generated by derive ({backend} backend). Depends only on {backend}.", "",
+             f"kernel({', '.join(arg_names)})" + (f" -> the array over {', '.join(map(str, outputs))}" if outputs
+                                                 else ""), ""]
+    for i, e in enumerate(flat[:12]):
+        text = str(e)
+        lines.append(f"  [{i}] {text[:93] + '...' if len(text) > 96 else text}")
+    return '"""' + "\n".join(lines).replace('"""', "'''").replace("\\", "\\\\") + '\n"""'
+
+
+__all__ = ["FRAMEWORKS", "FrameworkKernel", "framework_kernel", "framework_source"]

@@ -1,0 +1,360 @@
+"""derive's results as JAX and PyTorch functions: `derive.kernel(d, backend="jax" | "torch")`
+and `derive.autograd_function(f, wrt, backend=...)`.
+
+    d = derive.differentiate("sum(softplus(X @ w)) - y.T @ X @ w", "w", "hessian",
+                             symbols="X: N x d, w: d, y: N")
+    H = derive.kernel(d, backend="jax")       # H(X, w, y): jnp.einsum code, jit-able
+    loss = derive.autograd_function("sum(softplus(X @ w)) - y.T @ X @ w", "w",
+                                    symbols="X: N x d, w: d, y: N", backend="torch", hessian=True)
+
+Every result goes the way the Numba kernels' does (`loop_form.index_form`,
+the same signature: f's arrays sorted by name, then its scalars) to the
+framework printers (`codegen.export`).  Nothing is returned unchecked: at a
+random instance in float64, a value kernel must equal derive's own numeric
+evaluation of f (`matrix_eval` for matrix notation, the sums written out for
+index notation), and a gradient or Hessian kernel must equal the framework's
+autodiff of that value kernel; an autograd function's `grad` and `hessian`
+must equal the framework's on the plain f.  A disagreement is a
+`ValidationError`, never a function that returns wrong numbers.
+"""
+
+import numpy as np
+import sympy
+from sympy import Indexed, IndexedBase, MatrixSymbol
+
+import codegen
+from codegen.export import FRAMEWORKS, framework_kernel
+
+from .loop_form import _K, _free, has_linear_algebra, index_form, loop_arguments
+from ..errors import DeriveError, ValidationError
+from ..text.printing import to_text
+from ..validation.instances import write_out_sums
+from ..validation.matrix_eval import NotEvaluable, evaluate
+
+RTOL = 1e-8
+ATTEMPTS = 4
+
+
+def export_kernel(d, backend, *, value=False, hvp=False, directory=None):
+    """The JAX or PyTorch kernel of `d`'s result (of f with ``value``, of H @ v with ``hvp``),
+    validated (module doc)."""
+    if d.notation == "components":
+        return _components(d, backend, value, hvp, directory)
+    f_expr, f_outputs, f_ranges, arrays, scalars = _value_form(d)
+    f_kernel = _build(f_expr, arrays + scalars, backend, f_outputs, f_ranges, directory)
+    _validate_value(f_kernel, d, arrays, scalars)
+    if value:
+        return f_kernel
+    expr, outputs, ranges = index_form(d)
+    if not has_linear_algebra(expr):
+        expr, _, _ = loop_arguments(d.f, expr)
+    extra = []
+    if hvp:
+        expr, outputs, ranges, vector = _times_vector(expr, outputs, ranges, arrays)
+        extra = [vector]
+    k = _build(expr, arrays + scalars + extra, backend, outputs, ranges, directory)
+    _validate_derivative(k, f_kernel, d, arrays, scalars, hvp)
+    return k
+
+
+def autograd_function(f, wrt, backend="jax", hessian=False, symbols=None, **options):
+    """`f` as a function of the framework whose gradient by `wrt` is derive's closed form
+    (and, with ``hessian=True``, whose Hessian-vector products are derive's Hessian); see
+    `codegen.autograd`.  Arguments as the kernels': f's arrays sorted by name, then its
+    scalars.  Validated against the framework's own autodiff of the plain f before it is
+    returned (`ValidationError` when they differ)."""
+    from .api import differentiate
+
+    _check_backend(backend)
+    g = differentiate(f, wrt, "grad", symbols=symbols, **options)
+    if g.notation == "components":
+        raise DeriveError("autograd_function is for losses of arrays (matrix or index notation); "
+                          f"{to_text(g.f)} is a function of scalars: use derive.kernel(d, backend={backend!r})")
+    targets = _targets(g)
+    if len(targets) != 1:
+        raise DeriveError("autograd_function takes one wrt array (the others are data, differentiated by "
+                          f"{backend}'s autodiff); got {', '.join(map(str, targets))}")
+    value = export_kernel(g, backend, value=True)
+    grad_kernel = export_kernel(g, backend)
+    hess_kernel = None
+    if hessian:
+        h = differentiate(f, wrt, "hessian", symbols=symbols, **options)
+        hess_kernel = export_kernel(h, backend)
+    position = list(value.arg_names).index(targets[0])
+    build = codegen.autograd.jax_function if backend == "jax" else codegen.autograd.torch_function
+    fn = build(value.fn, grad_kernel.fn, None if hess_kernel is None else hess_kernel.fn, wrt=position)
+    loss = AutogradFunction(fn, value, grad_kernel, hess_kernel, position, backend)
+    _validate_autograd(loss, g)
+    return loss
+
+
+class AutogradFunction:
+    """f for training code: ``loss(*arrays)`` (or by keyword) in JAX or PyTorch, its gradient by
+    ``wrt`` derive's closed form.  Attributes: ``fn`` (the raw custom_jvp / autograd.Function
+    apply), ``value``, ``gradient``, ``hessian`` (the validated kernels), ``arg_names``,
+    ``wrt`` (its name), ``backend``, ``validation`` (what was compared, in words)."""
+
+    def __init__(self, fn, value, gradient, hessian, position, backend):
+        self.fn, self.value, self.gradient, self.hessian = fn, value, gradient, hessian
+        self.arg_names, self.position, self.backend = value.arg_names, position, backend
+        self.wrt = value.arg_names[position]
+        self.__signature__ = value.__signature__
+        self.validation = None
+
+    def __call__(self, *values, **named):
+        from codegen.loops.calling import bind
+
+        return self.fn(*bind(self.arg_names, values, named))
+
+    def __repr__(self):
+        closed = "gradient and Hessian" if self.hessian is not None else "gradient"
+        return (f"<AutogradFunction {self.backend} ({', '.join(self.arg_names)}): {closed} by {self.wrt} "
+                "in closed form>")
+
+
+# ---------------------------------------------------------------------------
+# what is printed
+
+
+def _check_backend(backend):
+    if backend not in FRAMEWORKS:
+        raise DeriveError(f"unknown backend {backend!r}; autograd functions are built for "
+                          f"{' and '.join(repr(b) for b in FRAMEWORKS)}")
+
+
+def _build(expr, args, backend, outputs, ranges, directory):
+    try:
+        return framework_kernel(expr, args, backend, outputs=outputs, ranges=ranges, directory=directory)
+    except codegen.CodegenError as exc:
+        raise DeriveError(f"cannot export {to_text(expr)[:80]} to {backend}: {exc}") from None
+
+
+def _value_form(d):
+    """(f as the printers take it, its outputs, their lengths, arrays, scalars)."""
+    if has_linear_algebra(d.f):
+        _, arrays, scalars = loop_arguments(d.f, sympy.S.Zero)
+        return d.f, (), None, arrays, scalars
+    expr, arrays, scalars = loop_arguments(d.f, d.f)
+    return expr, (), None, arrays, scalars
+
+
+def _times_vector(expr, outputs, ranges, arrays):
+    """H @ v: the Hessian contracted with a new vector argument (einsum never forms H where
+    its factors are cheaper to contract first)."""
+    taken = {str(a.label) for a in arrays}
+    name = next(n for n in ("v", "v_", "v__", "vector") if n not in taken)
+    if isinstance(expr, sympy.MatrixExpr):
+        rows = expr.shape[0]
+        v = MatrixSymbol(name, rows, 1)
+        return expr * v, (_K,), (rows,), IndexedBase(name, shape=(rows,))
+    k, l = outputs
+    length = (ranges or (None, None))[1]
+    shape = None
+    for a in arrays:  # v has the length of the axis l runs over
+        for x in expr.atoms(Indexed):
+            if x.base.label == a.label and l in x.indices and a.shape is not None:
+                shape = (a.shape[list(x.indices).index(l)],)
+    shape = shape or ((length,) if length is not None else None)
+    if shape is None:
+        raise DeriveError("the length of the Hessian's axes is not known from the arrays: declare it")
+    v = IndexedBase(name, shape=shape)
+    return sympy.Sum(expr * v[l], (l, 0, shape[0] - 1)), (k,), (ranges or (None,))[:1], v
+
+
+def _components(d, backend, value, hvp, directory):
+    if hvp:
+        raise DeriveError("hvp=True kernels are for array losses; for scalars, the Hessian kernel is small")
+    others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
+                     and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
+    if any(isinstance(s, (Indexed, MatrixSymbol)) for e in (d.f, d.result) for s in _atoms(e)):
+        raise DeriveError(f"kernels of a derivative by scalars over data (sums, matrices) are Numba kernels; "
+                          f"backend={backend!r} is not available for them (use backend='numba')")
+    exprs = d.f if value else d.result
+    args = list(d.wrt) + others
+    k = _build(exprs, args, backend, (), None, directory)
+    reference = codegen.kernel(exprs, args, backend="numpy")
+    rng = np.random.default_rng(0)
+    for _ in range(ATTEMPTS):
+        point = [float(rng.uniform(0.5, 1.5)) for _ in args]
+        want = np.asarray(reference(*point), dtype=float)
+        if np.all(np.isfinite(want)):
+            _compare(_numpy(backend, _call64(k, point)), want, f"the {backend} kernel of {to_text(exprs)[:60]}",
+                     "NumPy's evaluation of it")
+            break
+    return k
+
+
+def _atoms(e):
+    return e.atoms(Indexed, MatrixSymbol) if isinstance(e, sympy.Basic) else set()
+
+
+def _targets(d):
+    names = []
+    for w in d.wrt:
+        name = str(w.base.label) if isinstance(w, Indexed) else str(getattr(w, "name", w))
+        if name not in names:
+            names.append(name)
+    return names
+
+
+# ---------------------------------------------------------------------------
+# validation
+
+
+def _instance(arrays, scalars, attempt):
+    """Keyword values at random: sizes 3, 4, 5, ... by name; arrays standard normal (attempt 0),
+    positive (1), square ones symmetric positive definite and the rest positive (2, 3); scalars in
+    [0.5, 1.5]."""
+    rng = np.random.default_rng(attempt)
+    dims = sorted({x for a in arrays for d in (a.shape or ()) for x in sympy.sympify(d).free_symbols},
+                  key=lambda s: s.name)
+    sizes = {s: 3 + n for n, s in enumerate(dims)}
+    values = {}
+    for a in arrays:
+        if a.shape is None:
+            raise DeriveError(f"the shape of {a.label} is not known: declare it (symbols=\"{a.label}: n x m\")")
+        shape = tuple(int(sympy.sympify(d).xreplace(sizes)) for d in a.shape)
+        value = rng.normal(size=shape) if attempt == 0 else rng.uniform(0.2, 1.2, size=shape)
+        if attempt >= 2 and len(shape) == 2 and shape[0] == shape[1]:
+            value = value @ value.T / shape[0] + np.eye(shape[0])
+        values[str(a.label)] = value
+    for s in scalars:
+        values[s.name] = float(rng.uniform(0.5, 1.5))
+    return values, sizes
+
+
+def _reference_value(d, values, sizes):
+    """f at the instance, by derive's own evaluators (not by any printed kernel)."""
+    f = d.f
+    if f.atoms(MatrixSymbol):
+        point = {}
+        for m in f.atoms(MatrixSymbol):
+            shape = tuple(int(sympy.sympify(n).xreplace(sizes)) for n in m.shape)
+            point[m] = np.asarray(values[m.name]).reshape(shape)
+        point.update({s: values[s.name] for s in f.free_symbols if isinstance(s, sympy.Symbol) and s.name in values})
+        by_name = {s.name: v for s, v in sizes.items()}
+        size_of = {s: by_name[s.name] for m in point if isinstance(m, MatrixSymbol) for n in m.shape
+                   for s in sympy.sympify(n).free_symbols if s.name in by_name}
+        out = evaluate(f, {**point, **size_of}, size_of)
+        out = np.asarray(out)
+        return complex(out.reshape(-1)[0]) if out.size == 1 else out
+    by_name = {s.name: v for s, v in sizes.items()}
+    dims = {s: by_name[s.name] for s in f.free_symbols if isinstance(s, sympy.Symbol) and s.name in by_name}
+    expanded = write_out_sums(f.xreplace(dims))
+    numbers = {}
+    for x in expanded.atoms(Indexed):
+        numbers[x] = sympy.Float(float(values[str(x.base.label)][tuple(int(i) for i in x.indices)]), 30)
+    for s in expanded.free_symbols:
+        if isinstance(s, sympy.Symbol) and s.name in values:
+            numbers[s] = sympy.Float(values[s.name], 30)
+    return complex(expanded.xreplace(numbers).evalf(20))
+
+
+def _validate_value(k, d, arrays, scalars):
+    refused = None
+    for attempt in range(ATTEMPTS):
+        values, sizes = _instance(arrays, scalars, attempt)
+        try:
+            want = _reference_value(d, values, sizes)
+        except (NotEvaluable, KeyError, TypeError, ValueError, IndexError) as exc:
+            refused = exc
+            continue
+        if not np.isfinite(want) or abs(want.imag) > 1e-9 * max(1.0, abs(want.real)):
+            continue
+        got = _numpy(k.backend, _call64(k, values))
+        _compare(got, np.asarray(want.real), f"the {k.backend} kernel of {to_text(d.f)[:60]}",
+                 "derive's evaluation of f")
+        return
+    raise ValidationError(f"the {k.backend} kernel of {to_text(d.f)[:60]} could not be validated: no random "
+                          "instance tried was inside f's domain" + (f" ({refused})" if refused else ""))
+
+
+def _validate_derivative(k, f_kernel, d, arrays, scalars, hvp):
+    position = list(f_kernel.arg_names).index(_targets(d)[0])
+    for attempt in range(ATTEMPTS):
+        values, _ = _instance(arrays, scalars, attempt)
+        args = [values[n] for n in f_kernel.arg_names]
+        if not np.isfinite(_numpy(k.backend, _call64(f_kernel, values))):
+            continue
+        want = _autodiff(k.backend, f_kernel.fn, args, position, "hessian" if d.kind == "hessian" else "grad")
+        if hvp:
+            v = np.random.default_rng(attempt + 100).normal(size=want.shape[0])
+            values = dict(values, **{k.arg_names[-1]: v})
+            want = want.reshape(want.shape[0], -1) @ v
+        got = _numpy(k.backend, _call64(k, values))
+        what = {"grad": "gradient", "hessian": "Hessian"}.get(d.kind, d.kind) + (" times a vector" if hvp else "")
+        _compare(got, want.reshape(got.shape) if want.size == got.size else want,
+                 f"the {k.backend} {what} kernel of {to_text(d.f)[:60]}", f"{k.backend}'s autodiff of f")
+        return
+    raise ValidationError(f"the {k.backend} kernel of {to_text(d.f)[:60]} could not be validated: f is not "
+                          "finite at any random instance tried")
+
+
+def _validate_autograd(loss, d):
+    """grad and hessian of the custom function equal the framework's on the plain f."""
+    _, arrays, scalars = _value_form(d)[:1] + _value_form(d)[3:]
+    for attempt in range(ATTEMPTS):
+        values, _ = _instance(arrays, scalars, attempt)
+        args = [values[n] for n in loss.arg_names]
+        if not np.isfinite(_numpy(loss.backend, _call64(loss.value, values))):
+            continue
+        compared = []
+        for order in ("grad", "hessian"):
+            want = _autodiff(loss.backend, loss.value.fn, args, loss.position, order)
+            got = _autodiff(loss.backend, loss.fn, args, loss.position, order)
+            _compare(got, want, f"{order} of the {loss.backend} autograd function of {to_text(d.f)[:60]}",
+                     f"{loss.backend}'s {order} of the plain f")
+            compared.append(order)
+        loss.validation = (f"{' and '.join(compared)} equal {loss.backend}'s autodiff of the plain f at a random "
+                           f"instance (float64, rtol {RTOL:g})")
+        return
+    raise ValidationError(f"the autograd function of {to_text(d.f)[:60]} could not be validated: f is not finite "
+                          "at any random instance tried")
+
+
+def _autodiff(backend, fn, args, position, order):
+    """The framework's own grad or Hessian of fn by argument `position`, in float64, as NumPy."""
+    if backend == "jax":
+        import jax
+
+        with jax.enable_x64(True):
+            op = jax.grad if order == "grad" else jax.hessian
+            return np.asarray(op(fn, argnums=position)(*[np.asarray(a, dtype=np.float64) for a in args]))
+    import torch
+
+    tensors = [torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in args]
+    op = torch.func.grad if order == "grad" else torch.func.hessian
+    return op(fn, argnums=position)(*tensors).detach().numpy()
+
+
+def _call64(k, values):
+    if isinstance(values, dict):
+        values = [values[n] for n in k.arg_names]
+    values = [np.asarray(v, dtype=np.float64) for v in values]
+    if k.backend == "jax":
+        import jax
+
+        with jax.enable_x64(True):
+            return np.asarray(k.fn(*values))
+    import torch
+
+    return k.fn(*[torch.as_tensor(v) for v in values])
+
+
+def _numpy(backend, out):
+    if backend == "torch":
+        out = out.detach().cpu().numpy()
+    return np.asarray(out, dtype=float)
+
+
+def _compare(got, want, what, against):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    if got.shape != want.shape:
+        raise ValidationError(f"{what} returns shape {got.shape}, {against} has shape {want.shape}; please report this")
+    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+    if not np.allclose(got, want, rtol=RTOL, atol=RTOL * scale):
+        raise ValidationError(f"{what} disagrees with {against} at a random instance (largest difference "
+                              f"{float(np.max(np.abs(got - want))):.3g}); please report this")
+
+
+__all__ = ["AutogradFunction", "autograd_function", "export_kernel"]
