@@ -21,15 +21,16 @@ Three shapes of input, as for the Numba backend:
 import textwrap
 
 import sympy
-from sympy import Basic, IndexedBase, MatrixBase, Symbol, numbered_symbols
+from sympy import Basic, Indexed, IndexedBase, MatrixBase, Sum, Symbol, numbered_symbols
 from sympy import cse as _sympy_cse
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from .cache import load_module
 from .errors import CodegenError
 from .loops.calling import signature
 from .printing.frameworks import PRINTERS
 from .printing.names import safe_names
-from .printing.rewrite import stable
+from .printing.rewrite import IndexMax, stable
 from .printing.tensor import index_lengths, index_symbols
 
 FRAMEWORKS = tuple(PRINTERS)
@@ -53,32 +54,68 @@ def framework_source(exprs, args, backend, *, outputs=(), ranges=None, cse=True)
         if not isinstance(a, (Symbol, IndexedBase)):
             raise CodegenError(f"kernel arguments are SymPy Symbols or IndexedBase arrays, got {a!r}")
     arrays = [a for a in args if isinstance(a, IndexedBase)]
-    components = isinstance(exprs, (list, tuple, MatrixBase)) or not arrays
-    if components and arrays:
-        raise CodegenError("a list of outputs is for scalar arguments; over arrays, give one expression")
+    several = isinstance(exprs, (list, tuple, MatrixBase))
+    components = several or not arrays
+    if several and arrays and outputs:
+        raise CodegenError("a list of outputs over arrays is a list of numbers: it takes no output indices")
     if components:
         flat, shape = _flatten(exprs)
     else:
         flat, shape = [_basic(exprs)], None
+    try:
+        return _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse)
+    except PrintMethodNotImplementedError as exc:  # SymPy's printer met a node nobody prints
+        raise CodegenError(str(exc).splitlines()[0]) from None
+
+
+def infer_shapes(arrays, exprs):
+    """`arrays` with the shapes their sums say where they have none: X[i, j] inside sums over
+    i in 0..N-1 and j in 0..d-1 is N x d (index notation declares no sizes)."""
+    lengths = {}
+    for e in exprs:
+        if isinstance(e, Basic):
+            for s in e.atoms(Sum, IndexMax):
+                for index, lo, hi in s.limits:
+                    if lo == 0:
+                        lengths.setdefault(index, hi + 1)
+    out = []
+    for a in arrays:
+        if getattr(a, "shape", None) is None:
+            axes = {}
+            for e in exprs:
+                for x in (e.atoms(Indexed) if isinstance(e, Basic) else ()):
+                    if str(x.base.label) == str(a.label):  # by name: the label's assumptions may differ
+                        for axis, i in enumerate(x.indices):
+                            if i in lengths:
+                                axes.setdefault(axis, lengths[i])
+                        rank = len(x.indices)
+            if axes and len(axes) == rank:
+                a = IndexedBase(a.label, shape=tuple(axes[n] for n in range(rank)))
+        out.append(a)
+    return out
+
+
+def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse):
     printer = PRINTERS[backend]()
     names = _names(args)
+    shaped = infer_shapes(arrays, flat)
+    names.update({new: names[old] for old, new in zip(arrays, shaped)})
+    arrays = shaped
     sizes = _size_symbols(arrays)
     size_names = {s: f"_{names.get(s, s.name)}" for s in sizes}
     computed = [stable(e) for e in flat]
     indices = index_symbols(computed, outputs)
     lengths = index_lengths(computed, arrays, outputs, ranges)
     temps, reduced = _common(computed, sizes, cse)
-    printer._names = {**{a if isinstance(a, Symbol) else a.label: n for a, n in names.items()},
-                      **{s: size_names[s] for s in sizes}}
-    printer.prepare(indices, {}, sizes, vectors={names[a] for a in arrays if len(a.shape or ()) == 1})
-    temp_labels = {}
+    # by name: an array's label in the expressions may carry assumptions (real=True) its argument lacks
+    printer._names = {**{str(a if isinstance(a, Symbol) else a.label): n for a, n in names.items()},
+                      **{s.name: size_names[s] for s in sizes}}
+    printer.prepare(indices, lengths, sizes, vectors={names[a] for a in arrays if len(a.shape or ()) == 1})
     body = []
-    for t, value in temps:
-        temp_labels[t] = printer.labels(value)
-        printer._names[t] = t.name
-        printer.prepare(indices, lengths, sizes, temp_labels, printer._vectors)
+    for t, value in temps:  # a temporary is an array over its value's free indices
+        printer._temps[t] = printer.labels(value)
+        printer._names[t.name] = t.name
         body.append(f"{t.name} = {printer.print_alone(value)}")
-    printer.prepare(indices, lengths, sizes, temp_labels, printer._vectors)
     for o in outputs:
         if o not in printer._sizes:
             raise CodegenError(f"the length of the output index {o} is not known from the arrays")
@@ -284,4 +321,4 @@ def _docstring(flat, outputs, arg_names, backend):
     return '"""' + "\n".join(lines).replace('"""', "'''").replace("\\", "\\\\") + '\n"""'
 
 
-__all__ = ["FRAMEWORKS", "FrameworkKernel", "framework_kernel", "framework_source"]
+__all__ = ["FRAMEWORKS", "FrameworkKernel", "framework_kernel", "framework_source", "infer_shapes"]

@@ -45,7 +45,7 @@ class _FrameworkMixin(TensorMixin, _CommonMixin):
         return f"{self.fn[name]}({', '.join(self._print(a) for a in args)})"
 
     def _print_Symbol(self, expr):
-        return self._names.get(expr, expr.name) if hasattr(self, "_names") else expr.name
+        return self._names.get(expr.name, expr.name) if hasattr(self, "_names") else expr.name
 
     def _print_Integer(self, expr):
         return str(int(expr))
@@ -143,6 +143,7 @@ class JaxPrinter(_FrameworkMixin, _SympyJaxPrinter):
         "logdet": "_logdet({x})",
         "trace": "jax.numpy.trace({x})",
         "log": "jax.numpy.log",
+        "amax": "jax.lax.stop_gradient(jax.numpy.max({x}, axis={axes}))",
     }
     fn = {
         "sigmoid": "jax.nn.sigmoid", "softplus": "jax.nn.softplus", "abs": "jax.numpy.abs",
@@ -151,7 +152,7 @@ class JaxPrinter(_FrameworkMixin, _SympyJaxPrinter):
         "lgamma": "jax.scipy.special.gammaln", "gamma": "jax.scipy.special.gamma",
         "digamma": "jax.scipy.special.digamma", "polygamma": "jax.scipy.special.polygamma",
     }
-    imports = "import math\n\nimport jax\nimport jax.numpy\nimport jax.scipy.special\n"
+    imports = "import math\n\nimport jax\nimport jax.lax\nimport jax.numpy\nimport jax.scipy.special\n"
     helpers = _HELPERS["jax"]
 
     def _where(self, cond, a, b, like):
@@ -175,6 +176,7 @@ class TorchPrinter(_FrameworkMixin, _SympyTorchPrinter):
         "logdet": "_logdet({x})",
         "trace": "torch.trace({x})",
         "log": "torch.log",
+        "amax": "torch.amax({x}, dim={dims}).detach()",
     }
     fn = {
         "sigmoid": "torch.sigmoid", "softplus": "torch.nn.functional.softplus", "abs": "torch.abs",

@@ -22,6 +22,7 @@ argument (n,) is a column there, and an n x 1 result is returned as (n,).
 """
 
 import sympy
+from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy import Basic, Indexed, IndexedBase, KroneckerDelta, Sum, Symbol
 
 from ..errors import CodegenError
@@ -45,14 +46,14 @@ class TensorMixin:
         self._order = {s: n for n, s in enumerate(sorted(self._indices, key=sympy.default_sort_key))}
         if len(self._order) > len(_LETTERS):
             raise CodegenError(f"an expression with {len(self._order)} distinct indices is beyond einsum's letters")
+        self._temps = dict(temp_labels or {})
+        self._vectors = set(vectors)  # names of (n,) arguments, columns in matrix expressions
         self._sizes = {}  # index symbol -> code for its length, where the arrays tell it
         for index, length in lengths.items():
             try:
                 self._sizes[index] = self._bound(length)
             except CodegenError:
                 pass
-        self._temps = dict(temp_labels or {})
-        self._vectors = set(vectors)  # names of (n,) arguments, columns in matrix expressions
 
     # -- labels ---------------------------------------------------------------
 
@@ -71,7 +72,7 @@ class TensorMixin:
             if e in self._temps:
                 return set(self._temps[e])
             return {e} if e in self._indices else set()
-        if isinstance(e, Sum):
+        if isinstance(e, ExprWithLimits):  # Sum, IndexMax: the bound indices are not free
             return self._free(e.function) - {lim[0] for lim in e.limits}
         if isinstance(e, (IndexedBase, sympy.MatrixExpr)) or not e.args:
             return set()
@@ -170,6 +171,19 @@ class TensorMixin:
         if not parts:
             return "1"
         return " * ".join(parts)
+
+    def _print_IndexMax(self, expr):
+        """The largest value over the bound indices: a log-sum-exp's shift.  f does not depend on
+        the shift (any bound works), so no derivative flows through it."""
+        labels = self.labels(expr.function)
+        code = self.print_alone(expr.function)
+        for index, lo, hi in expr.limits:
+            if index in labels and not self._whole_axis(index, lo, hi):
+                code = f"({code})[{', '.join([':'] * labels.index(index) + [self._slice(lo, hi)])}]"
+        axes = tuple(labels.index(lim[0]) for lim in expr.limits if lim[0] in labels)
+        if not axes:
+            return code
+        return self.ops["amax"].format(x=code, axes=axes, dims=list(axes))
 
     def _einsum(self, spec, codes):
         return self.ops["einsum"].format(spec=spec, args=", ".join(codes))
@@ -271,13 +285,13 @@ def index_symbols(exprs, outputs=()):
 def index_lengths(exprs, arrays, outputs=(), ranges=None):
     """{index: the size expression of its length}, read from the arrays' shapes (an index at
     axis a of X has X's length there), then from the output ranges and the sums' bounds."""
-    shapes = {a.label: a.shape for a in arrays if getattr(a, "shape", None) is not None}
+    shapes = {str(a.label): a.shape for a in arrays if getattr(a, "shape", None) is not None}
     lengths = {}
     for e in exprs:
         if not isinstance(e, Basic):
             continue
         for x in e.atoms(Indexed):
-            shape = shapes.get(x.base.label)
+            shape = shapes.get(str(x.base.label))
             if shape is None:
                 continue
             for axis, i in enumerate(x.indices):

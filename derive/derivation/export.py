@@ -23,7 +23,7 @@ import sympy
 from sympy import Indexed, IndexedBase, MatrixSymbol
 
 import codegen
-from codegen.export import FRAMEWORKS, framework_kernel
+from codegen.export import FRAMEWORKS, framework_kernel, infer_shapes
 
 from .loop_form import _K, _free, has_linear_algebra, index_form, loop_arguments
 from ..errors import DeriveError, ValidationError
@@ -38,13 +38,24 @@ ATTEMPTS = 4
 def export_kernel(d, backend, *, value=False, hvp=False, directory=None):
     """The JAX or PyTorch kernel of `d`'s result (of f with ``value``, of H @ v with ``hvp``),
     validated (module doc)."""
-    if d.notation == "components":
+    if d.notation == "components" and not _has_data(d):
         return _components(d, backend, value, hvp, directory)
     f_expr, f_outputs, f_ranges, arrays, scalars = _value_form(d)
+    results = list(d.result) if isinstance(d.result, sympy.MatrixBase) else [d.result]
+    arrays = infer_shapes(arrays, [f_expr] + results)
     f_kernel = _build(f_expr, arrays + scalars, backend, f_outputs, f_ranges, directory)
     _validate_value(f_kernel, d, arrays, scalars)
     if value:
         return f_kernel
+    if d.notation == "components":  # scalars of data (mu, s2 of a sample): one number per entry
+        if hvp:
+            raise DeriveError("hvp=True kernels are for a Hessian by an array; this one is by scalars: "
+                              "ask for the Hessian itself")
+        entries = [e if has_linear_algebra(e) else loop_arguments(d.f, e)[0] for e in d.result]
+        k = _build(sympy.Matrix(d.result.shape[0], d.result.shape[1], entries), arrays + scalars, backend, (),
+                   None, directory)
+        _validate_derivative(k, f_kernel, d, arrays, scalars, hvp)
+        return k
     expr, outputs, ranges = index_form(d)
     if not has_linear_algebra(expr):
         expr, _, _ = loop_arguments(d.f, expr)
@@ -166,9 +177,6 @@ def _components(d, backend, value, hvp, directory):
         raise DeriveError("hvp=True kernels are for array losses; for scalars, the Hessian kernel is small")
     others = sorted((s for s in d.result.free_symbols | _free(d.f) if isinstance(s, sympy.Symbol)
                      and s not in d.wrt and not s.is_integer), key=lambda s: s.name)
-    if any(isinstance(s, (Indexed, MatrixSymbol)) for e in (d.f, d.result) for s in _atoms(e)):
-        raise DeriveError(f"kernels of a derivative by scalars over data (sums, matrices) are Numba kernels; "
-                          f"backend={backend!r} is not available for them (use backend='numba')")
     exprs = d.f if value else d.result
     args = list(d.wrt) + others
     k = _build(exprs, args, backend, (), None, directory)
@@ -182,6 +190,11 @@ def _components(d, backend, value, hvp, directory):
                      "NumPy's evaluation of it")
             break
     return k
+
+
+def _has_data(d):
+    return any(isinstance(s, (Indexed, MatrixSymbol)) for e in (d.f, d.result) for s in _atoms(e)) or \
+        (isinstance(d.f, sympy.Basic) and d.f.has(sympy.Sum))
 
 
 def _atoms(e):
@@ -245,7 +258,7 @@ def _reference_value(d, values, sizes):
     for x in expanded.atoms(Indexed):
         numbers[x] = sympy.Float(float(values[str(x.base.label)][tuple(int(i) for i in x.indices)]), 30)
     for s in expanded.free_symbols:
-        if isinstance(s, sympy.Symbol) and s.name in values:
+        if isinstance(s, sympy.Symbol) and np.ndim(values.get(s.name)) == 0 and s.name in values:
             numbers[s] = sympy.Float(values[s.name], 30)
     return complex(expanded.xreplace(numbers).evalf(20))
 
@@ -270,7 +283,9 @@ def _validate_value(k, d, arrays, scalars):
 
 
 def _validate_derivative(k, f_kernel, d, arrays, scalars, hvp):
-    position = list(f_kernel.arg_names).index(_targets(d)[0])
+    names = list(f_kernel.arg_names)
+    position = tuple(names.index(t) for t in _targets(d)) if d.notation == "components" else \
+        names.index(_targets(d)[0])
     for attempt in range(ATTEMPTS):
         values, _ = _instance(arrays, scalars, attempt)
         args = [values[n] for n in f_kernel.arg_names]
@@ -292,7 +307,8 @@ def _validate_derivative(k, f_kernel, d, arrays, scalars, hvp):
 
 def _validate_autograd(loss, d):
     """grad and hessian of the custom function equal the framework's on the plain f."""
-    _, arrays, scalars = _value_form(d)[:1] + _value_form(d)[3:]
+    f_expr, _, _, arrays, scalars = _value_form(d)
+    arrays = infer_shapes(arrays, [f_expr])
     for attempt in range(ATTEMPTS):
         values, _ = _instance(arrays, scalars, attempt)
         args = [values[n] for n in loss.arg_names]
@@ -313,18 +329,28 @@ def _validate_autograd(loss, d):
 
 
 def _autodiff(backend, fn, args, position, order):
-    """The framework's own grad or Hessian of fn by argument `position`, in float64, as NumPy."""
+    """The framework's own grad or Hessian of fn by argument `position` (or by several scalar
+    arguments, a tuple of positions: then a vector or a matrix of them), in float64, as NumPy."""
     if backend == "jax":
         import jax
 
         with jax.enable_x64(True):
             op = jax.grad if order == "grad" else jax.hessian
-            return np.asarray(op(fn, argnums=position)(*[np.asarray(a, dtype=np.float64) for a in args]))
+            return _nested(op(fn, argnums=position)(*[np.asarray(a, dtype=np.float64) for a in args]))
     import torch
 
     tensors = [torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in args]
     op = torch.func.grad if order == "grad" else torch.func.hessian
-    return op(fn, argnums=position)(*tensors).detach().numpy()
+    return _nested(op(fn, argnums=position)(*tensors))
+
+
+def _nested(out):
+    """Tuples (of tuples) of numbers or arrays, as one NumPy array."""
+    if isinstance(out, (tuple, list)):
+        return np.array([_nested(o) for o in out])
+    if hasattr(out, "detach"):
+        out = out.detach().cpu().numpy()
+    return np.asarray(out, dtype=float)
 
 
 def _call64(k, values):
