@@ -33,6 +33,7 @@ examples:
   derive em normal --k 3 --dim 2 --cov full            derive em poisson --k 2 --data counts.csv --plot fit.png
   derive codegen "x**2 + y**3" --wrt x,y --what grad --backend numba -o grad_kernel.py
   derive codegen "sum(softplus(X @ w)) - y.T @ X @ w" --wrt w --let "X: N x d, w: d, y: N" --what hvp -o hvp.py
+  derive codegen "sum(softplus(X @ w))" --wrt w --let "X: N x d, w: d" --what hessian --backend jax -o h.py
   derive demo --out plots/
 
 text grammar: numbers, names, + - * / ** ^, exp log sqrt sin cos tanh sigmoid
@@ -113,7 +114,9 @@ def build_parser():
     p.set_defaults(run=_run_check)
 
     p = sub.add_parser("codegen", help="write a standalone compiled kernel module",
-                       description="Generate a kernel module (numpy + numba only) for a function or its derivative. "
+                       description="Generate a kernel module (numpy + numba only; with --backend jax or torch, "
+                                   "a function of that framework, validated against derive's evaluation of f and "
+                                   "the framework's autodiff) for a function or its derivative. "
                                    "Arguments of a kernel of scalar symbols: the --wrt variables, then the other "
                                    "symbols alphabetically; of a loop kernel (arrays, index or matrix notation): "
                                    "every array of f sorted by name, then f's scalars; the module's docstring and "
@@ -124,7 +127,10 @@ def build_parser():
                         "gradient) together (jac=True), one module for scalar symbols only.  Both are the kernels "
                         "derive.kernel(d, hvp=True | fused=True) validates and compiles; where that kernel is not "
                         "one module, an error says so")
-    p.add_argument("--backend", choices=["numba", "numpy"], default="numba")
+    p.add_argument("--backend", choices=["numba", "numpy", *_FRAMEWORKS], default="numba",
+                   help="jax, torch: the module derive.kernel(d, backend=...) writes, plain framework code "
+                        "(jax.jit, jax.vmap, torch.func apply); its arguments: f's arrays sorted by name, then "
+                        "f's scalars (--what hvp: then the direction v)")
     p.add_argument("--parallel", action="store_true", help="Numba: spread points over all cores")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: print it)")
     p.add_argument("--no-validate", action="store_true", help="skip validating the derivative")
@@ -506,6 +512,8 @@ def _run_codegen(args):
     from .derivation.kernels import index_form, loop_arguments
     from .text.inputs import as_expression, free_scalars, resolve_wrt
 
+    if args.backend in _FRAMEWORKS:
+        return _run_framework(args)
     if args.what in _KERNEL_KINDS:
         return _run_kernel_kind(args)
     ns = _namespace(args)
@@ -553,6 +561,63 @@ def _run_codegen(args):
     else:
         print(source)
     return 0
+
+
+_FRAMEWORKS = ("jax", "torch")
+_VALUE_AND_GRAD = {"jax": "jax.value_and_grad", "torch": "torch.func.grad_and_value"}
+_TAKES = {"jax": "JAX or NumPy arrays, in float64 only with jax_enable_x64 (JAX's default is float32); "
+                 "jax.jit(kernel) compiles it",
+          "torch": "torch tensors, on any device (torch.as_tensor(a) turns a NumPy array into one)"}
+
+
+def _run_framework(args):
+    """--backend jax|torch: the module of the kernel derive.kernel(d, backend=...) builds and
+    validates (against derive's own evaluation of f and the framework's autodiff)."""
+    from .derivation.api import differentiate
+    from .derivation.kernels import kernel
+    from .errors import DeriveError
+
+    if args.parallel:
+        raise DeriveError(f"--parallel spreads a Numba kernel over cores; {args.backend} chooses its own "
+                          "threads and device: drop --parallel")
+    if args.what == "fused":
+        raise DeriveError(f"--what fused is a (value, gradient) kernel for scipy.optimize; in {args.backend}, "
+                          f"use derive.autograd_function(f, wrt, backend={args.backend!r}) with "
+                          f"{_VALUE_AND_GRAD[args.backend]}")
+    # hvp: the Hessian, which export contracts with v
+    kind, wrt = _carrier(args) if args.what == "value" else ("hessian" if args.what == "hvp" else args.what,
+                                                             args.wrt)
+    d = differentiate(args.expr, wrt, kind, validate_result=not args.no_validate and args.what != "value",
+                      symbols=_namespace(args))
+    k = kernel(d, backend=args.backend, value=args.what == "value", hvp=args.what == "hvp")
+    names = _parameters(k.source, k.arg_names)
+    if args.output:
+        _write_file(args.output, k.source)
+    if args.json:
+        shape = [o.name for o in k.outputs] if k.outputs else [str(n) for n in getattr(k.exprs, "shape", ())]
+        _print_json({"what": args.what, "backend": args.backend, "args": names, "shape": shape,
+                     "output": args.output, "source": k.source})
+    elif args.output:
+        against = "derive's evaluation of f" if args.what == "value" else f"{args.backend}'s autodiff of f"
+        print(f"wrote {args.output}: kernel({', '.join(names)}) -> {args.what} of {args.expr} "
+              f"({args.backend}; validated against {against})")
+        print(_calling(k.source, names))
+        print(f"  takes: {_TAKES[args.backend]}")
+    else:
+        print(k.source)
+    return 0
+
+
+def _carrier(args):
+    """(kind, wrt) of a Derivation that carries f for --what value: f alone is written, and its
+    derivative goes unchecked, so it may be by any array of f (an array kernel's arguments do not
+    depend on wrt; a scalar kernel's start with --wrt); a vector f needs its Jacobian."""
+    from .text.inputs import as_expression
+
+    expr = as_expression(args.expr, _namespace(args))
+    arrays = {m.name for m in expr.atoms(sympy.MatrixSymbol)} | {x.base.label.name for x in expr.atoms(sympy.Indexed)}
+    kind = "jacobian" if isinstance(expr, sympy.MatrixBase) else "grad"
+    return kind, min(arrays) if arrays else args.wrt
 
 
 # --what hvp|fused: the kinds derive.kernel(d, hvp=True | fused=True) builds, validates and compiles,
