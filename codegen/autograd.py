@@ -71,6 +71,15 @@ def jax_function(value, gradient, hessian=None, wrt=0):
     return f
 
 
+def _save(ctx, inputs):
+    """Keep the inputs for backward and jvp; an input nobody differentiates gets a None tangent
+    (not a tensor of zeros: a zero tangent of the data would cost an autodiff pass of f, and
+    torch's classic forward AD cannot nest the torch.func.jvp that pass needs)."""
+    ctx.set_materialize_grads(False)
+    ctx.save_for_backward(*inputs)
+    ctx.save_for_forward(*inputs)
+
+
 def torch_function(value, gradient, hessian=None, wrt=0):
     """f as a `torch.autograd.Function` whose derivative by argument `wrt` is `gradient` (module doc);
     returns a function of tensors (numbers are made tensors like the argument at `wrt`)."""
@@ -110,12 +119,13 @@ def torch_function(value, gradient, hessian=None, wrt=0):
 
             @staticmethod
             def setup_context(ctx, inputs, output):
-                ctx.save_for_backward(*inputs)
-                ctx.save_for_forward(*inputs)
+                _save(ctx, inputs)
 
             @staticmethod
             def backward(ctx, g):
                 args = ctx.saved_tensors
+                if g is None:
+                    return (None,) * len(args)
                 grads = others_vjp(gradient, args, ctx.needs_input_grad, g)
                 if ctx.needs_input_grad[wrt]:  # H^T g: the Hessian is symmetric, but say what is meant
                     grads[wrt] = torch.tensordot(g, hessian(*args), dims=g.dim())
@@ -140,12 +150,13 @@ def torch_function(value, gradient, hessian=None, wrt=0):
 
         @staticmethod
         def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(*inputs)
-            ctx.save_for_forward(*inputs)
+            _save(ctx, inputs)
 
         @staticmethod
         def backward(ctx, g):
             args = ctx.saved_tensors
+            if g is None:
+                return (None,) * len(args)
             grads = others_vjp(value, args, ctx.needs_input_grad, g)
             if ctx.needs_input_grad[wrt]:
                 grads[wrt] = g * derivative(*args)

@@ -284,7 +284,7 @@ def test_torch_autograd_function_passes_gradcheck_and_its_hessian_is_torchs(name
     def of_w(w):
         return loss.fn(*tensors[:p], w, *tensors[p + 1:])
 
-    assert torch.autograd.gradcheck(of_w, (w,))
+    assert torch.autograd.gradcheck(of_w, (w,), check_forward_ad=True)  # jvp too, in torch's own forward AD
     assert torch.autograd.gradgradcheck(of_w, (w,))  # double backward through the closed form
     got = torch.func.hessian(of_w)(tensors[p])
     want = torch.func.hessian(lambda w: loss.value.fn(*tensors[:p], w, *tensors[p + 1:]))(tensors[p])
