@@ -357,3 +357,20 @@ def test_components_kernels_broadcast_in_both_frameworks():
     np.testing.assert_allclose(got, want, rtol=1e-12)
     got = torch.jit.script(derive.kernel(d, backend="torch").fn)(torch.as_tensor(x), torch.as_tensor(y))
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_hvp_from_a_gradient_derivation_by_a_weight_matrix(backend):
+    """hvp=True on the gradient derivation derives the Hessian itself (as the Numba kernels do); by
+    W[k,l] that Hessian has four indices, and H v is shaped like W."""
+    need(backend)
+    f, wrt = LOSSES["softmax cross-entropy"][:2]
+    hv = derive.kernel(derive.differentiate(f, wrt, "grad"), backend=backend, hvp=True)
+    assert hv.arg_names == ("W", "X", "Y", "v")
+    arrays = LOSSES["softmax cross-entropy"][3](np.random.default_rng(2))
+    V = np.random.default_rng(4).normal(size=arrays["W"].shape)
+    got = hv(**arrays, v=V)
+    got = np.asarray(got.numpy() if hasattr(got, "numpy") else got, dtype=float)
+    P = softmax(arrays["X"] @ arrays["W"])
+    R = P * (arrays["X"] @ V) - P * np.sum(P * (arrays["X"] @ V), axis=1, keepdims=True)  # d softmax along V
+    np.testing.assert_allclose(got, arrays["X"].T @ R, rtol=1e-6, atol=1e-9)

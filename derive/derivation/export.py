@@ -25,6 +25,7 @@ from sympy import Indexed, IndexedBase, MatrixSymbol
 import codegen
 from codegen.export import FRAMEWORKS, framework_kernel, infer_shapes
 
+from .kernel_kinds import _Plan
 from .loop_form import _K, _free, has_linear_algebra, index_form, loop_arguments
 from ..errors import DeriveError, ValidationError
 from ..text.printing import to_text
@@ -56,14 +57,14 @@ def export_kernel(d, backend, *, value=False, hvp=False, directory=None):
                    None, directory)
         _validate_derivative(k, f_kernel, d, arrays, scalars, hvp)
         return k
-    expr, outputs, ranges = index_form(d)
-    if not has_linear_algebra(expr):
-        expr, _, _ = loop_arguments(d.f, expr)
-    extra = []
     if hvp:
-        expr, outputs, ranges, vector = _times_vector(expr, outputs, ranges, arrays)
-        extra = [vector]
-    k = _build(expr, arrays + scalars + extra, backend, outputs, ranges, directory)
+        expr, outputs, ranges, vector = _times_vector(d, arrays)
+        k = _build(expr, arrays + scalars + [vector], backend, outputs, ranges, directory)
+    else:
+        expr, outputs, ranges = index_form(d)
+        if not has_linear_algebra(expr):
+            expr, _, _ = loop_arguments(d.f, expr)
+        k = _build(expr, arrays + scalars, backend, outputs, ranges, directory)
     _validate_derivative(k, f_kernel, d, arrays, scalars, hvp)
     return k
 
@@ -149,27 +150,22 @@ def _value_form(d):
     return expr, (), None, arrays, scalars
 
 
-def _times_vector(expr, outputs, ranges, arrays):
-    """H @ v: the Hessian contracted with a new vector argument (einsum never forms H where
-    its factors are cheaper to contract first)."""
-    taken = {str(a.label) for a in arrays}
-    name = next(n for n in ("v", "v_", "v__", "vector") if n not in taken)
-    if isinstance(expr, sympy.MatrixExpr):
+def _times_vector(d, arrays):
+    """(H v, its outputs, their lengths, v): the Hessian of f by d's variable (derived here when
+    d is a gradient, as the Numba hvp kernels do) contracted with a new argument v shaped like
+    the variable.  einsum contracts v with the data first, so H itself is never formed."""
+    plan = _Plan(d)
+    plan.require_scalar("an hvp=True kernel")
+    h, expr, first, second, lengths = plan.hessian()
+    name = plan.direction_name
+    if isinstance(expr, sympy.MatrixExpr):  # with inverses: H @ v in matrix notation
         rows = expr.shape[0]
-        v = MatrixSymbol(name, rows, 1)
-        return expr * v, (_K,), (rows,), IndexedBase(name, shape=(rows,))
-    k, l = outputs
-    length = (ranges or (None, None))[1]
-    shape = None
-    for a in arrays:  # v has the length of the axis l runs over
-        for x in expr.atoms(Indexed):
-            if x.base.label == a.label and l in x.indices and a.shape is not None:
-                shape = (a.shape[list(x.indices).index(l)],)
-    shape = shape or ((length,) if length is not None else None)
-    if shape is None:
-        raise DeriveError("the length of the Hessian's axes is not known from the arrays: declare it")
-    v = IndexedBase(name, shape=shape)
-    return sympy.Sum(expr * v[l], (l, 0, shape[0] - 1)), (k,), (ranges or (None,))[:1], v
+        return expr * MatrixSymbol(name, rows, 1), (_K,), (rows,), IndexedBase(name, shape=(rows,))
+    if not has_linear_algebra(expr):
+        expr, _, _ = loop_arguments(d.f, expr)
+    v = IndexedBase(name, shape=tuple(lengths))
+    limits = [(s, 0, n - 1) for s, n in zip(second, lengths)]
+    return sympy.Sum(expr * v[tuple(second)], *limits), tuple(first), tuple(lengths), v
 
 
 def _components(d, backend, value, hvp, directory):
@@ -291,13 +287,15 @@ def _validate_derivative(k, f_kernel, d, arrays, scalars, hvp):
         args = [values[n] for n in f_kernel.arg_names]
         if not np.isfinite(_numpy(k.backend, _call64(f_kernel, values))):
             continue
-        want = _autodiff(k.backend, f_kernel.fn, args, position, "hessian" if d.kind == "hessian" else "grad")
-        if hvp:
-            v = np.random.default_rng(attempt + 100).normal(size=want.shape[0])
+        order = "hessian" if d.kind == "hessian" or hvp else "grad"
+        want = _autodiff(k.backend, f_kernel.fn, args, position, order)
+        if hvp:  # want is shaped variable x variable
+            shape = np.shape(args[position])
+            v = np.random.default_rng(attempt + 100).normal(size=shape)
             values = dict(values, **{k.arg_names[-1]: v})
-            want = want.reshape(want.shape[0], -1) @ v
+            want = (want.reshape(v.size, v.size) @ v.reshape(-1)).reshape(shape)
         got = _numpy(k.backend, _call64(k, values))
-        what = {"grad": "gradient", "hessian": "Hessian"}.get(d.kind, d.kind) + (" times a vector" if hvp else "")
+        what = "Hessian-vector" if hvp else {"grad": "gradient", "hessian": "Hessian"}.get(d.kind, d.kind)
         _compare(got, want.reshape(got.shape) if want.size == got.size else want,
                  f"the {k.backend} {what} kernel of {to_text(d.f)[:60]}", f"{k.backend}'s autodiff of f")
         return
