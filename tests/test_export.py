@@ -2,6 +2,8 @@
 backends, in float32 and float64, under jax.jit / torch.jit.script, against NumPy formulas
 written by hand here; the autograd functions against the frameworks' own autodiff."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -363,13 +365,14 @@ def test_components_kernels_broadcast_in_both_frameworks():
 def test_hvp_from_a_gradient_derivation_by_a_weight_matrix(backend):
     """hvp=True on the gradient derivation derives the Hessian itself (as the Numba kernels do); by
     W[k,l] that Hessian has four indices, and H v is shaped like W."""
-    need(backend)
+    framework = need(backend)
     f, wrt = LOSSES["softmax cross-entropy"][:2]
     hv = derive.kernel(derive.differentiate(f, wrt, "grad"), backend=backend, hvp=True)
     assert hv.arg_names == ("W", "X", "Y", "v")
     arrays = LOSSES["softmax cross-entropy"][3](np.random.default_rng(2))
     V = np.random.default_rng(4).normal(size=arrays["W"].shape)
-    got = hv(**arrays, v=V)
+    with framework.enable_x64(True) if backend == "jax" else contextlib.nullcontext():
+        got = hv(**arrays, v=V)
     got = np.asarray(got.numpy() if hasattr(got, "numpy") else got, dtype=float)
     P = softmax(arrays["X"] @ arrays["W"])
     R = P * (arrays["X"] @ V) - P * np.sum(P * (arrays["X"] @ V), axis=1, keepdims=True)  # d softmax along V
