@@ -137,8 +137,8 @@ def test_jax_kernels_under_jit_equal_numpy(name, kind, dtype):
         assert out.dtype == dtype  # created like the arguments: float32 stays float32
         got = np.asarray(out, dtype=float)
     want = reference(name, kind, {n: np.asarray(v, dtype=float) for n, v in values.items()})
-    np.testing.assert_allclose(got, want.reshape(got.shape), **tolerance(dtype))
     assert got.shape == want.shape or got.size == want.size == 1 or name.startswith("Gaussian sample")
+    np.testing.assert_allclose(got, want.reshape(got.shape), **tolerance(dtype))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
@@ -146,7 +146,7 @@ def test_jax_kernels_under_jit_equal_numpy(name, kind, dtype):
 def test_torch_kernels_under_torchscript_equal_numpy(name, kind, dtype):
     torch = need("torch")
     k = exported(name, kind, "torch")
-    assert k.backend == "torch" and "torch.einsum" in k.source or "torch" in k.source
+    assert k.backend == "torch" and "import torch" in k.source and "numba" not in k.source
     scripted = torch.jit.script(k.fn)
     values, _ = instance(name, k, dtype)
     tensors = [torch.as_tensor(values[n]) for n in k.arg_names]
@@ -255,8 +255,6 @@ def autograd(name, backend, hessian):
 @pytest.mark.parametrize("name", AUTOGRAD)
 def test_jax_grad_and_hessian_of_the_autograd_function_equal_the_plain_ones(name, hessian):
     jax = need("jax")
-    if hessian and LOSSES[name][6] is None:
-        pytest.skip("derive's Hessian by a matrix is a 4-index array it does not build")
     loss = autograd(name, "jax", hessian)
     assert (loss.hessian is not None) == hessian and loss.validation
     _, arrays = instance(name, loss.value, np.float64, seed=11)
@@ -275,8 +273,6 @@ def test_jax_grad_and_hessian_of_the_autograd_function_equal_the_plain_ones(name
 @pytest.mark.parametrize("name", AUTOGRAD)
 def test_torch_autograd_function_passes_gradcheck_and_its_hessian_is_torchs(name, hessian):
     torch = need("torch")
-    if hessian and LOSSES[name][6] is None:
-        pytest.skip("derive's Hessian by a matrix is a 4-index array it does not build")
     loss = autograd(name, "torch", hessian)
     _, arrays = instance(name, loss.value, np.float64, seed=11)
     tensors = [torch.as_tensor(np.asarray(arrays[n], dtype=np.float64)) for n in loss.arg_names]
@@ -377,3 +373,98 @@ def test_hvp_from_a_gradient_derivation_by_a_weight_matrix(backend):
     P = softmax(arrays["X"] @ arrays["W"])
     R = P * (arrays["X"] @ V) - P * np.sum(P * (arrays["X"] @ V), axis=1, keepdims=True)  # d softmax along V
     np.testing.assert_allclose(got, arrays["X"].T @ R, rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# what the validation must catch, and results beyond the loss table
+
+
+def test_a_transposed_gradient_by_a_matrix_is_refused():
+    """The instance must not be symmetric: at a symmetric S, inv(S) and inv(S).T agree."""
+    need("jax")
+    import dataclasses
+
+    d = derive.differentiate("N*log(det(S)) + trace(inv(S) @ X.T @ X)", "S", symbols="X: N x d, S: d x d")
+    assert derive.kernel(d, backend="jax").arg_names == ("S", "X")
+    with pytest.raises(derive.ValidationError, match="disagrees with jax's autodiff"):
+        derive.kernel(dataclasses.replace(d, result=d.result.T), backend="jax")
+
+
+def test_a_matrix_declared_symmetric_is_validated_where_the_result_holds():
+    torch = need("torch")
+    d = derive.differentiate("log(det(S))", "S", symbols="S: n x n symmetric")
+    assert d.symmetric == ("S",)
+    k = derive.kernel(d, backend="torch")
+    G = np.random.default_rng(0).normal(size=(4, 4))
+    S = G @ G.T + np.eye(4)
+    np.testing.assert_allclose(k(torch.as_tensor(S)).numpy(), np.linalg.inv(S), rtol=1e-10)
+
+
+def test_a_sign_bug_is_refused_even_where_f_needs_positive_data(monkeypatch):
+    """log(x[i]) makes the data positive; the variable w must keep both signs, or sign(w) = 1 passes."""
+    need("jax")
+    from codegen.printing.frameworks import JaxPrinter
+
+    d = derive.differentiate("sum(log(x[i]) + abs(w[i]), i)", "w[k]", "grad")
+    derive.kernel(d, backend="jax")
+    monkeypatch.setitem(JaxPrinter.fn, "sign", "jax.numpy.ones_like")
+    with pytest.raises(derive.ValidationError, match="disagrees"):
+        derive.kernel(d, backend="jax")
+
+
+def test_a_kernel_of_scalars_is_never_returned_unchecked(monkeypatch):
+    """log(x - 2) is finite only for x > 2: points are drawn until it is, and a broken log is caught."""
+    need("jax")
+    from codegen.printing.frameworks import JaxPrinter
+
+    d = derive.differentiate("log(x - 2) + y", "x, y", "grad")
+    derive.kernel(d, backend="jax", value=True)
+    monkeypatch.setattr(JaxPrinter, "ops", dict(JaxPrinter.ops, log="jax.numpy.exp"))
+    with pytest.raises(derive.ValidationError, match="disagrees with NumPy's evaluation"):
+        derive.kernel(d, backend="jax", value=True)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_mixed_hessian_by_two_arrays(backend):
+    need(backend)
+    d = derive.differentiate("sum(A[i,j]*x[i]*y[j], i, j)", "x[k], y[l]", "hessian")
+    k = derive.kernel(d, backend=backend)
+    A = np.random.default_rng(1).normal(size=(3, 4))
+    got = k(A=A, x=np.ones(3), y=np.ones(4))
+    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), A, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_hessian_whose_second_index_is_only_in_a_delta(backend):
+    """An elementwise loss's Hessian is diagonal: delta(k, l) carries l, no array does."""
+    need(backend)
+    d = derive.differentiate("sum(x[i]**2, i) + sum(exp(x[i]), i)", "x[k]", "hessian")
+    x = np.array([0.1, -0.4, 0.7])
+    got = derive.kernel(d, backend=backend)(x=x)
+    got = np.asarray(got.numpy() if hasattr(got, "numpy") else got, dtype=float)
+    np.testing.assert_allclose(got, np.diag(2 + np.exp(x)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_jacobian_in_matrix_notation(backend):
+    framework = need(backend)
+    d = derive.differentiate("sigmoid(X @ w)", "w", "jacobian", symbols="X: N x d, w: d")
+    k = derive.kernel(d, backend=backend)
+    rng = np.random.default_rng(2)
+    X, w = rng.normal(size=(5, 3)), rng.normal(size=3)
+    with framework.enable_x64(True) if backend == "jax" else contextlib.nullcontext():
+        got = k(X=X, w=w)
+    s = sigmoid(X @ w)
+    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got),
+                               (s * (1 - s))[:, None] * X, rtol=1e-10)
+
+
+@pytest.mark.xfail(strict=True, reason="PyTorch returns zeros for jacfwd over jacfwd through an autograd.Function "
+                                       "(pytorch/pytorch issue 197867); strict, so a fixed PyTorch is noticed")
+def test_torch_forward_over_forward_through_the_autograd_function():
+    torch = need("torch")
+    loss = autograd("logistic NLL", "torch", False)
+    _, arrays = instance("logistic NLL", loss.value, np.float64)
+    X, w, y = (torch.as_tensor(arrays[n]) for n in ("X", "w", "y"))
+    got = torch.func.jacfwd(torch.func.jacfwd(loss.fn, argnums=1), argnums=1)(X, w, y)
+    np.testing.assert_allclose(got.numpy(), LOSSES["logistic NLL"][6](**arrays), rtol=1e-9)

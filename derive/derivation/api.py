@@ -104,7 +104,12 @@ def differentiate(f, wrt=None, kind="grad", *, validate_result=True, simplify=Tr
 def _plain(d, namespace):
     """The Derivation with names that only the text introduced as plain Symbols (Namespace.plain),
     so that d.result.subs(Symbol("x"), 2) works; steps, values and kernels take either."""
-    return namespace.plain(d) if isinstance(namespace, Namespace) else d
+    if not isinstance(namespace, Namespace):
+        return d
+    d = namespace.plain(d)
+    if isinstance(d, Derivation):  # kernels validated against autodiff need to know (export.py)
+        d.symmetric = tuple(sorted(M.name for M in symmetric_matrices(properties_of(d.f, namespace))))
+    return d
 
 
 def differentiate_tensor(expr, targets, kind, namespace, validate=True, seed=0):

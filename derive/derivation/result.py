@@ -43,6 +43,7 @@ class Derivation:
     result: sympy.Matrix
     report: codegen.Report | None = None
     change: object = None  # `calculus.powers.PowerVariables` when wrt has a power (sigma^2)
+    symmetric: tuple = ()  # names of the matrices declared symmetric: the result holds only on those
 
     def __repr__(self):
         # derive's text, never SymPy's internals (Lambda(_t, ...), Trace of a 1 x 1 product)
