@@ -70,29 +70,53 @@ def framework_source(exprs, args, backend, *, outputs=(), ranges=None, cse=True)
 
 def infer_shapes(arrays, exprs):
     """`arrays` with the shapes their sums say where they have none: X[i, j] inside sums over
-    i in 0..N-1 and j in 0..d-1 is N x d (index notation declares no sizes)."""
-    lengths = {}
+    i in 0..N-1 and j in 0..d-1 is N x d (index notation declares no sizes).  An axis read as
+    x[i + c] in a sum over i up to hi has length hi + c + 1, the last entry read (as the Numba
+    kernels read it: the sum reaches the end of x); read several ways, the longest."""
+    reads = {}  # (array name, axis) -> lengths its reads need
     for e in exprs:
         if isinstance(e, Basic):
-            for s in e.atoms(Sum, IndexMax):
-                for index, lo, hi in s.limits:
-                    if lo == 0:
-                        lengths.setdefault(index, hi + 1)
+            _reads(e, {}, reads)
     out = []
     for a in arrays:
         if getattr(a, "shape", None) is None:
-            axes = {}
-            for e in exprs:
-                for x in (e.atoms(Indexed) if isinstance(e, Basic) else ()):
-                    if str(x.base.label) == str(a.label):  # by name: the label's assumptions may differ
-                        for axis, i in enumerate(x.indices):
-                            if i in lengths:
-                                axes.setdefault(axis, lengths[i])
-                        rank = len(x.indices)
-            if axes and len(axes) == rank:
-                a = IndexedBase(a.label, shape=tuple(axes[n] for n in range(rank)))
+            rank = {len(x.indices) for e in exprs if isinstance(e, Basic) for x in e.atoms(Indexed)
+                    if str(x.base.label) == str(a.label)}  # by name: the label's assumptions may differ
+            if len(rank) == 1:
+                shape = [_longest(reads.get((str(a.label), axis), ())) for axis in range(rank.pop())]
+                if None not in shape:
+                    a = IndexedBase(a.label, shape=tuple(shape))
         out.append(a)
     return out
+
+
+def _reads(e, ranges, reads):
+    """Walk `e` with the ranges of the sums around each node, noting what each array read needs."""
+    if isinstance(e, (Sum, IndexMax)):
+        inner = dict(ranges)
+        for index, lo, hi in e.limits:
+            inner[index] = (lo, hi)
+        _reads(e.function, inner, reads)
+        return
+    if isinstance(e, Indexed):
+        for axis, i in enumerate(e.indices):
+            for index in i.free_symbols & set(ranges):
+                offset = sympy.expand(i - index)
+                if offset.is_Integer and ranges[index][0] + offset >= 0:
+                    reads.setdefault((str(e.base.label), axis), []).append(ranges[index][1] + offset + 1)
+        return
+    for a in e.args:
+        if isinstance(a, Basic):
+            _reads(a, ranges, reads)
+
+
+def _longest(lengths):
+    """The longest of `lengths` that differ by whole numbers (N and N + 1: N + 1); None if none."""
+    best = None
+    for n in lengths:
+        if best is None or (sympy.expand(n - best).is_Integer and sympy.expand(n - best) > 0):
+            best = n
+    return best
 
 
 def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse):
@@ -110,12 +134,17 @@ def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse
     # by name: an array's label in the expressions may carry assumptions (real=True) its argument lacks
     printer._names = {**{str(a if isinstance(a, Symbol) else a.label): n for a, n in names.items()},
                       **{s.name: size_names[s] for s in sizes}}
-    printer.prepare(indices, lengths, sizes, vectors={names[a] for a in arrays if len(a.shape or ()) == 1})
+    printer.prepare(indices, lengths, sizes, vectors={names[a] for a in arrays if len(a.shape or ()) == 1},
+                    shapes={str(a.label): a.shape for a in arrays if a.shape is not None})
     body = []
     for t, value in temps:  # a temporary is an array over its value's free indices
         printer._temps[t] = printer.labels(value)
         printer._names[t.name] = t.name
         body.append(f"{t.name} = {printer.print_alone(value)}")
+    for x in (x for e in computed if isinstance(e, Basic) for x in e.atoms(Indexed)):
+        for axis, i in enumerate(x.indices):  # an undeclared array's axis: its length when the kernel runs
+            if i in indices and getattr(x.base, "shape", None) is None and str(x.base.label) not in printer._shapes:
+                printer._sizes.setdefault(i, f"{printer._symbol_name(x.base.label)}.shape[{axis}]")
     for o in outputs:
         if o not in printer._sizes:
             raise CodegenError(f"the length of the output index {o} is not known from the arrays")
@@ -125,11 +154,15 @@ def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse
         result = _result(printer, backend, reduced[0], flat[0], tuple(outputs))
     arg_names = [names[a] for a in args]
     prelude = _prelude(printer, backend, arrays, names, sizes, size_names, arg_names)
+    for condition, message in dict.fromkeys(printer.checks):  # reads only the sizes can tell are inside
+        prelude += [f"if {condition}:", f"    raise ValueError({message!r})"]
     code = "\n".join(prelude + body + [f"return {result}"])
     header = _docstring(flat, outputs, arg_names, backend)
     text = (f"{header}\n{printer.imports}\nARGS = {tuple(arg_names)!r}\n{printer.helpers}\n\n"
             f"def kernel({', '.join(arg_names)}):\n{textwrap.indent(code, '    ')}\n")
-    return text, arg_names
+    # the caller's names (as the Numba kernels' and derive's validation use them); the module's
+    # parameters and ARGS are renamed only where a name would clash with the code (core, lambda)
+    return text, [str(a if isinstance(a, Symbol) else a.label) for a in args]
 
 
 class FrameworkKernel:
@@ -211,15 +244,17 @@ def _size_symbols(arrays):
 
 
 def _common(computed, sizes, use_cse):
-    """CSE, with temporaries that are sizes alone (N - 1 of a sum's bound) put back: a bound
-    must stay a size the prelude defines."""
+    """CSE, with temporaries put back that are sizes alone (N - 1 of a sum's bound: a bound
+    must stay a size the prelude defines) or that read a shifted entry (x[i - 1] is an array
+    only inside the sum over i, which slices x to its range)."""
     if not use_cse:
         return [], computed
     temps, reduced = _sympy_cse(computed, symbols=numbered_symbols("_t"), order="none")
     keep, back = [], {}
     for t, value in temps:
         value = value.xreplace(back)
-        if value.free_symbols <= set(sizes) or value.is_Number:
+        shifted = any(not (i.is_Symbol or i.is_Integer) for x in value.atoms(Indexed) for i in x.indices)
+        if value.free_symbols <= set(sizes) or value.is_Number or shifted:
             back[t] = value
         else:
             keep.append((t, value))
@@ -228,27 +263,36 @@ def _common(computed, sizes, use_cse):
 
 def _prelude(printer, backend, arrays, names, sizes, size_names, arg_names):
     """The dtype (and device) to create arrays like, the sizes read from the arrays' shapes,
-    and a check of every shape: a clash is a ValueError naming the array and the size."""
+    and a check of every shape: a clash is a ValueError naming the array and the size.  A size
+    is read from an axis of length N, else of length N + c (a sum over i = 1..N reads a[0..N])."""
     lines = [f"_dtype = jax.numpy.result_type({', '.join(arg_names)})" if backend == "jax"
              else f"_like = {arg_names[0]}"]
-    defined = set()
+    axes, shapes = [], {}
     for a in arrays:
         if a.shape is None:
             continue
         name = names[a]
+        shapes[name] = " x ".join(str(d) for d in a.shape)
         lines.append(f"if len({name}.shape) != {len(a.shape)}:")
-        lines.append(f"    raise ValueError(\"{name} must have {len(a.shape)} axes "
-                     f"({' x '.join(str(d) for d in a.shape)})\")")
-        for axis, d in enumerate(a.shape):
-            d = sympy.sympify(d)
-            if isinstance(d, Symbol) and d not in defined:
-                lines.append(f"{size_names[d]} = {name}.shape[{axis}]")
-                defined.add(d)
-            elif d.free_symbols <= defined:
-                want = printer.print_alone(d)
-                lines.append(f"if {name}.shape[{axis}] != {want}:")
-                lines.append(f"    raise ValueError(\"axis {axis} of {name} must have length {d} "
-                             f"(as the other arrays say)\")")
+        lines.append(f"    raise ValueError(\"{name} must have {len(a.shape)} "
+                     f"ax{'i' if len(a.shape) == 1 else 'e'}s ({' x '.join(str(d) for d in a.shape)})\")")
+        axes += [(name, axis, sympy.sympify(d)) for axis, d in enumerate(a.shape)]
+    defined, done = set(), set()
+    for shifted in (False, True):
+        for name, axis, d in axes:
+            free = [s for s in d.free_symbols if s not in defined]
+            offset = sympy.expand(d - free[0]) if len(free) == 1 else None
+            if len(free) == 1 and (offset == 0 or (shifted and offset.is_Integer)):
+                lines.append(f"{size_names[free[0]]} = {name}.shape[{axis}]"
+                             + (f" - {int(offset)}" if offset > 0 else f" + {-int(offset)}" if offset < 0 else ""))
+                defined.add(free[0])
+                done.add((name, axis))
+    for name, axis, d in axes:
+        if (name, axis) not in done and d.free_symbols <= defined:
+            want = printer.print_alone(d)
+            why = "as the other arrays say" if d.free_symbols else f"{name} is {shapes[name]}"
+            lines.append(f"if {name}.shape[{axis}] != {want}:")
+            lines.append(f"    raise ValueError(\"axis {axis} of {name} must have length {d} ({why})\")")
     missing = [s for s in sizes if s not in defined]
     if missing:
         raise CodegenError(f"the sizes {', '.join(map(str, missing))} are not the length of any array axis")

@@ -10,13 +10,20 @@ a dtype or a device: arrays are created like the arguments, so the same
 function runs in float32 and float64, on a CPU or a GPU.
 """
 
+import math
+
+import sympy
 from sympy import S
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import JaxPrinter as _SympyJaxPrinter
+from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.pytorch import TorchPrinter as _SympyTorchPrinter
 
 from .printers import _CommonMixin
+from .rewrite import IndexMax
 from .tensor import TensorMixin
 
+_MATH = PythonCodePrinter({"fully_qualified_modules": True, "strict": True})
 _HELPERS = {
     "jax": '''
 def _logdet(m):
@@ -44,8 +51,32 @@ class _FrameworkMixin(TensorMixin, _CommonMixin):
     def _call(self, name, *args):
         return f"{self.fn[name]}({', '.join(self._print(a) for a in args)})"
 
-    def _print_Symbol(self, expr):
+    def _symbol_name(self, expr):
         return self._names.get(expr.name, expr.name) if hasattr(self, "_names") else expr.name
+
+    def _print(self, expr, **kwargs):
+        # A constant (log(2), sqrt(pi), erf(1)) is a number when printed: torch.log(2) is a
+        # TypeError (torch functions take tensors), and neither framework needs to compute it.
+        if isinstance(expr, sympy.Expr) and not isinstance(expr, sympy.MatrixExpr) and not expr.is_Number \
+                and expr.is_number and not expr.has(sympy.Sum, IndexMax):
+            value = complex(expr.evalf(20))
+            if value.imag == 0 and math.isfinite(value.real):
+                return repr(value.real)
+        if self._of_sizes(expr):
+            # log(N), sqrt(N) of sizes alone: Python ints (the arrays' shapes), which torch's functions
+            # refuse; Python's math takes them in TorchScript and under jax.jit (shapes are static)
+            names = {s: sympy.Symbol(self._symbol_name(s)) for s in expr.free_symbols}
+            try:
+                return _MATH.doprint(expr.xreplace(names))
+            except PrintMethodNotImplementedError:
+                pass
+        return super()._print(expr, **kwargs)
+
+    def _of_sizes(self, expr):
+        if not isinstance(expr, sympy.Expr) or isinstance(expr, sympy.MatrixExpr) or not expr.free_symbols \
+                or not expr.free_symbols <= getattr(self, "_size_vars", set()):
+            return False
+        return bool(expr.atoms(sympy.Function)) or any(not p.exp.is_Integer for p in expr.atoms(sympy.Pow))
 
     def _print_Integer(self, expr):
         return str(int(expr))
@@ -95,15 +126,21 @@ class _FrameworkMixin(TensorMixin, _CommonMixin):
     def _print_Heaviside(self, expr):
         x = self._print(expr.args[0])
         h0 = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"
-        return self._where(f"{x} > 0", "1.0", self._where(f"{x} < 0", "0.0", h0, x), x)
+        one, zero, half = (self._number(c) for c in ("1.0", "0.0", h0))
+        return self._where(f"{x} > 0", one, self._where(f"{x} < 0", zero, half))
 
     def _print_Piecewise(self, expr):
-        out = "math.nan"
-        like = self._print(expr.args[0].expr)
+        out = self._number("math.nan")
         for piece in reversed(expr.args):
             value = self._print(piece.expr)
-            out = value if piece.cond == S.true else self._where(self._print(piece.cond), value, out, like)
+            if piece.expr.is_number:
+                value = self._number(value)
+            out = value if piece.cond == S.true else self._where(self._print(piece.cond), value, out)
         return out
+
+    def _number(self, code):
+        """A number as a branch of `where` (the framework's own where takes numbers as they are)."""
+        return code
 
     def _print_Relational(self, expr):
         return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
@@ -133,7 +170,8 @@ class JaxPrinter(_FrameworkMixin, _SympyJaxPrinter):
     ops = {
         "einsum": "jax.numpy.einsum('{spec}', {args})",
         "eye": "jax.numpy.eye({n}, dtype=_dtype)",
-        "onehot": "(jax.numpy.arange({n}) == {at}).astype(_dtype)",
+        "arange": "jax.numpy.arange({start}, {stop})",
+        "cast": "({x}).astype(_dtype)",
         "zeros": "jax.numpy.zeros({shape}, dtype=_dtype)",
         "ones": "jax.numpy.ones({shape}, dtype=_dtype)",
         "T": "{x}.T",
@@ -155,7 +193,7 @@ class JaxPrinter(_FrameworkMixin, _SympyJaxPrinter):
     imports = "import math\n\nimport jax\nimport jax.lax\nimport jax.numpy\nimport jax.scipy.special\n"
     helpers = _HELPERS["jax"]
 
-    def _where(self, cond, a, b, like):
+    def _where(self, cond, a, b):
         return f"jax.numpy.where({cond}, {a}, {b})"
 
 
@@ -166,7 +204,8 @@ class TorchPrinter(_FrameworkMixin, _SympyTorchPrinter):
     ops = {
         "einsum": "torch.einsum('{spec}', [{args}])",
         "eye": "torch.eye({n}, dtype=_like.dtype, device=_like.device)",
-        "onehot": "(torch.arange({n}, device=_like.device) == {at}).to(_like.dtype)",
+        "arange": "torch.arange({start}, {stop}, device=_like.device)",
+        "cast": "({x}).to(_like.dtype)",
         "zeros": "torch.zeros({shape}, dtype=_like.dtype, device=_like.device)",
         "ones": "torch.ones({shape}, dtype=_like.dtype, device=_like.device)",
         "T": "{x}.transpose(0, 1)",
@@ -191,8 +230,13 @@ def _gamma(x):
     return torch.exp(torch.lgamma(x)) * torch.where((x > 0) | (torch.floor(x) % 2 == 0), 1.0, -1.0)
 '''
 
-    def _where(self, cond, a, b, like):
+    def _where(self, cond, a, b):
         return f"torch.where({cond}, {a}, {b})"
+
+    def _number(self, code):
+        # torch.where(c, 1.0, 0.0) is float32 whatever the arguments are; a tensor of their dtype
+        # sets the result's (a number on the other side follows it)
+        return f"torch.tensor({code}, dtype=_like.dtype, device=_like.device)"
 
     def _extremum(self, name, args):
         # torch.maximum takes two tensors: a number bounds by clamp (TorchScript-able), the rest pair up

@@ -16,10 +16,20 @@ own.  A sum of a product is one einsum over its factors, so a Hessian's
 ``Sum(s[i]*X[i, k]*X[i, l], i)`` is a single contraction, never an N x d x d
 array.
 
+A sum over part of an axis (``Sum(a[i], (i, 1, N))``) or of shifted entries
+(``x[i] - x[i - 1]`` over i = 1..N-1) slices each array where it is read:
+inside a sum over i = lo..hi, ``x[i + c]`` is ``x[lo + c:hi + c + 1]``, so every
+factor's i axis has hi - lo + 1 entries and entry p means i = lo + p.  A slice
+that could reach past an array (or start below 0, which Python would read
+from the end) is refused, or checked when the kernel runs: never a silently
+shorter sum.
+
 Matrix expressions (a result with an inverse or a determinant, which is not
 written entrywise) print with the framework's linear algebra; a vector
 argument (n,) is a column there, and an n x 1 result is returned as (n,).
 """
+
+import contextlib
 
 import sympy
 from sympy.concrete.expr_with_limits import ExprWithLimits
@@ -39,10 +49,13 @@ class TensorMixin:
 
     ops = {}
 
-    def prepare(self, indices, lengths, size_vars, temp_labels=None, vectors=()):
+    def prepare(self, indices, lengths, size_vars, temp_labels=None, vectors=(), shapes=None):
         self._indices = frozenset(indices)
         self._size_vars = set(size_vars)  # Symbols defined before the body, from the arrays' shapes
         self._cache, self._context = {}, None
+        self._ranges = {}  # index -> (lo, hi) of the sums being printed around the current node
+        self._shapes = dict(shapes or {})  # array name -> its shape (SymPy sizes), where known
+        self.checks = []  # (condition, message): reads the printer could not prove inside the arrays
         self._order = {s: n for n, s in enumerate(sorted(self._indices, key=sympy.default_sort_key))}
         if len(self._order) > len(_LETTERS):
             raise CodegenError(f"an expression with {len(self._order)} distinct indices is beyond einsum's letters")
@@ -115,49 +128,112 @@ class TensorMixin:
     # -- index notation -------------------------------------------------------
 
     def _print_Indexed(self, expr):
-        name = self._print(expr.base.label)
+        name = self._symbol_name(expr.base.label)
+        shape = self._shapes.get(str(expr.base.label))
         picks, labels = [], []
-        for i in expr.indices:
-            if i in self._indices:
+        for axis, i in enumerate(expr.indices):
+            length = shape[axis] if shape is not None and axis < len(shape) else None
+            index, offset = self._split(i, expr)
+            if index is None:  # a fixed entry, x[3]
+                self._require_inside(expr, axis, offset, offset + 1, length, f"position {offset}")
+                picks.append(str(int(offset)))
+                continue
+            labels.append(index)
+            if index not in self._ranges:
+                if offset:
+                    raise CodegenError(f"cannot generate array code for {expr}: the index {i} is shifted, and "
+                                       f"{index} is not summed (array code slices a shifted index to a sum's range)")
                 picks.append(":")
-                labels.append(i)
-            elif i.is_Integer:
-                picks.append(str(int(i)))
-            else:
-                raise CodegenError(f"cannot generate array code for the index {i} of {expr}: "
-                                   "indices are symbols or integers")
+                continue
+            lo, hi = self._ranges[index]
+            start, stop = lo + offset, hi + offset + 1
+            if start == 0 and length is not None and sympy.expand(stop - length) == 0:
+                picks.append(":")  # the sum runs over the whole axis
+                continue
+            self._require_inside(expr, axis, start, stop, length, f"{start}..{hi + offset} (the sum over {index})")
+            picks.append(f"{self._bound(start)}:{self._bound(stop)}")
         code = name if all(p == ":" for p in picks) else f"{name}[{', '.join(picks)}]"
         own = self.labels(expr)
         if list(labels) == list(own):
             return code  # axes already in canonical order, none repeated
         return self._einsum(f"{self.letters(labels)}->{self.letters(own)}", [code])
 
+    def _split(self, i, expr):
+        """(index symbol or None, integer offset) of the subscript `i`: k, k + 2, 3."""
+        if i.is_Integer:
+            return None, int(i)
+        found = [s for s in i.free_symbols if s in self._indices]
+        if len(found) == 1:
+            offset = sympy.expand(i - found[0])
+            if offset.is_Integer:
+                return found[0], int(offset)
+        raise CodegenError(f"cannot generate array code for the index {i} of {expr}: "
+                           "indices are symbols, symbols plus whole numbers, or whole numbers")
+
+    def _require_inside(self, expr, axis, start, stop, length, what):
+        """A slice start:stop of `expr`'s array along `axis`: refused where it provably leaves the
+        array, checked when the kernel runs where only the sizes can tell (jax clamps an index
+        past the end, Python reads a negative one from the end: either gives wrong numbers)."""
+        name = str(expr.base.label)
+        start, stop = sympy.sympify(start), sympy.sympify(stop)
+        if start.is_negative or (start.is_Integer and start < 0):
+            raise CodegenError(f"{expr} is read at {what}, before the start of {name}")
+        if not (start.is_Integer or start.is_nonnegative):
+            self.checks.append((f"{self._bound(start)} < 0", f"{name} is read at {what}, before its start"))
+        past = None if length is None else sympy.expand(stop - length)
+        if past is not None and past.is_Integer:
+            if past > 0:
+                raise CodegenError(f"{expr} is read at {what}, past the end of {name} (length {length})")
+            return
+        array = self._symbol_name(expr.base.label)
+        self.checks.append((f"{array}.shape[{axis}] < {self._bound(stop)}",
+                            f"{name} is read at {what}, past the end of its axis {axis}"))
+
     def _print_IndexedBase(self, expr):
-        return self._print(expr.label)
+        return self._symbol_name(expr.label)
 
     def _print_KroneckerDelta(self, expr):
         a, b = expr.args
         if a in self._indices and b in self._indices:
             own = self.labels(expr)
-            return self.ops["eye"].format(n=self._size(own[0]))
+            spans = [self._span(s) for s in own]
+            if spans[0] == spans[1] and spans[0][0] == "0":
+                return self.ops["eye"].format(n=spans[0][1])
+            # one index over part of its axis: compare the positions the two axes stand for
+            rows, cols = (self.ops["arange"].format(start=p, stop=q) for p, q in spans)
+            return self.ops["cast"].format(x=f"({rows}[:, None] == {cols}[None, :])")
         index, value = (a, b) if a in self._indices else (b, a)
         if index not in self._indices or not value.is_Integer:
             raise CodegenError(f"cannot generate array code for {expr}")
-        return self.ops["onehot"].format(n=self._size(index), at=int(value))
+        start, stop = self._span(index)
+        return self.ops["cast"].format(x=f"({self.ops['arange'].format(start=start, stop=stop)} == {int(value)})")
+
+    def _print_Symbol(self, expr):
+        if expr in self._temps:
+            return self._print_temporary(expr)
+        if expr in self._indices:  # an index as a number (i*x[i]): the positions along its axis
+            start, stop = self._span(expr)
+            return self.ops["cast"].format(x=self.ops["arange"].format(start=start, stop=stop))
+        return self._symbol_name(expr)
+
+    def _symbol_name(self, expr):
+        return expr.name
+
+    def _span(self, index):
+        """(start, stop) as code: the positions an axis labelled `index` stands for."""
+        if index in self._ranges:
+            lo, hi = self._ranges[index]
+            return self._bound(lo), self._bound(hi + 1)
+        return "0", self._size(index)
 
     def _print_Sum(self, expr):
         own = self.labels(expr)
         coefficient, factors = expr.function.as_coeff_mul()
         codes, specs, count = [], [], []
-        for factor in factors:
-            labels = self.labels(factor)
-            code = self.print_alone(factor)
-            for index, lo, hi in expr.limits:
-                if index in labels and not self._whole_axis(index, lo, hi):
-                    axis = labels.index(index)
-                    code = f"({code})[{', '.join([':'] * axis + [self._slice(lo, hi)])}]"
-            codes.append(code)
-            specs.append(self.letters(labels))
+        with self._summing(expr.limits):  # every array read inside is sliced to the sums' ranges
+            for factor in factors:
+                codes.append(self.print_alone(factor))
+                specs.append(self.letters(self.labels(factor)))
         for index, lo, hi in expr.limits:  # a summand that does not depend on the index: times the count
             if not any(index in self.labels(f) for f in factors):
                 count.append(f"({self._bound(hi)} - {self._bound(lo)} + 1)")
@@ -176,24 +252,31 @@ class TensorMixin:
         """The largest value over the bound indices: a log-sum-exp's shift.  f does not depend on
         the shift (any bound works), so no derivative flows through it."""
         labels = self.labels(expr.function)
-        code = self.print_alone(expr.function)
-        for index, lo, hi in expr.limits:
-            if index in labels and not self._whole_axis(index, lo, hi):
-                code = f"({code})[{', '.join([':'] * labels.index(index) + [self._slice(lo, hi)])}]"
+        with self._summing(expr.limits):
+            code = self.print_alone(expr.function)
         axes = tuple(labels.index(lim[0]) for lim in expr.limits if lim[0] in labels)
         if not axes:
             return code
         return self.ops["amax"].format(x=code, axes=axes, dims=list(axes))
 
+    @contextlib.contextmanager
+    def _summing(self, limits):
+        outer = dict(self._ranges)
+        self._ranges.update({index: (sympy.sympify(lo), sympy.sympify(hi)) for index, lo, hi in limits})
+        try:
+            yield
+        finally:
+            self._ranges = outer
+
+    def _print_temporary(self, expr):
+        """A CSE temporary, computed over whole axes: sliced to the ranges of the sums it is read in
+        (start:stop of an axis already whole is a no-op)."""
+        picks = [f"{':'.join(self._span(i))}" if i in self._ranges else ":" for i in self._temps[expr]]
+        code = self._symbol_name(expr)
+        return code if all(p == ":" for p in picks) else f"{code}[{', '.join(picks)}]"
+
     def _einsum(self, spec, codes):
         return self.ops["einsum"].format(spec=spec, args=", ".join(codes))
-
-    def _whole_axis(self, index, lo, hi):
-        size = self._sizes.get(index)
-        return lo == 0 and size is not None and self._bound(hi + 1) == size
-
-    def _slice(self, lo, hi):
-        return f"{self._bound(lo)}:{self._bound(hi + 1)}"
 
     def _bound(self, value):
         value = sympy.sympify(value)
@@ -214,7 +297,7 @@ class TensorMixin:
 
     def _print_MatrixSymbol(self, expr):
         rows, cols = expr.shape
-        name = self._print(Symbol(expr.name))
+        name = self._symbol_name(Symbol(expr.name))
         if expr.name in self._vectors:
             return f"{name}[None, :]" if rows == 1 else f"{name}[:, None]"
         return name
