@@ -30,6 +30,7 @@ from .errors import CodegenError
 from .loops.calling import signature
 from .printing.frameworks import PRINTERS
 from .printing.names import safe_names
+from .printing.canonical import canonical_sums
 from .printing.rewrite import IndexMax, stable
 from .printing.tensor import index_lengths, index_symbols
 
@@ -127,7 +128,7 @@ def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse
     arrays = shaped
     sizes = _size_symbols(arrays)
     size_names = {s: f"_{names.get(s, s.name)}" for s in sizes}
-    computed = [stable(e) for e in flat]
+    computed = [stable(canonical_sums(e)) for e in flat]  # equal sums one expression (canonical.py)
     indices = index_symbols(computed, outputs)
     lengths = index_lengths(computed, arrays, outputs, ranges)
     temps, reduced = _common(computed, sizes, cse)
@@ -149,11 +150,14 @@ def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse
         if o not in printer._sizes:
             raise CodegenError(f"the length of the output index {o} is not known from the arrays")
     if components:
-        result = _stack(printer, backend, [printer.print_alone(e) for e in reduced], shape)
+        scalars = [] if arrays else [names[a] for a in args]
+        lines, result = _stack(printer, backend, [printer.print_alone(e) for e in reduced], shape, scalars)
+        body += lines
     else:
         result = _result(printer, backend, reduced[0], flat[0], tuple(outputs))
     arg_names = [names[a] for a in args]
-    prelude = _prelude(printer, backend, arrays, names, sizes, size_names, arg_names)
+    prelude = _prelude(printer, backend, arrays, names, sizes, size_names, arg_names,
+                       [names[a] for a in args if isinstance(a, Symbol)])
     for condition, message in dict.fromkeys(printer.checks):  # reads only the sizes can tell are inside
         prelude += [f"if {condition}:", f"    raise ValueError({message!r})"]
     code = "\n".join(prelude + body + [f"return {result}"])
@@ -185,31 +189,38 @@ class FrameworkKernel:
         from .loops.calling import bind
 
         values = bind(self.arg_names, values, named)
-        return self.fn(*_as_framework(self.backend, values))
+        return self.fn(*as_framework(self.backend, values))
 
     def __repr__(self):
         return f"<FrameworkKernel {self.backend} ({', '.join(self.arg_names)})>"
 
 
-def _as_framework(backend, values):
-    if backend != "torch":
-        return values
+def as_framework(backend, values):
+    """Arguments for a generated function: lists and NumPy arrays as the framework's arrays.  For
+    torch, one floating dtype for all (the first floating tensor's, else float32 when every NumPy
+    float is float32, else float64) on that tensor's device: torch does not promote float32 with
+    float64 inside einsum, and integer labels must become numbers."""
     import numpy as np
+
+    if backend == "jax":
+        return [np.asarray(v) if isinstance(v, (list, tuple)) else v for v in values]
     import torch
 
-    like = next((v for v in values if isinstance(v, torch.Tensor)), None)
-    out = []
-    for v in values:
-        if isinstance(v, torch.Tensor):
-            out.append(v)
-            continue
-        a = np.asarray(v)
-        if a.dtype.kind not in "biuf":
-            raise CodegenError(f"cannot read {type(v).__name__} as real numbers")
-        dtype = like.dtype if like is not None and like.is_floating_point() else \
-            (torch.float32 if a.dtype == np.float32 else torch.float64)
-        out.append(torch.as_tensor(a, dtype=dtype, device=None if like is None else like.device))
-    return out
+    like = next((v for v in values if isinstance(v, torch.Tensor) and v.is_floating_point()), None)
+    given = [v if isinstance(v, torch.Tensor) else np.asarray(v) for v in values]
+    for v, original in zip(given, values):
+        kind = "f" if isinstance(v, torch.Tensor) and v.is_floating_point() else \
+            ("i" if isinstance(v, torch.Tensor) else v.dtype.kind)
+        if kind not in "biuf":
+            raise CodegenError(f"cannot read {type(original).__name__} as real numbers")
+    if like is not None:
+        dtype, device = like.dtype, like.device
+    else:
+        floats = [v.dtype for v in given if not isinstance(v, torch.Tensor) and v.dtype.kind == "f"]
+        dtype = torch.float32 if floats and all(f == np.float32 for f in floats) else torch.float64
+        device = None
+    return [v.to(dtype) if isinstance(v, torch.Tensor) and v.dtype != dtype else
+            v if isinstance(v, torch.Tensor) else torch.as_tensor(v, dtype=dtype, device=device) for v in given]
 
 
 def _require(backend):
@@ -261,7 +272,7 @@ def _common(computed, sizes, use_cse):
     return keep, [e.xreplace(back) for e in reduced]
 
 
-def _prelude(printer, backend, arrays, names, sizes, size_names, arg_names):
+def _prelude(printer, backend, arrays, names, sizes, size_names, arg_names, scalar_names=()):
     """The dtype (and device) to create arrays like, the sizes read from the arrays' shapes,
     and a check of every shape: a clash is a ValueError naming the array and the size.  A size
     is read from an axis of length N, else of length N + c (a sum over i = 1..N reads a[0..N])."""
@@ -293,6 +304,10 @@ def _prelude(printer, backend, arrays, names, sizes, size_names, arg_names):
             why = "as the other arrays say" if d.free_symbols else f"{name} is {shapes[name]}"
             lines.append(f"if {name}.shape[{axis}] != {want}:")
             lines.append(f"    raise ValueError(\"axis {axis} of {name} must have length {d} ({why})\")")
+    if arrays:  # a scalar argument of an array kernel is one number (an array would broadcast silently)
+        for a in scalar_names:
+            ndim = f"jax.numpy.ndim({a})" if backend == "jax" else f"torch.as_tensor({a}).dim()"
+            lines += [f"if {ndim} != 0:", f"    raise ValueError(\"{a} must be a number, not an array\")"]
     missing = [s for s in sizes if s not in defined]
     if missing:
         raise CodegenError(f"the sizes {', '.join(map(str, missing))} are not the length of any array axis")
@@ -324,17 +339,22 @@ def _result(printer, backend, reduced, original, outputs):
     return code
 
 
-def _stack(printer, backend, outs, shape):
-    """Scalar outputs broadcast together (a constant among them too), stacked along new last axes."""
-    items = ", ".join(f"{printer.ops['zeros'].format(shape='()')} + {o}" for o in outs)
-    if shape == ():
-        return items
+def _stack(printer, backend, outs, shape, scalars):
+    """(lines, result): scalar outputs broadcast over the scalar arguments (a constant output too:
+    the gradient of x + 2*y is (1, 2) at every point) and stacked along new last axes."""
+    zeros = "jax.numpy.zeros_like" if backend == "jax" else "torch.zeros_like"
+    base = " + ".join(f"{zeros}({a})" for a in scalars) or printer.ops["zeros"].format(shape="()")
+    lines = [f"_base = {base}"]
     if backend == "jax":
-        outs = f"jax.numpy.broadcast_arrays({items})"
-        return (f"jax.numpy.stack({outs}, axis=-1)"
-                f".reshape(jax.numpy.broadcast_shapes(*[o.shape for o in {outs}]) + {shape!r})")
-    outs = f"torch.broadcast_tensors({items})"
-    return f"torch.stack({outs}, dim=-1).reshape(list({outs}[0].shape) + {list(shape)!r})"
+        lines.append(f"_outs = jax.numpy.broadcast_arrays({', '.join(f'_base + {o}' for o in outs)})")
+        stack = "jax.numpy.stack(_outs, axis=-1)"
+    else:
+        lines.append(f"_outs = torch.broadcast_tensors({', '.join(f'_base + {o}' for o in outs)})")
+        stack = "torch.stack(_outs, dim=-1)"
+    if shape == ():
+        return lines, "_outs[0]"
+    shape_code = f"_outs[0].shape + {shape!r}" if backend == "jax" else f"list(_outs[0].shape) + {list(shape)!r}"
+    return lines, f"{stack}.reshape({shape_code})"
 
 
 def _flatten(exprs):
@@ -365,4 +385,4 @@ def _docstring(flat, outputs, arg_names, backend):
     return '"""' + "\n".join(lines).replace('"""', "'''").replace("\\", "\\\\") + '\n"""'
 
 
-__all__ = ["FRAMEWORKS", "FrameworkKernel", "framework_kernel", "framework_source", "infer_shapes"]
+__all__ = ["as_framework", "FRAMEWORKS", "FrameworkKernel", "framework_kernel", "framework_source", "infer_shapes"]

@@ -468,3 +468,54 @@ def test_torch_forward_over_forward_through_the_autograd_function():
     X, w, y = (torch.as_tensor(arrays[n]) for n in ("X", "w", "y"))
     got = torch.func.jacfwd(torch.func.jacfwd(loss.fn, argnums=1), argnums=1)(X, w, y)
     np.testing.assert_allclose(got.numpy(), LOSSES["logistic NLL"][6](**arrays), rtol=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_scalar_argument_given_an_array_is_an_error(backend):
+    """mu of a sample is one number: an array would broadcast into a meaningless sum."""
+    need(backend)
+    k = exported("Gaussian sample by (mu, s2)", "grad", backend)
+    with pytest.raises((ValueError, RuntimeError), match="mu must be a number"):
+        k(x=np.array([0.1, 0.5, -0.3]), mu=np.array([0.0, 1.0, 2.0]), n=3.0, s2=1.0)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_constant_gradient_broadcasts_over_the_points(backend):
+    need(backend)
+    k = derive.kernel(derive.differentiate("x + 2*y", "x, y", "grad"), backend=backend)
+    got = k(np.arange(5.0), np.ones(5))
+    got = np.asarray(got.numpy() if hasattr(got, "numpy") else got)
+    assert got.shape == (5, 2, 1)
+    np.testing.assert_array_equal(got[:, :, 0], np.tile([1.0, 2.0], (5, 1)))
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_the_logistic_gradient_does_not_overflow_in_float32(backend):
+    """Both margins X w are one sum after renaming (canonical.py), so exp(u)/(1 + exp(u)) is seen as
+    sigmoid(u): finite at X w = 200, where exp overflows float32."""
+    framework = need(backend)
+    d = derive.differentiate("sum(log(1 + exp(X @ w)))", "w", symbols="X: N x d, w: d")
+    k = derive.kernel(d, backend=backend)
+    X, w = np.full((3, 2), 50.0, dtype=np.float32), np.full(2, 2.0, dtype=np.float32)
+    out = k(X, w) if backend == "torch" else k.fn(framework.numpy.asarray(X), framework.numpy.asarray(w))
+    got = np.asarray(out.numpy() if hasattr(out, "numpy") else out)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, [150.0, 150.0], rtol=1e-6)
+    assert k.source.count("einsum('b,ab->a'") == 1  # X w once, into the sigmoid
+
+
+def test_torch_calls_take_numpy_lists_and_integer_labels():
+    torch = need("torch")
+    loss = autograd("logistic NLL", "torch", False)
+    _, arrays = instance("logistic NLL", loss.value, np.float64)
+    X = arrays["X"].astype(np.float32)
+    w = torch.as_tensor(arrays["w"], dtype=torch.float32).requires_grad_(True)
+    y = torch.as_tensor(arrays["y"]).long()  # labels as integers
+    value = loss(X, w, y)  # NumPy float32 X, a float32 tensor w, int64 y: one dtype, w's
+    assert value.dtype == torch.float32
+    value.backward()
+    np.testing.assert_allclose(w.grad.numpy(), LOSSES["logistic NLL"][5](arrays["X"], arrays["w"], arrays["y"]),
+                               rtol=1e-4)
+    k = exported("logistic NLL", "grad", "torch")
+    got = k(arrays["X"].tolist(), list(arrays["w"]), arrays["y"].astype(int))  # lists too
+    np.testing.assert_allclose(got.numpy(), LOSSES["logistic NLL"][5](**arrays), rtol=1e-10)

@@ -111,7 +111,7 @@ class AutogradFunction:
         self.validation = None
 
     def __call__(self, *values, **named):
-        from codegen.export import _as_framework as as_framework
+        from codegen.export import as_framework
         from codegen.loops.calling import bind
 
         return self.fn(*as_framework(self.backend, bind(self.arg_names, values, named)))
