@@ -28,13 +28,12 @@ from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from .cache import load_module
 from .errors import CodegenError
 from .loops.calling import signature
-from .printing.frameworks import PRINTERS
+from .printing.frameworks import FRAMEWORKS, printer_class
 from .printing.names import safe_names
 from .printing.canonical import canonical_sums
 from .printing.rewrite import IndexMax, stable
 from .printing.tensor import index_lengths, index_symbols
 
-FRAMEWORKS = tuple(PRINTERS)
 _RESERVED = {"jax", "torch", "functional"}
 
 
@@ -48,7 +47,7 @@ def framework_kernel(exprs, args, backend, *, outputs=(), ranges=None, directory
 
 def framework_source(exprs, args, backend, *, outputs=(), ranges=None, cse=True):
     """(module text, argument names) of `framework_kernel`, without importing it."""
-    if backend not in PRINTERS:
+    if backend not in FRAMEWORKS:
         raise CodegenError(f"unknown backend {backend!r}; choose one of {list(FRAMEWORKS)}")
     args = list(args) if isinstance(args, (list, tuple)) else [args]
     for a in args:
@@ -121,7 +120,7 @@ def _longest(lengths):
 
 
 def _source(flat, shape, components, args, arrays, backend, outputs, ranges, cse):
-    printer = PRINTERS[backend]()
+    printer = printer_class(backend)()
     names = _names(args)
     shaped = infer_shapes(arrays, flat)
     names.update({new: names[old] for old, new in zip(arrays, shaped)})

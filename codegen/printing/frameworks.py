@@ -17,7 +17,6 @@ from sympy import S
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import JaxPrinter as _SympyJaxPrinter
 from sympy.printing.pycode import PythonCodePrinter
-from sympy.printing.pytorch import TorchPrinter as _SympyTorchPrinter
 
 from .printers import _CommonMixin
 from .rewrite import IndexMax
@@ -197,8 +196,10 @@ class JaxPrinter(_FrameworkMixin, _SympyJaxPrinter):
         return f"jax.numpy.where({cond}, {a}, {b})"
 
 
-class TorchPrinter(_FrameworkMixin, _SympyTorchPrinter):
-    """torch code: TorchScript-able, differentiable, on the arguments' device."""
+class _TorchRules(_FrameworkMixin):
+    """torch code: TorchScript-able, differentiable, on the arguments' device.  The printer is
+    these rules on SymPy's TorchPrinter, made on first use (`printer_class`): importing SymPy's
+    torch printer imports torch itself, 1-4 s that a JAX user should not pay."""
 
     printmethod = "_derive_torch"
     ops = {
@@ -248,6 +249,23 @@ def _gamma(x):
         return out
 
 
-PRINTERS = {"jax": JaxPrinter, "torch": TorchPrinter}
+FRAMEWORKS = ("jax", "torch")
+_made = {"jax": JaxPrinter}
 
-__all__ = ["JaxPrinter", "PRINTERS", "TorchPrinter"]
+
+def printer_class(backend):
+    """The printer class of a framework ("jax" or "torch")."""
+    if backend not in _made:
+        from sympy.printing.pytorch import TorchPrinter as _SympyTorchPrinter
+
+        _made["torch"] = type("TorchPrinter", (_TorchRules, _SympyTorchPrinter), {"__module__": __name__})
+    return _made[backend]
+
+
+def __getattr__(name):
+    if name == "TorchPrinter":
+        return printer_class("torch")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["FRAMEWORKS", "JaxPrinter", "printer_class"]  # and TorchPrinter, made on first use
