@@ -105,17 +105,16 @@ def torch_function(value, gradient, hessian=None, wrt=0):
                 grads[i] = torch.func.vjp(lambda a, i=i: fn(*args[:i], a, *args[i + 1:]), args[i])[1](g)[0]
         return grads
 
-    def plus(a, b):
-        return a if b is None else a + b
+    def closed_form(primal, derivative, backward_rule, forward_rule):
+        """An autograd.Function computing `primal`, whose derivative by argument wrt is
+        `derivative` (a function of the same arguments), applied by the two rules."""
 
-    derivative = gradient
-    if hessian is not None:
-        class Gradient(torch.autograd.Function):
+        class ClosedForm(torch.autograd.Function):
             generate_vmap_rule = True
 
             @staticmethod
             def forward(*args):
-                return gradient(*args)
+                return primal(*args)
 
             @staticmethod
             def setup_context(ctx, inputs, output):
@@ -126,49 +125,26 @@ def torch_function(value, gradient, hessian=None, wrt=0):
                 args = ctx.saved_tensors
                 if g is None:
                     return (None,) * len(args)
-                grads = others_vjp(gradient, args, ctx.needs_input_grad, g)
-                if ctx.needs_input_grad[wrt]:  # H^T g: the Hessian is symmetric, but say what is meant
-                    grads[wrt] = torch.tensordot(g, hessian(*args), dims=g.dim())
+                grads = others_vjp(primal, args, ctx.needs_input_grad, g)
+                if ctx.needs_input_grad[wrt]:
+                    grads[wrt] = backward_rule(g, derivative(*args))
                 return tuple(grads)
 
             @staticmethod
             def jvp(ctx, *tangents):
                 args = ctx.saved_tensors
                 t = tangents[wrt]
-                out = None if t is None else torch.tensordot(hessian(*args), t, dims=t.dim())
-                extra = others_jvp(gradient, args, tangents)
-                return plus(out, extra) if out is not None else extra
+                out = None if t is None else forward_rule(derivative(*args), t)
+                extra = others_jvp(primal, args, tangents)
+                return extra if out is None else out if extra is None else out + extra
 
-        derivative = Gradient.apply
+        return ClosedForm
 
-    class Value(torch.autograd.Function):
-        generate_vmap_rule = True
-
-        @staticmethod
-        def forward(*args):
-            return value(*args)
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            _save(ctx, inputs)
-
-        @staticmethod
-        def backward(ctx, g):
-            args = ctx.saved_tensors
-            if g is None:
-                return (None,) * len(args)
-            grads = others_vjp(value, args, ctx.needs_input_grad, g)
-            if ctx.needs_input_grad[wrt]:
-                grads[wrt] = g * derivative(*args)
-            return tuple(grads)
-
-        @staticmethod
-        def jvp(ctx, *tangents):
-            args = ctx.saved_tensors
-            t = tangents[wrt]
-            out = None if t is None else torch.sum(derivative(*args) * t)
-            extra = others_jvp(value, args, tangents)
-            return plus(out, extra) if out is not None else extra
+    derivative = gradient
+    if hessian is not None:  # the gradient's own derivative: H^T g backward (H is symmetric), H t forward
+        derivative = closed_form(gradient, hessian, lambda g, H: torch.tensordot(g, H, dims=g.dim()),
+                                 lambda H, t: torch.tensordot(H, t, dims=t.dim())).apply
+    Value = closed_form(value, derivative, lambda g, G: g * G, lambda G, t: torch.sum(G * t))
 
     def f(*args):
         like = args[wrt]
