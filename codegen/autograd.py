@@ -105,46 +105,42 @@ def torch_function(value, gradient, hessian=None, wrt=0):
                 grads[i] = torch.func.vjp(lambda a, i=i: fn(*args[:i], a, *args[i + 1:]), args[i])[1](g)[0]
         return grads
 
-    def closed_form(primal, derivative, backward_rule, forward_rule):
-        """An autograd.Function computing `primal`, whose derivative by argument wrt is
-        `derivative` (a function of the same arguments), applied by the two rules."""
+    def closed_form(name, primal, derivative, backward_rule, forward_rule):
+        """An autograd.Function `name` computing `primal`, whose derivative by argument wrt is
+        `derivative` (a function of the same arguments), applied by the two rules.  Made with
+        type() so that its graph nodes are named after it (ValueBackward, GradientBackward)."""
 
-        class ClosedForm(torch.autograd.Function):
-            generate_vmap_rule = True
+        def forward(*args):
+            return primal(*args)
 
-            @staticmethod
-            def forward(*args):
-                return primal(*args)
+        def setup_context(ctx, inputs, output):
+            _save(ctx, inputs)
 
-            @staticmethod
-            def setup_context(ctx, inputs, output):
-                _save(ctx, inputs)
+        def backward(ctx, g):
+            args = ctx.saved_tensors
+            if g is None:
+                return (None,) * len(args)
+            grads = others_vjp(primal, args, ctx.needs_input_grad, g)
+            if ctx.needs_input_grad[wrt]:
+                grads[wrt] = backward_rule(g, derivative(*args))
+            return tuple(grads)
 
-            @staticmethod
-            def backward(ctx, g):
-                args = ctx.saved_tensors
-                if g is None:
-                    return (None,) * len(args)
-                grads = others_vjp(primal, args, ctx.needs_input_grad, g)
-                if ctx.needs_input_grad[wrt]:
-                    grads[wrt] = backward_rule(g, derivative(*args))
-                return tuple(grads)
+        def jvp(ctx, *tangents):
+            args = ctx.saved_tensors
+            t = tangents[wrt]
+            out = None if t is None else forward_rule(derivative(*args), t)
+            extra = others_jvp(primal, args, tangents)
+            return extra if out is None else out if extra is None else out + extra
 
-            @staticmethod
-            def jvp(ctx, *tangents):
-                args = ctx.saved_tensors
-                t = tangents[wrt]
-                out = None if t is None else forward_rule(derivative(*args), t)
-                extra = others_jvp(primal, args, tangents)
-                return extra if out is None else out if extra is None else out + extra
-
-        return ClosedForm
+        rules = {"forward": forward, "setup_context": setup_context, "backward": backward, "jvp": jvp}
+        return type(name, (torch.autograd.Function,),
+                    {"generate_vmap_rule": True, **{k: staticmethod(v) for k, v in rules.items()}})
 
     derivative = gradient
     if hessian is not None:  # the gradient's own derivative: H^T g backward (H is symmetric), H t forward
-        derivative = closed_form(gradient, hessian, lambda g, H: torch.tensordot(g, H, dims=g.dim()),
+        derivative = closed_form("Gradient", gradient, hessian, lambda g, H: torch.tensordot(g, H, dims=g.dim()),
                                  lambda H, t: torch.tensordot(H, t, dims=t.dim())).apply
-    Value = closed_form(value, derivative, lambda g, G: g * G, lambda G, t: torch.sum(G * t))
+    Value = closed_form("Value", value, derivative, lambda g, G: g * G, lambda G, t: torch.sum(G * t))
 
     def f(*args):
         like = args[wrt]
