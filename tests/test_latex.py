@@ -406,3 +406,15 @@ def test_a_ones_vector_nothing_sizes_is_refused_at_its_column(text, column):
     with pytest.raises(ParseError) as info:
         derive.parse(text, "A: n x n", syntax="latex")
     assert info.value.column == column and "\\mathbf{1}_n" in str(info.value)
+
+
+@pytest.mark.parametrize("latex, text", [
+    (r"\operatorname{erf}{\left(y \right)}", "erf(y)"),
+    (r"\operatorname{erfc}{\left(y \right)}", "erfc(y)"),
+    (r"\operatorname{asinh}{\left(y \right)}", "asinh(y)"),
+    (r"2 x \operatorname{atan}{\left(\frac{y}{2} \right)}", "2*x*atan(y/2)"),
+])
+def test_every_function_of_the_grammar_reads_from_operatorname(latex, text):
+    """SymPy prints erf, erfc, asinh, atan as \\operatorname{..}: each must read back (a gradient of
+    x*erf(y) printed in LaTeX did not)."""
+    assert derive.parse(latex, syntax="latex") == derive.parse(text)

@@ -9,6 +9,8 @@ reader even starts.
 
 from dataclasses import dataclass
 
+from ..functions import FUNCTIONS as GRAMMAR_FUNCTIONS
+
 
 @dataclass(frozen=True)
 class Command:
@@ -38,8 +40,11 @@ FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "sin": "sin", "cos": "cos"
              "cosh": "cosh", "tanh": "tanh", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "det": "det",
              "max": "max", "min": "min", "tr": "tr", "Tr": "tr", "trace": "tr", "diag": "diag", "sgn": "sign"}
 
-# words inside \operatorname{..}, \mathrm{..}, \text{..} that are functions (others are names)
-OPERATOR_WORDS = dict(FUNCTIONS, **{"softmax": "softmax", "sigmoid": "sigmoid", "logdet": "logdet", "relu": "relu",
+# words inside \operatorname{..}, \mathrm{..}, \text{..} that are functions (others are names): every
+# function of the grammar's table (SymPy prints erf, asinh, atan as \operatorname{erf}{\left(y \right)}),
+# then the LaTeX spellings
+OPERATOR_WORDS = dict({name: name for name in GRAMMAR_FUNCTIONS if name not in ("where", "max", "min")},
+                      **FUNCTIONS, **{"softmax": "softmax", "sigmoid": "sigmoid", "logdet": "logdet", "relu": "relu",
                                     "ReLU": "relu", "softplus": "softplus", "logsumexp": "logsumexp", "sign": "sign",
                                     "diagonal": "diagonal", "vec": None, "argmax": None, "argmin": None,
                                     "rank": None, "KL": None, "E": None, "Var": None, "Cov": None})
