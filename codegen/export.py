@@ -32,7 +32,7 @@ from .printing.frameworks import FRAMEWORKS, printer_class
 from .printing.names import safe_names
 from .printing.canonical import canonical_sums
 from .printing.rewrite import IndexMax, stable
-from .printing.tensor import index_lengths, index_symbols
+from .printing.tensor import as_size, index_lengths, index_symbols
 
 _RESERVED = {"jax", "torch", "functional"}
 
@@ -247,7 +247,7 @@ def _size_symbols(arrays):
     out = []
     for a in arrays:
         for d in a.shape or ():
-            for s in sympy.sympify(d).free_symbols:
+            for s in as_size(d).free_symbols:
                 if s not in out:
                     out.append(s)
     return out
@@ -286,7 +286,7 @@ def _prelude(printer, backend, arrays, names, sizes, size_names, arg_names, scal
         lines.append(f"if len({name}.shape) != {len(a.shape)}:")
         lines.append(f"    raise ValueError(\"{name} must have {len(a.shape)} "
                      f"ax{'i' if len(a.shape) == 1 else 'e'}s ({' x '.join(str(d) for d in a.shape)})\")")
-        axes += [(name, axis, sympy.sympify(d)) for axis, d in enumerate(a.shape)]
+        axes += [(name, axis, as_size(d)) for axis, d in enumerate(a.shape)]
     defined, done = set(), set()
     for shifted in (False, True):
         for name, axis, d in axes:
@@ -370,7 +370,7 @@ def _basic(e):
     if isinstance(e, (Basic,)):
         return e
     if isinstance(e, (int, float)):
-        return sympy.sympify(e)
+        return sympy.Float(e) if isinstance(e, float) else sympy.Integer(e)
     raise CodegenError(f"cannot generate code for {type(e).__name__} {e!r}")
 
 

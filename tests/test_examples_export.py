@@ -1,24 +1,16 @@
 """The JAX and PyTorch worked examples: derive's exported derivatives drive Newton's method and a
 training loop, and agree with the frameworks' autodiff, scikit-learn and NumPy's closed forms."""
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from tests.support.extras import need
+from tests.test_examples import load
 
 # the examples run for ~5-15 s each (mostly JAX compiling derive's validation); torch's own
 # forward-mode decompositions call the deprecated torch.jit.script when first loaded (torch.func.hessian)
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")]
-
-
-def load(root, name):
-    spec = importlib.util.spec_from_file_location(name, root / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_jax_newton_logistic(root, tmp_path):

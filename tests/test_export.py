@@ -6,6 +6,7 @@ import contextlib
 
 import numpy as np
 import pytest
+import sympy
 
 import derive
 from tests.support.extras import need
@@ -519,3 +520,24 @@ def test_torch_calls_take_numpy_lists_and_integer_labels():
     k = exported("logistic NLL", "grad", "torch")
     got = k(arrays["X"].tolist(), list(arrays["w"]), arrays["y"].astype(int))  # lists too
     np.testing.assert_allclose(got.numpy(), LOSSES["logistic NLL"][5](**arrays), rtol=1e-10)
+
+
+@pytest.mark.parametrize("how", ["text", "sympy", "mixed"])
+def test_sympy_objects_text_and_the_two_mixed_export_alike(how):
+    """The same quadratic form given as text, as SymPy objects, and as text with a SymPy wrt."""
+    jax, torch = need("jax"), need("torch")
+    n = sympy.Symbol("n", integer=True, positive=True)
+    A, x = sympy.MatrixSymbol("A", n, n), sympy.MatrixSymbol("x", n, 1)
+    f, wrt, symbols = {"text": ("x.T @ A @ x", "x", "x: n, A: n x n"),
+                       "sympy": (x.T * A * x, x, None),
+                       "mixed": ("x.T @ A @ x", x, "x: n, A: n x n")}[how]
+    M = np.random.default_rng(6).normal(size=(4, 4))
+    v = np.random.default_rng(7).normal(size=4)
+    loss = derive.autograd_function(f, wrt, backend="torch", hessian=True, symbols=symbols)
+    assert loss.arg_names == ("A", "x")
+    vt = torch.as_tensor(v).requires_grad_(True)
+    g, = torch.autograd.grad(loss(torch.as_tensor(M), vt), vt)
+    np.testing.assert_allclose(g.numpy(), (M + M.T) @ v, rtol=1e-12)
+    k = derive.kernel(derive.differentiate(f, wrt, "hessian", symbols=symbols), backend="jax")
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(np.asarray(k(A=M, x=v)), M + M.T, rtol=1e-12)

@@ -175,7 +175,7 @@ class TensorMixin:
         array, checked when the kernel runs where only the sizes can tell (jax clamps an index
         past the end, Python reads a negative one from the end: either gives wrong numbers)."""
         name = str(expr.base.label)
-        start, stop = sympy.sympify(start), sympy.sympify(stop)
+        start, stop = as_size(start), as_size(stop)
         if start.is_negative or (start.is_Integer and start < 0):
             raise CodegenError(f"{expr} is read at {what}, before the start of {name}")
         if not (start.is_Integer or start.is_nonnegative):
@@ -262,7 +262,7 @@ class TensorMixin:
     @contextlib.contextmanager
     def _summing(self, limits):
         outer = dict(self._ranges)
-        self._ranges.update({index: (sympy.sympify(lo), sympy.sympify(hi)) for index, lo, hi in limits})
+        self._ranges.update({index: (as_size(lo), as_size(hi)) for index, lo, hi in limits})
         try:
             yield
         finally:
@@ -279,7 +279,7 @@ class TensorMixin:
         return self.ops["einsum"].format(spec=spec, args=", ".join(codes))
 
     def _bound(self, value):
-        value = sympy.sympify(value)
+        value = as_size(value)
         if value.is_Integer:
             return str(int(value))
         for s in value.free_symbols:
@@ -350,6 +350,12 @@ class TensorMixin:
         return f"{self.ops['log']}({self._print(arg)})"
 
 
+def as_size(value):
+    """A length, a bound or a shape entry as a SymPy object (SymPy's shapes are already; a bound
+    given as a Python int is not)."""
+    return value if isinstance(value, Basic) else sympy.Integer(value)
+
+
 def index_symbols(exprs, outputs=()):
     """Every symbol used as an index in `exprs`: Indexed subscripts, sum variables, deltas."""
     found = set(outputs)
@@ -382,7 +388,7 @@ def index_lengths(exprs, arrays, outputs=(), ranges=None):
                     lengths.setdefault(i, shape[axis])
     for index, length in zip(outputs, ranges or ()):
         if length is not None:
-            lengths.setdefault(index, sympy.sympify(length))
+            lengths.setdefault(index, as_size(length))
     for e in exprs:
         if isinstance(e, Basic):
             for s in e.atoms(Sum):
@@ -392,4 +398,4 @@ def index_lengths(exprs, arrays, outputs=(), ranges=None):
     return lengths
 
 
-__all__ = ["TensorMixin", "index_lengths", "index_symbols"]
+__all__ = ["TensorMixin", "as_size", "index_lengths", "index_symbols"]

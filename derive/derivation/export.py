@@ -24,6 +24,7 @@ from sympy import Indexed, IndexedBase, MatrixSymbol
 
 import codegen
 from codegen.export import FRAMEWORKS, framework_kernel, infer_shapes
+from codegen.printing.tensor import as_size
 
 from .kernel_kinds import _Plan
 from .loop_form import _K, _free, _rolled, has_linear_algebra, index_form, loop_arguments
@@ -258,7 +259,7 @@ def _instance(form, attempt, wrt=()):
     still of both signs, then everything positive.  A matrix declared symmetric is symmetric
     positive definite in every instance: the result holds only there."""
     rng = np.random.default_rng(attempt)
-    dims = sorted({x for a in form.arrays for d in (a.shape or ()) for x in sympy.sympify(d).free_symbols},
+    dims = sorted({x for a in form.arrays for d in (a.shape or ()) for x in as_size(d).free_symbols},
                   key=lambda s: s.name)
     sizes = {s: 3 + n for n, s in enumerate(dims)}
     values = {}
@@ -266,7 +267,7 @@ def _instance(form, attempt, wrt=()):
         name = str(a.label)
         if a.shape is None:
             raise DeriveError(f"the shape of {name} is not known: declare it (symbols=\"{name}: n x m\")")
-        shape = tuple(int(sympy.sympify(d).xreplace(sizes)) for d in a.shape)
+        shape = tuple(int(as_size(d).xreplace(sizes)) for d in a.shape)
         positive = attempt >= 3 or (attempt == 2 and name not in wrt)
         value = rng.uniform(0.2, 1.2, size=shape) if positive else rng.normal(size=shape)
         square = len(shape) == 2 and shape[0] == shape[1]
@@ -287,12 +288,12 @@ def _reference_value(d, values, sizes):
     if f.atoms(MatrixSymbol):
         point = {}
         for m in f.atoms(MatrixSymbol):
-            shape = tuple(int(sympy.sympify(n).xreplace(sizes)) for n in m.shape)
+            shape = tuple(int(as_size(n).xreplace(sizes)) for n in m.shape)
             point[m] = np.asarray(values[m.name]).reshape(shape)
         point.update({s: values[s.name] for s in f.free_symbols if isinstance(s, sympy.Symbol) and s.name in values})
         by_name = {s.name: v for s, v in sizes.items()}
         size_of = {s: by_name[s.name] for m in point if isinstance(m, MatrixSymbol) for n in m.shape
-                   for s in sympy.sympify(n).free_symbols if s.name in by_name}
+                   for s in as_size(n).free_symbols if s.name in by_name}
         out = np.asarray(evaluate(f, {**point, **size_of}, size_of))
         return out.reshape(-1)[0] if out.size == 1 else out.reshape(-1)
     by_name = {s.name: v for s, v in sizes.items()}
