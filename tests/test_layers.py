@@ -1,6 +1,6 @@
 """The architecture, enforced: data flows one way, and no module imports one above it.
 
-    errors -> text -> calculus -> validation, present -> steps -> derivation -> check, optimize -> em, grading -> cli
+    errors -> text -> calculus -> validation, present -> steps -> derivation -> analysis -> check, optimize -> em, grading -> cli
 
 Every import in derive/ (lazy ones inside functions included) goes to a lower
 layer or stays inside its own subpackage; codegen never imports derive.
@@ -20,6 +20,7 @@ LAYERS = {
     "derive.present": 3,
     "derive.steps": 4,
     "derive.derivation": 5,
+    "derive.analysis": 5.5,  # integrals, Taylor, directional: over derivation, under check
     "derive.check": 6,
     "derive.optimize": 6,
     "derive.em": 7,
