@@ -1,0 +1,535 @@
+"""`derive.integrate`: antiderivatives and definite integrals, each checked numerically before it is shown.
+
+    >>> import derive
+    >>> r = derive.integrate("x*exp(x)", "x")
+    >>> r.antiderivative
+    (x - 1)*exp(x)
+    >>> derive.integrate("1/x", "x").antiderivative      # x takes both signs where 1/x is defined
+    log(Abs(x))
+    >>> derive.integrate("x**2", "x", 0, 3).value
+    9
+
+An antiderivative F is found by SymPy (its manual, textbook-style integrator first, so the
+steps can be named; then `sympy.integrate`) and accepted only when F' = f at random points of
+f's domain, with F' computed numerically from F (a complex step in 60 digits, or a central
+difference where F has a kink), not by SymPy's own `diff`.  log(u) becomes log(|u|) where u
+takes negative values on f's domain: SymPy's log(x) for 1/x is right only for x > 0.
+
+A definite integral is SymPy's exact value, accepted only when it agrees with mpmath's
+tanh-sinh quadrature (at random values of any parameters).  Where SymPy finds no closed form,
+the result is the quadrature's value, labelled numerical, with its error estimate.
+"""
+
+import random
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+from sympy import Abs, Integral as SympyIntegral, log, oo
+
+from ..calculus.reals import RealView, real_diff
+from ..errors import DeriveError, ValidationError
+from ..text.budgets import DEFAULT_LIMITS, attempt, remaining, time_budget
+from ..text.inputs import as_expression, as_scalar, new_namespace, resolve_wrt
+from ..text.printing import latex, to_text
+from ..validation import fast
+from ..validation.equivalence import numeric_search, numeric_value, sample_point
+from .integral_steps import describe_steps
+
+INFINITIES = {"oo": oo, "inf": oo, "infinity": oo, "∞": oo, r"\infty": oo,
+              "-oo": -oo, "-inf": -oo, "-infinity": -oo, "-∞": -oo, r"-\infty": -oo}
+CHECK_POINTS = 8  # random points F' = f is checked at
+SLOPE_TOLERANCE = 1e-12  # relative; the fast evaluator holds rational constants in double precision
+QUAD_DIGITS = 30
+MANUAL_SECONDS, SYMPY_SECONDS = 3.0, 8.0
+
+
+@dataclass
+class Integral:
+    """The result of `derive.integrate`.
+
+    ``antiderivative``: F with F' = f (SymPy, in the user's symbols; None when SymPy found no
+    closed form).  For a definite integral (``a``, ``b`` given): ``value`` is the exact value
+    (None when only a number is known), ``numeric`` its float, ``error`` the quadrature's error
+    estimate, ``method`` "closed form" or "numerical".  ``validation`` says how the result was
+    checked; ``steps`` are the integration rules used (substitution, parts, partial fractions,
+    ...) as (rule, text) pairs, where SymPy's manual integrator could report them; ``notes``
+    say what a reader should know (log|x|, divergence, conditions on parameters).
+    """
+
+    f: object
+    x: object
+    a: object = None
+    b: object = None
+    antiderivative: object = None
+    value: object = None
+    numeric: float | None = None
+    error: float | None = None
+    method: str = "closed form"
+    validation: str = ""
+    steps: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def definite(self):
+        return self.a is not None
+
+    @property
+    def result(self):
+        """What was asked for: the definite value (exact, else the number), or the antiderivative."""
+        if self.definite:
+            return self.value if self.value is not None else self.numeric
+        return self.antiderivative
+
+    def _integral_text(self):
+        bounds = f" from {to_text(self.a)} to {to_text(self.b)}" if self.definite else ""
+        return f"integral of {to_text(self.f)} d{to_text(self.x)}{bounds}"
+
+    def __str__(self):
+        lines = [f"{self._integral_text()}:"]
+        if self.definite:
+            if self.value is not None:
+                shown = to_text(self.value)
+                exact_number = self.value.is_Rational or not self.value.is_number or self.numeric is None
+                lines.append(f"  = {shown}" + ("" if exact_number else f"  (= {self.numeric:.15g})"))
+            else:
+                lines.append(f"  = {self.numeric:.15g}  (numerical: no closed form found; error estimate "
+                             f"{self.error:.1e})")
+            if self.antiderivative is not None:
+                lines.append(f"  antiderivative: {to_text(self.antiderivative)}")
+        else:
+            lines.append(f"  = {to_text(self.antiderivative)} + C")
+        lines += [f"  note: {note}" for note in self.notes]
+        lines.append(f"validated: {self.validation}")
+        return "\n".join(lines)
+
+    def latex(self):
+        integrand = latex(self.f)
+        dx = latex(self.x)
+        if not self.definite:
+            return rf"\int {integrand} \, d{dx} = {latex(self.antiderivative)} + C"
+        head = rf"\int_{{{latex(self.a)}}}^{{{latex(self.b)}}} {integrand} \, d{dx}"
+        if self.value is not None:
+            return f"{head} = {latex(self.value)}"
+        return rf"{head} \approx {sympy.Float(self.numeric, 15)}"
+
+    def _repr_latex_(self):
+        return f"$${self.latex()}$$"
+
+    def to_dict(self):
+        return {
+            "kind": "integral" if self.definite else "antiderivative",
+            "f": to_text(self.f),
+            "x": to_text(self.x),
+            "a": None if self.a is None else to_text(self.a),
+            "b": None if self.b is None else to_text(self.b),
+            "antiderivative": None if self.antiderivative is None else to_text(self.antiderivative),
+            "value": None if self.value is None else to_text(self.value),
+            "numeric": self.numeric,
+            "error": self.error,
+            "method": self.method,
+            "latex": self.latex(),
+            "steps": [{"rule": rule, "text": text} for rule, text in self.steps],
+            "notes": list(self.notes),
+            "validation": self.validation,
+        }
+
+    def explain(self):
+        """How the integral was found, step by step, and how it was checked."""
+        lines = [f"{self._integral_text()}"]
+        if self.steps:
+            lines += [f"  {k}. {rule}: {text}" for k, (rule, text) in enumerate(self.steps, 1)]
+        elif self.antiderivative is not None:
+            lines.append("  SymPy's integrator found it (no textbook steps to report)")
+        if self.definite and self.antiderivative is not None and self.value is not None \
+                and all(b.is_finite for b in (self.a, self.b)):
+            lines.append(f"  F(b) - F(a) with F = {to_text(self.antiderivative)}: {to_text(self.value)}")
+        lines += [f"  note: {note}" for note in self.notes]
+        lines.append(f"  checked: {self.validation}")
+        return "\n".join(lines)
+
+    def plot(self, path=None, *, bounds=None):
+        """f with the area under it shaded, and the running integral x -> int_a^x f."""
+        from .integral_plot import plot_integral
+
+        return plot_integral(self, path, bounds=bounds)
+
+
+def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS, seed=0):
+    """The antiderivative of `f` in `x`, or with `a` and `b` the definite integral from a to b,
+    validated numerically; returns an `Integral`.  `f`, `x`, `a`, `b` are text (or LaTeX), SymPy
+    objects or numbers; a bound may be infinite ("oo", "-oo", "inf", sympy.oo)."""
+    if (a is None) != (b is None):
+        raise DeriveError("a definite integral needs both bounds a and b (give neither for an antiderivative)")
+    with time_budget(limits.seconds, "integrating"):
+        ns = new_namespace(symbols, f, x, *(v for v in (a, b) if not _is_infinity(v)))
+        expr = as_scalar(as_expression(f, ns))
+        if x is None and len(_variables(expr)) != 1:
+            raise DeriveError(f"name the variable of integration: {to_text(expr)} has variables "
+                              f"{', '.join(s.name for s in _variables(expr)) or 'none'}")
+        wrt = resolve_wrt(x, expr, ns) if x is not None or _variables(expr) else ()
+        if len(wrt) != 1:
+            raise DeriveError(f"integrate takes one variable of integration, got {len(wrt)}")
+        var = wrt[0]
+        lo, hi = (_bound(v, ns, var) for v in (a, b)) if a is not None else (None, None)
+        view = RealView(expr, var, *(v for v in (lo, hi) if v is not None))
+        fr, xr = view.real(expr), view.real(var)
+        lor, hir = (view.real(v) if v is not None else None for v in (lo, hi))
+        found = _integrate(fr, xr, lor, hir, seed)
+        result = Integral(expr, var, lo, hi, **{k: view.user(v) if k in ("antiderivative", "value") else v
+                                                for k, v in found.items()})
+        result.steps = [(rule, text) for rule, text in found["steps"]]
+        return result
+
+
+# ---------------------------------------------------------------------------
+# finding and checking
+
+def _integrate(f, x, a, b, seed):
+    bounds = [v for v in (a, b) if v is not None]
+    params = sorted(set().union(_variables(f), *(_variables(v) for v in bounds)) - {x}, key=lambda s: s.name)
+    steps, notes = [], []
+    F, steps = _antiderivative(f, x, params, seed)
+    if F is not None:
+        F, widened = _absolute_logs(F, f, x, params, seed)
+        if widened:
+            notes.append(f"{', '.join('log|' + to_text(u) + '|' for u in widened)}, not "
+                         f"{', '.join('log(' + to_text(u) + ')' for u in widened)}: "
+                         f"{'the argument takes' if len(widened) == 1 else 'the arguments take'} negative values "
+                         "where f is defined")
+    if a is None:
+        if F is None:
+            raise DeriveError(f"no closed-form antiderivative of {to_text(f)} was found; give bounds a and b "
+                              "for a numerical value of the definite integral")
+        how = _check_antiderivative(F, f, x, params, seed)
+        return dict(antiderivative=F, validation=how, steps=steps, notes=notes)
+    return _definite(f, x, a, b, F, params, steps, notes, seed)
+
+
+def _antiderivative(f, x, params, seed):
+    """(F, steps): a validated antiderivative, the manual integrator's when it finds one."""
+    manual = attempt(lambda: _manual(f, x), min(MANUAL_SECONDS, remaining(MANUAL_SECONDS)), None)
+    if manual is not None:
+        F, rule = manual
+        if _agrees(F, f, x, params, seed):
+            return F, describe_steps(rule, x)
+    F = attempt(lambda: sympy.integrate(f, x), min(SYMPY_SECONDS, remaining(SYMPY_SECONDS)), None)
+    if F is None or F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
+        return None, []
+    F = _tidy(F)
+    return F, []
+
+
+def _manual(f, x):
+    from sympy.integrals.manualintegrate import integral_steps
+
+    rule = integral_steps(f, x)
+    F = rule.eval()
+    if F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
+        return None
+    return _tidy(F), rule
+
+
+def _tidy(F):
+    """SymPy's antiderivative with its additive constants' clutter folded (a common factor, a collected log)."""
+    F = sympy.piecewise_fold(F)
+    try:
+        tidier = sympy.factor_terms(F)
+    except (sympy.PolynomialError, TypeError, ValueError):
+        return F
+    return tidier if sympy.count_ops(tidier) <= sympy.count_ops(F) else F
+
+
+def _absolute_logs(F, f, x, params, seed):
+    """log(u) -> log(|u|) where u < 0 somewhere f is defined (F would be complex there)."""
+    widened = []
+    for term in sorted(F.atoms(log), key=sympy.default_sort_key):
+        u = term.args[0]
+        if not u.has(x) or u.is_positive or isinstance(u, Abs):
+            continue
+        if _negative_somewhere(u, f, [x, *params], seed):
+            widened.append(u)
+    if not widened:
+        return F, []
+    return F.xreplace({log(u): log(Abs(u)) for u in widened}), widened
+
+
+def _negative_somewhere(u, f, symbols, seed):
+    rng = random.Random(seed)
+    for k in range(40):
+        point = sample_point(symbols, rng, k)
+        if numeric_value(f, point) is None:
+            continue
+        value = numeric_value(u, point)
+        if value is not None and value < 0:
+            return True
+    return False
+
+
+def _agrees(F, f, x, params, seed):
+    try:
+        _check_antiderivative(F, f, x, params, seed)
+    except ValidationError:
+        return False
+    return True
+
+
+def _check_antiderivative(F, f, x, params, seed):
+    """F' = f at random points of f's domain, F' computed numerically from F itself; the message
+    says how it was checked, or ValidationError."""
+    symbols = [x, *params]
+    # SymPy's diff: a quick screen over many points (exact where it can)
+    dF = real_diff(F, x)
+    # where F' is undefined (asin(x/2)' at x = 2, an end of f's domain) there is nothing to compare
+    point, info = numeric_search(f, dF, symbols, CHECK_POINTS, seed, domain=(f, dF))
+    if point is None and info < CHECK_POINTS // 2:
+        raise ValidationError(f"the antiderivative {to_text(F)} could not be checked: its derivative is undefined "
+                              f"at most random points where {to_text(f)} is defined")
+    if point is not None:
+        raise ValidationError(f"the antiderivative {to_text(F)} failed its check: its derivative differs from "
+                              f"{to_text(f)} at {_point_text(point)}")
+    # independent of SymPy's diff: F's slope at points where f is defined
+    rng = random.Random(seed + 1)
+    checked = 0
+    for k in range(CHECK_POINTS * 8):
+        if checked >= 4:
+            break
+        p = sample_point(symbols, rng, k)
+        fv = numeric_value(f, p)
+        if fv is None:
+            continue
+        slope = numeric_slope(F, x, p)
+        if slope is None:
+            continue
+        with mpmath.workdps(60):
+            off = abs(slope - fast._number(fv)) > SLOPE_TOLERANCE * max(1, abs(slope))
+        if off:
+            raise ValidationError(f"the antiderivative {to_text(F)} failed its check: its slope at "
+                                  f"{_point_text(p)} is {mpmath.nstr(slope, 12)}, f there is {sympy.Float(fv, 12)}")
+        checked += 1
+    if checked == 0:
+        raise ValidationError(f"the antiderivative {to_text(F)} could not be checked: no random point was "
+                              f"found where both f and F are real and finite")
+    return (f"F' = f at {info} random points (symbolic derivative) and F's slope equals f at {checked} "
+            "of them, by a numerical derivative of F in 60 digits")
+
+
+def numeric_slope(F, x, point):
+    """dF/dx at `point` from F's values alone: a complex step where F is analytic, else a central
+    difference with h = 1e-25 in 60 digits; None where F is not real and finite nearby."""
+    try:
+        program = fast.Program([F])
+    except (fast.Unsupported, TypeError, ValueError, AttributeError):
+        program = None
+    if program is not None and program.analytic:
+        if _first(fast.evaluate(program, point)) is None:
+            return None
+        slope = fast.derivative(program, point, x)
+        return None if slope is None else slope[0]
+    h = sympy.Rational(1, 10**25)
+    with mpmath.workdps(60):
+        values = []
+        for side in (1, -1):
+            shifted = {**point, x: point[x] + side * h}
+            v = _first(fast.evaluate(program, shifted)) if program is not None else None
+            if v is None:
+                v = numeric_value(F, shifted, 60)
+                v = None if v is None else mpmath.mpf(v)
+            if v is None:
+                return None
+            values.append(v)
+        return (values[0] - values[1]) / (2 * mpmath.mpf(h))
+
+
+# ---------------------------------------------------------------------------
+# definite integrals
+
+def _definite(f, x, a, b, F, params, steps, notes, seed):
+    exact = attempt(lambda: sympy.integrate(f, (x, a, b)), min(SYMPY_SECONDS, remaining(SYMPY_SECONDS)), None)
+    if exact is sympy.nan:
+        raise DeriveError(f"the integral of {to_text(f)} from {to_text(a)} to {to_text(b)} does not converge "
+                          "(f is unbounded inside the interval, or the integral has no value)")
+    condition = sympy.true
+    if isinstance(exact, sympy.Piecewise) and not exact.args[0].expr.has(SympyIntegral, sympy.nan):
+        # SymPy's (value, condition), (Integral(...), True): the value where the condition holds
+        exact, condition = exact.args[0].expr, _real_condition(exact.args[0].cond)
+        notes.append(f"holds where {to_text(condition)}; elsewhere SymPy found no value (the integral may diverge)")
+    if exact is not None and exact.has(SympyIntegral, sympy.nan):
+        exact = None
+    if exact is not None:
+        exact = _simplest(exact)
+    if params:
+        if exact is None:
+            raise DeriveError(f"no closed form was found for the integral of {to_text(f)} from {to_text(a)} to "
+                              f"{to_text(b)}, and it depends on {', '.join(p.name for p in params)}, so there is "
+                              "no number to give either")
+        how = _check_with_parameters(exact, f, x, a, b, params, seed, condition, notes)
+        shown = None if F is None or F.has(sympy.I) else F  # a complex-log antiderivative helps no reader
+        return dict(antiderivative=shown, value=exact, validation=how, steps=steps, notes=notes)
+    if exact is not None and exact in (oo, -oo, sympy.zoo):
+        how = _check_divergent(f, x, a, b, exact)
+        notes.append("the integral diverges")
+        return dict(antiderivative=F, value=exact, validation=how, steps=steps, notes=notes)
+    quad, error = quadrature(f, x, a, b)
+    if exact is None:
+        if quad is None:
+            raise DeriveError(f"no closed form was found for the integral of {to_text(f)} from {to_text(a)} to "
+                              f"{to_text(b)}, and numerical quadrature did not converge (it may diverge)")
+        notes.append("no closed form found: the value is numerical")
+        return dict(antiderivative=F, numeric=float(quad), error=float(error), method="numerical",
+                    validation=f"mpmath's tanh-sinh quadrature in {QUAD_DIGITS} digits, error estimate {float(error):.1e}",
+                    steps=steps, notes=notes)
+    value = exact.evalf(QUAD_DIGITS)
+    if not value.is_real:
+        raise ValidationError(f"SymPy's value {to_text(exact)} is not a real number")
+    if quad is None or abs(mpmath.mpf(value) - quad) > max(mpmath.mpf(10) ** -12 * max(1, abs(quad)), 100 * error):
+        shown = "did not converge" if quad is None else f"gives {mpmath.nstr(quad, 15)}"
+        raise ValidationError(f"SymPy's value {to_text(exact)} (= {sympy.Float(value, 15)}) of the integral of "
+                              f"{to_text(f)} from {to_text(a)} to {to_text(b)} failed its check: quadrature {shown}")
+    return dict(antiderivative=F, value=exact, numeric=float(value), error=float(error),
+                validation=f"equals mpmath's tanh-sinh quadrature ({mpmath.nstr(quad, 15)}, error estimate "
+                           f"{float(error):.1e})", steps=steps, notes=notes)
+
+
+def _real_condition(condition):
+    """SymPy's conditions are written for complex parameters; derive's are real: |arg(a)| < pi/2 is a > 0,
+    and |arg(a)| != pi/2 always holds."""
+    def real(c):
+        if isinstance(c, sympy.StrictLessThan) and isinstance(c.lhs, Abs) and isinstance(c.lhs.args[0], sympy.arg) \
+                and c.rhs == sympy.pi / 2:
+            return c.lhs.args[0].args[0] > 0
+        if isinstance(c, sympy.Unequality) and isinstance(c.lhs, Abs) and isinstance(c.lhs.args[0], sympy.arg):
+            return sympy.true
+        return c
+    simpler = condition.replace(lambda c: isinstance(c, (sympy.StrictLessThan, sympy.Unequality)), real)
+    return attempt(lambda: sympy.simplify_logic(simpler), 1.0, simpler)
+
+
+def _simplest(value):
+    simpler = attempt(lambda: sympy.nsimplify(value) if value.is_Float else sympy.simplify(value), 2.0, value)
+    return simpler if sympy.count_ops(simpler) <= sympy.count_ops(value) else value
+
+
+def quadrature(f, x, a, b, point=None, degree=8):
+    """(value, error estimate) of the integral of f from a to b by mpmath's tanh-sinh rule in
+    QUAD_DIGITS digits, or (None, None) where f is not real there or the rule does not settle."""
+    point = point or {}
+    try:
+        program = fast.Program([f])
+    except (fast.Unsupported, TypeError, ValueError, AttributeError):
+        program = None
+
+    def integrand(t):
+        at = {**point, x: t}
+        value = _first(fast.evaluate(program, at)) if program is not None else None
+        if value is None and program is None:
+            v = numeric_value(f, {k: sympy.Float(v, QUAD_DIGITS + 5) if isinstance(v, mpmath.mpf) else v
+                                  for k, v in at.items()}, QUAD_DIGITS + 5)
+            value = None if v is None else mpmath.mpf(v)
+        if value is None:
+            raise _NotReal
+        return value
+
+    lo, hi = (_mp(v) for v in (a, b))
+    try:
+        with mpmath.workdps(QUAD_DIGITS):
+            value, error = mpmath.quad(integrand, [lo, hi], error=True, maxdegree=degree)
+    except (_NotReal, ZeroDivisionError, ValueError, OverflowError):
+        return None, None
+    if not mpmath.isfinite(value) or error > 1e-8 * max(1, abs(value)):
+        return None, None
+    return value, error
+
+
+class _NotReal(Exception):
+    pass
+
+
+def _first(values):
+    return None if values is None else values[0]
+
+
+def _mp(v):
+    if v == oo:
+        return mpmath.inf
+    if v == -oo:
+        return -mpmath.inf
+    return mpmath.mpf(sympy.Float(v, QUAD_DIGITS + 5))
+
+
+def _check_with_parameters(exact, f, x, a, b, params, seed, condition, notes):
+    rng = random.Random(seed)
+    checked, skipped = 0, []
+    for k in range(60):
+        if checked >= 3:
+            break
+        p = sample_point(params, rng, k)
+        if condition.xreplace(p) is not sympy.true:
+            continue
+        value = exact.xreplace(p)
+        value = sympy.piecewise_fold(value)
+        if isinstance(value, sympy.Piecewise):
+            value = value.doit()
+        lo, hi = a.xreplace(p), b.xreplace(p)
+        if not (lo.is_number and hi.is_number):
+            continue
+        quad, error = quadrature(f, x, lo, hi, p)
+        exact_value = numeric_value(value, {}) if not value.has(SympyIntegral) else None
+        if quad is None or exact_value is None:
+            skipped.append(p)
+            continue
+        if abs(mpmath.mpf(exact_value) - quad) > max(mpmath.mpf(10) ** -12 * max(1, abs(quad)), 100 * error):
+            raise ValidationError(f"SymPy's value {to_text(exact)} failed its check at {_point_text(p)}: "
+                                  f"{sympy.Float(exact_value, 15)} there, quadrature gives {mpmath.nstr(quad, 15)}")
+        checked += 1
+    if skipped:
+        notes.append(f"at some values the integral does not converge (at {_point_text(skipped[0])}, for one); "
+                     "the value holds where it does")
+    if checked == 0:
+        raise ValidationError(f"SymPy's value {to_text(exact)} could not be checked: no random values of "
+                              f"{', '.join(p.name for p in params)} gave a finite integral")
+    return f"equals mpmath's quadrature at {checked} random values of {', '.join(p.name for p in params)}"
+
+
+def _check_divergent(f, x, a, b, exact):
+    """SymPy says +-infinity: the truncated integrals must grow without settling."""
+    coarse, _ = quadrature(f, x, a, b, degree=5)
+    quad, _ = quadrature(f, x, a, b)
+    settled = quad is not None and coarse is not None and abs(quad) < 1e10 \
+        and abs(quad - coarse) <= 1e-6 * max(1, abs(quad))
+    if settled:
+        raise ValidationError(f"SymPy says the integral of {to_text(f)} from {to_text(a)} to {to_text(b)} is "
+                              f"{to_text(exact)}, but quadrature settles at {mpmath.nstr(quad, 15)}")
+    return "numerical quadrature does not settle, as a divergent integral's does not"
+
+
+# ---------------------------------------------------------------------------
+# inputs
+
+def _variables(expr):
+    return {s for s in expr.free_symbols if isinstance(s, sympy.Symbol) and not s.is_integer}
+
+
+def _is_infinity(value):
+    return isinstance(value, str) and value.strip().replace(" ", "") in INFINITIES
+
+
+def _bound(value, ns, var):
+    if _is_infinity(value):
+        return INFINITIES[value.strip().replace(" ", "")]
+    if value in (oo, -oo):
+        return value
+    bound = as_scalar(as_expression(value, ns), "a bound")
+    if bound.has(var):
+        raise DeriveError(f"the bound {to_text(bound)} uses the variable of integration {var}")
+    if bound.is_number and not bound.is_real:
+        raise DeriveError(f"the bound {to_text(bound)} is not a real number")
+    return bound
+
+
+def _point_text(point):
+    return ", ".join(f"{s} = {to_text(v)}" for s, v in point.items())
+
+
+__all__ = ["Integral", "integrate", "numeric_slope", "quadrature"]
+
