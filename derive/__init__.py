@@ -32,10 +32,14 @@ differentiate, grad, hessian, jacobian, check, kkt, critical_points = (
 
 
 __all__ = [
-    "AnswerKeyError", "AutogradFunction", "autograd_function", "ChainVerdict", "check_derivation", "grade", "Grading", "Mark", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
+    "AnswerKeyError", "AutogradFunction", "Directional", "directional", "integrate", "Integral", "taylor", "Taylor", "autograd_function", "ChainVerdict", "check_derivation", "grade", "Grading", "Mark", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
     "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
 ]
+
+
+_ANALYSIS = {"integrate": "integrals", "Integral": "integrals", "taylor": "taylor", "Taylor": "taylor",
+             "directional": "directional", "Directional": "directional"}
 
 
 def __getattr__(name):
@@ -49,6 +53,10 @@ def __getattr__(name):
         from .derivation import export as module
 
         return getattr(module, name)
+    if name in _ANALYSIS:  # integrals, Taylor, directional derivatives (derive.analysis)
+        import importlib
+
+        return getattr(importlib.import_module(f".analysis.{_ANALYSIS[name]}", __name__), name)
     if name in ("grade", "Grading", "Mark", "AnswerKeyError"):
         from . import grading
 

@@ -103,6 +103,13 @@ class Integral:
         lines.append(f"validated: {self.validation}")
         return "\n".join(lines)
 
+    def _answer_text(self):
+        if not self.definite:
+            return f"{to_text(self.antiderivative)} + C"
+        if self.value is not None:
+            return to_text(self.value)
+        return f"{self.numeric:.15g} (numerical, error estimate {self.error:.1e})"
+
     def latex(self):
         integrand = latex(self.f)
         dx = latex(self.x)
@@ -144,6 +151,7 @@ class Integral:
         if self.definite and self.antiderivative is not None and self.value is not None \
                 and all(b.is_finite for b in (self.a, self.b)):
             lines.append(f"  F(b) - F(a) with F = {to_text(self.antiderivative)}: {to_text(self.value)}")
+        lines.append(f"  result: {self._answer_text()}")
         lines += [f"  note: {note}" for note in self.notes]
         lines.append(f"  checked: {self.validation}")
         return "\n".join(lines)
@@ -188,36 +196,48 @@ def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS,
 def _integrate(f, x, a, b, seed):
     bounds = [v for v in (a, b) if v is not None]
     params = sorted(set().union(_variables(f), *(_variables(v) for v in bounds)) - {x}, key=lambda s: s.name)
-    steps, notes = [], []
-    F, steps = _antiderivative(f, x, params, seed)
-    if F is not None:
-        F, widened = _absolute_logs(F, f, x, params, seed)
-        if widened:
-            notes.append(f"{', '.join('log|' + to_text(u) + '|' for u in widened)}, not "
-                         f"{', '.join('log(' + to_text(u) + ')' for u in widened)}: "
-                         f"{'the argument takes' if len(widened) == 1 else 'the arguments take'} negative values "
-                         "where f is defined")
+    F, steps, notes, how = _antiderivative(f, x, params, seed, required=a is None)
     if a is None:
-        if F is None:
-            raise DeriveError(f"no closed-form antiderivative of {to_text(f)} was found; give bounds a and b "
-                              "for a numerical value of the definite integral")
-        how = _check_antiderivative(F, f, x, params, seed)
         return dict(antiderivative=F, validation=how, steps=steps, notes=notes)
     return _definite(f, x, a, b, F, params, steps, notes, seed)
 
 
-def _antiderivative(f, x, params, seed):
-    """(F, steps): a validated antiderivative, the manual integrator's when it finds one."""
-    manual = attempt(lambda: _manual(f, x), min(MANUAL_SECONDS, remaining(MANUAL_SECONDS)), None)
-    if manual is not None:
-        F, rule = manual
-        if _agrees(F, f, x, params, seed):
-            return F, describe_steps(rule, x)
-    F = attempt(lambda: sympy.integrate(f, x), min(SYMPY_SECONDS, remaining(SYMPY_SECONDS)), None)
-    if F is None or F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
-        return None, []
-    F = _tidy(F)
-    return F, []
+def _antiderivative(f, x, params, seed, required):
+    """(F, steps, notes, how): the first candidate that passes its check (the manual integrator's,
+    whose steps can be named, then `sympy.integrate`'s), with logs made log|u| where needed.
+    None when there is none; with `required`, a DeriveError (no closed form) or the ValidationError
+    of the last failed candidate instead."""
+    failure = None
+    for find in (_manual, _sympy_integrate):
+        found = attempt(lambda: find(f, x), min(find.seconds, remaining(find.seconds)), None)
+        if found is None:
+            continue
+        F, rule = found
+        F, widened = _absolute_logs(F, f, x, params, seed)
+        try:
+            how = _check_antiderivative(F, f, x, params, seed)
+        except ValidationError as exc:
+            failure = exc
+            continue
+        notes = [f"{', '.join('log|' + to_text(u) + '|' for u in widened)}, not "
+                 f"{', '.join('log(' + to_text(u) + ')' for u in widened)}: "
+                 f"{'the argument takes' if len(widened) == 1 else 'the arguments take'} negative values "
+                 "where f is defined"] if widened else []
+        return F, (describe_steps(rule, x) if rule is not None else []), notes, how
+    if required and failure is not None:
+        raise failure
+    if required:
+        raise DeriveError(f"no closed-form antiderivative of {to_text(f)} was found; give bounds a and b "
+                          "for a numerical value of the definite integral")
+    notes = [f"SymPy's antiderivative failed its check, so none is shown ({failure})"] if failure else []
+    return None, [], notes, ""
+
+
+def _sympy_integrate(f, x):
+    F = sympy.integrate(f, x)
+    if F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
+        return None
+    return _tidy(F), None
 
 
 def _manual(f, x):
@@ -228,6 +248,9 @@ def _manual(f, x):
     if F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
         return None
     return _tidy(F), rule
+
+
+_manual.seconds, _sympy_integrate.seconds = MANUAL_SECONDS, SYMPY_SECONDS
 
 
 def _tidy(F):
@@ -264,14 +287,6 @@ def _negative_somewhere(u, f, symbols, seed):
         if value is not None and value < 0:
             return True
     return False
-
-
-def _agrees(F, f, x, params, seed):
-    try:
-        _check_antiderivative(F, f, x, params, seed)
-    except ValidationError:
-        return False
-    return True
 
 
 def _check_antiderivative(F, f, x, params, seed):
@@ -454,7 +469,7 @@ def _mp(v):
         return mpmath.inf
     if v == -oo:
         return -mpmath.inf
-    return mpmath.mpf(sympy.Float(v, QUAD_DIGITS + 5))
+    return mpmath.mpf(sympy.Float(sympy.N(v, QUAD_DIGITS + 5), QUAD_DIGITS + 5)._mpf_)
 
 
 def _check_with_parameters(exact, f, x, a, b, params, seed, condition, notes):
