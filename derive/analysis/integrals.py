@@ -187,7 +187,7 @@ def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS,
         result = Integral(expr, var, lo, hi, **{k: view.user(v) if k in ("antiderivative", "value") else v
                                                 for k, v in found.items()})
         result.steps = [(rule, text) for rule, text in found["steps"]]
-        return result
+        return ns.plain(result)  # x from text comes back as Symbol("x"), as SymPy users write it
 
 
 # ---------------------------------------------------------------------------
