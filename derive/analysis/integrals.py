@@ -360,6 +360,10 @@ def numeric_slope(F, x, point):
 # definite integrals
 
 def _definite(f, x, a, b, F, params, steps, notes, seed):
+    if F is not None and not params:
+        found = _by_antiderivative(f, F, x, a, b)
+        if found is not None:
+            return dict(antiderivative=F, steps=steps, notes=notes, **found)
     exact = attempt(lambda: sympy.integrate(f, (x, a, b)), min(SYMPY_SECONDS, remaining(SYMPY_SECONDS)), None)
     if exact is sympy.nan:
         raise DeriveError(f"the integral of {to_text(f)} from {to_text(a)} to {to_text(b)} does not converge "
@@ -404,6 +408,37 @@ def _definite(f, x, a, b, F, params, steps, notes, seed):
     return dict(antiderivative=F, value=exact, numeric=float(value), error=float(error),
                 validation=f"equals mpmath's tanh-sinh quadrature ({mpmath.nstr(quad, 15)}, error estimate "
                            f"{float(error):.1e})", steps=steps, notes=notes)
+
+
+def _by_antiderivative(f, F, x, a, b):
+    """F(b) - F(a) (limits at infinite bounds) when f has no singularity strictly inside (a, b) that
+    SymPy can find, and quadrature agrees; None otherwise (SymPy's definite integrator decides).
+    Much faster than SymPy's definite integration, which tries Meijer G-functions first."""
+    if F.has(sympy.Piecewise, sympy.I):
+        return None
+
+    def inside():
+        from sympy.calculus.singularities import singularities
+
+        return [p for p in singularities(f, x, sympy.Interval.open(min(a, b), max(a, b))) if p.is_real is not False]
+
+    if attempt(inside, 1.0, [None]):
+        return None
+    ends = []
+    for end, side in ((b, "-"), (a, "+")):
+        value = attempt(lambda: sympy.limit(F, x, end, side) if not end.is_finite or F.subs(x, end).has(
+            sympy.nan, sympy.zoo, oo, -oo) else F.subs(x, end), 1.0, None)
+        if value is None or not value.is_real or not value.is_finite:
+            return None
+        ends.append(value)
+    value = _simplest(ends[0] - ends[1])
+    quad, error = quadrature(f, x, a, b)
+    if quad is None or abs(mpmath.mpf(sympy.Float(value.evalf(QUAD_DIGITS), QUAD_DIGITS)._mpf_) - quad) > \
+            max(mpmath.mpf(10) ** -12 * max(1, abs(quad)), 100 * error):
+        return None
+    return dict(value=value, numeric=float(value), error=float(error),
+                validation=f"F(b) - F(a) with the checked antiderivative; equals mpmath's tanh-sinh quadrature "
+                           f"({mpmath.nstr(quad, 15)}, error estimate {float(error):.1e})")
 
 
 def _real_condition(condition):
