@@ -173,13 +173,9 @@ def test_a_wrong_antiderivative_is_refused(monkeypatch):
 
 
 def test_a_wrong_definite_value_is_refused(monkeypatch):
-    real_integrate = sympy.integrate
-
-    def off_by_a_little(f, *args, **kw):
-        value = real_integrate(f, *args, **kw)
-        return value + Rational(1, 10**9) if args and isinstance(args[0], tuple) else value
-
-    monkeypatch.setattr(integrals.sympy, "integrate", off_by_a_little)
+    """Off by 1e-9, on both paths (F(b) - F(a), and SymPy's definite integrator behind it)."""
+    simplest = integrals._simplest
+    monkeypatch.setattr(integrals, "_simplest", lambda value: simplest(value) + Rational(1, 10**9))
     with pytest.raises(ValidationError, match="quadrature"):
         derive.integrate("x*exp(x)", "x", 0, 1)
 
