@@ -34,7 +34,7 @@ from .index_form import axis_bounds
 from .verdict import Verdict
 
 
-def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_LIMITS, seed=0):
+def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_LIMITS, seed=0, a=None, b=None):
     """Check a claimed derivative of `f` with respect to `wrt`; returns a `Verdict`.
 
     `kind` is "grad" (also a plain derivative), "jacobian" or "hessian",
@@ -43,7 +43,17 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
     symbol) or an index expression (when `wrt` is an element like x[k]).
     `let` defines abbreviations used in the claim: ``"s = 1/(1 + exp(-z))"``
     or a dict.  `symbols` declares names as in `derive.parse`.
+
+    kind="antiderivative" checks a claimed F with F' = f (any constant added);
+    kind="integral" with bounds `a` and `b` a claimed definite value
+    (`check/integrals.py`).
     """
+    if kind in ("antiderivative", "integral"):
+        from .integrals import check_integral
+
+        return check_integral(f, wrt, claimed, kind, a=a, b=b, let=let, symbols=symbols, limits=limits, seed=seed)
+    if a is not None or b is not None:
+        raise DeriveError("bounds a and b belong to kind='integral' (a definite integral)")
     with time_budget(limits.seconds, "checking the derivative"):
         # one name, one variable; the claim's sums are judged, so they never set f's ranges
         ns = new_namespace(symbols, f, wrt, judged=(claimed, let))

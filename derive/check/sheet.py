@@ -9,7 +9,8 @@ TOML (or YAML with the same keys)::
     f = "x**3 - 2*x**2 + 1"
     wrt = "x"
     claim = "3*x**2 - 4*x"
-    kind = "grad"                     # optional: grad | jacobian | hessian
+    kind = "grad"                     # optional: grad | jacobian | hessian | antiderivative | integral
+    # a = 0, b = 1                    # with kind = "integral": the bounds ("oo", "-oo" for infinite)
     let = "s = 1/(1 + exp(-z))"       # optional abbreviations used in the claim
     symbols = "W: n x n, x: n"        # optional declarations
 
@@ -25,7 +26,7 @@ from ..errors import DeriveError, ParseError
 from ..text.tables import read_table
 from ..text.printing import to_text
 
-KEYS = {"name", "f", "wrt", "claim", "kind", "let", "symbols"}
+KEYS = {"name", "f", "wrt", "claim", "kind", "let", "symbols", "a", "b"}
 MAX_PROBLEMS = 500
 
 
@@ -123,8 +124,9 @@ def _grade_one(name, problem):
             what += "; to grade a class (students, points, a rubric) use 'derive grade KEY ANSWERS'"
         return Graded(name, error=what)
     try:
+        bounds = {k: _text(problem[k]) for k in ("a", "b") if k in problem}
         verdict = check(_text(problem["f"]), problem.get("wrt"), _text(problem["claim"]), problem.get("kind"),
-                        let=problem.get("let"), symbols=problem.get("symbols"))
+                        let=problem.get("let"), symbols=problem.get("symbols"), **bounds)
     except DeriveError as exc:
         return Graded(name, error=str(exc))
     return Graded(name, verdict)

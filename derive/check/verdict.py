@@ -10,7 +10,7 @@ STATUSES = ("correct", "wrong", "transposed", "shape")
 
 # What kind of mistake a claim makes, for graders and rubrics (None when the claim is right).
 MISTAKES = ("sign", "factor", "transpose", "missing_term", "extra_term", "index_unbound", "index_range",
-            "chain_rule", "needs_assumption", "wrong_kind", "shape", "other")
+            "chain_rule", "needs_assumption", "wrong_kind", "domain", "shape", "other")
 
 # the mistake a status implies when no rule named one
 _STATUS_MISTAKE = {"correct": None, "wrong": "other", "transposed": "transpose", "shape": "shape"}
@@ -29,7 +29,12 @@ class Verdict:
     agreement at many points).  ``mistake`` is the kind of mistake, machine-readable:
     one of `MISTAKES` ("sign", "factor", "transpose", "missing_term", ...), None when
     right; "needs_assumption" says the claim holds only under the condition the
-    explanation names (the status stays "wrong": it does not hold in general).
+    explanation names (the status stays "wrong": it does not hold in general);
+    "domain" says a claimed antiderivative is undefined on part of f's domain (log(x)
+    where log|x| is needed).  For kind "antiderivative" ``expected`` is derive's
+    antiderivative (None where it found none) and ``values`` are (f, the claim's
+    derivative) at the counterexample; for kind "integral" ``expected`` is the value of
+    the integral, ``bounds`` its (a, b) and ``values`` (the value, the claim) as numbers.
     ``kind_inferred`` is True when no kind was given and derive chose it; where it chose a
     Hessian of a scalar f, the explanation says so.
     """
@@ -51,6 +56,7 @@ class Verdict:
     detail: tuple | None = field(default=None, repr=False)  # what the mistake is about (diagnosis.Finding.detail)
     derivation: object = field(default=None, repr=False, compare=False)  # derive's (scalar notation), for locate
     kind_inferred: bool = False  # no kind was given: derive chose it from f and the claim's shape
+    bounds: tuple | None = None  # kind "integral": (a, b)
 
     def __post_init__(self):
         if self.mistake == "unset":
@@ -72,15 +78,22 @@ class Verdict:
         if self.step is not None:
             lines.append(f"  step: {self.step}")
         if self.status != "correct":
-            lines.append(f"  expected: {_text(self.expected)}")
+            expected = _text(self.expected)
+            if self.kind == "antiderivative":
+                expected = "(no closed form found)" if self.expected is None else expected + " + C"
+            lines.append(f"  expected: {expected}")
             claimed = _text(self.as_written if self.as_written is not None else self.claimed)
             if self.definitions:
                 claimed += "   where " + ", ".join(f"{_name(k)} = {to_text(v)}" for k, v in self.definitions.items())
             lines.append(f"  claimed:  {claimed}")
         if self.counterexample:
             where = ", ".join(f"{_name(s)} = {_text(v)}" for s, v in self.counterexample.items())
-            lines.append(f"  counterexample: at {where}: expected {_show(self.values[0])}, "
-                         f"claimed {_show(self.values[1])}")
+            if self.kind == "antiderivative":  # the claim's derivative against f
+                lines.append(f"  counterexample: at {where}: f = {_show(self.values[0])}, the claim's derivative = "
+                             f"{_show(self.values[1])}")
+            else:
+                lines.append(f"  counterexample: at {where}: expected {_show(self.values[0])}, "
+                             f"claimed {_show(self.values[1])}")
         lines.append(f"  evidence: {self.evidence}")
         return "\n".join(lines)
 
@@ -103,7 +116,7 @@ class Verdict:
             "kind": self.kind,
             "kind_inferred": self.kind_inferred,
             "wrt": [_name(s) for s in self.wrt],
-            "expected": _text(self.expected),
+            "expected": None if self.expected is None else _text(self.expected),  # no antiderivative found
             "claimed": _text(self.claimed),
             "as_written": None if self.as_written is None else _text(self.as_written),
             "explanation": self.explanation,
@@ -113,6 +126,7 @@ class Verdict:
             "values": None if self.values is None else [_show(v) for v in self.values],
             "details": [{"entry": label, "explanation": text} for label, text in self.details],
             "step": None if self.step is None else self.step.to_dict(),
+            "bounds": None if self.bounds is None else [to_text(v) for v in self.bounds],
         }
 
 
