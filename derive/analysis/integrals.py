@@ -41,7 +41,7 @@ INFINITIES = {"oo": oo, "inf": oo, "infinity": oo, "∞": oo, r"\infty": oo,
 CHECK_POINTS = 8  # random points F' = f is checked at
 SLOPE_TOLERANCE = 1e-12  # relative; the fast evaluator holds rational constants in double precision
 QUAD_DIGITS = 30
-MANUAL_SECONDS, SYMPY_SECONDS = 3.0, 8.0
+MANUAL_SECONDS, SYMPY_SECONDS = 1.5, 8.0  # the manual integrator is for steps: it may give up early
 
 
 @dataclass
@@ -208,7 +208,8 @@ def _antiderivative(f, x, params, seed, required):
     None when there is none; with `required`, a DeriveError (no closed form) or the ValidationError
     of the last failed candidate instead."""
     failure = None
-    for find in (_manual, _sympy_integrate):
+    rational = f.is_rational_function(x) and not f.is_polynomial(x)
+    for find in ((_rational, _manual, _sympy_integrate) if rational else (_substitution, _manual, _sympy_integrate)):
         found = attempt(lambda: find(f, x), min(find.seconds, remaining(find.seconds)), None)
         if found is None:
             continue
@@ -223,7 +224,8 @@ def _antiderivative(f, x, params, seed, required):
                  f"{', '.join('log(' + to_text(u) + ')' for u in widened)}: "
                  f"{'the argument takes' if len(widened) == 1 else 'the arguments take'} negative values "
                  "where f is defined"] if widened else []
-        return F, (describe_steps(rule, x) if rule is not None else []), notes, how
+        steps = rule if isinstance(rule, list) else describe_steps(rule, x) if rule is not None else []
+        return F, steps, notes, how
     if required and failure is not None:
         raise failure
     if required:
@@ -237,7 +239,97 @@ def _sympy_integrate(f, x):
     F = sympy.integrate(f, x)
     if F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
         return None
-    return _tidy(F), None
+    return _tidy(_real_pieces(F.doit() if F.has(sympy.RootSum) else F)), None
+
+
+def _substitution(f, x):
+    """Derivative-divides, the first substitution a course tries: f = g(u(x)) u'(x) for an inner
+    expression u of f, so the integral is G(u) with G' = g.  Fast where the manual integrator
+    searches every alternative (seconds on (1 - cos(t)**3)**10*cos(t)**2*sin(t))."""
+    U = sympy.Dummy("u", real=True)
+    for u in _inner_expressions(f, x):
+        du = sympy.diff(u, x)
+        if du == 0:
+            continue
+        g = _in_u(f / du, u, U, x)
+        if g is None:
+            continue
+        G = attempt(lambda: sympy.integrate(g, U), 0.5, None)
+        if G is None or G.has(SympyIntegral, sympy.nan, sympy.zoo, sympy.RootSum):
+            continue
+        names = {U: sympy.Symbol("u")}
+        steps = [("substitution", f"substitute u = {to_text(u)}, du = {to_text(du)} d{x}: the integral becomes that "
+                                  f"of {to_text(g.xreplace(names))} du"),
+                 ("integrate in u", f"{to_text(G.xreplace(names))}, then u = {to_text(u)}")]
+        return _tidy(G.xreplace({U: u})), steps
+    return None
+
+
+def _in_u(g, u, U, x):
+    """g written in U = u(x) alone, or None: cancelled first (x/(x + x*log(x)**2) is 1/(1 + log(x)**2)),
+    x itself replaced where u is linear (x = (u - b)/a), simplified briefly as a last resort (trig)."""
+    g = sympy.powsimp(g)
+    attempts = [lambda e: e]
+    if u.is_polynomial(x) and sympy.degree(u, x) == 1:
+        a, b = sympy.Poly(u, x).all_coeffs()
+        attempts.append(lambda e: e.subs(u, U).subs(x, (U - b) / a))
+    if not g.is_polynomial(x):  # cancelling a power like (1 - x)**99 would expand it
+        attempts.append(lambda e: _cancelled(e))
+    attempts.append(lambda e: attempt(lambda: sympy.simplify(e), 0.3, e))
+    for form in attempts:
+        written = form(g).subs(u, U)
+        if not written.has(x) and written.has(U):
+            return written
+    return None
+
+
+def _cancelled(e):
+    try:
+        return sympy.cancel(e)
+    except (sympy.PolynomialError, TypeError, ValueError):
+        return e
+
+
+def _inner_expressions(f, x, most=30):
+    """Candidates for u: function arguments, bases of powers, functions themselves, largest first."""
+    found = []
+    for node in sympy.preorder_traversal(f):
+        if node == f or node == x or not node.has(x):
+            continue
+        pieces = [node]
+        if isinstance(node, sympy.Function) or isinstance(node, sympy.Pow):
+            pieces.append(node.args[0])
+        for piece in pieces:
+            if piece != x and piece.has(x) and piece not in found:
+                found.append(piece)
+    found.sort(key=sympy.count_ops, reverse=True)
+    return found[:most]
+
+
+def _rational(f, x):
+    """A rational function: SymPy's rational integrator (clean logs and arctangents, fast), after
+    the partial fractions a course writes down."""
+    split = sympy.apart(sympy.together(f), x)
+    if not split.is_Add:
+        return None  # one fraction (1/x, 1/(1 + x**2)): the manual integrator names its rule
+    F = sympy.integrate(f, x)
+    if F.has(SympyIntegral):
+        return None
+    return _tidy(F), [("partial fractions", f"{to_text(f)} = {to_text(split)}"),
+                      ("term by term", "each fraction integrates to a power, a log|.| or an arctangent")]
+
+
+def _real_pieces(F):
+    """A Piecewise antiderivative without the pieces SymPy writes with I for where f is not real
+    ((x**2 - 1)**(-3/2): -x/sqrt(x**2 - 1) where x**2 > 1, I*x/sqrt(1 - x**2) elsewhere)."""
+    if not isinstance(F, sympy.Piecewise):
+        return F
+    real = [(e, c) for e, c in F.args if not e.has(sympy.I)]
+    if not real or len(real) == len(F.args):
+        return F
+    if len(real) == 1:
+        return real[0][0]
+    return sympy.Piecewise(*real[:-1], (real[-1][0], True))
 
 
 def _manual(f, x):
@@ -250,7 +342,8 @@ def _manual(f, x):
     return _tidy(F), rule
 
 
-_manual.seconds, _sympy_integrate.seconds = MANUAL_SECONDS, SYMPY_SECONDS
+_manual.seconds, _sympy_integrate.seconds, _rational.seconds, _substitution.seconds = \
+    MANUAL_SECONDS, SYMPY_SECONDS, SYMPY_SECONDS, 2.0
 
 
 def _tidy(F):

@@ -60,8 +60,9 @@ class Program:
         self.logs = []  # places of the arguments of logs (f's domain: positive)
         self.roots = []  # places of the bases of fractional powers (nonnegative)
         place = {}
-        for e in exprs:
-            self._compile(sympy.sympify(e), place)
+        with mp.workdps(DIGITS):  # constants (pi, 1/3) in 60 digits, not the double precision around us
+            for e in exprs:
+                self._compile(sympy.sympify(e), place)
         self.outputs = [place[sympy.sympify(e)] for e in exprs]
 
     def _compile(self, root, place):
