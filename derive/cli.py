@@ -26,6 +26,7 @@ examples:
   derive check "x.T @ W @ x" --wrt x --claim "2*W@x" --let "W: n x n, x: n"
   derive check "x**2 + y**3" --wrt x,y --claim "[2*x, 2*y]" --steps
   derive check --sheet homework.toml
+  derive check "cos(3*x)" --wrt x --claim "sin(3*x)" --kind antiderivative   (the missing 1/3 named)
   derive check-steps examples/homework.tex          (every line of every derivation: ✓ / ✗)
   derive critical "x**3 - 2*x**2 + 1"
   derive convex "norm(X@w - y)**2 + lam*norm(w)**2" --wrt w --let "X: n x d, w: d, y: n; lam: nonnegative"
@@ -107,7 +108,11 @@ def build_parser():
     p.add_argument("expr", nargs="?", help="the function (omit with --sheet)")
     p.add_argument("--wrt", help="variables: x,y  or a matrix symbol  or an element like x[k]")
     p.add_argument("--claim", help="the claimed derivative")
-    p.add_argument("--kind", choices=["grad", "jacobian", "hessian"], help="default: inferred from shapes")
+    p.add_argument("--kind", choices=["grad", "jacobian", "hessian", "antiderivative", "integral"],
+                   help="default: inferred from shapes; antiderivative: the claim F has F' = EXPR; integral: the "
+                        "claim is the integral of EXPR from --from to --to")
+    p.add_argument("--from", dest="lower", metavar="A", help="lower bound (with --kind integral)")
+    p.add_argument("--to", dest="upper", metavar="B", help="upper bound (with --kind integral)")
     p.add_argument("--let", action="append", default=[], metavar="DEF",
                    help='declarations "W: n x n" and abbreviations "s = 1/(1+exp(-z))" (repeatable)')
     p.add_argument("--sheet", metavar="FILE", help="grade a homework sheet (TOML or YAML, see docs/checking.md)")
@@ -593,16 +598,26 @@ def _run_check(args):
     if not args.expr or args.claim is None:
         raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
     verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
-                    symbols=_namespace(args))
+                    symbols=_namespace(args), a=args.lower, b=args.upper)
     from .check.locate import MarkedSteps
 
-    shown = _show(args, (lambda: MarkedSteps(_check_steps(args, verdict), verdict.step)) if args.steps else None)
+    if args.kind in ("antiderivative", "integral"):  # the steps are derive's integration's
+        steps = (lambda: _integration_steps(args)) if args.steps else None
+    else:
+        steps = (lambda: MarkedSteps(_check_steps(args, verdict), verdict.step)) if args.steps else None
+    shown = _show(args, steps)
     if args.json:
         _print_json({**verdict.to_dict(), **shown})
     else:
         print(verdict)
         _print_shown(shown)
     return 0 if verdict.ok else 1
+
+
+def _integration_steps(args):
+    from .analysis.integrals import integrate
+
+    return integrate(args.expr, args.wrt, args.lower, args.upper, symbols=_namespace(args)).explain()
 
 
 def _run_codegen(args):

@@ -209,7 +209,8 @@ def _antiderivative(f, x, params, seed, required):
     of the last failed candidate instead."""
     failure = None
     rational = f.is_rational_function(x) and not f.is_polynomial(x)
-    for find in ((_rational, _manual, _sympy_integrate) if rational else (_substitution, _manual, _sympy_integrate)):
+    for find in ((_rational, _substitution, _manual, _sympy_integrate) if rational
+                 else (_substitution, _manual, _sympy_integrate)):
         found = attempt(lambda: find(f, x), min(find.seconds, remaining(find.seconds)), None)
         if found is None:
             continue
