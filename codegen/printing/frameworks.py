@@ -86,6 +86,9 @@ class _FrameworkMixin(TensorMixin, _CommonMixin):
     def _print_softplus(self, expr):
         return self._call("softplus", expr.args[0])
 
+    def _print_xlogy(self, expr):
+        return self._call("xlogy", *expr.args)
+
     def _print_Abs(self, expr):
         return self._call("abs", expr.args[0])
 
@@ -188,6 +191,7 @@ class JaxPrinter(_FrameworkMixin, _SympyJaxPrinter):
         "sqrt": "jax.numpy.sqrt", "erf": "jax.scipy.special.erf", "erfc": "jax.scipy.special.erfc",
         "lgamma": "jax.scipy.special.gammaln", "gamma": "jax.scipy.special.gamma",
         "digamma": "jax.scipy.special.digamma", "polygamma": "jax.scipy.special.polygamma",
+        "xlogy": "jax.scipy.special.xlogy",
     }
     imports = "import math\n\nimport jax\nimport jax.lax\nimport jax.numpy\nimport jax.scipy.special\n"
     helpers = _HELPERS["jax"]
@@ -223,6 +227,7 @@ class _TorchRules(_FrameworkMixin):
         "sign": "torch.sign", "maximum": "torch.maximum", "minimum": "torch.minimum", "sqrt": "torch.sqrt",
         "erf": "torch.special.erf", "erfc": "torch.special.erfc", "lgamma": "torch.lgamma",
         "gamma": "_gamma", "digamma": "torch.special.digamma", "polygamma": "torch.special.polygamma",
+        "xlogy": "torch.xlogy",
     }
     imports = "import math\n\nimport torch\nimport torch.nn.functional\n"
     helpers = _HELPERS["torch"] + '''

@@ -174,6 +174,9 @@ class ScalarPrinter(_CommonMixin, PythonCodePrinter):
     def _print_softplus(self, expr):
         return f"_softplus({self._print(expr.args[0])})"
 
+    def _print_xlogy(self, expr):
+        return f"_xlogy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
     def _print_floor(self, expr):
         return f"float(math.floor({self._print(expr.args[0])}))"
 
@@ -244,6 +247,9 @@ class ArrayPrinter(_CommonMixin, NumPyPrinter):
 
     def _print_softplus(self, expr):
         return f"_softplus({self._print(expr.args[0])})"
+
+    def _print_xlogy(self, expr):
+        return f"_xlogy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_erf(self, expr):
         return f"_erf({self._print(expr.args[0])})"
@@ -337,6 +343,12 @@ def _softplus(x):
     return numpy.where(pos, x, 0.0) + numpy.log1p(numpy.exp(numpy.where(pos, -x, x)))
 
 
+def _xlogy(x, y):
+    """x*log(y), 0 where x is 0 (log(0) is never taken there, so no warning either)."""
+    zero = x == 0
+    return numpy.where(zero, 0.0 * x, x * numpy.log(numpy.where(zero, 1.0, y)))
+
+
 _erf = numpy.vectorize(math.erf, otypes=[float])
 _erfc = numpy.vectorize(math.erfc, otypes=[float])
 _gamma = numpy.vectorize(_safe(math.gamma), otypes=[float])
@@ -364,6 +376,13 @@ def _softplus(x):
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 '''
 
+# x*log(y), 0 where x is 0: the entropy's 0*log(0), which as written is nan
+XLOGY_HELPER = '''
+@numba.njit(cache=True, inline="always")
+def _xlogy(x, y):
+    return 0.0 * x if x == 0.0 else x * math.log(y)
+'''
+
 
 def scalar_helpers(code):
     """The helper definitions a Numba module's `code` calls (empty if none)."""
@@ -372,6 +391,8 @@ def scalar_helpers(code):
         out.append(SCALAR_HELPERS)
     if "_sigmoid(" in code or "_softplus(" in code:
         out.append(STABLE_HELPERS)
+    if "_xlogy(" in code:
+        out.append(XLOGY_HELPER)
     return "\n\n".join(out)
 
 PRINTERS = {"numba": ScalarPrinter, "numpy": ArrayPrinter}

@@ -27,6 +27,11 @@ overflow-free forms, and max-shifted exponentials:
     (c1*exp(a1) + ...)**-k         -> exp(-k*m) * (c1*exp(a1 - m) + ...)**-k
     log(sum(exp(u_i), i)), sum(exp(u_i), i)**-k: the same with M = max_i u_i
                                       (an `IndexMax`, which loop kernels compute in a pass of their own)
+    x*log(x)                       -> xlogy(x, x)      0 at x = 0, the limit (entropy at a zero probability)
+    x*(a*log(x) + b*log(y) + r)    -> a*xlogy(x, x) + b*xlogy(x, y) + x*r   (KL divergence, p = 0)
+
+xlogy is the one rule that is not an identity everywhere: at x = 0 it is 0, where
+0*log(0) as written is nan; it is x*log(y) wherever x is not 0.
 
 `sigmoid` and `softplus` are matched by class name, as the printers dispatch,
 so codegen needs no import of derive; where an expression has none of its own,
@@ -44,6 +49,21 @@ class sigmoid(Function):  # lower case: printers dispatch on the class name
 
 class softplus(Function):
     """log(1 + exp(x)), for expressions that have no softplus class of their own."""
+
+
+class xlogy(Function):
+    """x*log(y), and 0 where x is 0 (scipy.special.xlogy, jax.scipy.special.xlogy, torch.xlogy)."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return log(y) if argindex == 1 else x / y
+
+    def _eval_is_real(self):
+        x, y = self.args
+        return True if x.is_real and y.is_positive else None
+
+    def _eval_rewrite_as_elementary(self, x, y, **kwargs):
+        return x * log(y)  # for a printer with no xlogy of its own: right wherever x is not 0
 
 
 class IndexMax(ExprWithLimits):
@@ -325,6 +345,29 @@ def softplus_minus_argument(e, fns):
     return None
 
 
+def x_log_x(e, fns):
+    """x*log(x) -> xlogy(x, x) (x**k*log(x) -> x**(k - 1)*xlogy(x, x)); x*(a*log(x) + b*log(y) + r) ->
+    a*xlogy(x, x) + b*xlogy(x, y) + x*r: finite where x is 0 (as written, 0*log(0) = nan)."""
+    if not isinstance(e, Mul):
+        return None
+    for f in e.args:
+        x, k = f.as_base_exp()
+        if x.is_number or not (k.is_Integer and k > 0):
+            continue
+        if log(x) in e.args:
+            return _without(e, f, log(x)) * x ** (k - 1) * xlogy(x, x)
+        for total in e.args:
+            if k == 1 and isinstance(total, Add) and any(log(x) in Mul.make_args(t) for t in total.args):
+                return _without(e, f, total) * Add(*(_times_x(t, x) for t in total.args))
+    return None
+
+
+def _times_x(term, x):
+    """x*term, its log (if it has one) taken into xlogy(x, .)."""
+    logs = [g for g in Mul.make_args(term) if isinstance(g, log)]
+    return _without(term, logs[0]) * xlogy(x, logs[0].args[0]) if logs else x * term
+
+
 def _multiple(a, u, kmax):
     """c in 1..kmax with a == c*u, else None."""
     for c in range(1, kmax + 1):
@@ -370,6 +413,7 @@ RULES = (
     log_rules,
     inverse_sum_of_exps,
     softplus_minus_argument,
+    x_log_x,
 )
 
-__all__ = ["RULES", "IndexMax", "stable"]
+__all__ = ["RULES", "IndexMax", "stable", "xlogy"]

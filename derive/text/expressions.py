@@ -31,7 +31,9 @@ from ..errors import LimitError, ParseError, ShapeError
 from . import ranges
 from .budgets import DEFAULT_LIMITS, check_bits, constant_bits, exp_bits, factorial_bits, power_bits, time_budget
 from . import broadcast, matrix_ops, syntax_messages
-from .vector_functions import VECTOR_FUNCTIONS, entry_of, fresh_index, is_log_of_softmax, whole
+from . import vector_functions
+from .vector_functions import INFORMATION, VECTOR_FUNCTIONS, entry_of, fresh_index, information, is_log_of_softmax, \
+    whole
 from .functions import (
     FACTORIAL_LIKE,
     FUNCTIONS,
@@ -491,6 +493,8 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
                                            "give the indices: sum(x[i], i)")
                 return self._combine(node, lambda: _as_scalar_if_1x1(_sum_entries(value)))
             return self._sum_over_indices(node)
+        if name in INFORMATION:
+            return self.visit(self._information(node, name))
         if name in VECTOR_FUNCTIONS:
             return self.visit(self._vector_function(node, name))
         if is_log_of_softmax(node):
@@ -634,6 +638,32 @@ class _Builder(IndicesMixin, RelationsMixin, ShapesMixin, LatexMixin):
                 raise self.error(node, "logsumexp(z) is a number: it takes no index") from None
             raise self.error(node, f"{name}({arg.id}) is a vector: take one entry, {name}({arg.id})[c], or "
                                    f"declare {arg.id} as a vector ('{arg.id}: K')") from None
+        for child in ast.walk(tree):
+            ast.copy_location(child, node)
+            child.end_lineno, child.end_col_offset = node.end_lineno, node.end_col_offset
+        return tree
+
+    def _information(self, node, name):
+        """entropy(p), kl(p, q), cross_entropy(y, p) as the grammar's sums (vector_functions.py): in matrix
+        notation when every vector is declared, else entry by entry."""
+        params, written_out = INFORMATION[name]
+        self._arity(node, name, len(params), len(params))
+        ops = [vector_functions.operand(a) for a in node.args]
+        if None in ops:
+            usage = f"{name}({', '.join(params)})"
+            raise self.error(node, f"{name}() takes names of vectors, {usage}, or softmax(z) in place of one; "
+                                   f"for an expression write the sum out: {written_out}")
+        arrays = [self.namespace.names.get(array) for _, array in ops]
+        matrix = all(isinstance(a, MatrixSymbol) for a in arrays)
+        for (_, array), value in zip(ops, arrays):
+            if isinstance(value, MatrixSymbol) and value.shape[1] != 1:
+                raise self.error(node, f"{name}() takes vectors; {array} is {shape_words(value.shape)}")
+        indices = []
+        for _ in range(2):  # the sum's index, and one for the sums inside softmax(z)[j]
+            taken = set(self.namespace.names) | self.namespace.index_names | self.fresh_given
+            indices.append(fresh_index(self.source, taken))
+            self.fresh_given.add(indices[-1])
+        tree = information(name, ops, *indices, matrix)
         for child in ast.walk(tree):
             ast.copy_location(child, node)
             child.end_lineno, child.end_col_offset = node.end_lineno, node.end_col_offset

@@ -10,6 +10,18 @@ like anything else the user could have typed:
                         -> log(sum(exp(z)))              z a declared vector (matrix notation)
     softmax(z)          -> exp(z)/sum(exp(z))            z a declared vector
 
+The information-theory quantities are sums of the same kind (p, q, y names of
+vectors, or softmax(z), whose log is log_softmax(z)[j], never the log of a quotient):
+
+    entropy(p)                 -> -sum(p[j]*log(p[j]), j)
+    kl(p, q)                   -> sum(p[j]*(log(p[j]) - log(q[j])), j)
+    cross_entropy(y, p)        -> -sum(y[j]*log(p[j]), j)
+    cross_entropy(y, softmax(z)) -> -sum(y[j]*log_softmax(z)[j], j)
+    for declared vectors       -> -(p.T @ log(p)), p.T @ (log(p) - log(q)), -(y.T @ log_softmax(z))
+
+kl keeps log(p) - log(q) apart: in matrix notation log(p/q) differentiates into quotients
+of quotients, and in a Numba kernel log(0) is -inf where p/0 raises ZeroDivisionError.
+
 j is a summation index the text does not use.  The argument must be a name:
 softmax(W @ x)[c] would need the entry of a product inside the sum; the error
 says to write it with sums.
@@ -22,6 +34,16 @@ VECTOR_FUNCTIONS = {
     "softmax": "softmax(z)[c] = exp(z[c])/sum(exp(z[j]), j); softmax(z) for a declared vector",
     "log_softmax": "log_softmax(z)[c] = z[c] - log(sum(exp(z[j]), j))",
     "logsumexp": "logsumexp(z) = log(sum(exp(z[j]), j))",
+    "entropy": "entropy(p) = -sum(p[j]*log(p[j]), j)",
+    "kl": "kl(p, q) = sum(p[j]*(log(p[j]) - log(q[j])), j), the Kullback-Leibler divergence",
+    "cross_entropy": "cross_entropy(y, p) = -sum(y[j]*log(p[j]), j); p may be softmax(z)",
+}
+
+# name -> (its arguments, the sum to write for an argument that is not a name)
+INFORMATION = {
+    "entropy": (("p",), "-sum(a[j]*log(a[j]), j)"),
+    "kl": (("p", "q"), "sum(a[j]*(log(a[j]) - log(b[j])), j)"),
+    "cross_entropy": (("y", "p"), "-sum(a[j]*log(b[j]), j)"),
 }
 
 _INDEX_NAMES = ("j", "q", "r", "s", "t", "u", "v")
@@ -83,3 +105,51 @@ def is_log_of_softmax(node):
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("log", "ln") \
         and len(node.args) == 1 and isinstance(node.args[0], ast.Call) \
         and isinstance(node.args[0].func, ast.Name) and node.args[0].func.id == "softmax"
+
+
+def operand(node):
+    """An argument of entropy, kl or cross_entropy as ("name", "p") or ("softmax", "z"); None if it is
+    neither a name nor softmax of a name."""
+    if isinstance(node, ast.Name):
+        return "name", node.id
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "softmax" \
+            and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name):
+        return "softmax", node.args[0].id
+    return None
+
+
+def _value(op, j, inner, matrix):
+    """p[j] (p for a declared vector), softmax(z)[j] (softmax(z))."""
+    kind, array = op
+    if kind == "softmax":
+        return _call("softmax", _name(array)) if matrix else entry_of("softmax", array, _name(j), inner)
+    return _name(array) if matrix else _entry(array, _name(j))
+
+
+def _log(op, j, inner, matrix):
+    """log(p[j]); for softmax(z) log_softmax(z)[j] = z[j] - logsumexp(z), finite where softmax underflows."""
+    kind, array = op
+    if kind == "softmax":
+        return _call("log_softmax", _name(array)) if matrix else entry_of("log_softmax", array, _name(j), inner)
+    return _call("log", _value(op, j, inner, matrix))
+
+
+def information(name, ops, j, inner, matrix):
+    """The syntax tree of entropy(p), kl(p, q) or cross_entropy(y, p) for operands `ops` (`operand`):
+    a sum over j, or for declared vectors (`matrix`) a product p.T @ log(p).  Every softmax's own sum
+    runs over `inner`, so softmax(z)[j] and log_softmax(z)[j] hold one sum, not two that never merge."""
+    value, log_of = (lambda op: _value(op, j, inner, matrix)), (lambda op: _log(op, j, inner, matrix))
+    if name == "entropy":
+        sign, left, right = -1, value(ops[0]), log_of(ops[0])
+    elif name == "kl":
+        sign, left = 1, value(ops[0])
+        right = ast.BinOp(left=log_of(ops[0]), op=ast.Sub(), right=log_of(ops[1]))
+    elif name == "cross_entropy":
+        sign, left, right = -1, value(ops[0]), log_of(ops[1])
+    else:
+        raise KeyError(name)
+    if matrix:
+        total = ast.BinOp(left=ast.Attribute(value=left, attr="T", ctx=ast.Load()), op=ast.MatMult(), right=right)
+    else:
+        total = _call("sum", ast.BinOp(left=left, op=ast.Mult(), right=right), _name(j))
+    return ast.UnaryOp(op=ast.USub(), operand=total) if sign < 0 else total

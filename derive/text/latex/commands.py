@@ -47,7 +47,10 @@ OPERATOR_WORDS = dict({name: name for name in GRAMMAR_FUNCTIONS if name not in (
                       **FUNCTIONS, **{"softmax": "softmax", "sigmoid": "sigmoid", "logdet": "logdet", "relu": "relu",
                                     "ReLU": "relu", "softplus": "softplus", "logsumexp": "logsumexp", "sign": "sign",
                                     "diagonal": "diagonal", "vec": None, "argmax": None, "argmin": None,
-                                    "rank": None, "KL": None, "E": None, "Var": None, "Cov": None})
+                                    "rank": None, "E": None, "Var": None, "Cov": None},
+                      # information theory; never a bare H (a Hessian, a hypothesis, a matrix)
+                      **{"entropy": "entropy", "KL": "kl", "kl": "kl", "CE": "cross_entropy",
+                         "crossentropy": "cross_entropy", "logsoftmax": "log_softmax"})
 
 COMMANDS = {
     **_all("fraction", ("frac", "dfrac", "tfrac", "cfrac"), args="{{"),
