@@ -39,7 +39,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 OPS = {"check", "critical", "kkt"}
 KINDS = {"grad", "hessian", "jacobian"}
 MISTAKES = {"sign", "factor", "transpose", "missing_term", "extra_term", "index_unbound", "index_range", "chain_rule",
-            "needs_assumption", "wrong_kind", "shape", "other"}  # Verdict.mistake's words (DESIGN.md)
+            "needs_assumption", "domain", "wrong_kind", "shape", "other"}  # Verdict.mistake's words (DESIGN.md)
 SOURCE_FIELDS = ("course", "document", "problem")
 
 
