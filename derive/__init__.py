@@ -15,6 +15,7 @@ from .optimize.critical import CriticalPoint, critical_points
 from .derivation.result import Derivation, PointValue
 from .errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError, ValidationError
 from .text.functions import sigmoid, softplus
+from .text.information import cross_entropy, entropy, kl, log_softmax, logsumexp, softmax
 from .derivation.kernels import kernel
 from .text.budgets import Limits
 from .derivation.notation import to_index, to_matrix
@@ -34,7 +35,7 @@ differentiate, grad, hessian, jacobian, check, kkt, critical_points = (
 __all__ = [
     "AnswerKeyError", "AutogradFunction", "Directional", "directional", "integrate", "Integral", "taylor", "Taylor", "autograd_function", "ChainVerdict", "check_derivation", "grade", "Grading", "Mark", "LineVerdict", "Convexity", "convexity", "CriticalPoint", "Derivation", "DeriveError", "KKTPoint", "KKTProblem", "kkt", "Verdict", "check", "critical_points", "LimitError", "Limits", "Namespace", "ParseError", "PointValue",
     "ShapeError", "SymbolError", "ValidationError", "declare", "differentiate", "grad", "hessian",
-    "jacobian", "kernel", "parse", "sigmoid", "softplus", "to_index", "to_matrix", "to_text", "__version__",
+    "jacobian", "kernel", "parse", "sigmoid", "softplus", "cross_entropy", "entropy", "kl", "log_softmax", "logsumexp", "softmax", "to_index", "to_matrix", "to_text", "__version__",
 ]
 
 

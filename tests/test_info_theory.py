@@ -371,3 +371,20 @@ def test_exported_kernels_are_stable(framework):
         else:
             got = float(k(**{name: module.tensor(v) for name, v in arrays.items()}))
         assert got == pytest.approx(want, rel=1e-14), f
+
+
+def test_kl_exports_to_jax_and_torch():
+    """The export's reference value keeps to f's domain: log(p) - log(q) at p, q < 0 is real in complex
+    arithmetic but outside the domain (the kernel's nan there is right); kl's value and gradient export."""
+    from tests.support.extras import need
+
+    jax = need("jax")
+    need("torch")
+    p, q = np.array([0.2, 0.3, 0.5]), np.array([0.1, 0.6, 0.3])
+    d = derive.differentiate("kl(p, q)", "q[k]", "grad")
+    with jax.enable_x64(True):  # JAX computes in float32 unless asked
+        for backend in ("jax", "torch"):
+            value = derive.kernel(d, value=True, backend=backend)
+            grad = derive.kernel(d, backend=backend)
+            assert float(value(p=p, q=q)) == pytest.approx(float(np.sum(p * np.log(p / q))), rel=1e-12)
+            np.testing.assert_allclose(np.asarray(grad(p=p, q=q)), -p / q, rtol=1e-12)

@@ -305,6 +305,10 @@ def _reference_value(d, values, sizes):
     for s in expanded.free_symbols:
         if isinstance(s, sympy.Symbol) and s.name in values and np.ndim(values[s.name]) == 0:
             numbers[s] = sympy.Float(values[s.name], 30)
+    for term in expanded.atoms(sympy.log):  # each log on its own: log(p) - log(q) at p, q < 0 is real
+        argument = term.args[0].xreplace(numbers)  # in complex arithmetic, but outside f's domain
+        if argument.is_number and argument.evalf(20) < 0:
+            return complex("nan")
     return complex(expanded.xreplace(numbers).evalf(20))
 
 
