@@ -108,9 +108,14 @@ def build_parser():
     p.add_argument("expr", nargs="?", help="the function (omit with --sheet)")
     p.add_argument("--wrt", help="variables: x,y  or a matrix symbol  or an element like x[k]")
     p.add_argument("--claim", help="the claimed derivative")
-    p.add_argument("--kind", choices=["grad", "jacobian", "hessian", "antiderivative", "integral"],
+    p.add_argument("--kind", choices=["grad", "jacobian", "hessian", "antiderivative", "integral", "taylor",
+                                      "directional"],
                    help="default: inferred from shapes; antiderivative: the claim F has F' = EXPR; integral: the "
-                        "claim is the integral of EXPR from --from to --to")
+                        "claim is the integral of EXPR from --from to --to; taylor: the claim is the Taylor "
+                        "polynomial at --at of --order; directional: the claim is the derivative at --at along --u")
+    p.add_argument("--at", help="the point, x=1,y=2 (with --kind taylor or directional)")
+    p.add_argument("--u", metavar="U", help="the direction, 3,4 (with --kind directional)")
+    p.add_argument("--order", type=int, help="the Taylor polynomial's order (default 2)")
     p.add_argument("--from", dest="lower", metavar="A", help="lower bound (with --kind integral)")
     p.add_argument("--to", dest="upper", metavar="B", help="upper bound (with --kind integral)")
     p.add_argument("--let", action="append", default=[], metavar="DEF",
@@ -597,12 +602,17 @@ def _run_check(args):
         return grades.exit_code
     if not args.expr or args.claim is None:
         raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
+    ns = _namespace(args)
+    at = parse_point(args.at, ns) if args.at else None
+    u = _split_top_level(args.u) if args.u else None
     verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
-                    symbols=_namespace(args), a=args.lower, b=args.upper)
+                    symbols=ns, a=args.lower, b=args.upper, at=at, u=u, order=args.order)
     from .check.locate import MarkedSteps
 
     if args.kind in ("antiderivative", "integral"):  # the steps are derive's integration's
         steps = (lambda: _integration_steps(args)) if args.steps else None
+    elif args.kind in ("taylor", "directional"):  # ... or derive's expansion's
+        steps = (lambda: _expansion_steps(args, ns, at, u)) if args.steps else None
     else:
         steps = (lambda: MarkedSteps(_check_steps(args, verdict), verdict.step)) if args.steps else None
     shown = _show(args, steps)
@@ -618,6 +628,16 @@ def _integration_steps(args):
     from .analysis.integrals import integrate
 
     return integrate(args.expr, args.wrt, args.lower, args.upper, symbols=_namespace(args)).explain()
+
+
+def _expansion_steps(args, ns, at, u):
+    if args.kind == "taylor":
+        from .analysis.taylor import taylor
+
+        return taylor(args.expr, args.wrt, at, order=args.order or 2, symbols=ns).explain()
+    from .analysis.directional import directional
+
+    return directional(args.expr, args.wrt, at, u, symbols=ns).explain()
 
 
 def _run_codegen(args):

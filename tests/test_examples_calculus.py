@@ -17,7 +17,8 @@ def test_integrals(root, tmp_path):
     sheet = {g.name: g for g in out["sheet"].results}
     mistakes = {name: (g.verdict.mistake if g.verdict else g.error) for name, g in sheet.items()}
     assert mistakes == {"1 substitution": None, "2 inner function": "factor", "3 log rule": "domain",
-                        "4 by parts": "missing_term", "5 sign": "sign", "6 definite": None, "7 improper": "sign"}
+                        "4 by parts": "missing_term", "5 sign": "sign", "6 definite": None, "7 improper": "sign",
+                        "8 Taylor": "factor", "9 directional": "factor"}
     assert "constant" in sheet["1 substitution"].verdict.explanation
     assert all(p.stat().st_size > 10_000 for p in out["plots"])
 

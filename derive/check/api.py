@@ -34,7 +34,8 @@ from .index_form import axis_bounds
 from .verdict import Verdict
 
 
-def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_LIMITS, seed=0, a=None, b=None):
+def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_LIMITS, seed=0, a=None, b=None,
+          at=None, u=None, order=None):
     """Check a claimed derivative of `f` with respect to `wrt`; returns a `Verdict`.
 
     `kind` is "grad" (also a plain derivative), "jacobian" or "hessian",
@@ -46,8 +47,20 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
 
     kind="antiderivative" checks a claimed F with F' = f (any constant added);
     kind="integral" with bounds `a` and `b` a claimed definite value
-    (`check/integrals.py`).
+    (`check/integrals.py`).  kind="taylor" with the point `at` and `order` (default 2)
+    checks a claimed Taylor polynomial, kind="directional" with `at` and the direction `u`
+    a claimed directional derivative (`check/expansions.py`).
     """
+    if kind in ("taylor", "directional"):
+        from .expansions import check_expansion
+
+        if a is not None or b is not None or let is not None:
+            raise DeriveError(f"kind='{kind}' takes at= ({'order=' if kind == 'taylor' else 'u='}), not bounds "
+                              "or definitions")
+        return check_expansion(f, wrt, claimed, kind, at=at, u=u, order=order, symbols=symbols, limits=limits,
+                               seed=seed)
+    if at is not None or u is not None or order is not None:
+        raise DeriveError("at=, u= and order= belong to kind='taylor' and kind='directional'")
     if kind in ("antiderivative", "integral"):
         from .integrals import check_integral
 

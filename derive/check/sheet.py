@@ -26,7 +26,7 @@ from ..errors import DeriveError, ParseError
 from ..text.tables import read_table
 from ..text.printing import to_text
 
-KEYS = {"name", "f", "wrt", "claim", "kind", "let", "symbols", "a", "b"}
+KEYS = {"name", "f", "wrt", "claim", "kind", "let", "symbols", "a", "b", "at", "u", "order"}
 MAX_PROBLEMS = 500
 
 
@@ -124,12 +124,30 @@ def _grade_one(name, problem):
             what += "; to grade a class (students, points, a rubric) use 'derive grade KEY ANSWERS'"
         return Graded(name, error=what)
     try:
-        bounds = {k: _text(problem[k]) for k in ("a", "b") if k in problem}
+        extra = {k: _text(problem[k]) for k in ("a", "b") if k in problem}
+        extra.update({k: _point(problem[k], k) for k in ("at", "u") if k in problem})  # taylor, directional
+        if "order" in problem:
+            extra["order"] = _order(problem["order"])
         verdict = check(_text(problem["f"]), problem.get("wrt"), _text(problem["claim"]), problem.get("kind"),
-                        let=problem.get("let"), symbols=problem.get("symbols"), **bounds)
+                        let=problem.get("let"), symbols=problem.get("symbols"), **extra)
     except DeriveError as exc:
         return Graded(name, error=str(exc))
     return Graded(name, verdict)
+
+
+def _point(value, key):
+    """A point or direction: a list of numbers or text, one number, or text like "1, 2"."""
+    if isinstance(value, (list, tuple)):
+        return [_text(v) for v in value]
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return _text(value)
+    raise DeriveError(f"'{key}' must be a list like [1, 2] or a number")
+
+
+def _order(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DeriveError(f"'order' must be a whole number, got {value!r}")
+    return value
 
 
 def _text(value):
