@@ -213,3 +213,21 @@ def test_cli_integrate(capsys):
     assert "log rule" in capsys.readouterr().out
     assert main(["integrate", "x**2", "--from", "0"]) == 2
     assert "both --from" in capsys.readouterr().err
+
+
+def test_the_numerical_path_never_reports_a_divergent_integral_as_a_number(monkeypatch):
+    """With no closed form at all, 1/x**2 on [0, 1] must not come back as the 2.3e34 one quadrature
+    degree settles at: two degrees must agree.  A convergent improper integral still gets its number."""
+    monkeypatch.setattr(integrals.sympy, "integrate", lambda f, *args, **kw: sympy.Integral(f, *args))
+    monkeypatch.setattr(integrals, "_by_antiderivative", lambda *args: None)
+    with pytest.raises(DeriveError, match="did not converge"):
+        derive.integrate("1/x**2", "x", 0, 1)
+    result = derive.integrate("1/sqrt(x)", "x", 0, 1)
+    assert result.method == "numerical" and abs(result.numeric - 2) < 1e-12
+
+
+def test_constant_integrands_and_complex_closed_forms():
+    assert derive.integrate("3", "x").antiderivative == 3 * x
+    assert derive.integrate("3", "x", 0, 2).value == 6
+    result = derive.integrate("exp(x**3)", "x", 0, 1)  # SymPy's value is lowergamma of exp_polar(I*pi)
+    assert result.method == "numerical" and abs(result.numeric - 1.3419044179774198) < 1e-12

@@ -175,7 +175,7 @@ def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS,
         if x is None and len(_variables(expr)) != 1:
             raise DeriveError(f"name the variable of integration: {to_text(expr)} has variables "
                               f"{', '.join(s.name for s in _variables(expr)) or 'none'}")
-        wrt = resolve_wrt(x, expr, ns) if x is not None or _variables(expr) else ()
+        wrt = _constant_variable(x, expr, ns) or (resolve_wrt(x, expr, ns) if x is not None or _variables(expr) else ())
         if len(wrt) != 1:
             raise DeriveError(f"integrate takes one variable of integration, got {len(wrt)}")
         var = wrt[0]
@@ -238,8 +238,8 @@ def _antiderivative(f, x, params, seed, required):
 
 def _sympy_integrate(f, x):
     F = sympy.integrate(f, x)
-    if F.has(SympyIntegral) or F.has(sympy.nan, sympy.zoo):
-        return None
+    if F.has(SympyIntegral, sympy.nan, sympy.zoo, sympy.exp_polar, sympy.polar_lift):
+        return None  # exp_polar: SymPy's complex-plane bookkeeping, no form a reader can use
     return _tidy(_real_pieces(F.doit() if F.has(sympy.RootSum) else F)), None
 
 
@@ -469,6 +469,11 @@ def _definite(f, x, a, b, F, params, steps, notes, seed):
         notes.append(f"holds where {to_text(condition)}; elsewhere SymPy found no value (the integral may diverge)")
     if exact is not None and exact.has(SympyIntegral, sympy.nan):
         exact = None
+    if exact is not None and not params and (exact.has(sympy.exp_polar, sympy.polar_lift) or exact.is_extended_real is False):
+        # -(-1)**(2/3)*lowergamma(1/3, exp_polar(I*pi))/3 for exp(x**3) on [0, 1]: real, but no form to show
+        notes.append(f"SymPy's closed form {to_text(exact)} is written with complex functions; the value is "
+                     "numerical")
+        exact = None
     if exact is not None:
         exact = _simplest(exact)
     if params:
@@ -484,11 +489,16 @@ def _definite(f, x, a, b, F, params, steps, notes, seed):
         notes.append("the integral diverges")
         return dict(antiderivative=F, value=exact, validation=how, steps=steps, notes=notes)
     quad, error = quadrature(f, x, a, b)
+    if exact is None and quad is not None:  # a divergent integral can look settled at one degree (1/x**2 on [0, 1])
+        coarse, _ = quadrature(f, x, a, b, degree=6)
+        if coarse is None or abs(coarse - quad) > 1e-10 * max(1, abs(quad)) or abs(quad) > 1e15:
+            quad = None
     if exact is None:
         if quad is None:
             raise DeriveError(f"no closed form was found for the integral of {to_text(f)} from {to_text(a)} to "
                               f"{to_text(b)}, and numerical quadrature did not converge (it may diverge)")
-        notes.append("no closed form found: the value is numerical")
+        if not any("the value is numerical" in note for note in notes):
+            notes.append("no closed form found: the value is numerical")
         return dict(antiderivative=F, numeric=float(quad), error=float(error), method="numerical",
                     validation=f"mpmath's tanh-sinh quadrature in {QUAD_DIGITS} digits, error estimate {float(error):.1e}",
                     steps=steps, notes=notes)
@@ -652,6 +662,17 @@ def _check_divergent(f, x, a, b, exact):
 
 def _variables(expr):
     return {s for s in expr.free_symbols if isinstance(s, sympy.Symbol) and not s.is_integer}
+
+
+def _constant_variable(x, expr, ns):
+    """(x,) where f does not depend on the variable named (the integral of 3 dx is 3x); else None."""
+    if isinstance(x, sympy.Symbol) and not expr.has(x) and not x.is_integer:
+        return (ns.unify(x),)
+    if isinstance(x, str) and x.strip().isidentifier() and not _variables(expr):  # only for a constant f: with
+        # variables, a name f does not use is more likely a typo (x for z), which resolve_wrt reports
+        found = ns.lookup(x.strip())
+        return (found,) if isinstance(found, sympy.Symbol) and not found.is_integer else None
+    return None
 
 
 def _is_infinity(value):
