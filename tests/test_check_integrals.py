@@ -82,7 +82,14 @@ def test_the_explanations_say_what_went_wrong():
     v = antiderivative("sin(x)", "cos(x)")  # minus an antiderivative, and f's derivative as well
     assert v.mistake == "sign" and "also f's derivative" in v.explanation
     assert antiderivative("x**2", "5").explanation == "the claim is a constant: its derivative is 0, not f"
-    assert antiderivative("2*x*cos(x**2)", "2*sin(x**2)").explanation.endswith("multiply the claim by 1/2")
+    assert antiderivative("2*x*cos(x**2)", "2*sin(x**2)").explanation.endswith(
+        "a factor 1/2 is missing (from the substitution u = x**2, du = 2*x dx)")
+    # the factor's source is derive's own step, not the power rule (OpenStax 5.6 #337, 5.7 #399)
+    assert antiderivative("x**2*exp(-x**3)", "-exp(-x**3)").explanation.endswith(
+        "a factor 1/3 is missing (from the substitution u = -x**3, du = -3*x**2 dx)")
+    assert antiderivative("1/(9 + x**2)", "atan(x/3)").explanation.endswith(
+        "a factor 1/3 is missing (the integral of 1/(x**2 + a**2) is atan(x/a)/a)")
+    assert antiderivative("x**2", "x**3").explanation.endswith("the power rule's 1/(n + 1) = 1/3 is missing")
 
 
 def test_a_constant_of_integration_is_right_and_said_so():

@@ -29,6 +29,7 @@ from ..calculus.reals import RealView
 from ..derivation.api import differentiate
 from ..errors import DeriveError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
+from ..text.symbol_table import map_symbols
 from ..text.printing import latex, to_text
 from .taylor import (DIGITS, PARAMETER_TRIES, Values, parameters_of, point_text, read_point, read_problem,
                      require_numbers, sample_parameters, value_at)
@@ -181,6 +182,7 @@ def directional(f, wrt, at, u, *, symbols=None, limits=DEFAULT_LIMITS, seed=0):
     """
     with time_budget(limits.seconds, "the directional derivative"):
         expr, wrt, point, ns = read_problem(f, wrt, at, symbols)
+        plain = ns.plain_mapping()  # before derive.differentiate adopts f's symbols as the user's
         u_values, _ = read_point(u, wrt, expr, "u", parameters=False)
         u_vec = sympy.Matrix(list(u_values.values()))
         norm = _tidy(sympy.sqrt(sum(c**2 for c in u_vec)))
@@ -199,10 +201,10 @@ def directional(f, wrt, at, u, *, symbols=None, limits=DEFAULT_LIMITS, seed=0):
         zero = all(gi == 0 for gi in gr)
         steepest = None if zero else (gr / rate).applyfunc(_tidy)
         user = view.user
-        return Directional(expr, wrt, point, u_vec, unit, norm, user(gr), user(value),
-                           None if zero else user(steepest), None if zero else user(-steepest), user(rate),
-                           _why(user(gr), user(value), user(rate), zero), how, tuple(user(p) for p in params),
-                           {user(p): v for p, v in drawn.items()})
+        return map_symbols(Directional(expr, wrt, point, u_vec, unit, norm, user(gr), user(value),
+                                    None if zero else user(steepest), None if zero else user(-steepest), user(rate),
+                                    _why(user(gr), user(value), user(rate), zero), how,
+                                    tuple(user(p) for p in params), {user(p): v for p, v in drawn.items()}), plain)
 
 
 def _tidy(value):

@@ -39,6 +39,7 @@ from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from ..text.expressions import parse
 from ..text.inputs import as_basic, as_expression, as_scalar, free_scalars, new_namespace, resolve_wrt
 from ..text.namespace import Namespace
+from ..text.symbol_table import map_symbols
 from ..text.printing import latex, to_text
 from ..validation import fast
 from ..validation.equivalence import numeric_value
@@ -245,6 +246,7 @@ def taylor(f, wrt, at, order=2, *, symbols=None, limits=DEFAULT_LIMITS, seed=0):
     order = _order(order)
     with time_budget(limits.seconds, "the Taylor expansion"):
         expr, wrt, point, ns = read_problem(f, wrt, at, symbols)
+        plain = ns.plain_mapping()  # before the derivatives adopt f's symbols as the user's
         view = RealView(expr, wrt, point)
         fr, xr, ar = view.real(expr), view.real(wrt), view.real(point)
         derivatives = _derivatives(expr, wrt, order, ns, view, seed)
@@ -256,13 +258,19 @@ def taylor(f, wrt, at, order=2, *, symbols=None, limits=DEFAULT_LIMITS, seed=0):
         params = parameters_of(fr, xr)
         measured, samples, drawn, how = _measure(fr, polynomial, xr, ar, params, order, seed)
         n = len(wrt)
-        user = view.user
+
+        def user(obj):  # the user's symbols; text's x as Symbol("x")
+            return map_symbols(view.user(obj), plain)
+
         gradient = sympy.Matrix([user(values[1][(i,)]) for i in range(n)]) if order >= 1 else None
         hessian = sympy.Matrix(n, n, lambda i, j: user(values[2][tuple(sorted((i, j)))])) if order >= 2 else None
-        return Taylor(expr, wrt, point, order, user(polynomial), [user(t) for t in terms], user(values[0][()]),
-                      gradient, hessian, {k: {i: user(v) for i, v in vs.items()} for k, vs in values.items()},
-                      measured, order + 1, how, samples, tuple(user(p) for p in params),
-                      {user(p): v for p, v in drawn.items()})
+        shown = {k: {i: user(v) for i, v in vs.items()} for k, vs in values.items()}
+        # built again in the user's symbols: replacing x in 3*(x - 1) would multiply it out (3*x - 3)
+        xs, point_shown = [user(x) for x in xr], {user(x): user(v) for x, v in ar.items()}
+        terms_shown = [_term(shown[k], xs, point_shown) for k in range(order + 1)]
+        return Taylor(user(expr), tuple(xs), point_shown, order, sympy.Add(*terms_shown), terms_shown,
+                      shown[0][()], gradient, hessian, shown, measured, order + 1, how, samples,
+                      tuple(user(p) for p in params), {user(p): v for p, v in drawn.items()})
 
 
 # ---------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def _derive_antiderivative(f, x, limits, seed):
         found = integrate(f, x, limits=limits, seed=seed)
     except DeriveError:
         return None, []
-    return found.antiderivative, [rule for rule, _ in found.steps]
+    return found.antiderivative, [f"{rule}: {text}" for rule, text in found.steps]  # 'substitution: substitute u = ...'
 
 
 def _judge(f, x, claim, expected, rules, seed):
@@ -309,7 +309,7 @@ def _wrong(f, x, F, dF, expected, rules, symbols, point, seed):
     if k == 0:
         return verdict("other", "the claim is a constant: its derivative is 0, not f")
     if k is not None:
-        return verdict("factor", _factor_text(k, f, x))
+        return verdict("factor", _factor_text(k, f, x, rules))
     if expected is not None:
         found = _terms(F, expected, x, rules)
         if found is not None:
@@ -365,7 +365,7 @@ def _exact_number(value):
     return guess
 
 
-def _factor_text(k, f, x):
+def _factor_text(k, f, x, rules=()):
     head = f"the derivative of the claim is {to_text(k)} times f"
     for u, a in _inner_linear(f, x):
         if k == a:
@@ -377,10 +377,26 @@ def _factor_text(k, f, x):
             return f"{head}: the claim multiplies by {to_text(a)} where the inner function {to_text(u)} asks to divide"
         if k == 1 / a:
             return f"{head}: the claim divides by {to_text(a)} (from the inner function {to_text(u)}) once too often"
-    for n in _powers(f, x):
-        if k == n + 1:
-            return f"{head}: the power rule's 1/(n + 1) = {to_text(1 / (n + 1))} is missing"
+    n = _single_power(f, x)
+    if n is not None and k == n + 1:
+        return f"{head}: the power rule's 1/(n + 1) = {to_text(1 / (n + 1))} is missing"
+    for rule in rules:  # derive's own substitution says where the factor comes from
+        if rule.startswith("substitution: substitute "):
+            where = rule[len("substitution: substitute "):].split(":")[0]
+            return f"{head}: a factor {to_text(1 / k)} is missing (from the substitution {where})"
+        if rule.startswith("arctangent rule"):
+            return f"{head}: a factor {to_text(1 / k)} is missing (the integral of 1/(x**2 + a**2) is atan(x/a)/a)"
     return f"{head}: multiply the claim by {to_text(1 / k)}"
+
+
+def _single_power(f, x):
+    """n where f is c*x**n (the power rule's case), else None."""
+    c, rest = f.as_independent(x, as_Add=False)
+    if rest == x:
+        return sympy.S.One
+    if isinstance(rest, sympy.Pow) and rest.base == x and not rest.exp.has(x) and rest.exp != -1:
+        return rest.exp
+    return None
 
 
 def _paren(v):
@@ -402,10 +418,6 @@ def _inner_linear(f, x):
             if not a.has(x) and a not in (0, 1, -1):
                 out.append((u, a))
     return out
-
-
-def _powers(f, x):
-    return [p.exp for p in f.atoms(sympy.Pow) if p.base.has(x) and not p.exp.has(x) and p.exp != -1]
 
 
 def _terms(F, expected, x, rules):

@@ -135,12 +135,17 @@ class Namespace:
         """`obj` with the real scalars that only the text introduced as plain `Symbol`s, as SymPy
         users write them: grad("x**2", "x").subs(Symbol("x"), 2) works.  Declared names and the
         user's own objects keep their assumptions."""
+        return map_symbols(obj, self.plain_mapping())
+
+    def plain_mapping(self):
+        """What `plain` swaps, as it stands now: a caller that hands this namespace on to calls that
+        adopt their SymPy arguments as the user's (derive.differentiate) takes it first."""
         swap = {}
         for name in self.text_scalars - self.user_names:
             s = self.names.get(name)
             if s == Symbol(name, real=True):  # as the text made it: neither declared nor the user's
                 swap[s] = Symbol(name)
-        return map_symbols(obj, swap)
+        return swap
 
     def dimension(self, name="n"):
         """The size symbol `name` (a positive integer), shared with declarations, or the user's own
