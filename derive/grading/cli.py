@@ -19,7 +19,8 @@ def add_parser(sub):
     p = sub.add_parser(
         "grade", help="grade a class: an answer key and every student's answers -> grades, feedback, summary",
         description="Check every student's answer to every question of KEY (TOML/YAML: [[question]] with id, f, "
-                    "wrt, let, kind, points, answer, rubric) and write grades, feedback and a mistake summary. "
+                    "wrt, let, kind, points, answer, rubric; a and b for kind integral, at and order for taylor, "
+                    "at and u for directional) and write grades, feedback and a mistake summary. "
                     "ANSWERS: a CSV (student,question,answer rows, or a row per student with a column per "
                     "question id) or a folder with one .tex/.md/.txt file per student, blocks labelled by "
                     "question id.")

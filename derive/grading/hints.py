@@ -47,6 +47,7 @@ _ASSIGN = re.compile(r"(?<![<>=!])=(?!=)")
 _NAME = re.compile(r"[^\W\d]\w*")
 _INDEXED_SPELLING = re.compile(r"([^\W\d][^\W_]*)_\{?([A-Za-z]{1,3})\}?")  # x_i, X_ij, w_{k}
 _PAIR = re.compile(r"(?<![\w.])([^\W\d]\w*(?:\.T)?|\d+(?:\.\d*)?) +([^\W\d]\w*)")  # X w, 2 x
+_BARS = re.compile(r"(?P<log>\b(?:ln|log)\s*)?\|(?P<inside>[^|]+)\|")  # ln|x|, |x - 1|
 _HAT_T = re.compile(r"([^\W\d]\w*|\([^()]*\))\s*\^\s*T(?![\w{])")  # X^T, (A @ B)^T; not X^{T} (LaTeX)
 
 
@@ -129,6 +130,17 @@ def _equation(f):
     left, right = f.text[:at[-1]].strip(), f.text[at[-1] + 1:].strip()
     shown = f" ({right})" if right and len(right) <= 40 else ""
     return {"left": left, "shown": shown}
+
+
+def _absolute_bars(f):
+    """ln|x|, |x - 1|: derive's text has no bars (its LaTeX does); an antiderivative's log|u| is
+    log(abs(u))."""
+    m = _BARS.search(f.text)
+    if m is None or "\\" in f.text:
+        return None
+    inside = m.group("inside").strip()
+    fix = f"log(abs({inside}))" if m.group("log") else f"abs({inside})"
+    return {"fix": fix, "written": m.group(0).strip()}
 
 
 def _brackets(f):
@@ -264,6 +276,7 @@ RULES = [
          "with sum(..., i) or matrix products"),
     Rule("equation", _equation, "write only the expression after '='{shown}, without '{left} =' "
          "(derive reads an expression, not an equation)"),
+    Rule("absolute_bars", _absolute_bars, "write {fix} for {written} (derive writes |u| as abs(u))"),
     Rule("brackets", _brackets, "unbalanced brackets{where}: {detail}"),
     Rule("transpose_hat", _transpose_hat, "write {base}.T @ {operand} for {written} (derive needs @ for a matrix "
          "product; or use LaTeX, {base}^{{T}})"),

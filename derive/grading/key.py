@@ -12,6 +12,16 @@
     answer = "2*X.T @ (X @ w - y) + 2*lam*w"        # optional; must be right, or nothing is graded
     rubric = { factor = 0.5, sign = 0.5 }           # the fraction of the points a mistake still earns
 
+    [[question]]                                    # beyond derivatives: the kind says what is asked
+    id = "q2"
+    f = "x**2"
+    wrt = "x"
+    kind = "integral"                               # or "antiderivative" (no bounds)
+    a = 0                                           # the bounds: numbers or text ("pi", "oo", "-oo")
+    b = 1
+    # kind = "taylor":      at = [0] (or { x = 0, y = 1 }), order = 2 (default 2)
+    # kind = "directional": at = [1, 2], u = [3, 4]
+
 A key mistake (an unknown field, a reference answer derive finds wrong, a rubric category that
 does not exist) stops the run with one message naming the question: grading 200 answers against
 a wrong key is worse than grading none.
@@ -23,11 +33,20 @@ from pathlib import Path
 
 from ..check.verdict import MISTAKES
 from ..errors import DeriveError
+from ..text.printing import to_text
 from ..text.tables import read_table
 from .answers import as_text
 
-KINDS = ("grad", "jacobian", "hessian")
-QUESTION_KEYS = {"id", "title", "f", "wrt", "let", "symbols", "kind", "points", "answer", "rubric"}
+DERIVATIVES = ("grad", "jacobian", "hessian")
+KINDS = (*DERIVATIVES, "antiderivative", "integral", "taylor", "directional")
+QUESTION_KEYS = {"id", "title", "f", "wrt", "let", "symbols", "kind", "points", "answer", "rubric",
+                 "a", "b", "at", "u", "order"}
+# the fields each kind takes beyond f and wrt (what derive.check takes for it)
+KIND_FIELDS = {"integral": ("a", "b"), "taylor": ("at", "order"), "directional": ("at", "u")}
+_EXAMPLES = {"at": "at = [1, 2] or at = { x = 1, y = 2 }",
+             "u": "u = [3, 4]", "order": "order = 2"}
+_OWNERS = {"a": "'integral'", "b": "'integral'", "at": "'taylor' and 'directional'", "u": "'directional'",
+           "order": "'taylor'"}
 RUBRIC_KEYS = set(MISTAKES) | {"unreadable"}
 MAX_QUESTIONS = 200
 _DEFINITION = re.compile(r"(?<![<>=!])=(?!=)")  # "s = ..." defines; "A: n x n" declares
@@ -39,7 +58,9 @@ class AnswerKeyError(DeriveError):
 
 @dataclass
 class Question:
-    """One question of the key; ``declarations`` and ``definitions`` are ``let`` split the CLI's way."""
+    """One question of the key; ``declarations`` and ``definitions`` are ``let`` split the CLI's way.
+    ``kind`` is a derivative's (grad, jacobian, hessian) or "antiderivative", "integral" (with the
+    bounds ``a``, ``b``), "taylor" (``at``, ``order``) or "directional" (``at``, ``u``)."""
 
     id: str
     f: str
@@ -50,6 +71,16 @@ class Question:
     answer: str | None = None
     rubric: dict = field(default_factory=dict)
     title: str = ""
+    a: str | None = None  # kind "integral": the bounds, as text ("0", "pi", "oo")
+    b: str | None = None
+    at: list | dict | str | None = None  # kinds "taylor" and "directional": the point (text entries)
+    u: list | str | None = None  # kind "directional": the direction
+    order: int | None = None  # kind "taylor" (2 unless the key says)
+
+    @property
+    def options(self):
+        """What `derive.check` takes for this kind beyond f and wrt: a and b, at and order, at and u."""
+        return {k: getattr(self, k) for k in KIND_FIELDS.get(self.kind, ())}
 
     @property
     def declarations(self):
@@ -68,7 +99,8 @@ class Question:
 
     def to_dict(self, solution=True):
         out = {"id": self.id, "title": self.title, "f": self.f, "wrt": self.wrt, "kind": self.kind,
-               "points": self.points, "let": self.let, "rubric": dict(self.rubric)}
+               "points": self.points, "let": self.let, "rubric": dict(self.rubric),
+               "a": self.a, "b": self.b, "at": self.at, "u": self.u, "order": self.order}
         if solution:
             out["answer"] = self.answer
         return out
@@ -160,4 +192,62 @@ def _question(item, k, where):
         if value is not None and not isinstance(value, str):
             raise AnswerKeyError(f"{at}: '{name}' must be text")
     return Question(qid, item["f"], item["wrt"], kind, float(points), let, answer,
-                    {m: float(v) for m, v in rubric.items()}, item.get("title", "") or "")
+                    {m: float(v) for m, v in rubric.items()}, item.get("title", "") or "",
+                    **_kind_fields(item, kind, let, at))
+
+
+def _kind_fields(item, kind, let, where):
+    """a and b (integral), at and order (taylor), at and u (directional), as text: each kind's own
+    fields are needed (order has a default), another kind's are a mistake in the key."""
+    wanted = KIND_FIELDS.get(kind, ())
+    for name in ("a", "b", "at", "u", "order"):
+        given = item.get(name) is not None
+        if given and name not in wanted:
+            raise AnswerKeyError(f"{where}: '{name}' belongs to kind {_OWNERS[name]}; this question's kind is "
+                                 f"'{kind}'")
+        if not given and name in ("a", "b") and kind == "integral":
+            raise AnswerKeyError(f"{where}: kind 'integral' needs both bounds a and b (a = 0, b = 1; \"oo\" and "
+                                 f"\"-oo\" for infinity); without bounds ask for kind 'antiderivative'")
+        if not given and name in wanted and name != "order":
+            raise AnswerKeyError(f"{where}: kind '{kind}' needs {name} ({_EXAMPLES[name]})")
+    out = {}
+    for name in ("a", "b"):
+        if name in wanted:
+            out[name] = _number_text(item[name], f"{where}: the bound {name}")
+    for name in ("at", "u"):
+        if name in wanted:
+            out[name] = _point(item[name], name, where)
+    if kind == "taylor":
+        from ..analysis.taylor import MAX_ORDER
+
+        order = item.get("order", 2)
+        if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
+            raise AnswerKeyError(f"{where}: order must be a whole number from 0 to {MAX_ORDER}, got {order!r}")
+        out["order"] = order
+    if kind in ("taylor", "directional") and any(_DEFINITION.search(p) for p in re.split(r"[;\n]", let)):
+        raise AnswerKeyError(f"{where}: kind '{kind}' takes no definitions (name = ...) in let; write them out in f "
+                             f"(declarations are fine)")
+    return out
+
+
+def _number_text(value, what):
+    """A bound or a coordinate as derive reads it: numbers printed, text kept (read by derive later)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return to_text(value)
+    value = as_text(value)
+    if not isinstance(value, str) or not value.strip():
+        raise AnswerKeyError(f"{what} must be a number or text (\"pi\", \"1/2\", \"oo\"), got {value!r}")
+    return value.strip()
+
+
+def _point(value, name, where):
+    """A point or direction: a list of numbers or text, a table {x = 1, y = 2} (at only), or text "1, 2"."""
+    what = f"{where}: {name}"
+    if isinstance(value, (list, tuple)) and value:
+        return [_number_text(v, f"{what}'s entries") for v in value]
+    if isinstance(value, dict) and value and name == "at":
+        return {str(k): _number_text(v, f"{what}'s entries") for k, v in value.items()}
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool) and str(value).strip():
+        return _number_text(value, what)
+    shape = "[1, 2] or a table { x = 1, y = 2 }" if name == "at" else "[3, 4]"
+    raise AnswerKeyError(f"{what} must be a list like {shape}, got {value!r}")

@@ -21,6 +21,7 @@ from ..text.expressions import callable_names
 from ..text.printing import to_text
 from .answers import MAX_ANSWER
 from .hints import greek, near
+from .key import DERIVATIVES
 
 STATUSES = ("correct", "wrong", "unreadable", "missing", "ungraded")
 
@@ -34,7 +35,9 @@ class Mark:
     derivative the student did not write (for ``--no-solution``); ``counterexample`` is a point
     where the answer and the derivative differ, as the question declared its names; ``line`` (1-based)
     and ``line_text`` say where a derivation went wrong; ``step`` which step of the derivation of f
-    the answer skipped or got wrong, when derive can tell; ``expected`` is derive's derivative."""
+    the answer skipped or got wrong, when derive can tell; ``expected`` is derive's derivative (for the
+    other kinds its antiderivative with a "+ C", the integral's value, the Taylor polynomial or the
+    directional derivative)."""
 
     student: str
     question: str
@@ -118,15 +121,18 @@ def _answer(question, text, syntax, base, note=""):
     claim = text
     if syntax == "latex" and not text.lstrip().startswith(("$", "\\[", "\\(")):
         claim = f"${text}$"  # the answer alone is LaTeX (a .tex file); the key's f stays text
+    options = question.options  # a, b (integral); at, order (taylor); at, u (directional)
     verdict = check(question.f, question.wrt, claim, question.kind, let=question.definitions,
-                    symbols=question.declarations)
+                    symbols=question.declarations, **options)
     if verdict.ok:
         return _from_verdict(verdict, question, base, text, note)
     foreign = foreign_names(question, verdict.claimed, verdict.expected)
-    aliases = _aliases(foreign, question)
+    # a Taylor or directional check takes no definitions: there lambda stays unreadable, with the hint
+    aliases = _aliases(foreign, question) if question.kind not in ("taylor", "directional") else {}
     if foreign and aliases:  # lambda (or λ, \lambda) where the key says lam: the same name, spelled out
         let = "; ".join([*(f"{a} = {b}" for a, b in aliases.items()), question.definitions or ""]).strip("; ")
-        verdict = check(question.f, question.wrt, claim, question.kind, let=let, symbols=question.declarations)
+        verdict = check(question.f, question.wrt, claim, question.kind, let=let, symbols=question.declarations,
+                        **options)
         said = ", ".join(f"{a} as {b}" for a, b in aliases.items())
         note = "; ".join(x for x in (note, f"read {said}, the question's name") if x)
         foreign = [n for n in foreign if n not in aliases]
@@ -162,6 +168,8 @@ def foreign_names(question, claimed, expected=None):
     if isinstance(expected, sympy.Basic):
         own |= {_name(a) for a in expected.atoms(sympy.Symbol, sympy.MatrixSymbol, sympy.IndexedBase)}
     bound = {v for s in claimed.atoms(sympy.Sum) for v in s.variables}
+    if question.kind == "antiderivative":  # the "+ C" is no foreign name
+        bound |= _constants_of_integration(claimed)
     indices = {i for a in claimed.atoms(sympy.Indexed) for i in a.indices}
     names = set()
     for atom in claimed.atoms(sympy.Symbol, sympy.MatrixSymbol, sympy.IndexedBase):
@@ -171,6 +179,18 @@ def foreign_names(question, claimed, expected=None):
         if name not in own and re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name):  # a shape verdict's claim is its text
             names.add(name)
     return sorted(names)
+
+
+def _constants_of_integration(claimed):
+    """Names that enter an antiderivative additively (a nonzero number as their derivative), as
+    derive.check reads a "+ C"."""
+    out = set()
+    for s in claimed.free_symbols:
+        if isinstance(s, sympy.Symbol):
+            slope = sympy.diff(claimed, s)
+            if slope.is_number and slope != 0:
+                out.add(s)
+    return out
 
 
 def _name(atom):
@@ -190,14 +210,23 @@ def _foreign_reason(foreign, question):
     for name in foreign:
         close = near(name, own)  # another spelling of a Greek letter, an abbreviation, a close spelling
         hints.append(f"write {close} for {name}" if close else f"{name} is not a name of this question")
+    number = _A_NUMBER.get(question.kind)  # 1/3 + C for a definite integral: no constant belongs there
+    if number and not any(near(name, own) for name in foreign):
+        hints.append(number)
     return (f"the answer uses {', '.join(foreign)}, which the question does not ({'; '.join(hints)}; "
             f"the question's names: {', '.join(own)})")
+
+
+_A_NUMBER = {"integral": "a definite integral is a number, with no constant of integration",
+             "directional": "a directional derivative at a point is a number"}
 
 
 def _derivation(question, submission, base):
     """A derivation is graded by its last line against the key's own f (a first line that derives
     something else earns nothing by it); the lines are checked one by one to say where it went wrong."""
     last = _answer(question, submission.steps[-1], submission.syntax, base)
+    if question.kind not in DERIVATIVES:  # an antiderivative, a value, a polynomial: one expression is the answer
+        return _noted(last, "the answer was read as its last line; the lines before it are not checked")
     if question.kind != "grad":  # check_derivation checks first derivatives only
         what = {"hessian": "Hessian", "jacobian": "Jacobian"}[question.kind]
         return _noted(last, f"a derivation of a {what} is not checked line by line; its last line was graded")
@@ -223,7 +252,7 @@ def _derivation(question, submission, base):
     out.explanation = f"line {k + 1} ({wrong.text}) is wrong: {wrong.explanation}"
     out.safe_explanation = f"line {k + 1} ({wrong.text}) is wrong: " + (
         wrong.explanation if _safe(wrong.explanation, chain.derivative, written, out.mistake)
-        else _generic(out.mistake, wrong.explanation, written))
+        else _generic(out.mistake, wrong.explanation, written, question.kind))
     if wrong.counterexample:  # the line's own point and numbers, not the last line's
         out.counterexample, out.values = wrong.counterexample.get("words", "") or "", None
     out.verdict = chain.to_dict()
@@ -237,14 +266,17 @@ def _noted(mark_, note):
 
 
 def _from_verdict(verdict, question, base, written, note=""):
-    expected = _text(verdict.expected)
+    expected = solution_text(verdict.expected, question)
     status = "correct" if verdict.ok else "wrong"
     mistake = None if verdict.ok else verdict.mistake or "other"
     explanation = verdict.explanation + (f" ({note})" if note else "")
     claim_text = [written or "", _text(verdict.claimed)]
+    safe = _safe(explanation, verdict.expected, claim_text, mistake, question.kind)
+    if not safe:  # a right answer needs no words; a wrong one gets its mistake's, without derive's answer
+        safe_words = "the answer is right" if verdict.ok else _generic(mistake, explanation, claim_text, question.kind)
     out = Mark(status=status, mistake=mistake, points=question.credit(mistake), explanation=explanation,
-               safe_explanation=explanation if _safe(explanation, verdict.expected, claim_text, mistake)
-               else _generic(mistake, explanation, claim_text), expected=expected, verdict=verdict.to_dict(), **base)
+               safe_explanation=explanation if safe else safe_words, expected=expected, verdict=verdict.to_dict(),
+               **base)
     if verdict.counterexample:
         from .counterexample import readable_point, readable_value
 
@@ -254,6 +286,18 @@ def _from_verdict(verdict, question, base, written, note=""):
     if verdict.step is not None:
         out.step = str(verdict.step)
     return out
+
+
+def solution_text(expected, question):
+    """derive's answer as the feedback shows it: an antiderivative with its "+ C" (in a name the
+    question does not use), "" where derive found none."""
+    if expected is None:
+        return ""
+    text = _text(expected)
+    if question.kind == "antiderivative":
+        own = _question_names(question.f, question.wrt, question.let)
+        text += " + " + next(c for c in ("C", "K", "C0", "C_int") if c not in own)
+    return text
 
 
 # words that name a mistake without any of the derivative in them (--no-solution)
@@ -267,26 +311,70 @@ GENERIC = {
     "index_range": "a sum runs over the wrong range",
     "chain_rule": "a chain-rule factor (the derivative of an inner function) is missing or extra",
     "needs_assumption": "the answer holds only under an extra assumption the question does not make",
+    "domain": "the answer holds only on part of f's domain: where a log's argument can be negative, write "
+              "log|u| (log(abs(u)))",
     "wrong_kind": "the answer is not the kind of derivative the question asks for",
     "shape": "the answer has the wrong shape",
     "other": "the answer differs from the derivative",
 }
 
 
+# the same for the kinds beyond derivatives, where "the derivative" is not what is asked; {order} is
+# the Taylor term the check named ("the order-2 term")
+GENERIC_BY_KIND = {
+    "antiderivative": {
+        "sign": "the sign is wrong: the derivative of your answer is -f",
+        "factor": "a constant factor is wrong or missing: differentiate your answer and compare it with f (the "
+                  "inner function's derivative, the power rule's 1/(n + 1))",
+        "missing_term": "a term of the antiderivative is missing: differentiate your answer and compare it with f",
+        "extra_term": "the answer has a term too many: its derivative is not part of f",
+        "domain": "the antiderivative holds only where the log's argument is positive: write log|u| "
+                  "(log(abs(u))), which holds on all of f's domain",
+        "wrong_kind": "the answer is f's derivative, not an antiderivative",
+        "other": "the derivative of your answer is not f",
+    },
+    "integral": {
+        "sign": "the sign is wrong: the integral is F(b) - F(a), the upper bound's value minus the lower's",
+        "factor": "the value is off by a constant factor",
+        "missing_term": "F(a) was not subtracted: the integral is F(b) - F(a)",
+        "wrong_kind": "the answer takes f at the bounds; the integral is F(b) - F(a) with an antiderivative F",
+        "other": "the answer is not the value of the integral",
+    },
+    "taylor": {
+        "sign": "{order}a sign is wrong",
+        "factor": "{order}a coefficient is off by a factor: the order-k term is the k-th derivative at the point "
+                  "divided by k!",
+        "missing_term": "{order}a term of the Taylor polynomial is missing",
+        "extra_term": "the answer has a term the Taylor polynomial does not have (past the order, or one whose "
+                      "derivatives vanish at the point)",
+        "other": "the answer is not the Taylor polynomial of this order at this point (is it written in powers of "
+                 "x - a?)",
+    },
+    "directional": {
+        "sign": "the sign is wrong",
+        "factor": "the value is off by a factor: the rate along u uses the unit vector u/|u|",
+        "wrong_kind": "the answer is the steepest rate |grad f(a)|, not the rate along u",
+        "other": "the answer is not the directional derivative grad f(a) . u/|u|",
+    },
+}
+_ORDER = re.compile(r"the order-(\d+) term")
+
 _THEIRS = re.compile(r"the claim has (?P<piece>[^;()]+?)(?: instead)?\s*(?:[;()]|$)")
 
 
-def _generic(mistake, explanation, written):
+def _generic(mistake, explanation, written, kind="grad"):
     """The mistake's words without the derivative, pointing at the student's own piece where the
     explanation names one ("the claim has lam*w")."""
-    words = GENERIC.get(mistake, GENERIC["other"])
+    words = GENERIC_BY_KIND.get(kind, {}).get(mistake) or GENERIC.get(mistake, GENERIC["other"])
+    order = _ORDER.search(explanation) if kind == "taylor" else None
+    words = words.replace("{order}", f"in the order-{order.group(1)} term, " if order else "")
     m = _THEIRS.search(explanation)
     if m and _squeeze(m.group("piece")) in "".join(_squeeze(w) for w in written):
         words += f" (look at {m.group('piece').strip()} in your answer)"
     return words
 
 
-def _safe(explanation, expected, written, mistake=None):
+def _safe(explanation, expected, written, mistake=None, kind="grad"):
     """Does `explanation` show nothing of the derivative (SymPy) that the student did not write
     themselves?  Every piece of it (itself, its terms, their factors) that is not in the student's
     own text must be absent from the words."""
@@ -294,6 +382,10 @@ def _safe(explanation, expected, written, mistake=None):
         return False
     if expected is None:
         return True
+    if kind in ("integral", "directional"):  # a number: the student's -1/3 holds 1/3, and 1/3 is the answer
+        value = re.escape(_squeeze(_text(expected)))
+        said = re.search(rf"(?<![\w./*^]){value}(?![\w/*^]|\.\d)", explanation)
+        return not said or _squeeze(_text(expected)) in {_squeeze(w) for w in written}
     said = _bare(explanation)
     own = "".join(_bare(w) for w in written)
     for piece in _pieces(expected):

@@ -19,6 +19,10 @@ import re
 from pathlib import Path
 
 FORMATS = ("plain", "gradescope", "moodle", "canvas")
+# what derive's answer is, by the question's kind (the feedback's heading, the key's errors)
+SOLUTION_NAMES = {"grad": "derivative", "jacobian": "derivative", "hessian": "derivative",
+                  "antiderivative": "antiderivative", "integral": "value of the integral",
+                  "taylor": "Taylor polynomial", "directional": "directional derivative"}
 
 
 def write_all(grading, out, format="plain", solution=True):  # noqa: A002 - the CLI's --format
@@ -150,19 +154,30 @@ def feedback_markdown(grading, student, solution=True):
         if m.line:
             out += [f"It happens on line {m.line} of your derivation: `{m.line_text}`", ""]
         if m.counterexample:
-            values = ""
-            if m.values and solution:
-                values = f": the derivative is {m.values[0]} there, your answer gives {m.values[1]}"
-            elif m.values:  # the derivative's value at a point can be the answer itself (a constant)
-                values = f": your answer gives {m.values[1]} there, which is not the derivative's value"
-            out += [f"A point where they differ: {m.counterexample}{values}.", ""]
+            out += [f"A point where they differ: {m.counterexample}{_values(m, solution)}.", ""]
         if solution and m.step:
             out += [f"Where in the derivation: {m.step}", ""]
         if solution and m.expected:
-            out += ["The derivative:", "", _code(m.expected), ""]
+            out += [f"The {SOLUTION_NAMES.get(m.kind, 'derivative')}:", "", _code(m.expected), ""]
         if m.points:
             out += [f"Partial credit: {_num(m.points)} of {_num(m.max_points)} points for this kind of mistake.", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _values(m, solution):
+    """The two values at the counterexample, in words: for an antiderivative they are f's and the
+    derivative of the answer's (f is the question's, no solution)."""
+    if not m.values:
+        return ""
+    theirs = m.values[1]
+    if m.kind == "antiderivative":
+        yours = "your answer is not defined there" if theirs == "undefined" else \
+            f"the derivative of your answer is {theirs}"
+        return f": f is {m.values[0]} there, and {yours}"
+    what = SOLUTION_NAMES.get(m.kind, "derivative")
+    if solution:
+        return f": the {what} is {m.values[0]} there, your answer gives {theirs}"
+    return f": your answer gives {theirs} there, which is not the {what}'s value"  # a constant's value is the answer
 
 
 def _code(text):

@@ -11,13 +11,14 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from ..check.api import parse_definitions
+from ..check.api import check, parse_definitions
 from ..derivation.api import differentiate
 from ..text.inputs import new_namespace
 from ..errors import DeriveError
 from .answers import Submission, read_answers
-from .key import AnswerKeyError, load_key
+from .key import DERIVATIVES, AnswerKeyError, load_key
 from .marking import Mark, mark
+from .outputs import SOLUTION_NAMES
 from .results import Grading
 
 
@@ -57,7 +58,10 @@ def validate_key(key):
     reference answer, if any, confirmed: a key mistake stops the run with one message."""
     for q in key.questions:
         try:
-            differentiate(q.f, q.wrt, q.kind, symbols=q.declarations)
+            if q.kind in DERIVATIVES:
+                differentiate(q.f, q.wrt, q.kind, symbols=q.declarations)
+            else:  # derive's integral, polynomial or rate, found once here (bad bounds, at or u stop here too)
+                check(q.f, q.wrt, "0", q.kind, let=q.definitions, symbols=q.declarations, **q.options)
             if q.definitions:  # read now: a definition derive cannot read would make every answer unreadable
                 parse_definitions(q.definitions, new_namespace(q.declarations, q.f, q.wrt))
         except DeriveError as exc:
@@ -67,8 +71,10 @@ def validate_key(key):
         m = mark(q, Submission("(key)", q.id, q.answer))
         if m.status != "correct":
             why = m.reason or m.explanation
-            raise AnswerKeyError(f"the key's answer to {q.id} is {m.status} by derive's own derivative: {why} "
-                                 f"(derive's derivative: {m.expected or 'see derive ' + q.kind})")
+            what = SOLUTION_NAMES.get(q.kind, "derivative")
+            command = {"antiderivative": "integrate", "integral": "integrate"}.get(q.kind, q.kind)
+            raise AnswerKeyError(f"the key's answer to {q.id} is {m.status} by derive's own {what}: {why} "
+                                 f"(derive's {what}: {m.expected or 'see derive ' + command})")
 
 
 def _jobs(jobs, tasks):
