@@ -1,6 +1,6 @@
 """The integration rules SymPy's manual integrator used, in words: one entry per rule.
 
-`describe_steps(rule, x)` walks the rule tree of `sympy.integrals.manualintegrate.integral_steps`
+`describe_steps(rule)` walks the rule tree of `sympy.integrals.manualintegrate.integral_steps`
 (the first alternative where there are several, as `manualintegrate` itself takes) and names the
 steps a course names: substitution, integration by parts, partial fractions, a rewrite, a
 trigonometric substitution.  Routine steps (a power, a constant factor, a sum) are folded into the
@@ -82,7 +82,7 @@ WORDING = {
 }
 
 
-def describe_steps(rule, x):
+def describe_steps(rule):
     """[(rule name, text)] for the named steps of a manualintegrate rule tree."""
     steps = []
     _walk(rule, steps, {})

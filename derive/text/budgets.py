@@ -142,6 +142,7 @@ def time_budget(seconds, what="symbolic work"):
     try:
         yield
     except _Timeout:
+        signal.setitimer(signal.ITIMER_REAL, 0)  # on_alarm re-armed itself: a second alarm here would escape
         raise LimitError(f"{what} took longer than {seconds:g} s (the time budget)") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
