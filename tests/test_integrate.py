@@ -229,3 +229,48 @@ def test_constant_integrands_and_complex_closed_forms():
     assert derive.integrate("3", "x", 0, 2).value == 6
     result = derive.integrate("exp(x**3)", "x", 0, 1)  # SymPy's value is lowergamma of exp_polar(I*pi)
     assert result.method == "numerical" and abs(result.numeric - 1.3419044179774198) < 1e-12
+
+
+@pytest.mark.parametrize("f, lo, hi, value", [
+    ("abs(x)", -1, 2, Rational(5, 2)),            # kinks, steps: quadrature is split there
+    ("abs(sin(x))", 0, "2*pi", 4),
+    ("max(x, 0)", -1, 1, Rational(1, 2)),
+    ("heaviside(x - 1/3)", 0, 1, Rational(2, 3)),
+    ("1/sqrt(abs(x))", -1, 1, 4),                 # an integrable singularity inside
+    ("sqrt(2 - x**2)", "-sqrt(2)", "sqrt(2)", pi),  # irrational ends at the domain's edge
+    ("sin(x)/x", 0, "oo", pi / 2),                # an oscillatory tail
+    ("1/(x*log(x)**2)", 2, "oo", 1 / log(2)),     # too slow a decay for quadrature alone
+    ("1/(2 + cos(x))", 0, "2*pi", 2 * sqrt(3) * pi / 3),  # SymPy's antiderivative jumps at pi
+])
+def test_hard_definite_integrals_from_the_review(f, lo, hi, value):
+    result = derive.integrate(f, "x", lo, hi)
+    assert sympy.simplify(result.value - value) == 0
+
+
+@pytest.mark.parametrize("f, lo, hi, message", [
+    ("1/(x**5 + x - 1)", 0, 2, "pole at x = 0.754878"),
+    ("sin(x)", 0, "oo", "does not converge"),
+    ("sqrt(1 - x**2)", -2, 2, "not real on part of"),
+])
+def test_integrals_without_a_value_are_one_line_errors(f, lo, hi, message):
+    with pytest.raises(DeriveError, match=message) as info:
+        derive.integrate(f, "x", lo, hi)
+    assert "\n" not in str(info.value)
+
+
+def test_divergence_is_checked_with_its_sign():
+    assert derive.integrate("1/x**2", "x", -1, 1).value == oo  # even pole inside: +oo, both sides
+    minus = derive.integrate("-1/x", "x", 1, "oo")
+    assert minus.value == -oo and "grow towards -oo" in minus.validation
+
+
+def test_review_inputs():
+    assert derive.integrate("1/(x + 100)", "x").antiderivative == log(Abs(x + 100))  # u < 0 only below -100
+    assert derive.integrate("exp(-x)", "x", 0, float("inf")).value == 1
+    assert derive.integrate("where(x > 1/3, 1, 0)", "x", 0, 1).value == Rational(2, 3)
+    big = derive.integrate("exp(x)", "x", 0, 1000)
+    assert big.numeric is None and json.dumps(big.to_dict())  # no Infinity in JSON
+    with pytest.raises(DeriveError, match="index or matrix notation"):
+        derive.integrate("entropy(p)", "p")
+    explained = derive.integrate("1/x**2", "x", -1, 1).explain()
+    assert "F(b) - F(a)" not in explained  # the value did not come from F(b) - F(a) = -2
