@@ -297,9 +297,9 @@ def _run_taylor(args):
     from .analysis.taylor import taylor
 
     ns = _namespace(args)
-    if args.order < 1:
-        raise _UsageError("--order must be 1 or more")
-    result = taylor(args.expr, args.wrt, parse_point(args.at, ns), order=args.order, symbols=ns)
+    if args.order < 0:
+        raise _UsageError("--order must be 0 or more")
+    result = taylor(args.expr, args.wrt, _point_or_values(args.at, ns), order=args.order, symbols=ns)
     return _print_result(args, result, lambda path: result.plot(path))
 
 
@@ -307,8 +307,18 @@ def _run_directional(args):
     from .analysis.directional import directional
 
     ns = _namespace(args)
-    result = directional(args.expr, args.wrt, parse_point(args.at, ns), _split_top_level(args.u), symbols=ns)
+    result = directional(args.expr, args.wrt, _point_or_values(args.at, ns), _point_or_values(args.u, ns), symbols=ns)
     return _print_result(args, result, lambda path: result.plot(path))
+
+
+def _point_or_values(text, ns):
+    """--at x=1,y=2 (names), or --at 1,2 / --at 0 (values in --wrt's order)."""
+    if "=" in text:
+        return parse_point(text, ns)
+    values = [v for v in _split_top_level(text) if v.strip()]
+    if not values:
+        raise _UsageError(f"no values in '{text}': give x=1,y=2 or 1,2")
+    return values
 
 
 _OUTPUT_LATEX = ("integrate", "taylor", "directional")  # their own --latex prints LaTeX
@@ -603,8 +613,8 @@ def _run_check(args):
     if not args.expr or args.claim is None:
         raise _UsageError("check needs EXPR and --claim (or --sheet FILE) (see 'derive check --help')")
     ns = _namespace(args)
-    at = parse_point(args.at, ns) if args.at else None
-    u = _split_top_level(args.u) if args.u else None
+    at = _point_or_values(args.at, ns) if args.at else None
+    u = _point_or_values(args.u, ns) if args.u else None
     verdict = check(args.expr, args.wrt, args.claim, args.kind, let=_definitions(args.let) or None,
                     symbols=ns, a=args.lower, b=args.upper, at=at, u=u, order=args.order)
     from .check.locate import MarkedSteps

@@ -109,3 +109,11 @@ claim = "x"
     results = grade(sheet).results
     assert results[0].verdict.ok and results[1].verdict.mistake == "factor"
     assert "whole number" in results[2].error
+
+
+def test_review_cases():
+    # a right polynomial written unsimplified was an IndexError
+    assert derive.check("exp(x)", "x", "(sin(1)**2 + cos(1)**2) + x", kind="taylor", at=0, order=1).ok
+    # decimals: right when rounded from the value (sqrt(2) along (1, 1) at (1, 1)), at least 3 digits
+    for claim, ok in [("1.4142135623730951", True), ("1.414", True), ("1.41", True), ("1.4", False), ("1.5", False)]:
+        assert derive.check("x*y", "x y", claim, kind="directional", at=[1, 1], u=[1, 1]).ok is ok, claim

@@ -62,7 +62,8 @@ def _taylor_verdict(t, claim):
                                                      f"{', '.join(w.name for w in t.wrt)}")
     expected = _by_order(t.polynomial, t)
     claimed = _by_order(claim, t)
-    if expected == claimed:
+    orders = set(expected) | set(claimed)
+    if all(sympy.simplify(expected.get(k, 0) - claimed.get(k, 0)) == 0 for k in orders):  # sin(1)**2 + cos(1)**2
         return _verdict(t, claim, "correct", None, f"the Taylor polynomial of order {t.order} at "
                                                     f"{_point(t)}, term by term")
     mistake, words = _taylor_mistake(t, claim, expected, claimed)
@@ -133,6 +134,9 @@ def _directional_verdict(r, claim):
                                                      "a directional derivative at a point is a number")
     if _same(claim, r.value):
         return _verdict(r, claim, "correct", None, f"the directional derivative is {to_text(r.value)}")
+    if _rounded(claim, r.value):
+        return _verdict(r, claim, "correct", None, f"right to the digits given: the directional derivative is "
+                                                    f"{to_text(r.value)} = {sympy.N(r.value, 15)}")
     grad_dot_u = sum(g * c for g, c in zip(r.gradient, r.unit_u)) * r.norm_u
     head = f"the directional derivative is {to_text(r.value)}"
     if r.normalized and _same(claim, grad_dot_u):
@@ -144,6 +148,29 @@ def _directional_verdict(r, claim):
         return _verdict(r, claim, "wrong", "wrong_kind", f"{head}: the claim is |grad f(a)| = {to_text(r.rate)}, the "
                                                           "steepest rate (along the gradient), not the rate along u")
     return _verdict(r, claim, "wrong", "other", f"{head}, not {to_text(claim)}")
+
+
+def _rounded(claim, value, at_least=3):
+    """A decimal claim equal to the value rounded to the digits written (at least 3 significant)."""
+    if not isinstance(claim, (sympy.Float, sympy.Rational)) or claim.is_Integer or not value.is_number:
+        return False
+    digits = _digits_written(claim)
+    if digits is None or digits < at_least:
+        return False
+    digits = min(digits, 15)  # a float's repr (17 digits) is right only to double precision
+    exact = sympy.N(value, 30)
+    return exact != 0 and abs(exact - claim) <= abs(exact) * sympy.Float(10) ** (1 - digits) / 2 * 1.0001
+
+
+def _digits_written(claim):
+    """Significant digits of a decimal the parser made exact (1.4142 -> 14142/10000: 5 digits)."""
+    q = sympy.Rational(claim)
+    if q.q == 1 or sympy.factorint(q.q).keys() - {2, 5}:
+        return None
+    places = max(sympy.multiplicity(2, q.q), sympy.multiplicity(5, q.q))
+    whole = len(str(abs(int(q)))) if abs(q) >= 1 else 0
+    leading = 0 if abs(q) >= 1 else len(str(int(10 ** places))) - 1 - len(str(abs(q.p * 10 ** places // q.q)))
+    return whole + places - leading if abs(q) >= 1 else places - leading
 
 
 def _same(a, b):

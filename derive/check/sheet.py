@@ -10,7 +10,10 @@ TOML (or YAML with the same keys)::
     wrt = "x"
     claim = "3*x**2 - 4*x"
     kind = "grad"                     # optional: grad | jacobian | hessian | antiderivative | integral
+                                      #           | taylor | directional
     # a = 0, b = 1                    # with kind = "integral": the bounds ("oo", "-oo" for infinite)
+    # at = [1, 2], order = 2          # with kind = "taylor": the point and the order (default 2)
+    # at = [1, 2], u = [3, 4]         # with kind = "directional": the point and the direction
     let = "s = 1/(1 + exp(-z))"       # optional abbreviations used in the claim
     symbols = "W: n x n, x: n"        # optional declarations
 
