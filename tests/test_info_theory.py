@@ -388,3 +388,9 @@ def test_kl_exports_to_jax_and_torch():
             grad = derive.kernel(d, backend=backend)
             assert float(value(p=p, q=q)) == pytest.approx(float(np.sum(p * np.log(p / q))), rel=1e-12)
             np.testing.assert_allclose(np.asarray(grad(p=p, q=q)), -p / q, rtol=1e-12)
+
+
+def test_entropy_gradient_in_matrix_notation_is_simplified():
+    """(1/p) o p cancels entrywise: the gradient of entropy(p) reads -log(p) - 1, not -log(p) - (1/p o p)."""
+    d = derive.differentiate("entropy(p)", "p", "grad", symbols="p: K")
+    assert d.to_dict()["result"] == "-log(p) - ones(K, 1)"

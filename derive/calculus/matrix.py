@@ -33,6 +33,7 @@ from sympy import (
     ZeroMatrix,
 )
 from sympy import Determinant
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 from .matrix_rules import DIFF, JVP, SCALAR_DIFF, SCALAR_NODES, VJP, UnsupportedOperator, rewrite_determinant, rule_for, scaled
@@ -266,12 +267,28 @@ def tidy(expr, symmetric=()):
     return expr
 
 
+def _cancel_reciprocals(args):
+    """(1/M) o M = 1 entrywise (the gradient of entropy(p), -log(p) - (1/p) o p, is -log(p) - 1)."""
+    args = list(args)
+    for a in list(args):
+        if isinstance(a, ElementwiseApplyFunction) and a.function.expr == 1 / a.function.variables[0] \
+                and a.expr in args:
+            args.remove(a)
+            args.remove(a.expr)
+            if not args:
+                return [OneMatrix(*a.shape)]
+    return args
+
+
 def _drop_ones(expr):
     """G o 1 = G; and the 1 x 1 identity / ones from traces of 1 x 1 products."""
     if not isinstance(expr, sympy.Basic) or not expr.args:
         return expr
     args = [_drop_ones(a) for a in expr.args]
     if isinstance(expr, HadamardProduct):
+        args = _cancel_reciprocals(args)
+        if len(args) == 1 and isinstance(args[0], OneMatrix):
+            return args[0]
         coeff, kept = sympy.S.One, []
         for a in args:  # c*1 o G = c*G (a broadcast scalar times an array)
             c, mats = a.as_coeff_matrices() if isinstance(a, MatMul) else (sympy.S.One, [a])
