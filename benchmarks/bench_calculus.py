@@ -1,6 +1,6 @@
 """Latency of derive's calculus answers on the published exercises (issue 24), beside SymPy alone.
 
-Every exercise of tests/data/calculus_exercises.toml (OpenStax Calculus, MIT OCW) is answered as a
+Every exercise of tests/data/calculus_exercises.toml (OpenStax Calculus volumes 1-3) is answered as a
 user asks it: `derive.integrate` (an antiderivative or a definite integral), `derive.check` of the
 published answer and of each typical wrong answer (kind "antiderivative" or "integral"),
 `derive.taylor`, `derive.directional`.  Beside each, the peer: SymPy doing the same job without any
@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "calculus_exercises.toml"
+PEER_SECONDS = 20.0  # derive's own budget per call (Limits.seconds)
 
 
 def exercises():
@@ -112,6 +113,8 @@ def one_run(flip):
     from sympy.core.cache import clear_cache
 
     import derive
+    from derive.errors import LimitError
+    from derive.text.budgets import time_budget
 
     derive.integrate("x*cos(x)", "x")  # warm: imports, first uses
     derive.taylor("exp(y)", "y", 0, order=2)
@@ -129,8 +132,14 @@ def one_run(flip):
                 clear_cache()
                 start = time.perf_counter()
                 try:
-                    call()
+                    if who == "derive":
+                        call()
+                    else:  # SymPy alone has no budget of its own: it is stopped at PEER_SECONDS
+                        with time_budget(PEER_SECONDS, "the peer"):
+                            call()
                     ok = True
+                except LimitError:
+                    ok = f"stopped at {PEER_SECONDS:g} s"
                 except Exception as exc:  # noqa: BLE001 - a failure is reported, not timed as a success
                     ok = f"{type(exc).__name__}: {str(exc)[:80]}"
                 timings.setdefault(who, []).append((what, time.perf_counter() - start, ok))
@@ -160,7 +169,7 @@ def main():
 
 def report(runs, top):
     answers = []  # (median, lo, hi, label, peer median)
-    failures = set()
+    failures, peer_notes = set(), set()
     per_kind = {}
     for k, row in enumerate(runs[0]):
         derive_calls = len(row["timings"]["derive"])
@@ -172,6 +181,9 @@ def report(runs, top):
                 if ok is not True:
                     failures.add(f"{row['f']} ({what}): {ok}")
             peer = statistics.median(run[k]["timings"]["sympy"][0][1] for run in runs)
+            peer_failed = [run[k]["timings"]["sympy"][0][2] for run in runs if run[k]["timings"]["sympy"][0][2] is not True]
+            if peer_failed:
+                peer_notes.add(f"{row['f']}: SymPy alone {peer_failed[0]}")
             label = f"{what} {row['kind']}: {row['f']}"
             answers.append((statistics.median(times), min(times), max(times), label, peer, row["source"]))
             per_kind.setdefault(f"{what} ({row['kind']})", []).append(statistics.median(times))
@@ -189,6 +201,10 @@ def report(runs, top):
     print(f"\nthe {top} slowest answers: median [range] seconds, SymPy alone median")
     for m, lo, hi, label, peer, source in sorted(answers, reverse=True)[:top]:
         print(f"  {m:.2f} [{lo:.2f}, {hi:.2f}]  sympy {peer:.2f}  {label}   ({source})")
+    if peer_notes:
+        print(f"\nSymPy alone did not answer {len(peer_notes)}:")
+        for note in sorted(peer_notes):
+            print("  " + note)
     if failures:
         print(f"\n{len(failures)} answers raised:")
         for f in sorted(failures):
