@@ -190,8 +190,38 @@ def test_bad_inputs_are_one_line():
 
 def test_a_kink_fails_the_measured_order():
     message = one_line(lambda: taylor("abs(x)", "x", 0, 1), ValidationError)
-    assert "|h|^1.00, not |h|^2" in message
-    one_line(lambda: taylor("x**(5/2)", "x", 0, 2), ValidationError)  # f''' is infinite at 0
+    assert "|h|^1.00, not |h|^2" in message and "not 1 times differentiable" in message
+
+
+@pytest.mark.parametrize("f, order, slope", [("x**(14/5)", 2, 2.8), ("x**(5/2)", 2, 2.5), ("abs(x)**(7/2)", 3, 3.5)])
+def test_a_fractional_slope_is_reported_as_it_is(f, order, slope):
+    # f is order times differentiable at 0 with P = 0 the right polynomial, but f^(order+1) is
+    # infinite (or absent) there: the remainder is |h|^slope, o(|h|^order) only, never "as Taylor's theorem says"
+    t = taylor(f, "x", 0, order)
+    assert t.polynomial == 0 and abs(t.measured_order - slope) < 0.02
+    assert f"|h|^{slope:.2f}" in t.validation and "as Taylor's theorem says" not in t.validation
+    assert f"not {order + 1} times differentiable" in t.validation and f"o(|h|^{order}) only" in t.validation
+    assert f"not {order + 1} times differentiable" in t.order_text()
+
+
+def test_the_check_sees_the_remainder_when_f_is_large():
+    # x**3 at 1e20 to order 2: f - P = h^3 exactly, far below the rounding of f(a) = 1e60 in 60 digits
+    t = taylor("x**3", "x", 10**20, 2)
+    assert abs(t.measured_order - 3) < 0.02 and "f equals" not in t.validation
+    assert t.to_dict()["remainder_vanishes"] is False
+    t = taylor("10**40 + sin(x)", "x", 0, 2)  # sin's h^3/6 under a constant of 1e40
+    assert abs(t.measured_order - 3) < 0.02
+    exact = taylor("x**3", "x", 10**20, 3)  # only a polynomial of degree <= order equals its expansion
+    assert exact.measured_order == math.inf and "f - P expands to 0" in exact.validation
+
+
+def test_a_pole_near_the_point_is_not_a_failure():
+    # 1/(x - 1/1000) at 0: the steps 1/10 ... 1/10240 are near or beyond the pole; halving on, the slope settles at 2
+    t = taylor("1/(x-0.001)", "x", 0, 1)
+    xs = t.wrt[0]
+    assert same(t.polynomial, -1000 - 10**6 * xs)
+    assert abs(t.measured_order - 2) < 0.05 and "as Taylor's theorem says" in t.validation
+    assert min(min(s["steps"]) for s in t.samples) < 1e-5  # the steps went below the pole's distance
 
 
 # ---------------------------------------------------------------------------
@@ -222,6 +252,28 @@ def test_a_wrong_gradient_is_refused(monkeypatch):
 
     monkeypatch.setattr(taylor_module, "differentiate", lying)
     one_line(lambda: taylor("x**2*y + exp(x*y)", "x y", [1, 0], 2), ValidationError)
+
+
+def test_a_quadratic_term_off_by_one_millionth_is_refused(monkeypatch):
+    # error 1e-6 h^2 + h^3/6: over 1e-3 ... 1e-4 alone the slope looks like 2.9; halving on, it falls to 2
+    real = taylor_module._derivatives
+
+    def nudged(*args):
+        out = real(*args)
+        out[2] = {i: d + Rational(1, 10**6) for i, d in out[2].items()}
+        return out
+
+    monkeypatch.setattr(taylor_module, "_derivatives", nudged)
+    assert "not |h|^3" in one_line(lambda: taylor("exp(x)", "x", 0, 2), ValidationError)
+    # and x**2*abs(x) to order 3: f''' jumps at 0, the remainder |h|^3 is not o(|h|^3)
+    assert "not 3 times differentiable" in one_line(lambda: taylor("abs(x)**3", "x", 0, 3), ValidationError)
+
+
+def test_values_beyond_sixty_digits():
+    mpmath = taylor_module.mpmath
+    third = taylor_module.Values([sympy.pi * x], 100)({x: Rational(1, 3)})[0]
+    with mpmath.workdps(110):
+        assert abs(third - mpmath.pi / 3) < mpmath.mpf(10) ** -98
 
 
 def test_a_third_derivative_off_by_a_little_is_refused(monkeypatch):
@@ -314,6 +366,25 @@ def test_directional_errors_are_one_line():
     one_line(lambda: directional("x*y", "x y", [1, 2], [1, 0, 0]), ShapeError)
     one_line(lambda: directional("x*y", "x y", [1, 2], {"x": 1, "a": 1}), SymbolError)
     one_line(lambda: directional("log(x)", "x", -1, 1))
+
+
+@pytest.mark.parametrize("f", ["min(abs(x), abs(y))", "where(x*y > 0, x + y, 0)"])
+@pytest.mark.parametrize("u", [[1, 0], [1, 1], [0, 1]])
+def test_not_differentiable_though_u_and_the_axes_look_smooth(f, u):
+    # both have partial derivatives 0 at the origin, yet along (1, 1) they change at rate 1/sqrt(2) and sqrt(2)
+    with pytest.raises(DeriveError) as info:
+        directional(f, "x y", [0, 0], u)
+    assert type(info.value) is DeriveError and "\n" not in str(info.value)
+    assert "not differentiable at (x, y) = (0, 0)" in str(info.value)
+
+
+def test_a_far_point_and_a_large_f():
+    d = directional("x*y", "x y", [10**300, 1], [1, 1])  # an absolute 1e-20 step in 60 digits saw 0 along x
+    assert d.gradient == Matrix([1, 10**300]) and d.value == (10**300 + 1) * sqrt(2) / 2
+    d = directional("x*y", "x y", [1e300, 1], [1, 1])
+    assert abs(float(d.value) - 1e300 / math.sqrt(2)) < 1e286
+    d = directional("sin(x) + y", "x y", [10**20, 1], [0, 1])  # a step relative to |a| would cross many periods
+    assert d.value == 1 and d.gradient[0] == sympy.cos(10**20)
 
 
 def test_directional_prints_and_serializes():

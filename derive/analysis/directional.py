@@ -13,9 +13,11 @@ rate |grad f(a)|, and its opposite the steepest descent (the lecture's "沿梯�
 最大": along the gradient the directional derivative is largest).
 
 Checked before it is returned: the gradient is derive's (validated by finite differences),
-and at the point itself a central difference of f along u/|u| in 60-digit arithmetic must
-equal the value, and the one-sided quotients along u and along each axis must agree with it
-(a kink, where no gradient exists, is named, not given a made-up slope).
+and at the point itself central differences of f along each axis and along u/|u| (h = 1e-20,
+in 60 digits, more where |f(a)| or |a| is large) must equal the exact rates, and the one-sided
+quotients along u/|u|, the gradient and three random directions d must equal grad f(a) . d.
+A kink (the two sides differ) or partial derivatives without a linear approximation
+(where(x*y > 0, x + y, 0) at 0) is named as "not differentiable", not given a made-up rate.
 """
 
 import random
@@ -31,12 +33,13 @@ from ..errors import DeriveError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from ..text.symbol_table import map_symbols
 from ..text.printing import latex, to_text
-from .taylor import (DIGITS, PARAMETER_TRIES, Values, parameters_of, point_text, read_point, read_problem,
-                     require_numbers, sample_parameters, value_at)
+from .taylor import (DIGITS, PARAMETER_TRIES, Values, digits_for, parameters_of, point_text, read_point,
+                     read_problem, require_numbers, sample_parameters, value_at)
 
 STEP = Rational(1, 10**20)  # central difference: truncation h^2 f''' ~ 1e-40, rounding 1e-60/h ~ 1e-40
 CENTRAL_TOLERANCE = mpmath.mpf(10) ** -25  # relative
 ONE_SIDED_TOLERANCE = mpmath.mpf(10) ** -12  # relative: a one-sided quotient is off by h f'' ~ 1e-20
+RANDOM_DIRECTIONS = 3  # besides u and the gradient: a kink or a missing linear approximation elsewhere
 
 
 @dataclass
@@ -235,15 +238,32 @@ def _why(gradient, value, rate, zero):
 # the check
 
 def _check(f, x, a, gradient, unit, value, params, seed):
-    """(parameter values, text): difference quotients of f at a in DIGITS digits agree with the
-    exact value, along u/|u| (central and one-sided) and along each axis (one-sided)."""
+    """(parameter values, text): difference quotients of f at a agree with the exact gradient:
+    along each axis (central, to 25 digits), and along u/|u|, the gradient and random directions
+    d (one-sided, each equal to grad f(a) . d: else f has partial derivatives but is not
+    differentiable at a, and grad f(a) . u would be a made-up rate)."""
     rng = random.Random(seed)
-    directions = [("u/|u|", list(unit), value)] + \
-        [(f"the {xi} axis", [1 if j == i else 0 for j in range(len(x))], gradient[i]) for i, xi in enumerate(x)]
+    n = len(x)
+    axes = [(f"the {xi} axis", [1 if j == i else 0 for j in range(n)], gradient[i]) for i, xi in enumerate(x)]
+    probes = [("u/|u|", list(unit), value)]
+    if n > 1:
+        if any(g != 0 for g in gradient):
+            rate = sympy.sqrt(sum(g**2 for g in gradient))  # a unit step: g itself may be exp(10**8) long
+            probes.append(("grad f(a)/|grad f(a)|", [g / rate for g in gradient], rate))
+        for k in range(RANDOM_DIRECTIONS):
+            d = _probe_direction(n, k, rng)
+            probes.append((f"d = {to_text(list(d))}", list(d), sum(g * di for g, di in zip(gradient, d))))
+    directions = axes + probes
     values = Values([f])
     for _ in range(PARAMETER_TRIES if params else 1):
         drawn = sample_parameters(params, rng)
-        quotients = _quotients(values, f, x, a, directions, drawn)
+        at_a = values({**a, **drawn})
+        if at_a is None or at_a[0] is None:
+            continue
+        with mpmath.workdps(DIGITS):
+            size = max(abs(v) for v in Values(list(a.values()))({}))
+            digits = digits_for(max(1, abs(at_a[0])) * max(1, size))
+        quotients = _quotients(Values([f], digits), x, a, directions, drawn)
         if quotients is not None:
             break
     else:
@@ -252,37 +272,62 @@ def _check(f, x, a, gradient, unit, value, params, seed):
         raise DeriveError(f"the directional derivative of {to_text(f)} needs f defined on both sides of the point "
                           f"along u and each axis; f is not real and finite {where}")
     drawn_text = f", with {', '.join(f'{p} = {to_text(v)}' for p, v in drawn.items())}" if drawn else ""
-    with mpmath.workdps(DIGITS):
-        for (label, _, exact), (central, forward, backward) in zip(directions, quotients):
-            expected = _mp(exact.xreplace(drawn))
-            scale = max(1, abs(forward), abs(backward))
-            if abs(forward - backward) > ONE_SIDED_TOLERANCE * scale:
-                raise DeriveError(f"{to_text(f)} is not differentiable at {point_text(a)}{drawn_text}: along {label} "
-                                  f"its one-sided rates of change are {mpmath.nstr(forward, 10)} and "
-                                  f"{mpmath.nstr(backward, 10)} (a kink), so no gradient exists there")
-            if expected is None or abs(central - expected) > CENTRAL_TOLERANCE * scale:
-                shown = "not a number" if expected is None else mpmath.nstr(expected, 15)
-                raise ValidationError(f"the directional derivative of {to_text(f)} at {point_text(a)} failed its "
-                                      f"check{drawn_text}: along {label} the exact rate is {shown}, a central "
-                                      f"difference gives {mpmath.nstr(central, 15)}")
-    return drawn, (f"a central difference of f along u/|u| (h = 1e-20, in {DIGITS}-digit arithmetic) equals "
-                   f"D_u f(a) to 25 digits, and the one-sided quotients along u/|u| and each axis agree with "
-                   f"it{drawn_text}")
+    where = f"{to_text(f)} is not differentiable at {point_text(a)}{drawn_text}"
+    with mpmath.workdps(digits):
+        checked = [(label, _mp(exact.xreplace(drawn)), *q) for (label, _, exact), q in zip(directions, quotients)]
+        for label, _, _, forward, backward in checked:
+            if abs(forward - backward) > ONE_SIDED_TOLERANCE * max(1, abs(forward), abs(backward)):
+                raise DeriveError(f"{where}: along {label} its one-sided rates of change are "
+                                  f"{mpmath.nstr(forward, 10)} and {mpmath.nstr(backward, 10)} (a kink), so no "
+                                  "gradient exists there")
+        for label, expected, central, forward, backward in checked[:n]:
+            if expected is None or abs(central - expected) > CENTRAL_TOLERANCE * max(1, abs(forward), abs(backward)):
+                raise _failed(f, a, drawn_text, label, expected, central)
+        for label, expected, central, forward, backward in checked[n:]:
+            scale = max(1, abs(forward), abs(backward), abs(expected or 0))
+            if expected is None or max(abs(forward - expected), abs(backward - expected)) > ONE_SIDED_TOLERANCE * scale:
+                shown = "not a number" if expected is None else mpmath.nstr(expected, 10)
+                raise DeriveError(f"{where}: its partial derivatives exist, but along {label} f changes at rate "
+                                  f"{mpmath.nstr(forward, 10)} where grad f(a) predicts {shown}, so f has no "
+                                  "linear approximation there and grad f(a) . u is no directional derivative")
+        label, expected, central, forward, backward = checked[n]
+        if abs(central - expected) > CENTRAL_TOLERANCE * max(1, abs(forward), abs(backward)):
+            raise _failed(f, a, drawn_text, label, expected, central)
+    others = "" if n == 1 else f", the gradient and {RANDOM_DIRECTIONS} random directions d"
+    return drawn, (f"a central difference of f along u/|u| (h = 1e-20, in {digits}-digit arithmetic) equals "
+                   f"D_u f(a) to 25 digits, and the one-sided quotients along each axis, u/|u|{others} agree with "
+                   f"grad f(a) . d{drawn_text}")
 
 
-def _quotients(values, f, x, a, directions, drawn):
-    """(central, forward, backward) difference quotients along each direction, or None where f
-    is not finite and real at a point used."""
+def _failed(f, a, drawn_text, label, expected, central):
+    shown = "not a number" if expected is None else mpmath.nstr(expected, 15)
+    return ValidationError(f"the directional derivative of {to_text(f)} at {point_text(a)} failed its "
+                           f"check{drawn_text}: along {label} the exact rate is {shown}, a central "
+                           f"difference gives {mpmath.nstr(central, 15)}")
+
+
+def _probe_direction(n, k, rng):
+    """A direction with every component nonzero; the first has one sign throughout and the second
+    alternates, so that in the plane the pair (and their opposites) visit all four quadrants
+    (where(x*y > 0, x + y, 0) is smooth along the axes and along x = -y)."""
+    signs = [1] * n if k == 0 else [(-1) ** j for j in range(n)] if k == 1 else [rng.choice((-1, 1)) for _ in range(n)]
+    return tuple(Rational(sign * rng.randint(3, 9), 9) for sign in signs)
+
+
+def _quotients(values, x, a, directions, drawn):
+    """(central, forward, backward) difference quotients along each direction in values.digits
+    digits, or None where f is not finite and real at a point used."""
     at_a = values({**a, **drawn})
     if at_a is None or at_a[0] is None:
         return None
     out = []
-    with mpmath.workdps(DIGITS):
+    with mpmath.workdps(values.digits):
         h = mpmath.mpf(STEP.p) / STEP.q
         for _, d, _ in directions:
             sides = []
             for sign in (1, -1):
-                v = values({**drawn, **{xi: a[xi] + sign * STEP * di for xi, di in zip(x, d)}})
+                v = values({**drawn, **{xi: a[xi] + sign * STEP * sympy.sympify(di).xreplace(drawn)
+                                        for xi, di in zip(x, d)}})
                 if v is None or v[0] is None:
                     return None
                 sides.append(v[0])
