@@ -6,6 +6,9 @@ with a point where the claim's derivative and f differ.  A claimed definite valu
 with derive.integrate's, and a wrong one is named the same way.
 """
 
+import re
+import time
+
 import sympy
 import pytest
 
@@ -107,9 +110,32 @@ def test_a_constant_of_integration_is_right_and_said_so():
     # sin(x)**2/2 and -cos(x)**2/2 differ by 1/2
     assert antiderivative("sin(x)*cos(x)", "sin(x)**2/2").explanation.endswith("by the constant 1/2 (a constant "
                                                                                "of integration)")
-    # different constants on the two sides of 0
+    # different constants on the two sides of 0, where f is undefined: still an antiderivative
+    v = antiderivative("1/x**2", "-1/x + heaviside(x)")
+    assert v.ok and "a constant on each interval of f's domain" in v.explanation
+    assert antiderivative("1/x", "log(abs(x)) + sign(x)").ok
+
+
+def test_a_claim_that_jumps_where_f_is_continuous_is_wrong():
+    """F' = f wherever F has a derivative is not enough: F(beta) - F(alpha) must be the integral of f."""
+    v = antiderivative("1", "x + heaviside(x)")
+    assert (v.status, v.mistake) == ("wrong", "other")
+    assert v.explanation.startswith("the claim jumps at x = 0, where f is continuous: F(1/3) - F(-1/2) = 11/6, "
+                                    "but the integral of f over [-1/2, 1/3] is 5/6")
+    assert {s.name: value for s, value in v.counterexample.items()} == {"x": 0}
+    assert antiderivative("2*x", "x**2 + sign(x)").explanation.startswith("the claim jumps at x = 0")
+    # the Weierstrass substitution without its correction: tan(x/2) has poles at odd multiples of pi
+    v = antiderivative("1/(2 + cos(x))", "2/sqrt(3)*atan(tan(x/2)/sqrt(3))")
+    assert not v.ok and "jumps at x = " in v.explanation and "pi" in v.explanation.split(",")[0]
+    assert "a constant on each interval" not in v.explanation
+    # ... and with it the claim is right, and not said to differ "on each interval" (f's domain is all of R)
+    v = antiderivative("1/(2 + cos(x))", "2/sqrt(3)*(atan(tan(x/2)/sqrt(3)) + pi*floor((x + pi)/(2*pi)))")
+    assert v.ok and "on each interval" not in v.explanation, v.explanation
+    # atan(1/x) jumps by pi at 0, where 1/(1 + x**2) is continuous
     v = antiderivative("1/(1 + x**2)", "-atan(1/x)")
-    assert v.ok and "a constant on each interval" in v.explanation
+    assert not v.ok and v.explanation.startswith("the claim jumps at x = 0")
+    v = antiderivative("1/(1 + x**2)", "-atan(1/x)", symbols="x: positive")  # on x > 0 it is right
+    assert v.ok and "by the constant" in v.explanation
 
 
 def test_log_of_the_absolute_value():
@@ -125,6 +151,48 @@ def test_log_of_the_absolute_value():
     assert antiderivative("1/(x**2 - 1)", "log(abs((x - 1)/(x + 1)))/2").ok
     # log(x) with another mistake as well: the terms speak
     assert antiderivative("1/x", "log(x) + x").mistake == "extra_term"
+
+
+def test_a_log_negative_only_far_out_is_caught():
+    """Random points stay within about +-80: points far out and beside the argument's roots are tried too."""
+    v = antiderivative("1/(x + 100)", "log(x + 100)")
+    assert v.mistake == "domain" and v.explanation.endswith("write log|x + 100|")
+    assert next(iter(v.counterexample.values())) < -100 and v.values[1] is None
+    v = antiderivative("2*x/(x**2 - 10000)", "log(10000 - x**2)")
+    assert v.mistake == "domain" and v.explanation.startswith("the claim holds only where 10000 - x**2 > 0")
+    assert abs(next(iter(v.counterexample.values()))) > 100
+    assert antiderivative("2*x/(x**2 - 10000)", "log(abs(x**2 - 10000))").ok
+    assert antiderivative("1/(x + 100)", "log(x + 100)", symbols="x: positive").ok
+    assert antiderivative("1/(x + 10**6 + 1)", "log(x + 10**6 + 1)").mistake == "domain"  # a root's neighbour
+
+
+def test_values_in_messages_are_short():
+    v = antiderivative("tan(x)", "-log(cos(x))")
+    shown = re.search(r"takes negative values \((\S+) at ", v.explanation)[1]
+    assert "/" not in shown and len(shown.lstrip("-").replace(".", "")) <= 13, v.explanation
+    assert abs(float(shown) - float(sympy.cos(sympy.Rational(19, 5)))) < 1e-11
+    # a 40-digit value is no exact number, whatever fraction nsimplify finds for it
+    assert check_integrals._exact_number(sympy.Float("-0.7909677119144166999965681743507251864017", 40)) is None
+    assert check_integrals._exact_number(sympy.Rational(12345678, 10**7)) is None
+    assert check_integrals._exact_number(sympy.N(sympy.pi / 4, 40)) == sympy.pi / 4
+    assert check_integrals._exact_number(sympy.Rational(3, 7)) == sympy.Rational(3, 7)
+
+
+def test_a_wrong_claim_is_not_kept_waiting_for_derives_antiderivative(monkeypatch):
+    start = time.monotonic()
+    v = antiderivative("1/(x**5 + x - 1)", "log(x)")  # SymPy's antiderivative takes 18 s (a RootSum)
+    assert v.mistake == "other" and v.explanation.startswith("the claim's derivative is 1/x")
+    assert time.monotonic() - start < check_integrals.EXPECTED_SECONDS + 2
+
+    def slow(*args, **kwargs):
+        time.sleep(60)
+
+    monkeypatch.setattr(check_integrals, "integrate", slow)
+    start = time.monotonic()
+    v = antiderivative("cos(3*x)", "sin(3*x)")
+    assert v.mistake == "factor" and v.expected is None
+    assert v.explanation.endswith("a factor 1/3 from the inner function 3*x is missing")
+    assert time.monotonic() - start < check_integrals.EXPECTED_SECONDS + 1.5
 
 
 def test_the_validator_cannot_be_fooled():
@@ -146,6 +214,9 @@ def test_the_slope_of_the_claims_values_decides_too(monkeypatch):
     assert not v.ok and "slope" in v.explanation
     assert antiderivative("1/x", "log(x)").mistake == "domain"
     assert antiderivative("x**2", "x**3/3").ok
+    # the slope is known to 35 digits and more: a claim 1e-15 off is caught (1e-12 let it through)
+    v = antiderivative("x**2", "x**3/3 + x/10**15")
+    assert not v.ok and "slope" in v.explanation
 
 
 def test_claims_and_problems_in_any_input_form():
@@ -220,6 +291,31 @@ def test_wrong_definite_values_are_named():
     v = integral("a*x", "a", 0, 1)
     assert v.mistake == "factor" and v.explanation == "the claim is 2 times the integral: the integral is a/2, not a"
     assert integral("exp(-x**2)", "-sqrt(pi)", "-oo", "oo").mistake == "sign"
+
+
+def test_a_value_that_holds_under_a_condition_is_compared_there():
+    """exp(-a*x) on [0, oo) converges only for a > 0, where 1/abs(a) = 1/a."""
+    v = integral("exp(-a*x)", "1/abs(a)", 0, "oo")
+    assert v.ok and v.explanation.startswith("the integral is 1/a where a > 0"), v.explanation
+    assert integral("exp(-a*x)", "1/a", 0, "oo").ok
+    v = integral("exp(-a*x)", "2/abs(a)", 0, "oo")
+    assert v.mistake == "factor" and v.explanation.startswith("the claim is 2 times the integral")
+    assert not integral("exp(-a*x)", "-1/abs(a)", 0, "oo").ok
+
+
+def test_an_infinite_claim_for_a_convergent_integral_is_wrong():
+    v = integral("exp(-x)", "oo", 0, "oo")
+    assert (v.status, v.mistake) == ("wrong", "other") and v.explanation == "the integral converges to 1"
+    assert not integral("exp(-x)", sympy.oo, 0, "oo").ok and not integral("exp(-x)", float("inf"), 0, "oo").ok
+    assert integral("exp(-x)", "1", 0, float("inf")).ok
+
+
+def test_f_at_the_bounds_is_no_diagnosis_when_derives_constant_decides_it():
+    """derive's F for 1/(2 + cos(x)) has F(0) = 0 and a floor: the claim 0 is not "F(b) alone"."""
+    v = integral("1/(2 + cos(x))", "0", 0, "2*pi")
+    assert v.mistake == "other" and "F(a)" not in v.explanation and "f(b)" not in v.explanation
+    assert v.explanation.startswith("the integral is 2*sqrt(3)*pi/3")
+    assert integral("x**2", "8/3", 1, 2).mistake == "missing_term"  # a textbook F, F(1) = 1/3: it stays
 
 
 @pytest.mark.parametrize("call, message", [

@@ -9,25 +9,33 @@
 
 A claimed antiderivative F is right when F' = f on f's domain: F' (SymPy's) is compared with f
 at random points where f is defined (`equivalence.compare`), F must be defined wherever f is
-(log(x) for 1/x is not: x < 0 is in f's domain), and F's slope from its values alone
-(`numeric_slope`) must equal f too.  Any constant may be added: a different one than derive's,
-or a "+ C", is said so.  A wrong F is explained by F'/f (a constant: "factor", "sign"), by its
-terms against derive's antiderivative ("missing_term", "extra_term"), or by being f's derivative
-("wrong_kind").
+(log(x) for 1/x is not: x < 0 is in f's domain; points far out and beside the real roots of each
+log's argument are tried too, as log(x + 100) fails only below -100), F's slope from its values
+alone (`numeric_slope`) must equal f, and F(beta) - F(alpha) must be the integral of f over
+intervals of f's domain (x + sign(x) has slope 1 wherever it has one, but jumps at 0).  Any
+constant may be added: a different one than derive's, or a "+ C", is said so.  A wrong F is
+explained by F'/f (a constant: "factor", "sign"), by its terms against derive's antiderivative
+("missing_term", "extra_term"), or by being f's derivative ("wrong_kind").  derive's own
+antiderivative is sought only after the verdict, within EXPECTED_SECONDS: a wrong claim is not
+kept waiting for an integral SymPy finds slowly.
 
 A claimed definite value is compared with `derive.integrate`'s (exact and checked against
 quadrature, or numerical with its error); a decimal claim is right when it is the value rounded
 to the digits given.  A wrong value is named when it is minus the value (bounds swapped), a
-simple multiple of it, F(b) alone or F(b) + F(a).
+simple multiple of it, or (for a textbook F continuous on [a, b] with F(a) != 0) F(b) alone or
+F(b) + F(a).  Where the value holds only under a condition on parameters (exp(-a*x) on [0, oo):
+a > 0), the claim is compared where the condition holds.
 """
 
+import math
 import random
 
 import mpmath
 import sympy
 from sympy import Abs, log
 
-from ..analysis.integrals import INFINITIES, integrate, numeric_slope
+from ..analysis.integrals import (INFINITIES, integrate, is_infinity, numeric_slope, quadrature, read_bound,
+                                  settled_quadrature)
 from ..calculus.reals import RealView, real_diff
 from ..errors import DeriveError, ShapeError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
@@ -38,10 +46,13 @@ from ..validation.equivalence import compare, defined_at, numeric_value, sample_
 from .api import _substitute, parse_definitions
 from .verdict import Verdict
 
-KINDS = ("antiderivative", "integral")
 SLOPE_POINTS = 4  # points where F's numerical slope must equal f
 DOMAIN_POINTS = 40  # points of f's domain where F must be defined
-SLOPE_TOLERANCE = 1e-12  # relative, as derive.integrate's own check
+SLOPE_TOLERANCE = 1e-25  # relative, as derive.integrate's: F's slope (60 digits) and f are known to 35 digits or more
+JUMP_TOLERANCE = 1e-8  # relative: F(beta) - F(alpha) against quadrature, whose own error is below 1e-8
+JUMP_INTERVALS = 6  # intervals of f's domain where F(beta) - F(alpha) must be the integral of f
+EXPECTED_SECONDS = 3.0  # derive's own antiderivative, for the explanation only
+MAX_DENOMINATOR = 1000  # a value shown as a fraction has at most this denominator; else a 12-digit float
 MIN_DIGITS = 3  # significant digits a decimal claim needs to be judged as a rounded value
 MAX_TERMS = 24  # terms compared one by one; beyond that the comparison says nothing a reader can use
 
@@ -55,18 +66,21 @@ def check_integral(f, x, claimed, kind, *, a=None, b=None, let=None, symbols=Non
                           "(without bounds use kind='antiderivative')")
     what = "checking the antiderivative" if kind == "antiderivative" else "checking the integral"
     with time_budget(limits.seconds, what):
-        bounds = [v for v in (a, b) if v is not None and not _is_infinity(v)]
+        bounds = [v for v in (a, b) if v is not None and not is_infinity(v)]
         ns = new_namespace(symbols, f, x, *bounds, judged=(claimed, let))
         definitions = parse_definitions(let, ns)
         expr = _scalar(_substitute(as_expression(f, ns), definitions), "f", "an integral's f is a scalar")
-        written = INFINITIES[claimed.strip().replace(" ", "")] if kind == "integral" and _is_infinity(claimed) \
-            else _scalar(as_expression(claimed, ns), "the claim", _CLAIM[kind])  # "oo": a divergent integral's
+        if kind == "integral" and is_infinity(claimed):  # "oo": a divergent integral's value
+            written = INFINITIES[claimed.strip().replace(" ", "")] if isinstance(claimed, str) else \
+                sympy.oo if float(claimed) > 0 else -sympy.oo
+        else:
+            written = _scalar(as_expression(claimed, ns), "the claim", _CLAIM[kind])
         claim = _substitute(written, definitions)
         var = _variable(x, expr, claim, ns)
         if kind == "antiderivative":
             verdict = _check_antiderivative(expr, var, claim, limits, seed)
         else:
-            lo, hi = (_bound(v, ns, var) for v in (a, b))
+            lo, hi = (read_bound(v, ns, var) for v in (a, b))
             verdict = _check_definite(expr, var, claim, lo, hi, _decimals(claimed), limits, seed)
         if definitions:
             verdict.as_written, verdict.definitions = written, definitions
@@ -89,19 +103,6 @@ def _variable(x, expr, claim, ns):
         raise DeriveError(f"an integral has one variable of integration, got {len(found)}: "
                           f"{', '.join(to_text(v) for v in found)}")
     return found[0]
-
-
-def _is_infinity(value):
-    return isinstance(value, str) and value.strip().replace(" ", "") in INFINITIES
-
-
-def _bound(value, ns, var):
-    if _is_infinity(value):
-        return INFINITIES[value.strip().replace(" ", "")]
-    bound = as_scalar(as_expression(value, ns), "a bound")
-    if bound.has(var):
-        raise DeriveError(f"the bound {to_text(bound)} uses the variable of integration {to_text(var)}")
-    return bound
 
 
 def _decimals(claimed):
@@ -131,10 +132,9 @@ def _decimals(claimed):
 def _check_antiderivative(f, x, claim, limits, seed):
     view = RealView(f, claim, x)
     fr, xr, cr = view.real(f), view.real(x), view.real(claim)
-    expected, rules = _derive_antiderivative(f, x, limits, seed)
-    er = None if expected is None else view.real(expected)
-    verdict = _judge(fr, xr, cr, er, rules, seed)
-    verdict.expected = expected
+    derived = _Derived(f, x, view, limits, seed)
+    verdict = _judge(fr, xr, cr, derived, seed)
+    verdict.expected = derived.user()
     verdict.claimed = claim
     verdict.wrt = (x,)
     if verdict.counterexample:
@@ -142,19 +142,42 @@ def _check_antiderivative(f, x, claim, limits, seed):
     return verdict
 
 
-def _derive_antiderivative(f, x, limits, seed):
-    """derive's own (validated) antiderivative and the rules that found it (by parts, ...), or None
-    where it finds none: the claim is then judged by F' = f alone."""
-    if not f.has(x):
-        return f * x, []
-    try:
-        found = integrate(f, x, limits=limits, seed=seed)
-    except DeriveError:
-        return None, []
-    return found.antiderivative, [f"{rule}: {text}" for rule, text in found.steps]  # 'substitution: substitute u = ...'
+class _Derived:
+    """derive's own (validated) antiderivative and the rules that found it (by parts, ...), sought
+    on first use and within EXPECTED_SECONDS: it only words the explanation, so a claim is judged
+    without it, and where it is not found in time (or at all) the claim is judged by F' = f alone."""
+
+    def __init__(self, f, x, view, limits, seed):
+        self.f, self.x, self.view, self.limits, self.seed = f, x, view, limits, seed
+        self._found = None
+
+    def _find(self):
+        if self._found is None:
+            self._found = (self.f * self.x, []) if not self.f.has(self.x) else \
+                attempt(self._integrate, EXPECTED_SECONDS, (None, []))
+        return self._found
+
+    def _integrate(self):
+        try:
+            found = integrate(self.f, self.x, limits=self.limits, seed=self.seed)
+        except DeriveError:
+            return None, []
+        return found.antiderivative, [f"{rule}: {text}" for rule, text in found.steps]  # 'substitution: ...'
+
+    def user(self):
+        return self._find()[0]
+
+    @property
+    def expected(self):
+        F = self._find()[0]
+        return None if F is None else self.view.real(F)
+
+    @property
+    def rules(self):
+        return self._find()[1]
 
 
-def _judge(f, x, claim, expected, rules, seed):
+def _judge(f, x, claim, derived, seed):
     F, constants = _strip_constants(claim, f, x)
     symbols = sorted((s for s in f.free_symbols | F.free_symbols | {x} if isinstance(s, sympy.Symbol)),
                      key=lambda s: s.name)
@@ -162,7 +185,7 @@ def _judge(f, x, claim, expected, rules, seed):
     result = compare(f, dF, symbols, seconds=0.5, seed=seed, domain=(f, F))
     undecided = result.evidence.startswith("undecided")
     if not result.equal and not undecided:
-        return _wrong(f, x, F, dF, expected, rules, symbols, result.point, seed)
+        return _wrong(f, x, F, dF, derived, symbols, result.point, seed)
     gap = _domain_gap(f, F, x, symbols, seed)
     if gap is not None:
         return gap
@@ -175,9 +198,14 @@ def _judge(f, x, claim, expected, rules, seed):
                        f"the claim's slope (a numerical derivative of its values) is not f at "
                        f"{_point_text(point)}", "numeric: F's slope from its values", point, values,
                        kind="antiderivative", mistake="other")
+    jump, compared = _jump_check(f, F, x, symbols, seed)
+    if jump is not None:
+        return jump
+    rises = f"; F(beta) - F(alpha) is the integral of f (by quadrature) on {compared} interval" \
+        f"{'s' if compared > 1 else ''} of f's domain" if compared else ""
     how = (f"F' = f at random points of f's domain ({result.evidence}), the claim is defined wherever f is, "
-           f"and its slope from its values alone equals f at {SLOPE_POINTS} of them")
-    return Verdict("correct", expected, claim, _correct_text(F, expected, x, constants, symbols, seed), how,
+           f"and its slope from its values alone equals f at {SLOPE_POINTS} of them{rises}")
+    return Verdict("correct", None, claim, _correct_text(f, F, derived.expected, x, constants, symbols, seed), how,
                    kind="antiderivative")
 
 
@@ -193,7 +221,7 @@ def _strip_constants(claim, f, x):
     return claim.xreplace({c: 0 for c in constants}), constants
 
 
-def _correct_text(F, expected, x, constants, symbols, seed):
+def _correct_text(f, F, expected, x, constants, symbols, seed):
     plus_c = ""
     if constants:
         names = ", ".join(to_text(c) for c in constants)
@@ -204,11 +232,24 @@ def _correct_text(F, expected, x, constants, symbols, seed):
     difference = _constant_difference(F, expected, x, symbols, seed)
     if difference == 0:
         return f"the claim is derive's antiderivative {to_text(expected)}" + plus_c
-    if difference is None:
+    if difference is None and _pieces(f, x) > 1:
         return (f"differs from derive's antiderivative {to_text(expected)} by a constant on each interval "
                 f"of f's domain (constants of integration)") + plus_c
+    if difference is None:  # not seen to be one constant: say no more than was checked
+        return f"the claim's derivative equals f on f's domain, as that of derive's antiderivative " \
+               f"{to_text(expected)} does" + plus_c
     return (f"differs from derive's antiderivative {to_text(expected)} by the constant "
             f"{to_text(difference)} (a constant of integration)") + plus_c
+
+
+def _pieces(f, x):
+    """How many intervals f's domain has on the real line: 1, 2 (meaning several), or 0 (unknown)."""
+    from sympy.calculus.util import continuous_domain
+
+    domain = attempt(lambda: continuous_domain(f, x, sympy.S.Reals), 0.5, None)
+    if domain is None:
+        return 0
+    return 1 if isinstance(domain, sympy.Interval) else 2
 
 
 def _constant_difference(F, expected, x, symbols, seed):
@@ -235,9 +276,7 @@ def _constant_difference(F, expected, x, symbols, seed):
 
 def _domain_gap(f, F, x, symbols, seed):
     """A claim undefined (complex, infinite) at points where f is defined: log(x) for 1/x at x < 0."""
-    rng = random.Random(seed + 3)
-    for k in range(DOMAIN_POINTS):
-        point = sample_point(symbols, rng, k)
+    for point in _domain_points(F, x, symbols, seed):
         if not defined_at([f], point) or defined_at([F], point):
             continue
         at = {u: _value(u, point) for u in _log_arguments(F)}
@@ -254,6 +293,53 @@ def _domain_gap(f, F, x, symbols, seed):
     return None
 
 
+def _domain_points(F, x, symbols, seed):
+    """Random points (they stay within about +-80), then points far out and beside the real roots of
+    each log's argument and fractional power's base: log(x + 100) is undefined only below -100,
+    log(10000 - x**2) only beyond +-100."""
+    rng = random.Random(seed + 3)
+    for k in range(DOMAIN_POINTS):
+        yield sample_point(symbols, rng, k)
+    params = [s for s in symbols if s != x]
+    for k in range(2 if params else 1):
+        base = sample_point(params, rng, k)
+        for value in _probe_values(F, x, base):
+            yield {s: value if s == x else base[s] for s in symbols}
+
+
+def _probe_values(F, x, base):
+    values = []
+    for u in _domain_arguments(F, x):
+        roots = attempt(lambda: _real_roots(u.xreplace(base), x), 0.3, [])
+        for r in roots:
+            step = max(1, abs(r)) / 100
+            values += [r - step, r + step]
+        values += [(r + s) / 2 for r, s in zip(roots, roots[1:])]
+    values = [sympy.Rational(round(v * 1000), 1000) for v in values]  # a short fraction for the message
+    values += [sympy.Integer(v) for v in (1000, -1000, 10**6, -10**6)]
+    sign = 1 if x.is_nonnegative else -1 if x.is_nonpositive else 0  # "x: positive" has no points below 0
+    return [v for v in dict.fromkeys(values) if sign == 0 or v * sign > 0]
+
+
+def _domain_arguments(F, x):
+    """Arguments of F's logs (which must be positive) and bases of its fractional powers (nonnegative)."""
+    found = {t.args[0] for t in F.atoms(log)} | \
+        {p.base for p in F.atoms(sympy.Pow) if p.exp.is_Rational and not p.exp.is_Integer}
+    return sorted((u for u in found if u.has(x) and not isinstance(u, Abs) and not u.is_positive),
+                  key=sympy.default_sort_key)
+
+
+def _real_roots(u, x):
+    """The real zeros and poles of a rational u in x alone, as sorted floats (none for any other u)."""
+    if u.free_symbols != {x} or not u.is_rational_function(x):
+        return []
+    roots = set()
+    for part in sympy.fraction(sympy.together(u)):
+        if part.has(x):
+            roots |= {float(r.evalf(20)) for r in sympy.Poly(part, x).real_roots()}
+    return sorted(roots)[:16]
+
+
 def _log_arguments(F):
     return sorted({t.args[0] for t in F.atoms(log) if not isinstance(t.args[0], Abs) and not t.args[0].is_positive},
                   key=sympy.default_sort_key)
@@ -261,9 +347,128 @@ def _log_arguments(F):
 
 def _value(u, point):
     v = numeric_value(u, point)
-    if v is not None and not v.is_Rational:
-        v = _exact_number(v) or sympy.Float(float(f"{float(v):.6g}"))
-    return v
+    return None if v is None else _readable(v)
+
+
+def _readable(v):
+    """A value for a message: a short fraction, an exact number (sqrt(2), pi/4), else 12 digits."""
+    if v.is_Rational and v.q <= MAX_DENOMINATOR and abs(v.p) < 10**15:
+        return v
+    return (None if v.is_Rational else _exact_number(v)) or sympy.Float(float(f"{float(v):.12g}"))  # repr: 12 digits
+
+
+def _jump_check(f, F, x, symbols, seed):
+    """(a wrong Verdict, n) where F(beta) - F(alpha) is not the integral of f over an interval [alpha, beta]
+    of f's domain: F jumps where f is continuous (x + sign(x) at 0, atan(tan(x/2)/sqrt(3)) at pi),
+    which no test of F' = f at points can see.  Else (None, n): n intervals agreed."""
+    params = [s for s in symbols if s != x]
+    rng = random.Random(seed + 13)
+    base = sample_point(params, rng, 0)
+    fb, Fb = f.xreplace(base), F.xreplace(base)
+    compared = 0
+    for lo, hi in _intervals(Fb, x, rng):
+        if compared >= JUMP_INTERVALS:
+            break
+        if not all(defined_at([fb, Fb], {x: end}) for end in (lo, hi)):
+            continue
+        quad = _integral(fb, x, lo, hi)
+        if quad is None:
+            continue  # f is not integrable there (a pole inside), or not real: not one interval of f's domain
+        compared += 1
+        rise = numeric_value(Fb, {x: hi}) - numeric_value(Fb, {x: lo})
+        if abs(rise - quad) <= JUMP_TOLERANCE * max(1, abs(quad)):
+            continue
+        # one degree of the rule may look settled on a divergent integral: two must agree before F is blamed
+        quad, _ = settled_quadrature(fb, x, lo, hi)
+        if quad is None or abs(rise - sympy.Float(quad, 30)) <= JUMP_TOLERANCE * max(1, abs(quad)):
+            continue
+        quad = sympy.Float(quad, 30)
+        at = next((c for c in attempt(lambda: _suspects(Fb, x, lo, hi), 0.5, []) if _jumps_at(Fb, x, c)), None)
+        rises = (f"F({to_text(hi)}) - F({to_text(lo)}) = {to_text(_readable(rise))}, but the integral of f over "
+                 f"[{to_text(lo)}, {to_text(hi)}] is {to_text(_readable(quad))}")
+        if at is not None:
+            point = {s: at if s == x else base[s] for s in symbols}
+            text = f"the claim jumps at {_point_text({x: at})}, where f is continuous: {rises}"
+            values = (_exact_or_float(f, point), None)
+        else:
+            point, values = None, None
+            text = f"the claim jumps somewhere between {to_text(lo)} and {to_text(hi)}, where f is continuous: {rises}"
+        return Verdict("wrong", None, F, text, "numeric: F(beta) - F(alpha) against quadrature of f", point, values,
+                       kind="antiderivative", mistake="other"), compared
+    return None, compared
+
+
+def _integral(f, x, lo, hi):
+    """The integral of f over [lo, hi] by quadrature, or None where f has a pole inside (skipped
+    at once: quadrature would find out slowly) or is not real."""
+    from sympy.calculus.singularities import singularities
+
+    inside = attempt(lambda: singularities(f, x, sympy.Interval(lo, hi)), 0.3, None)
+    if inside is not None and inside.is_empty is False:
+        return None
+    value, _ = quadrature(f, x, lo, hi)
+    return None if value is None else sympy.Float(value, 30)
+
+
+def _intervals(F, x, rng):
+    """[alpha, beta] to compare F's rise with f's integral on: across 0 and +-pi, a long one, across
+    the points where F may jump (nearest 0 first), random ones; on x's side of 0 where x has a sign."""
+    sign = 1 if x.is_nonnegative else -1 if x.is_nonpositive else 0
+    Q = sympy.Rational
+    found = [(Q(-1, 2), Q(1, 3)), (Q(-7, 2), Q(9, 2)), (-10, 12)] if sign == 0 else \
+        [(Q(1, 7) * sign, Q(3, 2) * sign), (Q(1, 2) * sign, Q(9, 2) * sign), (sign, 12 * sign)]
+    found += [(c - Q(1, 3), c + Q(1, 2)) for c in attempt(lambda: _suspects(F, x, -20, 20), 0.5, [])[:3]]
+    for k in range(3):
+        ends = [sample_point([x], rng, 3 * k + j)[x] for j in (0, 1)]
+        if ends[0] != ends[1]:
+            found.append(tuple(ends))
+    return [tuple(sorted(map(sympy.sympify, pair), key=float)) for pair in found
+            if sign == 0 or all(float(v) * sign > 0 for v in pair)]
+
+
+def _suspects(F, x, lo, hi):
+    """Points of (lo, hi) where F may jump, nearest 0 first: where the argument of sign or Heaviside is 0
+    or that of floor or ceiling an integer, where tan, cot, sec or csc has a pole, and where any
+    function's argument has one (atan(1/x) at 0)."""
+    sides = []
+    for node in F.atoms(sympy.Function):
+        if not node.args or not node.args[0].has(x):
+            continue
+        u = node.args[0]
+        if isinstance(node, (sympy.sign, sympy.Heaviside)):
+            sides.append(u)
+        elif isinstance(node, (sympy.floor, sympy.ceiling, sympy.frac)):
+            sides += _integer_crossings(u, x, lo, hi)
+        elif isinstance(node, (sympy.tan, sympy.sec)):
+            sides.append(sympy.cos(u))
+        elif isinstance(node, (sympy.cot, sympy.csc)):
+            sides.append(sympy.sin(u))
+        denominator = sympy.denom(sympy.together(u))
+        if denominator.has(x):
+            sides.append(denominator)
+    points = set()
+    for side in sides:
+        zeros = sympy.solveset(side, x, sympy.Interval.open(lo, hi))
+        if isinstance(zeros, sympy.FiniteSet):
+            points |= {z for z in zeros if z.is_real}
+    return sorted(points, key=lambda p: (abs(float(p)), float(p)))
+
+
+def _integer_crossings(u, x, lo, hi):
+    """u - k for each integer k a linear u crosses between lo and hi (u itself for any other u)."""
+    if not (u.is_polynomial(x) and sympy.degree(u, x) == 1):
+        return [u]
+    ends = sorted(float(u.subs(x, v)) for v in (lo, hi))
+    if ends[1] - ends[0] > 200:
+        return []
+    return [u - k for k in range(math.ceil(ends[0]), math.floor(ends[1]) + 1)]
+
+
+def _jumps_at(F, x, c):
+    """Do F's values just left and right of c differ by more than its slope explains?"""
+    eps = sympy.Rational(1, 10**15)
+    left, right = (numeric_value(F, {x: c + side * eps}) for side in (-1, 1))
+    return left is not None and right is not None and abs(right - left) > JUMP_TOLERANCE * max(1, abs(left))
 
 
 def _slope_check(f, F, x, symbols, seed):
@@ -275,8 +480,8 @@ def _slope_check(f, F, x, symbols, seed):
             break
         point = sample_point(symbols, rng, k)
         fv = numeric_value(f, point)
-        if fv is None or not defined_at([f, F], point):
-            continue
+        if fv is None or not defined_at([f, F], point) or not _interior([f, F], x, point):
+            continue  # at an end of f's domain (acos(2*x) at x = -1/2) F's slope is one-sided at best
         slope = numeric_slope(F, x, point)
         if slope is None:
             continue
@@ -287,15 +492,22 @@ def _slope_check(f, F, x, symbols, seed):
     return None
 
 
+def _interior(exprs, x, point, step=sympy.Rational(1, 1000)):
+    """Are `exprs` defined on both sides of the point?"""
+    return all(defined_at(exprs, {**point, x: point[x] + side * step}) for side in (1, -1))
+
+
 # ---------------------------------------------------------------------------
 # what a wrong antiderivative got wrong
 
 
-def _wrong(f, x, F, dF, expected, rules, symbols, point, seed):
+def _wrong(f, x, F, dF, derived, symbols, point, seed):
+    """The wrong claim's verdict, its mistake named; derive's antiderivative (`derived`) is sought only
+    where the words need it."""
     values = (_exact_or_float(f, point), _exact_or_float(dF, point))
 
     def verdict(mistake, text):
-        return Verdict("wrong", expected, F, text, "numeric: F' against f at a point of f's domain", point, values,
+        return Verdict("wrong", None, F, text, "numeric: F' against f at a point of f's domain", point, values,
                        kind="antiderivative", mistake=mistake)
 
     k = _constant_ratio(dF, f, x, symbols, seed)
@@ -304,14 +516,16 @@ def _wrong(f, x, F, dF, expected, rules, symbols, point, seed):
         note = " (it is also f's derivative: was f differentiated instead of integrated?)" if is_derivative else ""
         return verdict("sign", "the derivative of the claim is -f: the sign is wrong" + note)
     if is_derivative:
+        expected = derived.expected
         shown = f"; derive's antiderivative is {to_text(expected)}" if expected is not None else ""
         return verdict("wrong_kind", f"the claim is f's derivative, not an antiderivative{shown}")
     if k == 0:
         return verdict("other", "the claim is a constant: its derivative is 0, not f")
     if k is not None:
-        return verdict("factor", _factor_text(k, f, x, rules))
+        return verdict("factor", _factor_text(k, f, x, derived))
+    expected = derived.expected
     if expected is not None:
-        found = _terms(F, expected, x, rules)
+        found = _terms(F, expected, x, derived.rules)
         if found is not None:
             return verdict(*found)
     text = f"the claim's derivative is {to_text(_tidy(dF))}, not f = {to_text(f)}"
@@ -356,16 +570,20 @@ def _constant_ratio(dF, f, x, symbols, seed):
 
 
 def _exact_number(value):
-    """The exact number a 40-digit value is (a rational, sqrt(2), pi/4), or None."""
-    if value.is_Rational:
-        return value
-    guess = attempt(lambda: sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-30), 0.3, None)
-    if guess is None or abs(sympy.N(guess, 40) - value) > 1e-30 * max(1, abs(value)) or sympy.count_ops(guess) > 8:
+    """The exact number a 40-digit value is (a rational, sqrt(2), pi/4) written with fractions of
+    denominator at most MAX_DENOMINATOR, or None: nsimplify also finds 40-digit fractions, which
+    say nothing a float does not."""
+    guess = value if value.is_Rational else \
+        attempt(lambda: sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-30), 0.3, None)
+    if guess is None or sympy.count_ops(guess) > 8 or \
+            any(r.q > MAX_DENOMINATOR or abs(r.p) > 10**12 for r in guess.atoms(sympy.Rational)):
+        return None
+    if not value.is_Rational and abs(sympy.N(guess, 40) - value) > 1e-30 * max(1, abs(value)):
         return None
     return guess
 
 
-def _factor_text(k, f, x, rules=()):
+def _factor_text(k, f, x, derived):
     head = f"the derivative of the claim is {to_text(k)} times f"
     for u, a in _inner_linear(f, x):
         if k == a:
@@ -380,7 +598,7 @@ def _factor_text(k, f, x, rules=()):
     n = _single_power(f, x)
     if n is not None and k == n + 1:
         return f"{head}: the power rule's 1/(n + 1) = {to_text(1 / (n + 1))} is missing"
-    for rule in rules:  # derive's own substitution says where the factor comes from
+    for rule in derived.rules:  # derive's own substitution says where the factor comes from
         if rule.startswith("substitution: substitute "):
             where = rule[len("substitution: substitute "):].split(":")[0]
             return f"{head}: a factor {to_text(1 / k)} is missing (from the substitution {where})"
@@ -459,7 +677,7 @@ def _one_difference(claim_terms, true_terms, F, expected, x, rules):
         extra_slope = _tidy(-real_diff(term, x))
         text = (f"a term is missing: derive's antiderivative {to_text(expected)} has {to_text(term)}, the claim does "
                 f"not ({difference}); the claim's derivative has {to_text(extra_slope)} more than f")
-        if "parts" in " ".join(rules) or "by parts" in " ".join(rules):
+        if "parts" in " ".join(rules):
             text += " (integration by parts: u v - integral of v du; was the integral of v du term dropped?)"
         return "missing_term", text
     if extra and not missing and not changed:
@@ -499,6 +717,10 @@ def _check_definite(f, x, claim, a, b, decimals, limits, seed):
     truth = exact if exact is not None else sympy.Float(result.numeric, 15)
     params = sorted((s for s in (claim.free_symbols | truth.free_symbols) if isinstance(s, sympy.Symbol)),
                     key=lambda s: s.name)
+    by_name = {s.name: s for s in params}
+    condition = getattr(result, "condition", sympy.true)  # where the value holds: a > 0 for exp(-a*x) on [0, oo)
+    condition = condition.xreplace({s: by_name.get(s.name, s) for s in condition.free_symbols})
+    where = "" if condition is sympy.true else f" where {to_text(condition)} (elsewhere derive found no value)"
 
     def verdict(status, text, evidence, values=None, mistake="unset"):
         v = Verdict(status, truth, claim, text, evidence, values=values, kind="integral", wrt=(x,), mistake=mistake)
@@ -511,13 +733,11 @@ def _check_definite(f, x, claim, a, b, decimals, limits, seed):
             return verdict("correct", f"the integral diverges to {to_text(truth)}", how)
         return verdict("wrong", f"the integral diverges (to {to_text(truth)}): it has no finite value",
                        how, mistake="other")
+    if claim in (sympy.oo, -sympy.oo, sympy.zoo):
+        shown = to_text(truth) + where if params else _shown(truth, _number(truth))
+        return verdict("wrong", f"the integral converges to {shown}", how, mistake="other")
     if params:
-        same = compare(truth, claim, params, seconds=0.5, seed=seed)
-        if same.equal:
-            return verdict("correct", f"the integral is {to_text(truth)}", f"{how}; {same.evidence}")
-        mistake, why = _parametric_mistake(truth, claim)
-        text = f"the integral is {to_text(truth)}, not {to_text(claim)}"
-        return verdict("wrong", f"{why}: {text}" if why else text, f"{how}; {same.evidence}", mistake=mistake)
+        return _check_parametric(truth, claim, params, condition, where, seed, how, verdict)
     tv, cv = _number(truth), _number(claim)
     if cv is None:
         raise DeriveError(f"the claim {to_text(claim)} is not a real number")
@@ -552,13 +772,15 @@ def _definite_mistake(f, x, claim, cv, tv, a, b, F):
         return "sign", "the claim is minus the integral (F(a) - F(b): the bounds swapped?)"
     if F is not None and a.is_finite and b.is_finite:
         Fa, Fb = (_number(_at(F, x, v)) for v in (a, b))
-        if Fa is not None and Fb is not None and Fa != 0:
+        # derive's F carries an arbitrary constant: F(b) alone means something only for the form a
+        # student writes, continuous on [a, b], and where F(a) = 0 is not what made them equal
+        if Fa is not None and Fb is not None and abs(Fa) > 1e-20 and _textbook(F, x, a, b):
             if same(Fb):
                 return "missing_term", f"the claim is F(b) = {_shown(_at(F, x, b), Fb)} alone: F(a) was not subtracted"
             if same(Fb + Fa):
                 return "sign", "the claim is F(b) + F(a): F(a) must be subtracted"
         fa, fb = (_number(_at(f, x, v)) for v in (a, b))
-        if fa is not None and fb is not None and same(fb - fa):
+        if fa is not None and fb is not None and abs(fb - fa) > 1e-20 and same(fb - fa):
             return "wrong_kind", "the claim is f(b) - f(a), f itself at the bounds, not an antiderivative's"
     if tv != 0:
         ratio = _exact_number(sympy.Float(cv / tv, 40))
@@ -567,13 +789,44 @@ def _definite_mistake(f, x, claim, cv, tv, a, b, F):
     return "other", ""
 
 
-def _parametric_mistake(truth, claim):
-    ratio = attempt(lambda: sympy.simplify(claim / truth), 0.5, None) if truth != 0 else None
+def _check_parametric(truth, claim, params, condition, where, seed, how, verdict):
+    """The value against the claim at parameter values where the value holds (and, symbolically,
+    under that condition): 1/abs(a) is the integral of exp(-a*x) on [0, oo), which exists for a > 0 only."""
+    if condition is not sympy.true and attempt(lambda: sympy.refine(claim - truth, condition), 0.5, None) == 0:
+        return verdict("correct", f"the integral is {to_text(truth)}{where}",
+                       f"{how}; the claim equals it where {to_text(condition)}")
+    guard = () if condition is sympy.true else (sympy.Piecewise((sympy.S.One, condition), (sympy.nan, True)),)
+    same = compare(truth, claim, params, seconds=0.5, seed=seed, domain=guard)
+    if same.evidence.startswith("undecided"):
+        raise DeriveError(f"cannot decide: no values of {', '.join(p.name for p in params)} were found where "
+                          f"{to_text(condition)}")
+    if same.equal:
+        return verdict("correct", f"the integral is {to_text(truth)}{where}", f"{how}; {same.evidence}")
+    mistake, why = _parametric_mistake(truth, claim, condition)
+    text = f"the integral is {to_text(truth)}{where}, not {to_text(claim)}"
+    return verdict("wrong", f"{why}: {text}" if why else text, f"{how}; {same.evidence}", mistake=mistake)
+
+
+def _parametric_mistake(truth, claim, condition):
+    ratio = attempt(lambda: sympy.refine(sympy.simplify(claim / truth), condition), 0.5, None) if truth != 0 else None
     if ratio == -1:
         return "sign", "the claim is minus the integral (F(a) - F(b): the bounds swapped?)"
     if ratio is not None and ratio.is_Rational and ratio != 0:
         return "factor", f"the claim is {to_text(ratio)} times the integral"
     return "other", ""
+
+
+def _textbook(F, x, a, b):
+    """Is F a form a student writes and evaluates at the bounds: no added constant, no floor, sign or
+    Piecewise (derive's fixes for a continuous F: 1/(2 + cos(x)) has a floor), no singularity on [a, b]?"""
+    if F.has(sympy.Piecewise, sympy.floor, sympy.ceiling, sympy.frac, sympy.sign, sympy.Heaviside):
+        return False
+    if F.as_independent(x, as_Add=True)[0] != 0:
+        return False
+    from sympy.calculus.singularities import singularities
+
+    inside = attempt(lambda: singularities(F, x, sympy.Interval(min(a, b), max(a, b))), 0.5, None)
+    return inside is not None and inside.is_empty is True
 
 
 def _at(F, x, v):
