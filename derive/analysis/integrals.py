@@ -950,5 +950,6 @@ def _point_text(point):
     return ", ".join(f"{s} = {to_text(v)}" for s, v in point.items())
 
 
-__all__ = ["INFINITIES", "Integral", "integrate", "is_infinity", "numeric_slope", "quadrature", "read_bound"]
+__all__ = ["INFINITIES", "Integral", "integrate", "is_infinity", "numeric_slope", "quadrature", "read_bound",
+           "settled_quadrature"]
 
