@@ -673,13 +673,15 @@ def _simplest(value):
     return simpler if sympy.count_ops(simpler) <= sympy.count_ops(value) else value
 
 
-def quadrature(f, x, a, b, point=None, degree=8):
+def quadrature(f, x, a, b, point=None, degree=8, split=True):
     """(value, error estimate) of the integral of f from a to b by mpmath's tanh-sinh rule in
     QUAD_DIGITS digits, or (None, None) where f is not real there or the rule does not settle.
     The interval is split where f has a kink or a step (|x|, max, floor, sign: the rule assumes
     smoothness) and at its singularities; an infinite tail of a sine or cosine of a x goes to
     mpmath's quadosc; irrational ends are pulled in by 1e-25 relative, so rounding never puts a
-    node outside f's domain (sqrt(2 - x**2) at x = sqrt(2))."""
+    node outside f's domain (sqrt(2 - x**2) at x = sqrt(2)).  split=False skips looking for the
+    places to split (seconds of solveset for trigonometric f): for a first look whose mismatch the
+    caller confirms with `settled_quadrature`."""
     point = point or {}
     try:
         program = fast.Program([f])
@@ -700,9 +702,9 @@ def quadrature(f, x, a, b, point=None, degree=8):
     concrete = f.xreplace(point) if point else f
     lo, hi = (_mp(v, inward) for v, inward in ((a, 1), (b, -1)))
     if lo > hi:
-        value, error = quadrature(f, x, b, a, point, degree)
+        value, error = quadrature(f, x, b, a, point, degree, split)
         return (None, None) if value is None else (-value, error)
-    nodes = [lo, *_breakpoints(concrete, x, lo, hi), hi]
+    nodes = [lo, *(_breakpoints(concrete, x, lo, hi) if split else ()), hi]
     omega = _frequency(concrete, x) if not (mpmath.isfinite(lo) and mpmath.isfinite(hi)) else None
     try:
         with mpmath.workdps(QUAD_DIGITS):

@@ -365,13 +365,14 @@ def _jump_check(f, F, x, symbols, seed):
     rng = random.Random(seed + 13)
     base = sample_point(params, rng, 0)
     fb, Fb = f.xreplace(base), F.xreplace(base)
+    poles = _poles(fb, x)
     compared = 0
     for lo, hi in _intervals(Fb, x, rng):
         if compared >= JUMP_INTERVALS:
             break
         if not all(defined_at([fb, Fb], {x: end}) for end in (lo, hi)):
             continue
-        quad = _integral(fb, x, lo, hi)
+        quad = _integral(fb, x, lo, hi, poles)
         if quad is None:
             continue  # f is not integrable there (a pole inside), or not real: not one interval of f's domain
         compared += 1
@@ -398,15 +399,20 @@ def _jump_check(f, F, x, symbols, seed):
     return None, compared
 
 
-def _integral(f, x, lo, hi):
-    """The integral of f over [lo, hi] by quadrature, or None where f has a pole inside (skipped
-    at once: quadrature would find out slowly) or is not real."""
+def _poles(f, x, reach=25):
+    """f's singularities on [-reach, reach] (one solveset for every interval), or None (unknown)."""
     from sympy.calculus.singularities import singularities
 
-    inside = attempt(lambda: singularities(f, x, sympy.Interval(lo, hi)), 0.3, None)
-    if inside is not None and inside.is_empty is False:
+    found = attempt(lambda: singularities(f, x, sympy.Interval(-reach, reach)), 0.5, None)
+    return list(found) if isinstance(found, sympy.FiniteSet) else None if found is None or not found.is_empty else []
+
+
+def _integral(f, x, lo, hi, poles):
+    """The integral of f over [lo, hi] by a first, quick quadrature (no search for places to split, a
+    low degree: a mismatch is confirmed by the caller), or None where f has a pole inside or is not real."""
+    if poles is not None and any(lo <= p <= hi for p in poles if p.is_real):
         return None
-    value, _ = quadrature(f, x, lo, hi)
+    value, _ = quadrature(f, x, lo, hi, degree=6, split=False)
     return None if value is None else sympy.Float(value, 30)
 
 
