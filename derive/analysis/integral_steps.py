@@ -77,7 +77,8 @@ WORDING = {
     mi.TrigSubstitutionRule: ("trigonometric substitution", _trig_substitution),
     mi.CompleteSquareRule: ("completing the square", _complete_square),
     mi.ReciprocalRule: ("log rule", _reciprocal),
-    mi.ArctanRule: ("arctangent rule", lambda r, names: f"the integral of {_text(r.integrand, names)} is an arctangent"),
+    mi.ArctanRule: ("arctangent rule",
+                    lambda r, names: f"the integral of {_text(r.integrand, names)} is an arctangent"),
     mi.ArcsinRule: ("arcsine rule", lambda r, names: f"the integral of {_text(r.integrand, names)} is an arcsine"),
 }
 

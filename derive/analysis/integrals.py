@@ -429,14 +429,34 @@ def _negative_somewhere(u, f, symbols, seed):
 
 
 def _probe_points(u, x, params):
-    """Points far from 0 and beside the real roots of u (for u without parameters)."""
-    if params:
+    """Points where u may change sign, for u without parameters (`probe_values`)."""
+    return [] if params else [{x: v} for v in probe_values(u, x)]
+
+
+def probe_values(u, x):
+    """Values of x where u may change sign, for a u in x alone: beside each real zero and pole of a
+    rational u (1/100 of its size away), between neighbouring ones, and far out (+-1e3, +-1e6: x + 100
+    is negative only below -100), as short fractions for the messages that show them."""
+    roots = attempt(lambda: _real_roots(u, x), 0.3, [])
+    values = []
+    for r in roots:
+        step = max(1, abs(r)) / 100
+        values += [r - step, r + step]
+    values += [(r + s) / 2 for r, s in zip(roots, roots[1:])]
+    values = [sympy.Rational(round(v * 1000), 1000) for v in values]
+    values += [sympy.Integer(v) for v in (1000, -1000, 10**6, -10**6)]
+    return list(dict.fromkeys(values))
+
+
+def _real_roots(u, x):
+    """The real zeros and poles of a rational u in x alone, as sorted floats (none for any other u)."""
+    if u.free_symbols != {x} or not u.is_rational_function(x):
         return []
-    far = [sympy.Integer(v) for v in (-10**6, -1000, 1000, 10**6)]
-    roots = attempt(lambda: [r for r in sympy.real_roots(sympy.Poly(sympy.numer(sympy.together(u)), x))]
-                    if sympy.together(u).is_rational_function(x) else [], 0.3, [])
-    near = [r + d for r in roots[:8] for d in (sympy.Rational(-1, 1000), sympy.Rational(1, 1000))]
-    return [{x: sympy.nsimplify(p.evalf(30)) if not p.is_Rational else p} for p in far + near]
+    roots = set()
+    for part in sympy.fraction(sympy.together(u)):
+        if part.has(x):
+            roots |= {float(r.evalf(20)) for r in sympy.Poly(part, x).real_roots()}
+    return sorted(roots)[:16]
 
 
 def _check_antiderivative(F, f, x, params, seed):
@@ -952,6 +972,6 @@ def _point_text(point):
     return ", ".join(f"{s} = {to_text(v)}" for s, v in point.items())
 
 
-__all__ = ["INFINITIES", "Integral", "integrate", "is_infinity", "numeric_slope", "quadrature", "read_bound",
-           "settled_quadrature"]
+__all__ = ["INFINITIES", "Integral", "integrate", "is_infinity", "numeric_slope", "probe_values", "quadrature",
+           "read_bound", "settled_quadrature"]
 

@@ -570,7 +570,8 @@ def _measure(f, P, x, a, params, order, seed):
         raise ValidationError(f"the Taylor polynomial of {to_text(f)} could not be checked: f is not real and "
                               "finite near the point along any direction tried")
     drawn_text = f", with {', '.join(f'{p} = {to_text(v)}' for p, v in drawn.items())}" if drawn else ""
-    where = f"{len(directions)} directions" if n > 1 else ("both sides" if len(slopes) + len(exact) == 2 else "one side")
+    sides = "both sides" if len(slopes) + len(exact) == 2 else "one side"
+    where = f"{len(directions)} directions" if n > 1 else sides
     if not slopes:
         if not _vanishes(f, P, x):
             raise ValidationError(f"the Taylor polynomial of order {order} of {to_text(f)} could not be checked: "

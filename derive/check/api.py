@@ -21,9 +21,8 @@ from sympy import MatrixBase, MatrixExpr, MatrixSymbol
 from . import diagnosis
 from ..derivation.api import differentiate
 from ..validation.equivalence import compare, numeric_value
-from ..errors import DeriveError, ParseError, ShapeError
+from ..errors import DeriveError, ShapeError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
-from ..text.expressions import parse
 from ..text.printing import to_text
 from ..text import ranges
 from ..calculus.reals import RealView
@@ -31,6 +30,7 @@ from ..calculus.simplify import tidy
 from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
 from ..validation.instances import data_kinds
 from .index_form import axis_bounds
+from .definitions import parse_definitions, substitute as _substitute
 from .verdict import Verdict
 
 
@@ -113,38 +113,6 @@ def _say_kind_inferred(verdict):
         reason = "the claim"
     verdict.explanation += (f" (the kind, Hessian, was inferred from {reason}; pass kind='grad' or --kind grad "
                             f"to ask for the gradient)")
-
-
-def parse_definitions(let, ns):
-    """`let` as {Symbol: expression}: "s = 1/(1+exp(-z)); t = 2*s" or a dict."""
-    if not let:
-        return {}
-    if isinstance(let, str):
-        items = [p for p in re.split(r"[;\n]", let) if p.strip()]
-        pairs = []
-        for item in items:
-            if "=" not in item:
-                raise ParseError(f"a definition needs the form name = expression, got '{item.strip()}'")
-            name, text = (s.strip() for s in item.split("=", 1))
-            pairs.append((name, text))
-    else:
-        pairs = list(let.items())
-    definitions = {}
-    for name, value in pairs:
-        sym = parse(name, ns) if isinstance(name, str) else ns.unify(as_basic(name))
-        if not isinstance(sym, sympy.Symbol):
-            raise ParseError(f"cannot define '{name}': the left side must be a name")
-        definitions[sym] = as_expression(value, ns)
-    return definitions
-
-
-def _substitute(expr, definitions):
-    for _ in range(8):  # definitions may refer to each other
-        new = expr.xreplace(definitions) if definitions else expr
-        if new == expr:
-            return new
-        expr = new
-    raise DeriveError("the definitions refer to each other in a cycle")
 
 
 def _scalars_as_traces(expr):

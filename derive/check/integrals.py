@@ -34,8 +34,8 @@ import mpmath
 import sympy
 from sympy import Abs, log
 
-from ..analysis.integrals import (INFINITIES, integrate, is_infinity, numeric_slope, quadrature, read_bound,
-                                  settled_quadrature)
+from ..analysis.integrals import (INFINITIES, integrate, is_infinity, numeric_slope, probe_values, quadrature,
+                                  read_bound, settled_quadrature)
 from ..calculus.reals import RealView, real_diff
 from ..errors import DeriveError, ShapeError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
@@ -43,7 +43,7 @@ from ..text.inputs import as_expression, as_scalar, new_namespace, resolve_wrt
 from ..text.printing import to_text
 from ..validation import fast
 from ..validation.equivalence import compare, defined_at, numeric_value, sample_point, symbolically_zero
-from .api import _substitute, parse_definitions
+from .definitions import parse_definitions, substitute as _substitute
 from .verdict import Verdict
 
 SLOPE_POINTS = 4  # points where F's numerical slope must equal f
@@ -308,15 +308,9 @@ def _domain_points(F, x, symbols, seed):
 
 
 def _probe_values(F, x, base):
-    values = []
-    for u in _domain_arguments(F, x):
-        roots = attempt(lambda: _real_roots(u.xreplace(base), x), 0.3, [])
-        for r in roots:
-            step = max(1, abs(r)) / 100
-            values += [r - step, r + step]
-        values += [(r + s) / 2 for r, s in zip(roots, roots[1:])]
-    values = [sympy.Rational(round(v * 1000), 1000) for v in values]  # a short fraction for the message
-    values += [sympy.Integer(v) for v in (1000, -1000, 10**6, -10**6)]
+    """Where F's log arguments and root bases may change sign (`probe_values`), on x's side of 0."""
+    values = [v for u in _domain_arguments(F, x) for v in probe_values(u.xreplace(base), x)]
+    values += probe_values(sympy.S.One, x)  # far out, even where F has no log
     sign = 1 if x.is_nonnegative else -1 if x.is_nonpositive else 0  # "x: positive" has no points below 0
     return [v for v in dict.fromkeys(values) if sign == 0 or v * sign > 0]
 
@@ -327,17 +321,6 @@ def _domain_arguments(F, x):
         {p.base for p in F.atoms(sympy.Pow) if p.exp.is_Rational and not p.exp.is_Integer}
     return sorted((u for u in found if u.has(x) and not isinstance(u, Abs) and not u.is_positive),
                   key=sympy.default_sort_key)
-
-
-def _real_roots(u, x):
-    """The real zeros and poles of a rational u in x alone, as sorted floats (none for any other u)."""
-    if u.free_symbols != {x} or not u.is_rational_function(x):
-        return []
-    roots = set()
-    for part in sympy.fraction(sympy.together(u)):
-        if part.has(x):
-            roots |= {float(r.evalf(20)) for r in sympy.Poly(part, x).real_roots()}
-    return sorted(roots)[:16]
 
 
 def _log_arguments(F):

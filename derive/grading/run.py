@@ -11,7 +11,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from ..check.api import check, parse_definitions
+from ..check.api import check
+from ..check.definitions import parse_definitions
 from ..derivation.api import differentiate
 from ..text.inputs import new_namespace
 from ..errors import DeriveError

@@ -20,6 +20,7 @@ import sympy
 from mpmath import mp
 
 from ..text.functions import sigmoid, softplus
+from ..text.inputs import as_basic
 
 DIGITS = 60
 STEP = mpmath.mpf(10) ** -30  # the complex step
@@ -62,8 +63,8 @@ class Program:
         place = {}
         with mp.workdps(DIGITS):  # constants (pi, 1/3) in 60 digits, not the double precision around us
             for e in exprs:
-                self._compile(sympy.sympify(e), place)
-        self.outputs = [place[sympy.sympify(e)] for e in exprs]
+                self._compile(as_basic(e), place)
+        self.outputs = [place[as_basic(e)] for e in exprs]
 
     def _compile(self, root, place):
         stack = [(root, False)]
