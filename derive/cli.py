@@ -344,10 +344,14 @@ def _hoist_latex(argv):
     return ["--latex"] * ("--latex" in argv) + [a for a in argv if a != "--latex"]
 
 
-def main(argv=None):
+def main(argv=None, extensions=()):
+    """`derive ARGS`: the exit code.  `extensions`: functions that add subcommands from the layers
+    above this one (derive serve, added by derive/__main__.py)."""
     from .errors import ValidationError
 
     parser = build_parser()
+    for add_parser in extensions:
+        add_parser(_subparsers(parser))
     argv = _minus_is_math(sys.argv[1:] if argv is None else list(argv))
     argv = _hoist_latex(argv)
     failed = _Failure(parser, argv)
@@ -471,6 +475,10 @@ class _Failure:
             if names:
                 return names.pop() if len(names) == 1 else None
         return None
+
+
+def _subparsers(parser):
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def _subcommands(parser):
@@ -1136,7 +1144,19 @@ def _split_top_level(text):
 def _print_json(obj):
     if isinstance(obj, dict):  # result objects (the steps of --steps) as their to_dict()
         obj = {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in obj.items()}
-    print(json.dumps(obj, indent=2, default=str))
+    print(json.dumps(_finite(obj), indent=2, default=str, allow_nan=False))
+
+
+def _finite(obj):
+    """NaN and infinities as the strings "nan", "inf", "-inf": JSON has no such numbers, and a reader
+    (a browser's JSON.parse, jq) refuses Python's NaN."""
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _version():

@@ -27,6 +27,7 @@ LAYERS = {
     "derive.grading": 7,
     "derive.demo": 7,
     "derive.cli": 8,
+    "derive.serve": 8.5,  # the web page and API, over the CLI
     "derive.__main__": 9,
     "derive": 10,  # the package itself: the public API, re-exported
 }

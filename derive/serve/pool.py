@@ -1,0 +1,124 @@
+"""A pool of worker processes where one slow derivation cannot block the others or the server.
+
+concurrent.futures' ProcessPoolExecutor cannot stop one task that runs too long (its workers
+are not ours to kill), so each worker here is a process with a pipe: a request takes an idle
+worker, sends it the job and waits on the pipe for at most the time limit; past it the worker
+is killed and a fresh one takes its place.  Workers are forked from a fork server that has
+imported derive once, so a replacement starts warm in a fraction of a second.  A request that
+finds every worker busy waits its turn (in arrival order).
+"""
+
+import asyncio
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ..errors import DeriveError
+
+PRELOAD = ["derive.serve.worker"]
+
+
+class TimeLimitError(DeriveError):
+    """A job ran past the server's time limit; its worker was replaced."""
+
+
+class WorkerError(DeriveError):
+    """A worker died (out of memory, a crash in a compiled library) during a job; it was replaced."""
+
+
+class _Worker:
+    def __init__(self, context):
+        from . import worker
+
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=worker.serve, args=(theirs,), name="derive-worker")
+        self.process.start()
+        theirs.close()
+
+    def call(self, job, args, kwargs, seconds):
+        """The job's reply, or raise TimeLimitError / WorkerError (the worker is then dead)."""
+        self.conn.send((job, args, kwargs))
+        if not self.conn.poll(seconds):
+            self.stop()
+            raise TimeLimitError(f"stopped after {seconds:g} s, the server's time limit for one request "
+                                 "(derive serve --time-limit)")
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            self.stop()
+            raise WorkerError("the worker stopped during the request (out of memory?); a new one took its "
+                              "place") from None
+
+    def stop(self):
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """`size` worker processes; `await pool.run(job, *args)` runs one job in one of them."""
+
+    def __init__(self, size=None, time_limit=45.0):
+        self.size = size or max(2, os.cpu_count() or 2)
+        self.time_limit = float(time_limit)
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD)
+        self._idle = None  # asyncio.Queue of idle workers, made in start() on the server's loop
+        self._all = set()
+        self._lock = threading.Lock()
+        self._threads = ThreadPoolExecutor(max_workers=self.size + 2, thread_name_prefix="derive-pool")
+        self.replaced = 0
+
+    async def start(self):
+        loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        workers = await asyncio.gather(*(loop.run_in_executor(self._threads, self._spawn)
+                                         for _ in range(self.size)))
+        for w in workers:
+            self._idle.put_nowait(w)
+
+    def _spawn(self):
+        w = _Worker(self._context)
+        with self._lock:
+            self._all.add(w)
+        return w
+
+    def _retire(self, w):
+        with self._lock:
+            self._all.discard(w)
+        self.replaced += 1
+
+    async def run(self, job, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        w = await self._idle.get()
+        try:
+            status, result = await loop.run_in_executor(self._threads, w.call, job, args, kwargs, self.time_limit)
+        except (TimeLimitError, WorkerError):
+            self._retire(w)
+            w = await loop.run_in_executor(self._threads, self._spawn)
+            raise
+        except BaseException:  # the request was cancelled (client gone) while its job runs: the worker is
+            # still busy with it, so it cannot go back idle; replace it rather than wait for it
+            self._retire(w)
+            await asyncio.shield(loop.run_in_executor(self._threads, w.stop))
+            w = await asyncio.shield(loop.run_in_executor(self._threads, self._spawn))
+            raise
+        finally:
+            self._idle.put_nowait(w)
+        if status != "ok":
+            raise WorkerError(result)
+        return result
+
+    def close(self):
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for w in workers:
+            w.stop()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    def pids(self):
+        with self._lock:
+            return sorted(w.process.pid for w in self._all)
+

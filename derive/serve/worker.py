@@ -1,0 +1,137 @@
+"""What runs inside a worker process: a CLI command, a rendering, a plot.
+
+A command is `derive.cli.main(argv)` itself, the function behind `derive ... --json`, its
+stdout captured: the API answers exactly what the CLI prints, by construction.  Each job runs
+in a fresh temporary folder (the files the API was given are written there; nothing else of
+the machine's is read or written by name) on the process's main thread, so the CLI's own time
+budgets (SIGALRM) apply as they do at a terminal.
+"""
+
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+
+# imported when the fork server starts, so that each worker forked from it starts warm
+import derive.cli  # noqa: F401
+import derive.derivation.api  # noqa: F401
+import derive.check.api  # noqa: F401
+
+from .mathml import from_latex, from_sympy
+
+MAX_FORMULAS = 64
+MAX_PLOT_BYTES = 5_000_000
+
+
+def run_command(argv, files=None, stdin=None):
+    """(exit code, the JSON object printed, stderr's text) of `derive <argv>` (argv has --json)."""
+    from derive.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with _private_folder(files), _stdin(stdin), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    printed = out.getvalue()
+    try:
+        obj = json.loads(printed) if printed.strip() else None
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict):  # every --json path prints one object; a command that did not is a bug
+        message = " ".join(err.getvalue().split()) or "the command printed no JSON object"
+        obj = {"error": message.removeprefix("derive: error: "), "where": None, "command": argv[0], "exit": code}
+    return code, obj, err.getvalue()
+
+
+def render(formulas, let=(), typed=None):
+    """{"mathml": [<math> or None], "errors": [message or None], "typed": <math> or None}: each formula
+    read by derive's own parser (with the --let declarations) and printed by SymPy's presentation
+    printer; `typed`, LaTeX as the user typed it, by latex2mathml."""
+    from derive.cli import _namespace
+    from derive.errors import DeriveError
+    from derive.text.expressions import parse
+
+    class Args:  # what _namespace reads of the CLI's arguments
+        pass
+
+    args = Args()
+    args.let = [let] if isinstance(let, str) else list(let or ())
+    mathml, errors = [], []
+    for text in list(formulas)[:MAX_FORMULAS]:
+        try:  # a namespace each: a formula's names do not leak into the next (x[i] here, x there)
+            mathml.append(from_sympy(parse(text, _namespace(args))))
+            errors.append(None)
+        except DeriveError as exc:  # ParseError, ShapeError, LimitError, a bad --let: the one-line message
+            mathml.append(None)
+            errors.append(" ".join(str(exc).split()))
+        except Exception as exc:  # noqa: BLE001 - SymPy's printer may not know a node: no picture, said why
+            mathml.append(None)
+            errors.append(f"not rendered ({type(exc).__name__})")
+    typed_mathml = from_latex(typed) if isinstance(typed, str) and typed.strip() else None
+    return {"mathml": mathml, "errors": errors, "typed": typed_mathml}
+
+
+def plot(argv, files=None, stdin=None):
+    """(exit code, SVG text or None, the JSON object): `derive <argv> --plot=plot.svg` in the folder."""
+    argv = list(argv)
+    cut = argv.index("--") if "--" in argv else len(argv)
+    argv[cut:cut] = ["--plot=plot.svg"]
+    with tempfile.TemporaryDirectory(prefix="derive-plot-") as folder:
+        files = {**(files or {}), "__folder__": folder}
+        code, obj, _ = run_command(argv, files, stdin)
+        path = os.path.join(folder, "plot.svg")
+        svg = None
+        if code in (0, 1) and os.path.isfile(path) and os.path.getsize(path) <= MAX_PLOT_BYTES:
+            with open(path, encoding="utf-8") as fh:
+                svg = fh.read()
+    return code, svg, obj
+
+
+JOBS = {"command": run_command, "render": render, "plot": plot}
+
+
+def serve(conn):
+    """The worker's loop: (job, args, kwargs) in, ("ok", result) or ("error", message) out, until
+    the server closes the pipe."""
+    sys.stdin = io.StringIO("")
+    while True:
+        try:
+            job, args, kwargs = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", JOBS[job](*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - reported to the server as one line, the worker lives on
+            reply = ("error", f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())})")
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+
+
+@contextlib.contextmanager
+def _private_folder(files):
+    """A fresh current folder holding `files` ({name: text}); "__folder__" names one to use instead."""
+    files = dict(files or {})
+    given = files.pop("__folder__", None)
+    home = os.getcwd()
+    with contextlib.ExitStack() as stack:
+        folder = given or stack.enter_context(tempfile.TemporaryDirectory(prefix="derive-job-"))
+        for name, text in files.items():
+            with open(os.path.join(folder, os.path.basename(name)), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        os.chdir(folder)
+        try:
+            yield folder
+        finally:
+            os.chdir(home)
+
+
+@contextlib.contextmanager
+def _stdin(text):
+    previous = sys.stdin
+    sys.stdin = io.StringIO(text or "")
+    try:
+        yield
+    finally:
+        sys.stdin = previous
