@@ -57,11 +57,17 @@ class _Worker:
         self.conn.close()
 
 
+def default_size():
+    """One worker per core and one more: a slow request (demoted to a lower priority after a second) then
+    leaves every core to the fast ones."""
+    return (os.cpu_count() or 1) + 1
+
+
 class WorkerPool:
     """`size` worker processes; `await pool.run(job, *args)` runs one job in one of them."""
 
     def __init__(self, size=None, time_limit=45.0):
-        self.size = size or max(2, os.cpu_count() or 2)
+        self.size = size or default_size()
         self.time_limit = float(time_limit)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
@@ -94,7 +100,12 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         w = await self._idle.get()
         try:
-            status, result = await loop.run_in_executor(self._threads, w.call, job, args, kwargs, self.time_limit)
+            status, result, fresh = await loop.run_in_executor(self._threads, w.call, job, args, kwargs,
+                                                               self.time_limit)
+            if not fresh:  # it ran demoted and cannot return to its priority: a new one takes its place
+                self._retire(w)
+                await loop.run_in_executor(self._threads, w.stop)
+                w = await loop.run_in_executor(self._threads, self._spawn)
         except (TimeLimitError, WorkerError):
             self._retire(w)
             w = await loop.run_in_executor(self._threads, self._spawn)

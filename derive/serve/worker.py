@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 
 # imported when the fork server starts, so that each worker forked from it starts warm
 import derive.cli  # noqa: F401
@@ -88,25 +89,62 @@ def plot(argv, files=None, stdin=None):
 
 
 JOBS = {"command": run_command, "render": render, "plot": plot}
+DEMOTE_AFTER = 1.0  # seconds: a job still running then is a slow one; it yields the CPU to the fast ones
+NICE = 10
 
 
 def serve(conn):
-    """The worker's loop: (job, args, kwargs) in, ("ok", result) or ("error", message) out, until
-    the server closes the pipe."""
+    """The worker's loop: (job, args, kwargs) in, (status, result, fresh) out until the server closes
+    the pipe; status "ok" or "error" (an internal error as one line); fresh: False when this worker
+    ran at a lower priority and could not return to its own (the pool then replaces it)."""
     sys.stdin = io.StringIO("")
     while True:
         try:
             job, args, kwargs = conn.recv()
         except (EOFError, OSError):
             return
+        demotion = _Demotion()
         try:
             reply = ("ok", JOBS[job](*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 - reported to the server as one line, the worker lives on
             reply = ("error", f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())})")
         try:
-            conn.send(reply)
+            conn.send((*reply, demotion.end()))
         except (EOFError, OSError):
             return
+
+
+class _Demotion:
+    """A job that runs past DEMOTE_AFTER lowers its worker's priority (nice 10), so that on a machine
+    with few cores the short requests of other workers keep theirs: a slow integral then takes the
+    CPU the fast ones leave.  On Linux a nice value belongs to a thread: the main thread's (where
+    jobs run; threads it starts later inherit it)."""
+
+    def __init__(self):
+        self.demoted = False
+        self.thread = threading.main_thread().native_id
+        self.timer = threading.Timer(DEMOTE_AFTER, self._demote)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _demote(self):
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.thread, NICE)
+            self.demoted = True
+        except (OSError, AttributeError):
+            pass
+
+    def end(self):
+        """True when the worker runs at its own priority again (restoring it needs the right to)."""
+        self.timer.cancel()
+        self.timer.join()
+        if not self.demoted:
+            return True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.thread, 0)
+            return True
+        except OSError:
+            return False
 
 
 @contextlib.contextmanager
