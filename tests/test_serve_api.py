@@ -200,3 +200,16 @@ def test_a_plot_is_svg_drawn_in_a_worker(server):
     assert status == 200 and headers["content-type"] == "image/svg+xml" and b"<svg" in raw[:400]
     status, raw, _ = server.request("GET", "/plot.svg?op=shape&f=x")
     assert status == 400 and b"no plot" in raw
+
+
+def test_serve_is_a_subcommand_with_checked_arguments(capsys):
+    from derive.__main__ import main as derive_main
+
+    assert derive_main(["serve", "--port", "70000"]) == 2
+    assert derive_main(["serve", "--time-limit", "0"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["derive: error: --port must be 1 to 65535, got 70000",
+                   "derive: error: --time-limit must be more than 0 and at most 3600 seconds, got 0"]
+    with pytest.raises(SystemExit):
+        derive_main(["--help"])
+    assert "serve" in capsys.readouterr().out

@@ -9,8 +9,8 @@
 
 Answers: 200 with the CLI's object when the command ran (a failed check included: its object
 says "ok": false; the CLI's exit code is in the X-Derive-Exit header), 400 {"error": ...} for bad
-input (the CLI's one-line message), 404 for an unknown command, 413 for a body over 1 MB, 504
-when a request passes the time limit.  Every request is checked first: its Host must be the one
+input (the CLI's one-line message), 404 for an unknown command, 413 for a body over 1 MB, 503
+when 200 requests already wait for a worker, 504 when a request passes the time limit.  Every request is checked first: its Host must be the one
 served (a DNS-rebinding page cannot reach the API), a POST from another origin is refused, and
 every answer carries a Content-Security-Policy that allows only this origin.
 """
@@ -26,7 +26,7 @@ from starlette.routing import Route
 from derive.cli import build_parser
 
 from .arguments import ArgumentsError, subcommands, to_argv
-from .pool import TimeLimitError, WorkerError, WorkerPool
+from .pool import BusyError, TimeLimitError, WorkerError, WorkerPool
 
 MAX_BODY = 1_000_000  # bytes of a request body
 MAX_QUERY = 100_000  # characters of a query string (GET /plot.svg)
@@ -169,6 +169,8 @@ class Server:
     async def _run(self, command, job, *args):
         try:
             result = await self.pool.run(job, *args)
+        except BusyError as exc:
+            return _error(503, exc, command)
         except TimeLimitError as exc:
             return _error(504, exc, command)
         except WorkerError as exc:
@@ -190,6 +192,8 @@ class Server:
             return _error(400, "'typed' must be a string")
         try:
             return JSONResponse(await self.pool.run("render", formulas, let, typed))
+        except BusyError as exc:
+            return _error(503, exc)
         except TimeLimitError as exc:
             return _error(504, exc)
         except WorkerError as exc:
@@ -214,6 +218,8 @@ class Server:
             return _error(400, exc, command)
         try:
             code, svg, obj = await self.pool.run("plot", argv, files, stdin)
+        except BusyError as exc:
+            return _error(503, exc, command)
         except TimeLimitError as exc:
             return _error(504, exc, command)
         except WorkerError as exc:

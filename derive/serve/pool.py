@@ -23,6 +23,10 @@ class TimeLimitError(DeriveError):
     """A job ran past the server's time limit; its worker was replaced."""
 
 
+class BusyError(DeriveError):
+    """More requests wait for a worker than the pool queues; the answer is 503, try again."""
+
+
 class WorkerError(DeriveError):
     """A worker died (out of memory, a crash in a compiled library) during a job; it was replaced."""
 
@@ -66,8 +70,10 @@ def default_size():
 class WorkerPool:
     """`size` worker processes; `await pool.run(job, *args)` runs one job in one of them."""
 
-    def __init__(self, size=None, time_limit=45.0):
+    def __init__(self, size=None, time_limit=45.0, max_waiting=200):
         self.size = size or default_size()
+        self.max_waiting = max_waiting  # requests queued for a worker beyond this are refused (503)
+        self.waiting = 0
         self.time_limit = float(time_limit)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
@@ -98,7 +104,13 @@ class WorkerPool:
 
     async def run(self, job, *args, **kwargs):
         loop = asyncio.get_running_loop()
-        w = await self._idle.get()
+        if self._idle.empty() and self.waiting >= self.max_waiting:
+            raise BusyError(f"{self.waiting} requests are waiting for a worker already; try again shortly")
+        self.waiting += 1
+        try:
+            w = await self._idle.get()
+        finally:
+            self.waiting -= 1
         try:
             status, result, fresh = await loop.run_in_executor(self._threads, w.call, job, args, kwargs,
                                                                self.time_limit)
