@@ -94,3 +94,25 @@ def test_every_result_reads_back_from_its_latex():
     failures = _not_read_back("latex")
     assert not failures, f"{len(failures)} of {len(RESULTS)} results' LaTeX does not read back:\n" + \
         "\n".join(failures[:40])
+
+
+def test_every_result_renders_as_mathml_for_the_page():
+    """derive serve's page shows each answer as MathML (SymPy's presentation printer, sanitized):
+    every result of the session prints, as well-formed MathML that names no element outside the
+    allowlist."""
+    import xml.etree.ElementTree as ET
+
+    from derive.serve.mathml import ELEMENTS, MATHML_NS, from_sympy
+
+    if len(RESULTS) < 40:
+        _own_results()
+    failures = []
+    for label, expr, _ in list(RESULTS.values()):
+        try:
+            with time_budget(SECONDS, "printing MathML"):
+                markup = from_sympy(expr)
+            tags = {e.tag.removeprefix("{" + MATHML_NS + "}") for e in ET.fromstring(markup).iter()}
+            assert tags <= ELEMENTS, tags - ELEMENTS
+        except Exception as exc:  # noqa: BLE001 - every failure is listed
+            failures.append(f"{label}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+    assert not failures, f"{len(failures)} of {len(RESULTS)} results print no MathML:\n" + "\n".join(failures[:40])

@@ -30,10 +30,15 @@ MAX_CHARS = 200_000  # a result bigger than this is shown as text
 
 class _Printer(MathMLPresentationPrinter):
     """SymPy's presentation printer, with derive's index names printed as names (SymPy prints an
-    Idx as `idx(i)`)."""
+    Idx as `idx(i)`) and e as a plain e."""
 
     def _print_Idx(self, e):
         return self._print(e.label)
+
+    def _print_Exp1(self, e):  # SymPy's &ExponentialE; is a double-struck e: print the e of textbooks
+        x = self.dom.createElement("mi")
+        x.appendChild(self.dom.createTextNode("e"))
+        return x
 
 
 def from_sympy(expr):
