@@ -263,10 +263,15 @@
     $("f").labels[0].textContent = currentOp() === "kkt" ? "Objective" : "Formula";
   }
 
+  // the formula as one line (a newline typed into the box is a space)
+  function formula() {
+    return $("f").value.replace(/\s*\n\s*/g, " ").trim();
+  }
+
   function calcArgs() {
     const op = currentOp();
     const args = {};
-    const f = $("f").value.trim();
+    const f = formula();
     if (op === "kkt") args[$("sense").value === "max" ? "max" : "min"] = f;
     else args.f = f;
     const lets = letList($("let").value);
@@ -289,9 +294,9 @@
   function saveState() {
     const params = new URLSearchParams();
     const op = currentOp();
-    if ($("f").value.trim()) {
+    if (formula()) {
       params.set("op", op);
-      params.set("f", $("f").value.trim());
+      params.set("f", formula());
       if ($("let").value.trim()) params.set("let", $("let").value.trim());
       for (const name of visibleFields(op)) {
         if (name === "st") {
@@ -301,7 +306,8 @@
         }
       }
     }
-    if ($("derivation").value.trim()) {
+    // the server answers a query of up to 100 kB: a longer derivation stays out of the address
+    if ($("derivation").value.trim() && $("derivation").value.length < 20000) {
       params.set("derivation", $("derivation").value);
       if ($("dlet").value.trim()) params.set("dlet", $("dlet").value.trim());
     }
@@ -348,7 +354,7 @@
 
   async function preview() {
     const seq = ++previewSeq;
-    const text = $("f").value.trim();
+    const text = formula();
     const mathBox = $("preview-math");
     const typedRow = $("preview-typed-row");
     const errorBox = $("preview-error");
@@ -406,7 +412,7 @@
 
   async function runCalc() {
     const op = currentOp();
-    const f = $("f").value.trim();
+    const f = formula();
     const answer = $("answer");
     const status = $("answer-status");
     const body = $("answer-body");
@@ -467,10 +473,11 @@
     status.className = body.querySelector(".verdict") ? "status visually-hidden" : "status";
     status.textContent = summary;
     finish(answer, reply.obj.ok === false ? "wrong" : "done");
+    const rendering = formulas.render(); // first in the server's queue: the answer's own formulas
     if (PLOTS.has(op)) showPlot(op, args, seq);
     if (KERNELS[op]) loadKernel(args, KERNELS[op], seq);
     if (op === "codegen") showKernel(reply.obj, null);
-    await formulas.render();
+    await rendering;
     if (seq === runSeq) answer.dataset.rendered = "true";
   }
 
@@ -646,7 +653,7 @@
     if (obj.rate) pair.append(h("div", null, block("at the rate", formulas.add(obj.rate))));
     body.append(pair);
     if (obj.critical) body.append(para("a is a critical point: the gradient is 0 there."));
-    if (obj.explanation) body.append(block("Why", h("p", { class: "explain-text" }, obj.explanation)));
+    if (obj.explanation) body.append(block("Why", h("p", { class: "explain-text" }, obj.explanation.trim())));
     body.append(validationLine(obj.validation));
     return `Directional derivative: ${obj.value}`;
   }
