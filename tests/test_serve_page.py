@@ -320,7 +320,10 @@ def test_xss_formulas_stay_text(driver, server):
     wait(driver, lambda d: d.find_element("id", "preview").get_attribute("data-state") in ("ok", "error")
          and not d.find_element("id", "preview-typed-row").get_attribute("hidden"), "the LaTeX preview")
     ctrl_enter(box)
-    wait_answer(driver)
+    answer = wait_answer(driver)
+    assert answer.get_attribute("data-state") == "error"
+    where = answer.find_element("css selector", ".error pre").get_attribute("textContent")
+    assert where.startswith(latex)  # the input, shown as text, a caret under the column
 
     # derivations, and the JSON answer, are text too
     paste(driver, "derivation", "d/dx <script>window.__pwned=3</script>\n= <img src=x onerror=window.__pwned=4>")

@@ -474,7 +474,9 @@
     status.textContent = summary;
     finish(answer, reply.obj.ok === false ? "wrong" : "done");
     const rendering = formulas.render(); // first in the server's queue: the answer's own formulas
-    if (PLOTS.has(op)) showPlot(op, args, seq);
+    // derive plots derivatives in scalar variables only: no plot request for matrix or index notation
+    const scalar = !reply.obj.notation || reply.obj.notation === "components";
+    if (PLOTS.has(op) && scalar) showPlot(op, args, seq);
     if (KERNELS[op]) loadKernel(args, KERNELS[op], seq);
     if (op === "codegen") showKernel(reply.obj, null);
     await rendering;
