@@ -5,11 +5,9 @@ May import: derive.optimize (kkt, for the simplex constraint), derive.derivation
 
 The layout follows scikit-learn's sklearn/mixture/:
 
-    _model.py        Model, mixture() and the family registry (FAMILIES, @register)
-    _normal.py       the normal family (full, diag, spherical)      } one module per family;
-    _discrete.py     bernoulli and categorical                      } a new family is a builder
-    _rates.py        poisson and exponential                        } decorated @register("name")
-    _custom.py       em.custom: any component log density
+    model.py         Model: the components' log density, parameters, data kind, priors
+    families/        one module per family (normal, discrete, rates, custom) and
+                     FAMILIES, the table mixture() reads: a new family is a builder and a row
     _priors.py       Dirichlet, Gamma, Beta, NormalInverseWishart (MAP-EM)
     _derive.py       derive_updates: J(theta), the E-step, the M-step   (_closed_form, _gem,
                      _separate, _validate: stationarity, generalized EM, statistics, checks)
@@ -20,9 +18,10 @@ The layout follows scikit-learn's sklearn/mixture/:
     _init.py         k-means++ initialisation; _cli.py the `derive em` subcommand
 """
 
-from ._custom import custom
+from .families import mixture
+from .families.custom import custom
 from ._derive import derive_updates
-from ._model import Model, mixture
+from .model import Model
 from ._priors import Beta, Dirichlet, Gamma, NormalInverseWishart
 from ._results import Fit, Updates
 

@@ -16,8 +16,9 @@ import re
 import numpy as np
 
 from ..errors import DeriveError
+from .families import FAMILIES
 
-FAMILY_CHOICES = ("normal", "bernoulli", "categorical", "poisson", "exponential", "custom")
+FAMILY_CHOICES = (*FAMILIES, "custom")
 MAX_ROWS = 50_000_000
 
 

@@ -22,7 +22,7 @@ from ..errors import DeriveError
 from ..text.budgets import time_budget
 from ._closed_form import solve_simplex, solve_stationary
 from ._gem import GEMSpec, gem_spec
-from ._model import WEIGHTS, Model
+from .model import WEIGHTS, Model
 from ._symbols import TARGET_INDEX, K, i, k, r
 from ._validate import validate
 

@@ -145,7 +145,7 @@ class Instance:
         return self._atoms(unroll(expr))
 
     def _atoms(self, expr):
-        from ._normal import logdet
+        from .families.normal import logdet
 
         expr = expr.xreplace({f: sympy.log(self._matrix(f.args[0]).det())
                               for f in expr.atoms(sympy.Function) if f.func == logdet})
@@ -154,7 +154,7 @@ class Instance:
         return expr.xreplace(replaced)
 
     def _matrix(self, arg):
-        from ._normal import Psi0
+        from .families.normal import Psi0
 
         if arg == Psi0 or getattr(arg, "label", None) == Psi0.label:
             return Matrix(self.hyper[Psi0])
@@ -163,7 +163,7 @@ class Instance:
         return Matrix(self.d0, self.d0, lambda a, b: table[(kk, a, b)])
 
     def _element(self, e):
-        from ._normal import Lambda
+        from .families.normal import Lambda
 
         base, idx = e.base, tuple(int(v) for v in e.indices) if all(v.is_Integer for v in e.indices) else None
         if idx is None:

@@ -10,13 +10,12 @@ M-step goes through a Lagrange multiplier too.  Priors: Beta on Bernoulli
 
 from sympy import KroneckerDelta, log
 
-from ._model import Model, generic_log_prior, register
-from ._params import Param
-from ._priors import attach
-from ._symbols import c, codes, i, j, k, total, x
+from ..model import Model, generic_log_prior
+from .._params import Param
+from .._priors import attach
+from .._symbols import c, codes, i, j, k, total, x
 
 
-@register("bernoulli")
 def bernoulli(k_, dim, cov, prior):
     del cov
     probs = Param("probs", "p", (k, j), "unit")
@@ -29,7 +28,6 @@ def bernoulli(k_, dim, cov, prior):
                  hyper=hyper)
 
 
-@register("categorical")
 def categorical(k_, dim, cov, prior):
     del cov
     probs = Param("probs", "p", (k, c), "simplex", axis=c)

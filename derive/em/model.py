@@ -4,9 +4,9 @@
 
 `Model` holds what the derivation and the kernels need: the component log
 density ell(i, k) in index notation, the parameters (`Param`) with their
-constraints, the data kind, the priors.  The families live in their own
-modules (`_normal`, `_discrete`, `_rates`, `_custom`); `mixture` dispatches
-through `FAMILIES`.
+constraints, the data kind, the priors.  The families build it
+(derive.em.families, one module each); `em.mixture` dispatches through their
+table, `families.FAMILIES`.  This module knows no family.
 """
 
 from dataclasses import dataclass, field
@@ -207,39 +207,6 @@ def _check_values(model, X):
                           f"{_where(row, col)} is {float(X[row, col])!r}")
 
 
-# the families: name -> builder(k, dim, cov, prior) -> Model; filled in by the family modules
-FAMILIES = {}
-
-
-def register(name):
-    def deco(builder):
-        FAMILIES[name] = builder
-        return builder
-    return deco
-
-
-def mixture(family, k, dim=1, cov="full", prior=None):
-    """A K-component mixture model of a built-in family.
-
-    Families: "normal" (cov "full", "diag" or "spherical"), "bernoulli" (dim
-    binary features), "categorical" (integer codes 0..dim-1), "poisson" and
-    "exponential" (dim independent coordinates).  ``prior`` maps parameter
-    names to priors (`em.Dirichlet` for "weights", `em.Gamma` for "rates",
-    `em.Beta` for "probs", `em.NormalInverseWishart` for "means"/"covariances").
-
-    >>> from derive import em
-    >>> em.mixture("poisson", k=2).describe()
-    '2-component poisson mixture in 1 dimension'
-    """
-    from . import _discrete, _normal, _rates  # noqa: F401 - each family module registers itself in FAMILIES
-
-    if not isinstance(family, str) or family not in FAMILIES:
-        raise DeriveError(f"unknown family {family!r}; choose one of {', '.join(sorted(FAMILIES))} "
-                          "(or em.custom for your own log density)")
-    k, dim = check_sizes(k, dim)
-    return FAMILIES[family](k, dim, cov, prior)
-
-
 def generic_log_prior(params, prior):
     """Sum of the log densities of the priors on `params` (weights included), and their values."""
     term, values = sympy.S.Zero, {}
@@ -251,4 +218,4 @@ def generic_log_prior(params, prior):
     return term, values
 
 
-__all__ = ["FAMILIES", "Model", "WEIGHTS", "check_data", "generic_log_prior", "mixture", "register"]
+__all__ = ["Model", "WEIGHTS", "check_data", "check_sizes", "generic_log_prior"]

@@ -11,10 +11,10 @@ sums); a Gamma prior on "rates" gives the MAP rate.
 
 from sympy import log, loggamma
 
-from ._model import Model, generic_log_prior, register
-from ._params import Param
-from ._priors import attach
-from ._symbols import i, j, k, total, x
+from ..model import Model, generic_log_prior
+from .._params import Param
+from .._priors import attach
+from .._symbols import i, j, k, total, x
 
 RATES = Param("rates", "lam", (k, j), "positive")
 RATES_1D = Param("rates", "lam", (k,), "positive")
@@ -33,12 +33,10 @@ def _rate_model(name, data, ell_of, k_, dim, cov, prior):
                  hyper=hyper)
 
 
-@register("poisson")
 def poisson(k_, dim, cov, prior):
     return _rate_model("poisson", "counts", lambda xi, lam: xi * log(lam) - lam - loggamma(xi + 1),
                        k_, dim, cov, prior)
 
 
-@register("exponential")
 def exponential(k_, dim, cov, prior):
     return _rate_model("exponential", "nonnegative", lambda xi, lam: log(lam) - lam * xi, k_, dim, cov, prior)

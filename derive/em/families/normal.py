@@ -36,12 +36,12 @@ from sympy import (
     pi,
 )
 
-from ..errors import DeriveError
-from ._closed_form import tidy
-from ._model import Model, generic_log_prior, register
-from ._params import Param
-from ._priors import NormalInverseWishart, attach
-from ._symbols import d, i, j, k, l, over_rows, r, total, x
+from ...errors import DeriveError
+from .._closed_form import tidy
+from ..model import Model, generic_log_prior
+from .._params import Param
+from .._priors import NormalInverseWishart, attach
+from .._symbols import d, i, j, k, l, over_rows, r, total, x
 
 COV_TYPES = ("full", "diag", "spherical")
 
@@ -63,7 +63,6 @@ VARIANCE_1D = {cov: Param("covariances", "sigma2", (k,), "positive", public_axes
                for cov, axes in (("full", (k, j, l)), ("diag", (k, j)), ("spherical", (k,)))}
 
 
-@register("normal")
 def normal(k_, dim, cov, prior):
     if cov not in COV_TYPES:
         raise DeriveError(f"cov must be one of {', '.join(COV_TYPES)} for a normal mixture, got {cov!r}")
@@ -207,7 +206,7 @@ def full_route(model):
 
     Returns {name: (index-notation closed form, MatrixStep)}.
     """
-    from ..derivation.api import grad
+    from ...derivation.api import grad
 
     D = d
     mu_, Sig, x_ = MatrixSymbol("mu", D, 1), MatrixSymbol("Sigma", D, D), MatrixSymbol("x", D, 1)
