@@ -7,7 +7,7 @@ import sympy
 from sympy import Eq, KroneckerDelta, Sum, Symbol, digamma, log
 
 from derive import DeriveError, ValidationError, em
-from derive.em._derive import _steps
+from derive.em._derive import derive_steps as _steps
 from derive.em._symbols import N, K, c, codes, d, i, j, k, l, r, x
 from derive.em._validate import validate
 

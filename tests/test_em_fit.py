@@ -291,7 +291,7 @@ def test_numba_kernel_equals_its_numpy_twin(normal_full):
 
 
 def test_exp_of_the_kernel_is_accurate():
-    from derive.em._blocks import BLOCK, exp_block
+    from derive.em.fitting.blocks import BLOCK, exp_block
 
     z = np.concatenate([-np.geomspace(1e-12, 745.0, BLOCK - 6), [0.0, -1e-300, -708.5, -740.0, -745.5, -800.0]])
     out = np.empty(BLOCK)
@@ -307,7 +307,7 @@ def test_exp_polynomial_coefficients_are_exp_to_float64_accuracy():
     """EXP_POLY (rounded to float64, evaluated exactly) against exp in 40 digits on |r| <= log(2)/2."""
     import mpmath
 
-    from derive.em._blocks import EXP_POLY
+    from derive.em.fitting.blocks import EXP_POLY
 
     with mpmath.workdps(40):
         half = mpmath.log(2) / 2

@@ -11,19 +11,18 @@ The layout follows scikit-learn's sklearn/mixture/:
     _priors.py       Dirichlet, Gamma, Beta, NormalInverseWishart (MAP-EM)
     _derive.py       derive_updates: J(theta), the E-step, the M-step   (_closed_form, _gem,
                      _separate, _validate: stationarity, generalized EM, statistics, checks)
-    _kernels.py      the fused E-step + statistics kernel, generated (_blocks, _program)
-    _base.py         the EM loop shared by every model; _dask.py the same loop as map-reduce
-    _warm.py         compiles the kernel before the first iteration (here and on Dask workers), timed
-    _results.py      Updates and Fit; _explain.py and _plot.py say and draw them
-    _init.py         k-means++ initialisation; _cli.py the `derive em` subcommand
+    updates.py       Updates (what derive_updates returns) and derive_updates
+    fitting/         the EM loop and its backends (NumPy/Numba, Dask), seeding, warm-up,
+                     the generated kernels, and Fit; presentation/ explains and plots;
+    _cli.py          the `derive em` subcommand (called by derive/cli.py)
 """
 
 from .families import mixture
 from .families.custom import custom
-from ._derive import derive_updates
 from .model import Model
 from ._priors import Beta, Dirichlet, Gamma, NormalInverseWishart
-from ._results import Fit, Updates
+from .fitting.result import Fit
+from .updates import Updates, derive_updates
 
 __all__ = ["Beta", "Dirichlet", "Fit", "Gamma", "Model", "NormalInverseWishart", "Updates", "custom",
            "derive_updates", "mixture"]

@@ -1,4 +1,4 @@
-"""em.derive_updates: from a model to validated E- and M-step formulas.
+"""The E-step and the M-step of a model, derived: `e_step` and `derive_steps` (`Step`s in the order they run).
 
 The lecture's route, step by step:
 
@@ -10,7 +10,8 @@ The lecture's route, step by step:
    for sum_k w[k] = 1; a full covariance by matrix calculus), or a
    generalized-EM step where there is no closed form.
 
-Every closed form is validated on an exact instance before it is returned.
+Every closed form is then validated on an exact instance (`_validate`) before
+`derive_updates` (derive/em/updates.py) returns it.
 """
 
 from dataclasses import dataclass
@@ -19,14 +20,10 @@ import sympy
 from sympy import Eq, Indexed, Sum, Symbol, exp, log
 
 from ..errors import DeriveError
-from ..text.budgets import time_budget
 from ._closed_form import solve_simplex, solve_stationary
 from ._gem import GEMSpec, gem_spec
-from .model import WEIGHTS, Model
+from .model import WEIGHTS
 from ._symbols import TARGET_INDEX, K, i, k, r
-from ._validate import validate
-
-DERIVE_SECONDS = 40.0
 
 
 @dataclass
@@ -53,24 +50,6 @@ class Step:
     note: str = ""
 
 
-def derive_updates(model, *, validate_result=True):
-    """Derive the E-step and M-step of `model` (from `em.mixture` or `em.custom`); returns `Updates`.
-
-    >>> from derive import em
-    >>> u = em.derive_updates(em.mixture("poisson", k=2))
-    >>> u.m_step["rates"]
-    Eq(lam[k], Sum(r[i, k]*x[i], (i, 0, N - 1))/Sum(r[i, k], (i, 0, N - 1)))
-    """
-    from ._results import Updates
-
-    if not isinstance(model, Model):
-        raise DeriveError("derive_updates takes a model from em.mixture(...) or em.custom(...)")
-    with time_budget(DERIVE_SECONDS, "deriving the EM updates"):
-        steps = _steps(model)
-    report = validate(model, steps) if validate_result else None
-    return Updates(model, model.objective, e_step(model), steps, report)
-
-
 def e_step(model):
     """r[i, k] = exp(log w[k] + ell(i, k) - log sum_q exp(log w[q] + ell(i, q)))."""
     q = Symbol("q", integer=True)
@@ -79,7 +58,7 @@ def e_step(model):
     return Eq(r[i, k], exp(joint - lse))
 
 
-def _steps(model):
+def derive_steps(model):
     J = model.objective
     steps = [_simplex_step(J, WEIGHTS)]
     matrix = model.matrix_route(model) if model.matrix_route is not None else {}

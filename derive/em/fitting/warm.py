@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from ._init import SOFT
+from .seeding import SOFT
 
 ENTRY_POINTS = ("hoist", "seed_range", "stats_range", "resp_range")
 

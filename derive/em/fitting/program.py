@@ -7,7 +7,7 @@
   written out at the concrete d and C.
 * Each M-step update becomes a NumPy kernel (`codegen.kernel`) of the
   statistics and the parameters it reads, vectorized over components.
-* The E-step kernel (`_kernels`) computes the same statistics in one pass.
+* The E-step kernel (kernels.py) computes the same statistics in one pass.
 * The log prior becomes a NumPy kernel too (per component where it can).
 
 The numeric pieces never see user text: they are printed from SymPy.
@@ -21,11 +21,11 @@ from sympy import Indexed, Mul, Sum, Symbol
 
 import codegen
 
-from ..errors import DeriveError, LimitError
-from ._gem import newton_ascent
-from ._kernels import KernelSpec, kernel_modules
-from ._separate import pull_out
-from ._symbols import C, K, N, d, i, k, r, x
+from ...errors import DeriveError, LimitError
+from .._gem import newton_ascent
+from .._separate import pull_out
+from .._symbols import C, K, N, d, i, k, r, x
+from .kernels import KernelSpec, kernel_modules
 
 MAX_FULL_DIM = 12
 MAX_VECTOR_DIM = 64

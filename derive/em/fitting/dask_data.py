@@ -8,7 +8,7 @@ data stay where they are.  The tasks carry the kernel's source text (a few
 kB): a worker process writes it to its kernel cache and imports it, so the
 same compiled code runs on threads, processes or a cluster.  Under a
 dask.distributed client each worker compiles (or loads) it in a warm-up task
-pinned to it before the first iteration, and reports its time (`_warm`).  The
+pinned to it before the first iteration, and reports its time (warm.py).  The
 result equals the in-memory fit up to the order of the floating-point additions.
 
 Dask is optional (``pip install -e ".[dask]"``); NumPy input never imports it.
@@ -16,7 +16,9 @@ Dask is optional (``pip install -e ".[dask]"``); NumPy input never imports it.
 
 import numpy as np
 
-from ..errors import DeriveError
+from ...errors import DeriveError
+from .numpy_data import choose_backend
+from .warm import NOT_NEEDED, example_arguments, warm_up
 
 
 def _module(sources, backend):
@@ -58,8 +60,6 @@ def warm_worker(sources, X, K, arrays, M):
 
     from codegen.cache import load_module
 
-    from ._warm import warm_up
-
     start = time.perf_counter()
     module = load_module(sources["numba"])
     loaded = time.perf_counter() - start
@@ -82,8 +82,6 @@ class DaskData:
             import dask
         except ImportError:  # pragma: no cover - only reached with a Dask array
             raise DeriveError("fitting a Dask array needs dask (pip install -e \".[dask]\")") from None
-        from ._base import choose_backend
-
         self.dask = dask
         self.program = program
         self.sources = {"numba": _source_of(program.module), "numpy": _source_of(program.numpy_module)}
@@ -100,8 +98,6 @@ class DaskData:
     def warm_up(self):
         """Compile (or load) the kernel where the chunks will run: in this process for Dask's local
         schedulers; on every worker, each timing itself, under a dask.distributed client."""
-        from ._warm import NOT_NEEDED, example_arguments, warm_up
-
         if self.backend != "numba":
             return {"compile_seconds": 0.0, "compiled_from": NOT_NEEDED}
         k = self.program.model.k

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..text.printing import latex, to_text
+from ...text.printing import latex, to_text
 
 
 @dataclass

@@ -7,7 +7,7 @@ MAX_POINTS = 5000
 
 def plot_fit(fit, path=None, X=None):
     """A figure with the clusters (left) and log p per iteration (right); saved to `path` if given."""
-    from ..present.plots import figure, finish
+    from ...present.plots import figure, finish
 
     fig = figure(figsize=(11, 4.5))  # headless and shown in notebooks; pyplot's state is left alone
     left, right = fig.subplots(1, 2)

@@ -1,9 +1,38 @@
-"""The result objects: `Updates` (the derivation) and `Fit` (a fitted mixture)."""
+"""`Updates`: the derived E- and M-steps of a model, and `derive_updates`, which derives them.
 
-import numpy as np
-import sympy
+The object users hold between the derivation and the fit: it reads as the
+lecture writes the updates (`str`, LaTeX, `to_dict`), tells the derivation
+(`explain`, derive/em/presentation/) and runs EM (`fit`, the loop in
+derive/em/fitting/, which returns a `Fit`).
+"""
 
+from ..errors import DeriveError
+from ..text.budgets import time_budget
 from ..text.printing import latex, to_text
+from ._derive import derive_steps, e_step
+from ._validate import validate
+from .fitting.loop import fit
+from .fitting.program import Program
+from .model import Model
+from .presentation.explain import explain
+
+DERIVE_SECONDS = 40.0
+
+
+def derive_updates(model, *, validate_result=True):
+    """Derive the E-step and M-step of `model` (from `em.mixture` or `em.custom`); returns `Updates`.
+
+    >>> from derive import em
+    >>> u = em.derive_updates(em.mixture("poisson", k=2))
+    >>> u.m_step["rates"]
+    Eq(lam[k], Sum(r[i, k]*x[i], (i, 0, N - 1))/Sum(r[i, k], (i, 0, N - 1)))
+    """
+    if not isinstance(model, Model):
+        raise DeriveError("derive_updates takes a model from em.mixture(...) or em.custom(...)")
+    with time_budget(DERIVE_SECONDS, "deriving the EM updates"):
+        steps = derive_steps(model)
+    report = validate(model, steps) if validate_result else None
+    return Updates(model, model.objective, e_step(model), steps, report)
 
 
 class Updates:
@@ -29,8 +58,6 @@ class Updates:
     def program(self):
         """The compiled E-step/statistics kernel and the numeric M-step (built on first use)."""
         if self._program is None:
-            from ._program import Program
-
             self._program = Program(self)
         return self._program
 
@@ -43,15 +70,11 @@ class Updates:
         normal covariances' diagonals after each M-step (0: the exact EM).
         ``backend``: "numba", "numpy" or "auto".  See docs/em.md.
         """
-        from ._base import fit
-
         return fit(self, X, init=init, max_iter=max_iter, tol=tol, seed=seed, reg_covar=reg_covar, backend=backend)
 
     # -- showing ------------------------------------------------------------
     def explain(self):
         """The derivation in words and LaTeX, the way the lecture tells it (an `Explanation`)."""
-        from ._explain import explain
-
         return explain(self)
 
     def __str__(self):
@@ -109,73 +132,4 @@ def _how(step):
     return "dJ/d" + step.param.symbol + " = 0"
 
 
-class Fit:
-    """A fitted mixture.
-
-    Attributes: ``params`` (name -> NumPy array, scikit-learn's shapes:
-    weights (K,), means (K, d), covariances (K, d, d) | (K, d) | (K,),
-    probs, rates, or the declared names of a custom model); ``loglik``
-    (log posterior per iteration, t = 0 .. n_iter; log-likelihood without
-    priors); ``n_iter``; ``converged``; ``responsibilities`` (N x K, computed
-    on first access: a Dask array for Dask input); ``labels`` (argmax);
-    ``timings`` (seconds: build, compile and where the compiled code came from, per Dask worker too,
-    init, each iteration; docs/em.md); ``updates``.  ``plot()`` draws the clusters and the trace.
-    """
-
-    def __init__(self, updates, params, loglik, n_iter, converged, run, internal, notes, timings):
-        self.updates, self.model = updates, updates.model
-        self.params, self.loglik, self.n_iter, self.converged = params, loglik, n_iter, converged
-        self.notes, self.timings = notes, timings
-        self._run, self._internal, self._responsibilities = run, internal, None
-
-    @property
-    def responsibilities(self):
-        if self._responsibilities is None:
-            run = self._run
-            logw, H, arrays = run.kernel_inputs(self._internal)
-            R, _ = run.data.responsibilities(run.shift, logw, H, arrays)
-            self._responsibilities = R
-        return self._responsibilities
-
-    @property
-    def labels(self):
-        R = self.responsibilities
-        return R.argmax(axis=1)
-
-    @property
-    def monotone(self):
-        """True if the recorded log posterior never decreased beyond round-off."""
-        steps = np.diff(self.loglik)
-        return bool(np.all(steps >= -1e-9 * np.maximum(1.0, np.abs(self.loglik[1:]))))
-
-    def plot(self, path=None, X=None):
-        """Clusters (first two coordinates, or a histogram for 1-D data) and the log-likelihood trace."""
-        from ._plot import plot_fit
-
-        return plot_fit(self, path, X)
-
-    def __str__(self):
-        state = "converged" if self.converged else "stopped (max_iter)"
-        what = "log posterior" if self.model.prior else "log-likelihood"
-        lines = [f"EM fit of a {self.model.describe()}: {state} after {self.n_iter} iterations; "
-                 f"{what} {self.loglik[-1]:.10g} (from {self.loglik[0]:.10g})"]
-        for name, value in self.params.items():
-            text = np.array2string(np.asarray(value), precision=4, suppress_small=True, max_line_width=100)
-            lines.append(f"  {name} {tuple(np.shape(value))}:\n    " + text.replace("\n", "\n    "))
-        if self.notes:
-            lines.append("  " + "; ".join(f"{k}: {v}" for k, v in self.notes.items()))
-        return "\n".join(lines)
-
-    def _repr_latex_(self):
-        rows = [r"\text{" + name + "} &= " + latex(sympy.Matrix(np.atleast_2d(np.round(v, 4))))
-                for name, v in self.params.items() if np.size(v) <= 64 and np.ndim(v) <= 2]
-        rows.append(r"\log p &= " + f"{self.loglik[-1]:.8g}")
-        return r"$$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$$"
-
-    def to_dict(self):
-        return {"model": self.model.to_dict(), "params": {k: np.asarray(v).tolist() for k, v in self.params.items()},
-                "loglik": [float(v) for v in self.loglik], "n_iter": self.n_iter, "converged": self.converged,
-                "monotone": self.monotone, "notes": dict(self.notes)}
-
-
-__all__ = ["Fit", "Updates"]
+__all__ = ["Updates", "derive_updates"]
