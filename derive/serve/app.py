@@ -133,6 +133,9 @@ class Server:
     async def index(self, request):
         return Response(self.page, media_type="text/html; charset=utf-8")
 
+    async def favicon(self, request):  # the page has none; a 204 keeps the browser's console quiet
+        return Response(status_code=204)
+
     async def static_file(self, request):
         name = request.path_params["name"]
         if name not in STATIC:
@@ -188,8 +191,9 @@ class Server:
             return _error(400, "'formulas' must be a list of strings")
         if not (isinstance(let, str) or isinstance(let, list) and all(isinstance(x, str) for x in let)):
             return _error(400, "'let' must be a string or a list of strings")
-        if typed is not None and not isinstance(typed, str):
-            return _error(400, "'typed' must be a string")
+        if typed is not None and not (isinstance(typed, str) or isinstance(typed, list)
+                                      and all(isinstance(t, str) for t in typed)):
+            return _error(400, "'typed' must be a string or a list of strings")
         try:
             return JSONResponse(await self.pool.run("render", formulas, let, typed))
         except BusyError as exc:
@@ -266,6 +270,7 @@ def create_app(host="127.0.0.1", port=8000, workers=None, time_limit=45.0, allow
     app = Starlette(routes=[
         Route("/", server.index, methods=["GET", "HEAD"]),
         Route("/static/{name}", server.static_file, methods=["GET", "HEAD"]),
+        Route("/favicon.ico", server.favicon, methods=["GET", "HEAD"]),
         Route("/api", server.describe, methods=["GET"]),
         Route("/api/{command}", server.api, methods=["POST"]),
         Route("/render", server.render, methods=["POST"]),

@@ -42,7 +42,19 @@ class _Printer(MathMLPresentationPrinter):
 
 
 def from_sympy(expr):
-    """<math> of a SymPy expression or matrix, sanitized."""
+    """<math> of a SymPy expression or matrix, sanitized.
+
+    Matrix notation goes through derive's own LaTeX (the textbook's X^T (y ⊙ σ(X w))) and
+    latex2mathml: SymPy's MathML printer has no rule for most matrix-expression nodes and writes
+    hadamardpower(x, 2), elementwiseapplyfunction(...), trace(x^T A x)."""
+    import sympy
+
+    if isinstance(expr, sympy.Basic) and expr.atoms(sympy.MatrixSymbol):
+        from derive.text.printing import latex
+
+        markup = from_latex(latex(expr))
+        if markup is not None:
+            return markup
     body = _Printer({"mat_delim": "["}).doprint(expr)
     return sanitize(f'<math xmlns="{MATHML_NS}" display="block">{body}</math>')
 

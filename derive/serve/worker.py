@@ -47,7 +47,7 @@ def run_command(argv, files=None, stdin=None):
 def render(formulas, let=(), typed=None):
     """{"mathml": [<math> or None], "errors": [message or None], "typed": <math> or None}: each formula
     read by derive's own parser (with the --let declarations) and printed by SymPy's presentation
-    printer; `typed`, LaTeX as the user typed it, by latex2mathml."""
+    printer; `typed`, LaTeX as the user typed it (or a list of LaTeX formulas), by latex2mathml."""
     from derive.cli import _namespace
     from derive.errors import DeriveError
     from derive.text.expressions import parse
@@ -68,7 +68,10 @@ def render(formulas, let=(), typed=None):
         except Exception as exc:  # noqa: BLE001 - SymPy's printer may not know a node: no picture, said why
             mathml.append(None)
             errors.append(f"not rendered ({type(exc).__name__})")
-    typed_mathml = from_latex(typed) if isinstance(typed, str) and typed.strip() else None
+    if isinstance(typed, list):  # several LaTeX formulas (the steps' before and after)
+        typed_mathml = [from_latex(t) if t.strip() else None for t in typed[:MAX_FORMULAS]]
+    else:
+        typed_mathml = from_latex(typed) if isinstance(typed, str) and typed.strip() else None
     return {"mathml": mathml, "errors": errors, "typed": typed_mathml}
 
 
