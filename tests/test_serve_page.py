@@ -164,6 +164,9 @@ def test_formula_preview_and_gradient_with_ctrl_enter(driver, server):
     assert mi_texts(math) == {"x", "y"}
     assert "gradcheck ok" in answer.find_element("css selector", ".validation").text
     assert by(driver, "#answer-body .steps li"), "the rules of --steps are shown"
+    # each step's before = after, from derive's own LaTeX, drawn as MathML
+    step = driver.find_element("css selector", "#answer-body .steps .step-formula.rendered math")
+    assert "=" in step.get_attribute("textContent")
     status = driver.find_element("id", "answer-status")
     assert status.get_attribute("role") == "status" and "Gradient" in status.text
     # the state is in the address: a link reproduces the answer

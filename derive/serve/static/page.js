@@ -196,25 +196,43 @@
       return wrap;
     }
 
+    /* LaTeX derive printed itself (a step's before and after): drawn by latex2mathml on the server */
+    addLatex(latex, fallback, options) {
+      const opts = options || {};
+      const box = h(opts.inline ? "span" : "div", {
+        class: `formula${opts.inline ? " inline" : ""}${opts.className ? ` ${opts.className}` : ""}`,
+        "data-text": fallback,
+      }, h("code", null, fallback));
+      this.jobs.push({ box, text: null, latex, inline: !!opts.inline, astext: null });
+      return box;
+    }
+
     async render() {
-      const jobs = this.jobs.filter((j) => j.text && j.text.length < 20000);
+      const jobs = this.jobs.filter((j) => (j.text && j.text.length < 20000) || (j.latex && j.latex.length < 20000));
       for (let start = 0; start < jobs.length; start += MAX_FORMULAS) {
         const chunk = jobs.slice(start, start + MAX_FORMULAS);
+        const texts = chunk.filter((j) => j.text);
+        const latex = chunk.filter((j) => !j.text);
         let reply;
         try {
-          reply = await postJSON("/render", { formulas: chunk.map((j) => j.text), let: this.lets });
+          reply = await postJSON("/render", {
+            formulas: texts.map((j) => j.text), let: this.lets, typed: latex.map((j) => j.latex),
+          });
         } catch (_) {
           return;
         }
         if (reply.status !== 200 || !reply.obj || !Array.isArray(reply.obj.mathml)) return;
-        chunk.forEach((job, k) => {
-          const math = safeMath(reply.obj.mathml[k]);
+        const typed = Array.isArray(reply.obj.typed) ? reply.obj.typed : [];
+        const place = (job, markup) => {
+          const math = safeMath(markup);
           if (!math) return; // the text stays
           math.setAttribute("display", job.inline ? "inline" : "block");
           job.box.replaceChildren(math);
           job.box.classList.add("rendered");
           if (job.astext) job.astext.hidden = false;
-        });
+        };
+        texts.forEach((job, k) => place(job, reply.obj.mathml[k]));
+        latex.forEach((job, k) => place(job, typed[k]));
       }
     }
   }
@@ -512,7 +530,10 @@
         list.append(h("li", null,
           h("span", { class: "rule" }, step.rule || "step"),
           step.relation && step.relation !== "=" ? ` (${step.relation})` : "",
-          h("div", { class: "line-text" }, h("code", null, `${step.before}  →  ${step.after}`)),
+          step.latex && step.latex.before && step.latex.after && (!step.relation || step.relation === "=")
+            ? formulas.addLatex(`${step.latex.before} = ${step.latex.after}`, `${step.before}  =  ${step.after}`,
+              { className: "step-formula" })
+            : h("div", { class: "line-text" }, h("code", null, `${step.before}  →  ${step.after}`)),
           step.note ? h("div", { class: "note" }, step.note) : null));
       }
       details.append(block(entry.entry ? `${entry.entry}: ${entry.start || ""}` : entry.start, list));
