@@ -7,9 +7,9 @@ import sympy
 from sympy import Eq, KroneckerDelta, Sum, Symbol, digamma, log
 
 from derive import DeriveError, ValidationError, em
-from derive.em._derive import derive_steps as _steps
-from derive.em._symbols import N, K, c, codes, d, i, j, k, l, r, x
-from derive.em._validate import validate
+from derive.em.derivation.steps import derive_steps as _steps
+from derive.em.derivation.validate import validate
+from derive.em.symbols import K, N, c, codes, d, i, j, k, l, r, x
 
 
 def rows(body):

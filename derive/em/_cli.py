@@ -16,7 +16,10 @@ import re
 import numpy as np
 
 from ..errors import DeriveError
-from .families import FAMILIES
+from . import priors
+from .families import FAMILIES, mixture
+from .families.custom import custom
+from .updates import derive_updates
 
 FAMILY_CHOICES = (*FAMILIES, "custom")
 MAX_ROWS = 50_000_000
@@ -58,8 +61,6 @@ def add_parser(sub):
 
 
 def run(args):
-    from . import custom, derive_updates, mixture
-
     X = read_csv(args.data) if args.data else None
     if args.plot and X is None:
         raise DeriveError("--plot needs --data FILE.csv")
@@ -114,8 +115,6 @@ _PRIORS = {"dirichlet": ("Dirichlet", ["alpha"]), "gamma": ("Gamma", ["shape", "
 
 def parse_priors(items):
     """{"weights": Dirichlet(2.0), ...} from ["weights: dirichlet(2)", ...]; numbers only, never eval."""
-    from . import _priors
-
     out = {}
     for item in items:
         m = _PRIOR.match(item)
@@ -136,7 +135,7 @@ def parse_priors(items):
                 args.append(number)
         if len(args) > len(order):
             raise DeriveError(f"{kind}() takes at most {len(order)} arguments ({', '.join(order)})")
-        out[name] = getattr(_priors, cls_name)(*args, **kwargs)
+        out[name] = getattr(priors, cls_name)(*args, **kwargs)
     return out
 
 

@@ -16,10 +16,9 @@ import sympy
 from sympy import log
 
 from ..errors import DeriveError
-from ..text.printing import to_text
-from ._params import Param, sizes_of
-from ._symbols import i, k, over_rows, r, total
-from ..text.printing import latex
+from ..text.printing import latex, to_text
+from .params import Param, sizes_of
+from .symbols import i, k, over_rows, r, total
 
 WEIGHTS = Param("weights", "w", (k,), "simplex", axis=k)
 
@@ -218,4 +217,4 @@ def generic_log_prior(params, prior):
     return term, values
 
 
-__all__ = ["Model", "WEIGHTS", "check_data", "check_sizes", "generic_log_prior"]
+__all__ = ["WEIGHTS", "Model", "check_data", "check_sizes", "generic_log_prior"]

@@ -9,8 +9,8 @@ derive/em/fitting/, which returns a `Fit`).
 from ..errors import DeriveError
 from ..text.budgets import time_budget
 from ..text.printing import latex, to_text
-from ._derive import derive_steps, e_step
-from ._validate import validate
+from .derivation.steps import derive_steps, e_step
+from .derivation.validate import validate
 from .fitting.loop import fit
 from .fitting.program import Program
 from .model import Model

@@ -14,8 +14,8 @@ everything below them.  A family never imports another family, nor this table.
 prior) -> Model.  A new family is a module with its builder and one row here.
 """
 
-from ..model import check_sizes
 from ...errors import DeriveError
+from ..model import check_sizes
 from .discrete import bernoulli, categorical
 from .normal import normal
 from .rates import exponential, poisson

@@ -16,13 +16,13 @@ import sympy
 from sympy import IndexedBase, Symbol
 
 from ...errors import DeriveError, SymbolError
-from ...text.names import check_name
 from ...text.expressions import parse
+from ...text.names import check_name
 from ..model import Model, check_sizes, generic_log_prior
-from .._params import Param
-from .._priors import attach
-from .._symbols import i, x
-from .._symbols import k as component
+from ..params import Param
+from ..priors import attach
+from ..symbols import i, x
+from ..symbols import k as component
 
 CONSTRAINT_WORDS = {"real": "real", "scalar": "real", "positive": "positive", "unit": "unit",
                     "unit interval": "unit", "probability": "unit", "(0, 1)": "unit", "(0,1)": "unit"}

@@ -11,9 +11,9 @@ M-step goes through a Lagrange multiplier too.  Priors: Beta on Bernoulli
 from sympy import KroneckerDelta, log
 
 from ..model import Model, generic_log_prior
-from .._params import Param
-from .._priors import attach
-from .._symbols import c, codes, i, j, k, total, x
+from ..params import Param
+from ..priors import attach
+from ..symbols import c, codes, i, j, k, total, x
 
 
 def bernoulli(k_, dim, cov, prior):

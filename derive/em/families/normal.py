@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 from sympy import (
-    Function,
     Identity,
     IndexedBase,
     MatAdd,
@@ -37,11 +36,11 @@ from sympy import (
 )
 
 from ...errors import DeriveError
-from .._closed_form import tidy
+from ..derivation.closed_form import tidy
 from ..model import Model, generic_log_prior
-from .._params import Param
-from .._priors import NormalInverseWishart, attach
-from .._symbols import d, i, j, k, l, over_rows, r, total, x
+from ..params import Param
+from ..priors import NormalInverseWishart, attach
+from ..symbols import Lambda, d, i, j, k, l, logdet, over_rows, r, total, x
 
 COV_TYPES = ("full", "diag", "spherical")
 
@@ -49,9 +48,6 @@ MEANS = Param("means", "mu", (k, j), "real")
 FULL = Param("covariances", "Sigma", (k, j, l), "spd")
 DIAG = Param("covariances", "sigma2", (k, j), "positive")
 SPHERICAL = Param("covariances", "sigma2", (k,), "positive")
-
-logdet = Function("logdet")  # log det of a component's covariance, logdet(Sigma[k])
-Lambda = IndexedBase("Lambda", real=True)  # the precision Sigma[k]^-1, element Lambda[k, j, l]
 
 NIW = NormalInverseWishart
 
@@ -164,7 +160,9 @@ class NIWFullLogPrior:
         sign, self.logdet_scale = np.linalg.slogdet(self.scale)
 
     def __call__(self, params):
-        from math import lgamma, log as ln, pi as PI
+        from math import lgamma
+        from math import log as ln
+        from math import pi as PI
 
         mu, cov = np.asarray(params["means"]), np.asarray(params["covariances"])
         D, nu, kap = cov.shape[1], self.dof, self.kappa

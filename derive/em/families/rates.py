@@ -12,9 +12,9 @@ sums); a Gamma prior on "rates" gives the MAP rate.
 from sympy import log, loggamma
 
 from ..model import Model, generic_log_prior
-from .._params import Param
-from .._priors import attach
-from .._symbols import i, j, k, total, x
+from ..params import Param
+from ..priors import attach
+from ..symbols import i, j, k, total, x
 
 RATES = Param("rates", "lam", (k, j), "positive")
 RATES_1D = Param("rates", "lam", (k,), "positive")

@@ -11,7 +11,6 @@ import numpy as np
 from ...errors import DeriveError
 from .warm import NOT_NEEDED, example_arguments, warm_up
 
-
 AUTO_NUMBA_WORK = 400_000  # rows x components from which the compiled kernel pays for its compilation
 
 

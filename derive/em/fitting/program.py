@@ -22,9 +22,9 @@ from sympy import Indexed, Mul, Sum, Symbol
 import codegen
 
 from ...errors import DeriveError, LimitError
-from .._gem import newton_ascent
-from .._separate import pull_out
-from .._symbols import C, K, N, d, i, k, r, x
+from ..derivation.generalized_em import newton_ascent
+from ..derivation.separate import pull_out
+from ..symbols import C, K, N, d, i, k, r, x
 from .kernels import KernelSpec, kernel_modules
 
 MAX_FULL_DIM = 12

@@ -15,7 +15,7 @@ import numpy as np
 from sympy import IndexedBase, Symbol
 
 from ..errors import DeriveError
-from ._symbols import RANGES, TARGET_INDEX, C, K, d
+from .symbols import RANGES, TARGET_INDEX, C, K, d
 
 CONSTRAINTS = ("real", "positive", "unit", "simplex", "spd")
 

@@ -19,7 +19,7 @@ import sympy
 from sympy import IndexedBase, Symbol, log, loggamma
 
 from ..errors import DeriveError
-from ._symbols import RANGES, total
+from .symbols import RANGES, total
 
 
 def _positive(value, what):

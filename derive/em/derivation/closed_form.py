@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import sympy
 from sympy import Dummy, Indexed, IndexedBase, KroneckerDelta, Mul, Sum, Symbol
 
-from ..errors import DeriveError
-from ..calculus.index import contract
-from ..text.budgets import attempt
-from ._separate import has_target, pull_out, sums_as_symbols
-from ._symbols import RANGES, TARGET_INDEX, K, i, r
+from ...calculus.index import contract
+from ...errors import DeriveError
+from ...text.budgets import attempt
+from ..symbols import RANGES, TARGET_INDEX, K, i, r
+from .separate import has_target, pull_out, sums_as_symbols
 
 SOLVE_SECONDS = 6.0
 

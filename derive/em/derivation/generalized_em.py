@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from ._closed_form import gradient, restrict
-from ._separate import pull_out
+from .closed_form import gradient, restrict
+from .separate import pull_out
 
 NEWTON_STEPS = 20  # inner Newton iterations per M-step (each one never decreases J)
 HALVINGS = 40

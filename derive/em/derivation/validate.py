@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Indexed, Matrix, Rational, Sum, Symbol
 
-from ..errors import ValidationError
-from ..text.budgets import time_budget
-from ._priors import exact
-from ._symbols import C, K, N, d, r, x
+from ...errors import ValidationError
+from ...text.budgets import time_budget
+from ..priors import NormalInverseWishart, exact
+from ..symbols import C, K, Lambda, N, d, logdet, r, x
 
 ROWS = 4
 
@@ -145,8 +145,6 @@ class Instance:
         return self._atoms(unroll(expr))
 
     def _atoms(self, expr):
-        from .families.normal import logdet
-
         expr = expr.xreplace({f: sympy.log(self._matrix(f.args[0]).det())
                               for f in expr.atoms(sympy.Function) if f.func == logdet})
         replaced = {e: self._element(e) for e in expr.atoms(Indexed)}
@@ -154,8 +152,7 @@ class Instance:
         return expr.xreplace(replaced)
 
     def _matrix(self, arg):
-        from .families.normal import Psi0
-
+        Psi0 = NormalInverseWishart.scale_base
         if arg == Psi0 or getattr(arg, "label", None) == Psi0.label:
             return Matrix(self.hyper[Psi0])
         kk = int(arg.indices[0]) if isinstance(arg, Indexed) else None
@@ -163,8 +160,6 @@ class Instance:
         return Matrix(self.d0, self.d0, lambda a, b: table[(kk, a, b)])
 
     def _element(self, e):
-        from .families.normal import Lambda
-
         base, idx = e.base, tuple(int(v) for v in e.indices) if all(v.is_Integer for v in e.indices) else None
         if idx is None:
             return e
@@ -273,7 +268,7 @@ def _is_zero(value):
 def _check_kkt(model, step, seed):
     """derive.kkt, on an instance with a hard assignment, finds the closed form's point and
     multiplier (first simplex) and classifies it as a maximum."""
-    from ..optimize.kkt import kkt
+    from ...optimize.kkt import kkt
 
     inst = Instance(model, seed + 1, hard=True)
     J = inst.explicit(model.objective)

@@ -10,7 +10,7 @@ The lecture's route, step by step:
    for sum_k w[k] = 1; a full covariance by matrix calculus), or a
    generalized-EM step where there is no closed form.
 
-Every closed form is then validated on an exact instance (`_validate`) before
+Every closed form is then validated on an exact instance (validate.py) before
 `derive_updates` (derive/em/updates.py) returns it.
 """
 
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import sympy
 from sympy import Eq, Indexed, Sum, Symbol, exp, log
 
-from ..errors import DeriveError
-from ._closed_form import solve_simplex, solve_stationary
-from ._gem import GEMSpec, gem_spec
-from .model import WEIGHTS
-from ._symbols import TARGET_INDEX, K, i, k, r
+from ...errors import DeriveError
+from ..model import WEIGHTS
+from ..symbols import TARGET_INDEX, K, i, k, r
+from .closed_form import solve_simplex, solve_stationary
+from .generalized_em import GEMSpec, gem_spec
 
 
 @dataclass

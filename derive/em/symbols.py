@@ -3,10 +3,11 @@
 Index notation throughout: ``x[i, j]`` is coordinate j of row i (``x[i]`` for
 scalar data or integer codes), ``r[i, k]`` the responsibility of component k
 for row i, ``w[k]`` the mixture weights.  Sizes: N rows, K components,
-d coordinates, C categories.
+d coordinates, C categories.  ``logdet(Sigma[k])`` and ``Lambda[k, j, l]`` (the
+precision) write a full covariance.
 """
 
-from sympy import IndexedBase, Sum, Symbol
+from sympy import Function, IndexedBase, Sum, Symbol
 
 i, k, j, l, c = (Symbol(name, integer=True) for name in ("i", "k", "j", "l", "c"))
 N, K, d, C = (Symbol(name, integer=True, positive=True) for name in ("N", "K", "d", "C"))
@@ -15,6 +16,10 @@ x = IndexedBase("x", real=True)
 codes = IndexedBase("x", integer=True)  # categorical data: integer codes 0..C-1
 r = IndexedBase("r", nonnegative=True)
 w = IndexedBase("w", positive=True)
+
+# a full covariance in index notation (the normal family writes it, the validation writes it out)
+logdet = Function("logdet")  # log det of a component's covariance, logdet(Sigma[k])
+Lambda = IndexedBase("Lambda", real=True)  # the precision Sigma[k]^-1, element Lambda[k, j, l]
 
 # what each index runs over (0 .. size - 1)
 RANGES = {i: N, k: K, j: d, l: d, c: C}
