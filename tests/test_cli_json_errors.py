@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-import derive.cli as cli
+import derive.cli.optimization as cli_optimize
 from derive.cli import build_parser, main
+from derive.cli.failure import _subcommands
 from derive.errors import ValidationError
 
 
@@ -49,7 +50,7 @@ BAD_INPUT = {
     "demo": (["demo", "--out"], {"argument": "--out"}),  # --out without its folder: a usage error
 }
 
-SUBCOMMANDS = sorted(cli._subcommands(build_parser()))
+SUBCOMMANDS = sorted(_subcommands(build_parser()))
 
 
 def test_the_subcommands_are_read_from_the_parser():
@@ -122,7 +123,7 @@ def test_a_failed_validation_and_an_internal_error_keep_their_exit_codes(capsys,
     def fails_validation(args):
         raise ValidationError("the compiled kernel disagrees with the derivative")
 
-    monkeypatch.setattr(cli, "_run_convex", fails_validation)
+    monkeypatch.setattr(cli_optimize, "_run_convex", fails_validation)
     code, obj, err = run_json(capsys, "convex", "x**2")
     assert_error(code, obj, err, exit_code=1)
     assert obj == {"error": "the compiled kernel disagrees with the derivative", "where": None,
@@ -131,7 +132,7 @@ def test_a_failed_validation_and_an_internal_error_keep_their_exit_codes(capsys,
     def breaks(args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli, "_run_convex", breaks)
+    monkeypatch.setattr(cli_optimize, "_run_convex", breaks)
     code, obj, err = run_json(capsys, "convex", "x**2")
     assert_error(code, obj, err, exit_code=3)
     assert obj["error"].startswith("internal error (RuntimeError: a bug)") and obj["where"] is None

@@ -1,7 +1,7 @@
 """`derive serve`: a local web page and a JSON API over the CLI (see docs/serve.md).
 
 Owns: the server (app.py: routes, Host/Origin/size guards, CSP), the worker pool (pool.py),
-what a worker runs (worker.py: `derive.cli.main` itself, a rendering, a plot), the API's
+what a worker runs (worker.py: `derive.cli.run`, the CLI's own path; a rendering; a plot), the API's
 arguments read from the CLI's own parser (arguments.py), MathML (mathml.py), the `serve`
 subcommand (command.py) and the page (static/).  The page, the API and the command line give
 the same answers because every API command is the CLI's main function, run in a worker.

@@ -283,6 +283,7 @@ def create_app(host="127.0.0.1", port=8000, workers=None, time_limit=45.0, allow
 def serve(host="127.0.0.1", port=8000, workers=None, time_limit=45.0, open_browser=False, allow_hosts=()):
     """Run the server until Ctrl+C (`derive serve`)."""
     import threading
+
     import uvicorn
 
     app = create_app(host, port, workers, time_limit, allow_hosts)

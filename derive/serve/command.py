@@ -2,7 +2,7 @@
 
 
 def add_parser(sub):
-    from derive.cli import _positive_int
+    from derive.cli.usage import _positive_int
 
     p = sub.add_parser("serve", help="the local web page and JSON API (POST /api/<command>), on 127.0.0.1",
                        description="Serve derive's page and a JSON API over every subcommand (POST /api/COMMAND "
@@ -24,7 +24,7 @@ def add_parser(sub):
 
 
 def run(args):
-    from derive.cli import _UsageError
+    from derive.cli.usage import _UsageError
 
     if not 0 < args.port < 65536:
         raise _UsageError(f"--port must be 1 to 65535, got {args.port}")

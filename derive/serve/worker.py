@@ -1,7 +1,7 @@
 """What runs inside a worker process: a CLI command, a rendering, a plot.
 
-A command is `derive.cli.main(argv)` itself, the function behind `derive ... --json`, its
-stdout captured: the API answers exactly what the CLI prints, by construction.  Each job runs
+A command is `derive.cli.run(argv)`: `derive.cli.main`, the function behind `derive ... --json`,
+handing over the object it would print, so the API answers exactly what the CLI prints.  Each job runs
 in a fresh temporary folder (the files the API was given are written there; nothing else of
 the machine's is read or written by name) on the process's main thread, so the CLI's own time
 budgets (SIGALRM) apply as they do at a terminal.
@@ -9,16 +9,16 @@ budgets (SIGALRM) apply as they do at a terminal.
 
 import contextlib
 import io
-import json
 import os
 import sys
 import tempfile
 import threading
 
+import derive.check.api  # noqa: F401
+
 # imported when the fork server starts, so that each worker forked from it starts warm
 import derive.cli  # noqa: F401
 import derive.derivation.api  # noqa: F401
-import derive.check.api  # noqa: F401
 
 from .mathml import from_latex, from_sympy
 
@@ -27,20 +27,13 @@ MAX_PLOT_BYTES = 5_000_000
 
 
 def run_command(argv, files=None, stdin=None):
-    """(exit code, the JSON object printed, stderr's text) of `derive <argv>` (argv has --json)."""
-    from derive.cli import main
+    """(exit code, the JSON object, stderr's text) of `derive <argv> --json`, through derive.cli.run:
+    the CLI's own path from arguments to answer, with the object handed over instead of printed."""
+    from derive.cli import run
 
-    out, err = io.StringIO(), io.StringIO()
-    with _private_folder(files), _stdin(stdin), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    printed = out.getvalue()
-    try:
-        obj = json.loads(printed) if printed.strip() else None
-    except ValueError:
-        obj = None
-    if not isinstance(obj, dict):  # every --json path prints one object; a command that did not is a bug
-        message = " ".join(err.getvalue().split()) or "the command printed no JSON object"
-        obj = {"error": message.removeprefix("derive: error: "), "where": None, "command": argv[0], "exit": code}
+    err = io.StringIO()
+    with _private_folder(files), _stdin(stdin), contextlib.redirect_stderr(err):
+        code, obj = run(argv)
     return code, obj, err.getvalue()
 
 
@@ -48,7 +41,7 @@ def render(formulas, let=(), typed=None):
     """{"mathml": [<math> or None], "errors": [message or None], "typed": <math> or None}: each formula
     read by derive's own parser (with the --let declarations) and printed by SymPy's presentation
     printer; `typed`, LaTeX as the user typed it (or a list of LaTeX formulas), by latex2mathml."""
-    from derive.cli import _namespace
+    from derive.cli.inputs import _namespace
     from derive.errors import DeriveError
     from derive.text.expressions import parse
 
