@@ -97,7 +97,18 @@ class Dirichlet(Prior):
         return total(per_simplex, *[ax for ax in param.axes if ax != s])
 
 
-class Gamma(Prior):
+class _TwoNumbers(Prior):
+    """A prior with two hyperparameters (in `_hyper`'s order), a_<symbol> and b_<symbol> in J."""
+
+    @staticmethod
+    def symbols(param):
+        return Symbol(f"a_{param.symbol}", positive=True), Symbol(f"b_{param.symbol}", positive=True)
+
+    def values(self, param):
+        return dict(zip(self.symbols(param), self._hyper().values()))
+
+
+class Gamma(_TwoNumbers):
     """Gamma(shape, rate) on a positive parameter u: (shape - 1) log u - rate u + const.
 
     >>> from derive import em
@@ -115,20 +126,12 @@ class Gamma(Prior):
     def _hyper(self):
         return {"shape": self.shape, "rate": self.rate}
 
-    @staticmethod
-    def symbols(param):
-        return Symbol(f"a_{param.symbol}", positive=True), Symbol(f"b_{param.symbol}", positive=True)
-
-    def values(self, param):
-        a, b = self.symbols(param)
-        return {a: self.shape, b: self.rate}
-
     def log_density(self, param, model):
         (a, b), u = self.symbols(param), param.element
         return total(a * log(b) - loggamma(a) + (a - 1) * log(u) - b * u, *param.axes)
 
 
-class Beta(Prior):
+class Beta(_TwoNumbers):
     """Beta(a, b) on a parameter u in (0, 1): (a - 1) log u + (b - 1) log(1 - u) + const.
 
     >>> from derive import em
@@ -145,14 +148,6 @@ class Beta(Prior):
 
     def _hyper(self):
         return {"a": self.a, "b": self.b}
-
-    @staticmethod
-    def symbols(param):
-        return Symbol(f"a_{param.symbol}", positive=True), Symbol(f"b_{param.symbol}", positive=True)
-
-    def values(self, param):
-        a, b = self.symbols(param)
-        return {a: self.a, b: self.b}
 
     def log_density(self, param, model):
         (a, b), u = self.symbols(param), param.element
