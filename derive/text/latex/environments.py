@@ -12,7 +12,7 @@ matrix and piecewise so: both read back.
 import ast
 
 from .commands import COMMANDS
-from .reader import Macro, Tok
+from .reader import Cursor, Macro, Tok
 
 MATRICES = ("matrix", "bmatrix", "pmatrix", "Bmatrix", "smallmatrix")
 CASES = ("cases", "dcases")
@@ -115,12 +115,10 @@ def _split(items, names, words):
 
 def _condition(reader, items, env):
     """c1 \\wedge c2 \\vee c3 as BoolOps of comparisons (and binds first)."""
-    from .to_tree import _Cursor
-
     def comparison(part):
         if not part:
             raise reader.error("an empty condition in \\begin{cases}", env.start)
-        cursor = _Cursor(part, env.end)
+        cursor = Cursor(part, env.end)
         node = reader.relation(cursor)
         reader.expect_end(cursor)
         if not isinstance(node, ast.Compare):

@@ -9,6 +9,8 @@ turns its nodes into three kinds of item the grammar reads (to_tree.py):
     Group(items, start, end)       {...}
     Macro(name, args, start, end)  \\name with its arguments (each a list of items, or None)
 
+and a `Cursor`, the grammar's position in a list of them (to_tree.py, environments.py).
+
 `start`/`end` are offsets in the user's text (after `$...$` was blanked), so every error and
 every syntax node points at what the user typed.
 """
@@ -64,6 +66,44 @@ class Macro:
     args: list = field(default_factory=list)  # one list of items per argument (None: not given)
     start: int = 0
     end: int = 0
+
+
+class Cursor:
+    """A position in a list of items; blanks, `\\left`/`\\right` and the other sizers are skipped."""
+
+    def __init__(self, items, end):
+        self.items = items
+        self.i = 0
+        self.end = end  # offset of the end of this list (for "ends too early")
+
+    def _skip(self):
+        while self.i < len(self.items):
+            item = self.items[self.i]
+            kind = COMMANDS[item.name].kind if isinstance(item, Macro) and item.name in COMMANDS else None
+            if kind == "space":
+                self.i += 1
+            elif kind == "sizer":
+                self.i += 1
+                nxt = self.items[self.i] if self.i < len(self.items) else None
+                if isinstance(nxt, Tok) and nxt.text == ".":  # \left. : no delimiter
+                    self.i += 1
+            else:
+                return
+
+    def peek(self):
+        self._skip()
+        return self.items[self.i] if self.i < len(self.items) else None
+
+    def next(self):
+        item = self.peek()
+        if item is not None:
+            self.i += 1
+        return item
+
+    def raw_next(self):
+        """The next item as it is (a script's argument: `x_\\top`, `x^2`)."""
+        self._skip()
+        return self.next()
 
 
 _HOSTILE = re.compile(r"\\(" + "|".join(sorted(HOSTILE, key=len, reverse=True)) + r")(?![A-Za-z])")

@@ -30,7 +30,7 @@ from . import nodes
 from .commands import COMMANDS, OPERATOR_WORDS
 from .detect import blank_delimiters
 from .environments import read_environment
-from .reader import Environment, Group, Macro, Tok, read
+from .reader import Cursor, Environment, Group, Macro, Tok, read
 
 DERIVATIVE_MESSAGE = ("is a derivative, not an expression: check a derivation with derive.check_derivation, "
                       "or differentiate with derive.gradient(f, wrt)")
@@ -44,7 +44,7 @@ def to_tree(text, namespace, limits, relations=False):
     source = blank_delimiters(text)
     items = read(source, limits)
     reader = _Reader(source, namespace)
-    cursor = _Cursor(items, len(source.rstrip()))
+    cursor = Cursor(items, len(source.rstrip()))
     if cursor.peek() is None:
         raise ParseError("empty formula", text)
     body = reader.relation(cursor) if relations else reader.sum(cursor)
@@ -52,49 +52,11 @@ def to_tree(text, namespace, limits, relations=False):
     both = reader.named & reader.indexed
     if both:  # z_c beside \sum_j z_j: z is one array, z_c its entry c (read again, knowing that)
         reader = _Reader(source, namespace, arrays=both)
-        cursor = _Cursor(items, len(source.rstrip()))
+        cursor = Cursor(items, len(source.rstrip()))
         body = reader.relation(cursor) if relations else reader.sum(cursor)
     tree = ast.Expression(body)
     _locate(tree, source)
     return tree
-
-
-class _Cursor:
-    """A position in a list of items; blanks, `\\left`/`\\right` and the other sizers are skipped."""
-
-    def __init__(self, items, end):
-        self.items = items
-        self.i = 0
-        self.end = end  # offset of the end of this list (for "ends too early")
-
-    def _skip(self):
-        while self.i < len(self.items):
-            item = self.items[self.i]
-            kind = COMMANDS[item.name].kind if isinstance(item, Macro) and item.name in COMMANDS else None
-            if kind == "space":
-                self.i += 1
-            elif kind == "sizer":
-                self.i += 1
-                nxt = self.items[self.i] if self.i < len(self.items) else None
-                if isinstance(nxt, Tok) and nxt.text == ".":  # \left. : no delimiter
-                    self.i += 1
-            else:
-                return
-
-    def peek(self):
-        self._skip()
-        return self.items[self.i] if self.i < len(self.items) else None
-
-    def next(self):
-        item = self.peek()
-        if item is not None:
-            self.i += 1
-        return item
-
-    def raw_next(self):
-        """The next item as it is (a script's argument: `x_\\top`, `x^2`)."""
-        self._skip()
-        return self.next()
 
 
 def _is(item, *texts):
@@ -345,7 +307,7 @@ class _Reader:
         return _PRIMARY[command.kind](self, item, command, cursor)
 
     def group(self, group):
-        inner = _Cursor(group.items, group.end - 1)
+        inner = Cursor(group.items, group.end - 1)
         if inner.peek() is None:
             raise self.error("empty braces {}", group.start)
         node = self.sum(inner)
@@ -635,7 +597,7 @@ class _Reader:
 
     # -- scripts ------------------------------------------------------------------
     def sub_expression(self, items, end):
-        inner = _Cursor(items, end)
+        inner = Cursor(items, end)
         if inner.peek() is None:
             raise self.error("empty braces {}", end - 1)
         node = self.sum(inner)
