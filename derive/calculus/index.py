@@ -18,6 +18,7 @@ import sympy
 from sympy import Add, Indexed, KroneckerDelta, Mul, Sum
 
 from ..errors import DeriveError
+from .sums import count_constant_limits, tidy_sums
 
 
 def diff_indexed(expr, target, targets=None, ranges=None):
@@ -182,8 +183,6 @@ def shortest(expr, size_limit=120):
     gradient (eps - 1)*(delta(c, k) - p[k]) - eps*(1 - K*p[k])/K reads p[k] - (1 - eps)*delta(c, k) - eps/K."""
     if sympy.count_ops(expr) > size_limit:
         return expr
-    from .sums import tidy_sums  # factors that do not depend on a sum's index outside it
-
     expanded = sympy.expand_mul(expr)
     collected = sympy.collect(expanded, sorted(expanded.atoms(KroneckerDelta), key=str))
     from .textbook import logistic_form
@@ -218,7 +217,7 @@ def tidy_index(expr):
     sum(-P[k, m], i) -> -N*P[k, m] for i in 0..N-1.
     """
     expr = expr.replace(lambda e: isinstance(e, Sum) and any(lim[0] not in e.function.free_symbols
-                                                              for lim in e.limits), _count_constant_limits)
+                                                              for lim in e.limits), count_constant_limits)
     expr = sympy.expand_mul(expr, deep=False)
     groups, rest = {}, []
     for term in Add.make_args(expr):
@@ -232,16 +231,3 @@ def tidy_index(expr):
             rest.append(term)
     merged = [Sum(sympy.factor_terms(Add(*bodies)), *limits) for limits, bodies in groups.items()]
     return Add(*merged, *rest)
-
-
-def _count_constant_limits(s):
-    """Sum(c, (i, lo, hi), ...) with c free of i: (hi - lo + 1) * Sum(c, other limits)."""
-    count, kept = sympy.S.One, []
-    for lim in s.limits:
-        index, lo, hi = lim
-        if index in s.function.free_symbols or any(index in other[1].free_symbols | other[2].free_symbols
-                                                    for other in s.limits if other is not lim):
-            kept.append(lim)
-        else:
-            count *= hi - lo + 1
-    return count * (Sum(s.function, *kept) if kept else s.function)

@@ -20,8 +20,6 @@ import sympy
 from sympy import Add, Indexed, IndexedBase, MatrixSymbol, Mul, Sum
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from .index import _count_constant_limits
-
 
 def has_index_sums(expr):
     """Does `expr` (a scalar) use index notation: a sum or an array element x[i]?"""
@@ -83,8 +81,21 @@ def tidy_sums(expr):
     return factored if sympy.count_ops(factored) <= sympy.count_ops(tidied) else tidied
 
 
+def count_constant_limits(s):
+    """Sum(c, (i, lo, hi), ...) with c free of i: (hi - lo + 1) * Sum(c, other limits)."""
+    count, kept = sympy.S.One, []
+    for lim in s.limits:
+        index, lo, hi = lim
+        if index in s.function.free_symbols or any(index in other[1].free_symbols | other[2].free_symbols
+                                                    for other in s.limits if other is not lim):
+            kept.append(lim)
+        else:
+            count *= hi - lo + 1
+    return count * (Sum(s.function, *kept) if kept else s.function)
+
+
 def _tidy_one(s):
-    s = _count_constant_limits(s) if any(lim[0] not in s.function.free_symbols for lim in s.limits) else s
+    s = count_constant_limits(s) if any(lim[0] not in s.function.free_symbols for lim in s.limits) else s
     if not isinstance(s, Sum):
         return s
     indices = {lim[0] for lim in s.limits}
@@ -93,7 +104,7 @@ def _tidy_one(s):
     for factor in Mul.make_args(body):
         (inside if factor.free_symbols & indices else outside).append(factor)  # x[i] has i among its symbols
     if not inside:
-        return _count_constant_limits(Sum(Mul(*outside), *s.limits))
+        return count_constant_limits(Sum(Mul(*outside), *s.limits))
     inner = Mul(*inside)
     # sum(2*mu - 2*x[i], i) reads better as -2*sum(x[i] - mu, i): a leading minus goes outside
     if _leading_minus(inner):
