@@ -9,17 +9,15 @@
 
 Every chain starts at the derivative still to be taken and ends exactly at
 the entry of ``Derivation.result``: when the rules' raw output differs in
-form, a last "simplify" step (checked like the others) goes there.
+form, a last "simplify" step (checked like the others, chain.py) goes there.
 """
 
 import sympy
 
 from ..text.budgets import DEFAULT_LIMITS, time_budget
 from ..calculus.simplify import tidy
-from ..present.formulas import text
-from .scalar import FUNCTION_RULES, derivative_steps
-from .step import Step, Steps
-from .verify import check_scalar_chain
+from .chain import finish, scalar_chain
+from .step import Steps
 
 
 def derivation_steps(d, limits=DEFAULT_LIMITS):
@@ -73,30 +71,6 @@ def _component_steps(d):
                     add(d.entry_label(i, j), gradient[i], d.wrt[j], d.result[i, j])
     checked = "each line equals the next at 3 random points (exact or 40-digit arithmetic)"
     return Steps(chains, same_as, checked)
-
-
-def scalar_chain(f, x, target, label):
-    """(label, start, steps) for d/dx f ending exactly at `target`, checked."""
-    start, steps, names = derivative_steps(f, x, label)
-    finish(start, steps, target, label, names, "scalar")
-    check_scalar_chain(start, steps, label)
-    return label, start, steps
-
-
-def finish(start, steps, target, label, names, notation, note="collect terms"):
-    """Append a 'simplify' step when the rules' last line is not `target` as written."""
-    current = steps[-1].after if steps else start
-    if current == target:
-        return
-    if names:
-        spelled = ", ".join(f"{n}(u) = {text(FUNCTION_RULES[_cls(n)].definition(sympy.Symbol('u')))}"
-                            for n in names)
-        note = f"write {spelled} and simplify"
-    steps.append(Step("simplify", current, target, note, label, notation))
-
-
-def _cls(name):
-    return next(c for c, r in FUNCTION_RULES.items() if r.name == name)
 
 
 __all__ = ["derivation_steps", "finish", "scalar_chain"]

@@ -20,7 +20,7 @@ from sympy import Add, KroneckerDelta, Mul, Sum
 
 from ..calculus.index import contract, diff_indexed
 from ..calculus.index import tidy_index
-from .explain import finish
+from .chain import finish
 from ..present.formulas import text
 from .scalar import derivative_steps
 from .step import Step, Steps
