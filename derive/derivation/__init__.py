@@ -4,7 +4,8 @@ May import: derive.steps, derive.present, derive.validation, derive.calculus, de
 derive.errors, codegen.
 
     api.py        differentiate, grad, jacobian, hessian (the data path end to end)
-    result.py     Derivation and PointValue (str, LaTeX, HTML, to_dict, plot, steps, at)
+    result.py     Derivation (str, LaTeX, HTML, to_dict, plot, steps, at) and its value at a point
+    point.py      PointValue: the values at a point as shown; matrix_point.py: at arrays (matrix notation)
     notation.py   to_index / to_matrix between notations (checked on instances)
     kernels.py    derive.kernel(d): compiled kernels of a derivation (matrix notation via index form)
 """

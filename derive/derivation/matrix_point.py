@@ -19,7 +19,7 @@ from ..errors import DeriveError, ShapeError, SymbolError
 from ..text.inputs import as_basic
 from ..text.printing import latex, to_text
 from ..validation.instances import Instance, dimensions
-from .result import UNDEFINED, entry_values
+from .point import UNDEFINED, entry_values
 
 
 
@@ -78,8 +78,6 @@ class MatrixPointValue:
 def matrix_point_value(d, values, point_value):
     """`d` (matrix notation) at `values` (names or symbols -> arrays and numbers); `point_value`
     evaluates the derivative in components at the instance the arrays fix."""
-    from .result import Derivation
-
     given = _given(d, values)
     sizes = _sizes(given)
     instance = Instance(sizes)
@@ -95,7 +93,7 @@ def matrix_point_value(d, values, point_value):
     for M, value in given.items():
         if isinstance(M, MatrixSymbol):
             point.update(zip(instance.matrix(M), value))
-    inner = point_value(Derivation(d.kind, f, tuple(variables), components), point)
+    inner = point_value(type(d)(d.kind, f, tuple(variables), components), point)  # d in components, at these sizes
     flat = [divmod(k, cols) if d.kind == "grad" else (k, j) for k, j in inner.undefined]
     exact = sympy.Matrix(rows, cols, list(inner.exact))
     numeric = np.asarray(inner.numeric, dtype=float).reshape(rows, cols)
