@@ -17,9 +17,10 @@ leading principal minors, one point per kind with its conditions.  Every point
 is checked before it is returned: grad f vanishes there (exactly or to 50
 digits; with parameters, at random admissible parameter values, where the
 Hessian's eigenvalues must also have the signs its kind says).
-"""
 
-from dataclasses import dataclass, field
+Matrix notation, index notation and functions of a sample are handed over to matrix_form.py,
+elementwise.py and sample.py; every notation's points come back as results.CriticalPoints.
+"""
 
 import sympy
 
@@ -28,170 +29,15 @@ from ..derivation.api import differentiate
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
-from .realroots import Continuum, approx, numeric, reality, short_text, triangular_real_solutions, vanishes
+from .realroots import Continuum, approx, numeric, reality, triangular_real_solutions, vanishes
 from ..calculus.reals import RealView
-from .results import ResultList, point_latex
+from .results import CriticalPoint, CriticalPoints
 from ..text.printing import to_text
 from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
 
 KINDS = ("min", "max", "saddle", "degenerate")
 MAX_ORDER = 8
 SAMPLES = 3  # random admissible parameter values each parametric point is checked at
-
-
-@dataclass
-class CriticalPoint:
-    """A point where grad f = 0: ``x`` (symbol -> exact value), ``kind``
-    ("min", "max", "saddle", "degenerate"), ``eigenvalues`` of the Hessian
-    there, ``value`` f(x), ``reason`` (how the kind was decided),
-    ``conditions`` (relations on the parameters under which this point and
-    kind hold; empty when unconditional), ``approx`` (floats for display of
-    irrational coordinates) and ``notes`` (how each coordinate is known to
-    be real, when SymPy could not tell)."""
-
-    x: dict
-    kind: str
-    eigenvalues: list
-    value: object
-    reason: str = ""
-    hessian: object = None
-    conditions: list = field(default_factory=list)
-    approx: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
-    requires: list = field(default_factory=list)
-    display: dict = field(default_factory=dict)
-    when: str = ""
-
-    def __str__(self):
-        if isinstance(self.hessian, sympy.MatrixExpr) and not isinstance(self.hessian, sympy.MatrixBase):
-            hessian = f"Hessian {to_text(self.hessian)} "
-        elif self.eigenvalues or self.hessian is not None:
-            hessian = "Hessian eigenvalues " + (", ".join(short_text(e) for e in self.eigenvalues) or "not computed") + " "
-        else:
-            hessian = ""
-        when = self.condition_text()
-        when = f" when {when}" if when else ""
-        where = _where(self.display or self.x, self.approx)
-        line = f"{self.kind:10} at {where}{when}: f {short_text(self.value, '= ')}; {hessian}({self.reason})"
-        return "\n".join([line] + [f"    {n}" for n in self.notes])
-
-    def __repr__(self):
-        return f"CriticalPoint({self})"
-
-    def condition_text(self):
-        """The conditions in words: the relations (or their wording in ``when``) and the requirements."""
-        parts = [self.when or describe(self.conditions)] if (self.when or self.conditions) else []
-        return " and ".join(parts + [str(r) for r in self.requires])
-
-    def _repr_latex_(self):
-        return point_latex(f"{self.kind} at ", self.x, self.value, self.conditions, self.requires)
-
-    def to_dict(self):
-        return {"x": {str(s): to_text(v) for s, v in self.x.items()}, "kind": self.kind,
-                "eigenvalues": [to_text(e) for e in self.eigenvalues], "value": to_text(self.value),
-                "reason": self.reason, "conditions": [to_text(c) for c in self.conditions],
-                "requires": [str(r) for r in self.requires], "when": self.condition_text(),
-                "display": {str(s): to_text(v) for s, v in self.display.items()},
-                "hessian": None if self.hessian is None else to_text(self.hessian),
-                "approx": {str(s): v for s, v in self.approx.items()}, "notes": list(self.notes)}
-
-
-@dataclass
-class CriticalPoints(ResultList):
-    """All critical points of f (a list with a readable `str` and `to_dict`).
-
-    With parameters (symbols of f that are not in wrt), each point carries its
-    conditions, and ``cases`` lists the parameter values where there is no
-    critical point or a whole set of them (`parametric.Case`)."""
-
-    f: object
-    wrt: tuple
-    points: list = field(default_factory=list)
-    note: str = ""
-    parameters: tuple = ()
-    cases: list = field(default_factory=list)
-
-    def __str__(self):
-        params = f", parameters {', '.join(map(str, self.parameters))}" if self.parameters else ""
-        head = f"critical points of {to_text(self.f)} over ({', '.join(map(str, self.wrt))}){params}:"
-        lines = [f"  {p}" for p in self.points] + [f"  {_case_text(c, self.wrt)}" for c in self.cases]
-        lines += [f"  {line}" for line in self.kind_summary()]
-        if not lines:
-            return head + " none" + (f" ({self.note})" if self.note else "")
-        return head + "\n" + "\n".join(lines) + (f"\n  note: {self.note}" if self.note else "")
-
-    def __repr__(self):
-        return f"CriticalPoints({self})"
-
-    def _repr_latex_(self):
-        rows = [p._repr_latex_().strip("$") for p in self.points]
-        return "$$\\begin{gathered}" + (r"\\ ".join(rows) or r"\text{no critical point}") + "\\end{gathered}$$"
-
-    def kind_summary(self):
-        """Lines saying how the kind of a parametric point depends on the parameters."""
-        groups = {}
-        for p in self.points:
-            if p.conditions:
-                groups.setdefault(tuple(p.x.items()), []).append(p)
-        out = []
-        for items, pts in groups.items():
-            if len({p.kind for p in pts}) > 1 or len(pts) > 1:
-                where = ", ".join(f"{s} = {to_text(v)}" for s, v in items)
-                out.append(f"the kind at {where} depends on the parameters: "
-                           + ", ".join(f"{p.kind} if {describe(p.conditions)}" for p in pts))
-        return out
-
-    def to_dict(self):
-        return {"f": to_text(self.f), "wrt": [str(s) for s in self.wrt],
-                "parameters": [str(s) for s in self.parameters],
-                "points": [p.to_dict() for p in self.points],
-                "cases": [_case_dict(c) for c in self.cases], "note": self.note}
-
-    def _repr_html_(self):
-        from ..present.notebook import critical_html
-
-        return critical_html(self)
-
-    def plot(self, path=None, **options):
-        """Contour map (2-D) or curve (1-D) of f with min, max and saddle markers; see
-        `derive.figures.plot_critical_points`.  Written to `path` when given, else returned."""
-        from ..present.figures import plot_critical_points
-
-        if not all(isinstance(v, sympy.Symbol) for v in self.wrt) or \
-                as_basic(self.f).has(sympy.Sum, sympy.MatrixSymbol, sympy.Indexed):
-            raise DeriveError("plots of critical points need one or two scalar variables and f in them alone; "
-                              "this problem is in matrix or index notation, or over a sample")
-        return plot_critical_points(self, path, **options)
-
-
-def _where(x, approx_x):
-    """x = exact (~ float); an exact value too long to read (a polynomial in a CRootOf) is
-    shown as its float, marked ~, with a pointer to the exact one."""
-    parts = []
-    for s, v in x.items():
-        text = short_text(v, "= ", limit=120)
-        if text.startswith("~"):
-            parts.append(f"{s} {text} (exact value in .x)")
-        else:
-            parts.append(f"{s} {text}" + (f" (~ {approx_x[s]:.10g})" if s in approx_x else ""))
-    return ", ".join(parts)
-
-
-def _case_text(case, wrt):
-    when = f"when {describe(case.relations)}: " if case.relations else ""
-    if case.values is None:
-        return when + "no critical point"
-    if set(case.free) == set(wrt):
-        return when + "every point is a critical point (f does not depend on the variables)"
-    fixed = ", ".join(f"{s} = {to_text(v)}" for s, v in case.values.items())
-    return when + f"critical on a whole set: {fixed} with {', '.join(map(str, case.free))} free"
-
-
-def _case_dict(case):
-    kind = "none" if case.values is None else "continuum"
-    return {"conditions": [to_text(c) for c in case.relations], "critical": kind,
-            "x": {str(s): to_text(v) for s, v in (case.values or {}).items()},
-            "free": [str(s) for s in case.free]}
 
 
 def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):

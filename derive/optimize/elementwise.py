@@ -42,7 +42,8 @@ from ..errors import LimitError, ValidationError
 from ..text.budgets import attempt
 from ..text.printing import to_text
 from . import light, parametric
-from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol, _times_eps
+from .kkt_problem import KKTProblem, _fresh_symbol, _times_eps
+from .results import CriticalPoint, CriticalPoints, KKTPoint, KKTSolution
 from .sums import Placeholders, pull, written_out
 
 SIZES = (2, 3, 5)
@@ -143,7 +144,7 @@ class IndexProblem:
                                  "matrix notation for linear problems")
         at_k = {self.element: u, **data_at_k}
         equations = [sympy.numer(sympy.together(e.xreplace(at_k))) for e in [local] + entry_equations]
-        roots = attempt(lambda: fast_solve(equations, entry_unknowns), 4.0, None)
+        roots = attempt(lambda: light.fast_solve(equations, entry_unknowns), 4.0, None)
         if roots is None:
             raise LimitError(f"could not solve the stationarity condition of {p}[{k}] for {p}[{k}] exactly")
         if len([r for r in roots if u in r]) > 1:
@@ -195,21 +196,6 @@ class IndexProblem:
                                 for c in self.constraints if c.per_entry is not None})
             out.append(Solution(_simplify(phi.xreplace(values)), multipliers, [Eq(e, 0) for e in implicit], active))
         return out
-
-
-def fast_solve(equations, unknowns, manual=True):
-    """sympy.solve (dict form) without its own substitution check, which costs most of the time here;
-    every point is checked on written-out instances anyway, and roots that make an equation's
-    denominator vanish are dropped."""
-    found = None
-    if manual:  # fastest for one equation; for systems it may divide by data that can vanish
-        try:
-            found = sympy.solve(equations, unknowns, dict=True, manual=True, check=False, simplify=False)
-        except (NotImplementedError, ValueError, TypeError):
-            found = None
-    if not found:
-        found = sympy.solve(equations, unknowns, dict=True, simplify=False, check=False)
-    return [r for r in found if all(not sympy.denom(sympy.together(e)).xreplace(r).is_zero for e in equations)]
 
 
 def _simplify(e):
@@ -704,7 +690,6 @@ def _sign_conditions(problem, sol):
 
 def critical_points(expr, path, namespace):
     """CriticalPoints of a scalar function of a whole array (index notation)."""
-    from .critical import CriticalPoint, CriticalPoints
     from .sample import parameters
 
     from .sample import as_indexed

@@ -67,3 +67,18 @@ def is_zero(expr):
 def solve(equations, unknowns, seconds=4.0):
     """sympy.solve in dict form, with ``simplify=False`` (see module doc); None when out of time."""
     return attempt(lambda: sympy.solve(equations, unknowns, dict=True, simplify=False, check=False), seconds, None)
+
+
+def fast_solve(equations, unknowns, manual=True):
+    """sympy.solve (dict form) without its own substitution check, which costs most of the time of
+    elementwise.py's and sample.py's solving; every point they find is checked on written-out
+    instances anyway, and roots that make an equation's denominator vanish are dropped."""
+    found = None
+    if manual:  # fastest for one equation; for systems it may divide by data that can vanish
+        try:
+            found = sympy.solve(equations, unknowns, dict=True, manual=True, check=False, simplify=False)
+        except (NotImplementedError, ValueError, TypeError):
+            found = None
+    if not found:
+        found = sympy.solve(equations, unknowns, dict=True, simplify=False, check=False)
+    return [r for r in found if all(not sympy.denom(sympy.together(e)).xreplace(r).is_zero for e in equations)]

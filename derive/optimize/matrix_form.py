@@ -30,8 +30,9 @@ from ..derivation.api import differentiate
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.printing import to_text
 from . import concrete, definite, light
-from .kkt import KKTPoint, KKTProblem, KKTSolution, _fresh_symbol
+from .kkt_problem import KKTProblem, _fresh_symbol
 from .parametric import Case, settle
+from .results import CriticalPoint, CriticalPoints, KKTPoint, KKTSolution
 
 SPLIT = {"pd": "min", "nd": "max"}
 
@@ -131,8 +132,6 @@ def condition_text(conditions, requires):
 
 def critical_points(expr, x, namespace, params):
     """CriticalPoints of a scalar matrix expression wrt the matrix symbol x (a vector)."""
-    from .critical import CriticalPoint, CriticalPoints
-
     if x.shape[1] != 1:
         raise LimitError(f"critical points with respect to the {to_text(x.shape[0])} x {to_text(x.shape[1])} "
                          f"matrix {x} are out of reach in matrix notation (solving for a matrix needs "

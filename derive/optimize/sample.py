@@ -39,7 +39,8 @@ from ..text.printing import to_text
 from . import parametric
 from . import light
 from .concrete import require_zero
-from .elementwise import fast_solve
+from .light import fast_solve
+from .results import CriticalPoint, CriticalPoints
 from .sums import Placeholders, pull, written_out
 
 SAMPLE_SIZES = (3, 4, 6)
@@ -234,8 +235,6 @@ def _factor_sign(base, positives):
 
 def critical_points(expr, variables, params=(), seed=0):
     """CriticalPoints of a scalar function of a sample in the scalar `variables` (see module doc)."""
-    from .critical import CriticalPoint, CriticalPoints
-
     user_expr = expr
     expr, back = as_indexed(expr)
     unknowns = tuple(variables)
