@@ -69,7 +69,7 @@ def _peer(e):
     if e["kind"] == "integral":
         x = sympy.Symbol(e["x"])
         bound = {"oo": sympy.oo, "-oo": -sympy.oo}
-        a, b = (bound.get(str(v), None) or derive.parse(str(v)) for v in (e["a"], e["b"]))
+        a, b = (bound.get(str(v)) or derive.parse(str(v)) for v in (e["a"], e["b"]))
         return lambda: sympy.integrate(f, (x, a, b))
     names = e["wrt"].replace(",", " ").split()
     xs = [sympy.Symbol(n) for n in names]

@@ -26,9 +26,9 @@ from sympy.core.cache import clear_cache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import derive  # noqa: E402
+import derive
 from derive.text.budgets import time_budget
-from tests.sympy_matrix_cases import CASES, K, variant_names  # noqa: E402
+from tests.sympy_matrix_cases import CASES, K, variant_names
 
 BUDGET = 20.0
 

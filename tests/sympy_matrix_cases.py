@@ -73,7 +73,7 @@ class Names:
         dims = {"p": p, "q": q}
         for item in filter(None, (s.strip() for s in spec.split(","))):
             name, shape = (t.strip() for t in item.split(":"))
-            parts = [dims.get(t, None) or int(t) for t in shape.split(" x ")]
+            parts = [dims.get(t) or int(t) for t in shape.split(" x ")]
             setattr(self, name, MatrixSymbol(name, parts[0], parts[1] if len(parts) > 1 else 1))
 
 

@@ -14,7 +14,7 @@ import json
 
 import pytest
 import sympy
-from sympy import (Identity, IndexedBase, Indexed, Inverse, MatrixBase, MatrixSymbol, Sum, Symbol, Trace, exp, log,
+from sympy import (IndexedBase, Indexed, Inverse, MatrixBase, MatrixSymbol, Sum, Symbol, Trace, exp, log,
                    symbols)
 
 import derive

@@ -71,7 +71,7 @@ def _cases():
 CASES = _cases()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def example():
     """The worked example's run: the class graded (answers.csv and submissions/), outputs written."""
     import tempfile

@@ -9,7 +9,7 @@ import math
 
 import pytest
 import sympy
-from sympy import Abs, E, Rational, log, oo, pi, sqrt
+from sympy import Abs, Rational, log, oo, pi, sqrt
 
 import derive
 from derive.analysis import integrals

@@ -78,7 +78,7 @@ def clean(call, *args, allowed=(derive.DeriveError,), **kwargs):
     except allowed as exc:
         event(f"{name}: {type(exc).__name__}")
         return None
-    except Exception as exc:  # noqa: BLE001 - this is the assertion
+    except Exception as exc:  # this is the assertion (a foreign exception is re-raised)
         if _foreign(exc):
             event(f"{name}: known foreign escape")
             return None

@@ -25,7 +25,7 @@ Gaussian, tanh and trigonometric functions):
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 

@@ -126,7 +126,7 @@ def main(argv=None, extensions=()):
                       2, exc)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks
+    except Exception as exc:  # the CLI promises no tracebacks (re-raised under DERIVE_DEBUG)
         if os.environ.get("DERIVE_DEBUG"):
             raise
         return failed(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for a traceback", 3)

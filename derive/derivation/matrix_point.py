@@ -150,10 +150,8 @@ def _array(M, value):
         else:
             raise ShapeError(f"{M.name} is {to_text(rows)} x {to_text(cols)}: give its value as an array, "
                              f"e.g. {M.name}=[1, 2]" + ("" if cols == 1 else f" or {M.name}=[[1, 2], [3, 4]]"))
-    if cols == 1 and value.shape[0] == 1 and rows != 1:
-        value = value.T
-    elif rows == 1 and value.shape[1] == 1 and cols != 1:
-        value = value.T
+    if (cols == 1 and value.shape[0] == 1 and rows != 1) or (rows == 1 and value.shape[1] == 1 and cols != 1):
+        value = value.T  # a row given for a column vector, or a column for a row
     return ImmutableMatrix(value.applyfunc(lambda v: _number(M.name, v)))
 
 

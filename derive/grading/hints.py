@@ -11,7 +11,7 @@ the text: the rules look at it with regular expressions, and only derive's own p
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 from sympy import IndexedBase, MatrixSymbol

@@ -14,10 +14,10 @@ import sys
 import tempfile
 import threading
 
-import derive.check.api  # noqa: F401
+import derive.check.api
 
 # imported when the fork server starts, so that each worker forked from it starts warm
-import derive.cli  # noqa: F401
+import derive.cli
 import derive.derivation.api  # noqa: F401
 
 from .mathml import from_latex, from_sympy

@@ -33,7 +33,7 @@ writes a derivation.
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 from sympy import (

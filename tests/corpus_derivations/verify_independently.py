@@ -20,7 +20,6 @@ namespace of NumPy helpers only; nothing here is user text, and derive is not im
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from pathlib import Path

@@ -62,7 +62,7 @@ class Server:
             while True:
                 try:
                     chunk = s.recv(65536)
-                except (ConnectionResetError, socket.timeout):
+                except (TimeoutError, ConnectionResetError):
                     break
                 if not chunk:
                     break

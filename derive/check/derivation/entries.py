@@ -16,7 +16,7 @@ import sympy
 from sympy import Determinant, Indexed, Inverse, MatrixBase, MatrixExpr, MatrixSlice, MatrixSymbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ...errors import DeriveError, ShapeError
+from ...errors import ShapeError
 from ...text.inputs import as_basic
 from ...text.ranges import index_range
 from ...validation.instances import Instance, scalar_symbols
