@@ -12,7 +12,7 @@ import sympy
 from sympy import Abs, Rational, log, oo, pi, sqrt
 
 import derive
-from derive.analysis import integrals
+from derive.analysis import antiderivative, definite_integral, integrals
 from derive.errors import DeriveError, ValidationError
 from derive.text.latex import using_syntax
 
@@ -166,15 +166,15 @@ def test_a_wrong_antiderivative_is_refused(monkeypatch):
     wrong = (real_x - 1) * sympy.exp(real_x) + real_x**3 * (real_x - 1) ** 2 * (real_x + 2)  # agrees at 0, 1 and -2 only
     for find in ("_manual", "_sympy_integrate"):
         stub = (lambda f, var, w=wrong: (w, None))
-        monkeypatch.setattr(integrals, find, stub)
+        monkeypatch.setattr(antiderivative, find, stub)
     with pytest.raises(ValidationError, match="failed its check"):
         derive.integrate("x*exp(x)", "x")
 
 
 def test_a_wrong_definite_value_is_refused(monkeypatch):
     """Off by 1e-9, on both paths (F(b) - F(a), and SymPy's definite integrator behind it)."""
-    simplest = integrals._simplest
-    monkeypatch.setattr(integrals, "_simplest", lambda value: simplest(value) + Rational(1, 10**9))
+    simplest = definite_integral._simplest
+    monkeypatch.setattr(definite_integral, "_simplest", lambda value: simplest(value) + Rational(1, 10**9))
     with pytest.raises(ValidationError, match="quadrature"):
         derive.integrate("x*exp(x)", "x", 0, 1)
 
@@ -182,10 +182,10 @@ def test_a_wrong_definite_value_is_refused(monkeypatch):
 def test_a_slope_check_independent_of_sympys_diff(monkeypatch):
     """If SymPy's diff were wrong, the numerical slope of F itself still catches a wrong F."""
     real_x = sympy.Symbol("x", real=True)
-    monkeypatch.setattr(integrals, "real_diff", lambda F, var: real_x * sympy.exp(real_x))  # a lying diff
+    monkeypatch.setattr(antiderivative, "real_diff", lambda F, var: real_x * sympy.exp(real_x))  # a lying diff
     for find in ("_manual", "_sympy_integrate"):
         stub = (lambda f, var: (real_x * sympy.exp(real_x), None))  # F = f itself: wrong
-        monkeypatch.setattr(integrals, find, stub)
+        monkeypatch.setattr(antiderivative, find, stub)
     with pytest.raises(ValidationError, match="slope"):
         derive.integrate("x*exp(x)", "x")
 
@@ -217,7 +217,7 @@ def test_the_numerical_path_never_reports_a_divergent_integral_as_a_number(monke
     """With no closed form at all, 1/x**2 on [0, 1] must not come back as the 2.3e34 one quadrature
     degree settles at: two degrees must agree.  A convergent improper integral still gets its number."""
     monkeypatch.setattr(integrals.sympy, "integrate", lambda f, *args, **kw: sympy.Integral(f, *args))
-    monkeypatch.setattr(integrals, "_by_antiderivative", lambda *args: None)
+    monkeypatch.setattr(definite_integral, "_by_antiderivative", lambda *args: None)
     with pytest.raises(DeriveError, match="did not converge"):
         derive.integrate("1/x**2", "x", 0, 1)
     result = derive.integrate("1/sqrt(x)", "x", 0, 1)

@@ -33,8 +33,8 @@ from ..errors import DeriveError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from ..text.symbol_table import map_symbols
 from ..text.printing import latex, to_text
-from .taylor import (DIGITS, PARAMETER_TRIES, Values, digits_for, parameters_of, point_text, read_point,
-                     read_problem, require_numbers, sample_parameters, value_at)
+from .point_problem import parameters_of, point_text, read_point, read_problem, require_numbers, value_at
+from .remainder import DIGITS, PARAMETER_TRIES, Values, digits_for, sample_parameters
 
 STEP = Rational(1, 10**20)  # central difference: truncation h^2 f''' ~ 1e-40, rounding 1e-60/h ~ 1e-40
 CENTRAL_TOLERANCE = mpmath.mpf(10) ** -25  # relative
