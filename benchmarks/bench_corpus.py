@@ -89,7 +89,8 @@ def sync_xfail(results, directory):
                 item = guessed or (old.group(1) if old else "?")
                 text = reason if len(reason) <= 230 else reason[:227] + "..."
                 line = f"issue 19 item {item}: {text}".replace("\\", "\\\\").replace('"', '\\"')
-                block = re.sub(r"(?m)^(  mistake: .*)$", lambda m: f'{m.group(1)}\n  xfail: "{line}"', block, count=1)
+                block = re.sub(r"(?m)^(  mistake: .*)$", lambda m, line=line: f'{m.group(1)}\n  xfail: "{line}"',
+                               block, count=1)
                 if not old:
                     changes.append(f"  marked {problem_id} (item {item})")
             elif old:

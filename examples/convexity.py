@@ -68,7 +68,7 @@ def plot_chords(results, outdir):
         line = codegen.kernel(results[f].f, variables, backend="numpy")
         t = np.linspace(-1, 1, 201)
 
-        def along(s):
+        def along(s, line=line, x0=x0, v=v):  # f at x0 + s v (bound now: ruff's B023)
             return line(*(x0 + np.multiply.outer(s, v)).T)
 
         ax.plot(t, along(t) * np.ones_like(t), label="f(x0 + t v)")

@@ -240,16 +240,16 @@ def test_random_smooth_functions_no_false_alarms_no_misses():
         fk = codegen.kernel(e, xs, backend="numpy")
         gk = codegen.kernel(g, xs, backend="numpy")
         x0 = rng.uniform(-1.5, 1.5, 3)
-        good = gradcheck(lambda v: fk(*v), lambda v: gk(*v).ravel(), x0, seed=trial)
+        good = gradcheck(lambda v, fk=fk: fk(*v), lambda v, gk=gk: gk(*v).ravel(), x0, seed=trial)
         assert good.ok, (e, str(good))
         j = trial % 3
 
-        def wrong(v):
+        def wrong(v, gk=gk, j=j):
             g = gk(*v).ravel().copy()
             g[j] += 1e-4 * max(abs(g[j]), np.max(np.abs(g)))
             return g
 
-        bad = gradcheck(lambda v: fk(*v), wrong, x0, seed=trial)
+        bad = gradcheck(lambda v, fk=fk: fk(*v), wrong, x0, seed=trial)
         assert bad.status == "mismatch", (e, str(bad))
 
 
@@ -468,8 +468,8 @@ def test_random_directions_find_an_error_the_sampled_entries_miss():
 def test_steps_never_overflow_near_the_top_of_float64():
     # f(14) = e^700 ~ 1e304: steps of the size of x overflow, and so do nearby points' derivatives
     for exp in (np.exp, math.exp):
-        check(lambda x: exp(50 * x), lambda x: 50 * exp(50 * x), 14.0, "ok")
-        check(lambda x: exp(50 * x), lambda x: 50.01 * exp(50 * x), 14.0, "mismatch")
+        check(lambda x, exp=exp: exp(50 * x), lambda x, exp=exp: 50 * exp(50 * x), 14.0, "ok")
+        check(lambda x, exp=exp: exp(50 * x), lambda x, exp=exp: 50.01 * exp(50 * x), 14.0, "mismatch")
 
 
 def test_a_three_way_tie_claimed_one_third_each_is_nondifferentiable():

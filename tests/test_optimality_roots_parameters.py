@@ -216,7 +216,7 @@ def quadratic_checks(found, sa, sb, sx):
     rng = random.Random(3)
     for _ in range(5):  # SciPy: the root of the gradient at random parameter values
         va, vb = rng.choice([-1, 1]) * rng.uniform(0.2, 5), rng.uniform(-5, 5)
-        ref = root(lambda v: 2 * va * v + vb, [0.0])
+        ref = root(lambda v, va=va, vb=vb: 2 * va * v + vb, [0.0])
         p = next(p for p in found if p.kind == ("min" if va > 0 else "max"))
         assert float(p.x[sx].subs({sa: va, sb: vb})) == pytest.approx(ref.x[0], abs=1e-9)
 
@@ -254,7 +254,7 @@ def test_shifted_paraboloid_three_ways():
         assert p.kind == "min" and p.conditions == [] and p.value == 0
         assert list(p.x.values()) == [sa, 0]
         for va in np.random.default_rng(1).normal(size=4) * 3:
-            ref = minimize(lambda v: (v[0] - va) ** 2 + v[1] ** 2, [0.3, -0.2], tol=1e-12)
+            ref = minimize(lambda v, va=va: (v[0] - va) ** 2 + v[1] ** 2, [0.3, -0.2], tol=1e-12)
             assert np.allclose(ref.x, [va, 0], atol=1e-5)
 
 
@@ -312,7 +312,7 @@ def kkt_example_checks(problem):
     d = json.loads(json.dumps(solution.to_dict()))
     assert [p["conditions"] for p in d["points"]] == [["a >= 0"], ["a <= 0"]]
     for va in (-2.5, -0.3, 0.7, 4.0):  # SLSQP at random parameter values
-        ref = minimize(lambda v: (v[0] - va) ** 2, [1.0], method="SLSQP",
+        ref = minimize(lambda v, va=va: (v[0] - va) ** 2, [1.0], method="SLSQP",
                        constraints=[{"type": "ineq", "fun": lambda v: v[0]}])
         p = first if va >= 0 else second
         assert float(p.x[sx].subs(sa, va)) == pytest.approx(ref.x[0], abs=1e-6)
@@ -347,7 +347,7 @@ def test_kkt_two_parameters_against_slsqp():
         at = {sa: va, sb: vb}
         holding = [p for p in solution if all(bool(c.subs(at)) for c in p.conditions)]
         assert len(holding) == 1  # a convex problem: one KKT point for generic parameters
-        ref = minimize(lambda v: (v[0] - va) ** 2 + (v[1] - vb) ** 2, [0.1, 0.1], method="SLSQP",
+        ref = minimize(lambda v, va=va, vb=vb: (v[0] - va) ** 2 + (v[1] - vb) ** 2, [0.1, 0.1], method="SLSQP",
                        constraints=[{"type": "ineq", "fun": lambda v: 1 - v[0] - v[1]},
                                     {"type": "ineq", "fun": lambda v: v[0]}], tol=1e-12)
         p = holding[0]
@@ -456,7 +456,7 @@ def test_random_polynomials_against_scipy_roots():
         g = sympy.lambdify((x, y), [sympy.diff(f, x), sympy.diff(f, y)])
         H = sympy.lambdify((x, y), sympy.hessian(f, (x, y)))
         for start in np.random.default_rng(trial).uniform(-3, 3, size=(150, 2)):
-            r = root(lambda v: g(*v), start, jac=lambda v: np.array(H(*v), dtype=float), tol=1e-14)
+            r = root(lambda v, g=g: g(*v), start, jac=lambda v, H=H: np.array(H(*v), dtype=float), tol=1e-14)
             if r.success and np.max(np.abs(g(*r.x))) < 1e-10:
                 assert any(np.allclose(r.x, q, atol=1e-6) for q in ours), (f, r.x)
         for p, q in zip(found, ours):
@@ -478,7 +478,7 @@ def test_svm_with_a_parameter_against_slsqp():
         (p,) = [p for p in solution if all(bool(c.subs(t, vt)) for c in p.conditions)]
         ref = minimize(lambda w: w[0] ** 2 + w[1] ** 2, [1.0, 1.0, 1.0], method="SLSQP", bounds=((-10, 10),) * 3,
                        constraints=[{"type": "ineq", "fun": lambda w: -w[2] - 1},
-                                    {"type": "ineq", "fun": lambda w: w[0] + 2 * w[1] + w[2] - vt},
+                                    {"type": "ineq", "fun": lambda w, vt=vt: w[0] + 2 * w[1] + w[2] - vt},
                                     {"type": "ineq", "fun": lambda w: 2 * w[0] + w[1] + w[2] - 1}])
         assert float(p.value.subs(t, vt)) == pytest.approx(ref.fun, abs=1e-7)
         assert np.allclose([float(p.x[s].subs(t, vt)) for s in (sa, sb, sc)], ref.x, atol=1e-5)

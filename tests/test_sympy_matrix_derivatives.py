@@ -99,7 +99,7 @@ def _agrees_with_finite_differences(f, wrt, result, case, seed):
         v = rng.normal(size=w0.size)
         h = 1e-4
 
-        def F(t):
+        def F(t, v=v):
             moved = dict(values)
             offset = 0
             for w in wrt_list:

@@ -375,9 +375,13 @@ def jvp_explicit(L, M, R, ctx):
     """An explicit matrix (the gradient of x[0]**2*x[1]): entry by entry,
     L dM R = sum over (a, b) of L E_ab R (grad M[a, b])^T dx."""
     rows, cols = M.shape
-    return [MatMul(product([L, ImmutableMatrix(rows, cols, lambda i, j: int((i, j) == (a, b))), R]),
-                   Transpose(ctx.gradient(M[a, b])))
+    return [MatMul(product([L, _unit(rows, cols, a, b), R]), Transpose(ctx.gradient(M[a, b])))
             for a in range(rows) for b in range(cols) if M[a, b].has(ctx.x)]
+
+
+def _unit(rows, cols, a, b):
+    """E_ab: the rows x cols matrix with 1 at (a, b) and 0 elsewhere."""
+    return ImmutableMatrix(rows, cols, lambda i, j: int((i, j) == (a, b)))
 
 
 JVP = {

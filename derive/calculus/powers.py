@@ -32,8 +32,8 @@ class PowerVariables:
         for power, v in self.powers:
             s, k = power.args
             expr = expr.xreplace({power: v}) if isinstance(expr, Basic) else expr
-            expr = expr.replace(lambda e: isinstance(e, Pow) and e.base == s and (e.exp / k).is_integer,
-                                lambda e: v ** (e.exp / k))
+            expr = expr.replace(lambda e, s=s, k=k: isinstance(e, Pow) and e.base == s and (e.exp / k).is_integer,
+                                lambda e, v=v, k=k: v ** (e.exp / k))
             if expr.has(s):
                 expr = expr.xreplace({s: v ** (1 / k)})
         return expr
