@@ -213,3 +213,11 @@ def test_serve_is_a_subcommand_with_checked_arguments(capsys):
     with pytest.raises(SystemExit):
         derive_main(["--help"])
     assert "serve" in capsys.readouterr().out
+
+
+def test_a_named_derivation_file_is_read_by_its_suffix(server, tmp_path, monkeypatch):
+    sheet = '[[derivation]]\nsteps = """d/dx (x**3)\n= 3*x**2\n= 3*x\n"""\n'
+    code, expected = cli_json(["check-steps", "d.toml"], {"d.toml": sheet}, None, tmp_path, monkeypatch)
+    status, answer, _ = server.post("check-steps", {"derivation": {"name": "d.toml", "text": sheet}})
+    assert code == 1 and status == 200 and answer == expected
+    assert answer["derivations"][0]["first_error"] == 1

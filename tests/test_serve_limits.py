@@ -189,3 +189,94 @@ def test_past_the_time_limit_the_answer_is_an_error_and_the_worker_is_replaced()
         assert time.monotonic() - started < 40
         status, answer, _ = s.post("grad", {"f": "x**2", "wrt": "x"})
         assert status == 200 and answer["result"] == [["2*x"]]
+
+
+# ---------------------------------------------------------------------------- found in review
+
+
+def test_a_string_that_is_not_text_is_a_400(server):
+    for path, body in (("/render", b'{"formulas": [], "typed": "\\\\text{\\ud800}"}'),
+                       ("/api/em", b'{"family": "poisson", "k": 2, "data": "x\\n1\\ud800\\n"}'),
+                       ("/api/grad", b'{"f": "x", "\\ud800": 1}')):
+        status, raw, _ = server.request("POST", path, body)
+        assert status == 400 and "surrogate" in json.loads(raw)["error"], (path, raw)
+
+
+def test_another_sites_page_cannot_start_work_with_a_get(server):
+    """<img src="http://127.0.0.1:8000/plot.svg?..."> on another site: refused; a link to the page is not."""
+    for site in ("cross-site", "same-site"):
+        reply = request_bytes(server, "GET", "/plot.svg?op=grad&f=x**2&wrt=x",
+                              headers=[f"Sec-Fetch-Site: {site}", "Sec-Fetch-Mode: no-cors", "Sec-Fetch-Dest: image"])
+        assert status_of(reply) == 403
+    reply = request_bytes(server, "GET", "/?op=grad&f=x**2", headers=[
+        "Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: navigate", "Sec-Fetch-Dest: document"])
+    assert status_of(reply) == 200 and b"<html" in reply
+
+
+def test_a_second_origin_header_is_refused(server):
+    body = json.dumps({"f": "x**2", "wrt": "x"}).encode()
+    reply = request_bytes(server, "POST", "/api/grad", headers=[
+        "Content-Type: application/json", f"Content-Length: {len(body)}", "Origin: http://evil.example",
+        f"Origin: http://127.0.0.1:{server.port}"], body=body)
+    assert status_of(reply) == 400
+
+
+def test_a_result_derive_cannot_validate_is_a_422_with_the_clis_message(server):
+    status, answer, headers = server.post("grad", {"f": "sqrt(-1 - x**2)", "wrt": "x"})
+    assert status == 422 and headers["x-derive-exit"] == "1" and answer["exit"] == 1
+    assert "validate" in answer["error"]
+
+
+def test_grade_runs_in_its_one_worker(server):
+    status, answer, _ = server.post("grade", {"key": "x", "answers": "y", "jobs": 4})
+    assert status == 400 and "'jobs' is 1 on the server" in answer["error"]
+
+
+def test_a_wildcard_bind_answers_loopback_names_and_allowed_hosts():
+    from derive.serve.app import allowed_hosts
+
+    hosts = allowed_hosts("0.0.0.0", 8797, ["derive.example.com", "10.0.0.5:8797"])
+    assert {"127.0.0.1:8797", "localhost:8797", "derive.example.com", "derive.example.com:8797",
+            "10.0.0.5:8797"} <= hosts
+    assert "0.0.0.0:8797" not in hosts and "evil.example:8797" not in hosts
+
+
+def test_stopping_the_server_by_its_pid_alone_leaves_no_process(tmp_path):
+    """SIGTERM to the server's pid only (not its group): its fork server and workers go too, those of a
+    request cut off by the time limit included."""
+    import os
+    import signal
+    import uuid
+
+    mark = f"DERIVE_TEST_MARK={uuid.uuid4().hex}"
+    os.environ["DERIVE_TEST_MARK"] = mark.split("=", 1)[1]
+    try:
+        with running_server(workers=2, time_limit=2) as s:
+            assert s.post("integrate", SLOW, timeout=60)[0] == 504
+            assert s.post("grad", {"f": "x**2", "wrt": "x"})[0] == 200
+            assert len(_marked(mark)) >= 3  # the server, its fork server, the workers
+            os.kill(s.process.pid, signal.SIGTERM)
+            s.process.wait(20)
+            deadline = time.monotonic() + 10
+            while _marked(mark) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not _marked(mark), _marked(mark)
+    finally:
+        del os.environ["DERIVE_TEST_MARK"]
+
+
+def _marked(mark):
+    """Living processes whose environment carries `mark`."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                if mark.encode() in fh.read().split(b"\0"):
+                    with open(f"/proc/{pid}/stat") as st:
+                        if st.read().split(")")[-1].split()[0] != "Z":
+                            found.append(int(pid))
+        except OSError:
+            pass
+    return found

@@ -55,3 +55,44 @@ def _alive(pid):
         return False
     with open(f"/proc/{pid}/stat") as fh:  # a zombie is not alive
         return fh.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_a_job_killed_at_the_limit_takes_what_it_started_with_it(root):
+    """grade with --jobs 2 forks a process pool inside the worker; the time limit kills them all (the
+    worker leads its own session, and the pool kills the group)."""
+    key = (root / "examples" / "grading" / "key.toml").read_text()
+    answers = (root / "examples" / "grading" / "answers.csv").read_text()
+    argv = ["grade", "--jobs=2", "--json", "--", "key.toml", "answers.csv"]
+
+    async def scenario():
+        pool = WorkerPool(size=1, time_limit=8)
+        await pool.start()
+        try:
+            session = pool.pids()[0]
+            job = asyncio.ensure_future(pool.run("command", argv, {"key.toml": key, "answers.csv": answers}, None))
+            seen = 0
+            while not job.done() and seen < 3:  # the worker leads a session: it and grade's 2 processes
+                await asyncio.sleep(0.2)
+                seen = len(_in_session(session))
+            assert seen >= 3, "grade's process pool was not seen in the worker's session"
+            with pytest.raises(TimeLimitError):
+                await job
+            return session
+        finally:
+            pool.close()
+
+    session = asyncio.run(scenario())
+    assert _in_session(session) == [], "processes of the killed worker's session are still running"
+
+
+def _in_session(sid):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().split(")")[-1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # field 6 of stat: the session id
+            found.append(int(pid))
+    return found

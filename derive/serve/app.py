@@ -9,17 +9,21 @@
 
 Answers: 200 with the CLI's object when the command ran (a failed check included: its object
 says "ok": false; the CLI's exit code is in the X-Derive-Exit header), 400 {"error": ...} for bad
-input (the CLI's one-line message), 404 for an unknown command, 413 for a body over 1 MB, 503
+input (the CLI's one-line message), 422 for a result derive could not validate (the CLI's exit 1 with
+an error object), 404 for an unknown command, 413 for a body over 1 MB, 503
 when 200 requests already wait for a worker, 504 when a request passes the time limit.  Every request is checked first: its Host must be the one
 served (a DNS-rebinding page cannot reach the API), a POST from another origin is refused, and
 every answer carries a Content-Security-Policy that allows only this origin.
 """
 
+import asyncio
+import contextlib
 import json
+import re
 from importlib import resources
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -30,6 +34,7 @@ from .pool import BusyError, TimeLimitError, WorkerError, WorkerPool
 
 MAX_BODY = 1_000_000  # bytes of a request body
 MAX_QUERY = 100_000  # characters of a query string (GET /plot.svg)
+BODY_SECONDS = 30  # a body that has not arrived by then is not coming (a client that sends less than it said)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = [
@@ -45,12 +50,21 @@ LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 PLOTS = {"grad", "jacobian", "hessian", "critical", "kkt", "integrate", "taylor", "directional"}
 
 
+WILDCARDS = ("0.0.0.0", "::", "[::]")
+
+
 def allowed_hosts(host, port, extra=()):
-    """The Host header values a server bound to host:port answers."""
-    names = set(LOOPBACK) if host in LOOPBACK else {host}
-    names |= set(extra)
-    names = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names}
-    return {f"{n}:{port}" for n in names} | ({n for n in names} if port == 80 else set())
+    """The Host header values a server bound to host:port answers: its own name and port, the loopback
+    names where it listens on loopback (a wildcard bind does too), and each --allow-host NAME[:PORT]
+    as given (a proxy in front sends its own name, often without a port)."""
+    names = set(LOOPBACK) if host in LOOPBACK or host in WILDCARDS else {host}
+    names = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names if n not in WILDCARDS}
+    allowed = {f"{n}:{port}" for n in names} | (names if port == 80 else set())
+    for item in extra:
+        item = item.strip().lower()
+        has_port = re.search(r":\d+$", item) and (not item.startswith("[") or "]:" in item)
+        allowed |= {item} if has_port else {item, f"{item}:{port}"}
+    return allowed
 
 
 class Guard:
@@ -63,6 +77,7 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        names = [k.lower() for k, _ in scope["headers"]]
 
         async def send_secured(message):
             if message["type"] == "http.response.start":
@@ -74,10 +89,15 @@ class Guard:
             return await _refuse(send_secured, 400, "this server answers only requests for "
                                  f"{sorted(self.hosts)[0]} (the Host header names another site)")
         origin = headers.get("origin")
+        if names.count(b"origin") > 1 or names.count(b"host") > 1:
+            return await _refuse(send_secured, 400, "a request names its Host and Origin once each")
         if scope["method"] not in ("GET", "HEAD") and origin is not None and \
-                origin.lower() not in {f"http://{h}" for h in self.hosts}:
+                origin.lower() not in {f"{scheme}://{h}" for h in self.hosts for scheme in ("http", "https")}:
             return await _refuse(send_secured, 403, "a request from another site's page is refused")
-        if headers.get("sec-fetch-site") == "cross-site" and scope["method"] not in ("GET", "HEAD"):
+        # another site's page may link to this one (a link reproduces an answer), but not make it work: its
+        # <img src=/plot.svg?...> or fetch() would start derivations the user never asked for
+        navigation = headers.get("sec-fetch-mode") == "navigate" and scope["path"] == "/"
+        if headers.get("sec-fetch-site") in ("cross-site", "same-site") and not navigation:
             return await _refuse(send_secured, 403, "a request from another site's page is refused")
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
@@ -148,9 +168,11 @@ class Server:
         out = {}
         for name, p in self.commands.items():
             table = _table(p)
-            out[name] = {"help": p.description or "",
-                         "arguments": sorted({sorted(n for n in table if table[n] is a and "-" not in n)[0]
-                                              for a in table.values() if a.dest not in WRITES_FILES}),
+            names = {sorted(n for n in table if table[n] is a and "-" not in n)[0]
+                     for a in table.values() if a.dest not in WRITES_FILES}
+            names |= {"f"} if "expr" in names and "f" not in table else set()
+            names |= {"derivation"} if name == "check-steps" else set()
+            out[name] = {"help": p.description or "", "arguments": sorted(names),
                          "files": sorted(d for c, d in FILE_ARGUMENTS if c == name),
                          "plot": name in PLOTS}
         return JSONResponse({"commands": out})
@@ -167,11 +189,13 @@ class Server:
             argv, files, stdin = to_argv(self.parser, command, arguments)
         except ArgumentsError as exc:
             return _error(400, exc, command)
-        return await self._run(command, "command", argv, files, stdin)
+        return await self._run(request, command, "command", argv, files, stdin)
 
-    async def _run(self, command, job, *args):
+    async def _run(self, request, command, job, *args):
         try:
-            result = await self.pool.run(job, *args)
+            result = await _unless_gone(request, self.pool.run(job, *args))
+        except _ClientGone:
+            return Response(status_code=499)  # nobody reads it: the client closed the connection
         except BusyError as exc:
             return _error(503, exc, command)
         except TimeLimitError as exc:
@@ -179,7 +203,9 @@ class Server:
         except WorkerError as exc:
             return JSONResponse({"error": str(exc), "where": None, "command": command, "exit": 3}, status_code=500)
         code, obj = result[0], result[1]
-        status = 200 if code in (0, 1) else 400 if code == 2 else 500
+        # exit 1 is a failed check (its object says "ok": false), or a result derive could not validate,
+        # which is an error object like bad input's: 422, so a client need not look inside a 200 for it
+        status = 422 if code == 1 and "error" in obj else 200 if code in (0, 1) else 400 if code == 2 else 500
         return JSONResponse(obj, status_code=status, headers={"x-derive-exit": str(code)})
 
     async def render(self, request):
@@ -195,7 +221,9 @@ class Server:
                                       and all(isinstance(t, str) for t in typed)):
             return _error(400, "'typed' must be a string or a list of strings")
         try:
-            return JSONResponse(await self.pool.run("render", formulas, let, typed))
+            return JSONResponse(await _unless_gone(request, self.pool.run("render", formulas, let, typed)))
+        except _ClientGone:
+            return Response(status_code=499)
         except BusyError as exc:
             return _error(503, exc)
         except TimeLimitError as exc:
@@ -221,7 +249,9 @@ class Server:
         except ArgumentsError as exc:
             return _error(400, exc, command)
         try:
-            code, svg, obj = await self.pool.run("plot", argv, files, stdin)
+            code, svg, obj = await _unless_gone(request, self.pool.run("plot", argv, files, stdin))
+        except _ClientGone:
+            return Response(status_code=499)
         except BusyError as exc:
             return _error(503, exc, command)
         except TimeLimitError as exc:
@@ -234,22 +264,66 @@ class Server:
         return Response(svg, media_type="image/svg+xml")
 
 
+class _ClientGone(Exception):
+    pass
+
+
+async def _unless_gone(request, job, grace=1.0, every=0.5):
+    """The job's result; but where its client disconnects while it runs (looked at every `every` s once
+    it has run `grace` s: a quick job is not worth a worker), the job is cancelled, which replaces its
+    worker, and _ClientGone is raised."""
+    task = asyncio.ensure_future(job)
+    waited = 0.0
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=every)
+        if done:
+            return task.result()
+        waited += every
+        if waited >= grace and await request.is_disconnected():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            raise _ClientGone()
+
+
 async def _json_body(request: Request):
     """The request's JSON object, or a 400/413 response saying what is wrong with it."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return _error(415 if request.method == "POST" else 400, "send the arguments as JSON "
                       "(Content-Type: application/json)")
     try:
-        raw = await request.body()
+        raw = await asyncio.wait_for(request.body(), BODY_SECONDS)
     except _TooLarge:
         return _error(413, f"the request body is over {MAX_BODY // 1000} kB")
+    except (asyncio.TimeoutError, ClientDisconnect):
+        return _error(408, f"the request body did not arrive within {BODY_SECONDS} s")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         return _error(400, f"the body is not JSON: {' '.join(str(exc).split())[:120]}")
     if not isinstance(body, dict):
         return _error(400, 'the body must be one JSON object, e.g. {"f": "x**2", "wrt": "x"}')
+    if not _encodable(body):
+        return _error(400, "the body has a string that is not text (a lone UTF-16 surrogate such as \\ud800)")
     return body
+
+
+def _encodable(value):
+    """Every string in a JSON value is UTF-8 text (JSON's \\ud800 escapes decode to no character)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def create_app(host="127.0.0.1", port=8000, workers=None, time_limit=45.0, allow_hosts=()):
@@ -287,12 +361,17 @@ def serve(host="127.0.0.1", port=8000, workers=None, time_limit=45.0, open_brows
     import uvicorn
 
     app = create_app(host, port, workers, time_limit, allow_hosts)
-    shown = f"[{host}]" if ":" in host else host
+    shown = "127.0.0.1" if host in WILDCARDS else f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     print(f"derive serve: {url}  (Ctrl+C stops it)", flush=True)
+    if host in WILDCARDS:
+        print("derive serve: listening on every address; requests from another machine are answered only for "
+              "the names given with --allow-host (its address, e.g. --allow-host 192.168.1.5)", flush=True)
     if open_browser:
         import webbrowser
 
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False)
+    # limit_concurrency: past it uvicorn answers 503 at once instead of holding more connections open
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False,
+                limit_concurrency=512)
     return 0

@@ -38,6 +38,8 @@ WRITES_FILES = {
     "out": "the answer is the JSON object",
 }
 NOT_SERVED = {"serve": "the server does not start servers"}
+# options whose value the server sets: its worker pool is the parallelism, a request gets one process
+SERVER_SET = {("grade", "jobs"): "1"}
 ALIASES = {"derivation": "file"}  # check-steps: the pasted derivation
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,40}\Z")
 _SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
@@ -105,6 +107,9 @@ def to_argv(parser, command, arguments):
         given.add(action.dest)
         if value is None or value is False:
             continue
+        if (command, action.dest) in SERVER_SET and str(value) != SERVER_SET[(command, action.dest)]:
+            raise ArgumentsError(f"'{name}' is {SERVER_SET[(command, action.dest)]} on the server: each request "
+                                 "runs in one worker process (the server's pool is the parallelism)")
         if (command, action.dest) in FILE_ARGUMENTS:
             file_name, text = _file(command, action.dest, name, value)
             if file_name is None:
@@ -122,6 +127,10 @@ def to_argv(parser, command, arguments):
                 options.append(f"{max(action.option_strings, key=len)}={_word(name, item)}")
         else:
             options.append(f"{max(action.option_strings, key=len)}={_word(name, value)}")
+    for (cmd, dest), value in SERVER_SET.items():
+        if cmd == command and dest not in given:
+            action = next(a for a in served[command]._actions if a.dest == dest)
+            options.append(f"{max(action.option_strings, key=len)}={value}")
     ordered = [positionals[a.dest] for a in served[command]._actions
                if not a.option_strings and a.dest in positionals]
     argv = ["--latex"] * latex + [command, *flags, *options, "--json"]
@@ -145,24 +154,26 @@ def _boolean(name, value):
 
 
 def _file(command, dest, name, value):
-    """(file name or None for stdin, text) of a file argument given as text or {"name", "text"}."""
+    """(file name, or None for stdin; text) of a file argument given as text or {"name", "text"}.
+    check-steps reads plain text from stdin, and a named file (d.toml, d.tex) by its suffix."""
     default = FILE_ARGUMENTS[(command, dest)]
-    if isinstance(value, dict):
-        unknown = set(value) - {"name", "text"}
-        if unknown or not isinstance(value.get("text"), str):
-            raise ArgumentsError(f"'{name}' is the file's text, or {{\"name\": ..., \"text\": ...}}")
-        file_name = value.get("name", default)
-        if default is not None and (not isinstance(file_name, str) or not _SAFE_FILE_NAME.match(file_name)
-                                    or ".." in file_name):
-            raise ArgumentsError(f"'{name}': the file name must be a plain name like key.yaml, without folders")
-        return (None if default is None else file_name), value["text"]
-    if not isinstance(value, str):
-        raise ArgumentsError(f"'{name}' is the file's text (a string), not {_json_type(value)}")
-    return default, value
+    if not isinstance(value, dict):
+        if not isinstance(value, str):
+            raise ArgumentsError(f"'{name}' is the file's text (a string), not {_json_type(value)}")
+        return default, value
+    if set(value) - {"name", "text"} or not isinstance(value.get("text"), str):
+        raise ArgumentsError(f"'{name}' is the file's text, or {{\"name\": ..., \"text\": ...}}")
+    file_name = value.get("name", default)
+    if file_name is None:
+        return None, value["text"]
+    if not isinstance(file_name, str) or not _SAFE_FILE_NAME.match(file_name) or ".." in file_name:
+        raise ArgumentsError(f"'{name}': the file name must be a plain name like key.yaml, without folders")
+    return file_name, value["text"]
 
 
 def _json_type(value):
-    return {bool: "true/false", dict: "an object", list: "a list", type(None): "null"}.get(type(value), "a number")
+    return {bool: "true/false", dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), "a number")
 
 
 def _shown(text):

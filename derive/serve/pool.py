@@ -9,8 +9,10 @@ finds every worker busy waits its turn (in arrival order).
 """
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -42,8 +44,13 @@ class _Worker:
 
     def call(self, job, args, kwargs, seconds):
         """The job's reply, or raise TimeLimitError / WorkerError (the worker is then dead)."""
-        self.conn.send((job, args, kwargs))
-        if not self.conn.poll(seconds):
+        try:
+            self.conn.send((job, args, kwargs))
+            answered = self.conn.poll(seconds)
+        except (EOFError, OSError):
+            self.stop()
+            raise WorkerError("the worker had stopped (out of memory?); a new one takes its place") from None
+        if not answered:
             self.stop()
             raise TimeLimitError(f"stopped after {seconds:g} s, the server's time limit for one request "
                                  "(derive serve --time-limit)")
@@ -55,8 +62,12 @@ class _Worker:
                               "place") from None
 
     def stop(self):
+        """Kill the worker and whatever it started (grade's process pool): it leads its own process group."""
         if self.process.is_alive():
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
         self.process.join(5)
         self.conn.close()
 
@@ -111,28 +122,38 @@ class WorkerPool:
             w = await self._idle.get()
         finally:
             self.waiting -= 1
+        call = loop.run_in_executor(self._threads, w.call, job, args, kwargs, self.time_limit)
         try:
-            status, result, fresh = await loop.run_in_executor(self._threads, w.call, job, args, kwargs,
-                                                               self.time_limit)
-            if not fresh:  # it ran demoted and cannot return to its priority: a new one takes its place
-                self._retire(w)
-                await loop.run_in_executor(self._threads, w.stop)
-                w = await loop.run_in_executor(self._threads, self._spawn)
+            status, result, fresh = await asyncio.shield(call)
         except (TimeLimitError, WorkerError):
-            self._retire(w)
-            w = await loop.run_in_executor(self._threads, self._spawn)
+            self._replace(w)
             raise
-        except BaseException:  # the request was cancelled (client gone) while its job runs: the worker is
-            # still busy with it, so it cannot go back idle; replace it rather than wait for it
-            self._retire(w)
-            await asyncio.shield(loop.run_in_executor(self._threads, w.stop))
-            w = await asyncio.shield(loop.run_in_executor(self._threads, self._spawn))
+        except asyncio.CancelledError:  # the requester left (derive.serve.app watches for it): the worker is
+            call.add_done_callback(lambda f: f.cancelled() or f.exception())  # busy with the job; replace it
+            self._replace(w)
             raise
-        finally:
+        if fresh:
             self._idle.put_nowait(w)
+        else:  # it ran demoted and cannot return to its priority: a new one takes its place, after this reply
+            self._replace(w)
         if status != "ok":
             raise WorkerError(result)
         return result
+
+    def _replace(self, w):
+        """Retire `w` (killed if it still runs) and start a fresh worker in the background; the fresh one
+        joins the idle queue when it is ready, so no request waits for the swap."""
+        self._retire(w)
+
+        def swap():
+            w.stop()
+            return self._spawn()
+
+        def ready(future):
+            if not future.cancelled() and future.exception() is None:
+                self._idle.put_nowait(future.result())
+
+        asyncio.get_running_loop().run_in_executor(self._threads, swap).add_done_callback(ready)
 
     def close(self):
         with self._lock:

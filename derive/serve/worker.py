@@ -10,6 +10,7 @@ budgets (SIGALRM) apply as they do at a terminal.
 import contextlib
 import io
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -94,12 +95,14 @@ def serve(conn):
     the pipe; status "ok" or "error" (an internal error as one line); fresh: False when this worker
     ran at a lower priority and could not return to its own (the pool then replaces it)."""
     sys.stdin = io.StringIO("")
+    _own_group()
+    priority = _Demotion.own_priority()
     while True:
         try:
             job, args, kwargs = conn.recv()
         except (EOFError, OSError):
             return
-        demotion = _Demotion()
+        demotion = _Demotion(priority)
         try:
             reply = ("ok", JOBS[job](*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 - reported to the server as one line, the worker lives on
@@ -116,8 +119,15 @@ class _Demotion:
     CPU the fast ones leave.  On Linux a nice value belongs to a thread: the main thread's (where
     jobs run; threads it starts later inherit it)."""
 
-    def __init__(self):
-        self.demoted = False
+    @staticmethod
+    def own_priority():
+        try:
+            return os.getpriority(os.PRIO_PROCESS, 0)
+        except (OSError, AttributeError):
+            return 0
+
+    def __init__(self, priority):
+        self.demoted, self.priority = False, priority
         self.thread = threading.main_thread().native_id
         self.timer = threading.Timer(DEMOTE_AFTER, self._demote)
         self.timer.daemon = True
@@ -125,7 +135,7 @@ class _Demotion:
 
     def _demote(self):
         try:
-            os.setpriority(os.PRIO_PROCESS, self.thread, NICE)
+            os.setpriority(os.PRIO_PROCESS, self.thread, max(NICE, self.priority))
             self.demoted = True
         except (OSError, AttributeError):
             pass
@@ -137,10 +147,22 @@ class _Demotion:
         if not self.demoted:
             return True
         try:
-            os.setpriority(os.PRIO_PROCESS, self.thread, 0)
+            os.setpriority(os.PRIO_PROCESS, self.thread, self.priority)
             return True
         except OSError:
             return False
+
+
+def _own_group():
+    """Lead a process group of its own, so that the pool's kill reaches what a job started (grade's
+    process pool); and die with the fork server, which dies with the server (Linux's parent-death
+    signal), so that no worker outlives a server killed outright."""
+    with contextlib.suppress(OSError):
+        os.setsid()
+    with contextlib.suppress(Exception):  # noqa: BLE001 - not Linux, or no libc: the pipe's EOF still ends it
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 @contextlib.contextmanager
