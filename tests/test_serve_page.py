@@ -478,3 +478,17 @@ def test_no_request_leaves_127_0_0_1(driver, server):
     errors = [e["message"] for e in console if e["level"] == "SEVERE"
               and "Failed to load resource" not in e["message"]]  # the 400s the tests asked for, the favicon
     assert errors == []
+
+
+def test_an_answer_derive_cannot_validate_and_a_numerical_integral(driver, server):
+    """Found in review: a failed validation (the CLI's exit 1 with an error object, HTTP 422) is shown as
+    the error it is, not as "checked"; a definite integral with no closed form keeps its bounds."""
+    open_page(driver, server, op="grad", f="sqrt(-1 - x**2)", wrt="x")
+    answer = wait_answer(driver)
+    assert answer.get_attribute("data-state") == "error"
+    assert "validate" in answer.find_element("css selector", ".error").text
+    assert "undefined" not in answer.text and "could not validate" in driver.find_element("id", "answer-status").text
+    open_page(driver, server, op="integrate", f="x**x", **{"from": "0", "to": "1"})
+    answer = wait_answer(driver)
+    assert "from 0 to 1" in answer.text and "0.78343051" in answer.text and "antiderivative" not in answer.text.lower()
+    assert "numerical" in driver.find_element("id", "answer-status").get_attribute("textContent")

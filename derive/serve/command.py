@@ -13,12 +13,13 @@ def add_parser(sub):
     p.add_argument("--host", default="127.0.0.1", help="the address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--open", dest="open_browser", action="store_true", help="open the page in the browser")
     p.add_argument("--workers", type=_positive_int, default=None,
-                   help="worker processes (default: the cores, at least 2)")
+                   help="worker processes (default: the cores and one more)")
     p.add_argument("--time-limit", type=float, default=45.0, metavar="SECONDS",
                    help="the most one request may take; past it the answer is an error and its worker is "
                         "replaced (default 45: the CLI's own budgets are 20 s per call, 40 s for check-steps)")
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                   help="also answer requests whose Host is NAME:PORT (behind a proxy; repeatable)")
+                   help="also answer requests whose Host is NAME or NAME:PORT (behind a proxy, or the address "
+                        "other machines use with --host 0.0.0.0; repeatable)")
     p.set_defaults(run=run)
     return p
 

@@ -324,10 +324,17 @@
         }
       }
     }
-    // the server answers a query of up to 100 kB: a longer derivation stays out of the address
-    if ($("derivation").value.trim() && $("derivation").value.length < 20000) {
-      params.set("derivation", $("derivation").value);
-      if ($("dlet").value.trim()) params.set("dlet", $("dlet").value.trim());
+    if ($("kernel-backend").value && $("kernel-backend").value !== "numba") params.set("backend_kernel", $("kernel-backend").value);
+    // the server answers a query of up to 100 kB: a derivation whose encoded form (Greek letters and
+    // symbols take 6-9 characters each) would pass 90 kB stays out of the address
+    if ($("derivation").value.trim()) {
+      const withDerivation = new URLSearchParams(params);
+      withDerivation.set("derivation", $("derivation").value);
+      if ($("dlet").value.trim()) withDerivation.set("dlet", $("dlet").value.trim());
+      if (withDerivation.toString().length < 90000) {
+        params.set("derivation", $("derivation").value);
+        if ($("dlet").value.trim()) params.set("dlet", $("dlet").value.trim());
+      }
     }
     const query = params.toString();
     try {
@@ -352,6 +359,9 @@
     if (params.has("st")) $("st").value = params.getAll("st").join("\n");
     if (params.has("derivation")) $("derivation").value = params.get("derivation");
     if (params.has("dlet")) $("dlet").value = params.get("dlet");
+    if (params.has("backend_kernel") && [...$("kernel-backend").options].some((o) => o.value === params.get("backend_kernel"))) {
+      $("kernel-backend").value = params.get("backend_kernel");
+    }
     updateFields();
     return { calc: !!$("f").value.trim(), derivation: !!$("derivation").value.trim() };
   }
@@ -470,10 +480,11 @@
     }
     if (seq !== runSeq) return;
     $("json-out").textContent = reply.obj ? JSON.stringify(reply.obj, null, 2) : "";
-    if (reply.status !== 200 || !reply.obj || typeof reply.obj !== "object") {
+    if (reply.status !== 200 || !reply.obj || typeof reply.obj !== "object" || typeof reply.obj.error === "string") {
       finish(answer, "error");
       status.className = "status";
-      status.textContent = reply.status === 504 ? "✗ out of time" : "✗ derive cannot answer this";
+      status.textContent = reply.status === 504 ? "✗ out of time"
+        : reply.status === 422 ? "✗ derive could not validate this" : "✗ derive cannot answer this";
       body.replaceChildren(errorBlock(reply.status, reply.obj));
       return;
     }
@@ -612,13 +623,17 @@
   }
 
   function integrateView(obj, formulas, body) {
-    const definite = obj.value !== null && obj.value !== undefined;
+    const definite = (obj.a !== null && obj.a !== undefined) || (obj.b !== null && obj.b !== undefined);
+    const exact = obj.value !== null && obj.value !== undefined;
     body.append(block(definite ? `The integral from ${obj.a} to ${obj.b} of` : "An antiderivative of",
       formulas.add(obj.f), para(`with respect to ${obj.x}`)));
-    if (definite) {
+    if (definite && exact) {
       body.append(block("is", formulas.add(obj.value, { className: "result", withText: true }),
         obj.numeric !== null && obj.numeric !== undefined ? para(`≈ ${obj.numeric}`) : null));
       if (obj.antiderivative) body.append(block("using the antiderivative", formulas.add(obj.antiderivative)));
+    } else if (definite) {
+      body.append(block("is numerically (no closed form found)",
+        para(`≈ ${obj.numeric}${obj.error !== null && obj.error !== undefined ? ` (error estimate ${obj.error})` : ""}`)));
     } else if (obj.antiderivative) {
       body.append(block("is (+ C)", formulas.add(obj.antiderivative, { className: "result", withText: true })));
     } else if (obj.numeric !== null && obj.numeric !== undefined) {
@@ -636,7 +651,8 @@
     }
     body.append(validationLine(obj.validation));
     if (obj.explanation) body.append(explainBlock(obj.explanation));
-    return definite ? `Integral: ${obj.value}` : `Antiderivative: ${obj.antiderivative || "not found in closed form"}`;
+    if (definite) return exact ? `Integral: ${obj.value}` : `Integral: ≈ ${obj.numeric} (numerical)`;
+    return `Antiderivative: ${obj.antiderivative || "not found in closed form"}`;
   }
 
   function explainBlock(text) {
