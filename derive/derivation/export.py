@@ -26,7 +26,7 @@ import codegen
 from codegen.export import FRAMEWORKS, framework_kernel, infer_shapes
 from codegen.printing.tensor import as_size
 
-from .kernel_kinds import _Plan
+from .kernel_plan import _Plan
 from .loop_form import _K, _free, _rolled, has_linear_algebra, index_form, loop_arguments
 from .notation import to_index
 from ..errors import DeriveError, ValidationError
