@@ -13,7 +13,7 @@ import sympy
 import pytest
 
 import derive
-from derive.check import integrals as check_integrals
+from derive.check.integrals import antiderivative as check_integrals
 from derive.check.sheet import grade
 from derive.errors import DeriveError, ParseError, ShapeError
 from derive.validation.equivalence import Comparison

@@ -1,0 +1,121 @@
+"""What is differentiated by, and the problem that compares claims for it: a matrix symbol (numeric,
+else exact instances), an element x[k] or a pair (a Hessian in index notation), or the scalars of a
+sample or of a matrix expression."""
+
+import sympy
+from sympy import MatrixSymbol
+
+from ...calculus.index import _index_derivative, diff_indexed
+from ...calculus.matrix_rules import UnsupportedOperator
+from ...calculus.targets import tensor_targets
+from ...errors import DeriveError
+from ...text.expressions import parse
+from ...text.inputs import resolve_wrt, split_names
+from ...validation.exact import ExactProblem
+from ...validation.matrix_eval import NotEvaluable
+from .problem import NumericProblem, _is_matrix
+
+
+def _problem(expr, target, claim, ns, kind, seed):
+    # index notation: derive's own derivative, which refuses (DeriveError) the forms whose derivative
+    # depends on where the free index lies, as `grad` does
+    if isinstance(target, tuple) and all(isinstance(t, sympy.Indexed) for t in target):
+        return ExactProblem(expr, target, claim, ns, "hessian", display=_index_display(expr, target, "hessian", ns))
+    if isinstance(target, sympy.Indexed):
+        kind = kind or "grad"
+        return ExactProblem(expr, target, claim, ns, kind, display=_index_display(expr, (target,), kind, ns))
+    if isinstance(target, tuple) and _sample(expr, claim):
+        return ExactProblem(expr, target, claim, ns, kind, display=_sample_display(expr, target, kind, claim, ns))
+    if isinstance(target, tuple):
+        return NumericProblem(expr, target, claim, ns, kind, seed)
+    if isinstance(target, MatrixSymbol):
+        try:
+            problem = NumericProblem(expr, (target,), claim, ns, kind, seed)
+            problem.points()
+            problem.values(claim, problem.points()[0])  # the claim must be evaluable too
+            return problem
+        except (UnsupportedOperator, NotEvaluable):
+            pass  # no rule, or no numeric evaluation: compare on explicit instances
+    return ExactProblem(expr, target, claim, ns, kind)
+
+
+def _index_display(expr, targets, kind, ns):
+    """derive's own index-notation derivative (deltas contracted, sums tidied), as `grad` gives it;
+    a form it refuses is refused here too (`DeriveError`), rather than compared on instances that fix
+    the free index one way."""
+    if not isinstance(expr, sympy.Expr):
+        return None
+    try:
+        return _index_derivative(expr, targets, kind, ns)[0]
+    except (TypeError, ValueError, AttributeError):
+        _refuse_uncontractible(expr, targets if len(targets) > 1 else targets[0], ns)
+        return None
+
+
+def _sample(expr, claim):
+    """Scalars of a sample: sums over array elements and no matrix symbols (mu in sum((x[i] - mu)**2, i))."""
+    return all(not (isinstance(e, sympy.Basic) and e.atoms(MatrixSymbol)) for e in (expr, claim)) and \
+        isinstance(expr, sympy.Expr) and expr.has(sympy.Sum, sympy.Indexed)
+
+
+def _sample_display(expr, targets, kind, claim, ns):
+    """derive's derivative with respect to a sample's parameters, where derive has one; else None
+    (the problem then shows SymPy's derivative of the sums)."""
+    from ...derivation.api import differentiate
+
+    n = len(targets)
+    kind = kind or ("hessian" if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad")
+    try:
+        return differentiate(expr, list(targets), kind, symbols=ns, validate_result=False).result
+    except (DeriveError, TypeError, ValueError, AttributeError, NotImplementedError):
+        return None
+
+
+def _refuse_uncontractible(expr, target, ns):
+    """Index notation: the forms whose derivative depends on where the free index lies (a free index
+    or single entry in f, sums over different ranges) are refused, as `grad` refuses them, rather
+    than compared on instances that fix that index one way."""
+    targets = target if isinstance(target, tuple) else (target,)
+    if not targets or not all(isinstance(t, sympy.Indexed) for t in targets) or not isinstance(expr, sympy.Expr):
+        return
+    for t in targets:
+        expr = diff_indexed(expr, t, targets, ns.index_ranges)
+
+
+def _target(wrt, ns, expr):
+    """The matrix symbol or element to differentiate by, or a tuple of scalar symbols
+    (derivatives of a matrix expression by scalars)."""
+    if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
+        return wrt
+    if isinstance(wrt, (list, tuple)) and len(wrt) == 2 and all(isinstance(w, sympy.Indexed) for w in wrt) \
+            and wrt[0].base == wrt[1].base:
+        return tuple(ns.unify(w) for w in wrt)  # a Hessian in index notation: (w[k], w[l])
+    if _sample(expr, None) and not _names_arrays(wrt, ns):
+        return tuple(resolve_wrt(wrt, expr, ns))  # scalars of a sample: mu, s2
+    if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
+                                           for w in split_names(wrt)):
+        targets = tensor_targets(wrt, ns, expr)
+        if targets and all(isinstance(t, sympy.Symbol) for t in targets):
+            return tuple(targets)
+    if isinstance(wrt, str):
+        items = split_names(wrt)
+        elements = [parse(item, ns) for item in items] if len(items) == 2 and all("[" in i for i in items) else []
+        if elements and all(isinstance(e, sympy.Indexed) for e in elements) and elements[0].base == elements[1].base:
+            return tuple(elements)  # a Hessian in index notation: d2f/dw[k]dw[l]
+        if len(items) != 1:
+            raise DeriveError("matrix and index notation are checked with respect to one variable at a time")
+        target = parse(items[0], ns)
+        if isinstance(target, (MatrixSymbol, sympy.Indexed)):
+            return target
+        raise DeriveError(f"'{items[0]}' is not a declared matrix/vector or an element like x[k]")
+    raise DeriveError(f"cannot differentiate with respect to {wrt!r} in matrix notation")
+
+
+def _names_arrays(wrt, ns):
+    """Does `wrt` name a matrix, an array or an element (x[k]) rather than scalars?"""
+    items = split_names(wrt) if isinstance(wrt, str) else list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    for item in items:
+        obj = ns.names.get(item) if isinstance(item, str) and "[" not in item else item
+        if isinstance(item, str) and "[" in item or isinstance(obj, (MatrixSymbol, sympy.Indexed, sympy.IndexedBase)):
+            return True
+    return False
