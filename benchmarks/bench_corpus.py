@@ -130,7 +130,7 @@ def main(argv=None):
         try:
             runner.run_problem(problem)
             outcome, reason = "pass", ""
-        except Exception as exc:  # a failure is data here, not a crash of the benchmark
+        except Exception as exc:  # noqa: BLE001 - a failure is data here, not a crash of the benchmark
             outcome = "fail"
             reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         elapsed = time.perf_counter() - start

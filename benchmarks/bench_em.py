@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from paired import SETTLE  # noqa: E402 - benchmarks/ is on sys.path when run as a script
 
-from derive import em
-from derive.em._base import threads_available
+from derive import em  # noqa: E402 - from this checkout (ROOT on sys.path), installed or not
+from derive.em._base import threads_available  # noqa: E402
 
 D = 2
 
@@ -149,10 +149,11 @@ def compile_seconds(k):
 def machine():
     cpu = "unknown CPU"
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     return f"{cpu}, {threads_available()} cores, {platform.system()} {platform.release()}"

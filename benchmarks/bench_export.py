@@ -205,7 +205,7 @@ def build(loss):
     for kind in ("hessian", "grad"):
         try:
             scripted[kind] = torch.jit.script(kernels["torch", kind].fn)
-        except Exception as exc:  # TorchScript refusing a construct is a result to report, not a crash
+        except Exception as exc:  # noqa: BLE001 - TorchScript refusing a construct is a result to report, not a crash
             scripted[kind] = f"does not script ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})"
     return Built(loss, kernels, seconds, scripted)
 
@@ -315,8 +315,8 @@ def paired(found, runs, settle, target):
 TABLES = (("jax hessian", "JAX Hessian: jax.jit(H.fn) vs jax.jit(jax.hessian(...))"),
           ("jax grad", "JAX gradient: jax.jit(G.fn) vs jax.jit(jax.grad(...))"),
           ("torch hessian", "PyTorch Hessian: H.fn (eager) and torch.jit.script(H.fn) vs torch.func.hessian(f_torch)"),
-          ("torch grad", "PyTorch gradient: G.fn (eager) and torch.jit.script(G.fn) vs torch.autograd.grad "
-                         "(one forward, one backward)"))
+          ("torch grad", ("PyTorch gradient: G.fn (eager) and torch.jit.script(G.fn) vs torch.autograd.grad "
+                          "(one forward, one backward)")))
 
 
 def fmt(values):

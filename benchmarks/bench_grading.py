@@ -53,13 +53,15 @@ for row in csv.DictReader(open(sys.argv[2])):
 
 
 def cli_calls(path):
-    key = {q["id"]: q for q in tomllib.load(open(HERE / "key.toml", "rb"))["question"]}
+    with open(HERE / "key.toml", "rb") as fh:
+        key = {q["id"]: q for q in tomllib.load(fh)["question"]}
     lines = []
-    for row in csv.DictReader(open(HERE / "answers.csv")):
-        q = key[row["question"]]
-        args = [PY, "-m", "derive", "check", q["f"], "--wrt", q["wrt"], "--claim", row["answer"] or "0",
-                "--kind", q["kind"], "--let", q["let"]]
-        lines.append(" ".join(shlex.quote(a) for a in args) + " || true")
+    with open(HERE / "answers.csv") as fh:
+        for row in csv.DictReader(fh):
+            q = key[row["question"]]
+            args = [PY, "-m", "derive", "check", q["f"], "--wrt", q["wrt"], "--claim", row["answer"] or "0",
+                    "--kind", q["kind"], "--let", q["let"]]
+            lines.append(" ".join(shlex.quote(a) for a in args) + " || true")
     path.write_text("\n".join(lines) + "\n")
     return len(lines)
 

@@ -32,8 +32,9 @@ CASES = {
     "check --steps (sigmoid chain)": ["check", "log(1 + exp(-y*(w*x + b)))", "--wrt", "w",
                                       "--claim", "-x*y/(1 + exp(y*(w*x + b)))", "--steps"],
     "3-class softmax check (scalars)": ["check", "-log(exp(z1)/(exp(z1) + exp(z2) + exp(z3)))", "--wrt", "z1,z2,z3",
-                                        "--claim", "[exp(z1)/(exp(z1) + exp(z2) + exp(z3)) - 1, "
-                                        "exp(z2)/(exp(z1) + exp(z2) + exp(z3)), exp(z3)/(exp(z1) + exp(z2) + exp(z3))]"],
+                                        "--claim", ("[exp(z1)/(exp(z1) + exp(z2) + exp(z3)) - 1, "
+                                                    "exp(z2)/(exp(z1) + exp(z2) + exp(z3)), "
+                                                    "exp(z3)/(exp(z1) + exp(z2) + exp(z3))]")],
     "n-class softmax check (index)": ["check", "-log(exp(z[c])/sum(exp(z[j]), j))", "--wrt", "z[k]",
                                       "--claim", "exp(z[k])/sum(exp(z[j]), j) - delta(c, k)"],
     "batched cross-entropy check": ["check", "-sum(Y[i,c]*(Z[i,c] - log(sum(exp(Z[i,j]), j))), i, c)",

@@ -180,7 +180,7 @@ def verified(found):
     for name, fn in found.items():
         try:
             results[name] = tuple(np.array(g, dtype=float) for g in fn())
-        except Exception as exc:  # a contender that cannot run is reported, not timed
+        except Exception as exc:  # noqa: BLE001 - a contender that cannot run is reported, not timed
             refused[name] = f"raised {type(exc).__name__}: {exc}"
     for name, mine in results.items():
         others = [o for o in results if o != name]
@@ -463,7 +463,7 @@ def build_kernels(notes):
         progress(f"building derive's kernels for {problem.title} ...")
         try:
             made = derive_kernels(problem)
-        except Exception as exc:  # reported in derive's column, the other contenders still run
+        except Exception as exc:  # noqa: BLE001 - reported in derive's column, the other contenders still run
             built[key] = f"failed to build: {type(exc).__name__}: {exc}"
             notes.append(f"NOT MEASURED: derive for {problem.title}: {built[key]}")
             continue

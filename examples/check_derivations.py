@@ -22,8 +22,8 @@ CLAIMS = [
     ("least squares with a transpose error (A is m x n)", "norm(A@x - b)**2/2", "x", "A @ (A@x - b)",
      {"symbols": "A: m x n, x: n, b: m"}),
     ("the lab's index-summation trap", "sum(w[i,j]*x[i]*x[j], i, j)", "x[k]", "sum(w[k,j]*x[j], j)", {}),
-    ("softmax cross-entropy gradient p - y", "-(y1*log(exp(z1)/(exp(z1)+exp(z2))) + "
-     "y2*log(exp(z2)/(exp(z1)+exp(z2))))", "z1 z2",
+    ("softmax cross-entropy gradient p - y", ("-(y1*log(exp(z1)/(exp(z1)+exp(z2))) + "
+                                              "y2*log(exp(z2)/(exp(z1)+exp(z2))))"), "z1 z2",
      "[exp(z1)/(exp(z1)+exp(z2)) - y1, exp(z2)/(exp(z1)+exp(z2)) - y2]", {}),
     ("a right answer in another form", "sin(x)**2", "x", "sin(2*x)", {}),
 ]

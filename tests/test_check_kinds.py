@@ -225,8 +225,8 @@ def test_index_notation_kinds():
     assert (v.status, v.mistake, v.explanation) == ("wrong", "wrong_kind", GRADIENT_FOR_HESSIAN)
     v = derive.check(LSQ, "w[k]", "sum(x[i,k], i)", "hessian")  # one free index, not the gradient: an index slip
     assert (v.status, v.mistake, v.explanation) == (
-        "shape", "shape", "the claim has only the free index k (the form of a gradient); the Hessian has two free "
-                          "indices: k and l")
+        "shape", "shape", ("the claim has only the free index k (the form of a gradient); the Hessian has two free "
+                           "indices: k and l"))
     v = derive.check(LSQ, "w[k]", LSQ_HESS)
     assert (v.status, v.kind, v.kind_inferred) == ("correct", "hessian", True)
     assert v.explanation == ("the claimed Hessian equals the derivative (the kind, Hessian, was inferred from the "

@@ -6,7 +6,7 @@ import pytest
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
-from derive import em
+from derive import em  # noqa: E402 - after the importorskip lines: without Dask the module is skipped
 
 
 def data(n=4000, k=3, d=2, seed=11):

@@ -241,7 +241,8 @@ def test_a_derivation_gets_its_verdict_line_by_line(row):
 def test_the_files_a_grader_uploads_and_sends():
     out = example()
     graded, folder = out["grading"], out["out"]
-    rows = list(csv.reader(open(folder / "grades.csv", newline="", encoding="utf-8")))
+    with open(folder / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert rows[1][0] == "Points Possible" and float(rows[1][-1]) == graded.max_points == 15
     assert len(rows) == 2 + 40

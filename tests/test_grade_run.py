@@ -187,7 +187,8 @@ def test_outputs_and_formats(tmp_path, small):
         out = tmp_path / fmt
         written = small.write(out, fmt)
         assert {p.name for p in written} >= {"grades.csv", "summary.md", "results.json", "ann.md", "dee.md"}
-        rows = list(csv.reader(open(out / "grades.csv")))
+        with open(out / "grades.csv") as fh:
+            rows = list(csv.reader(fh))
         if fmt == "plain":
             assert rows[0] == ["student", "q1", "q2", "q3", "total", "max_points"]
             assert rows[2] == ["bo", "2", "0", "0", "2", "8"]
@@ -367,7 +368,8 @@ def test_ungraded_is_blank_in_grades_csv_and_exit_1(monkeypatch, tmp_path):
     g = grade(X2, [("s", "q1", "2*x")], jobs=1)
     assert g.exit_code == 1
     g.write(tmp_path)
-    assert list(csv.reader(open(tmp_path / "grades.csv")))[1] == ["s", "", "0", "2"]
+    with open(tmp_path / "grades.csv") as fh:
+        assert list(csv.reader(fh))[1] == ["s", "", "0", "2"]
 
 
 def test_rubric_credit_for_an_unreadable_answer():
@@ -396,7 +398,8 @@ def test_the_student_column_is_read_under_its_name(tmp_path):
     p.write_text("Email,question,answer\nann@uni.edu,q1,2*x\n\nbo@uni.edu,q1,\"2*\nx\"\nbo@uni.edu,q1,x\n")
     g = grade(X2, p, jobs=1)
     g.write(tmp_path / "gs", "gradescope")
-    rows = list(csv.reader(open(tmp_path / "gs" / "grades.csv")))
+    with open(tmp_path / "gs" / "grades.csv") as fh:
+        rows = list(csv.reader(fh))
     assert rows[1][:3] == ["ann@uni.edu", "ann@uni.edu", "ann@uni.edu"]
     assert any("line 5" in n and "line 6" in n for n in g.ignored), g.ignored  # physical lines
 

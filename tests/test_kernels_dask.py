@@ -155,8 +155,8 @@ def refusals():
     return [
         ("lse", lambda: derive.kernel(derive.differentiate("log(sum(exp(X @ w)))", "w",
                                                            symbols="X: N x d, w: d")),
-         {"X": Xv}, {"w": wv}, "X\\[\\w+, \\w+\\] reads other rows inside the sum over the rows \\w+, .* "
-         "\\(a nonlinear function of a sum over rows\\)"),
+         {"X": Xv}, {"w": wv}, ("X\\[\\w+, \\w+\\] reads other rows inside the sum over the rows \\w+, .* "
+                                "\\(a nonlinear function of a sum over rows\\)")),
         ("per row", lambda: codegen.kernel(residual, [X, w, y], index=k), {"X": Xv, "y": yv}, {"w": wv},
          "the result has one entry per row of X \\(X\\[k, j\\]\\)"),
         ("some rows", lambda: codegen.kernel(Sum(x[i], (i, 1, N - 1)), [x]), {"x": yv}, {},

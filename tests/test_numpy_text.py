@@ -117,8 +117,8 @@ MESSAGES = [  # (text, declarations, error class, fragment of what to write)
     ("x'*A*x", "A: n x n, x: n", ParseError, "for MATLAB's matrix product write @ (x' @ A @ x)"),
     ("x'*A*x", None, ParseError, "x' is a transpose, but x is not a declared vector or matrix: declare it"),
     ("x^T*x", None, ParseError, "x^T is a transpose, but x is not a declared vector or matrix"),
-    ("A*x", "A: n x n, x: m", ShapeError, "do not broadcast together (entry by entry, as in NumPy; for a matrix "
-                                          "product write @)"),
+    ("A*x", "A: n x n, x: m", ShapeError, ("do not broadcast together (entry by entry, as in NumPy; for a matrix "
+                                           "product write @)")),
     ("X + w", "X: N x d, w: d", ShapeError, "do not broadcast together"),
     ("x ≤ 1", None, ParseError, "write <="),
     ("a \\cdot b", None, ParseError, "is LaTeX"),

@@ -189,7 +189,7 @@ class Target:
             out = self._call(self.df, v)
         except CodegenError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the user's df may raise anything: one CodegenError says what
             raise CodegenError(f"df raised {type(exc).__name__}: {exc}") from None
         if out is None:
             failure = f"df raised {self._failure}; its claim there is read as no value (nan)"

@@ -184,11 +184,11 @@ class Report:
         e = self.worst
         if self.status == "mismatch":
             lines = [
-                f"gradcheck MISMATCH: {self.entry_name(e)} at {self.point_text(e.point)}: "
-                f"claimed {e.claimed:.10g}, finite differences {e.estimate:.10g} "
-                f"(relative error {e.relative:.2g} > {self.entry_tolerance_text(e)})",
-                f"{len(self.mismatches)} of {self.n_entries} entries disagree "
-                f"({'; '.join([self._scope()] + tolerances)})",
+                (f"gradcheck MISMATCH: {self.entry_name(e)} at {self.point_text(e.point)}: "
+                 f"claimed {e.claimed:.10g}, finite differences {e.estimate:.10g} "
+                 f"(relative error {e.relative:.2g} > {self.entry_tolerance_text(e)})"),
+                (f"{len(self.mismatches)} of {self.n_entries} entries disagree "
+                 f"({'; '.join([self._scope()] + tolerances)})"),
             ]
             others = sorted({self.entry_name(m) for m in self.mismatches} - {self.entry_name(e)})
             if others:

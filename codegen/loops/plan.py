@@ -499,8 +499,8 @@ def _module(arrays, scalars, plan, body_lines, expr, outputs, display, parallel,
             wrapper += ["    with numba.parallel_chunksize(1):", f"        out = {call}"]
     else:
         wrapper.append(f"out = {call}")
-    wrapper += finish + ["return out if _dt is numpy.float64 else _dt(out) if numpy.ndim(out) == 0 else "
-                         "out.astype(_dt)"]
+    wrapper += finish + [("return out if _dt is numpy.float64 else _dt(out) if numpy.ndim(out) == 0 else "
+                          "out.astype(_dt)")]
     options = f"cache=True, parallel={parallel}, fastmath={{\"reassoc\", \"contract\"}}"
     if plan.boundscheck:
         options += ", boundscheck=True"

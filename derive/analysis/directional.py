@@ -108,9 +108,9 @@ class Directional:
 
     def latex(self):
         """D_u f(a) = grad f(a) . u/|u| = value, and the steepest ascent, as LaTeX (no $)."""
-        pieces = [rf"D_{{\mathbf{{u}}}} f(\mathbf{{a}}) = \nabla f(\mathbf{{a}})^{{T}} \frac{{\mathbf{{u}}}}"
-                  rf"{{\lVert \mathbf{{u}} \rVert}} = {latex(self.gradient.T)} {latex(self.unit_u)} = "
-                  rf"{latex(self.value)}"]
+        pieces = [(rf"D_{{\mathbf{{u}}}} f(\mathbf{{a}}) = \nabla f(\mathbf{{a}})^{{T}} \frac{{\mathbf{{u}}}}"
+                   rf"{{\lVert \mathbf{{u}} \rVert}} = {latex(self.gradient.T)} {latex(self.unit_u)} = "
+                   rf"{latex(self.value)}")]
         if self.critical:
             pieces.append(r"\nabla f(\mathbf{a}) = \mathbf{0}\ \text{(no steepest direction)}")
         else:
@@ -151,8 +151,8 @@ class Directional:
     def explain(self):
         """The steps: the gradient at a, u normalized, the dot product, the steepest direction and why."""
         lines = [self._head(),
-                 f"  1. the gradient (derive's, validated by finite differences) at a: grad f(a) = "
-                 f"{to_text(list(self.gradient))}"]
+                 (f"  1. the gradient (derive's, validated by finite differences) at a: grad f(a) = "
+                  f"{to_text(list(self.gradient))}")]
         if self.normalized:
             lines.append(f"  2. u is not a unit vector: |u| = {to_text(self.norm_u)}, so the direction is "
                          f"u/|u| = {to_text(list(self.unit_u))}")

@@ -275,8 +275,8 @@ def _other_kind(kind, claim, variables, derivation):
                           "symbolic/numeric comparison with the " + _WHAT[other])
     else:
         rows, cols = derivation.result.shape
-        text, evidence = (f"the claim is {claim.shape[0]} x {claim.shape[1]}, the shape of a {_WHAT[other]}; the "
-                          f"question asks for the {_WHAT[kind]} ({rows} x {cols})", "shapes")
+        text, evidence = ((f"the claim is {claim.shape[0]} x {claim.shape[1]}, the shape of a {_WHAT[other]}; the "
+                           f"question asks for the {_WHAT[kind]} ({rows} x {cols})"), "shapes")
     return Verdict("wrong", derivation.result, claim, text, evidence, kind=kind, wrt=variables, mistake="wrong_kind")
 
 

@@ -150,7 +150,7 @@ def _number(text, item):
 def read_csv(path):
     """Rows of numbers from a CSV file; an optional header; a clear error for anything else."""
     try:
-        fh = open(path, newline="")
+        fh = open(path, newline="")  # noqa: SIM115 - closed by `with fh` below; only open's OSError is caught
     except OSError as exc:
         raise DeriveError(f"cannot read {path}: {exc.strerror}") from None
     rows = []

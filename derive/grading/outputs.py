@@ -200,11 +200,11 @@ def summary_markdown(grading, solution=True):
     summary = grading.summary(solution)
     totals = sorted(grading.totals.values())
     out = [f"# {key.title}: summary", "",
-           f"{len(grading.students)} students, {len(key.questions)} questions, "
-           f"{sum(s['answers'] for s in summary.values())} answers.", ""]
+           (f"{len(grading.students)} students, {len(key.questions)} questions, "
+            f"{sum(s['answers'] for s in summary.values())} answers."), ""]
     if totals:
-        out += [f"Points: median {_num(totals[len(totals) // 2])} of {_num(grading.max_points)} "
-                f"(lowest {_num(totals[0])}, highest {_num(totals[-1])}).", ""]
+        out += [(f"Points: median {_num(totals[len(totals) // 2])} of {_num(grading.max_points)} "
+                 f"(lowest {_num(totals[0])}, highest {_num(totals[-1])})."), ""]
     out += ["| question | correct | wrong | unreadable | missing | ungraded | mean points |",
             "|---|---|---|---|---|---|---|"]
     for q in key.questions:
@@ -231,8 +231,8 @@ def summary_markdown(grading, solution=True):
         out += ["## Not graded", ""] + [f"- {note}" for note in grading.ignored] + [""]
     t = grading.timings
     if t:
-        out += [f"Graded in {t.get('seconds', 0):.1f} s: {t.get('checked', 0)} distinct answers checked "
-                f"with {t.get('jobs', 1)} worker(s).", ""]
+        out += [(f"Graded in {t.get('seconds', 0):.1f} s: {t.get('checked', 0)} distinct answers checked "
+                 f"with {t.get('jobs', 1)} worker(s)."), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -24,7 +24,8 @@ def main(outdir=None, jobs=None):
     grading.write(outdir, format="canvas", solution=False)
     print(grading)
 
-    labels = {(r["student"], r["question"]): r for r in csv.DictReader(open(HERE / "labels.csv"))}
+    with open(HERE / "labels.csv") as fh:
+        labels = {(r["student"], r["question"]): r for r in csv.DictReader(fh)}
     false_accepts, false_rejects, agree, wrong = [], [], 0, 0
     for m in grading.marks:
         label = labels[m.student, m.question]

@@ -58,8 +58,8 @@ class Fit:
     def __str__(self):
         state = "converged" if self.converged else "stopped (max_iter)"
         what = "log posterior" if self.model.prior else "log-likelihood"
-        lines = [f"EM fit of a {self.model.describe()}: {state} after {self.n_iter} iterations; "
-                 f"{what} {self.loglik[-1]:.10g} (from {self.loglik[0]:.10g})"]
+        lines = [(f"EM fit of a {self.model.describe()}: {state} after {self.n_iter} iterations; "
+                  f"{what} {self.loglik[-1]:.10g} (from {self.loglik[0]:.10g})")]
         for name, value in self.params.items():
             text = np.array2string(np.asarray(value), precision=4, suppress_small=True, max_line_width=100)
             lines.append(f"  {name} {tuple(np.shape(value))}:\n    " + text.replace("\n", "\n    "))

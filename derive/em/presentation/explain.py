@@ -64,8 +64,8 @@ def explain(updates):
         "The evidence lower bound",
         "For any distribution q over z, Jensen's inequality gives a lower bound L(q, theta) on the log-likelihood, "
         "and the gap is exactly a KL divergence.  EM is coordinate ascent on L: first in q, then in theta.",
-        [r"\log p(x \mid \theta) = \mathcal{L}(q, \theta) + \mathrm{KL}\big(q \,\|\, p(z \mid x, \theta)\big)"
-         r",\qquad \mathcal{L}(q,\theta) = \sum_z q(z) \log \frac{p(x, z \mid \theta)}{q(z)}"],
+        [(r"\log p(x \mid \theta) = \mathcal{L}(q, \theta) + \mathrm{KL}\big(q \,\|\, p(z \mid x, \theta)\big)"
+          r",\qquad \mathcal{L}(q,\theta) = \sum_z q(z) \log \frac{p(x, z \mid \theta)}{q(z)}")],
         ["log p(x | theta) = L(q, theta) + KL(q || p(z | x, theta))"]))
     lse_latex, lse_text = _eq(updates.e_step.lhs, updates.e_step.rhs)
     P.append(Paragraph(
@@ -89,8 +89,8 @@ def explain(updates):
         "Why the log-likelihood never decreases",
         "At theta_old the bound is tight; the M-step raises the bound (maximizes it, or for generalized EM at "
         "least does not lower it); the bound is below the log-likelihood everywhere.",
-        [r"\log p(x \mid \theta_{new}) \ge \mathcal{L}(q^*, \theta_{new}) \ge \mathcal{L}(q^*, \theta_{old}) "
-         r"= \log p(x \mid \theta_{old})"],
+        [(r"\log p(x \mid \theta_{new}) \ge \mathcal{L}(q^*, \theta_{new}) \ge \mathcal{L}(q^*, \theta_{old}) "
+          r"= \log p(x \mid \theta_{old})")],
         ["log p(x | theta_new) >= L(q*, theta_new) >= L(q*, theta_old) = log p(x | theta_old)"]))
     if updates.validation is not None:
         P.append(Paragraph("Checked", str(updates.validation)))
