@@ -1,6 +1,6 @@
 """`Verdict.mistake` for the slips a class makes (issue 22): the category a grader gives, and words a
 student can act on.  Each rule behind these fires only when the claim, corrected as the words say,
-equals the derivative at the problem's own random points (derive/check/findings.py):
+equals the derivative at the problem's own random points (derive/check/findings/):
 
     one term off by a constant          "the term 2*lam*w lost its factor 2: the claim has lam*w"  factor / sign
     a power of a scalar off by one      "the factor 1/sigma is missing (the derivative has ...)"  factor

@@ -10,7 +10,7 @@ entry by entry (`equivalence.compare`), and each wrong entry is explained by
 the rules in `diagnosis.py`.  Shapes are checked first: a transposed
 Jacobian or a row where a column belongs is "transposed", an impossible shape
 is "shape".  Matrix-notation and index-notation claims are handled in
-`check/matrix.py`.
+`check/matrix/`.
 """
 
 import re
@@ -47,7 +47,7 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
 
     kind="antiderivative" checks a claimed F with F' = f (any constant added);
     kind="integral" with bounds `a` and `b` a claimed definite value
-    (`check/integrals.py`).  kind="taylor" with the point `at` and `order` (default 2)
+    (`check/integrals/`).  kind="taylor" with the point `at` and `order` (default 2)
     checks a claimed Taylor polynomial, kind="directional" with `at` and the direction `u`
     a claimed directional derivative (`check/expansions.py`).
     """
@@ -234,8 +234,7 @@ def _shape_check(expected, claim, kind, variables, derivation):
     what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}[kind]
     if got == (rows, cols):
         return None
-    if kind == "grad" and got == (cols, rows):
-        if _all_equal(expected.T, claim):
+    if kind == "grad" and got == (cols, rows) and _all_equal(expected.T, claim):
             return Verdict("transposed", expected, claim,
                            f"the entries are right, but the gradient is a column ({rows} x 1) and the claim is a "
                            f"row (1 x {rows}): numerator vs denominator layout", "symbolic/numeric comparison of "

@@ -8,7 +8,7 @@ claim is compared with it entry by entry at exact rational points.  Costly for
 inverses and determinants (symbolic 3 x 3 inverses), which is why matrix
 notation is checked numerically (`check.matrix.NumericProblem`) whenever it can.
 
-`ExactProblem` offers what the diagnosis rules in `check/matrix.py` ask of a
+`ExactProblem` offers what the diagnosis rules in `check/matrix/rules.py` ask of a
 problem: ``first_difference``, ``equal`` (also at points where one matrix is
 symmetric, or an array is assumed to be data of a kind, or against another
 claim-like expression), ``ratio`` and ``counterexample``.
