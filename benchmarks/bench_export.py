@@ -360,7 +360,7 @@ def print_table(table, title, rows):
         print(f"Geometric mean of the median {p} / {o} ratios: {geomean(m):.2f}x ({len(m)} cases)  ")
     p, o = pairs[0]
     by_loss = {}
-    for (loss, _, tables), m in zip((r for r in rows if p in r[2][table] and o in r[2][table]), medians[p, o]):
+    for (loss, _, _tables), m in zip((r for r in rows if p in r[2][table] and o in r[2][table]), medians[p, o]):
         by_loss.setdefault(loss, []).append(m)
     print(f"Per loss, over n ({p} / {o}): " + ", ".join(f"{loss} {geomean(m):.2f}x" for loss, m in by_loss.items())
           + "  ")

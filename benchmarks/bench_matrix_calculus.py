@@ -179,7 +179,7 @@ def main():
     examples = {e[0]: [] for e in ISSUE_EXAMPLES}
     cold = {c[0]: [] for c in COLD_CHECKS}
     statuses_cold = {}
-    for run in range(args.repeat):
+    for _ in range(args.repeat):
         for name, f, wrt, decl, _ in ISSUE_EXAMPLES:
             examples[name].append(run_text(f, wrt, decl))
         for name, argv in COLD_CHECKS:

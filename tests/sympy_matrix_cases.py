@@ -80,8 +80,8 @@ class Names:
 CASES = []
 
 
-def case(id, kind, spec, build, source, **kw):
-    CASES.append(Case(id, kind, spec, build, source, **kw))
+def case(case_id, kind, spec, build, source, **kw):
+    CASES.append(Case(case_id, kind, spec, build, source, **kw))
 
 
 # --- test_matrix_derivative_by_scalar -------------------------------------------------------

@@ -229,7 +229,7 @@ def _evaluate(f, point):
     explicit = f.xreplace(sizes) if sizes else f
     matrices = {M: by_name[M.name] for M in explicit.atoms(MatrixSymbol) if M.name in by_name}
     explicit = explicit.xreplace(matrices).doit() if matrices else explicit.doit()
-    if isinstance(explicit, sympy.MatrixExpr) or isinstance(explicit, MatrixBase):
+    if isinstance(explicit, (sympy.MatrixExpr, MatrixBase)):
         explicit = sympy.Matrix(explicit.as_explicit() if not isinstance(explicit, MatrixBase) else explicit)[0, 0]
     values = {a: by_name[str(a)] for a in explicit.atoms(Indexed)}
     values.update({s: by_name[s.name] for s in explicit.free_symbols if isinstance(s, Symbol) and s.name in by_name})

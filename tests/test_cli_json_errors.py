@@ -172,6 +172,6 @@ def test_through_a_real_process():
 
 
 def test_demo_json_is_the_object_alone(capsys, tmp_path):
-    code, obj, err = run_json(capsys, "demo", "--out", str(tmp_path))  # no "plot written to" before it
+    code, obj, _err = run_json(capsys, "demo", "--out", str(tmp_path))  # no "plot written to" before it
     assert code == 0 and "error" not in obj
     assert obj["derivative"]["result"] == [["3*x**2 - 4*x"]] and (tmp_path / obj["plot"]).exists()

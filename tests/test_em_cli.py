@@ -76,7 +76,7 @@ def test_explain(capsys):
 def test_bad_data_exits_2_with_one_line(tmp_path, capsys, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    code, out, err = run(["em", "normal", "--k", "3", "--data", str(path)], capsys)
+    code, _out, err = run(["em", "normal", "--k", "3", "--data", str(path)], capsys)
     assert code == 2
     assert err.count("\n") == 1 and message in err
 
@@ -90,7 +90,7 @@ def test_bad_data_exits_2_with_one_line(tmp_path, capsys, content, message):
 ])
 def test_bad_input_exits_2(points, capsys, args, message):
     args = [a.replace("{points}", str(points)) for a in args]
-    code, out, err = run(args, capsys)
+    code, _out, err = run(args, capsys)
     assert code == 2 and message in err and err.count("\n") == 1
 
 

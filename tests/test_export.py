@@ -132,7 +132,7 @@ def test_jax_kernels_under_jit_equal_numpy(name, kind, dtype):
     jax = need("jax")
     k = exported(name, kind, "jax")
     assert k.backend == "jax" and "jax.numpy" in k.source and "numba" not in k.source
-    values, arrays = instance(name, k, dtype)
+    values, _arrays = instance(name, k, dtype)
     with jax.enable_x64(dtype == np.float64):
         out = jax.jit(k.fn)(*[values[n] for n in k.arg_names])
         assert out.dtype == dtype  # created like the arguments: float32 stays float32
@@ -162,7 +162,7 @@ def test_torch_kernels_under_torchscript_equal_numpy(name, kind, dtype):
 def test_a_jax_gradient_vmaps_over_a_batch_of_parameters():
     jax = need("jax")
     k = exported("logistic NLL", "grad", "jax")
-    values, arrays = instance("logistic NLL", k, np.float64)
+    _values, arrays = instance("logistic NLL", k, np.float64)
     W = np.random.default_rng(3).normal(size=(5, 4))  # five weight vectors, one call
     with jax.enable_x64(True):
         batched = np.asarray(jax.jit(jax.vmap(k.fn, in_axes=(None, 0, None)))(arrays["X"], W, arrays["y"]))

@@ -165,7 +165,9 @@ def test_a_wrong_antiderivative_is_refused(monkeypatch):
     real_x = sympy.Symbol("x", real=True)
     wrong = (real_x - 1) * sympy.exp(real_x) + real_x**3 * (real_x - 1) ** 2 * (real_x + 2)  # agrees at 0, 1 and -2 only
     for find in ("_manual", "_sympy_integrate"):
-        stub = (lambda f, var, w=wrong: (w, None))
+        def stub(f, var, w=wrong):
+            return w, None
+
         monkeypatch.setattr(antiderivative, find, stub)
     with pytest.raises(ValidationError, match="failed its check"):
         derive.integrate("x*exp(x)", "x")
@@ -184,7 +186,9 @@ def test_a_slope_check_independent_of_sympys_diff(monkeypatch):
     real_x = sympy.Symbol("x", real=True)
     monkeypatch.setattr(antiderivative, "real_diff", lambda F, var: real_x * sympy.exp(real_x))  # a lying diff
     for find in ("_manual", "_sympy_integrate"):
-        stub = (lambda f, var: (real_x * sympy.exp(real_x), None))  # F = f itself: wrong
+        def stub(f, var):
+            return real_x * sympy.exp(real_x), None  # F = f itself: wrong
+
         monkeypatch.setattr(antiderivative, find, stub)
     with pytest.raises(ValidationError, match="slope"):
         derive.integrate("x*exp(x)", "x")

@@ -244,9 +244,9 @@ def test_cli_detects_latex_and_latex_flag_forces_it(capsys):
 
 
 def test_cli_refuses_bad_latex_in_one_line(capsys):
-    code, out, err = _cli(capsys, "grad", r"\frac{1}{", "--wrt", "x")
+    code, _, err = _cli(capsys, "grad", r"\frac{1}{", "--wrt", "x")
     assert code == 2 and err.startswith("derive: error: column 9:") and err.count("\n") == 1
-    code, out, err = _cli(capsys, "grad", r"\input{/etc/passwd}")
+    code, _out, err = _cli(capsys, "grad", r"\input{/etc/passwd}")
     assert code == 2 and "\\input is not allowed" in err
 
 

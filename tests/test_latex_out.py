@@ -119,7 +119,7 @@ def test_hadamard_products_and_powers_print_odot_and_circ():
 
 
 def test_explicit_matrices_print_and_read_back():
-    x, y = sp.symbols("x y")
+    _x, _y = sp.symbols("x y")
     for kind in ("grad", "hessian"):
         result, ns = _derived("x**2*y + exp(x*y)", "x y", None, kind=kind)
         assert r"\begin{matrix}" in _reads_back(result, ns)

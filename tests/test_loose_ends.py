@@ -176,7 +176,7 @@ def test_one_dimensional_rates_have_shape_k():
 @pytest.mark.parametrize("cov, shape", [("full", (2, 1, 1)), ("diag", (2, 1)), ("spherical", (2,))])
 def test_one_dimensional_normal_updates_are_the_lectures(cov, shape):
     u = em.derive_updates(em.mixture("normal", 2, dim=1, cov=cov))
-    mu, s2 = IndexedBase("mu", real=True), IndexedBase("sigma2", positive=True)
+    mu = IndexedBase("mu", real=True)
     r, xs = IndexedBase("r", nonnegative=True), IndexedBase("x", real=True)
     i, k = Symbol("i", integer=True), Symbol("k", integer=True)
     N = Symbol("N", integer=True, positive=True)
@@ -271,7 +271,7 @@ def test_at_in_python_with_arrays_kinks_and_sympy_objects():
      "not allowed"),
 ])
 def test_at_errors_are_one_line(capsys, args, message):
-    code, out, err = cli(capsys, *args)
+    code, _out, err = cli(capsys, *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
@@ -301,7 +301,7 @@ def test_cli_plot_uses_the_point_of_at(capsys, tmp_path, monkeypatch):
         return path
 
     monkeypatch.setattr(figures, "plot_derivation", plot)
-    code, out, err = cli(capsys, "grad", "x**3", "--wrt", "x", "--at", "x=3", "--plot", str(tmp_path / "f.png"))
+    code, _out, err = cli(capsys, "grad", "x**3", "--wrt", "x", "--at", "x=3", "--plot", str(tmp_path / "f.png"))
     assert code == 0, err
     assert {str(k): v for k, v in seen["at"].items()} == {"x": 3}
 
@@ -312,10 +312,10 @@ def test_cli_plot_uses_the_point_of_at(capsys, tmp_path, monkeypatch):
 
 def test_codegen_output_creates_its_folder(capsys, tmp_path):
     target = tmp_path / "kernels" / "grad" / "k.py"
-    code, out, err = cli(capsys, "codegen", "x**2 + y**3", "--wrt", "x,y", "-o", str(target))
+    code, _, err = cli(capsys, "codegen", "x**2 + y**3", "--wrt", "x,y", "-o", str(target))
     assert code == 0, err
     assert "def kernel" in target.read_text()
     blocker = tmp_path / "file"
     blocker.write_text("")
-    code, out, err = cli(capsys, "codegen", "x**2", "--wrt", "x", "-o", str(blocker / "k.py"))
+    code, _out, err = cli(capsys, "codegen", "x**2", "--wrt", "x", "-o", str(blocker / "k.py"))
     assert code == 2 and "a part of its folder path is a file" in err

@@ -156,7 +156,7 @@ def test_a_subexpression_written_twice_is_reused_only_where_it_means_the_same():
     rewritten into fresh trees, and a freed tree's node ids must not carry their values over
     (a reused id once read softmax(z)[l] as exp(z[l])/z[k])."""
     z = sympy.IndexedBase("z")
-    k, l, j = sympy.symbols("k l j", integer=True)
+    k, l, _j = sympy.symbols("k l j", integer=True)
     e = derive.parse("softmax(z)[k]*(delta(k, l) - softmax(z)[l]) + softmax(z)[k]", "z: 3")
     values = {z[m]: v for m, v in enumerate([0.3, -1.2, 0.8])}
     p = np.exp([0.3, -1.2, 0.8]) / np.exp([0.3, -1.2, 0.8]).sum()

@@ -397,7 +397,7 @@ def test_errors_are_derive_errors():
 def test_sigma_squared_as_the_variable():
     found = derive.critical_points("sum(-log(sigma**2)/2 - (x[i] - mu)**2/(2*sigma**2), i)", "mu, sigma^2")
     (point,) = found.points
-    mu, variance = found.wrt
+    _mu, variance = found.wrt
     assert str(variance) == "sigma**2" and point.kind == "max"
     sample = np.array([0.5, 2.0, -3.0, 1.25])
     assert at_sample(point.x[variance], {"x": sample}, 4) == pytest.approx(np.var(sample))
@@ -453,7 +453,7 @@ def test_sufficient_statistics_as_parameters_read_as_one_condition():
     text = str(found)
     assert point.kind == "max" and point.condition_text() == "S2*n - S1**2 > 0"
     assert "S1 != 0" not in text and "400 random draws" not in text and "n**8" not in text
-    mu, s2 = found.wrt
+    _mu, s2 = found.wrt
     S1, S2, n = (named(point.x[s2], k) for k in ("S1", "S2", "n"))
     sample = np.array([1.0, 4.0, -2.5, 0.5])
     at = {S1: sympy.nsimplify(sample.sum()), S2: sympy.nsimplify((sample ** 2).sum()), n: 4}

@@ -224,7 +224,7 @@ def test_derivatives_of_sympy_and_text(data):
 @settings(max_examples=50, **SETTINGS)
 @given(st.data())
 def test_check_with_claims_right_and_wrong(data):
-    pool, expr = data.draw(sympy_function())
+    _pool, expr = data.draw(sympy_function())
     if not (isinstance(expr, sympy.Basic) and expr.free_symbols):
         return
     x = sorted(expr.free_symbols, key=str)[0]

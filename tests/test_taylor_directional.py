@@ -298,7 +298,7 @@ def test_taylor_plots(tmp_path):
     for path in (one, two):
         assert path.exists() and path.stat().st_size > 10_000
     fig = taylor("sin(x)", "x", 0, 2).plot()
-    left, right = fig.axes
+    _left, right = fig.axes
     assert right.get_xscale() == "log" and "slope 3.00" in " ".join(t.get_text() for t in right.get_legend().texts)
     assert "parameter" in one_line(lambda: taylor("exp(a*x)", "x", 0, 2).plot())
     one_line(lambda: taylor("x*y", "x y", [1, 1], 1).plot(direction=[0, 0]))

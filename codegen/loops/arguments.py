@@ -225,8 +225,9 @@ def plan_arguments(expr, arrays, scalars, outputs, shapes, display, ranges=None)
     for o in outputs:
         plan.output_sizes[o] = _output_size(o, occurrences, plan, name, (ranges or {}).get(o), known)
         axis = next(((occ.array, occ.axis) for occ in occurrences if occ.index == o and occ.offset == 0), None)
-        plan.same_length.update({o: s for s, c in known.items() if isinstance(c, Candidate) and c.shift == 0
-                                 and (c.array, c.axis) == axis})
+        read = [s for s, c in known.items() if isinstance(c, Candidate) and c.shift == 0 and (c.array, c.axis) == axis]
+        if read:
+            plan.same_length[o] = read[-1]  # any size read from that axis is its length: the last, as always
     plan.lines += _fit_checks(limits, inside, checked, name, plan, set(outputs))
     declared, reached = _fixed_checks(expr, shapes, layouts, name)
     plan.lines = declared + plan.lines + reached  # a declared length first: the plainest message

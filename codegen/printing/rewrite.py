@@ -43,15 +43,15 @@ from sympy import Add, Function, Integer, Max, Mul, Pow, S, Sum, exp, log
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 
-class sigmoid(Function):  # lower case: printers dispatch on the class name
+class sigmoid(Function):  # noqa: N801 - lower case: printers dispatch on the class name
     """1/(1 + exp(-x)), for expressions that have no sigmoid class of their own."""
 
 
-class softplus(Function):
+class softplus(Function):  # noqa: N801
     """log(1 + exp(x)), for expressions that have no softplus class of their own."""
 
 
-class xlogy(Function):
+class xlogy(Function):  # noqa: N801 - named as in SciPy, JAX and torch
     """x*log(y), and 0 where x is 0 (scipy.special.xlogy, jax.scipy.special.xlogy, torch.xlogy)."""
 
     def fdiff(self, argindex=1):

@@ -296,14 +296,14 @@ class TensorMixin:
     # -- matrix expressions (results with inverses and determinants) ----------
 
     def _print_MatrixSymbol(self, expr):
-        rows, cols = expr.shape
+        rows, _cols = expr.shape
         name = self._symbol_name(Symbol(expr.name))
         if expr.name in self._vectors:
             return f"{name}[None, :]" if rows == 1 else f"{name}[:, None]"
         return name
 
     def _print_MatMul(self, expr):
-        coefficient, matrices = expr.as_coeff_matrices()
+        _coefficient, matrices = expr.as_coeff_matrices()
         code = " @ ".join(self.parenthesize(m, 100) for m in matrices)
         scalars = [a for a in expr.args if not isinstance(a, sympy.MatrixExpr)]
         head = [self.parenthesize(sympy.Mul(*scalars), 50)] if scalars else []

@@ -283,7 +283,7 @@ def _check(f, x, a, gradient, unit, value, params, seed):
         for label, expected, central, forward, backward in checked[:n]:
             if expected is None or abs(central - expected) > CENTRAL_TOLERANCE * max(1, abs(forward), abs(backward)):
                 raise _failed(f, a, drawn_text, label, expected, central)
-        for label, expected, central, forward, backward in checked[n:]:
+        for label, expected, _central, forward, backward in checked[n:]:
             scale = max(1, abs(forward), abs(backward), abs(expected or 0))
             if expected is None or max(abs(forward - expected), abs(backward - expected)) > ONE_SIDED_TOLERANCE * scale:
                 shown = "not a number" if expected is None else mpmath.nstr(expected, 10)

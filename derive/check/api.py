@@ -235,10 +235,10 @@ def _shape_check(expected, claim, kind, variables, derivation):
     if got == (rows, cols):
         return None
     if kind == "grad" and got == (cols, rows) and _all_equal(expected.T, claim):
-            return Verdict("transposed", expected, claim,
-                           f"the entries are right, but the gradient is a column ({rows} x 1) and the claim is a "
-                           f"row (1 x {rows}): numerator vs denominator layout", "symbolic/numeric comparison of "
-                           "the transpose", kind=kind, wrt=variables)
+        return Verdict("transposed", expected, claim,
+                       f"the entries are right, but the gradient is a column ({rows} x 1) and the claim is a "
+                       f"row (1 x {rows}): numerator vs denominator layout", "symbolic/numeric comparison of "
+                       "the transpose", kind=kind, wrt=variables)
     other = _other_kind(kind, claim, variables, derivation)
     if other is not None:
         return other

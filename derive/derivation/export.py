@@ -189,7 +189,7 @@ def _times_vector(d, arrays):
     if d.notation == "components":
         raise DeriveError("hvp=True kernels are for a Hessian by an array; this one is by scalars: "
                           "ask for the Hessian itself")
-    h, expr, first, second, lengths = plan.hessian()
+    _h, expr, first, second, lengths = plan.hessian()
     name = plan.direction_name
     if isinstance(expr, sympy.MatrixExpr):  # with inverses: H @ v in matrix notation
         rows = expr.shape[0]

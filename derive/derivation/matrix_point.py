@@ -176,7 +176,7 @@ def _sizes(given):
     for M, value in given.items():
         if not isinstance(M, MatrixSymbol):
             continue
-        for axis, (dim, length) in enumerate(zip(M.shape, value.shape)):
+        for dim, length in zip(M.shape, value.shape):
             dim = as_basic(dim)
             if isinstance(dim, Symbol):
                 if dim in sizes and sizes[dim] != length:

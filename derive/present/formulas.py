@@ -39,7 +39,7 @@ def text(expr):
 
 def latex(expr):
     if isinstance(expr, str):
-        return r"\text{%s}" % expr
+        return rf"\text{{{expr}}}"
     return StepLatexPrinter().doprint(_unwrapped(expr))
 
 

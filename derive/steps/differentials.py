@@ -20,7 +20,7 @@ class _Pending:
         return self
 
     def _latex(self, printer):
-        return r"\mathrm{d}\left(%s\right)" % printer._print(self.args[0])
+        return rf"\mathrm{{d}}\left({printer._print(self.args[0])}\right)"
 
     def _sympystr(self, printer):
         return f"d({printer._print(self.args[0])})"

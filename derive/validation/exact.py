@@ -374,7 +374,7 @@ class ExactProblem:
 
     def counterexample(self, found):
         """The point (sizes, explicit matrices, scalars; exact rationals) and both sides there."""
-        inst, point, label, exp, clm = found
+        inst, point, _label, exp, clm = found
         out = dict(inst.sizes)
         matrices = self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)
         if isinstance(self.target, MatrixSymbol):

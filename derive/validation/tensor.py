@@ -215,7 +215,7 @@ def verify(expr, target, result, kind, namespace, seed=0):
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"could not check the {kind} on concrete instances: {exc}") from None
     if found is not None:
-        inst, point, label, exp, clm = found
+        inst, _point, label, _exp, _clm = found
         raise ValidationError(
             f"the {kind} in matrix/index notation failed its check at {inst.describe()}, entry {label}: "
             f"the symbolic result disagrees with componentwise differentiation. Please report this.")
@@ -247,7 +247,7 @@ def verify_numerically(checks, wrt, properties, seed=0, row=False):
                 reports.append(report)
             if len(reports) < len(checks):
                 continue  # outside f's domain: draw again
-            for (F, dF), report in zip(checks, reports):
+            for (_F, dF), report in zip(checks, reports):
                 if report.status == "mismatch":
                     _raise_mismatch(report, point, dF)
             methods |= {m for r in reports for m in r.methods}

@@ -127,7 +127,7 @@ class Instance:
                         for b in range(D):
                             values[table[(kk, a, b)]] = S[a, b]
             else:
-                for idx, sym in table.items():
+                for sym in table.values():
                     if p.constraint == "positive":
                         values[sym] = Rational(rng.randint(2, 24), 8)
                     elif p.constraint == "unit":

@@ -142,10 +142,7 @@ def _needs_positive(ell, xs):
     for f in ell.atoms(sympy.log):
         if f.args[0].has(xs) and f.args[0].is_polynomial(xs) and sympy.Poly(f.args[0], xs).degree() == 1:
             return True
-    for p in ell.atoms(sympy.Pow):
-        if p.base.has(xs) and not p.exp.is_Integer:
-            return True
-    return False
+    return any(p.base.has(xs) and not p.exp.is_Integer for p in ell.atoms(sympy.Pow))
 
 
 __all__ = ["IndexedBase", "custom", "declare_params"]

@@ -157,7 +157,7 @@ class NIWFullLogPrior:
     def __init__(self, niw, dim, weights_prior):
         self.mean, self.kappa, self.dof, self.scale = niw.resolved(dim)
         self.weights_prior = weights_prior
-        sign, self.logdet_scale = np.linalg.slogdet(self.scale)
+        _sign, self.logdet_scale = np.linalg.slogdet(self.scale)
 
     def __call__(self, params):
         from math import lgamma

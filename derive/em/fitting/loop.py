@@ -154,7 +154,7 @@ class _Run:
 
     def _diagnose(self, params, iteration):
         logw, H, arrays = self.kernel_inputs(params)
-        R, rowll = self.data.responsibilities(self.shift, logw, H, arrays)
+        _R, rowll = self.data.responsibilities(self.shift, logw, H, arrays)
         bad = np.flatnonzero(~np.isfinite(np.asarray(rowll)))
         row = int(bad[0]) if bad.size else None
         where = f"row {row} (x = {np.round(self.data.row(row) , 6).tolist()})" if row is not None else "a row"
