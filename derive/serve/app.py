@@ -237,7 +237,7 @@ class Server:
         if command not in PLOTS:
             return _error(400, f"no plot for '{command[:40]}'; plots: {', '.join(sorted(PLOTS))}", command or None)
         arguments = {}
-        for key in query.keys():
+        for key in query:
             if key == "op":
                 continue
             values = query.getlist(key)
@@ -295,7 +295,7 @@ async def _json_body(request: Request):
         raw = await asyncio.wait_for(request.body(), BODY_SECONDS)
     except _TooLarge:
         return _error(413, f"the request body is over {MAX_BODY // 1000} kB")
-    except (asyncio.TimeoutError, ClientDisconnect):
+    except (TimeoutError, ClientDisconnect):
         return _error(408, f"the request body did not arrive within {BODY_SECONDS} s")
     try:
         body = json.loads(raw)

@@ -159,7 +159,7 @@ def _own_group():
     signal), so that no worker outlives a server killed outright."""
     with contextlib.suppress(OSError):
         os.setsid()
-    with contextlib.suppress(Exception):  # noqa: BLE001 - not Linux, or no libc: the pipe's EOF still ends it
+    with contextlib.suppress(Exception):  # not Linux, or no libc: the pipe's EOF still ends it
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
