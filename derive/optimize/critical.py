@@ -19,7 +19,7 @@ digits; with parameters, at random admissible parameter values, where the
 Hessian's eigenvalues must also have the signs its kind says).
 
 Matrix notation, index notation and functions of a sample are handed over to matrix_form.py,
-elementwise.py and sample.py; every notation's points come back as results.CriticalPoints.
+elementwise.py and sample/; every notation's points come back as results.CriticalPoints.
 """
 
 import sympy

@@ -71,7 +71,7 @@ def solve(equations, unknowns, seconds=4.0):
 
 def fast_solve(equations, unknowns, manual=True):
     """sympy.solve (dict form) without its own substitution check, which costs most of the time of
-    elementwise.py's and sample.py's solving; every point they find is checked on written-out
+    elementwise.py's and sample/'s solving; every point they find is checked on written-out
     instances anyway, and roots that make an equation's denominator vanish are dropped."""
     found = None
     if manual:  # fastest for one equation; for systems it may divide by data that can vanish

@@ -30,7 +30,7 @@ from ..derivation.api import differentiate
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.printing import to_text
 from . import concrete, definite, light
-from .kkt_problem import KKTProblem, _fresh_symbol
+from .kkt.problem import KKTProblem, _fresh_symbol
 from .parametric import Case, settle
 from .results import CriticalPoint, CriticalPoints, KKTPoint, KKTSolution
 

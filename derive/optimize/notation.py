@@ -3,7 +3,7 @@
     "x y" (scalars), f without sums over parameters     -> "scalar"  (critical.py, kkt.py)
     "w" declared a vector (w: d), f in matrix notation  -> "matrix"  (matrix_form.py)
     "p" an array of f (p[i] in its sums), or "p[k]"     -> "index"   (elementwise.py)
-    "mu sigma" (scalars) inside sums over data x[i]     -> "sample"  (sample.py)
+    "mu sigma" (scalars) inside sums over data x[i]     -> "sample"  (sample/)
 """
 
 from dataclasses import dataclass

@@ -1,6 +1,6 @@
 """What the solvers return: critical points (`CriticalPoint`, `CriticalPoints`: critical.py and the
-notations it hands over to) and KKT points (`KKTPoint`, `KKTSolution`: kkt.py, kkt_problem.py and
-theirs), and what they share: iteration, and the LaTeX of a point."""
+notations it hands over to) and KKT points (`KKTPoint`, `KKTSolution`: kkt/ and the
+notations' problems), and what they share: iteration, and the LaTeX of a point."""
 
 from dataclasses import dataclass, field
 

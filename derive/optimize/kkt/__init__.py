@@ -19,21 +19,29 @@ A multiplier is the sensitivity of the optimal value: relaxing g_j <= 0 to
 g_j <= eps changes it by about -mu_j eps (minimization) or +mu_j eps (maximization).
 
 `kkt` reads the objective and the constraints and sets up the problem of their notation:
-`KKTProblem` (scalar variables, kkt_problem.py), `MatrixKKTProblem` (matrix_form.py) or
-`IndexKKTProblem` (elementwise.py); their points come back as results.KKTSolution.
+`KKTProblem` (scalar variables, problem.py), `MatrixKKTProblem` (optimize/matrix_form.py) or
+`IndexKKTProblem` (optimize/elementwise.py); their points come back as results.KKTSolution.
+
+This package owns the KKT machinery of scalar variables: `kkt` here (reading a problem and
+routing it by notation), problem.py (`KKTProblem`: the Lagrangian, the conditions, the active
+sets solved; the base of the matrix and index problems), qualification.py (where LICQ fails:
+Fritz John points that the KKT conditions cannot see).
+
+May import: derive.derivation and everything below it, and derive.optimize's notation,
+parametric, realroots, results and light (matrix_form and elementwise lazily, by notation).
 """
 
 import sympy
 from sympy import Eq, Ge, Gt, Le, Lt, Matrix
 
-from ..errors import DeriveError, LimitError
-from ..text.budgets import DEFAULT_LIMITS
-from ..text.expressions import parse
-from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
-from ..text.printing import to_text
-from . import notation
-from .kkt_problem import Constraint, KKTProblem
-from .results import CONVENTION, KKTPoint, KKTSolution
+from ...errors import DeriveError, LimitError
+from ...text.budgets import DEFAULT_LIMITS
+from ...text.expressions import parse
+from ...text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
+from ...text.printing import to_text
+from .. import notation
+from ..results import CONVENTION, KKTPoint, KKTSolution
+from .problem import Constraint, KKTProblem
 
 MAX_INEQUALITIES = 16
 
@@ -63,11 +71,11 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None,
                          "enumeration is out of reach")
     path = notation.route([f] + [c.expr for c in constraints], wrt, ns)
     if path.kind == "matrix":
-        from .matrix_form import MatrixKKTProblem
+        from ..matrix_form import MatrixKKTProblem
 
         return MatrixKKTProblem(f, (path.variable,), constraints, sense, limits, ns, sense_given)
     if path.kind == "index":
-        from .elementwise import IndexKKTProblem
+        from ..elementwise import IndexKKTProblem
 
         return IndexKKTProblem(f, path, constraints, sense, limits, ns, sense_given)
     if path.kind == "sample":

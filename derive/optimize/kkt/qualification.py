@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..text.budgets import attempt
-from ..text.inputs import as_basic
-from ..text.printing import to_text
-from . import light
-from .realroots import Continuum, approx, reality, triangular_real_solutions, vanishes
-from ..text.printing import latex
+from ...text.budgets import attempt
+from ...text.inputs import as_basic
+from ...text.printing import latex, to_text
+from .. import light
+from ..realroots import Continuum, approx, reality, triangular_real_solutions, vanishes
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """`KKTProblem`: min/max f(x) subject to h(x) = 0 and g(x) <= 0 in scalar variables: the
 Lagrangian, the four KKT conditions, and every KKT point by enumerating active sets, exactly
-(the conventions and examples: kkt.py, which sets problems up).  The problems in matrix
+(the conventions and examples: derive.optimize.kkt, which sets problems up).  The problems in matrix
 notation (matrix_form.MatrixKKTProblem) and index notation (elementwise.IndexKKTProblem) are
 this one with their own multipliers, stationarity and solver.
 """
@@ -11,15 +11,16 @@ from dataclasses import dataclass
 import sympy
 from sympy import Eq, Ge, Le, Matrix, Symbol
 
-from ..calculus.reals import RealView
-from ..errors import LimitError, ValidationError
-from ..text.budgets import attempt, time_budget
-from ..text.inputs import as_basic
-from ..text.printing import latex, to_text
-from . import parametric, qualification
-from .parametric import Case, describe, settle
-from .realroots import Continuum, approx, numeric, reality, triangular_real_solutions, vanishes
-from .results import CONVENTION, KKTPoint, KKTSolution
+from ...calculus.reals import RealView
+from ...errors import LimitError, ValidationError
+from ...text.budgets import attempt, time_budget
+from ...text.inputs import as_basic
+from ...text.printing import latex, to_text
+from .. import parametric
+from ..parametric import Case, describe, settle
+from ..realroots import Continuum, approx, numeric, reality, triangular_real_solutions, vanishes
+from ..results import CONVENTION, KKTPoint, KKTSolution
+from . import qualification
 
 SAMPLES = 3  # random admissible parameter values each parametric point is checked at
 
@@ -131,7 +132,7 @@ class KKTProblem:
     def plot(self, path=None, **options):
         """The feasible region, objective contours, the optimum and its active constraints (solves the
         problem first); see `derive.figures.plot_kkt`.  Written to `path` when given, else returned."""
-        from ..present.figures import plot_kkt
+        from ...present.figures import plot_kkt
 
         return plot_kkt(self, path, **options)
 
