@@ -1,4 +1,4 @@
-"""Sums over the sample whose body is a vector or a matrix (issue 20; derive/text/rows.py).
+"""Sums over the sample whose body is a vector or a matrix (issue 20; derive/text/arrays/rows.py).
 
 x^{(i)}, x_i and \\phi_n are rows of a declared data matrix, and a sum over i of vectors or
 matrices built from them is written in matrix notation when it is read.  Every form is compared
@@ -15,7 +15,7 @@ import yaml
 from sympy import ImmutableMatrix, MatrixSymbol
 
 import derive
-from derive.text.rows import Row
+from derive.text.arrays.rows import Row
 
 
 def _sigmoid(v):

@@ -68,7 +68,7 @@ def index_problem(expr, wrt, namespace):
 def _rename_bound(expr, taken, namespace):
     """Summation indices that clash with the variable's free ones (sum(A[i,j]*x[i]*x[j], i, j) wrt
     A[i, j]) renamed: a bound index is a dummy, the free one is the user's."""
-    from ..text.vector_functions import fresh_index
+    from ..text.grammar.vector_functions import fresh_index
 
     used = {str(x) for x in expr.free_symbols | taken} | {str(lim[0]) for e in expr.atoms(Sum) for lim in e.limits}
     for s in sorted(expr.atoms(Sum), key=str):

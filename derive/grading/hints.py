@@ -18,7 +18,9 @@ from sympy import IndexedBase, MatrixSymbol
 
 from ..errors import DeriveError, LimitError
 from ..text.declarations import IndexSpec, declare
-from ..text.expressions import LAMBDA_NAME, callable_names, parse
+from ..text.expressions import parse
+from ..text.grammar.calls import callable_names
+from ..text.grammar.typed import LAMBDA_NAME
 from ..text.namespace import Namespace
 
 # Spellings of one Greek letter: a student's `lambda` is the question's `lam`.

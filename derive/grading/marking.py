@@ -17,7 +17,7 @@ from ..check.derivation import check_derivation
 from ..check.derivation.split import top_level_equals
 from ..errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError
 from ..text.budgets import attempt
-from ..text.expressions import callable_names
+from ..text.grammar.calls import callable_names
 from ..text.printing import to_text
 from .answers import MAX_ANSWER
 from .hints import greek, near

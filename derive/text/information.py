@@ -6,7 +6,7 @@
     Sum((log(p[j]) - log(q[j]))*p[j], (j, 0, n - 1))
 
 Each helper writes the call as derive's text and parses it with the user's objects
-(vector_functions.py has the sums), so text, SymPy and mixed input mean one expression:
+(grammar/vector_functions.py has the sums), so text, SymPy and mixed input mean one expression:
 kl(p, q) is what "kl(p, q)" parses to beside them.  An IndexedBase is summed over its
 shape when it has one (IndexedBase("p", shape=(K,)): 0..K-1), else over 0..n-1 as in
 text; a MatrixSymbol column vector gives the matrix-notation form (p.T @ log(p)).

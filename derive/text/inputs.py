@@ -7,10 +7,10 @@ import sympy
 from sympy import Basic, MatrixBase, MatrixExpr, Symbol
 
 from ..errors import DeriveError, ShapeError, SymbolError
-from .namespace import Namespace
 from . import latex
+from .arrays.shapes import is_square, shape_words
 from .expressions import parse
-from .shapes import is_square, shape_words
+from .namespace import Namespace
 
 
 def as_basic(value):

@@ -7,14 +7,13 @@ import keyword
 from ..errors import ParseError
 from .functions import FUNCTIONS, UNDEFINED_NAMES
 
-
 # Python builtins may not be symbol names (`open`, `exec`, `eval`, ...), except
 # those that are also math functions here.
 RESERVED_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_")) - set(FUNCTIONS) - {"sum"}
 
 
 # keywords that are the usual names of things in ML notes (a regularization weight): the text reads them
-# (expressions._translate), and printers for Python source spell them lambda_
+# (grammar/typed.py), and printers for Python source spell them lambda_
 SPELLED_KEYWORDS = frozenset({"lambda"})
 
 

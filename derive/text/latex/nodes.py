@@ -2,7 +2,8 @@
 
 LaTeX says less than text about what a product is (`Xw` is a matrix product, `2x` a scalar
 one, `|A|` a determinant, `A^2` a matrix power): these nodes keep what was written, and the
-builder decides from the values, as it does for every other node.
+builder decides from the values, as it does for every other node.  `span` and `call_node` build
+the reader's nodes with their place in the text.
 """
 
 import ast
@@ -61,3 +62,14 @@ class Primed(ast.expr):
 
 
 OWN_NODES = (Juxtaposition, Transposed, Inverted, Power, Norm, Bars, Row, Ones, Product, Primed)
+
+
+def span(node, start, end):
+    """`node` with its span in the user's text (offsets; to_tree._locate turns them into columns)."""
+    node._s, node._e = start, end
+    return node
+
+
+def call_node(fn, args):
+    """The grammar's call fn(args...)."""
+    return ast.Call(func=ast.Name(id=fn, ctx=ast.Load()), args=list(args), keywords=[])

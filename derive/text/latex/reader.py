@@ -9,7 +9,8 @@ turns its nodes into three kinds of item the grammar reads (to_tree.py):
     Group(items, start, end)       {...}
     Macro(name, args, start, end)  \\name with its arguments (each a list of items, or None)
 
-and a `Cursor`, the grammar's position in a list of them (to_tree.py, environments.py).
+and a `Cursor`, the grammar's position in a list of them (to_tree.py, environments.py), with what
+the grammar asks of an item (`is_token`, `command_kind`, `text_of`).
 
 `start`/`end` are offsets in the user's text (after `$...$` was blanked), so every error and
 every syntax node points at what the user typed.
@@ -104,6 +105,34 @@ class Cursor:
         """The next item as it is (a script's argument: `x_\\top`, `x^2`)."""
         self._skip()
         return self.next()
+
+
+def is_token(item, *texts):
+    """`item` is the token of one of `texts` (a character, a number, a letter)."""
+    return isinstance(item, Tok) and item.text in texts
+
+
+def command_kind(item):
+    """The kind of a command item (commands.COMMANDS; "unknown" for a command not there), else None."""
+    if isinstance(item, Macro):
+        command = COMMANDS.get(item.name)
+        return command.kind if command else "unknown"
+    return None
+
+
+def text_of(items):
+    """The letters and digits of a script or a font's argument (`ij`, `max`, `1`), or None."""
+    out = []
+    for item in items:
+        if isinstance(item, Tok) and (item.kind in ("letter", "num") or item.text == ","):
+            out.append(item.text)
+        elif isinstance(item, Macro) and command_kind(item) == "name":
+            out.append(COMMANDS[item.name].value)
+        elif isinstance(item, Macro) and command_kind(item) == "space":
+            continue
+        else:
+            return None
+    return "".join(out)
 
 
 _HOSTILE = re.compile(r"\\(" + "|".join(sorted(HOSTILE, key=len, reverse=True)) + r")(?![A-Za-z])")

@@ -17,11 +17,11 @@ import ast
 import sympy
 from sympy import Abs, Identity, MatMul, MatrixBase, MatrixSymbol, OneMatrix, Rational, Trace
 
+from ..arrays import matrix_ops
+from ..arrays.rows import Row, as_slices
+from ..arrays.shapes import is_square, shape_of, shape_words
 from ..budgets import check_bits, power_bits
-from .. import matrix_ops
 from ..functions import MATRIX_FUNCTIONS, _sum_entries, elementwise, entrywise_power
-from ..rows import Row, as_slices
-from ..shapes import is_square, shape_of, shape_words
 from . import nodes, sizing
 from .to_tree import to_tree
 
@@ -97,7 +97,7 @@ class LatexMixin:
             entries = self.__dict__.setdefault("_row_entries", {})
             if value not in entries:
                 entries[value] = self._named_dummies(value[0, 0])
-                # and back: a sum over the sample writes the entry as the product again (rows.py)
+                # and back: a sum over the sample writes the entry as the product again (arrays/rows.py)
                 self.__dict__.setdefault("_row_products", {})[entries[value]] = value
             return entries[value]
         return matrix_ops.as_scalar_if_1x1(value)
@@ -176,7 +176,7 @@ class LatexMixin:
         return sizing.ones_of_a_sum(self, node)  # X\theta + \mathbf{1}: a sum sizes it, else settle_ones refuses
 
     def visit_Primed(self, node):
-        """g'(u): what text's g'(u) is (expressions._derivative_call), the derivative of g at u."""
+        """g'(u): what text's g'(u) is (grammar/calls.py, _derivative_call), the derivative of g at u."""
         g = self.namespace.names.get(node.call.func.id)
         if len(node.call.args) != 1:
             raise self.error(node, f"{node.call.func.id}{chr(39) * node.order}(u) takes one argument")

@@ -17,7 +17,7 @@ column, and `settle_ones` keeps it only there.
 import sympy
 from sympy import Identity, MatMul, OneMatrix
 
-from ..shapes import shape_of
+from ..arrays.shapes import shape_of
 
 ONES_MESSAGE = ("\\mathbf{1} takes its size from a matrix or vector beside it or a vector it is added to; "
                 "write its size here (\\mathbf{1}_n)")

@@ -25,8 +25,8 @@ import sympy
 from sympy import HadamardProduct, MatrixBase, MatrixExpr, OneMatrix, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from ..functions import entrywise_power
 from . import matrix_ops
-from .functions import entrywise_power
 
 
 class Incompatible(Exception):

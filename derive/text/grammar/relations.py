@@ -7,7 +7,7 @@ import re
 import sympy
 from sympy import And, Eq, Ge, Gt, Le, Lt, Ne, Or
 
-from ..errors import ParseError
+from ...errors import ParseError
 
 
 class RelationsMixin:

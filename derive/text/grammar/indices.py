@@ -8,8 +8,9 @@ import sympy
 from sympy import Integer, MatrixSymbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from . import ranges, rows
-from .names import check_name
+from .. import ranges
+from ..arrays import rows
+from ..names import check_name
 
 
 class IndicesMixin:
@@ -67,7 +68,7 @@ class IndicesMixin:
 
     def _sum_over_sample(self, node, body, limits):
         """A vector or matrix body over one index (sum_i y_i x^{(i)}), and a scalar body with
-        quadratic forms in rows (sum_n (x_n - mu)^T A (x_n - mu)), in matrix notation (rows.py);
+        quadratic forms in rows (sum_n (x_n - mu)^T A (x_n - mu)), in matrix notation (arrays/rows.py);
         None for a sum that stays an index sum."""
         row_products = self.__dict__.get("_row_products", {})
         if len(limits) != 1 or not (self._is_matrix(body) or row_products):

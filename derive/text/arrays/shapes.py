@@ -7,7 +7,7 @@ import ast
 import sympy
 from sympy import MatrixBase, MatrixExpr
 
-from ..errors import ShapeError
+from ...errors import ShapeError
 
 
 def shape_of(value):

@@ -23,8 +23,21 @@ has ended) stays the slice X[i:i+1, :]^T, as before rows were nodes.
 """
 
 import sympy
-from sympy import (Add, Basic, DiagMatrix, HadamardPower, HadamardProduct, MatAdd,
-                   MatMul, MatrixExpr, Mul, OneMatrix, Pow, Trace, Transpose)
+from sympy import (
+    Add,
+    Basic,
+    DiagMatrix,
+    HadamardPower,
+    HadamardProduct,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    Mul,
+    OneMatrix,
+    Pow,
+    Trace,
+    Transpose,
+)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -248,7 +261,7 @@ class _Sample:
     def _vec_function(self, s):
         if len(s.args) != 1:
             raise CannotVectorize(s, "is a function of several arguments")
-        from .functions import elementwise
+        from ..functions import elementwise
 
         return elementwise(s.func, self.vec(s.args[0]))
 
