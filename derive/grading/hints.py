@@ -379,9 +379,9 @@ def _split(name, names):
     for end in range(1, len(name) + 1):
         for n in usable:
             start = end - len(n)
-            if start >= 0 and start in best and name[start:end] == n:
-                if end not in best or len(best[start]) + 1 < len(best[end]):
-                    best[end] = best[start] + [n]
+            if (start >= 0 and start in best and name[start:end] == n
+                    and (end not in best or len(best[start]) + 1 < len(best[end]))):
+                best[end] = best[start] + [n]
     return best.get(len(name)) if name not in names else None
 
 

@@ -388,10 +388,9 @@ def _safe(explanation, expected, written, mistake=None, kind="grad"):
         return not said or _squeeze(_text(expected)) in {_squeeze(w) for w in written}
     said = _bare(explanation)
     own = "".join(_bare(w) for w in written)
-    for piece in _pieces(expected):
-        if len(piece) >= 2 and piece in said and piece not in own:  # "-y" is short, and half the answer
-            return False
-    return True
+    # false when the explanation says a piece of the answer the student did not write: any piece of two
+    # characters or more ("-y" is short, and half the answer)
+    return not any(len(piece) >= 2 and piece in said and piece not in own for piece in _pieces(expected))
 
 
 def _pieces(expected):
