@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from paired import SETTLE  # noqa: E402 - benchmarks/ is on sys.path when run as a script
 
 from derive import em  # noqa: E402 - from this checkout (ROOT on sys.path), installed or not
-from derive.em._base import threads_available  # noqa: E402
+from derive.em.fitting.numpy_data import threads_available  # noqa: E402
 
 D = 2
 

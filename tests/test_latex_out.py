@@ -1,4 +1,4 @@
-"""LaTeX out, read back: each form results print (text/printing.py, ResultLatexPrinter) parses back
+"""LaTeX out, read back: each form results print (text/printing/latex_printer.py, ResultLatexPrinter) parses back
 through derive's LaTeX front end to an equal expression, and the forms students write beside
 them (bmatrix, cases, g'(u), x^{\\circ 2}) mean what they say.  Equality is numeric at random
 sizes and values (tests/round_trip.py); a few tests show that the old, wrong printed forms would

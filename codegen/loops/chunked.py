@@ -30,7 +30,7 @@ kernel never loads a Dask array into memory on its own.
 Tasks carry the generated modules' source text (a few kB), never a kernel
 object: a worker process writes it into the kernel directory (once) and
 imports it, so the compiled code comes from Numba's disk cache on threads,
-processes or a cluster (as EM on Dask does, derive/em/_dask.py).
+processes or a cluster (as EM on Dask does, derive/em/fitting/dask_data.py).
 """
 
 import itertools

@@ -116,7 +116,7 @@ class Instance:
         if self.sizes:
             expr = expr.xreplace({s: sympy.Integer(v) for s, v in self.sizes.items()})  # subs: much slower
         mapping = {m: self.matrix(m) for m in expr.atoms(MatrixSymbol)}
-        # rows lo..hi of a declared matrix (a sum over part of the sample, text/rows.py): its entries
+        # rows lo..hi of a declared matrix (a sum over part of the sample, text/arrays/rows.py): its entries
         # (a slice of the mutable Matrix above could not be hashed); xreplace meets the slice first
         mapping.update({s: sympy.ImmutableMatrix(self.matrix(s.parent)[slice(*s.rowslice), slice(*s.colslice)])
                         for s in expr.atoms(sympy.MatrixSlice) if isinstance(s.parent, MatrixSymbol)
