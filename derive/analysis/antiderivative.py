@@ -35,7 +35,7 @@ def _antiderivative(f, x, params, seed, required):
     for find in ((_rational, _substitution, _manual, _sympy_integrate) if rational
                  else (_substitution, _manual, _sympy_integrate)):
         seconds = FINDER_SECONDS.get(find.__name__, 2.0)
-        found = attempt(lambda: _contained(find, f, x), min(seconds, remaining(seconds)), None)
+        found = attempt(lambda find=find: _contained(find, f, x), min(seconds, remaining(seconds)), None)
         if found is None:
             continue
         F, rule = found
@@ -45,10 +45,10 @@ def _antiderivative(f, x, params, seed, required):
         except ValidationError as exc:
             failure = exc
             continue
-        notes = [f"{', '.join('log|' + to_text(u) + '|' for u in widened)}, not "
-                 f"{', '.join('log(' + to_text(u) + ')' for u in widened)}: "
-                 f"{'the argument takes' if len(widened) == 1 else 'the arguments take'} negative values "
-                 "where f is defined"] if widened else []
+        notes = [(f"{', '.join('log|' + to_text(u) + '|' for u in widened)}, not "
+                  f"{', '.join('log(' + to_text(u) + ')' for u in widened)}: "
+                  f"{'the argument takes' if len(widened) == 1 else 'the arguments take'} negative values "
+                  "where f is defined")] if widened else []
         steps = rule if isinstance(rule, list) else describe_steps(rule) if rule is not None else []
         return F, steps, notes, how
     if required and failure is not None:
@@ -79,12 +79,12 @@ def _substitution(f, x):
         g = _in_u(f / du, u, U, x)
         if g is None:
             continue
-        G = attempt(lambda: sympy.integrate(g, U), 0.5, None)
+        G = attempt(lambda g=g: sympy.integrate(g, U), 0.5, None)
         if G is None or G.has(SympyIntegral, sympy.nan, sympy.zoo, sympy.RootSum):
             continue
         names = {U: sympy.Symbol("u")}
-        steps = [("substitution", f"substitute u = {to_text(u)}, du = {to_text(du)} d{x}: the integral becomes that "
-                                  f"of {to_text(g.xreplace(names))} du"),
+        steps = [("substitution", (f"substitute u = {to_text(u)}, du = {to_text(du)} d{x}: the integral becomes "
+                                   f"that of {to_text(g.xreplace(names))} du")),
                  ("integrate in u", f"{to_text(G.xreplace(names))}, then u = {to_text(u)}")]
         return _tidy(G.xreplace({U: u})), steps
     return None
@@ -119,10 +119,10 @@ def _inner_expressions(f, x, most=30):
     """Candidates for u: function arguments, bases of powers, functions themselves, largest first."""
     found = []
     for node in sympy.preorder_traversal(f):
-        if not isinstance(node, sympy.Expr) or node == f or node == x or not node.has(x):
+        if not isinstance(node, sympy.Expr) or node in (f, x) or not node.has(x):
             continue  # a where()'s (value, condition) pairs are not expressions
         pieces = [node]
-        if isinstance(node, sympy.Function) or isinstance(node, sympy.Pow):
+        if isinstance(node, (sympy.Function, sympy.Pow)):
             pieces.append(node.args[0])
         for piece in pieces:
             if piece != x and piece.has(x) and piece not in found:

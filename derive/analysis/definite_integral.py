@@ -138,8 +138,8 @@ def _by_antiderivative(f, F, x, a, b):
         return None
     ends = []
     for end, side in ((b, "-"), (a, "+")):
-        value = attempt(lambda: sympy.limit(F, x, end, side) if not end.is_finite or F.subs(x, end).has(
-            sympy.nan, sympy.zoo, oo, -oo) else F.subs(x, end), 1.0, None)
+        value = attempt(lambda end=end, side=side: sympy.limit(F, x, end, side) if not end.is_finite
+                        or F.subs(x, end).has(sympy.nan, sympy.zoo, oo, -oo) else F.subs(x, end), 1.0, None)
         if value is None or value.has(sympy.AccumBounds) or not value.is_real or not value.is_finite:
             return None
         ends.append(value)

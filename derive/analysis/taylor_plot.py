@@ -68,7 +68,7 @@ def _slice_direction(t, direction):
 
 def _error_panel(ax, t):
     """|f - P| against h on log-log axes, each direction tried, and the fitted slope."""
-    for k, sample in enumerate(t.samples):
+    for sample in t.samples:
         pairs = [(h, e) for h, e in zip(sample["steps"], sample["errors"]) if e is not None and e > 0]
         if not pairs:
             continue

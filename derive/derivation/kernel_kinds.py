@@ -301,7 +301,7 @@ def _push(factors, limits, ranges):
     # one index at a time over only the factors that hold it: the one whose sum is cheapest first
     remaining, todo = list(inside), list(limits)
     while todo:
-        def cost(lim):
+        def cost(lim, remaining=remaining):  # called at once, by min (bound for ruff's B023)
             held = [g for g in remaining if lim[0] in g.free_symbols]
             free = set().union(*(g.free_symbols for g in held)) - {lim[0]}
             return (len(free), len(held))

@@ -135,7 +135,7 @@ class IndexProblem:
             if e.base == p:
                 raise LimitError(f"the stationarity condition of {p}[{k}] involves {e}: entries coupled other than "
                                  "through sums over the whole array are out of reach")
-        for agg, total in aggregates.sums.items():
+        for total in aggregates.sums.values():
             if k in total.free_symbols:
                 raise LimitError(f"the stationarity condition of {p}[{k}] holds {to_text(total)}, a sum that depends "
                                  f"on {k}: the entries are coupled through the data (as in least squares); use "
@@ -212,7 +212,7 @@ def _triangular(equations, unknowns, solved=None):
         if len(unknown) != 1:
             continue
         u = unknown[0]
-        roots = attempt(lambda: sympy.solve(e, u, simplify=False, check=False), 3.0, None)
+        roots = attempt(lambda e=e, u=u: sympy.solve(e, u, simplify=False, check=False), 3.0, None)
         if roots is None:
             continue
         out = []

@@ -289,7 +289,7 @@ def diagonal_kind(problem, solution):
     try:
         H = differentiate(problem.lagrangian_min(solution), problem.element, "hessian",
                           symbols=problem.namespace, validate_result=False).result
-    except Exception:  # an index Hessian derive cannot take: the instances decide
+    except Exception:  # noqa: BLE001 - an index Hessian derive cannot take: the instances decide
         return None
     deltas = [d for d in H.atoms(KroneckerDelta)]
     if len(deltas) != 1:

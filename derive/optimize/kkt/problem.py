@@ -244,7 +244,7 @@ class KKTProblem:
                 return [], True
             for exact in (True, False):
                 try:
-                    found = attempt(lambda: triangular_real_solutions(basis.exprs, unknowns, exact=exact),
+                    found = attempt(lambda exact=exact: triangular_real_solutions(basis.exprs, unknowns, exact=exact),
                                     seconds, None)
                 except Continuum:
                     return None, False

@@ -95,7 +95,8 @@ def _check(expr, unknowns, point, relations, params, seed):
         f = written.xreplace(param_values)
         for v in unknowns:
             residual = sympy.diff(f, v).xreplace(at)
-            desc = type("D", (), {"describe": lambda self: ", ".join(f"{k} = {w}" for k, w in sizes.items())})()
+            desc = type("D", (), {"describe": lambda self, sizes=sizes: ", ".join(f"{k} = {w}"
+                                                                                  for k, w in sizes.items())})()
             require_zero(light.tidy(residual) if not residual.is_number else residual,
                          f"d f/d {v} at the critical point", desc)
 
