@@ -328,7 +328,8 @@ def _classify_parametric(expr, variables, grad, hess, case, params, dropped, dep
         if kind == "degenerate" and sub.fixed != case.fixed and depth < len(params):
             out += _classify_parametric(expr, variables, grad, hess, sub, params, dropped, depth + 1)
             continue
-        eigen = attempt(lambda: [e for e, m in H.subs(sub.fixed).eigenvals().items() for _ in range(m)], 2.0, [])
+        eigen = attempt(lambda fixed=sub.fixed: [e for e, m in H.subs(fixed).eigenvals().items() for _ in range(m)],
+                        2.0, [])
         reason = DEFINITENESS.get(kind, "Hessian singular; the higher-order test needs values for the parameters")
         point = CriticalPoint(dict(sub.values), kind, [sympy.factor(e) for e in eigen],
                               _tidy_value(f.subs(sub.fixed).subs(sub.values)), reason,

@@ -165,7 +165,7 @@ def cases(H, properties, params=None):
 
 
 def _why(term, sign, known):
-    kind, requirement, words = known
+    kind, _, words = known
     definite_word = {"pd": "definite", "psd": "semidefinite"}[kind]
     side = "positive" if sign > 0 else "negative"
     return f"{to_text(term)} is {side} {definite_word} ({words})" if words != "a Gram matrix, positive semidefinite" \

@@ -137,7 +137,7 @@ def critical_points(expr, x, namespace, params):
                          f"matrix {x} are out of reach in matrix notation (solving for a matrix needs "
                          "vectorization); take a vector variable, or give concrete sizes")
     properties = _properties(expr, namespace)
-    g, H, g0 = stationary_parts(expr, x, namespace)
+    _, H, g0 = stationary_parts(expr, x, namespace)
     Hs, r = scaled(H, -g0)
     cases = cases_of(Hs, properties, params)
     decided = any(d.kind != "unknown" for d, _ in cases)
@@ -304,8 +304,8 @@ def kkt_solve(problem):
             value = _constrained_value(problem, x, x_value, lam_value, rhs, g0c, case)
             point = KKTPoint({x: x_value}, {lam: lam_value}, (), value, kind, True,
                              conditions=case.relations, requires=requires)
-            point.notes = [f"equality {c.text} ({lam} = {to_text(lam_value)}): moving it to h = eps changes the "
-                           f"optimal value by about {'-' if problem.sense == 'min' else ''}{lam}^T eps",
+            point.notes = [(f"equality {c.text} ({lam} = {to_text(lam_value)}): moving it to h = eps changes the "
+                            f"optimal value by about {'-' if problem.sense == 'min' else ''}{lam}^T eps"),
                            _kind_note(kind, Hc, d, problem.sense)]
             _check_kkt(problem, point, case, properties, params)
             points.append(point)
@@ -378,8 +378,9 @@ def _check_kkt(problem, point, case, properties, params, count=2):
         grad = concrete.gradient_at(L, draw, x, xv, {x: xv, lam: lv})
         concrete.require_zero(grad, "the stationarity of the Lagrangian", draw)
         written, symbols = concrete.explicit(c.expr, draw, [x])
-        residual = written.xreplace(dict(zip(list(symbols[x]), list(xv)))) if isinstance(written, sympy.Basic) \
-            else written.applyfunc(lambda e: e.xreplace(dict(zip(list(symbols[x]), list(xv)))))
+        values = dict(zip(list(symbols[x]), list(xv)))
+        residual = written.xreplace(values) if isinstance(written, sympy.Basic) \
+            else written.applyfunc(lambda e, values=values: e.xreplace(values))
         concrete.require_zero(residual, f"the constraint {c.text}", draw)
 
 

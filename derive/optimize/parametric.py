@@ -354,8 +354,7 @@ def samples(case, params, count=3, seed=0, tries=400):
 
     Generic values first: where possible, non-strict conditions hold strictly (a >= 0
     is sampled as a > 0), so that a check at these values sees the generic case."""
-    strict = [{Ge: Gt, Le: Lt}.get(type(c), lambda *args: c)(*c.args) if isinstance(c, (Ge, Le)) else c
-              for c in case.conditions]
+    strict = [{Ge: Gt, Le: Lt}[type(c)](*c.args) if isinstance(c, (Ge, Le)) else c for c in case.conditions]
     return _draw(case, params, strict, count, seed, tries) or _draw(case, params, case.conditions, count, seed, tries)
 
 
@@ -371,7 +370,7 @@ def _draw(case, params, conditions, count, seed, tries):
         if not candidates:
             return []
         p = min(candidates, key=lambda q: (_degree(c.lhs - c.rhs, q), q.name))
-        solved_for[p] = attempt(lambda: sympy.solve(c.lhs - c.rhs, p), 2.0, [])
+        solved_for[p] = attempt(lambda c=c, p=p: sympy.solve(c.lhs - c.rhs, p), 2.0, [])
         if not solved_for[p]:
             return []
     free = [p for p in params if p not in case.fixed and p not in solved_for]
@@ -440,7 +439,7 @@ def out_of_reach(what):
                 return fn(*args, **kwargs)
             except DeriveError:
                 raise
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - SymPy's solvers fail in many ways: each is "out of reach"
                 raise LimitError(f"{what} is out of reach ({type(e).__name__}: {e})") from None
         return run
     return wrap

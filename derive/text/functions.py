@@ -8,7 +8,7 @@ sigmoid' = sigmoid (1 - sigmoid), softplus' = sigmoid.
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from sympy import (
     Abs,
@@ -91,8 +91,8 @@ class _SmoothPositive(Function):
         return self.args[0].is_real
 
     def _latex(self, printer, exp=None):
-        body = r"%s\left(%s\right)" % (self._latex_name, printer._print(self.args[0]))
-        return body if exp is None else r"%s^{%s}" % (body, exp)  # sigma(u)^{2}
+        body = rf"{self._latex_name}\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"  # sigma(u)^{2}
 
 
 class sigmoid(_SmoothPositive):  # noqa: N801 - printers dispatch on the class name

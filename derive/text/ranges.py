@@ -197,7 +197,7 @@ class _Classes:
                                  f"{_axis_words(a2, r2)}): give the sums different index names")
         out = {root: value for root, (_, value) in best.items()}
         fresh = {}  # root -> the index whose placeholder came first
-        for order, index in sorted(self.pending, key=lambda p: p[0]):
+        for _, index in sorted(self.pending, key=lambda p: p[0]):
             if self.find(index) not in out:
                 fresh.setdefault(self.find(index), index)
         for root, first in fresh.items():

@@ -218,7 +218,7 @@ def violation(found, sense=1):
 
 def _confirm(c, sense):
     """The exact counterexample at candidate c, or None when exact arithmetic does not confirm it."""
-    w, V = np.linalg.eigh(sense * c.hessian)
+    _, V = np.linalg.eigh(sense * c.hessian)
     vector = V[:, 0]
     for denominator in (8, 64, 1024, 2 ** 20):
         v = _rational_direction(vector, denominator)

@@ -162,8 +162,8 @@ def _squares(poly, x, facts, want):
     for q, m in factors:
         if m % 2 and (q.count_roots() != 0 or q.eval(0) <= 0):
             return None
-    return Sign(False, (f"{to_text(poly.as_expr())} = {to_text(sympy.factor(poly.as_expr()))} is a positive "
-                        "multiple of squares and root-free factors",))
+    return Sign(False, ((f"{to_text(poly.as_expr())} = {to_text(sympy.factor(poly.as_expr()))} is a positive "
+                         "multiple of squares and root-free factors"),))
 
 
 def _inside(domain):

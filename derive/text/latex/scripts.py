@@ -119,13 +119,13 @@ class ScriptsMixin:
             else:
                 current.append(item)
         parts.append(current)
-        if len(parts) == 1 and all(isinstance(t, Tok) and t.kind in ("letter", "num") for t in items):
-            if all(t.kind == "letter" for t in items) or (two_digits and len(items) == 1 and len(items[0].text) == 2):
-                singles = []
-                for t in items:
-                    for k, ch in enumerate(t.text):
-                        singles.append(Tok(t.kind, ch, t.start + k, t.start + k + 1))
-                parts = [[t] for t in singles]
+        if len(parts) == 1 and all(isinstance(t, Tok) and t.kind in ("letter", "num") for t in items) and (
+                all(t.kind == "letter" for t in items) or (two_digits and len(items) == 1 and len(items[0].text) == 2)):
+            singles = []
+            for t in items:
+                for k, ch in enumerate(t.text):
+                    singles.append(Tok(t.kind, ch, t.start + k, t.start + k + 1))
+            parts = [[t] for t in singles]
         result = []
         for part in parts:
             if not part:
