@@ -354,7 +354,7 @@ class ExactProblem:
                      and index_range(a.indices[0], self.ns, self.f) == index_range(a.indices[1], self.ns, self.f)}
             return [(str(b), b) for b in sorted(bases, key=str)]
         found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target} - set(self.declared)
-        return [(M.name, M) for M in sorted(found, key=str) if _square(M)]
+        return [(M.name, M) for M in sorted(found, key=str) if is_square(M)]
 
     def difference_text(self, seed=0):
         """Where the claim and the derivative part, in numbers (never whole expressions at an instance)."""
@@ -398,7 +398,7 @@ Problem = ExactProblem  # the name tensor.verify has always used
 
 def _scalar_kind(targets, claim):
     n = len(targets)
-    return "hessian" if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad"
+    return "hessian" if n > 1 and is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad"
 
 
 def infer_kind(f, target, claim):
@@ -406,10 +406,10 @@ def infer_kind(f, target, claim):
     hessian for a scalar f and an n x n claim (n > 1) with respect to a vector."""
     if isinstance(target, sympy.Indexed):
         return "grad"
-    if _is_matrix(f) and f.shape != (1, 1) and target.shape[1] == 1:
+    if is_matrix(f) and f.shape != (1, 1) and target.shape[1] == 1:
         return "jacobian"
     n = target.shape[0]
-    if _is_matrix(claim) and target.shape[1] == 1 and n != 1 and _same(claim.shape, (n, n)):
+    if is_matrix(claim) and target.shape[1] == 1 and n != 1 and same_entries(claim.shape, (n, n)):
         return "hessian"
     return "grad"
 
@@ -556,16 +556,16 @@ def _matrix_symbols(*exprs):
     return {M for e in exprs if isinstance(e, sympy.Basic) for M in e.atoms(MatrixSymbol)}
 
 
-def _is_matrix(obj):
+def is_matrix(obj):
     return isinstance(obj, (MatrixBase, MatrixExpr))
 
 
-def _same(a, b):
+def same_entries(a, b):
     return all(sympy.simplify(as_basic(x) - as_basic(y)) == 0 for x, y in zip(a, b))
 
 
-def _square(M):
-    return _same((M.shape[0],), (M.shape[1],)) and M.shape[0] != 1
+def is_square(M):
+    return same_entries((M.shape[0],), (M.shape[1],)) and M.shape[0] != 1
 
 
 def _scalar(value):

@@ -11,7 +11,8 @@ from ...validation.exact import ExactProblem
 from ...validation.instances import DATA_KINDS
 from .. import index_form
 from ..verdict import Verdict
-from .problem import POINTS, NumericProblem, _is_matrix
+from ...validation.exact import is_matrix
+from .problem import POINTS, NumericProblem
 from .rules import _diagnose
 from .shapes import _shape_check
 from .target import _problem, _target
@@ -53,7 +54,7 @@ def _read_free_indices(expr, target, claim, ns, kind, seed):
     free index of the variable's kind is a Hessian; the Hessian asked of a claim with one free
     index, or an index no sum binds, is answered before anything is compared."""
     targets = target if isinstance(target, tuple) else (target,)
-    if not all(isinstance(t, sympy.Indexed) for t in targets) or _is_matrix(claim):
+    if not all(isinstance(t, sympy.Indexed) for t in targets) or is_matrix(claim):
         return None, target, kind
     first = targets[0]
     if len(targets) == 1:

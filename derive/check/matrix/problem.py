@@ -13,7 +13,7 @@ from ...text.budgets import attempt
 from ...text.inputs import as_basic
 from ...text.printing import to_text
 from ...validation.equivalence import differ
-from ...validation.exact import infer_kind
+from ...validation.exact import infer_kind, is_matrix, is_square
 from ...validation.instances import Point, data_kinds, size_choices
 from ...validation.matrix_eval import NotEvaluable, evaluate
 from ...validation.tensor import ATTEMPTS, verify_numerically
@@ -50,7 +50,7 @@ class NumericProblem:
 
     # -- shapes ---------------------------------------------------------------
     def expected_shape(self):
-        return tuple(self.expected.shape) if _is_matrix(self.expected) else (1, 1)
+        return tuple(self.expected.shape) if is_matrix(self.expected) else (1, 1)
 
     def describe(self):
         return " and ".join(_sizes_text(s) for s in self.sizes)
@@ -193,7 +193,7 @@ class NumericProblem:
     def symmetric_choices(self):
         found = (self.f.atoms(MatrixSymbol) | self.claim.atoms(MatrixSymbol)) - {self.target}
         return [(M.name, M) for M in sorted(found, key=str)
-                if _square(M) and not self.declared.get(M, set()) & {"symmetric", "spd"}]
+                if is_square(M) and not self.declared.get(M, set()) & {"symmetric", "spd"}]
 
     def difference_text(self, seed=0):
         point, k, _, _ = self.first_difference(self.claim, seed, exact=True) or self.confirm(self.claim)
@@ -231,10 +231,10 @@ class NumericProblem:
 
 
 def _scalar_kind(f, targets, claim):
-    if _is_matrix(f) and f.shape != (1, 1):
+    if is_matrix(f) and f.shape != (1, 1):
         return "jacobian"
     n = len(targets)
-    if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n):
+    if n > 1 and is_matrix(claim) and tuple(claim.shape) == (n, n):
         return "hessian"
     return "grad"
 
@@ -250,18 +250,6 @@ def _matrices_and_scalars(*exprs):
         for d in M.shape:
             sizes |= d.free_symbols  # a MatrixSymbol's sizes are SymPy objects
     return out - sizes
-
-
-def _is_matrix(obj):
-    return isinstance(obj, (MatrixBase, MatrixExpr))
-
-
-def _same(a, b):
-    return all(sympy.simplify(as_basic(x) - as_basic(y)) == 0 for x, y in zip(a, b))
-
-
-def _square(M):
-    return _same((M.shape[0],), (M.shape[1],)) and M.shape[0] != 1
 
 
 def _shape_text(shape):

@@ -23,7 +23,8 @@ from ...errors import DeriveError, ShapeError
 from ...text.printing import to_text
 from .. import findings, index_form
 from ..diagnosis import Finding, factor_finding
-from .problem import NumericProblem, _is_matrix, _same, _transpose
+from ...validation.exact import is_matrix, same_entries
+from .problem import NumericProblem, _transpose
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
@@ -76,7 +77,7 @@ def _matrix_part(term):
 
 
 def _rule_transposed_result(problem, claim):
-    if problem.index_form or not _is_matrix(claim) or claim.shape[0] != claim.shape[1]:
+    if problem.index_form or not is_matrix(claim) or claim.shape[0] != claim.shape[1]:
         return None
     if problem.equal(_transpose(claim)):
         return Finding("transpose", "the claim is the transpose of the derivative (transposed)")
@@ -168,7 +169,7 @@ def _rule_symmetric_only(problem, claim):
 def _rule_chain_factors(problem, claim):
     """The derivative with respect to an inner matrix (A X B) given for X: the chain rule's
     factors A.T (left) and B.T (right) left out."""
-    if problem.index_form or not isinstance(problem.target, MatrixSymbol) or not _is_matrix(claim):
+    if problem.index_form or not isinstance(problem.target, MatrixSymbol) or not is_matrix(claim):
         return None
     around = sorted(problem.f.atoms(MatrixSymbol) - {problem.target}, key=str)
     sides = [None] + [M.T for M in around] + around
@@ -224,7 +225,7 @@ def _whole_axes(body, index, f):
         M = e.parent
         if not isinstance(M, MatrixSymbol):
             continue
-        vector = _same((M.shape[1],), (1,))
+        vector = same_entries((M.shape[1],), (1,))
         for position, i, size in ((0, e.i, M.shape[0]), (1, e.j, M.shape[1])):
             if i == index:
                 what = "entry" if vector else ("row", "column")[position]

@@ -9,24 +9,25 @@ from ...errors import DeriveError, ShapeError
 from ...validation.matrix_eval import NotEvaluable
 from .. import findings
 from ..verdict import Verdict
-from .problem import _is_matrix, _same, _shape_text, _transpose
+from ...validation.exact import is_matrix, same_entries
+from .problem import _shape_text, _transpose
 from .target import _problem
 
 
 def _shape_check(problem):
     if problem.index_form:
-        if _is_matrix(problem.claim):
+        if is_matrix(problem.claim):
             return Verdict("shape", problem.f, problem.claim, "the claim is a matrix; in index notation the "
                            "derivative with respect to an element is a scalar expression", "shapes",
                            kind=problem.kind, wrt=(problem.target,))
         return None
     want = problem.expected_shape()
-    got = tuple(problem.claim.shape) if _is_matrix(problem.claim) else (1, 1)
-    if _same(got, want):
+    got = tuple(problem.claim.shape) if is_matrix(problem.claim) else (1, 1)
+    if same_entries(got, want):
         return None
     what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}[problem.kind]
     text = f"{_shape_text(got)} but the {what} is {_shape_text(want)}"
-    if _same(got, want[::-1]) and _is_matrix(problem.claim) and problem.equal(_transpose(problem.claim)):
+    if same_entries(got, want[::-1]) and is_matrix(problem.claim) and problem.equal(_transpose(problem.claim)):
         layout = " (a row where the gradient is a column)" if 1 in want else ""
         return Verdict("transposed", problem.display(), problem.claim,
                        f"the claim is the transpose of the derivative{layout}: the claim is {text}",
@@ -52,13 +53,13 @@ def _other_kind(problem, got):
     None for any other shape (a plain "shape" clash)."""
     other = {"grad": "hessian", "hessian": "grad"}.get(problem.kind)
     n = _variable_count(problem)
-    if other is None or n is None or (_is_matrix(problem.f) and not _same(problem.f.shape, (1, 1))):
+    if other is None or n is None or (is_matrix(problem.f) and not same_entries(problem.f.shape, (1, 1))):
         return None
     shapes = {"grad": [(n, 1), (1, n)], "hessian": [(n, n)]}
-    if not any(_same(got, shape) for shape in shapes[other]):
+    if not any(same_entries(got, shape) for shape in shapes[other]):
         return None
     target = problem.target if isinstance(problem.target, MatrixSymbol) else problem.targets
-    claim = _transpose(problem.claim) if _same(got, (1, n)) and not _same(got, (n, 1)) else problem.claim
+    claim = _transpose(problem.claim) if same_entries(got, (1, n)) and not same_entries(got, (n, 1)) else problem.claim
     try:
         truth = _problem(problem.f, target, claim, problem.ns, other, getattr(problem, "seed", 0))
         same = truth.equal(claim)
@@ -80,7 +81,7 @@ def _variable_count(problem):
     number of scalar variables; None where a Hessian has no such shape (a matrix variable)."""
     if isinstance(problem.target, MatrixSymbol):
         rows, cols = problem.target.shape
-        return rows if _same((cols,), (1,)) and not _same((rows,), (1,)) else None
+        return rows if same_entries((cols,), (1,)) and not same_entries((rows,), (1,)) else None
     if all(isinstance(t, sympy.Symbol) for t in problem.targets) and len(problem.targets) > 1:
         return len(problem.targets)
     return None

@@ -13,7 +13,8 @@ from ...text.expressions import parse
 from ...text.inputs import resolve_wrt, split_names
 from ...validation.exact import ExactProblem
 from ...validation.matrix_eval import NotEvaluable
-from .problem import NumericProblem, _is_matrix
+from ...validation.exact import is_matrix
+from .problem import NumericProblem
 
 
 def _problem(expr, target, claim, ns, kind, seed):
@@ -64,7 +65,7 @@ def _sample_display(expr, targets, kind, claim, ns):
     from ...derivation.api import differentiate
 
     n = len(targets)
-    kind = kind or ("hessian" if n > 1 and _is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad")
+    kind = kind or ("hessian" if n > 1 and is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad")
     try:
         return differentiate(expr, list(targets), kind, symbols=ns, validate_result=False).result
     except (DeriveError, TypeError, ValueError, AttributeError, NotImplementedError):
