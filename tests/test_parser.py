@@ -332,3 +332,21 @@ def test_a_name_declared_twice_differently_is_an_error():
         with pytest.raises(derive.ParseError, match="declared twice"):
             derive.declare(text)
     assert str(derive.declare("x: n; x: n")["x"]) == "x"  # the same twice is harmless
+
+
+def test_an_alarm_inside_compile_is_still_the_time_budget():
+    """CPython's compile() turns an exception raised by the alarm while it builds the AST into a
+    SystemError ("AST constructor recursion depth mismatch"): the budget still says it ran out of time
+    (seen once in CI, under derive.Limits(seconds=0.001))."""
+    from derive.errors import LimitError
+    from derive.text.budgets import _Timeout, time_budget
+
+    with pytest.raises(LimitError, match="took longer than"), time_budget(0.001, "parsing"):
+        try:
+            while True:
+                pass
+        except _Timeout:  # what compile() makes of it
+            raise SystemError("AST constructor recursion depth mismatch (before=135, after=155)") from None
+    with pytest.raises(SystemError):  # a SystemError with no alarm behind it is not hidden
+        with time_budget(10, "parsing"):
+            raise SystemError("something else")

@@ -130,9 +130,12 @@ def time_budget(seconds, what="symbolic work"):
     outer = getattr(_deadline, "at", None)
     at = now + seconds if outer is None else min(outer, now + seconds)
 
+    fired = []
+
     def on_alarm(signum, frame):
         # if the alarm lands in a finalizer or a gc callback, Python swallows the
         # exception: fire again shortly, so the budget still ends the work
+        fired.append(True)
         signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise _Timeout()
 
@@ -143,6 +146,13 @@ def time_budget(seconds, what="symbolic work"):
         yield
     except _Timeout:
         signal.setitimer(signal.ITIMER_REAL, 0)  # on_alarm re-armed itself: a second alarm here would escape
+        raise LimitError(f"{what} took longer than {seconds:g} s (the time budget)") from None
+    except SystemError:
+        # the alarm landed inside C code that cannot carry an exception through (CPython's compile()
+        # while it builds the AST says "AST constructor recursion depth mismatch"): still the budget
+        if not fired:
+            raise
+        signal.setitimer(signal.ITIMER_REAL, 0)
         raise LimitError(f"{what} took longer than {seconds:g} s (the time budget)") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
