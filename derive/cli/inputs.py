@@ -20,11 +20,16 @@ def add_common(p, wrt_required=False):
 
 
 def _namespace(args):
+    return namespace_of(args.let)
+
+
+def namespace_of(lets):
+    """The Namespace of --let items (their declarations; definitions s = ... are the check's)."""
     from ..text.declarations import Declarations, declare
     from ..text.namespace import Namespace
 
     decls = Declarations()  # keeps the matrix properties (symmetric, spd) of every --let
-    for text in _declarations(args.let):
+    for text in _declarations(lets):
         decls.update(declare(text))
     return Namespace(decls)
 

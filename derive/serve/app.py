@@ -260,7 +260,7 @@ class Server:
             return _error(500, exc, command)
         if svg is None:
             return JSONResponse(obj if "error" in obj else {"error": "no plot was drawn"},
-                                status_code=400 if code == 2 else 500 if code == 3 else 400)
+                                status_code=500 if code == 3 else 400)
         return Response(svg, media_type="image/svg+xml")
 
 
@@ -289,7 +289,7 @@ async def _unless_gone(request, job, grace=1.0, every=0.5):
 async def _json_body(request: Request):
     """The request's JSON object, or a 400/413 response saying what is wrong with it."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        return _error(415 if request.method == "POST" else 400, "send the arguments as JSON "
+        return _error(415, "send the arguments as JSON "
                       "(Content-Type: application/json)")
     try:
         raw = await asyncio.wait_for(request.body(), BODY_SECONDS)

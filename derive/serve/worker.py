@@ -42,19 +42,15 @@ def render(formulas, let=(), typed=None):
     """{"mathml": [<math> or None], "errors": [message or None], "typed": <math> or None}: each formula
     read by derive's own parser (with the --let declarations) and printed by SymPy's presentation
     printer; `typed`, LaTeX as the user typed it (or a list of LaTeX formulas), by latex2mathml."""
-    from derive.cli.inputs import _namespace
+    from derive.cli.inputs import namespace_of
     from derive.errors import DeriveError
     from derive.text.expressions import parse
 
-    class Args:  # what _namespace reads of the CLI's arguments
-        pass
-
-    args = Args()
-    args.let = [let] if isinstance(let, str) else list(let or ())
+    lets = [let] if isinstance(let, str) else list(let or ())
     mathml, errors = [], []
     for text in list(formulas)[:MAX_FORMULAS]:
         try:  # a namespace each: a formula's names do not leak into the next (x[i] here, x there)
-            mathml.append(from_sympy(parse(text, _namespace(args))))
+            mathml.append(from_sympy(parse(text, namespace_of(lets))))
             errors.append(None)
         except DeriveError as exc:  # ParseError, ShapeError, LimitError, a bad --let: the one-line message
             mathml.append(None)
