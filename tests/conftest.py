@@ -25,13 +25,13 @@ def _collect_results():
     from derive.derivation import api
     from tests.round_trip import record
 
-    original = api._plain
+    original = api._derivation
 
-    def recording(d, namespace):
-        d = original(d, namespace)
+    def recording(namespace, *parts, **more):
+        d = original(namespace, *parts, **more)
         record(f"{d.kind} of {d.f}", getattr(d, "result", None), namespace)
         return d
 
-    api._plain = recording
+    api._derivation = recording
     yield
-    api._plain = original
+    api._derivation = original

@@ -241,17 +241,17 @@ def test_a_wrong_term_is_refused(monkeypatch):
 
 
 def test_a_wrong_gradient_is_refused(monkeypatch):
-    real = taylor_module.differentiate
+    real = taylor_module.derive_problem
 
     class Wrong:
         def __init__(self, result):
             self.result = result
 
-    def lying(f, wrt, kind, **options):
-        d = real(f, wrt, kind, **options)
+    def lying(problem, kind, **options):
+        d = real(problem, kind, **options)
         return Wrong(d.result * 2) if kind == "grad" else d
 
-    monkeypatch.setattr(taylor_module, "differentiate", lying)
+    monkeypatch.setattr(taylor_module, "derive_problem", lying)
     one_line(lambda: taylor("x**2*y + exp(x*y)", "x y", [1, 0], 2), ValidationError)
 
 
@@ -400,17 +400,17 @@ def test_directional_prints_and_serializes():
 
 
 def test_directional_validator_refuses_a_wrong_gradient(monkeypatch):
-    real = directional_module.differentiate
+    real = directional_module.derive_problem
 
     class Wrong:
         def __init__(self, result):
             self.result = result
 
-    def lying(f, wrt, kind, **options):
-        d = real(f, wrt, kind, **options)
+    def lying(problem, kind, **options):
+        d = real(problem, kind, **options)
         return Wrong(d.result + Matrix([0, Rational(1, 10**20)]))  # off in the 20th digit only
 
-    monkeypatch.setattr(directional_module, "differentiate", lying)
+    monkeypatch.setattr(directional_module, "derive_problem", lying)
     message = one_line(lambda: directional("x**2*y", "x y", [1, 2], [3, 4]), ValidationError)
     assert "central difference" in message
 

@@ -28,7 +28,8 @@ import sympy
 from sympy import Rational
 
 from ..calculus.reals import RealView
-from ..derivation.api import differentiate
+from ..calculus.variables import Problem
+from ..derivation.api import derive_problem
 from ..errors import DeriveError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from ..text.symbol_table import map_symbols
@@ -194,7 +195,7 @@ def directional(f, wrt, at, u, *, symbols=None, limits=DEFAULT_LIMITS, seed=0):
         unit = (u_vec / norm).applyfunc(_tidy)
         view = RealView(expr, wrt, point)
         fr, xr, ar = view.real(expr), view.real(wrt), view.real(point)
-        g = differentiate(expr, wrt, "grad", symbols=ns, seed=seed).result
+        g = derive_problem(Problem.within(ns, expr, wrt), "grad", seed=seed).result
         gr = sympy.Matrix([value_at(view.real(g[i]), ar, expr, wrt, point, (i,), "no gradient")
                            for i in range(len(wrt))])
         value = _tidy(sum(gi * vi for gi, vi in zip(gr, view.real(unit))))

@@ -32,7 +32,8 @@ from sympy import oo
 from ..calculus.reals import RealView
 from ..errors import DeriveError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
-from ..text.inputs import as_expression, as_scalar, new_namespace, resolve_wrt
+from ..text.inputs import as_expression, as_scalar, new_namespace
+from ..calculus.variables import resolve_wrt
 from ..text.printing import latex, to_text
 from .antiderivative import _antiderivative, numeric_slope, probe_values
 from .definite_integral import _definite, _no_pole_inside
@@ -175,8 +176,7 @@ def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS,
     with time_budget(limits.seconds, "integrating"):
         ns = new_namespace(symbols, f, x, *(v for v in (a, b) if not is_infinity(v)))
         expr = as_scalar(as_expression(f, ns))
-        if expr.has(sympy.Indexed, sympy.MatrixSymbol, sympy.Sum):
-            raise DeriveError("integrate takes f of scalar variables; this f is in index or matrix notation")
+        _require_scalar_variables(expr)
         if x is None and len(_variables(expr)) != 1:
             raise DeriveError(f"name the variable of integration: {to_text(expr)} has variables "
                               f"{', '.join(s.name for s in _variables(expr)) or 'none'}")
@@ -185,13 +185,26 @@ def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS,
             raise DeriveError(f"integrate takes one variable of integration, got {len(wrt)}")
         var = wrt[0]
         lo, hi = (read_bound(v, ns, var) for v in (a, b)) if a is not None else (None, None)
+        return ns.plain(integral_of(expr, var, lo, hi, seed=seed))  # x from text comes back as Symbol("x")
+
+
+def integral_of(expr, var, lo=None, hi=None, *, limits=DEFAULT_LIMITS, seed=0):
+    """`integrate` of what a caller has read already: f, its variable and the bounds (or None) as SymPy
+    objects, in the caller's symbols (a check's expected integral).  Within the time budget of `limits`,
+    or a caller's earlier one."""
+    _require_scalar_variables(expr)
+    with time_budget(limits.seconds, "integrating"):
         view = RealView(expr, var, *(v for v in (lo, hi) if v is not None))
         fr, xr = view.real(expr), view.real(var)
         lor, hir = (view.real(v) if v is not None else None for v in (lo, hi))
         found = _integrate(fr, xr, lor, hir, seed)
-        result = Integral(expr, var, lo, hi, **{k: view.user(v) if k in ("antiderivative", "value", "condition") else v
-                                                for k, v in found.items()})
-        return ns.plain(result)  # x from text comes back as Symbol("x"), as SymPy users write it
+        return Integral(expr, var, lo, hi, **{k: view.user(v) if k in ("antiderivative", "value", "condition") else v
+                                              for k, v in found.items()})
+
+
+def _require_scalar_variables(expr):
+    if expr.has(sympy.Indexed, sympy.MatrixSymbol, sympy.Sum):
+        raise DeriveError("integrate takes f of scalar variables; this f is in index or matrix notation")
 
 
 # ---------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import sympy
 from ..errors import DeriveError, ParseError, ShapeError, SymbolError
 from ..text.budgets import attempt
 from ..text.expressions import parse
-from ..text.inputs import as_basic, as_expression, as_scalar, free_scalars, new_namespace, resolve_wrt
+from ..text.inputs import as_basic, as_expression, as_scalar, free_scalars, new_namespace
+from ..calculus.variables import resolve_wrt
 from ..text.namespace import Namespace
 from ..text.printing import to_text
 from ..validation.equivalence import numeric_value

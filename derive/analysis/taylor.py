@@ -33,7 +33,8 @@ import sympy
 from sympy.core.mul import _keep_coeff
 
 from ..calculus.reals import RealView, real_diff
-from ..derivation.api import differentiate
+from ..calculus.variables import Problem
+from ..derivation.api import derive_problem
 from ..errors import DeriveError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
 from ..text.printing import latex, to_text
@@ -287,10 +288,10 @@ def _derivatives(expr, wrt, order, ns, view, seed):
     n = len(wrt)
     out = {0: {(): view.real(expr)}}
     if order >= 1:
-        g = differentiate(expr, wrt, "grad", symbols=ns, seed=seed).result
+        g = derive_problem(Problem.within(ns, expr, wrt), "grad", seed=seed).result
         out[1] = {(i,): view.real(g[i]) for i in range(n)}
     if order >= 2:
-        H = differentiate(expr, wrt, "hessian", symbols=ns, seed=seed).result
+        H = derive_problem(Problem.within(ns, expr, wrt), "hessian", seed=seed).result
         out[2] = {(i, j): view.real(H[i, j]) for i, j in combinations_with_replacement(range(n), 2)}
     for k in range(3, order + 1):
         out[k] = {index: real_diff(out[k - 1][index[:-1]], xr[index[-1]])

@@ -3,6 +3,7 @@
 May import: derive.text, derive.errors.
 
     scalar.py        grad / jacobian / hessian of components (RULES)
+    variables.py     the scalar variables of ordinary calculus (what wrt names, already read)
     reals.py         derive works over the reals: kinks (|x|, sign) and user symbols
     index.py         index notation: Kronecker deltas produced and contracted, tidy sums
     matrix_rules.py  one entry per matrix operator: VJP, JVP, DIFF (= its differential), WORDING

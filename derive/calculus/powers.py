@@ -14,8 +14,8 @@ import sympy
 from sympy import Basic, Pow, Symbol
 
 from ..errors import SymbolError
-from ..text.expressions import parse
-from ..text.inputs import wrt_items
+from ..text.inputs import is_power_of_symbol
+from ..text.printing import to_text
 
 
 class PowerVariables:
@@ -78,35 +78,30 @@ class PowerVariables:
 
 
 def substitute(expr, wrt, namespace):
-    """(f, wrt, PowerVariables): f and wrt with every power in wrt (text "sigma^2",
-    "sigma**2" or a SymPy Pow of a symbol) replaced by a fresh positive variable."""
+    """(f, wrt, PowerVariables): f and the variables `wrt` (SymPy objects, as `text.inputs.read_wrt`
+    reads them) with every power of a variable among them (sigma**2) replaced by a fresh positive
+    variable."""
     if wrt is None:
         return expr, wrt, PowerVariables([])
-    items = wrt_items(wrt)
     powers, out = [], []
-    for item in items:
-        obj = parse(item, namespace) if isinstance(item, str) and not item.isidentifier() and "[" not in item else item
-        if isinstance(obj, Pow) and isinstance(obj.base, Symbol) and obj.exp.is_Rational and obj.exp > 0 \
-                and obj.exp != 1:
-            obj = namespace.unify(obj)
+    for obj in wrt:
+        if is_power_of_symbol(obj):
             if not expr.has(obj.base):
-                raise SymbolError(f"'{item}' is not a variable of the expression: it does not use {obj.base}")
+                raise SymbolError(f"'{to_text(obj)}' is not a variable of the expression: it does not use "
+                                  f"{obj.base}")
             v = Symbol(_fresh_name(obj, expr, namespace), positive=True)
             powers.append((obj, v))
             out.append(v)
-        elif isinstance(obj, Basic) and not isinstance(obj, (Symbol, sympy.Indexed)) and isinstance(item, str):
-            raise SymbolError(f"cannot differentiate with respect to {item}: name a variable (x), an element "
-                              "(x[k]) or the power of a variable (sigma^2)")
         else:
-            out.append(item)
+            out.append(obj)
     if not powers:
         return expr, wrt, PowerVariables([])
-    bases = {power.base.name for power, _ in powers}
-    both = [item for item in out if (item.name if isinstance(item, Symbol) else item) in bases]
+    bases = {power.base for power, _ in powers}
+    both = [obj for obj in out if obj in bases]
     if both:
         raise SymbolError(f"differentiate by {both[0]} or by a power of it, not both in one derivative")
     change = PowerVariables(powers)
-    return change.to_new(expr), out, change
+    return change.to_new(expr), tuple(out), change
 
 
 def _fresh_name(power, expr, namespace):

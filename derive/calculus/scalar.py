@@ -7,6 +7,8 @@ Shapes (everywhere in derive):
 
 `RULES` has one entry per kind; `function_vector` says what a result must be
 the Jacobian of (a Hessian is the Jacobian of the gradient), for checking.
+`ScalarDerivative` is the one entrance from derivation/: the result, whether f
+is a polynomial in the variables, and what to check the result against.
 """
 
 import sympy
@@ -99,3 +101,19 @@ def function_vector(kind, expr, wrt, result):
     if kind == "jacobian":
         return sympy.Matrix(expr), result
     return _gradient(expr, wrt), result  # Hessian = Jacobian of the gradient
+
+
+class ScalarDerivative:
+    """`kind` of f by the variables `wrt` (scalar Symbols), taken by the rule table: ``result``,
+    ``polynomial`` (a sum of monomials: its derivatives are already in their form, nothing to
+    simplify) and `functions` (what a result must be the Jacobian of, to check it)."""
+
+    def __init__(self, kind, f, wrt):
+        self.kind, self.wrt = kind, tuple(wrt)
+        self.result = RULES[kind](f, self.wrt)
+        self.polynomial = is_polynomial_in(f, self.wrt)
+
+    def functions(self, f, result):
+        """(functions, claimed) of `function_vector`, for f (or f with its unspecified functions
+        made concrete) and a result (simplified, or made concrete alike)."""
+        return function_vector(self.kind, f, self.wrt, result)

@@ -1,7 +1,7 @@
 """What a derivative in matrix or index notation is taken with respect to,
 and the derivative itself from the rule tables (no checking here).
 
-    tensor_targets("x", ns, f)        the matrix symbol x, elements like x[k], or None (scalars)
+    tensor_targets((x,), ns, f)       the matrix symbol x, elements like x[k], or None (scalars)
     matrix_derivative(f, X, "grad")   [(F, dF)] pairs: the result and what it must be the derivative of
     scalar_derivative(f, (s,), ...)   d/ds of a matrix expression (sin(s) A x)
 
@@ -14,30 +14,22 @@ from sympy import Indexed, MatrixBase, MatrixSymbol
 from sympy.matrices.expressions.blockmatrix import BlockMatrix
 
 from ..errors import DeriveError, ShapeError, SymbolError
-from ..text.expressions import parse
-from ..text.inputs import require_used, split_names
 from . import matrix as matrix_calculus
+from .variables import require_used
 
 
 
 def tensor_targets(wrt, namespace, expr=None):
-    """The matrix symbols / elements named by `wrt` (or, when f is a matrix
-    expression, the scalar symbols), or None for ordinary scalar calculus."""
+    """The matrix symbols / elements among the variables `wrt` (SymPy objects, read at the
+    entrance; or, when f is a matrix expression, the scalar symbols), or None for ordinary
+    scalar calculus."""
     if wrt is None:
         if expr is not None and _has_matrix_parts(expr):
             names = ", ".join(sorted(M.name for M in expr.atoms(MatrixSymbol)))
             raise SymbolError(f"say which variable to differentiate by (wrt=...): f uses the matrices {names}")
         return None
-    items = wrt if isinstance(wrt, (list, tuple)) else [wrt]
-    if isinstance(wrt, str):
-        items = split_names(wrt)
-    matrices = {M.name: M for M in expr.atoms(MatrixSymbol)} if isinstance(expr, sympy.Basic) else {}
     found = []
-    for item in items:
-        if isinstance(item, str):
-            obj = parse(item, namespace) if "[" in item else namespace.names.get(item, matrices.get(item, item))
-        else:
-            obj = namespace.unify(item) if isinstance(item, sympy.Basic) else item
+    for obj in wrt:
         if isinstance(obj, sympy.IndexedBase):  # wrt the array w: its element w[k], k a fresh index
             obj = element_of(obj, expr, namespace, found)
         found.append(obj)
@@ -83,11 +75,6 @@ def _has_matrix_parts(expr):
 
 
 def _scalar_target(obj, expr, namespace):
-    if isinstance(obj, str):
-        named = [s for s in expr.free_symbols if isinstance(s, sympy.Symbol) and s.name == obj]
-        if not named:
-            raise SymbolError(f"unknown symbol '{obj}' in wrt")
-        obj = named[0]
     if not isinstance(obj, sympy.Symbol):
         raise DeriveError(f"cannot differentiate with respect to {obj!r}")
     return obj

@@ -17,9 +17,10 @@ import re
 
 import sympy
 from sympy import MatrixBase, MatrixExpr, MatrixSymbol
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import diagnosis
-from ..derivation.api import differentiate
+from ..derivation.api import derive_problem
 from ..validation.equivalence import compare, numeric_value
 from ..errors import DeriveError, ShapeError
 from ..text.budgets import DEFAULT_LIMITS, time_budget
@@ -27,7 +28,8 @@ from ..text.printing import to_text
 from ..text import ranges
 from ..calculus.reals import RealView
 from ..calculus.simplify import tidy
-from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace, resolve_wrt, split_names
+from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace
+from ..calculus.variables import Problem, every_scalar, require_scalars
 from ..validation.instances import data_kinds
 from .index_form import axis_bounds
 from .definitions import parse_definitions, substitute as _substitute
@@ -70,8 +72,6 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
     with time_budget(limits.seconds, "checking the derivative"):
         # one name, one variable; the claim's sums are judged, so they never set f's ranges
         ns = new_namespace(symbols, f, wrt, judged=(claimed, let))
-        if isinstance(wrt, (sympy.Basic, list, tuple)):
-            wrt = ns.unify(wrt) if isinstance(wrt, sympy.Basic) else [ns.unify(w) for w in wrt]
         definitions = parse_definitions(let, ns)
         expr = _scalars_as_traces(_substitute(as_expression(f, ns), definitions))
         try:
@@ -80,17 +80,31 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
             verdict = _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
             verdict.kind_inferred = kind is None
             return verdict
-        claim = _align_sizes(_explicit_claim(_substitute(written, definitions), expr, wrt, ns), expr, ns)
+        problem = Problem.read(ns, expr, wrt)  # wrt read once: below, it is the SymPy objects it names
+        verdict = check_problem(problem, _substitute(written, definitions), kind, limits=limits, seed=seed,
+                                definitions=definitions)
+        if definitions:
+            verdict.as_written = written
+        return verdict
+
+
+def check_problem(problem, claim, kind=None, *, limits=DEFAULT_LIMITS, seed=0, definitions=None):
+    """`check` of a claim (SymPy, read into the problem's namespace, abbreviations substituted) about a
+    `calculus.variables.Problem`: what `check` does after reading its input, for callers that read
+    theirs themselves (the last line of a derivation checked line by line)."""
+    expr, wrt, ns = problem.f, problem.wrt, problem.namespace
+    with time_budget(limits.seconds, "checking the derivative"):  # nested in check's: the earlier deadline
+        claim = _align_sizes(_explicit_claim(claim, expr, wrt, ns), expr, ns)
         if _is_matrix_problem(expr, wrt, ns, claim):
             from .matrix import check_matrix_notation
 
             verdict = check_matrix_notation(expr, wrt, claim, ns, kind=kind, seed=seed)
         else:
-            verdict = _check_scalar_symbols(expr, wrt, claim, ns, kind, seed)
+            verdict = _check_scalar_symbols(problem, claim, kind, seed)
         if kind is None:
             _say_kind_inferred(verdict)
         if definitions:
-            verdict.as_written, verdict.definitions = written, definitions
+            verdict.definitions = definitions
         from .locate import locate
 
         verdict.step = locate(expr, verdict, ns, definitions)
@@ -164,10 +178,14 @@ def _explicit_claim(claim, expr, wrt, ns):
     if not isinstance(claim, MatrixExpr) or isinstance(claim, MatrixBase) or not all(
             as_basic(d).is_Integer for d in claim.shape):
         return claim
-    matrix_problem = isinstance(wrt, (MatrixSymbol, sympy.Indexed)) or (
-        isinstance(expr, sympy.Basic) and (isinstance(expr, MatrixExpr) or expr.atoms(MatrixSymbol))) or (
-        isinstance(wrt, str) and any("[" in w or isinstance(ns.names.get(w), MatrixSymbol) for w in split_names(wrt)))
+    matrix_problem = _names_tensors(wrt) or (
+        isinstance(expr, sympy.Basic) and (isinstance(expr, MatrixExpr) or expr.atoms(MatrixSymbol)))
     return claim if matrix_problem else sympy.Matrix(claim.as_explicit())
+
+
+def _names_tensors(wrt):
+    """Is a variable a matrix or vector symbol, or an element of one (x[k])?"""
+    return any(isinstance(w, (MatrixSymbol, sympy.Indexed, MatrixElement)) for w in wrt or ())
 
 
 def _is_matrix_problem(expr, wrt, ns, claim):
@@ -178,12 +196,8 @@ def _is_matrix_problem(expr, wrt, ns, claim):
         return True
     if isinstance(expr, sympy.Basic) and not isinstance(expr, MatrixBase) and expr.atoms(MatrixSymbol):
         return True  # a scalar built from matrices, tr(s^2 X): matrix calculus by scalars
-    if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
+    if _names_tensors(wrt):
         return True
-    if isinstance(wrt, str):
-        names = split_names(wrt)
-        if any("[" in w for w in names) or any(isinstance(ns.names.get(w), MatrixSymbol) for w in names):
-            return True
     # index notation, or scalars of a sample (mu in sum((x[i] - mu)**2, i)): compared on instances
     return bool(getattr(expr, "has", lambda *_: False)(sympy.Sum, sympy.Indexed))
 
@@ -192,25 +206,26 @@ def _is_matrix_problem(expr, wrt, ns, claim):
 # scalar symbols: gradients, Jacobians, Hessians of ordinary expressions
 
 
-def _check_scalar_symbols(expr, wrt, claim, ns, kind, seed):
+def _check_scalar_symbols(problem, claim, kind, seed):
+    expr, wrt, ns = problem.f, problem.wrt, problem.namespace
     vector_f = isinstance(expr, MatrixBase) and expr.shape != (1, 1)
     claim_m = claim if isinstance(claim, MatrixBase) else sympy.Matrix([[claim]])
     f = as_vector(expr) if vector_f else as_scalar(expr)
-    variables = resolve_wrt(wrt, f, ns)
+    variables = require_scalars(wrt) if wrt is not None else every_scalar(f)
     view = RealView(f, claim_m, variables)  # derive works over the reals; the verdict speaks of the user's symbols
     kinds = {view.real(s) if isinstance(s, sympy.Symbol) else s: k for s, k in data_kinds(ns, f, claim_m).items()}
-    return view.user(_check_over_reals(view.real(f), view.real(claim_m), view.real(variables), vector_f, kind, seed,
-                                       kinds))
+    return view.user(_check_over_reals(problem, view.real(f), view.real(claim_m), view.real(variables), vector_f, kind,
+                                       seed, kinds))
 
 
-def _check_over_reals(f, claim_m, variables, vector_f, kind, seed, kinds=None):
+def _check_over_reals(problem, f, claim_m, variables, vector_f, kind, seed, kinds=None):
     n = len(variables)
     kind = kind or _infer_kind(vector_f, claim_m.shape, n)
     if kind == "jacobian" and not vector_f:
         f = as_vector(f)
-    derivation = differentiate(f, variables, kind, seed=seed)
+    derivation = derive_problem(problem.about(f, variables), kind, seed=seed, plain=False)
     expected = derivation.result
-    verdict = _shape_check(expected, claim_m, kind, variables, derivation)
+    verdict = _shape_check(expected, claim_m, kind, variables, derivation, problem)
     if verdict is not None:
         return verdict
     claim_m = claim_m.reshape(*expected.shape)
@@ -227,7 +242,7 @@ def _infer_kind(vector_f, shape, n):
     return "grad"
 
 
-def _shape_check(expected, claim, kind, variables, derivation):
+def _shape_check(expected, claim, kind, variables, derivation, problem):
     """None if the shapes fit; otherwise a 'shape' or 'transposed' verdict."""
     rows, cols = expected.shape
     got = claim.shape
@@ -239,7 +254,7 @@ def _shape_check(expected, claim, kind, variables, derivation):
                        f"the entries are right, but the gradient is a column ({rows} x 1) and the claim is a "
                        f"row (1 x {rows}): numerator vs denominator layout", "symbolic/numeric comparison of "
                        "the transpose", kind=kind, wrt=variables)
-    other = _other_kind(kind, claim, variables, derivation)
+    other = _other_kind(kind, claim, variables, derivation, problem)
     if other is not None:
         return other
     if got == (cols, rows) and kind == "jacobian":
@@ -257,7 +272,7 @@ def _shape_check(expected, claim, kind, variables, derivation):
 _WHAT = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
 
 
-def _other_kind(kind, claim, variables, derivation):
+def _other_kind(kind, claim, variables, derivation, problem):
     """A claim with the other kind's shape (the gradient where the Hessian was asked, or the other way):
     "wrong_kind", naming the derivative it is when it equals derive's own of that kind, else its shape."""
     n = len(variables)
@@ -266,7 +281,7 @@ def _other_kind(kind, claim, variables, derivation):
                                                                                      "hessian": [(n, n)]}[other]:
         return None
     try:
-        truth = differentiate(derivation.f, variables, other, validate_result=False).result
+        truth = derive_problem(problem.about(derivation.f, variables), other, validate_result=False, plain=False).result
     except DeriveError:
         truth = None  # no derivative of the other kind to compare with: the shape alone speaks
     if truth is not None and _all_equal(truth, claim.reshape(*truth.shape)):
@@ -360,12 +375,14 @@ def _shape_verdict(expected, claimed, message, kind):
 def _expected_only(expr, wrt, ns, kind):
     """The derivative alone (for a claim that could not even be formed)."""
     try:
-        if _is_matrix_problem(expr, wrt, ns, None):
+        problem = Problem.read(ns, expr, wrt)
+        if _is_matrix_problem(expr, problem.wrt, ns, None):
             from .matrix import expected_derivative
 
-            return expected_derivative(expr, wrt, ns, kind)
+            return expected_derivative(expr, problem.wrt, ns, kind)
         f = as_vector(expr) if kind == "jacobian" else as_scalar(expr)
-        return differentiate(f, resolve_wrt(wrt, f, ns), kind or "grad").result
+        variables = require_scalars(problem.wrt) if problem.wrt is not None else every_scalar(f)
+        return derive_problem(problem.about(f, variables), kind or "grad", plain=False).result
     except DeriveError:
         return expr
 

@@ -19,7 +19,8 @@ from ..text.budgets import DEFAULT_LIMITS, time_budget
 from ..calculus.reals import RealView
 from ..text.symbol_table import name_of
 from ..validation.numeric import check_at, validate
-from ..text.inputs import as_expression, as_scalar, as_vector, new_namespace, resolve_wrt
+from ..text.inputs import as_expression, as_scalar, as_vector, new_namespace
+from ..calculus.variables import resolve_wrt
 
 
 @dataclass

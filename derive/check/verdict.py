@@ -55,6 +55,7 @@ class Verdict:
     mistake: str | None = "unset"  # one of MISTAKES; by default the one the status implies
     detail: tuple | None = field(default=None, repr=False)  # what the mistake is about (diagnosis.Finding.detail)
     derivation: object = field(default=None, repr=False, compare=False)  # derive's (scalar notation), for locate
+    problem: object = field(default=None, repr=False, compare=False)  # the matrix-notation comparison, for locate
     kind_inferred: bool = False  # no kind was given: derive chose it from f and the claim's shape
     bounds: tuple | None = None  # kind "integral": (a, b)
 

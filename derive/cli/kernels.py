@@ -41,7 +41,8 @@ def _run_codegen(args):
 
     from ..derivation.api import differentiate
     from ..derivation.kernels import index_form, loop_arguments
-    from ..text.inputs import as_expression, free_scalars, resolve_wrt
+    from ..text.inputs import as_expression, free_scalars
+    from ..calculus.variables import resolve_wrt
 
     if args.backend in _FRAMEWORKS:
         return _run_framework(args)

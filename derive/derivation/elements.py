@@ -21,17 +21,16 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..calculus.sums import as_index_form, matrix_uses
 from ..calculus.targets import element_of
 from ..errors import DeriveError
-from ..text.expressions import parse
-from ..text.inputs import wrt_items
 from .notation import to_index, to_matrix
 
 
 def index_problem(expr, wrt, namespace):
-    """(f, [x[k], ...]) in index notation when wrt names elements of declared arrays (X[m, n]),
-    or arrays that f uses only through their elements (z in -log(softmax(z)[c])); else None."""
+    """(f, [x[k], ...]) in index notation when the variables `wrt` (SymPy objects, read at the
+    entrance) are elements of declared arrays (X[m, n]), or arrays that f uses only through their
+    elements (z in -log(softmax(z)[c])); else None."""
     if wrt is None or not isinstance(expr, sympy.Basic) or isinstance(expr, sympy.MatrixBase):
         return None
-    items = [_lookup(item, namespace) for item in wrt_items(wrt)]
+    items = list(wrt)
     elements = [o for o in items if isinstance(o, MatrixElement) and isinstance(o.args[0], MatrixSymbol)
                 and any(not i.is_number for i in o.args[1:])]  # x[k]; a single entry x[0] stays refused
     indexed = as_index_form(expr)
@@ -85,15 +84,6 @@ def _rename_bound(expr, taken, namespace):
             renamed = renamed.xreplace({index: new})
         expr = expr.xreplace({s: renamed})
     return expr
-
-
-def _lookup(item, namespace):
-    """What a wrt item means, without creating names (an unknown name is resolve_wrt's to report)."""
-    if not isinstance(item, str):
-        return item
-    if "[" in item:
-        return parse(item, namespace)
-    return namespace.names.get(item, item)
 
 
 def matrix_problem(expr, namespace):

@@ -30,6 +30,7 @@ from .kernel_plan import _Plan
 from .loop_form import _K, _free, _rolled, has_linear_algebra, index_form, loop_arguments
 from .notation import to_index
 from ..errors import DeriveError, ValidationError
+from ..text.budgets import DEFAULT_LIMITS, time_budget
 from ..text.printing import to_text
 from ..validation.instances import write_out_sums
 from ..validation.matrix_eval import NotEvaluable, evaluate
@@ -71,10 +72,13 @@ def autograd_function(f, wrt, backend="jax", hessian=False, symbols=None, **opti
     `codegen.autograd`.  Arguments as the kernels': f's arrays sorted by name, then its
     scalars.  Validated against the framework's own autodiff of the plain f before it is
     returned (`ValidationError` when they differ)."""
-    from .api import differentiate
+    from ..calculus.variables import read_problem
+    from .api import derive_problem
 
     _check_backend(backend)
-    g = differentiate(f, wrt, "grad", symbols=symbols, **options)
+    with time_budget(options.get("limits", DEFAULT_LIMITS).seconds, "reading f"):
+        problem = read_problem(f, wrt, symbols)  # read once: the gradient and the Hessian are of one problem
+    g = derive_problem(problem, "grad", **options)
     if g.notation == "components":
         what = "a function of scalars" if not _has_data(g) else \
             f"differentiated by the scalar{'s' if len(g.wrt) > 1 else ''} {', '.join(map(str, g.wrt))}"
@@ -88,7 +92,7 @@ def autograd_function(f, wrt, backend="jax", hessian=False, symbols=None, **opti
     grad_kernel = export_kernel(g, backend, value_kernel=value)
     hess_kernel = None
     if hessian:
-        h = differentiate(f, wrt, "hessian", symbols=symbols, **options)
+        h = derive_problem(problem, "hessian", **options)
         hess_kernel = export_kernel(h, backend, value_kernel=value)
     position = list(value.arg_names).index(targets[0])
     build = codegen.autograd.jax_function if backend == "jax" else codegen.autograd.torch_function

@@ -9,6 +9,7 @@ from sympy import Indexed, IndexedBase, MatrixSymbol, Sum, Symbol
 import codegen
 
 from ..calculus.sums import has_index_sums
+from ..calculus.variables import Problem
 from ..errors import DeriveError
 from ..text.namespace import Namespace
 from ..text.printing import to_text
@@ -92,10 +93,10 @@ class _Plan:
         """The gradient derivation of f by the variable: `d` itself when it is one."""
         if self.d.kind == "grad":
             return self.d
-        from .api import differentiate
+        from .api import derive_problem
 
         wrt = self.variables() if self.notation in ("components", "sample") else self.variable
-        return differentiate(self.f, wrt, "grad")
+        return derive_problem(Problem.of(self.f, wrt), "grad")
 
     def gradient_kernel(self, directory=None):
         g = self.gradient()
@@ -109,14 +110,14 @@ class _Plan:
     def hessian(self):
         """(Hessian derivation, its index expression, first indices, second indices, their sizes):
         H[first, second], each pair of axes of the variable's size."""
-        from .api import differentiate
+        from .api import derive_problem
 
         if self.notation in ("components", "sample"):
-            h = self.d if self.d.kind == "hessian" else differentiate(self.f, self.wrt, "hessian")
+            h = self.d if self.d.kind == "hessian" else derive_problem(Problem.of(self.f, self.wrt), "hessian")
             return h
         v = self.variable
         if isinstance(v, MatrixSymbol) and 1 in tuple(v.shape):  # a vector: the matrix-notation Hessian
-            h = self.d if self.d.kind == "hessian" else differentiate(self.f, v, "hessian")
+            h = self.d if self.d.kind == "hessian" else derive_problem(Problem.of(self.f, v), "hessian")
             expr, outputs, ranges = index_form(h)
             return h, expr, outputs[:1], outputs[1:], ranges[:1]
         if isinstance(v, MatrixSymbol):  # a matrix: its Hessian is 4-dimensional, so in index notation
@@ -125,7 +126,7 @@ class _Plan:
             taken = _names(f)
             first = _fresh_indices(2, taken)
             second = _fresh_indices(2, taken | {s.name for s in first})
-            h = differentiate(f, (base[first], base[second]), "hessian")
+            h = derive_problem(Problem.of(f, (base[first], base[second])), "hessian")
             sizes = tuple(_rolled(v).shape)
             return h, h.result, first, second, sizes
         # index notation: w[k] (then w[l]), or W[k, l] (then W[m, n])
@@ -134,7 +135,7 @@ class _Plan:
         else:
             taken = _names(self.f) | {s.name for s in v.indices if isinstance(s, Symbol)}
             second = _fresh_indices(len(v.indices), taken)
-            h = differentiate(self.f, (v, v.base[second]), "hessian")
+            h = derive_problem(Problem.of(self.f, (v, v.base[second])), "hessian")
         first, second = tuple(h.wrt[0].indices), tuple(h.wrt[1].indices)
         sizes = axis_sizes(Namespace(), self.f, h.result)
         name = str(v.base.label)

@@ -25,7 +25,7 @@ elementwise.py and sample/; every notation's points come back as results.Critica
 import sympy
 
 from . import notation, parametric
-from ..derivation.api import differentiate
+from ..derivation.api import derive_problem
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.budgets import DEFAULT_LIMITS, attempt, time_budget
 from .parametric import Case, describe, settle
@@ -33,7 +33,8 @@ from .realroots import Continuum, approx, numeric, reality, triangular_real_solu
 from ..calculus.reals import RealView
 from .results import CriticalPoint, CriticalPoints
 from ..text.printing import to_text
-from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
+from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace
+from ..calculus.variables import Problem, every_scalar, require_scalars
 
 KINDS = ("min", "max", "saddle", "degenerate")
 MAX_ORDER = 8
@@ -60,15 +61,17 @@ def critical_points(f, wrt=None, *, symbols=None, limits=DEFAULT_LIMITS):
 def _critical_points(f, wrt, ns):
     """critical_points in the call's namespace."""
     expr = as_scalar(notation.one_by_one(as_expression(f, ns)), "f")
+    problem = Problem.read(ns, expr, wrt)  # wrt read once: below, the SymPy objects it names
+    wrt = problem.wrt
     path = notation.route([expr], wrt, ns)
     if path.kind != "scalar":
         return _in_notation(path, expr, wrt, ns)
-    variables = resolve_wrt(wrt, expr, ns)
+    variables = require_scalars(wrt) if wrt is not None else every_scalar(expr)
     view = RealView(expr, variables)  # derive works over the reals; results in the user's symbols
     expr, variables = view.real(expr), view.real(variables)
     params = parametric.parameters([expr], variables)
-    grad = differentiate(expr, variables, "grad").result
-    hess = differentiate(expr, variables, "hessian").result
+    grad = derive_problem(problem.about(expr, variables), "grad", plain=False).result
+    hess = derive_problem(problem.about(expr, variables), "hessian", plain=False).result
     if params:
         return view.user(_parametric_points(expr, variables, params, grad, hess))
     solutions, note = _solve_gradient(grad, variables)
@@ -105,7 +108,7 @@ def _in_notation(path, expr, wrt, ns):
         variables = sample.parameters(expr, ())
     else:
         named = [w for w in wrt if not (isinstance(w, sympy.Symbol) and w in squared)]
-        found = iter(resolve_wrt(named, expr, ns)) if named else iter(())
+        found = iter(require_scalars(named))
         variables = tuple(w if isinstance(w, sympy.Symbol) and w in squared else next(found) for w in wrt)
     view = RealView(expr, variables)
     expr, variables = view.real(expr), view.real(variables)

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Eq, Indexed, IndexedBase, Sum, Symbol
 
-from ..derivation.api import differentiate
+from ..calculus.variables import Problem
+from ..derivation.api import derive_problem
 from ..errors import LimitError
 from ..text.budgets import attempt
 from ..text.printing import to_text
@@ -115,7 +116,7 @@ class IndexProblem:
         u = Symbol("u_entry", real=True)
         used = [c for j, c in enumerate(self.constraints) if c.kind == "eq" or j in active]
         L = self.F + sum((c.multiplier * c.expr for c in used if c.per_entry is None), sympy.S.Zero)
-        s = differentiate(L, self.element, symbols=self.namespace).result
+        s = derive_problem(Problem.within(self.namespace, L, self.element), "grad").result
         entry_unknowns, entry_equations = [u], []
         for c in used:
             if c.per_entry is not None:  # multiplier of this entry, m, and the constraint active here
@@ -452,7 +453,7 @@ class IndexKKTProblem(KKTProblem):
 
     def _stationarity(self):
         element = self.base[self.k]
-        g = differentiate(self.lagrangian, element, symbols=self.namespace).result
+        g = derive_problem(Problem.within(self.namespace, self.lagrangian, element), "grad").result
         return [Eq(g, 0)]
 
     @property

@@ -10,7 +10,8 @@ import random
 import sympy
 from sympy import Indexed, KroneckerDelta, Sum
 
-from ..derivation.api import differentiate
+from ..calculus.variables import Problem
+from ..derivation.api import derive_problem
 from ..errors import LimitError, ValidationError
 from ..text.printing import to_text
 from . import light
@@ -287,8 +288,8 @@ def diagonal_kind(problem, solution):
     d at the point is known for every entry and data; else None."""
     k = problem.k
     try:
-        H = differentiate(problem.lagrangian_min(solution), problem.element, "hessian",
-                          symbols=problem.namespace, validate_result=False).result
+        H = derive_problem(Problem.within(problem.namespace, problem.lagrangian_min(solution), problem.element),
+                           "hessian", validate_result=False).result
     except Exception:  # noqa: BLE001 - an index Hessian derive cannot take: the instances decide
         return None
     deltas = [d for d in H.atoms(KroneckerDelta)]

@@ -26,7 +26,8 @@ derivatives at the point are exactly zero, and so are the constraints' residuals
 import sympy
 from sympy import Eq, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
 
-from ..derivation.api import differentiate
+from ..calculus.variables import Problem
+from ..derivation.api import derive_problem
 from ..errors import DeriveError, LimitError, ValidationError
 from ..text.printing import to_text
 from . import concrete, definite, light
@@ -40,8 +41,8 @@ SPLIT = {"pd": "min", "nd": "max"}
 def stationary_parts(expr, x, namespace):
     """(gradient, Hessian, g0) of a scalar matrix expression in the matrix symbol x, or a
     `LimitError` when grad f = 0 is not linear in x."""
-    g = differentiate(expr, x, "grad", symbols=namespace).result
-    H = differentiate(expr, x, "hessian", symbols=namespace).result
+    g = derive_problem(Problem.within(namespace, expr, x), "grad").result
+    H = derive_problem(Problem.within(namespace, expr, x), "hessian").result
     if H.has(x):
         raise LimitError(f"grad f = 0 is not linear in {x} (the Hessian {to_text(H)} depends on {x}): solving "
                          "it in matrix notation is out of reach; give concrete sizes and scalar variables")
@@ -340,11 +341,11 @@ def _unconstrained(problem, H, g0, properties, params):
 def _constraint_jacobian(c, x, lam, namespace):
     """(J^T lam as an expression in lam, J) of the affine constraint h."""
     if isinstance(lam, MatrixSymbol):
-        J = differentiate(c.expr, x, "jacobian", symbols=namespace).result
+        J = derive_problem(Problem.within(namespace, c.expr, x), "jacobian").result
         if J.has(x):
             raise LimitError(f"the constraint {c.text} is not linear in {x}: out of reach in matrix notation")
         return (J.T * lam), J
-    grad = differentiate(c.expr, x, "grad", symbols=namespace).result
+    grad = derive_problem(Problem.within(namespace, c.expr, x), "grad").result
     if grad.has(x):
         raise LimitError(f"the constraint {c.text} is not linear in {x}: out of reach in matrix notation")
     return grad * lam, grad.T
@@ -417,7 +418,7 @@ class MatrixKKTProblem(KKTProblem):
 
     def _stationarity(self):
         x = self.wrt[0]
-        g = differentiate(self.lagrangian, x, "grad", symbols=self.namespace).result
+        g = derive_problem(Problem.within(self.namespace, self.lagrangian, x), "grad").result
         self.conditions_feasibility = [Eq(c.expr, ZeroMatrix(*c.expr.shape) if isinstance(c.expr, sympy.MatrixExpr)
                                           else 0, evaluate=False) for c in self.equalities]
         return [Eq(g, ZeroMatrix(*x.shape), evaluate=False)]

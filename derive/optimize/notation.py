@@ -13,15 +13,13 @@ from sympy import Indexed, IndexedBase, MatrixSymbol, Sum
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import DeriveError, SymbolError
-from ..text.expressions import parse
-from ..text.inputs import wrt_items
 
 
 @dataclass
 class Route:
     """``kind`` ("scalar", "matrix", "index", "sample") and ``variables``: the matrix symbol, the
     array (an IndexedBase, with the element ``element`` such as p[k] when one was named), or None
-    for scalars (resolved by `resolve_wrt` as before)."""
+    for scalars (`calculus.variables.require_scalars`)."""
 
     kind: str
     variable: object = None
@@ -29,8 +27,9 @@ class Route:
 
 
 def route(expressions, wrt, namespace):
-    """The `Route` of a problem whose expressions (f and the constraints) are `expressions`."""
-    objects = [_object(item, namespace) for item in (wrt_items(wrt) if wrt is not None else [])]
+    """The `Route` of a problem whose expressions (f and the constraints) are `expressions`, by the
+    variables `wrt` (SymPy objects, read at the call's entrance by `text.inputs.read_wrt`)."""
+    objects = list(wrt or ())
     arrays = [o for o in objects if isinstance(o, (MatrixSymbol, IndexedBase, Indexed))]
     if arrays:
         if len(objects) != 1:
@@ -64,14 +63,6 @@ def one_by_one(expr):
     if isinstance(expr, sympy.MatrixExpr) and not isinstance(expr, sympy.MatrixBase) and expr.shape == (1, 1):
         return sympy.Trace(expr)
     return expr
-
-
-def _object(item, namespace):
-    if isinstance(item, str):
-        if "[" in item:
-            return parse(item, namespace)
-        return namespace.names.get(item, item)
-    return namespace.unify(item) if isinstance(item, sympy.Basic) else item
 
 
 def _written_by_entries(expressions, M):

@@ -8,7 +8,7 @@ Text or LaTeX -> one syntax tree -> the builder, with one namespace per problem 
                      syntax (typed.py) and Python's complaints -> what to write (syntax_messages.py)
     latex/           LaTeX in: a front end onto the same grammar and builder
     arrays/          what arrays mean: shapes, NumPy broadcasting, one-level products, rows of a sample
-    inputs.py        what a public call received (text or SymPy) -> expressions and wrt
+    inputs.py        what a public call received (text or SymPy) -> expressions; wrt -> objects (read_wrt)
     declarations.py  "A: n x n, x: n; S: n x n spd"       namespace.py   names -> objects for one problem
     names.py         what a symbol name may be            symbol_table.py  one name, one variable
     ranges.py        index ranges from array axes         functions.py   the function table (sigmoid, ...)

@@ -89,50 +89,53 @@ def free_scalars(expr):
     return sorted(syms, key=lambda s: s.name)
 
 
-def resolve_wrt(wrt, expr, namespace):
-    """The variables to differentiate by, as a tuple of distinct Symbols.
+def read_wrt(wrt, namespace, expr):
+    """What `wrt` names, read once at the entrance of a call: a tuple of SymPy objects, or None
+    when wrt is not given.  The layers below receive these objects and never read wrt again.
 
-    Accepts a Symbol, a list of Symbols or names, or text ("x y", "x, y").
-    A name means what it means in `namespace` (the user's object of that
-    name, see symbol_table.py); an object is replaced by the one its name
-    means there.  A name f does not know, or a variable f does not use, is
-    a `SymbolError`.
-    """
+    `wrt` is a Symbol, a list of Symbols or names, or text ("x y", "x, y", "sigma^2",
+    "W[k, a], W[l, b]").  A name means what it means in `namespace` (the user's object of that
+    name, see symbol_table.py); an object is replaced by the one its name means there; an
+    element (x[k]) or a power (sigma^2) is parsed.  A name f does not know or a constant is a
+    `SymbolError` here; whether the objects can be variables of f is
+    `calculus.variables.require_variables`'s to say."""
     if wrt is None:
-        found = free_scalars(expr)
-        if not found:
-            raise SymbolError("the expression has no variables to differentiate by")
-        return tuple(found)
+        return None
     items = wrt_items(wrt)
     if not items:
         raise SymbolError("--wrt names no variable")
-    known = {s.name: s for s in expr.free_symbols if isinstance(s, Symbol)}
-    result = []
-    for item in items:
-        if isinstance(item, str):
-            sym = known.get(item) or _from_namespace(namespace, item)
-            if sym is None:
-                constant = {"e": "Euler's number e", "pi": "the number pi", "E": "Euler's number e"}.get(item)
-                if constant:
-                    raise SymbolError(f"'{item}' is {constant} in derive's text, not a variable: name the "
-                                      f"variable differently (the expression uses {_uses(expr)})")
-                raise SymbolError(f"unknown symbol '{item}' in wrt: the expression uses {_uses(expr)}")
-        elif isinstance(item, Basic):
-            sym = namespace.unify(item) if namespace is not None else item
-        else:
-            raise SymbolError(f"wrt takes symbols or their names, got {type(item).__name__}")
-        if isinstance(sym, (sympy.MatrixSymbol, sympy.Indexed)) or not isinstance(sym, Symbol):
-            raise DeriveError(
-                f"differentiating with respect to {sym} ({type(sym).__name__}) is not supported yet; "
-                "use scalar symbols"
-            )
-        if sym.is_integer:
-            raise SymbolError(f"'{sym}' is an integer index, not a variable")
-        if sym in result:
-            raise SymbolError(f"'{sym}' appears twice in wrt")
-        require_used(sym, expr)
-        result.append(sym)
-    return tuple(result)
+    return tuple(_read_item(item, namespace, expr) for item in items)
+
+
+def _read_item(item, namespace, expr):
+    """One item of wrt as the SymPy object it names."""
+    if isinstance(item, Basic):
+        return namespace.unify(item) if namespace is not None else item
+    if not isinstance(item, str):
+        raise SymbolError(f"wrt takes symbols or their names, got {type(item).__name__}")
+    if not item.isidentifier():  # an element x[k] or a power sigma^2
+        obj = parse(item, namespace)
+        if "[" not in item and not isinstance(obj, Symbol) and not is_power_of_symbol(obj):
+            raise SymbolError(f"cannot differentiate with respect to {item}: name a variable (x), an element "
+                              "(x[k]) or the power of a variable (sigma^2)")
+        return obj
+    obj = namespace.names.get(item) if namespace is not None else None
+    if isinstance(obj, (Symbol, sympy.MatrixSymbol, sympy.IndexedBase)):
+        return obj
+    named = {s.name: s for s in getattr(expr, "free_symbols", ()) if isinstance(s, (Symbol, sympy.MatrixSymbol))}
+    if item in named:
+        return named[item]
+    constant = {"e": "Euler's number e", "pi": "the number pi", "E": "Euler's number e"}.get(item)
+    if constant:
+        raise SymbolError(f"'{item}' is {constant} in derive's text, not a variable: name the "
+                          f"variable differently (the expression uses {variable_names(expr)})")
+    raise SymbolError(f"unknown symbol '{item}' in wrt: the expression uses {variable_names(expr)}")
+
+
+def is_power_of_symbol(obj):
+    """sigma**2, sigma**(1/2): a power of a variable, which can be differentiated by (calculus/powers.py)."""
+    return isinstance(obj, sympy.Pow) and isinstance(obj.base, Symbol) and obj.exp.is_Rational and obj.exp > 0 \
+        and obj.exp != 1
 
 
 def wrt_items(wrt):
@@ -163,25 +166,13 @@ def split_names(text):
     return [item for item in items if item]
 
 
-def require_used(variable, expr, what="the expression"):
-    """A SymbolError unless `expr` depends on `variable` (one name, one variable)."""
-    uses = expr.has(variable) if isinstance(expr, (Basic, MatrixBase)) else False
-    if not uses:
-        raise SymbolError(f"'{variable}' is not a variable of {what}, which uses {_uses(expr)}")
-
-
-def _uses(expr):
+def variable_names(expr):
     """The names of expr's variables: scalars, then matrices and arrays."""
     arrays = {str(a.label) for a in expr.atoms(sympy.IndexedBase)} if isinstance(expr, (Basic, MatrixBase)) else set()
     named = [s.name for s in free_scalars(expr) if s.name not in arrays]  # x, not x and its label x
     if isinstance(expr, (Basic, MatrixBase)):
         named += sorted({m.name for m in expr.atoms(sympy.MatrixSymbol)} | arrays)
     return ", ".join(named) or "no variables"
-
-
-def _from_namespace(namespace, name):
-    obj = namespace.names.get(name) if namespace is not None else None
-    return obj if isinstance(obj, Symbol) else None
 
 
 def new_namespace(symbols=None, *received, judged=()):

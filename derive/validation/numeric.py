@@ -110,6 +110,22 @@ def validate(functions, wrt, claimed, *, points=3, seed=0, what="derivative", ra
     return report
 
 
+def validate_all(cases, *, points=3, seed=0):
+    """`validate` each case (functions, wrt, claimed, what, where) in turn: one numeric check of
+    a derivative's several pieces (a Hessian and the gradient it comes from; an index-notation
+    result at each instance).  `where` (text, or None) is put before the message of a mismatch,
+    saying which piece failed.  Returns the reports, in order."""
+    reports = []
+    for functions, wrt, claimed, what, where in cases:
+        try:
+            reports.append(validate(functions, wrt, claimed, points=points, seed=seed, what=what))
+        except ValidationError as exc:
+            if where is None:
+                raise
+            raise ValidationError(f"{where}{exc}", getattr(exc, "report", None)) from None
+    return reports
+
+
 def _draw(args, rng, attempt):
     """Random argument values; the scale and sign pattern vary with `attempt`
     so that domains like x > 0 or x > 100 are found within a few tries."""

@@ -16,7 +16,7 @@ import itertools
 import sympy
 from sympy import Indexed
 
-from ..errors import DeriveError, ValidationError
+from ..errors import DeriveError
 from ..text.ranges import index_range
 from .instances import Instance
 from .tensor import InstanceReport, _plain_symbols, free_index_values
@@ -26,26 +26,31 @@ def verify_sample(functions, wrt, claimed, namespace, *, what="derivative", seed
     """Check `claimed` (the Jacobian of the column `functions` with respect to the scalar
     symbols `wrt`), both in index notation, at explicit instances.  Returns an
     `InstanceReport`; raises `ValidationError` naming the instance when it is wrong."""
-    from .numeric import validate
+    return verify_samples([(functions, claimed, what)], wrt, namespace, seed=seed)
 
-    exprs = list(functions) + list(claimed)
-    methods, points, described = set(), 0, []
-    for inst in Instance.all_for(*exprs):
-        f_rows, c_rows = _written_out(inst, functions, claimed, namespace)
-        elements = set().union(*(e.atoms(Indexed) for e in f_rows + c_rows))
-        names = _plain_symbols(elements, set().union(*(e.free_symbols for e in f_rows + c_rows)))
-        f_inst = sympy.Matrix(f_rows).xreplace(names)
-        c_inst = sympy.Matrix(len(f_rows), len(wrt), c_rows).xreplace(names)
-        try:
-            report = validate(f_inst, wrt, c_inst, points=2, seed=seed, what=what)
-        except ValidationError as exc:
-            raise ValidationError(f"the {what} failed its numeric check at {inst.describe()} (sums written out): "
-                                  f"{exc}", getattr(exc, "report", None)) from None
-        methods.update(report.methods)
-        points += len(report.points)
-        described.append(inst.describe())
+
+def verify_samples(checks, wrt, namespace, *, seed=0):
+    """`verify_sample` for each (functions, claimed, what) of `checks` (a Hessian and the gradient
+    it comes from), all in one numeric check; the report of the last."""
+    from .numeric import validate_all
+
+    cases, described = [], []
+    for functions, claimed, what in checks:
+        described.append([])
+        for inst in Instance.all_for(*functions, *claimed):
+            f_rows, c_rows = _written_out(inst, functions, claimed, namespace)
+            elements = set().union(*(e.atoms(Indexed) for e in f_rows + c_rows))
+            names = _plain_symbols(elements, set().union(*(e.free_symbols for e in f_rows + c_rows)))
+            f_inst = sympy.Matrix(f_rows).xreplace(names)
+            c_inst = sympy.Matrix(len(f_rows), len(wrt), c_rows).xreplace(names)
+            where = f"the {what} failed its numeric check at {inst.describe()} (sums written out): "
+            cases.append((f_inst, wrt, c_inst, what, where))
+            described[-1].append(inst.describe())
+    reports = validate_all(cases, points=2, seed=seed)[-len(described[-1]):]
+    methods = {m for report in reports for m in report.methods}
     method = "complex-step" if methods <= {"complex-step"} else "finite differences"
-    return InstanceReport(" and ".join(dict.fromkeys(described)), points, method=method)
+    return InstanceReport(" and ".join(dict.fromkeys(described[-1])), sum(len(r.points) for r in reports),
+                          method=method)
 
 
 def _written_out(inst, functions, claimed, namespace):

@@ -87,30 +87,30 @@ def verify_index(expr, targets, result, kind, namespace, seed=0):
     complex-step / finite differences, confirming any disagreement in 40 digits, as for
     every scalar derivative.  Where f cannot be evaluated numerically the exact check
     on instances (`verify`) decides."""
-    from .numeric import validate
+    from .numeric import validate_all
 
     targets = targets if isinstance(targets, tuple) else (targets,)
     problem = Problem(expr, targets, result, namespace, kind)
-    methods, points = {}, 0
     free = _free_indices(expr, targets)
+    what = f"{kind} in index notation"
     try:
+        cases = []
         for inst in problem.instances:
+            where = f"the {what} failed its numeric check at {inst.describe()}: "
             # an index of f no sum runs over (the label c of -log(softmax(z)[c])) takes each value in turn
             for assignment in _assignments(problem, inst, free):
                 f_a, result_a = expr.xreplace(assignment), result.xreplace(assignment)
                 own = {i for t in targets for i in t.indices} & f_a.free_symbols
-                cases = _own_index_instances(problem, inst, f_a, targets, result_a, kind) if own else \
+                written = _own_index_instances(problem, inst, f_a, targets, result_a, kind) if own else \
                     [_index_instance(problem, inst, f_a, targets, result_a, kind)]
-                for functions, wrt, claimed in cases:
-                    report = validate(functions, wrt, claimed, points=2, seed=seed,
-                                      what=f"{kind} in index notation")
-                    methods.update(report.methods)
-                    points += len(report.points)
-    except ValidationError as exc:
-        raise ValidationError(f"the {kind} in index notation failed its numeric check at {inst.describe()}: "
-                              f"{exc}", getattr(exc, "report", None)) from None
+                cases += [(functions, wrt, claimed, what, where) for functions, wrt, claimed in written]
+        reports = validate_all(cases, points=2, seed=seed)
+    except ValidationError:
+        raise
     except DeriveError:  # no numeric evaluation (an unsupported function): exact instances decide
         return verify(expr, targets if len(targets) > 1 else targets[0], result, kind, namespace, seed)
+    methods = {m for report in reports for m in report.methods}
+    points = sum(len(report.points) for report in reports)
     method = "complex-step" if set(methods) <= {"complex-step"} else "finite differences"
     return InstanceReport(problem.describe(), points, method=method)
 

@@ -20,7 +20,8 @@ import sympy
 from sympy import MatrixSymbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ...derivation.api import differentiate
+from ...calculus.variables import Problem
+from ...derivation.api import derive_problem
 from ...errors import DeriveError, LimitError, ParseError, ShapeError, SymbolError
 from ...text.budgets import DEFAULT_LIMITS, time_budget
 from ...text.expressions import parse
@@ -211,8 +212,7 @@ def _element_of(target):
 
 
 def _derive(f, target, ns, seed):
-    wrt = target.wrt[0] if len(target.wrt) == 1 else list(target.wrt)
-    return differentiate(f, wrt, symbols=ns, seed=seed).result
+    return derive_problem(Problem.within(ns, f, target.wrt), "grad", seed=seed).result
 
 
 def _read_line(item, k, said, target, ns, seed, syntax=None):
@@ -260,12 +260,13 @@ def _final(f, target, verdicts, derivative, comparer, ns, seed):
     last = next((v for v in reversed(verdicts) if v.expr is not None), None)
     if last is None:
         return None
-    from ..api import check
+    from ..api import _scalars_as_traces, check_problem
 
-    wrt = target.wrt[0] if len(target.wrt) == 1 and not target.axes else (
-        _element_of(target) if target.axes else list(target.wrt))
+    wrt = (_element_of(target),) if target.axes else tuple(target.wrt)
     try:
-        verdict = check(f, wrt, last.expr, symbols=ns, seed=seed)
+        ns.received(judged=(last.expr,))  # the line's sums are judged: they set no ranges
+        claim = _scalars_as_traces(as_expression(last.expr, ns))
+        verdict = check_problem(Problem.within(ns, _scalars_as_traces(f), wrt), claim, seed=seed)
     except (DeriveError, TypeError, IndexError, AttributeError, NotImplementedError):
         verdict = None  # (IndexError: derive.check's transposed-factor rule on concrete-size SymPy matrices)
     if verdict is not None and verdict.ok == last.ok:

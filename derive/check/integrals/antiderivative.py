@@ -6,7 +6,7 @@ import random
 
 import sympy
 
-from ...analysis.integrals import integrate
+from ...analysis.integrals import integral_of
 from ...calculus.reals import RealView, real_diff
 from ...errors import DeriveError
 from ...text.budgets import attempt
@@ -50,7 +50,7 @@ class _Derived:
 
     def _integrate(self):
         try:
-            found = integrate(self.f, self.x, limits=self.limits, seed=self.seed)
+            found = integral_of(self.f, self.x, limits=self.limits, seed=self.seed)
         except DeriveError:
             return None, []
         return found.antiderivative, [f"{rule}: {text}" for rule, text in found.steps]  # 'substitution: ...'

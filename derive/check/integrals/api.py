@@ -6,7 +6,8 @@ import sympy
 from ...analysis.integrals import INFINITIES, is_infinity, read_bound
 from ...errors import DeriveError, ShapeError
 from ...text.budgets import DEFAULT_LIMITS, time_budget
-from ...text.inputs import as_expression, as_scalar, new_namespace, resolve_wrt
+from ...text.inputs import as_expression, as_scalar, new_namespace
+from ...calculus.variables import resolve_wrt
 from ...text.printing import to_text
 from ..definitions import parse_definitions
 from ..definitions import substitute as _substitute

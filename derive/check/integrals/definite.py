@@ -4,7 +4,7 @@ alone or F(b) + F(a); where the value holds under a condition on parameters, com
 
 import sympy
 
-from ...analysis.integrals import integrate
+from ...analysis.integrals import integral_of
 from ...errors import DeriveError
 from ...text.budgets import attempt
 from ...text.printing import to_text
@@ -15,7 +15,7 @@ from .numbers import _exact_number
 
 def _check_definite(f, x, claim, a, b, decimals, limits, seed):
     try:
-        result = integrate(f, x, a, b, limits=limits, seed=seed)
+        result = integral_of(f, x, a, b, limits=limits, seed=seed)
     except DeriveError as exc:
         raise DeriveError(f"no value to check the claim against: {exc}") from None
     exact = result.value

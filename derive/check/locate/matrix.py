@@ -22,7 +22,7 @@ def _locate_matrix(f, verdict, ns):
         return None
     claim = verdict.claimed
     f = sympy.Trace(f) if isinstance(f, sympy.MatrixExpr) and f.shape == (1, 1) else f
-    problem = _problem(f, X, claim, ns, "grad", 7)
+    problem = _reused(verdict.problem, f, X, claim) or _problem(f, X, claim, ns, "grad", 7)
     label = f"df/d{X.name}"
     values = _numeric_values(problem) if isinstance(problem, NumericProblem) else _exact_values(problem, claim)
     terms = _Terms(f, X, claim, problem, lambda g: matrix_calculus.gradient(g, X), values)
@@ -35,7 +35,7 @@ def _locate_matrix(f, verdict, ns):
         if product is not None:
             return product
     if product is not None:
-        transposed = _locate_transposed(f, X, claim, ns, label)
+        transposed = _locate_transposed(f, X, claim, problem, label)
         if transposed is not None and transposed.step.rule == "trace/cyclic rule":  # the same mistake, one step on
             return StepFinding(label, transposed.step, product.expected, product.claimed,
                                f"{product.text} ({transposed.text})")
@@ -43,22 +43,31 @@ def _locate_matrix(f, verdict, ns):
     found = _locate_lost_minus(terms, X, claim, problem, label, f)
     if found is not None:
         return found
-    return _locate_transposed(f, X, claim, ns, label)
+    return _locate_transposed(f, X, claim, problem, label)
 
 
-def _locate_transposed(f, X, claim, ns, label):
+def _reused(problem, f, X, claim):
+    """The check's own comparison of the claim (derive's derivative, checked, and its points), when it
+    is the gradient of this f by X in matrix notation: derived once per check, not again here."""
+    from ..matrix.problem import NumericProblem
+
+    if isinstance(problem, NumericProblem) and problem.kind == "grad" and problem.f == f and \
+            problem.target == X and problem.claim == claim:
+        return problem
+    return None
+
+
+def _locate_transposed(f, X, claim, problem, label):
     """One factor of one term's coefficient (or of the gradient) transposed, at the trace/cyclic
     rule (or at the identification of the gradient)."""
     from ...calculus import matrix as matrix_calculus
     from ...steps.differentials import variable_differential
     from ...steps.matrix import _terms, matrix_chain
     from ..matrix.rules import _each_occurrence_transposed
-    from ..matrix.target import _problem
 
     G = matrix_calculus.gradient(f, X)
     dX = variable_differential(X, {m.name for m in f.atoms(MatrixSymbol)})
     label, _, steps = matrix_chain(f, X, dX, G, label, "gradient")
-    problem = _problem(f, X, claim, ns, "grad", 7)
 
     def same(candidate):
         try:

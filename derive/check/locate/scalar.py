@@ -12,14 +12,16 @@ from .finding import StepFinding
 
 
 def _locate_components(f, verdict, definitions):
-    from ...derivation.api import differentiate
+    from ...calculus.variables import Problem
+    from ...derivation.api import derive_problem
     from ...steps.explain import scalar_chain
 
     expected, claim = verdict.expected, verdict.claimed
     if not isinstance(expected, MatrixBase) or not isinstance(claim, MatrixBase) or expected.shape != claim.shape:
         return None
-    d = verdict.derivation or differentiate(f if verdict.kind != "jacobian" else sympy.Matrix(f), verdict.wrt,
-                                            verdict.kind, validate_result=False)
+    d = verdict.derivation or derive_problem(
+        Problem.of(f if verdict.kind != "jacobian" else sympy.Matrix(f), verdict.wrt), verdict.kind,
+        validate_result=False)
     for i in range(expected.rows):
         for j in range(expected.cols):
             e, c = expected[i, j], claim[i, j]

@@ -46,7 +46,7 @@ def check_matrix_notation(expr, wrt, claim, ns, kind=None, seed=0):
     counterexample, values = problem.counterexample(found)
     return Verdict(status, problem.display(), claim, finding.text, "numeric: exact evaluation at the counterexample",
                    counterexample, values, kind=problem.kind, wrt=problem.targets, mistake=finding.mistake,
-                   detail=finding.detail)
+                   detail=finding.detail, problem=problem)
 
 
 def _read_free_indices(expr, target, claim, ns, kind, seed):

@@ -4,13 +4,14 @@ sample or of a matrix expression."""
 
 import sympy
 from sympy import MatrixSymbol
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ...calculus.index import _index_derivative, diff_indexed
 from ...calculus.matrix_rules import UnsupportedOperator
 from ...calculus.targets import tensor_targets
 from ...errors import DeriveError
-from ...text.expressions import parse
-from ...text.inputs import resolve_wrt, split_names
+from ...calculus.variables import Problem, every_scalar, require_scalars
+from ...text.printing import to_text
 from ...validation.exact import ExactProblem
 from ...validation.matrix_eval import NotEvaluable
 from ...validation.exact import is_matrix
@@ -62,12 +63,12 @@ def _sample(expr, claim):
 def _sample_display(expr, targets, kind, claim, ns):
     """derive's derivative with respect to a sample's parameters, where derive has one; else None
     (the problem then shows SymPy's derivative of the sums)."""
-    from ...derivation.api import differentiate
+    from ...derivation.api import derive_problem
 
     n = len(targets)
     kind = kind or ("hessian" if n > 1 and is_matrix(claim) and tuple(claim.shape) == (n, n) else "grad")
     try:
-        return differentiate(expr, list(targets), kind, symbols=ns, validate_result=False).result
+        return derive_problem(Problem.within(ns, expr, targets), kind, validate_result=False).result
     except (DeriveError, TypeError, ValueError, AttributeError, NotImplementedError):
         return None
 
@@ -85,38 +86,32 @@ def _refuse_uncontractible(expr, target, ns):
 
 def _target(wrt, ns, expr):
     """The matrix symbol or element to differentiate by, or a tuple of scalar symbols
-    (derivatives of a matrix expression by scalars)."""
-    if isinstance(wrt, (MatrixSymbol, sympy.Indexed)):
-        return wrt
-    if isinstance(wrt, (list, tuple)) and len(wrt) == 2 and all(isinstance(w, sympy.Indexed) for w in wrt) \
+    (derivatives of a matrix expression by scalars).  `wrt` is what the call's wrt names,
+    read at its entrance (a tuple of SymPy objects), or None."""
+    if wrt is not None and len(wrt) == 2 and all(isinstance(w, sympy.Indexed) for w in wrt) \
             and wrt[0].base == wrt[1].base:
-        return tuple(ns.unify(w) for w in wrt)  # a Hessian in index notation: (w[k], w[l])
-    if _sample(expr, None) and not _names_arrays(wrt, ns):
-        return tuple(resolve_wrt(wrt, expr, ns))  # scalars of a sample: mu, s2
-    if not isinstance(wrt, str) or not any(isinstance(ns.names.get(w), MatrixSymbol) or "[" in w
-                                           for w in split_names(wrt)):
+        return tuple(wrt)  # a Hessian in index notation: d2f/dw[k]dw[l]
+    if _sample(expr, None) and not _names_arrays(wrt):
+        return require_scalars(wrt) if wrt is not None else every_scalar(expr)  # scalars of a sample: mu, s2
+    if not any(isinstance(w, (MatrixSymbol, sympy.Indexed, MatrixElement)) for w in wrt or ()):
         targets = tensor_targets(wrt, ns, expr)
         if targets and all(isinstance(t, sympy.Symbol) for t in targets):
             return tuple(targets)
-    if isinstance(wrt, str):
-        items = split_names(wrt)
-        elements = [parse(item, ns) for item in items] if len(items) == 2 and all("[" in i for i in items) else []
-        if elements and all(isinstance(e, sympy.Indexed) for e in elements) and elements[0].base == elements[1].base:
-            return tuple(elements)  # a Hessian in index notation: d2f/dw[k]dw[l]
-        if len(items) != 1:
-            raise DeriveError("matrix and index notation are checked with respect to one variable at a time")
-        target = parse(items[0], ns)
-        if isinstance(target, (MatrixSymbol, sympy.Indexed)):
-            return target
-        raise DeriveError(f"'{items[0]}' is not a declared matrix/vector or an element like x[k]")
-    raise DeriveError(f"cannot differentiate with respect to {wrt!r} in matrix notation")
+    if wrt is None:
+        raise DeriveError("say which variable to differentiate by (wrt=...)")
+    if len(wrt) != 1:
+        raise DeriveError("matrix and index notation are checked with respect to one variable at a time")
+    if isinstance(wrt[0], (MatrixSymbol, sympy.Indexed)):
+        return wrt[0]
+    if isinstance(wrt[0], MatrixElement) and 1 in tuple(wrt[0].parent.shape):
+        x = wrt[0].parent
+        i = wrt[0].i if x.shape[1] == 1 else wrt[0].j
+        raise DeriveError(f"'{to_text(x)}[{to_text(i)}]' is an element of the declared vector {to_text(x)}: check with "
+                          f"respect to {to_text(x)} (a claim in matrix notation), or leave {to_text(x)} undeclared to "
+                          "check in index notation")
+    raise DeriveError(f"'{to_text(wrt[0])}' is not a declared matrix/vector or an element like x[k]")
 
 
-def _names_arrays(wrt, ns):
+def _names_arrays(wrt):
     """Does `wrt` name a matrix, an array or an element (x[k]) rather than scalars?"""
-    items = split_names(wrt) if isinstance(wrt, str) else list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
-    for item in items:
-        obj = ns.names.get(item) if isinstance(item, str) and "[" not in item else item
-        if isinstance(item, str) and "[" in item or isinstance(obj, (MatrixSymbol, sympy.Indexed, sympy.IndexedBase)):
-            return True
-    return False
+    return any(isinstance(w, (MatrixSymbol, sympy.Indexed, sympy.IndexedBase, MatrixElement)) for w in wrt or ())

@@ -30,12 +30,12 @@ import sympy
 from sympy import Indexed, MatrixSymbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ...derivation.api import differentiate
+from ...derivation.api import derive_problem
 from ...calculus.reals import RealView
 from ...errors import DeriveError
 from ...text.budgets import DEFAULT_LIMITS, time_budget
 from ...calculus.targets import tensor_targets
-from ...text.inputs import as_expression, new_namespace
+from ...calculus.variables import Problem, read_problem
 from ...text.printing import to_text
 from ...validation.instances import data_kinds
 from . import components, index, matrix, search
@@ -61,18 +61,18 @@ def convexity(f, wrt=None, symbols=None, *, seed=0, limits=DEFAULT_LIMITS):
     -2
     """
     with time_budget(limits.seconds, "deciding convexity"):
-        namespace = new_namespace(symbols, f, wrt)
-        _require_vector(f, wrt, namespace)
-        d = differentiate(f, wrt, "hessian", symbols=namespace, seed=seed)
-        setup = _SETUPS[d.notation](d, namespace)
+        problem = read_problem(f, wrt, symbols)
+        _require_vector(problem)
+        d = derive_problem(problem, "hessian", seed=seed)
+        setup = _SETUPS[d.notation](d, problem.namespace)
         return _decide(d, setup, np.random.default_rng(seed))
 
 
-def _require_vector(f, wrt, namespace):
+def _require_vector(problem):
     """Index notation by an element of a vector (w[k]): a Hessian in W[k, a] would be a 4-index array."""
-    if wrt is None:
+    if problem.wrt is None:
         return
-    targets = tensor_targets(wrt, namespace, as_expression(f, namespace)) or ()
+    targets = tensor_targets(problem.wrt, problem.namespace, problem.f) or ()
     for t in targets:
         if isinstance(t, Indexed) and len(t.indices) != 1:
             raise DeriveError(f"convexity in index notation needs an element of a vector, like w[k]; {t} has "
@@ -120,7 +120,7 @@ def _matrix(d, namespace):
     _declare_kinds(facts, namespace, d.f, lambda obj: entries.label(obj) if isinstance(obj, MatrixSymbol) else obj)
     properties = _properties(d.f, namespace)
     ctx = Context(matrix.RULES, facts, d.f, None, d.wrt, {"entries": entries, "properties": properties})
-    domain.settle(lambda u: _concave_steps(ctx, differentiate(u, w, "hessian", symbols=namespace).result))
+    domain.settle(lambda u: _concave_steps(ctx, derive_problem(Problem.within(namespace, u, w), "hessian").result))
     samplers = [search.MatrixSampler(d.f, w, d.result, properties)]
     return _Setup(ctx, d.result, samplers, domain, lambda atom: atom == w)
 
@@ -138,7 +138,7 @@ def _index(d, namespace):
     one_index = all(len(t.indices) == 1 for t in targets)
 
     def gradient(g):
-        return differentiate(g, targets[0], "grad", symbols=namespace, validate_result=False).result
+        return derive_problem(Problem.within(namespace, g, targets[0]), "grad", validate_result=False).result
 
     ctx = Context(index.RULES if one_index else (), facts, d.f, gradient, targets,
                   {"range": search.index_ranges(namespace, d.f, targets)})

@@ -37,7 +37,8 @@ from sympy import Eq, Ge, Gt, Le, Lt, Matrix
 from ...errors import DeriveError, LimitError
 from ...text.budgets import DEFAULT_LIMITS
 from ...text.expressions import parse
-from ...text.inputs import as_basic, as_expression, as_scalar, new_namespace, resolve_wrt
+from ...text.inputs import as_basic, as_expression, as_scalar, new_namespace, read_wrt
+from ...calculus.variables import every_scalar, require_scalars, require_variables
 from ...text.printing import to_text
 from .. import notation
 from ..results import CONVENTION, KKTPoint, KKTSolution
@@ -69,6 +70,8 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None,
     if len([c for c in constraints if c.kind == "ineq"]) > MAX_INEQUALITIES:
         raise LimitError(f"more than {MAX_INEQUALITIES} inequality constraints: the exact active-set "
                          "enumeration is out of reach")
+    everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
+    wrt = read_wrt(wrt, ns, everything)  # once: below, the SymPy objects wrt names
     path = notation.route([f] + [c.expr for c in constraints], wrt, ns)
     if path.kind == "matrix":
         from ..matrix_form import MatrixKKTProblem
@@ -81,8 +84,7 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None,
     if path.kind == "sample":
         raise LimitError("KKT problems in scalar variables that sit inside sums over data are out of reach; "
                          "for an unconstrained likelihood use critical points (derive critical)")
-    everything = Matrix([f] + [c.expr for c in constraints])  # a sum could cancel a variable out
-    variables = resolve_wrt(wrt, everything, ns)
+    variables = require_scalars(require_variables(wrt, everything)) if wrt is not None else every_scalar(everything)
     # names only the text introduced are plain Symbols in the problem and its points (solve works over
     # the reals through _over_reals, as for a SymPy user's plain symbols)
     constraints = [Constraint(ns.plain(c.expr), c.kind, c.text) for c in constraints]

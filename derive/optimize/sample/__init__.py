@@ -34,7 +34,6 @@ May import: derive.derivation and everything below it, and derive.optimize's lig
 concrete, results and sums.
 """
 
-import re
 
 import sympy
 from sympy import Ge, Gt, Indexed, IndexedBase, Le, Lt, Sum, Symbol
@@ -64,27 +63,22 @@ def parameters(expr, variables):
     return tuple(sorted(out, key=lambda s: s.name))
 
 
-_SQUARE = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(\^|\*\*)\s*2\s*$")
-
-
 def squared_variables(expr, wrt):
-    """(f, wrt, the new variables) with a wrt item "sigma^2" (or "sigma**2") made a variable of its own:
-    f written in v = sigma**2 (a positive symbol that prints as sigma**2).  f must depend on sigma only
-    through sigma**2 (log(sigma**2), 1/sigma**2): then sigma**2 is a variance to estimate directly."""
+    """(f, wrt, the new variables) with a square among the variables (sigma**2, read from "sigma^2")
+    made a variable of its own: f written in v = sigma**2 (a positive symbol that prints as sigma**2).
+    f must depend on sigma only through sigma**2 (log(sigma**2), 1/sigma**2): then sigma**2 is a
+    variance to estimate directly.  `wrt` is what the call's wrt names, as SymPy objects."""
     if wrt is None:
         return expr, None, set()
-    from ...text.inputs import wrt_items
-
     items, squared = [], set()
-    for item in wrt_items(wrt):
-        match = _SQUARE.match(item) if isinstance(item, str) else None
-        if match is None:
+    for item in wrt:
+        if not (isinstance(item, sympy.Pow) and isinstance(item.base, Symbol) and item.exp == 2):
             items.append(item)
             continue
-        name = match.group(1)
+        name = item.base.name
         base = next((s for s in expr.free_symbols if isinstance(s, Symbol) and s.name == name), None)
         if base is None:
-            raise SymbolError(f"unknown symbol '{name}' in wrt '{item.strip()}'")
+            raise SymbolError(f"unknown symbol '{name}' in wrt '{to_text(item)}'")
         v = Symbol(f"{name}**2", positive=True)
         expr = expr.subs(base ** 2, v)
         if expr.has(base):
