@@ -389,3 +389,12 @@ def test_a_row_used_outside_its_sum_is_an_index_that_left_it():
                          symbols="X: N x d, theta: d, y: N")
     assert [line.status for line in v.lines] == ["wrong", "ok"], v
     assert v.lines[0].mistake == "index_unbound" and "the index i left its sum" in v.lines[0].explanation
+
+
+def test_a_gradient_written_as_a_list_is_read_not_a_traceback():
+    """'= [2*x*y, x**2]' reads as a Matrix (a mutable one, which is no dictionary key): the chain
+    compares it entry by entry (it was TypeError: unhashable type: 'MutableDenseMatrix')."""
+    right = check_derivation(["= [2*x*y, x**2]"], f="x**2*y", wrt="x y")
+    assert right.ok and right.final.status == "correct"
+    wrong = check_derivation(["= [2*x*y, x**3]"], f="x**2*y", wrt="x y")
+    assert not wrong.ok and wrong.first_error == 0 and "d/dy" in str(wrong)

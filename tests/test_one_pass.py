@@ -145,3 +145,43 @@ def test_the_entrance_reads_wrt_into_objects():
     f, variables, change = substitute(problem.f, problem.wrt, problem.namespace)
     assert variables[0] == problem.wrt[0] and change.wrt(variables) == problem.wrt
     assert not f.has(problem.wrt[1].base)  # f in the variable v = sigma^2
+
+
+def test_a_power_named_twice_is_refused():
+    """sigma^2 and sigma**2 are one variable: refused as x, x is (not a doubled result)."""
+    with pytest.raises(derive.errors.SymbolError, match=r"'s\*\*2' appears twice in wrt"):
+        derive.differentiate("exp(-1/s**2)*x", "s^2, s**2", validate_result=False)
+    with pytest.raises(derive.errors.SymbolError, match="appears twice"):
+        derive.differentiate("x**2*y", [x, "x"])
+
+
+def test_a_second_derivative_of_one_reading_names_its_indices_as_a_first():
+    """A Hessian after a gradient of the same Problem (autograd_function) takes the index names a
+    Hessian taken on its own takes: Problem.copy keeps the names the gradient added out of it."""
+    from derive.calculus.variables import read_problem
+    from derive.derivation.api import derive_problem
+
+    f = "sum(W[i, j]**4, i, j)"
+    problem = read_problem(f, "W")
+    second = problem.copy()
+    derive_problem(problem, "grad")
+    alone = derive.differentiate(f, "W", "hessian")
+    assert derive_problem(second, "hessian").wrt == alone.wrt
+    assert derive_problem(problem, "hessian").wrt != alone.wrt  # what the copy is for
+
+
+def test_integrate_keeps_the_callers_time_budget(monkeypatch):
+    """integrate reads, then integral_of integrates under the same limits (not a 20 s default)."""
+    from derive.analysis import integrals
+    from derive.text import budgets
+
+    left = []
+    real = integrals._integrate
+
+    def spy(*args):
+        left.append(budgets._deadline.at - budgets.time.monotonic())
+        return real(*args)
+
+    monkeypatch.setattr(integrals, "_integrate", spy)
+    derive.integrate("x**2", "x", limits=budgets.Limits(seconds=100))
+    assert left and left[0] > 90

@@ -185,7 +185,7 @@ def integrate(f, x=None, a=None, b=None, *, symbols=None, limits=DEFAULT_LIMITS,
             raise DeriveError(f"integrate takes one variable of integration, got {len(wrt)}")
         var = wrt[0]
         lo, hi = (read_bound(v, ns, var) for v in (a, b)) if a is not None else (None, None)
-        return ns.plain(integral_of(expr, var, lo, hi, seed=seed))  # x from text comes back as Symbol("x")
+        return ns.plain(integral_of(expr, var, lo, hi, limits=limits, seed=seed))  # x from text comes back as Symbol("x")
 
 
 def integral_of(expr, var, lo=None, hi=None, *, limits=DEFAULT_LIMITS, seed=0):

@@ -11,6 +11,7 @@ The public calls read their input here (or with `Problem.read`, after reading f
 themselves); derivation/, check/ and the layers between receive the `Problem` or its
 objects and never read text again."""
 
+import copy
 from dataclasses import dataclass
 
 import sympy
@@ -19,6 +20,7 @@ from sympy import Basic, MatrixBase, Symbol
 from ..errors import DeriveError, SymbolError
 from ..text.inputs import as_expression, free_scalars, new_namespace, read_wrt, variable_names
 from ..text.namespace import Namespace
+from ..text.printing import to_text
 
 
 def resolve_wrt(wrt, expr, namespace):
@@ -37,13 +39,13 @@ def require_variables(variables, expr):
         return None
     seen = []
     for obj in variables:
+        if obj in seen:  # x twice, or sigma^2 and sigma**2
+            raise SymbolError(f"'{to_text(obj)}' appears twice in wrt")
+        seen.append(obj)
         if isinstance(obj, Symbol):
             if obj.is_integer:
                 raise SymbolError(f"'{obj}' is an integer index, not a variable")
-            if obj in seen:
-                raise SymbolError(f"'{obj}' appears twice in wrt")
             require_used(obj, expr)
-            seen.append(obj)
     return tuple(variables)
 
 
@@ -59,10 +61,8 @@ def require_scalars(variables):
     """`variables` (as `read_wrt` read them) when every one is a scalar Symbol; else a DeriveError."""
     for sym in variables:
         if isinstance(sym, (sympy.MatrixSymbol, sympy.Indexed)) or not isinstance(sym, Symbol):
-            raise DeriveError(
-                f"differentiating with respect to {sym} ({type(sym).__name__}) is not supported yet; "
-                "use scalar symbols"
-            )
+            raise DeriveError(f"{to_text(sym)} ({type(sym).__name__}) is not a scalar variable: this takes "
+                              "scalar symbols")
     return tuple(variables)
 
 
@@ -103,6 +103,12 @@ class Problem:
         namespace.received(f, variables)
         f = namespace.unify(f)
         return cls(namespace, f, require_variables(tuple(namespace.unify(v) for v in variables), f))
+
+    def copy(self):
+        """The same problem in a copy of its namespace, as it stands now: a second derivative of it
+        (a Hessian after a gradient) then picks the index names a first reading would, not the next
+        free ones after those the first derivative took."""
+        return Problem(copy.deepcopy(self.namespace), self.f, self.wrt)
 
     def about(self, f, variables):
         """The same declarations and names about another f and variables (SymPy objects already):

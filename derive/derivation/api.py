@@ -75,6 +75,7 @@ def derive_problem(problem, kind, *, validate_result=True, simplify=True, limits
 
 def _derive_problem(problem, kind, validate_result, simplify, limits, points, seed, plain):
     namespace, expr, wrt = problem.namespace, problem.f, problem.wrt
+    back = namespace if plain else None  # the namespace whose text-made names come back plain
     user_f = expr
     expr, wrt, powers = change_of_variables(expr, wrt, namespace)  # wrt sigma^2: v = sigma^2
     elements = index_problem(expr, wrt, namespace)  # -log(softmax(z)[c]) with z: K, wrt z
@@ -83,7 +84,7 @@ def _derive_problem(problem, kind, validate_result, simplify, limits, points, se
     if elements is not None:
         expr, targets = elements
         result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
-        return _derivation(namespace if plain else None, None, kind, expr, variables, result, report)
+        return _derivation(back, None, kind, expr, variables, result, report)
     targets = tensor_targets(wrt, namespace, expr)
     if targets is not None and all(isinstance(t, sympy.Symbol) for t in targets):
         # scalars of a sum over a declared vector's elements (x: n, then x[i]): index notation
@@ -95,7 +96,7 @@ def _derive_problem(problem, kind, validate_result, simplify, limits, points, se
                           "data; here f is in matrix notation: differentiate by the variable itself")
     if targets is not None:  # matrix notation (wrt a matrix symbol) or index notation (wrt x[k])
         result, report, variables = differentiate_tensor(expr, targets, kind, namespace, validate_result, seed)
-        return _derivation(namespace if plain else None, None, kind, expr, variables, result, report)
+        return _derivation(back, None, kind, expr, variables, result, report)
     shaped = as_vector if kind == "jacobian" else as_scalar
     expr, user_f = shaped(expr, "F" if kind == "jacobian" else "f"), \
         shaped(user_f, "F" if kind == "jacobian" else "f")
@@ -115,9 +116,8 @@ def _derive_problem(problem, kind, validate_result, simplify, limits, points, se
                                                       namespace=namespace if sample else None),
                              expr, result, seed)
     if powers:
-        return _derivation(namespace if plain else None, view, kind, user_f, powers.wrt(wrt), powers.to_old(result),
-                           report, powers)
-    return _derivation(namespace if plain else None, view, kind, expr, wrt, result, report)
+        return _derivation(back, view, kind, user_f, powers.wrt(wrt), powers.to_old(result), report, powers)
+    return _derivation(back, view, kind, expr, wrt, result, report)
 
 
 def _require_kind(kind):

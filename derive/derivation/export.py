@@ -78,6 +78,7 @@ def autograd_function(f, wrt, backend="jax", hessian=False, symbols=None, **opti
     _check_backend(backend)
     with time_budget(options.get("limits", DEFAULT_LIMITS).seconds, "reading f"):
         problem = read_problem(f, wrt, symbols)  # read once: the gradient and the Hessian are of one problem
+    second = problem.copy() if hessian else None  # the Hessian's index names as if it came first
     g = derive_problem(problem, "grad", **options)
     if g.notation == "components":
         what = "a function of scalars" if not _has_data(g) else \
@@ -92,7 +93,7 @@ def autograd_function(f, wrt, backend="jax", hessian=False, symbols=None, **opti
     grad_kernel = export_kernel(g, backend, value_kernel=value)
     hess_kernel = None
     if hessian:
-        h = derive_problem(problem, "hessian", **options)
+        h = derive_problem(second, "hessian", **options)
         hess_kernel = export_kernel(h, backend, value_kernel=value)
     position = list(value.arg_names).index(targets[0])
     build = codegen.autograd.jax_function if backend == "jax" else codegen.autograd.torch_function

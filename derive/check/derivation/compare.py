@@ -70,7 +70,8 @@ class Comparer:
         return self._cache[key]
 
     def entries(self, expr, k, label=None):
-        key = (expr, k, tuple(sorted((label or {}).items(), key=str)))
+        held = sympy.ImmutableMatrix(expr) if isinstance(expr, sympy.MatrixBase) else expr  # a key: hashable
+        key = (held, k, tuple(sorted((label or {}).items(), key=str)))
         if key not in self._cache:
             try:
                 line = declared_elements(expr, self.ns)
