@@ -42,7 +42,7 @@ def tensor_targets(wrt, namespace, expr=None):
     tensor = [isinstance(o, (MatrixSymbol, Indexed)) for o in found]
     if not any(tensor):
         if expr is not None and _has_matrix_parts(expr):
-            return [_scalar_target(o, expr, namespace) for o in found]
+            return [_scalar_target(o) for o in found]
         return None
     if not all(tensor):
         raise DeriveError("mixing matrix/index variables with scalar ones in one derivative is not supported")
@@ -74,7 +74,7 @@ def _has_matrix_parts(expr):
     return isinstance(expr, sympy.MatrixExpr) or bool(expr.atoms(MatrixSymbol))
 
 
-def _scalar_target(obj, expr, namespace):
+def _scalar_target(obj):
     if not isinstance(obj, sympy.Symbol):
         raise DeriveError(f"cannot differentiate with respect to {obj!r}")
     return obj

@@ -2,8 +2,8 @@
 
     read_problem(f, wrt, symbols)   -> Problem(namespace, f, wrt): f and the variables
                                        as SymPy objects, the one pass through text/
-    require_scalars(variables)      the variables of scalar calculus: Symbols only
-    every_scalar(f)                 the variables when wrt is not given
+    scalar_variables(wrt, f)        the variables of scalar calculus: Symbols only
+                                    (require_scalars), or every scalar of f (every_scalar)
     resolve_wrt(wrt, f, namespace)  the scalar variables in one call (critical points,
                                     KKT, integrals, Taylor)
 
@@ -26,9 +26,13 @@ from ..text.printing import to_text
 def resolve_wrt(wrt, expr, namespace):
     """The variables to differentiate by, as a tuple of distinct scalar Symbols: `read_wrt`,
     `require_variables` and `require_scalars` in one.  Without `wrt`, every real scalar of `expr`."""
-    if wrt is None:
-        return every_scalar(expr)
-    return require_scalars(require_variables(read_wrt(wrt, namespace, expr), expr))
+    return scalar_variables(require_variables(read_wrt(wrt, namespace, expr), expr), expr)
+
+
+def scalar_variables(variables, f):
+    """The variables of scalar calculus: `variables` (as read, None when wrt was not given) when each
+    is a scalar Symbol (`require_scalars`), else without them every real scalar of f."""
+    return require_scalars(variables) if variables is not None else every_scalar(f)
 
 
 def require_variables(variables, expr):

@@ -29,7 +29,7 @@ from ..text import ranges
 from ..calculus.reals import RealView
 from ..calculus.simplify import tidy
 from ..text.inputs import as_basic, as_expression, as_scalar, as_vector, new_namespace
-from ..calculus.variables import Problem, every_scalar, require_scalars
+from ..calculus.variables import Problem, scalar_variables
 from ..validation.instances import data_kinds
 from .index_form import axis_bounds
 from .definitions import parse_definitions, substitute as _substitute
@@ -73,9 +73,9 @@ def check(f, wrt, claimed, kind=None, *, let=None, symbols=None, limits=DEFAULT_
         # one name, one variable; the claim's sums are judged, so they never set f's ranges
         ns = new_namespace(symbols, f, wrt, judged=(claimed, let))
         definitions = parse_definitions(let, ns)
-        expr = _scalars_as_traces(_substitute(as_expression(f, ns), definitions))
+        expr = scalars_as_traces(_substitute(as_expression(f, ns), definitions))
         try:
-            written = _scalars_as_traces(as_expression(claimed, ns))
+            written = scalars_as_traces(as_expression(claimed, ns))
         except ShapeError as exc:
             verdict = _shape_verdict(_expected_only(expr, wrt, ns, kind), claimed, str(exc), kind)
             verdict.kind_inferred = kind is None
@@ -129,7 +129,7 @@ def _say_kind_inferred(verdict):
                             f"to ask for the gradient)")
 
 
-def _scalars_as_traces(expr):
+def scalars_as_traces(expr):
     """(x.T*A*x)[0, 0], how SymPy users take the scalar of a 1 x 1 product, as the parser writes
     it: tr(x.T*A*x), a matrix expression matrix calculus and the evaluators know."""
     from sympy.matrices.expressions.matexpr import MatrixElement
@@ -211,7 +211,7 @@ def _check_scalar_symbols(problem, claim, kind, seed):
     vector_f = isinstance(expr, MatrixBase) and expr.shape != (1, 1)
     claim_m = claim if isinstance(claim, MatrixBase) else sympy.Matrix([[claim]])
     f = as_vector(expr) if vector_f else as_scalar(expr)
-    variables = require_scalars(wrt) if wrt is not None else every_scalar(f)
+    variables = scalar_variables(wrt, f)
     view = RealView(f, claim_m, variables)  # derive works over the reals; the verdict speaks of the user's symbols
     kinds = {view.real(s) if isinstance(s, sympy.Symbol) else s: k for s, k in data_kinds(ns, f, claim_m).items()}
     return view.user(_check_over_reals(problem, view.real(f), view.real(claim_m), view.real(variables), vector_f, kind,
@@ -381,7 +381,7 @@ def _expected_only(expr, wrt, ns, kind):
 
             return expected_derivative(expr, problem.wrt, ns, kind)
         f = as_vector(expr) if kind == "jacobian" else as_scalar(expr)
-        variables = require_scalars(problem.wrt) if problem.wrt is not None else every_scalar(f)
+        variables = scalar_variables(problem.wrt, f)
         return derive_problem(problem.about(f, variables), kind or "grad", plain=False).result
     except DeriveError:
         return expr

@@ -20,7 +20,7 @@ from ..calculus.reals import RealView
 from ..calculus.scalar import ScalarDerivative
 from ..calculus.simplify import MATRIX_SECONDS, tidy_matrix
 from ..calculus.textbook import logistic_form
-from ..calculus.variables import every_scalar, read_problem, require_scalars
+from ..calculus.variables import read_problem, scalar_variables
 from ..calculus.sums import as_index_form, has_index_sums, tidy_sums
 from ..calculus.targets import (
     _check_shapes,
@@ -100,7 +100,7 @@ def _derive_problem(problem, kind, validate_result, simplify, limits, points, se
     shaped = as_vector if kind == "jacobian" else as_scalar
     expr, user_f = shaped(expr, "F" if kind == "jacobian" else "f"), \
         shaped(user_f, "F" if kind == "jacobian" else "f")
-    wrt = require_scalars(wrt) if wrt is not None else every_scalar(expr)
+    wrt = scalar_variables(wrt, expr)
     view = RealView(expr, wrt)  # derive works over the reals; the user gets their own symbols back
     expr, wrt = view.real(expr), view.real(wrt)
     rule = ScalarDerivative(kind, expr, wrt)

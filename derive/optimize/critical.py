@@ -34,7 +34,7 @@ from ..calculus.reals import RealView
 from .results import CriticalPoint, CriticalPoints
 from ..text.printing import to_text
 from ..text.inputs import as_basic, as_expression, as_scalar, new_namespace
-from ..calculus.variables import Problem, every_scalar, require_scalars
+from ..calculus.variables import Problem, require_scalars, scalar_variables
 
 KINDS = ("min", "max", "saddle", "degenerate")
 MAX_ORDER = 8
@@ -66,7 +66,7 @@ def _critical_points(f, wrt, ns):
     path = notation.route([expr], wrt, ns)
     if path.kind != "scalar":
         return _in_notation(path, expr, wrt, ns)
-    variables = require_scalars(wrt) if wrt is not None else every_scalar(expr)
+    variables = scalar_variables(wrt, expr)
     view = RealView(expr, variables)  # derive works over the reals; results in the user's symbols
     expr, variables = view.real(expr), view.real(variables)
     params = parametric.parameters([expr], variables)

@@ -34,9 +34,9 @@ def verify_samples(checks, wrt, namespace, *, seed=0):
     it comes from), all in one numeric check; the report of the last."""
     from .numeric import validate_all
 
-    cases, described = [], []
+    cases = []
     for functions, claimed, what in checks:
-        described.append([])
+        described = []  # the instances of this check; the report is the last check's
         for inst in Instance.all_for(*functions, *claimed):
             f_rows, c_rows = _written_out(inst, functions, claimed, namespace)
             elements = set().union(*(e.atoms(Indexed) for e in f_rows + c_rows))
@@ -45,11 +45,11 @@ def verify_samples(checks, wrt, namespace, *, seed=0):
             c_inst = sympy.Matrix(len(f_rows), len(wrt), c_rows).xreplace(names)
             where = f"the {what} failed its numeric check at {inst.describe()} (sums written out): "
             cases.append((f_inst, wrt, c_inst, what, where))
-            described[-1].append(inst.describe())
-    reports = validate_all(cases, points=2, seed=seed)[-len(described[-1]):]
+            described.append(inst.describe())
+    reports = validate_all(cases, points=2, seed=seed)[len(cases) - len(described):]
     methods = {m for report in reports for m in report.methods}
     method = "complex-step" if methods <= {"complex-step"} else "finite differences"
-    return InstanceReport(" and ".join(dict.fromkeys(described[-1])), sum(len(r.points) for r in reports),
+    return InstanceReport(" and ".join(dict.fromkeys(described)), sum(len(r.points) for r in reports),
                           method=method)
 
 

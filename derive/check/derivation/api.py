@@ -260,13 +260,13 @@ def _final(f, target, verdicts, derivative, comparer, ns, seed):
     last = next((v for v in reversed(verdicts) if v.expr is not None), None)
     if last is None:
         return None
-    from ..api import _scalars_as_traces, check_problem
+    from ..api import scalars_as_traces, check_problem
 
     wrt = (_element_of(target),) if target.axes else tuple(target.wrt)
     try:
         ns.received(judged=(last.expr,))  # the line's sums are judged: they set no ranges
-        claim = _scalars_as_traces(as_expression(last.expr, ns))
-        verdict = check_problem(Problem.within(ns, _scalars_as_traces(f), wrt), claim, seed=seed)
+        claim = scalars_as_traces(as_expression(last.expr, ns))
+        verdict = check_problem(Problem.within(ns, scalars_as_traces(f), wrt), claim, seed=seed)
     except (DeriveError, TypeError, IndexError, AttributeError, NotImplementedError):
         verdict = None  # (IndexError: derive.check's transposed-factor rule on concrete-size SymPy matrices)
     if verdict is not None and verdict.ok == last.ok:

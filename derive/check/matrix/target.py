@@ -10,7 +10,7 @@ from ...calculus.index import _index_derivative, diff_indexed
 from ...calculus.matrix_rules import UnsupportedOperator
 from ...calculus.targets import tensor_targets
 from ...errors import DeriveError
-from ...calculus.variables import Problem, every_scalar, require_scalars
+from ...calculus.variables import Problem, scalar_variables
 from ...text.printing import to_text
 from ...validation.exact import ExactProblem
 from ...validation.matrix_eval import NotEvaluable
@@ -92,7 +92,7 @@ def _target(wrt, ns, expr):
             and wrt[0].base == wrt[1].base:
         return tuple(wrt)  # a Hessian in index notation: d2f/dw[k]dw[l]
     if _sample(expr, None) and not _names_arrays(wrt):
-        return require_scalars(wrt) if wrt is not None else every_scalar(expr)  # scalars of a sample: mu, s2
+        return scalar_variables(wrt, expr)  # scalars of a sample: mu, s2
     if not any(isinstance(w, (MatrixSymbol, sympy.Indexed, MatrixElement)) for w in wrt or ()):
         targets = tensor_targets(wrt, ns, expr)
         if targets and all(isinstance(t, sympy.Symbol) for t in targets):

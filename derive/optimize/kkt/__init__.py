@@ -38,7 +38,7 @@ from ...errors import DeriveError, LimitError
 from ...text.budgets import DEFAULT_LIMITS
 from ...text.expressions import parse
 from ...text.inputs import as_basic, as_expression, as_scalar, new_namespace, read_wrt
-from ...calculus.variables import every_scalar, require_scalars, require_variables
+from ...calculus.variables import require_variables, scalar_variables
 from ...text.printing import to_text
 from .. import notation
 from ..results import CONVENTION, KKTPoint, KKTSolution
@@ -84,7 +84,7 @@ def kkt(objective, wrt=None, eq=(), ineq=(), sense=None, *, st=(), symbols=None,
     if path.kind == "sample":
         raise LimitError("KKT problems in scalar variables that sit inside sums over data are out of reach; "
                          "for an unconstrained likelihood use critical points (derive critical)")
-    variables = require_scalars(require_variables(wrt, everything)) if wrt is not None else every_scalar(everything)
+    variables = scalar_variables(require_variables(wrt, everything), everything)
     # names only the text introduced are plain Symbols in the problem and its points (solve works over
     # the reals through _over_reals, as for a SymPy user's plain symbols)
     constraints = [Constraint(ns.plain(c.expr), c.kind, c.text) for c in constraints]
