@@ -219,7 +219,9 @@ def test_derivation_with_a_slip(driver, server):
     assert "first-error" not in lines[0].get_attribute("class")
     assert lines[0].get_attribute("aria-current") is None
     assert "line 2 is wrong" in driver.find_element("id", "derivation-status").text
-    assert mi_texts(result.find_element("css selector", ".block .formula math")) == {"x", "sin"}  # f, rendered
+    # the formulas are rendered after the answer is shown (POST /render): wait for f's, then read it
+    rendered = wait(driver, lambda d: result.find_elements("css selector", ".block .formula math"), "f rendered")
+    assert mi_texts(rendered[0]) == {"x", "sin"}  # f, rendered
     assert "derivation" in urllib.parse.parse_qs(urllib.parse.urlsplit(driver.current_url).query)
 
     # a LaTeX derivation, pasted, checked with the button
